@@ -1,0 +1,86 @@
+/* emb_core.h - status codes, error messages, matrices, random numbers,
+ * progress callbacks, atomic output files. Part of embscope.h. */
+#ifndef EMB_CORE_H
+#define EMB_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    EMB_OK = 0,
+    EMB_E_INVALID,     /* bad argument */
+    EMB_E_IO,          /* file system */
+    EMB_E_FORMAT,      /* file content */
+    EMB_E_NOMEM,
+    EMB_E_UNSUPPORTED,
+    EMB_E_CANCELLED,
+} emb_status;
+
+const char *emb_status_str(emb_status st);  /* "file format error" */
+const char *emb_errmsg(void);               /* last message on this thread */
+const char *emb_version(void);              /* "0.1.0" */
+
+/* A dense row-major float32 matrix. Owned by whoever filled it; release with
+ * emb_matf_free(). */
+typedef struct {
+    float *data;          /* (rows, cols) row-major */
+    int64_t rows, cols;
+} emb_matf;
+
+emb_status emb_matf_alloc(emb_matf *m, int64_t rows, int64_t cols); /* zeroed */
+void emb_matf_free(emb_matf *m);  /* NULL data is a no-op; leaves m zeroed */
+
+/* Random numbers: xoshiro256** seeded by splitmix64 (Blackman & Vigna 2018).
+ * Same seed, same sequence on every platform. Not thread-safe: one per thread
+ * (emb_rng_jump gives independent streams). */
+typedef struct { uint64_t s[4]; } emb_rng;
+void     emb_rng_seed(emb_rng *r, uint64_t seed);
+uint64_t emb_rng_next(emb_rng *r);
+uint32_t emb_rng_below(emb_rng *r, uint32_t n);    /* uniform in [0, n) */
+double   emb_rng_uniform(emb_rng *r);              /* uniform in [0, 1) */
+double   emb_rng_normal(emb_rng *r);               /* standard normal */
+void     emb_rng_jump(emb_rng *r);                 /* advance 2^128 steps */
+
+/* Progress: library code reports through this callback, never prints.
+ * frac in [0, 1], or < 0 when unknown; msg may be NULL. */
+typedef void (*emb_progress_fn)(void *ctx, const char *stage, double frac,
+                                const char *msg);
+typedef struct {
+    emb_progress_fn fn;   /* NULL = silent */
+    void *ctx;
+} emb_progress;
+void emb_progress_report(const emb_progress *p, const char *stage, double frac,
+                         const char *msg);
+
+/* Number of threads to use: n > 0 as given, else all cores (OpenMP). */
+int emb_threads_resolve(int n_threads);
+
+/* Seconds on a monotonic clock. */
+double emb_now(void);
+
+/* Atomic output: write to "<path>.tmp.<pid>" and rename over <path> when
+ * complete, so a failed run leaves the previous file untouched. */
+typedef struct {
+    FILE *f;
+    char *path;           /* final name */
+    char *tmp;            /* temporary name */
+} emb_outfile;
+emb_status emb_outfile_open(emb_outfile *o, const char *path);
+emb_status emb_outfile_commit(emb_outfile *o);  /* fclose + fsync-free rename */
+void emb_outfile_abort(emb_outfile *o);         /* close + remove tmp; idempotent */
+
+/* Join a directory and a file name into a new string (caller frees). */
+char *emb_path_join(const char *dir, const char *name);
+/* mkdir -p; EMB_E_IO with a message on failure. */
+emb_status emb_mkdirs(const char *dir);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

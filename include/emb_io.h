@@ -1,0 +1,175 @@
+/* emb_io.h - datasets (IDX, image folders, .npy vectors), images, .npy and
+ * CSV files. Part of embscope.h. */
+#ifndef EMB_IO_H
+#define EMB_IO_H
+
+#include "emb_core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- .npy */
+/* NumPy .npy format versions 1.0, 2.0 (and 3.0 headers), C order only.
+ * Readers check the header against the file size; writers are atomic. */
+typedef enum { EMB_DT_F32 = 0, EMB_DT_F16, EMB_DT_U8, EMB_DT_I32 } emb_dtype;
+
+typedef struct {
+    emb_dtype dtype;
+    int ndim;              /* 0..8 */
+    int64_t shape[8];
+    int64_t count;         /* product of shape */
+    const void *data;      /* count elements, little-endian; inside map or buf */
+    void *map_;            /* private: mmap base (or NULL) */
+    size_t map_len_;
+    void *buf_;            /* private: malloc'd copy (or NULL) */
+} emb_npy;
+
+/* Open a .npy file; with use_mmap the data stays mapped (read-only) until
+ * emb_npy_close. Returns EMB_OK, EMB_E_IO, EMB_E_FORMAT (names the reason),
+ * EMB_E_UNSUPPORTED (Fortran order, other dtypes), EMB_E_NOMEM. */
+emb_status emb_npy_open(const char *path, bool use_mmap, emb_npy *out);
+void emb_npy_close(emb_npy *a);   /* zeroed or closed is a no-op */
+/* Parse a .npy held in memory (for fuzzing and embedded data); data points
+ * into buf, which the caller keeps alive. */
+emb_status emb_npy_parse(const void *buf, size_t len, const char *name, emb_npy *out);
+
+/* Load a 2-D (or 1-D as n x 1) f32/f16/u8/i32 array as float32 (values as
+ * stored: u8 is not scaled). *out is allocated; free with emb_matf_free. */
+emb_status emb_npy_load_f32(const char *path, emb_matf *out);
+
+/* Write a C-order array, format 1.0 (2.0 when the header needs it). */
+emb_status emb_npy_write(const char *path, emb_dtype dtype, const void *data,
+                         int ndim, const int64_t *shape);
+emb_status emb_npy_write_f32(const char *path, const float *data, int64_t rows, int64_t cols);
+
+/* ---------------------------------------------------------------- images */
+/* A decoded image, always 8-bit RGB (grayscale replicated, alpha dropped as
+ * PIL's convert("RGB") drops it, CMYK converted, 16-bit reduced to its high
+ * byte, palette expanded). */
+typedef struct {
+    uint8_t *rgb;          /* (h, w, 3) */
+    int w, h;
+    int src_channels;      /* channels in the file: 1 gray, 2 gray+alpha, 3, 4 */
+} emb_image;
+
+#define EMB_IMAGE_MAX_PIXELS (1ll << 28)  /* 268 M pixels: refuse larger */
+
+/* Decode JPEG, PNG or WebP from memory (format from the magic bytes). name
+ * is used in messages. Returns EMB_E_FORMAT for corrupt or unsupported data. */
+emb_status emb_image_decode(const void *buf, size_t len, const char *name, emb_image *out);
+emb_status emb_image_load(const char *path, emb_image *out);
+void emb_image_free(emb_image *img);
+
+/* Encode RGB8 as PNG or JPEG into a malloc'd buffer (thumbnails, tests). */
+emb_status emb_image_encode_png(const uint8_t *rgb, int w, int h, int channels,
+                                unsigned char **out, size_t *out_len);
+emb_status emb_image_encode_jpeg(const uint8_t *rgb, int w, int h, int channels,
+                                 int quality, unsigned char **out, size_t *out_len);
+
+/* ---------------------------------------------------------------- IDX */
+/* IDX (MNIST) arrays: u8 only; ndim 1 (labels) or 3 (images). Raw or gzip. */
+typedef struct {
+    uint8_t *data;         /* (dims[0], dims[1], ...) */
+    int ndim;
+    int64_t dims[4];
+} emb_idx;
+emb_status emb_idx_load(const char *path, emb_idx *out);
+emb_status emb_idx_parse(const void *buf, size_t len, const char *name, emb_idx *out);
+void emb_idx_free(emb_idx *a);
+
+/* ---------------------------------------------------------------- datasets */
+typedef enum { EMB_SPLIT_NONE = 0, EMB_SPLIT_TRAIN, EMB_SPLIT_VALID, EMB_SPLIT_TEST } emb_split;
+const char *emb_split_name(emb_split s);      /* "", "train", "valid", "test" */
+emb_split emb_split_parse(const char *s);     /* unknown -> EMB_SPLIT_NONE */
+
+typedef enum { EMB_SOURCE_IDX = 1, EMB_SOURCE_FOLDER, EMB_SOURCE_VECTORS } emb_source;
+
+/* The items of a dataset. Item i has a path (file path, or
+ * "<images file>#<index>" for IDX), a split and a label. */
+typedef struct {
+    emb_source source;
+    int64_t n;
+    char **path;           /* (n) */
+    uint8_t *split;        /* (n) emb_split */
+    int32_t *label;        /* (n) class index into class_names, -1 = none */
+    char **class_names;    /* (n_classes) */
+    int32_t n_classes;
+    /* IDX only: the images, (n, img_h, img_w) u8 */
+    uint8_t *pixels;
+    int img_h, img_w;
+    /* VECTORS only: the file the vectors come from */
+    char *vectors_path;
+    /* filled by the embed stage: hash of each item's decoded pixels
+     * (XXH3-64 of w, h and the RGB bytes; IDX: of the gray bytes), 0 = unknown */
+    uint64_t *pixel_hash;  /* (n) or NULL */
+    int32_t *img_w_src, *img_h_src;  /* (n) decoded size, folders; or NULL */
+} emb_dataset;
+
+typedef struct {
+    const char *class_names;   /* comma-separated names for IDX labels, or NULL */
+    emb_progress progress;
+} emb_dataset_params;
+emb_dataset_params emb_dataset_default_params(void);
+
+/* Open DATA: a folder of IDX files (train + t10k = splits train/test), an IDX
+ * images file (labels found beside it), an image folder (DATA/<class>/<files> or
+ * DATA/<split>/<class>/<files>, files sorted by name), or a .npy of vectors (with
+ * items.csv beside it, if present, for labels). Image files are listed, not
+ * decoded: unreadable ones are found by the embed stage. */
+emb_status emb_dataset_open(const char *path, const emb_dataset_params *params,
+                            emb_dataset **out);
+void emb_dataset_free(emb_dataset *ds);
+/* Item i as an RGB image (IDX: gray replicated; folders: decoded). */
+emb_status emb_dataset_image(const emb_dataset *ds, int64_t i, emb_image *out);
+/* Keep only items with keep[i] != 0, in order (after skipping unreadable). */
+emb_status emb_dataset_filter(emb_dataset *ds, const uint8_t *keep);
+/* Class index for a name, adding it if new. */
+int32_t emb_dataset_class(emb_dataset *ds, const char *name);
+
+/* Files that could not be read, with the reason. */
+typedef struct {
+    int64_t n, cap;
+    char **path;
+    char **reason;
+} emb_skipped;
+emb_status emb_skipped_add(emb_skipped *s, const char *path, const char *reason);
+void emb_skipped_free(emb_skipped *s);
+
+/* ---------------------------------------------------------------- CSV */
+/* RFC 4180 fields: quoted when they hold a comma, quote, CR or LF. */
+void emb_csv_field(FILE *f, const char *s);
+/* items.csv: index,path,split,label (label by name). */
+emb_status emb_items_write(const char *path, const emb_dataset *ds);
+/* Read items.csv into a dataset of source VECTORS (n rows). */
+emb_status emb_items_read(const char *path, emb_dataset **out);
+emb_status emb_skipped_write(const char *path, const emb_skipped *s);
+/* Parse one CSV record from f into fields (malloc'd; free with
+ * emb_csv_record_free). Returns 1 on a record, 0 at EOF, -1 on error. */
+int emb_csv_read_record(FILE *f, char ***fields, int *n_fields);
+void emb_csv_record_free(char **fields, int n_fields);
+
+/* ---------------------------------------------------------------- summary.json */
+/* A JSON document built by key paths ("classes.per_split.train"): each stage
+ * adds its findings; written atomically. Keys are created as needed. */
+typedef struct emb_summary emb_summary;
+emb_summary *emb_summary_new(void);              /* NULL when out of memory */
+void emb_summary_free(emb_summary *s);           /* NULL is a no-op */
+emb_status emb_summary_set_number(emb_summary *s, const char *key_path, double v);
+emb_status emb_summary_set_string(emb_summary *s, const char *key_path, const char *v);
+emb_status emb_summary_set_bool(emb_summary *s, const char *key_path, bool v);
+/* Parse json_text and store it at key_path (objects, arrays). */
+emb_status emb_summary_set_json(emb_summary *s, const char *key_path, const char *json_text);
+/* Number at key_path, or def when absent. */
+double emb_summary_get_number(const emb_summary *s, const char *key_path, double def);
+/* The whole document as text (caller frees) and as a file. */
+char *emb_summary_print(const emb_summary *s);
+emb_status emb_summary_write(const emb_summary *s, const char *path);
+/* Counts of the dataset: items, per class, per split, per split and class,
+ * class imbalance ratio (largest / smallest class), skipped. */
+emb_status emb_summary_add_dataset(emb_summary *s, const emb_dataset *ds, const emb_skipped *skipped);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,49 @@
+/* emb_neighbors.h - the k-nearest-neighbour graph every analysis stage reads,
+ * and PCA. Part of embscope.h. */
+#ifndef EMB_NEIGHBORS_H
+#define EMB_NEIGHBORS_H
+
+#include "emb_core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { EMB_METRIC_COSINE = 0, EMB_METRIC_EUCLIDEAN } emb_metric;
+typedef enum { EMB_KNN_AUTO = 0, EMB_KNN_EXACT, EMB_KNN_APPROX } emb_knn_method;
+
+/* All-kNN graph. Row i lists the k nearest other items of item i, nearest
+ * first, ties broken by smaller index. When fewer than k other items exist,
+ * the row is padded with idx -1 and dist INFINITY. */
+typedef struct {
+    int64_t n;
+    int k;
+    emb_metric metric;
+    int32_t *idx;          /* (n, k) neighbour indices, ascending distance */
+    float *dist;           /* (n, k) cosine distance 1 - cos, or Euclidean distance */
+    emb_knn_method method; /* what was used (EXACT or APPROX) */
+    char reason[128];      /* why that method was chosen */
+} emb_knn;
+
+typedef struct {
+    int k;                 /* default 15 */
+    emb_metric metric;     /* default cosine */
+    emb_knn_method method; /* default AUTO */
+    int n_threads;         /* 0 = all cores */
+    uint64_t seed;         /* approximate search */
+    emb_progress progress;
+} emb_knn_params;
+emb_knn_params emb_knn_default_params(void);
+
+/* Build the graph of x (n, d). *out is allocated: free with emb_knn_free.
+ * Cosine: a zero vector has distance 1 to everything (cos = 0). */
+emb_status emb_knn_build(const emb_matf *x, const emb_knn_params *params, emb_knn *out);
+void emb_knn_free(emb_knn *g);
+
+/* Exact kNN by brute force, one pair at a time: the reference for tests. */
+emb_status emb_knn_exact_naive(const emb_matf *x, int k, emb_metric metric, emb_knn *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,28 @@
+/* embscope.h - the public API of libembscope: see and clean an image dataset
+ * through embeddings.
+ *
+ * Usage (error handling shortened):
+ *
+ *     emb_dataset *ds;
+ *     emb_dataset_open("/usr/share/datasets/fashion-mnist", NULL, &ds);
+ *     emb_matf vec;                        // (n, d) float32, row i = item i
+ *     emb_skipped skipped = {0};
+ *     emb_pixels_params pp = emb_pixels_default_params();
+ *     if (emb_pixels_embed(ds, &pp, &vec, &skipped) != EMB_OK)
+ *         fprintf(stderr, "%s\n", emb_errmsg());
+ *     emb_npy_write_f32("out/embeddings.npy", vec.data, vec.rows, vec.cols);
+ *     emb_matf_free(&vec); emb_skipped_free(&skipped); emb_dataset_free(ds);
+ *
+ * Every function that can fail returns an emb_status; on failure
+ * emb_errmsg() holds a message (per thread) that names the file or item.
+ * One header per stage, included here: emb_core.h, emb_io.h, ... */
+#ifndef EMBSCOPE_H
+#define EMBSCOPE_H
+
+#include "emb_core.h"
+#include "emb_io.h"
+#include "emb_features.h"
+#include "emb_neighbors.h"
+/* stages add their header here: emb_maps.h, emb_analysis.h, emb_report.h, emb_clip.h */
+
+#endif

@@ -1,0 +1,92 @@
+/* cli.h - what the sub-commands of the embscope program share. */
+#ifndef EMB_CLI_H
+#define EMB_CLI_H
+
+#include "embscope.h"
+
+#include <getopt.h>
+
+/* Exit codes. */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_USAGE 1     /* bad command line */
+#define CLI_EXIT_INPUT 2     /* bad or unreadable input, nothing usable */
+#define CLI_EXIT_FAIL 3      /* out of memory, output not writable, ... */
+
+/* Options every command takes. */
+typedef struct {
+    const char *out_dir;     /* -o */
+    int n_threads;           /* --threads, 0 = all cores */
+    uint64_t seed;           /* --seed */
+    bool quiet;              /* --quiet */
+    emb_progress progress;   /* stderr progress, unless quiet */
+} cli_common;
+
+/* Long options shared by all commands; ids >= CLI_OPT_BASE. */
+enum { CLI_OPT_BASE = 1000, CLI_OPT_THREADS, CLI_OPT_SEED, CLI_OPT_QUIET, CLI_OPT_HELP };
+#define CLI_COMMON_LONGOPTS \
+    {"output", required_argument, 0, 'o'}, {"threads", required_argument, 0, CLI_OPT_THREADS}, \
+    {"seed", required_argument, 0, CLI_OPT_SEED}, {"quiet", no_argument, 0, CLI_OPT_QUIET},     \
+    {"help", no_argument, 0, 'h'}
+#define CLI_COMMON_HELP                                                              \
+    "  -o, --output DIR   output folder (created if needed)\n"                      \
+    "      --threads N    worker threads (default: all cores)\n"                    \
+    "      --seed N       random seed for reproducible runs (default 42)\n"         \
+    "      --quiet        no progress on stderr\n"                                  \
+    "  -h, --help         this help\n"
+
+void cli_common_init(cli_common *c);
+/* Handle a common option; returns 1 if handled, 0 if not common, -1 on a bad
+ * value (message printed). */
+int cli_common_opt(cli_common *c, int opt, const char *arg);
+/* After parsing: apply threads, set up progress. */
+void cli_common_finish(cli_common *c);
+
+/* Print "embscope: <msg>" for a failed status, return its exit code. */
+int cli_fail(emb_status st);
+int cli_usage_error(const char *cmd, const char *fmt, ...);
+bool cli_parse_int(const char *s, long lo, long hi, long *out);
+bool cli_parse_float(const char *s, double lo, double hi, double *out);
+/* Progress line on stderr ("stage  42%"), only when stderr is a terminal. */
+void cli_log(const cli_common *c, const char *fmt, ...);
+/* Path in the output folder (caller frees). */
+char *cli_out_path(const cli_common *c, const char *name);
+
+/* Features chosen on the command line. */
+typedef struct {
+    const char *kind;        /* "pixels" (default) or "clip" */
+    emb_pixels_params pixels;
+    const char *model;       /* --model for clip */
+    const char *class_names; /* --class-names */
+} cli_features;
+void cli_features_init(cli_features *f);
+enum { CLI_OPT_FEATURES = 1100, CLI_OPT_PIXELS_SIZE, CLI_OPT_PIXELS_COLOR, CLI_OPT_MODEL, CLI_OPT_CLASS_NAMES };
+#define CLI_FEATURES_LONGOPTS \
+    {"features", required_argument, 0, CLI_OPT_FEATURES}, {"pixels-size", required_argument, 0, CLI_OPT_PIXELS_SIZE}, \
+    {"pixels-color", no_argument, 0, CLI_OPT_PIXELS_COLOR}, {"model", required_argument, 0, CLI_OPT_MODEL},            \
+    {"class-names", required_argument, 0, CLI_OPT_CLASS_NAMES}
+#define CLI_FEATURES_HELP                                                                        \
+    "  --features KIND     pixels (default): brightness vectors\n"                             \
+    "  --pixels-size N     image folders: resize to N x N by area averaging (default 32)\n"    \
+    "  --pixels-color      image folders: RGB vectors instead of grayscale\n"                  \
+    "  --class-names LIST  IDX: comma-separated names of labels 0, 1, ... (default: the\n"     \
+    "                      digits, or Fashion-MNIST's names when the path says fashion)\n"
+/* Returns 1 if handled, 0 if not a features option, -1 on a bad value. */
+int cli_features_opt(cli_features *f, int opt, const char *arg);
+
+/* The embed stage: open DATA, compute (or load) the vectors, write
+ * items.csv, embeddings.npy and skipped.csv into the output folder. */
+typedef struct {
+    emb_dataset *ds;
+    emb_matf vec;
+    emb_skipped skipped;
+    double seconds;
+} cli_embedded;
+int cli_embed_stage(const cli_common *c, const cli_features *f, const char *data, cli_embedded *out);
+void cli_embedded_free(cli_embedded *e);
+
+/* Sub-commands. */
+int cmd_embed(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_neighbors(int argc, char **argv);
+
+#endif

@@ -1,0 +1,120 @@
+/* cmd_analyze.c - `embscope analyze DATA -o OUT`: every stage in order,
+ * one kNN graph shared by the later ones, summary.json at the end. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *USAGE =
+    "usage: embscope analyze DATA -o OUT [options]\n"
+    "\n"
+    "Run every stage on DATA: vectors (items.csv, embeddings.npy, skipped.csv),\n"
+    "the neighbour graph (neighbors.npy, distances.npy) and summary.json with\n"
+    "the class and split counts, the class imbalance ratio and each stage's\n"
+    "timing. DATA is as for 'embscope embed'.\n"
+    "\n"
+    "Options:\n" CLI_FEATURES_HELP
+    "  -k N                neighbours per item (default 15)\n"
+    CLI_COMMON_HELP;
+
+typedef struct {
+    int k;
+} analyze_opts;
+
+static int write_summary(const cli_common *c, emb_summary *s) {
+    char *p = cli_out_path(c, "summary.json");
+    emb_status st = emb_summary_write(s, p);
+    if (!st) cli_log(c, "analyze: wrote %s", p);
+    free(p);
+    if (st) { cli_fail(st); return CLI_EXIT_FAIL; }
+    return CLI_EXIT_OK;
+}
+
+static void add_params(emb_summary *s, const cli_common *c, const cli_features *f, const analyze_opts *a, const char *data) {
+    emb_summary_set_string(s, "embscope_version", emb_version());
+    emb_summary_set_string(s, "parameters.data", data);
+    emb_summary_set_string(s, "parameters.features", f->kind);
+    emb_summary_set_number(s, "parameters.pixels_size", f->pixels.size);
+    emb_summary_set_bool(s, "parameters.pixels_color", f->pixels.color);
+    emb_summary_set_number(s, "parameters.k", a->k);
+    emb_summary_set_number(s, "parameters.threads", emb_threads_resolve(c->n_threads));
+    emb_summary_set_number(s, "parameters.seed", (double)c->seed);
+}
+
+static int stage_neighbors(const cli_common *c, const analyze_opts *a, const cli_embedded *e,
+                           emb_summary *s, emb_knn *g) {
+    double t0 = emb_now();
+    emb_knn_params kp = emb_knn_default_params();
+    kp.k = a->k;
+    kp.n_threads = c->n_threads;
+    kp.seed = c->seed;
+    kp.progress = c->progress;
+    emb_status st = emb_knn_build(&e->vec, &kp, g);
+    if (st) return cli_fail(st);
+    char *pi = cli_out_path(c, "neighbors.npy"), *pd = cli_out_path(c, "distances.npy");
+    int64_t shape[2] = {g->n, g->k};
+    st = emb_npy_write(pi, EMB_DT_I32, g->idx, 2, shape);
+    if (!st) st = emb_npy_write(pd, EMB_DT_F32, g->dist, 2, shape);
+    free(pi);
+    free(pd);
+    if (st) { cli_fail(st); return CLI_EXIT_FAIL; }
+    double dt = emb_now() - t0;
+    emb_summary_set_number(s, "timings.neighbors_s", dt);
+    emb_summary_set_string(s, "neighbors.method", g->method == EMB_KNN_EXACT ? "exact" : "approximate");
+    emb_summary_set_string(s, "neighbors.reason", g->reason);
+    emb_summary_set_string(s, "neighbors.metric", g->metric == EMB_METRIC_COSINE ? "cosine" : "euclidean");
+    emb_summary_set_number(s, "neighbors.k", g->k);
+    cli_log(c, "neighbors: k=%d, %s, %.2f s", g->k, g->reason, dt);
+    return CLI_EXIT_OK;
+}
+
+int cmd_analyze(int argc, char **argv) {
+    cli_common c;
+    cli_features f;
+    analyze_opts a = {.k = 15};
+    cli_common_init(&c);
+    cli_features_init(&f);
+    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, CLI_FEATURES_LONGOPTS, {0, 0, 0, 0}};
+    int opt;
+    long v;
+    while ((opt = getopt_long(argc, argv, "o:hk:", longopts, NULL)) != -1) {
+        if (opt == 'h') { fputs(USAGE, stdout); return CLI_EXIT_OK; }
+        if (opt == 'k') {
+            if (!cli_parse_int(optarg, 1, 1000, &v)) return cli_usage_error("analyze", "-k: '%s' is not in 1..1000", optarg);
+            a.k = (int)v;
+            continue;
+        }
+        int r = cli_common_opt(&c, opt, optarg);
+        if (r == 0) r = cli_features_opt(&f, opt, optarg);
+        if (r <= 0) return r < 0 ? CLI_EXIT_USAGE : cli_usage_error("analyze", "unknown option");
+    }
+    if (optind + 1 != argc) return cli_usage_error("analyze", "expected one DATA argument");
+    if (!c.out_dir) return cli_usage_error("analyze", "-o OUT is required");
+    cli_common_finish(&c);
+    const char *data = argv[optind];
+    double t_all = emb_now();
+
+    cli_embedded e;
+    int rc = cli_embed_stage(&c, &f, data, &e);
+    if (rc) return rc;
+    emb_summary *s = emb_summary_new();
+    emb_knn g = {0};
+    if (!s) { fprintf(stderr, "embscope: out of memory\n"); rc = CLI_EXIT_FAIL; goto done; }
+    add_params(s, &c, &f, &a, data);
+    emb_summary_set_number(s, "timings.embed_s", e.seconds);
+    emb_status st = emb_summary_add_dataset(s, e.ds, &e.skipped);
+    if (st) { rc = cli_fail(st); goto done; }
+    emb_summary_set_number(s, "embeddings.rows", (double)e.vec.rows);
+    emb_summary_set_number(s, "embeddings.dims", (double)e.vec.cols);
+
+    if ((rc = stage_neighbors(&c, &a, &e, s, &g))) goto done;
+
+    emb_summary_set_number(s, "timings.total_s", emb_now() - t_all);
+    rc = write_summary(&c, s);
+    if (!rc) cli_log(&c, "analyze: results in %s", c.out_dir);
+done:
+    emb_knn_free(&g);
+    emb_summary_free(s);
+    cli_embedded_free(&e);
+    return rc;
+}

@@ -1,0 +1,110 @@
+/* cmd_embed.c - `embscope embed DATA -o OUT`: items.csv, embeddings.npy,
+ * skipped.csv. The embed stage itself is shared with `analyze`. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int cli_features_opt(cli_features *f, int opt, const char *arg) {
+    long v;
+    switch (opt) {
+    case CLI_OPT_FEATURES:
+        if (strcmp(arg, "pixels")) { fprintf(stderr, "embscope: --features: '%s' is not known (pixels)\n", arg); return -1; }
+        f->kind = arg;
+        return 1;
+    case CLI_OPT_PIXELS_SIZE:
+        if (!cli_parse_int(arg, 1, 1024, &v)) { fprintf(stderr, "embscope: --pixels-size: '%s' is not in 1..1024\n", arg); return -1; }
+        f->pixels.size = (int)v;
+        return 1;
+    case CLI_OPT_PIXELS_COLOR: f->pixels.color = true; return 1;
+    case CLI_OPT_MODEL: f->model = arg; return 1;
+    case CLI_OPT_CLASS_NAMES: f->class_names = arg; return 1;
+    }
+    return 0;
+}
+
+void cli_embedded_free(cli_embedded *e) {
+    emb_dataset_free(e->ds);
+    emb_matf_free(&e->vec);
+    emb_skipped_free(&e->skipped);
+    memset(e, 0, sizeof *e);
+}
+
+static int write_outputs(const cli_common *c, cli_embedded *e) {
+    char *p_items = cli_out_path(c, "items.csv"), *p_emb = cli_out_path(c, "embeddings.npy"),
+         *p_skip = cli_out_path(c, "skipped.csv");
+    emb_status st = emb_items_write(p_items, e->ds);
+    if (!st) st = emb_npy_write_f32(p_emb, e->vec.data, e->vec.rows, e->vec.cols);
+    if (!st) st = emb_skipped_write(p_skip, &e->skipped);
+    free(p_items);
+    free(p_emb);
+    free(p_skip);
+    if (st) { cli_fail(st); return CLI_EXIT_FAIL; }
+    return CLI_EXIT_OK;
+}
+
+int cli_embed_stage(const cli_common *c, const cli_features *f, const char *data, cli_embedded *out) {
+    memset(out, 0, sizeof *out);
+    double t0 = emb_now();
+    emb_dataset_params dp = emb_dataset_default_params();
+    dp.class_names = f->class_names;
+    dp.progress = c->progress;
+    emb_status st = emb_mkdirs(c->out_dir);
+    if (st) { cli_fail(st); return CLI_EXIT_FAIL; }
+    if ((st = emb_dataset_open(data, &dp, &out->ds))) return cli_fail(st);
+    cli_log(c, "embed: %s: %lld items, %d classes", data, (long long)out->ds->n, out->ds->n_classes);
+    if (out->ds->source == EMB_SOURCE_VECTORS) {
+        st = emb_npy_load_f32(data, &out->vec);
+    } else {
+        emb_pixels_params pp = f->pixels;
+        pp.n_threads = c->n_threads;
+        pp.progress = c->progress;
+        st = emb_pixels_embed(out->ds, &pp, &out->vec, &out->skipped);
+        /* the skipped list is worth writing even when nothing was readable */
+        if (st && out->skipped.n) {
+            char *p = cli_out_path(c, "skipped.csv");
+            emb_skipped_write(p, &out->skipped);
+            free(p);
+        }
+    }
+    if (st) { int rc = cli_fail(st); cli_embedded_free(out); return rc; }
+    int rc = write_outputs(c, out);
+    out->seconds = emb_now() - t0;
+    if (rc) { cli_embedded_free(out); return rc; }
+    cli_log(c, "embed: %lld x %lld vectors, %lld skipped, %.2f s", (long long)out->vec.rows,
+            (long long)out->vec.cols, (long long)out->skipped.n, out->seconds);
+    return CLI_EXIT_OK;
+}
+
+static const char *USAGE =
+    "usage: embscope embed DATA -o OUT [options]\n"
+    "\n"
+    "Compute a vector for every item of DATA and write OUT/items.csv,\n"
+    "OUT/embeddings.npy (N x D float32, row i = item i) and OUT/skipped.csv.\n"
+    "DATA is an IDX folder or file (MNIST, Fashion-MNIST), an image folder\n"
+    "(DATA/<class>/*.jpg or DATA/<train|valid|test>/<class>/*.jpg; JPEG, PNG,\n"
+    "WebP) or a .npy of vectors. Unreadable files are skipped and listed.\n"
+    "\n"
+    "Options:\n" CLI_FEATURES_HELP CLI_COMMON_HELP;
+
+int cmd_embed(int argc, char **argv) {
+    cli_common c;
+    cli_features f;
+    cli_common_init(&c);
+    cli_features_init(&f);
+    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, CLI_FEATURES_LONGOPTS, {0, 0, 0, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        if (opt == 'h') { fputs(USAGE, stdout); return CLI_EXIT_OK; }
+        int r = cli_common_opt(&c, opt, optarg);
+        if (r == 0) r = cli_features_opt(&f, opt, optarg);
+        if (r <= 0) return r < 0 ? CLI_EXIT_USAGE : cli_usage_error("embed", "unknown option");
+    }
+    if (optind + 1 != argc) return cli_usage_error("embed", "expected one DATA argument");
+    if (!c.out_dir) return cli_usage_error("embed", "-o OUT is required");
+    cli_common_finish(&c);
+    cli_embedded e;
+    int rc = cli_embed_stage(&c, &f, argv[optind], &e);
+    cli_embedded_free(&e);
+    return rc;
+}

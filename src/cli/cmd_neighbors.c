@@ -1,0 +1,71 @@
+/* cmd_neighbors.c - `embscope neighbors VECTORS.npy -k 15 -o OUT`: the kNN
+ * graph as OUT/neighbors.npy (N x k int32) and OUT/distances.npy. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *USAGE =
+    "usage: embscope neighbors VECTORS.npy -o OUT [options]\n"
+    "\n"
+    "Find the k nearest neighbours of every row of VECTORS.npy (N x D) and\n"
+    "write OUT/neighbors.npy (N x k int32, nearest first, the item itself\n"
+    "excluded, -1 padding when N <= k) and OUT/distances.npy (N x k float32:\n"
+    "1 - cos for cosine, Euclidean distance otherwise).\n"
+    "\n"
+    "Options:\n"
+    "  -k N               neighbours per item (default 15)\n"
+    "  --metric M         cosine (default) or euclidean\n"
+    CLI_COMMON_HELP;
+
+enum { OPT_METRIC = 1200 };
+
+int cmd_neighbors(int argc, char **argv) {
+    cli_common c;
+    cli_common_init(&c);
+    emb_knn_params kp = emb_knn_default_params();
+    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {"metric", required_argument, 0, OPT_METRIC}, {0, 0, 0, 0}};
+    int opt;
+    long v;
+    while ((opt = getopt_long(argc, argv, "o:hk:", longopts, NULL)) != -1) {
+        if (opt == 'h') { fputs(USAGE, stdout); return CLI_EXIT_OK; }
+        if (opt == 'k') {
+            if (!cli_parse_int(optarg, 1, 1000, &v)) return cli_usage_error("neighbors", "-k: '%s' is not in 1..1000", optarg);
+            kp.k = (int)v;
+            continue;
+        }
+        if (opt == OPT_METRIC) {
+            if (!strcmp(optarg, "cosine")) kp.metric = EMB_METRIC_COSINE;
+            else if (!strcmp(optarg, "euclidean")) kp.metric = EMB_METRIC_EUCLIDEAN;
+            else return cli_usage_error("neighbors", "--metric: '%s' is not cosine or euclidean", optarg);
+            continue;
+        }
+        int r = cli_common_opt(&c, opt, optarg);
+        if (r <= 0) return r < 0 ? CLI_EXIT_USAGE : cli_usage_error("neighbors", "unknown option");
+    }
+    if (optind + 1 != argc) return cli_usage_error("neighbors", "expected one VECTORS.npy argument");
+    if (!c.out_dir) return cli_usage_error("neighbors", "-o OUT is required");
+    cli_common_finish(&c);
+    kp.n_threads = c.n_threads;
+    kp.seed = c.seed;
+    kp.progress = c.progress;
+    emb_matf x = {0};
+    emb_knn g = {0};
+    emb_status st = emb_npy_load_f32(argv[optind], &x);
+    if (!st) st = emb_mkdirs(c.out_dir);
+    double t0 = emb_now();
+    if (!st) st = emb_knn_build(&x, &kp, &g);
+    if (!st) {
+        char *pi = cli_out_path(&c, "neighbors.npy"), *pd = cli_out_path(&c, "distances.npy");
+        int64_t shape[2] = {g.n, g.k};
+        st = emb_npy_write(pi, EMB_DT_I32, g.idx, 2, shape);
+        if (!st) st = emb_npy_write(pd, EMB_DT_F32, g.dist, 2, shape);
+        free(pi);
+        free(pd);
+        if (!st) cli_log(&c, "neighbors: %lld x %d, %s, %.2f s", (long long)g.n, g.k, g.reason, emb_now() - t0);
+    }
+    int rc = st ? cli_fail(st) : CLI_EXIT_OK;
+    emb_knn_free(&g);
+    emb_matf_free(&x);
+    return rc;
+}

@@ -1,0 +1,39 @@
+/* main.c - the embscope program: dispatch to a sub-command. */
+#include "cli.h"
+
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *what;
+} command;
+
+static const command COMMANDS[] = {
+    {"analyze", cmd_analyze, "run every stage on a dataset (vectors, neighbours, summary)"},
+    {"embed", cmd_embed, "compute vectors: items.csv, embeddings.npy, skipped.csv"},
+    {"neighbors", cmd_neighbors, "k-nearest-neighbour graph of a .npy of vectors"},
+};
+#define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+static void usage(FILE *f) {
+    fprintf(f, "embscope %s - see and clean an image dataset through embeddings\n\n"
+               "usage: embscope COMMAND [options]   (embscope COMMAND --help for details)\n\n"
+               "commands:\n", emb_version());
+    for (size_t i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].what);
+    fprintf(f, "  %-10s %s\n", "version", "print the version");
+    fprintf(f, "\nExample: embscope analyze /usr/share/datasets/fashion-mnist -o out\n"
+               "Exit status: 0 done, 1 usage error, 2 bad input, 3 other failure.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) { usage(stderr); return CLI_EXIT_USAGE; }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) { usage(stdout); return CLI_EXIT_OK; }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) { printf("embscope %s\n", emb_version()); return CLI_EXIT_OK; }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(cmd, COMMANDS[i].name)) return COMMANDS[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "embscope: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return CLI_EXIT_USAGE;
+}

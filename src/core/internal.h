@@ -1,0 +1,38 @@
+/* internal.h - helpers shared inside src/ (prefix emb__), not exported. */
+#ifndef EMB_INTERNAL_H
+#define EMB_INTERNAL_H
+
+#include "embscope.h"
+
+#if defined(__GNUC__)
+#define EMB__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define EMB__PRINTF(a, b)
+#endif
+
+/* Format a message into this thread's buffer and return st (stbi__err). */
+emb_status emb__fail(emb_status st, const char *fmt, ...) EMB__PRINTF(2, 3);
+
+/* Overflow-checked size arithmetic: false when a*b (a+b) does not fit. */
+static inline bool emb__mul_ok(size_t a, size_t b, size_t *out) {
+    return !__builtin_mul_overflow(a, b, out);
+}
+static inline bool emb__add_ok(size_t a, size_t b, size_t *out) {
+    return !__builtin_add_overflow(a, b, out);
+}
+
+/* malloc that sets the error message on failure (NULL for n = 0 too is fine). */
+void *emb__malloc(size_t n, const char *what);
+void *emb__calloc(size_t n, size_t size, const char *what);
+char *emb__strdup(const char *s);
+
+/* Read a whole file; gzip-compressed files (magic 1f 8b) are inflated.
+ * max_bytes caps the decompressed size (0 = no cap). */
+emb_status emb__read_file(const char *path, size_t max_bytes,
+                          unsigned char **data, size_t *size);
+
+/* IEEE half <-> single (round to nearest even). */
+float    emb__f16_to_f32(uint16_t h);
+uint16_t emb__f32_to_f16(float f);
+
+#endif

@@ -1,0 +1,192 @@
+/* pixels.c - pixel brightness vectors (see emb_features.h): IDX bytes / 255,
+ * or decoded images converted to gray (Pillow's luma) and area-resized. */
+#include "core/internal.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+#define PIXELS_DEFAULT_SIZE 32
+
+emb_pixels_params emb_pixels_default_params(void) {
+    emb_pixels_params p;
+    memset(&p, 0, sizeof p);
+    p.size = PIXELS_DEFAULT_SIZE;
+    return p;
+}
+
+void emb_rgb_to_gray(const uint8_t *rgb, size_t n, uint8_t *gray) {
+    for (size_t i = 0; i < n; i++)
+        gray[i] = (uint8_t)((rgb[3 * i] * 19595u + rgb[3 * i + 1] * 38470u + rgb[3 * i + 2] * 7471u + 0x8000u) >> 16);
+}
+
+uint64_t emb_pixels_hash(const uint8_t *px, int w, int h, int c) {
+    XXH3_state_t st;
+    XXH3_64bits_reset(&st);
+    int32_t dims[3] = {w, h, c};
+    XXH3_64bits_update(&st, dims, sizeof dims);
+    XXH3_64bits_update(&st, px, (size_t)w * h * c);
+    uint64_t v = XXH3_64bits_digest(&st);
+    return v ? v : 1;  /* 0 means unknown */
+}
+
+/* Weights of the input pixels covering output pixel j along one axis:
+ * output j spans [j*in/out, (j+1)*in/out) in input units. */
+typedef struct { int first, count; float w[]; } span;
+
+static span **axis_spans(int in, int out) {
+    span **s = calloc((size_t)out, sizeof *s);
+    if (!s) return NULL;
+    double scale = (double)in / out;
+    for (int j = 0; j < out; j++) {
+        double a = j * scale, b = (j + 1) * scale;
+        int first = (int)floor(a), last = (int)ceil(b) - 1;
+        if (last >= in) last = in - 1;
+        int cnt = last - first + 1;
+        s[j] = malloc(sizeof(span) + sizeof(float) * (size_t)cnt);
+        if (!s[j]) { for (int k = 0; k < j; k++) free(s[k]); free(s); return NULL; }
+        s[j]->first = first;
+        s[j]->count = cnt;
+        for (int i = first; i <= last; i++) {
+            double lo = i > a ? i : a, hi = i + 1 < b ? i + 1 : b;
+            s[j]->w[i - first] = (float)((hi - lo) / scale);
+        }
+    }
+    return s;
+}
+static void free_spans(span **s, int n) {
+    if (!s) return;
+    for (int j = 0; j < n; j++) free(s[j]);
+    free(s);
+}
+
+/* Separable: rows first (h x ow x c in float), then columns. */
+emb_status emb_resize_area(const uint8_t *src, int w, int h, int c, float *dst, int ow, int oh) {
+    if (w <= 0 || h <= 0 || ow <= 0 || oh <= 0 || c <= 0) return emb__fail(EMB_E_INVALID, "resize: bad size");
+    span **sx = axis_spans(w, ow), **sy = axis_spans(h, oh);
+    float *tmp = malloc(sizeof(float) * (size_t)h * ow * c);
+    emb_status st = EMB_OK;
+    if (!sx || !sy || !tmp) { st = emb__fail(EMB_E_NOMEM, "resize: out of memory"); goto done; }
+    for (int y = 0; y < h; y++)
+        for (int j = 0; j < ow; j++)
+            for (int ch = 0; ch < c; ch++) {
+                float acc = 0;
+                const uint8_t *row = src + ((size_t)y * w + sx[j]->first) * c + ch;
+                for (int k = 0; k < sx[j]->count; k++) acc += sx[j]->w[k] * row[(size_t)k * c];
+                tmp[((size_t)y * ow + j) * c + ch] = acc;
+            }
+    for (int i = 0; i < oh; i++)
+        for (int j = 0; j < ow; j++)
+            for (int ch = 0; ch < c; ch++) {
+                float acc = 0;
+                for (int k = 0; k < sy[i]->count; k++)
+                    acc += sy[i]->w[k] * tmp[((size_t)(sy[i]->first + k) * ow + j) * c + ch];
+                dst[((size_t)i * ow + j) * c + ch] = acc * (1.0f / 255.0f);
+            }
+done:
+    free_spans(sx, ow);
+    free_spans(sy, oh);
+    free(tmp);
+    return st;
+}
+
+static emb_status embed_idx(emb_dataset *ds, emb_matf *out) {
+    int64_t d = (int64_t)ds->img_h * ds->img_w;
+    emb_status st = emb_matf_alloc(out, ds->n, d);
+    if (st) return st;
+    ds->pixel_hash = malloc(sizeof(uint64_t) * (size_t)ds->n);
+    if (!ds->pixel_hash) { emb_matf_free(out); return emb__fail(EMB_E_NOMEM, "out of memory"); }
+    #pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < ds->n; i++) {
+        const uint8_t *g = ds->pixels + (size_t)i * d;
+        float *v = out->data + (size_t)i * d;
+        for (int64_t k = 0; k < d; k++) v[k] = g[k] * (1.0f / 255.0f);
+        ds->pixel_hash[i] = emb_pixels_hash(g, ds->img_w, ds->img_h, 1);
+    }
+    return EMB_OK;
+}
+
+static emb_status embed_folder(emb_dataset *ds, const emb_pixels_params *p, emb_matf *out, emb_skipped *skipped) {
+    int c = p->color ? 3 : 1;
+    int64_t d = (int64_t)p->size * p->size * c, n = ds->n;
+    emb_status st = emb_matf_alloc(out, n, d);
+    if (st) return st;
+    uint8_t *keep = calloc((size_t)n, 1);
+    char **why = calloc((size_t)n, sizeof(char *));
+    ds->pixel_hash = calloc((size_t)n, sizeof(uint64_t));
+    ds->img_w_src = calloc((size_t)n, sizeof(int32_t));
+    ds->img_h_src = calloc((size_t)n, sizeof(int32_t));
+    if (!keep || !why || !ds->pixel_hash || !ds->img_w_src || !ds->img_h_src) {
+        st = emb__fail(EMB_E_NOMEM, "out of memory");
+        goto done;
+    }
+    int64_t done_count = 0;
+    #pragma omp parallel for schedule(dynamic, 4) num_threads(emb_threads_resolve(p->n_threads))
+    for (int64_t i = 0; i < n; i++) {
+        emb_image img;
+        emb_status s = emb_image_load(ds->path[i], &img);
+        if (s == EMB_OK) {
+            ds->pixel_hash[i] = emb_pixels_hash(img.rgb, img.w, img.h, 3);
+            ds->img_w_src[i] = img.w;
+            ds->img_h_src[i] = img.h;
+            const uint8_t *px = img.rgb;
+            uint8_t *gray = NULL;
+            if (c == 1) {
+                gray = malloc((size_t)img.w * img.h);
+                if (gray) emb_rgb_to_gray(img.rgb, (size_t)img.w * img.h, gray);
+                px = gray;
+            }
+            s = px ? emb_resize_area(px, img.w, img.h, c, out->data + (size_t)i * d, p->size, p->size)
+                   : emb__fail(EMB_E_NOMEM, "%s: out of memory", ds->path[i]);
+            free(gray);
+            emb_image_free(&img);
+        }
+        if (s == EMB_OK) keep[i] = 1;
+        else {
+            /* the message names the file; keep the reason after "path: " */
+            const char *m = emb_errmsg();
+            size_t pl = strlen(ds->path[i]);
+            if (!strncmp(m, ds->path[i], pl) && m[pl] == ':' && m[pl + 1] == ' ') m += pl + 2;
+            why[i] = strdup(m);
+        }
+        int64_t k;
+        #pragma omp atomic capture
+        k = ++done_count;
+        if (p->progress.fn && (k % 256 == 0 || k == n)) {
+            #pragma omp critical(emb_progress)
+            emb_progress_report(&p->progress, "embed", (double)k / n, NULL);
+        }
+    }
+    int64_t kept = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (keep[i]) {
+            if (kept != i) memmove(out->data + (size_t)kept * d, out->data + (size_t)i * d, sizeof(float) * (size_t)d);
+            kept++;
+        } else if ((st = emb_skipped_add(skipped, ds->path[i], why[i] ? why[i] : "unreadable")))
+            goto done;
+    }
+    out->rows = kept;
+    if ((st = emb_dataset_filter(ds, keep))) goto done;
+    if (kept == 0) st = emb__fail(EMB_E_FORMAT, "no readable image among %lld files", (long long)n);
+done:
+    if (why) for (int64_t i = 0; i < n; i++) free(why[i]);
+    free(why);
+    free(keep);
+    if (st) emb_matf_free(out);
+    return st;
+}
+
+emb_status emb_pixels_embed(emb_dataset *ds, const emb_pixels_params *params,
+                            emb_matf *out, emb_skipped *skipped) {
+    emb_pixels_params p = params ? *params : emb_pixels_default_params();
+    if (p.size <= 0 || p.size > 1024) return emb__fail(EMB_E_INVALID, "pixels size %d is out of range (1..1024)", p.size);
+    memset(out, 0, sizeof *out);
+    switch (ds->source) {
+    case EMB_SOURCE_IDX: return embed_idx(ds, out);
+    case EMB_SOURCE_FOLDER: return embed_folder(ds, &p, out, skipped);
+    default: return emb__fail(EMB_E_INVALID, "a vectors dataset has no pixels to embed");
+    }
+}

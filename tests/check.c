@@ -1,0 +1,109 @@
+/* check.c - see check.h. */
+#include "check.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int check_failures, check_count;
+
+static bool report(bool ok, const char *file, int line, const char *expr) {
+    check_count++;
+    if (!ok) {
+        check_failures++;
+        fprintf(stderr, "FAIL %s:%d: %s\n", file, line, expr);
+    }
+    return ok;
+}
+
+bool check_true(bool ok, const char *expr, const char *file, int line) { return report(ok, file, line, expr); }
+
+bool check_eq_i64(long long exp, long long got, const char *expr, const char *file, int line) {
+    bool ok = exp == got;
+    if (!ok) fprintf(stderr, "  expected %lld, got %lld\n", exp, got);
+    return report(ok, file, line, expr);
+}
+
+bool check_close(double exp, double got, double rtol, double atol, const char *expr, const char *file, int line) {
+    bool ok = fabs(exp - got) <= atol + rtol * fabs(exp);
+    if (!ok) fprintf(stderr, "  expected %.9g, got %.9g (rtol %g, atol %g)\n", exp, got, rtol, atol);
+    return report(ok, file, line, expr);
+}
+
+bool check_eq_i32_arr(const int32_t *exp, const int32_t *got, size_t n, const char *expr, const char *file, int line) {
+    size_t bad = 0, first = 0;
+    for (size_t i = 0; i < n; i++) if (exp[i] != got[i]) { if (!bad) first = i; bad++; }
+    if (bad) fprintf(stderr, "  %zu of %zu differ; first at [%zu]: expected %d, got %d\n", bad, n, first, exp[first], got[first]);
+    return report(bad == 0, file, line, expr);
+}
+
+bool check_close_f32_arr(const float *exp, const float *got, size_t n, double rtol, double atol,
+                         const char *expr, const char *file, int line) {
+    size_t bad = 0, first = 0;
+    double worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        double e = fabs((double)exp[i] - got[i]);
+        if (!(e <= atol + rtol * fabs(exp[i]))) { if (!bad) first = i; bad++; }
+        if (e > worst) worst = e;
+    }
+    if (bad) fprintf(stderr, "  %zu of %zu outside rtol %g atol %g; first at [%zu]: expected %.9g, got %.9g; max abs err %.3g\n",
+                     bad, n, rtol, atol, first, exp[first], got[first], worst);
+    return report(bad == 0, file, line, expr);
+}
+
+bool check_str_contains(const char *hay, const char *needle, const char *expr, const char *file, int line) {
+    bool ok = hay && strstr(hay, needle);
+    if (!ok) fprintf(stderr, "  '%s' does not contain '%s'\n", hay ? hay : "(null)", needle);
+    return report(ok, file, line, expr);
+}
+
+static char tmpdir[256];
+
+const char *check_tmpdir(void) {
+    if (!tmpdir[0]) {
+        snprintf(tmpdir, sizeof tmpdir, "/tmp/embscope-test-XXXXXX");
+        if (!mkdtemp(tmpdir)) { perror("mkdtemp"); exit(1); }
+    }
+    return tmpdir;
+}
+
+int check_exit(void) {
+    if (tmpdir[0] && !getenv("EMB_KEEP_TMP")) {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    }
+    printf("%d checks, %d failed\n", check_count, check_failures);
+    return check_failures ? 1 : 0;
+}
+
+char *check_run(const char *cmd, int *status) {
+    FILE *p = popen(cmd, "r");
+    if (!p) { if (status) *status = -1; return NULL; }
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    size_t r;
+    while (buf && (r = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += r;
+        if (cap - len < 2) { cap *= 2; char *nb = realloc(buf, cap); if (!nb) { free(buf); buf = NULL; break; } buf = nb; }
+    }
+    if (buf) buf[len] = 0;
+    int s = pclose(p);
+    if (status) *status = WIFEXITED(s) ? WEXITSTATUS(s) : -1;
+    return buf;
+}
+
+bool check_write_file(const char *path, const void *data, size_t len) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return false;
+    bool ok = fwrite(data, 1, len, f) == len;
+    return (fclose(f) == 0) && ok;
+}
+
+const char *check_python(void) {
+    const char *p = getenv("PYTHON");
+    return p && *p ? p : "/usr/bin/python3";
+}
