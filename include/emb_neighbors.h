@@ -43,6 +43,19 @@ void emb_knn_free(emb_knn *g);
 /* Exact kNN by brute force, one pair at a time: the reference for tests. */
 emb_status emb_knn_exact_naive(const emb_matf *x, int k, emb_metric metric, emb_knn *out);
 
+/* PCA to n_components dimensions: rows centred, covariance by SGEMM, top
+ * eigenvectors by LAPACKE_ssyevr; each component's sign is fixed so that its
+ * largest-magnitude loading is positive. out (n, n_components) is allocated
+ * (free with emb_matf_free); explained_ratio (n_components) may be NULL. */
+typedef struct {
+    int n_components;      /* default 50; capped at min(n, d) */
+    int n_threads;
+    uint64_t seed;         /* randomized SVD (large d) */
+} emb_pca_params;
+emb_pca_params emb_pca_default_params(void);
+emb_status emb_pca(const emb_matf *x, const emb_pca_params *params, emb_matf *out,
+                   float *explained_ratio);
+
 #ifdef __cplusplus
 }
 #endif
