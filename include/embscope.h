@@ -24,5 +24,6 @@
 #include "emb_features.h"
 #include "emb_neighbors.h"
 /* stages add their header here: emb_maps.h, emb_analysis.h, emb_report.h, emb_clip.h */
+#include "emb_report.h"
 
 #endif

@@ -88,5 +88,8 @@ void cli_embedded_free(cli_embedded *e);
 int cmd_embed(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_neighbors(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+/* The report stage (cmd_report.c): write html (NULL = dir/report.html). */
+int cli_report_stage(const cli_common *c, const char *dir, const char *html, const emb_report_params *rp);
 
 #endif

@@ -13,6 +13,7 @@ static const command COMMANDS[] = {
     {"analyze", cmd_analyze, "run every stage on a dataset (vectors, neighbours, summary)"},
     {"embed", cmd_embed, "compute vectors: items.csv, embeddings.npy, skipped.csv"},
     {"neighbors", cmd_neighbors, "k-nearest-neighbour graph of a .npy of vectors"},
+    {"report", cmd_report, "write OUT/report.html from the results in OUT"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

@@ -1,0 +1,83 @@
+// report_browser.mjs - open an embscope report.html in headless Chromium
+// (playwright-core from web/node_modules, Debian's /usr/bin/chromium) and
+// check it. Usage:
+//   node tests/report_browser.mjs REPORT.html SCREENSHOT_PREFIX [EXPECT.json]
+// EXPECT.json: {"n": N, "classes": [...], "dup_groups": [[i, j], ...]}.
+// Prints one JSON line of measurements; exit 1 on a failed check.
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(join(dirname(fileURLToPath(import.meta.url)), '../web/package.json'));
+const { chromium } = require('playwright-core');
+const [html, shot, expectPath] = process.argv.slice(2);
+const expect = expectPath ? JSON.parse(readFileSync(expectPath, 'utf8')) : null;
+let failures = 0;
+const check = (ok, what) => { if (!ok) { failures++; console.error(`FAIL: ${what}`); } else console.error(`ok: ${what}`); };
+
+const t0 = Date.now();
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--no-first-run', '--disable-sync', '--enable-unsafe-swiftshader'],
+});
+const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+const errors = [];
+page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+page.on('pageerror', (e) => errors.push(String(e)));
+page.on('request', (r) => { if (!/^(file|data|blob):/.test(r.url())) errors.push(`network request: ${r.url()}`); });
+const tLaunch = Date.now();
+await page.goto('file://' + html);
+await page.waitForFunction(() => window.embReport && window.embReport.ready, null, { timeout: 60000 });
+// Interactive = the first frame is drawn and a hover answers.
+const tReady = Date.now();
+const m = { launch_ms: tLaunch - t0, interactive_ms: tReady - tLaunch };
+m.setup_ms = await page.evaluate(() => window.embReport.setupMs);
+m.plotted = await page.evaluate(() => window.embReport.plotted());
+m.legend = await page.$$eval('#legend .legend-item .name', (e) => e.map((x) => x.textContent));
+await page.screenshot({ path: `${shot}-map.png` });
+
+// Hover the first item whose position is inside the map: the tooltip shows its thumbnail.
+const target = await page.evaluate(() => {
+  const r = document.querySelector('#map').getBoundingClientRect();
+  for (let i = 0; i < 5000; i++) {
+    const [x, y] = window.embReport.screenPos(i);
+    if (x > r.left + 20 && x < r.right - 20 && y > r.top + 20 && y < r.bottom - 20) return { i, x, y };
+  }
+  return null;
+});
+let hovered = null;
+if (target) {
+  const th = Date.now();
+  await page.mouse.move(target.x - 30, target.y - 30);
+  await page.mouse.move(target.x, target.y);
+  await page.waitForSelector('#tooltip:not([hidden]) .thumb', { timeout: 5000 }).catch(() => null);
+  m.hover_ms = Date.now() - th;
+  hovered = await page.evaluate(() => {
+    const t = document.querySelector('#tooltip');
+    const th = t.querySelector('.thumb');
+    return t.hidden || !th ? null : { item: th.dataset.item, bg: getComputedStyle(th).backgroundImage.slice(0, 9), path: t.querySelector('.path').textContent };
+  });
+  m.hovered = hovered;
+  await page.screenshot({ path: `${shot}-hover.png` });
+  await page.mouse.click(target.x, target.y);
+  m.pinned_neighbours = await page.$$eval('#pinned .grid .thumb', (e) => e.length);
+}
+m.dup_groups = await page.$$eval('#duplicates .group', (gs) => gs.map((g) => [...g.querySelectorAll('.thumb')].map((t) => Number(t.dataset.item))));
+await page.screenshot({ path: `${shot}-page.png`, fullPage: true });
+m.console_errors = errors;
+console.log(JSON.stringify(m));
+
+if (expect) {
+  check(m.plotted === expect.n, `plotted points ${m.plotted} == N ${expect.n}`);
+  check(JSON.stringify(m.legend) === JSON.stringify(expect.classes), `legend ${JSON.stringify(m.legend)} lists the classes`);
+  check(hovered && hovered.bg.startsWith('url("blob') && Number(hovered.item) === target.i, `hover shows item ${target && target.i}'s thumbnail`);
+  const got = m.dup_groups.map((g) => [...g].sort((a, b) => a - b).join(',')).sort();
+  const want = (expect.dup_groups || []).map((g) => [...g].sort((a, b) => a - b).join(',')).sort();
+  check(JSON.stringify(got) === JSON.stringify(want), `duplicates panel shows groups ${JSON.stringify(want)} (got ${JSON.stringify(got)})`);
+  if (expect.neighbours) check(m.pinned_neighbours === expect.neighbours, `pinned item shows ${expect.neighbours} neighbours`);
+  check(errors.length === 0, `no console errors (${errors.join(' | ')})`);
+}
+await browser.close();
+process.exit(failures ? 1 : 0);
