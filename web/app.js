@@ -113,12 +113,15 @@ function scoreColour(key) {
 // ---------------------------------------------------------------- the map
 const mapBox = $('#map');
 const maps = {};   // '3d' / '2d' -> Float32Array (N, dims) normalised to [-1, 1]
+// Centre on the median and scale so that the central 98% of the points
+// spans [-1, 1] (a few far outliers must not shrink the whole map).
 function normalise(m) {
   const a = b64(m.b64, Float32Array), d = m.dims, out = new Float32Array(N * 3);
-  const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
-  for (let i = 0; i < N; i++) for (let j = 0; j < d; j++) { const x = a[i * d + j]; if (x < lo[j]) lo[j] = x; if (x > hi[j]) hi[j] = x; }
-  const span = Math.max(...hi.slice(0, d).map((h, j) => h - lo[j])) || 1;
-  for (let i = 0; i < N; i++) for (let j = 0; j < d; j++) out[i * 3 + j] = (2 * (a[i * d + j] - lo[j]) - (hi[j] - lo[j])) / span;
+  const q = (j, f) => { const v = []; for (let i = 0; i < N; i += Math.ceil(N / 5000)) v.push(a[i * d + j]); v.sort((x, y) => x - y); return v[Math.floor(f * (v.length - 1))]; };
+  const mid = [], span = [];
+  for (let j = 0; j < d; j++) { mid.push(q(j, 0.5)); span.push(q(j, 0.99) - q(j, 0.01)); }
+  const s = 2 / (Math.max(...span) || 1);
+  for (let i = 0; i < N; i++) for (let j = 0; j < d; j++) out[i * 3 + j] = (a[i * d + j] - mid[j]) * s;
   return out;
 }
 if (D.map) maps[D.map.dims === 3 ? '3d' : '2d'] = normalise(D.map);
@@ -128,11 +131,20 @@ const renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffe
 renderer.setPixelRatio(window.devicePixelRatio);
 const scene = new THREE.Scene();
 scene.background = new THREE.Color('#ffffff');
+// Round points: a disc texture as the points' alpha map.
+const disc = (() => {
+  const c = document.createElement('canvas');
+  c.width = c.height = 64;
+  const g = c.getContext('2d');
+  g.beginPath(); g.arc(32, 32, 30, 0, 2 * Math.PI); g.fillStyle = '#fff'; g.fill();
+  return new THREE.CanvasTexture(c);
+})();
+const pointsMaterial = (size) => new THREE.PointsMaterial({ size, vertexColors: true, sizeAttenuation: false, alphaMap: disc, alphaTest: 0.5, transparent: false });
 const groups = [];   // one per class: { points, items: Int32Array }
 const hidden = new Set();
 let view = maps['3d'] ? '3d' : '2d', camera, controls, colouring = 'class';
 let pointSize = N > 50000 ? 2 : N > 10000 ? 3 : N > 2000 ? 4 : 6;
-const highlight = new THREE.Points(new THREE.BufferGeometry(), new THREE.PointsMaterial({ size: 11, vertexColors: true, sizeAttenuation: false }));
+const highlight = new THREE.Points(new THREE.BufferGeometry(), pointsMaterial(11));
 highlight.renderOrder = 1;
 
 function buildGroups() {
@@ -142,7 +154,7 @@ function buildGroups() {
     const g = new THREE.BufferGeometry(), items = Int32Array.from(list);
     g.setAttribute('position', new THREE.BufferAttribute(new Float32Array(items.length * 3), 3));
     g.setAttribute('color', new THREE.BufferAttribute(new Float32Array(items.length * 3), 3));
-    const points = new THREE.Points(g, new THREE.PointsMaterial({ size: pointSize, vertexColors: true, sizeAttenuation: false }));
+    const points = new THREE.Points(g, pointsMaterial(pointSize));
     groups.push({ cls: c, points, items });
     scene.add(points);
   }
@@ -175,7 +187,7 @@ function setView(v) {
   if (controls) controls.dispose();
   if (v === '3d') {
     camera = new THREE.PerspectiveCamera(45, w / h, 0.01, 100);
-    camera.position.set(1.6, 1.2, 2.6);
+    camera.position.set(1.5, 1.1, 2.3);
   } else {
     camera = new THREE.OrthographicCamera(-1.15 * w / h, 1.15 * w / h, 1.15, -1.15, -10, 10);
     camera.position.set(0, 0, 5);

@@ -9,9 +9,10 @@ static const char *USAGE =
     "usage: embscope analyze DATA -o OUT [options]\n"
     "\n"
     "Run every stage on DATA: vectors (items.csv, embeddings.npy, skipped.csv),\n"
-    "the neighbour graph (neighbors.npy, distances.npy) and summary.json with\n"
+    "the neighbour graph (neighbors.npy, distances.npy), summary.json with\n"
     "the class and split counts, the class imbalance ratio and each stage's\n"
-    "timing. DATA is as for 'embscope embed'.\n"
+    "timing, and report.html (see 'embscope report'); prints the report's path.\n"
+    "DATA is as for 'embscope embed'.\n"
     "\n"
     "Options:\n" CLI_FEATURES_HELP
     "  -k N                neighbours per item (default 15)\n"
@@ -68,6 +69,20 @@ static int stage_neighbors(const cli_common *c, const analyze_opts *a, const cli
     return CLI_EXIT_OK;
 }
 
+/* Last stage: report.html from everything written so far (summary.json
+ * included), then the summary again with the report's timing. */
+static int stage_report(const cli_common *c, emb_summary *s, double t_all) {
+    double t0 = emb_now();
+    emb_report_params rp = emb_report_default_params();
+    rp.n_threads = c->n_threads;
+    rp.progress = c->progress;
+    int rc = cli_report_stage(c, c->out_dir, NULL, &rp);
+    if (rc) return rc;
+    emb_summary_set_number(s, "timings.report_s", emb_now() - t0);
+    emb_summary_set_number(s, "timings.total_s", emb_now() - t_all);
+    return write_summary(c, s);
+}
+
 int cmd_analyze(int argc, char **argv) {
     cli_common c;
     cli_features f;
@@ -111,6 +126,7 @@ int cmd_analyze(int argc, char **argv) {
 
     emb_summary_set_number(s, "timings.total_s", emb_now() - t_all);
     rc = write_summary(&c, s);
+    if (!rc) rc = stage_report(&c, s, t_all);
     if (!rc) cli_log(&c, "analyze: results in %s", c.out_dir);
 done:
     emb_knn_free(&g);
