@@ -3,9 +3,11 @@
 // class, so the legend hides a class by hiding its object), picks the point
 // under the mouse in screen space, and fills the panels below the map.
 import * as THREE from 'three';
-import { OrbitControls } from 'three/orbit';
+import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 
+const tStart = performance.now();
 const D = JSON.parse(document.getElementById('emb-data').textContent);
+const tParsed = performance.now();
 const N = D.n;
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -549,6 +551,7 @@ panelFindings();
 $('#footer').textContent = `embscope ${D.embscope} · three.js ${D.three} · ${N} items`;
 // Hooks for the browser test and the benchmark.
 window.embReport = {
+  readyAt: performance.now(), startAt: tStart, parsedAt: tParsed,
   ready: true, setupMs: performance.now() - t0,
   plotted: () => groups.reduce((s, g) => s + (g.points.visible ? g.points.geometry.attributes.position.count : 0), 0),
   screenPos: (i) => { if (!screen) screen = project(); const r = mapBox.getBoundingClientRect(); return [r.left + screen[2 * i], r.top + screen[2 * i + 1]]; },

@@ -1,18 +1,13 @@
 # embed.cmake - turn the report's front end into C arrays (cmake -P script).
 # Run by CMakeLists.txt at build time:
-#   cmake -DWEB=<source web/> -DOUT=<generated .c> -P web/embed.cmake
-# Embeds three.js (from web/node_modules, pinned by package-lock.json), its
-# OrbitControls add-on, and the page's own report.html / app.js / app.css.
-# three.module.js imports './three.core.js'; a relative import cannot be
-# resolved from a data: URL, so it is renamed to the bare specifier
-# 'three/core' that the page's import map supplies.
+#   cmake -DWEB=<source web/> -DAPP_JS=<bundle> -DOUT=<generated .c> -P web/embed.cmake
+# APP_JS is web/app.js bundled with the parts of three.js it uses (esbuild,
+# minified; three pinned by web/package-lock.json); with report.html and
+# app.css it becomes the page that src/report/html.c fills in.
 set(nm "${WEB}/node_modules/three")
 set(assets
-  three_core "${nm}/build/three.core.js"
-  three_module "${nm}/build/three.module.js"
-  three_orbit "${nm}/examples/jsm/controls/OrbitControls.js"
   page_html "${WEB}/report.html"
-  page_js "${WEB}/app.js"
+  page_js "${APP_JS}"
   page_css "${WEB}/app.css")
 file(READ "${nm}/package.json" pkg)
 string(JSON three_version GET "${pkg}" version)
@@ -25,13 +20,6 @@ foreach(i RANGE 0 ${last} 2)
   list(GET assets ${i} name)
   list(GET assets ${j} path)
   file(READ "${path}" text)
-  if(name STREQUAL "three_module")
-    string(FIND "${text}" "'./three.core.js'" at)
-    if(at EQUAL -1)
-      message(FATAL_ERROR "embed.cmake: ${path} no longer imports './three.core.js'")
-    endif()
-    string(REPLACE "'./three.core.js'" "'three/core'" text "${text}")
-  endif()
   string(FIND "${text}" "</script" bad)
   if(NOT name STREQUAL "page_html" AND NOT bad EQUAL -1)
     message(FATAL_ERROR "embed.cmake: ${path} contains </script, which would end the page's script element")

@@ -4,12 +4,11 @@
  * The page is web/report.html (embedded at build time, see web/embed.cmake)
  * with its markers replaced:
  *   <!--EMB:TITLE-->  the title, HTML-escaped
- *   <!--EMB:HEAD-->   the page's CSS and an import map whose entries are
- *                     three.js, its core and OrbitControls as base64 data: URLs
+ *   <!--EMB:HEAD-->   the page's CSS
  *   <!--EMB:DATA-->   <script type="application/json" id="emb-data"> with the
  *                     items, the map(s), the neighbours, the sprite sheets,
  *                     the findings tables and summary.json
- *   <!--EMB:APP-->    the page's own module (web/app.js)
+ *   <!--EMB:APP-->    web/app.js bundled with three.js (esbuild, at build time)
  * Binary arrays travel as base64 of little-endian float32 / int32. */
 #include "report/report.h"
 
@@ -20,7 +19,7 @@
 
 extern const char emb__asset_three_version[];
 #define ASSET(name) extern const unsigned char emb__asset_##name[]; extern const size_t emb__asset_##name##_len;
-ASSET(three_core) ASSET(three_module) ASSET(three_orbit) ASSET(page_html) ASSET(page_js) ASSET(page_css)
+ASSET(page_html) ASSET(page_js) ASSET(page_css)
 
 /* Findings tables: file name and the key the page knows it by. */
 static const char *TABLES[][2] = {
@@ -373,16 +372,6 @@ static emb_status write_data(FILE *f, const char *dir, const char *title, const 
 }
 
 /* ------------------------------------------------------------ the page */
-static void write_import_map(FILE *f) {
-    fputs("<script type=\"importmap\">{\"imports\":{\"three\":\"data:text/javascript;base64,", f);
-    emb__b64_write(f, emb__asset_three_module, emb__asset_three_module_len);
-    fputs("\",\"three/core\":\"data:text/javascript;base64,", f);
-    emb__b64_write(f, emb__asset_three_core, emb__asset_three_core_len);
-    fputs("\",\"three/orbit\":\"data:text/javascript;base64,", f);
-    emb__b64_write(f, emb__asset_three_orbit, emb__asset_three_orbit_len);
-    fputs("\"}}</script>\n", f);
-}
-
 static emb_status write_page(FILE *f, const char *dir, const char *title, const emb_report_params *p, inputs *in) {
     const char *t = (const char *)emb__asset_page_html, *end = t + emb__asset_page_html_len;
     emb_status st = EMB_OK;
@@ -399,7 +388,6 @@ static emb_status write_page(FILE *f, const char *dir, const char *title, const 
             fputs("<style>\n", f);
             fwrite(emb__asset_page_css, 1, emb__asset_page_css_len, f);
             fputs("</style>\n", f);
-            write_import_map(f);
         } else if (kl == 4 && !strncmp(key, "DATA", 4)) {
             fputs("<script type=\"application/json\" id=\"emb-data\">", f);
             st = write_data(f, dir, title, p, in);
@@ -427,10 +415,11 @@ static void inputs_free(inputs *in) {
 }
 
 /* Thumbnail side for n items: 64 px for small sets down to 28 px at 50k+,
- * never larger than the first image (no upscaling MNIST's 28 px). */
+ * never larger than the first image (no upscaling MNIST's 28 px); 0 when
+ * none of the first 16 items has an image (a vectors-only dataset). */
 static int auto_thumb_size(const emb_dataset *ds) {
     int64_t n = ds->n;
-    int s = n <= 5000 ? 64 : n <= 20000 ? 48 : n <= 50000 ? 32 : 28;
+    int s = n <= 5000 ? 64 : n <= 20000 ? 48 : n <= 50000 ? 32 : 28, found = 0;
     emb_item_images *c = emb_item_images_new();
     emb_image img;
     for (int64_t i = 0; c && i < n && i < 16; i++)
@@ -438,10 +427,11 @@ static int auto_thumb_size(const emb_dataset *ds) {
             int m = img.w > img.h ? img.w : img.h;
             if (m < s) s = m < 16 ? 16 : m;
             emb_image_free(&img);
+            found = 1;
             break;
         }
     emb_item_images_free(c);
-    return s;
+    return found ? s : 0;
 }
 
 emb_status emb_report_write(const char *out_dir, const char *html_path,
@@ -472,7 +462,7 @@ emb_status emb_report_write(const char *out_dir, const char *html_path,
     load_knn(out_dir, n, p.max_neighbors, &in);
     if (in.ds && in.ds->n) {
         int size = p.thumb_size > 0 ? p.thumb_size : auto_thumb_size(in.ds);
-        st = emb__sprites_make(in.ds->path, in.ds->n, size, p.jpeg_quality, p.n_threads, &p.progress, &in.sprites);
+        if (size) st = emb__sprites_make(in.ds->path, in.ds->n, size, p.jpeg_quality, p.n_threads, &p.progress, &in.sprites);
         if (st) goto done;
     }
     emb_outfile o;
