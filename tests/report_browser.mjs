@@ -76,22 +76,23 @@ if (await page.$('#view-buttons button[data-view="2d"]')) {
   await page.click('#lasso-btn');
   const r = await page.evaluate(() => { const b = document.querySelector('#map').getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; });
   const pts = [[r[0] + 3, r[1] + 3], [r[2] - 3, r[1] + 3], [r[2] - 3, r[3] - 3], [r[0] + 3, r[3] - 3], [r[0] + 3, r[1] + 6]];
-  await page.mouse.move(...pts[0]);
-  await page.mouse.down();
-  for (const p of pts.slice(1)) await page.mouse.move(...p, { steps: 4 });
-  await page.mouse.up();
-  m.lasso_selected = await page.evaluate(() => parseInt(document.querySelector('#selection-count').textContent, 10));
   // independent count: items drawn inside the lasso rectangle
   m.lasso_expected = await page.evaluate(([x0, y0, x1, y1]) => {
     let c = 0;
     for (let i = 0; i < window.embReport.plotted(); i++) { const [x, y] = window.embReport.screenPos(i); if (x > x0 && x < x1 && y > y0 && y < y1) c++; }
     return c;
-  }, [r[0] + 3, r[1] + 6, r[2] - 3, r[3] - 3]);
+  }, [r[0] + 3, r[1] + 3, r[2] - 3, r[3] - 3]);
+  await page.mouse.move(...pts[0]);
+  await page.mouse.down();
+  for (const p of pts.slice(1)) await page.mouse.move(...p, { steps: 4 });
+  await page.mouse.up();
+  m.lasso_selected = await page.evaluate(() => parseInt(document.querySelector('#selection-count').textContent, 10));
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${shot}-2d.png` });
 }
 m.dup_groups = await page.$$eval('#duplicates .group', (gs) => gs.map((g) => [...g.querySelectorAll('.thumb')].map((t) => Number(t.dataset.item))));
 await page.screenshot({ path: `${shot}-page.png`, fullPage: true });
+m.heat_cells = await page.$$eval('#classes table.heat td', (e) => e.length);
 m.console_errors = errors;
 console.log(JSON.stringify(m));
 
@@ -103,6 +104,7 @@ if (expect) {
   const want = (expect.dup_groups || []).map((g) => [...g].sort((a, b) => a - b).join(',')).sort();
   check(JSON.stringify(got) === JSON.stringify(want), `duplicates panel shows groups ${JSON.stringify(want)} (got ${JSON.stringify(got)})`);
   if (m.lasso_selected !== undefined) check(m.lasso_selected === m.lasso_expected && m.lasso_selected > 0.8 * expect.n, `2D lasso selects ${m.lasso_selected} == ${m.lasso_expected} points inside it`);
+  if (expect.heat_cells) check(m.heat_cells === expect.heat_cells, `class-overlap heat map has ${m.heat_cells} == ${expect.heat_cells} cells`);
   if (expect.neighbours) check(m.pinned_neighbours === expect.neighbours, `pinned item shows ${expect.neighbours} neighbours`);
   check(errors.length === 0, `no console errors (${errors.join(' | ')})`);
 }

@@ -70,9 +70,12 @@ with open(f"{out}/outliers.csv", "w", newline="") as f:
 with open(f"{out}/label_issues.csv", "w", newline="") as f:
     w = csv.writer(f); w.writerow(["index", "path", "split", "label", "score", "suggested"])
     for r in items[6:10]: w.writerow([r["index"], r["path"], r["split"], r["label"], rng.random(), "square"])
-classes = json.load(open(f"{out}/summary.json"))["dataset"]["class_names"]
+summary = json.load(open(f"{out}/summary.json"))
+classes = summary["dataset"]["class_names"]
+summary.setdefault("analysis", {})["class_overlap"] = {"matrix": [[0, 0.2, 0.1], [0.2, 0, 0.4], [0.1, 0.4, 0]]}
+json.dump(summary, open(f"{out}/summary.json", "w"))
 json.dump({"n": n, "classes": classes, "dup_groups": [[int(r["index"]) for r in g] for g in groups],
-           "neighbours": 8}, open(f"{out}/expect.json", "w"))
+           "neighbours": 8, "heat_cells": len(classes) ** 2}, open(f"{out}/expect.json", "w"))
 print(f"fixture: {n} items, {len(groups)} duplicate groups, classes {classes}")
 PY
 "$bin" report "$out" --quiet

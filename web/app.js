@@ -290,7 +290,7 @@ function pin(i) {
     box.replaceChildren(el('div.pin-head', {}, el('b', {}, `Item ${i}`), el('button.close', { onclick: () => pin(null), title: 'unpin' }, '×')),
       el('div.pin-main', {}, thumb(i, 128), caption(i, scoreLines(i))),
       nb.length ? el('div.sub', {}, `${nb.length} nearest neighbours`) : el('div.sub', {}, 'no neighbours.npy'),
-      el('div.grid', {}, nb.map((j, q) => card(j, knn.dist ? `d = ${fmt(knn.dist[i * knn.k + q])}` : null, 56))));
+      el('div.grid', {}, nb.map((j, q) => card(j, knn.dist ? `${className(j)} · ${fmt(knn.dist[i * knn.k + q], 2)}` : null, 56))));
     hl.push([i, '#111111'], ...nb.map((j) => [j, '#ff2d55']));
   }
   const m = maps[view], pos = [], col = [];
