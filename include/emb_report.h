@@ -30,7 +30,8 @@ typedef struct {
     const char *title;       /* page title; NULL = "embscope report: <folder>" */
     int thumb_size;          /* thumbnail side in px; 0 = by N: 64 (N <= 5000),
                                 48 (<= 20000), 32 (<= 50000), else 28 */
-    int jpeg_quality;        /* sprite sheets' JPEG quality (default 80) */
+    int jpeg_quality;        /* sprite sheets' JPEG quality 1..100, 101 = PNG;
+                                0 = 80 up to 20,000 items, else 70 */
     int max_neighbors;       /* neighbours per item kept for the page (default 8) */
     int64_t max_rows;        /* rows kept per findings table (default 20000) */
     int n_threads;           /* 0 = all cores */
