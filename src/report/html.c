@@ -240,6 +240,7 @@ static emb_status write_paths(FILE *f, const emb_dataset *ds) {
     char **dirs = NULL;
     int32_t *di = emb__malloc(sizeof(int32_t) * (size_t)(n ? n : 1), "paths");
     if (!di) return EMB_E_NOMEM;
+    emb_status st = EMB_OK;
     fputs("\"path_name\":[", f);
     for (int64_t i = 0; i < n; i++) {
         const char *p = ds->path[i], *cut = NULL;
@@ -253,10 +254,10 @@ static emb_status write_paths(FILE *f, const emb_dataset *ds) {
             if (nd == cap) {
                 cap = cap ? 2 * cap : 16;
                 char **v = realloc(dirs, sizeof(char *) * (size_t)cap);
-                if (!v) break;
+                if (!v) { st = emb__fail(EMB_E_NOMEM, "out of memory"); break; }
                 dirs = v;
             }
-            if (!(dirs[nd] = malloc(dl + 1))) break;
+            if (!(dirs[nd] = malloc(dl + 1))) { st = emb__fail(EMB_E_NOMEM, "out of memory"); break; }
             memcpy(dirs[nd], p, dl);
             dirs[nd++][dl] = 0;
         }
@@ -275,7 +276,7 @@ static emb_status write_paths(FILE *f, const emb_dataset *ds) {
     for (int64_t i = 0; i < n; i++) fprintf(f, i ? ",%d" : "%d", di[i]);
     fputs("]", f);
     free(di);
-    return EMB_OK;
+    return st;
 }
 
 static emb_status write_data(FILE *f, const char *dir, const char *title, const emb_report_params *p, inputs *in) {
