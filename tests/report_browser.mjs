@@ -28,13 +28,15 @@ page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
 page.on('pageerror', (e) => errors.push(String(e)));
 page.on('request', (r) => { if (!/^(file|data|blob):/.test(r.url())) errors.push(`network request: ${r.url()}`); });
 const tLaunch = Date.now();
-await page.goto('file://' + html);
-await page.waitForFunction(() => window.embReport && window.embReport.ready, null, { timeout: 60000 });
-// Interactive = the first frame is drawn and a hover answers.
+// Interactive = the app has drawn the map and answers the mouse; the sprite
+// sheets after it may still be parsing (thumbnails fill in when they arrive).
+await page.goto('file://' + html, { waitUntil: 'commit' });
+await page.waitForFunction(() => window.embReport && window.embReport.ready, null, { timeout: 60000, polling: 20 });
 const tReady = Date.now();
-const m = { launch_ms: tLaunch - t0, interactive_ms: tReady - tLaunch };
+await page.waitForLoadState('load', { timeout: 60000 });
+const m = { launch_ms: tLaunch - t0, interactive_ms: tReady - tLaunch, loaded_ms: Date.now() - tLaunch };
 m.setup_ms = await page.evaluate(() => window.embReport.setupMs);
-  Object.assign(m, await page.evaluate(() => ({ page_ready_ms: window.embReport.readyAt, module_start_ms: window.embReport.startAt, json_parsed_ms: window.embReport.parsedAt })));
+  Object.assign(m, await page.evaluate(() => ({ page_ready_ms: window.embReport.readyAt, module_start_ms: window.embReport.startAt, json_parsed_ms: window.embReport.parsedAt, setup_start_ms: window.embReport.setupAt })));
 m.plotted = await page.evaluate(() => window.embReport.plotted());
 m.legend = await page.$$eval('#legend .legend-item .name', (e) => e.map((x) => x.textContent));
 await page.screenshot({ path: `${shot}-map.png` });

@@ -38,7 +38,9 @@ const split = D.split || new Array(N).fill(0);
 const splitName = (i) => (D.splits ? D.splits[split[i]] : '') || '';
 const className = (i) => (label[i] >= 0 ? classes[label[i]] : '(none)');
 const path = (i) => (D.path_name ? D.path_dirs[D.path_dir[i]] + D.path_name[i] : `item ${i}`);
-const knn = D.knn && { k: D.knn.k, idx: b64(D.knn.idx, Int32Array), dist: D.knn.dist && b64(D.knn.dist, Float32Array) };
+// Neighbours (N, k), decoded on first use (pinning an item).
+let knnCache = null;
+const knnData = () => knnCache || (knnCache = D.knn && { k: D.knn.k, idx: b64(D.knn.idx, Int32Array), dist: D.knn.dist && b64(D.knn.dist, Float32Array) });
 
 // Tables: rows as objects, numbers parsed; the path comes from items.csv.
 function table(name) {
@@ -56,10 +58,15 @@ const T = {};
 for (const k of ['duplicates', 'leakage', 'outliers', 'label_issues', 'image_issues', 'skipped']) T[k] = table(k);
 
 // ---------------------------------------------------------------- thumbnails
+// The sheets sit in <script type="text/plain" id="emb-sheet-K"> elements
+// after this script, so the map is interactive before the browser has
+// parsed them; a thumbnail asked for earlier is filled in when they arrive.
 const sheetUrls = [];
 function sheetUrl(s) {
   if (!sheetUrls[s]) {
-    const [head, data] = D.thumbs.sheets[s].split(',');
+    const e = document.getElementById('emb-sheet-' + s);
+    if (!e) return null;
+    const [head, data] = e.textContent.split(',');
     sheetUrls[s] = URL.createObjectURL(new Blob([b64(data, Uint8Array)], { type: head.slice(5, head.indexOf(';')) }));
   }
   return sheetUrls[s];
@@ -70,9 +77,15 @@ function thumb(i, px = 64) {
   if (!t || i == null || i < 0 || i >= N) return e;
   const s = Math.floor(i / t.per_sheet), c = i % t.per_sheet, k = px / t.size;
   e.dataset.item = i;
-  e.style.backgroundImage = `url(${sheetUrl(s)})`;
-  e.style.backgroundSize = `${t.cols * px}px auto`;
-  e.style.backgroundPosition = `${-(c % t.cols) * t.size * k}px ${-Math.floor(c / t.cols) * t.size * k}px`;
+  const fill = () => {
+    const url = sheetUrl(s);
+    if (!url) return false;
+    e.style.backgroundImage = `url(${url})`;
+    e.style.backgroundSize = `${t.cols * px}px auto`;
+    e.style.backgroundPosition = `${-(c % t.cols) * t.size * k}px ${-Math.floor(c / t.cols) * t.size * k}px`;
+    return true;
+  };
+  if (!fill() && document.readyState === 'loading') document.addEventListener('DOMContentLoaded', fill, { once: true });
   return e;
 }
 
@@ -284,6 +297,7 @@ function pin(i) {
   pinned = i;
   const box = $('#pinned');
   const hl = [];
+  const knn = knnData();
   if (i == null) { box.hidden = true; } else {
     const nb = knn ? Array.from(knn.idx.subarray(i * knn.k, (i + 1) * knn.k)) : [];
     box.hidden = false;
@@ -551,7 +565,7 @@ panelFindings();
 $('#footer').textContent = `embscope ${D.embscope} · three.js ${D.three} · ${N} items`;
 // Hooks for the browser test and the benchmark.
 window.embReport = {
-  readyAt: performance.now(), startAt: tStart, parsedAt: tParsed,
+  readyAt: performance.now(), startAt: tStart, parsedAt: tParsed, setupAt: t0,
   ready: true, setupMs: performance.now() - t0,
   plotted: () => groups.reduce((s, g) => s + (g.points.visible ? g.points.geometry.attributes.position.count : 0), 0),
   screenPos: (i) => { if (!screen) screen = project(); const r = mapBox.getBoundingClientRect(); return [r.left + screen[2 * i], r.top + screen[2 * i + 1]]; },

@@ -8,7 +8,11 @@
  *   <!--EMB:DATA-->   <script type="application/json" id="emb-data"> with the
  *                     items, the map(s), the neighbours, the sprite sheets,
  *                     the findings tables and summary.json
- *   <!--EMB:APP-->    web/app.js bundled with three.js (esbuild, at build time)
+ *   <!--EMB:APP-->    web/app.js bundled with three.js (esbuild, at build time),
+ *                     a classic script: it runs as soon as the parser reaches it
+ *   <!--EMB:SHEETS--> the sprite sheets as data: URLs, one
+ *                     <script type="text/plain" id="emb-sheet-K"> each, after
+ *                     the app so that the map works while they are parsed
  * Binary arrays travel as base64 of little-endian float32 / int32. */
 #include "report/report.h"
 
@@ -337,13 +341,8 @@ static emb_status write_data(FILE *f, const char *dir, const char *title, const 
     fputs(",\"thumbs\":", f);
     emb__sprites *s = &in->sprites;
     if (s->n_sheets) {
-        fprintf(f, "{\"size\":%d,\"cols\":%d,\"per_sheet\":%d,\"sheets\":[", s->size, s->cols, s->per_sheet);
-        for (int i = 0; i < s->n_sheets; i++) {
-            fprintf(f, "%s\"data:image/%s;base64,", i ? "," : "", s->is_png[i] ? "png" : "jpeg");
-            emb__b64_write(f, s->data[i], s->len[i]);
-            fputc('"', f);
-        }
-        fputs("],\"missing\":[", f);
+        fprintf(f, "{\"size\":%d,\"cols\":%d,\"per_sheet\":%d,\"n_sheets\":%d,\"missing\":[",
+                s->size, s->cols, s->per_sheet, s->n_sheets);
         for (int64_t i = 0, m = 0; i < n; i++)
             if (s->missing[i]) fprintf(f, m++ ? ",%lld" : "%lld", (long long)i);
         fputs("]}", f);
@@ -394,9 +393,16 @@ static emb_status write_page(FILE *f, const char *dir, const char *title, const 
             st = write_data(f, dir, title, p, in);
             fputs("</script>\n", f);
         } else if (kl == 3 && !strncmp(key, "APP", 3)) {
-            fputs("<script type=\"module\">\n", f);
+            fputs("<script>\n", f);
             fwrite(emb__asset_page_js, 1, emb__asset_page_js_len, f);
             fputs("</script>\n", f);
+        } else if (kl == 6 && !strncmp(key, "SHEETS", 6)) {
+            const emb__sprites *s = &in->sprites;
+            for (int i = 0; i < s->n_sheets; i++) {
+                fprintf(f, "<script type=\"text/plain\" id=\"emb-sheet-%d\">data:image/%s;base64,", i, s->is_png[i] ? "png" : "jpeg");
+                emb__b64_write(f, s->data[i], s->len[i]);
+                fputs("</script>\n", f);
+            }
         }
         t = close + 3;
     }
