@@ -463,7 +463,7 @@ function panelClasses() {
   const max = Math.max(...counts.flat(), 1);
   const hist = el('table.hist', {}, el('tr', {}, el('th', {}, 'class'), sp.map((s) => el('th', {}, D.splits[s] || '(none)'))),
     counts.map((row, c) => el('tr', {}, el('td', {}, el('span.swatch', { style: { background: classColour(c) } }), classes[c]),
-      row.map((v, q) => el('td.bar', {}, el('div', { style: { width: (100 * v / max) + '%', background: PALETTE[sp[q]] || '#888' } }), el('span', {}, v))))));
+      row.map((v, q) => el('td.bar', {}, el('div', { style: { width: (80 * v / max) + '%', background: PALETTE[sp[q]] || '#888' } }), el('span', {}, v))))));
   const ov = findOverlap(D.summary);
   box.replaceChildren(el('div.cols', {}, el('div', {}, el('h3', {}, 'Items per class and split'), hist),
     el('div', {}, el('h3', {}, 'Class overlap'), ov ? heatmap(ov) : el('p.empty', {}, 'No class-overlap matrix in summary.json.'))));
