@@ -33,7 +33,8 @@ typedef struct {
     int jpeg_quality;        /* sprite sheets' JPEG quality 1..100, 101 = PNG;
                                 0 = 80 up to 20,000 items, else 70 */
     int max_neighbors;       /* neighbours per item kept for the page (default 8) */
-    int64_t max_rows;        /* rows kept per findings table (default 20000) */
+    int64_t max_rows;        /* rows kept per findings table (default 2000); per-item
+                                scores and groups are kept for every row */
     int n_threads;           /* 0 = all cores */
     emb_progress progress;
 } emb_report_params;

@@ -65,6 +65,8 @@ static void make_fixture(const char *dir, float *map3, float *map2, int32_t *nbr
     sprintf(csv, "group,index,path,split,label,similarity,kind\n0,1,%s#1,train,b,1,exact\n0,4,%s#4,train,b,1,exact\n"
                  "1,2,%s#2,train,c,1,near\n1,9,%s#9,test,a,0.97,near\n", ip, ip, ip, ip);
     write_text(dir, "duplicates.csv", csv);
+    write_text(dir, "label_issues.csv", "rank,index,path,split,label,suggested,score,knn_score,cv_score,flagged\n"
+                                        "1,5,x,train,c,a,0.9,0.8,0.7,1\n2,0,x,train,a,b,0.5,0.4,0.3,0\n3,7,x,train,b,a,0.25,0.2,0.1,0\n");
     write_text(dir, "skipped.csv", "path,reason\n/x/bad.jpg,\"truncated </script><b>, \"\"quoted\"\"\"\n");
     write_text(dir, "summary.json", "{\"dataset\":{\"class_names\":[\"c\",\"a\",\"b\"]},"
                                     "\"analysis\":{\"class_overlap\":{\"matrix\":[[0,1,2],[1,0,3],[2,3,0]]}}}");
@@ -195,6 +197,24 @@ static void test_fixture(void) {
     cJSON *sk = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(tb, "skipped"), "rows"), 0);
     CHECK(!strcmp(cJSON_GetArrayItem(sk, 1)->valuestring, "truncated </script><b>, \"quoted\""));
     CHECK(cJSON_IsNull(cJSON_GetObjectItem(tb, "outliers")));
+    /* per-item groups and scores for colouring the map, for every row */
+    int32_t want_g[N] = {-1, 0, 1, -1, 0, -1, -1, -1, -1, 1, -1, -1}, *got_g = b64_field(du, "item_group", &len);
+    CHECK_EQ(sizeof want_g, len);
+    if (got_g) CHECK_EQ_I32(want_g, got_g, N);
+    free(got_g);
+    cJSON *li = cJSON_GetObjectItem(tb, "label_issues");   /* only flagged rows are listed */
+    CHECK_EQ(1, cJSON_GetNumberValue(cJSON_GetObjectItem(li, "total")));
+    CHECK_EQ(3, cJSON_GetNumberValue(cJSON_GetObjectItem(li, "rows_in_file")));
+    CHECK_EQ(1, cJSON_GetArraySize(cJSON_GetObjectItem(li, "rows")));
+    float *sc = b64_field(li, "item_score", &len);
+    CHECK_EQ(N * sizeof(float), len);
+    if (sc) {
+        CHECK(sc[5] == 0.9f && sc[0] == 0.5f && sc[7] == 0.25f);
+        int nan = 0;
+        for (int i = 0; i < N; i++) nan += sc[i] != sc[i];
+        CHECK_EQ(N - 3, nan);
+    }
+    free(sc);
     cJSON *ov = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "summary"), "analysis"), "class_overlap");
     CHECK_EQ(3, cJSON_GetArrayItem(cJSON_GetArrayItem(cJSON_GetObjectItem(ov, "matrix"), 1), 2)->valuedouble);
     /* thumbnails: decode the sheet, compare cells */

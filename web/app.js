@@ -101,16 +101,18 @@ function ramp(t) {
   const x = Math.min(Math.max(t, 0), 1) * 2, j = Math.min(Math.floor(x), 1), f = x - j;
   return new THREE.Color(...stops[j].map((a, q) => a + (stops[j + 1][q] - a) * f));
 }
-// Per-item score from a table (column 'score' or 'similarity'), NaN where absent.
-function itemScores(t) {
+// Per-item score from a table (item_score, else column 'score'), NaN where absent.
+function itemScores(key) {
+  const t = T[key], raw = D.tables && D.tables[key];
+  if (raw && raw.item_score) return b64(raw.item_score, Float32Array);
   const s = new Float32Array(N).fill(NaN);
-  if (!t) return s;
-  for (const r of t.rows) if (r.index >= 0 && r.index < N) s[r.index] = Number(r.score ?? r.similarity ?? 1);
+  if (t) for (const r of t.rows) if (r.index >= 0 && r.index < N) s[r.index] = Number(r.score ?? r.similarity ?? 1);
   return s;
 }
-const dupGroup = new Int32Array(N).fill(-1);
-if (T.duplicates) for (const r of T.duplicates.rows) if (r.index >= 0 && r.index < N) dupGroup[r.index] = r.group;
-const scores = { outliers: itemScores(T.outliers), label_issues: itemScores(T.label_issues) };
+const rawDups = D.tables && D.tables.duplicates;
+const dupGroup = rawDups && rawDups.item_group ? b64(rawDups.item_group, Int32Array) : new Int32Array(N).fill(-1);
+if (T.duplicates && !(rawDups && rawDups.item_group)) for (const r of T.duplicates.rows) if (r.index >= 0 && r.index < N) dupGroup[r.index] = r.group;
+const scores = { outliers: itemScores('outliers'), label_issues: itemScores('label_issues') };
 
 const COLOURINGS = {
   class: { name: 'class', colour: (i) => new THREE.Color(classColour(label[i])) },
@@ -515,7 +517,7 @@ function panelGallery(key, what) {
   if (!t.rows.length) return empty(box, `No ${what} found.`);
   const rows = [...t.rows];
   if (t.columns.includes('score')) rows.sort((a, b) => b.score - a.score);
-  const extra = t.columns.filter((c) => !['index', 'path', 'split', 'label', 'score', 'suggested', 'group'].includes(c));
+  const extra = t.columns.filter((c) => !['rank', 'index', 'path', 'split', 'label', 'score', 'suggested', 'group', 'flagged'].includes(c));
   paged(box, rows, 48, (r) => {
     const lines = [];
     if (r.suggested !== undefined) lines.push(el('div.given', {}, el('s', {}, r.label), ' → ', el('b', {}, r.suggested)));

@@ -18,6 +18,7 @@
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +38,7 @@ emb_report_params emb_report_default_params(void) {
     memset(&p, 0, sizeof p);
     p.jpeg_quality = 0;
     p.max_neighbors = 8;
-    p.max_rows = 100000;
+    p.max_rows = 2000;
     return p;
 }
 
@@ -187,8 +188,12 @@ static emb_status order_classes(inputs *in) {
 
 /* ------------------------------------------------------------ the data */
 /* A CSV as {"columns":[...],"rows":[[...]],"total":n}; the path column is
- * left out when an index column lets the page look the path up. */
-static void write_table(FILE *f, const char *path, bool have_items, int64_t max_rows) {
+ * left out when an index column lets the page look the path up. With a
+ * 'flagged' column only flagged rows count (label_issues.csv ranks every
+ * item). The page colours items by a per-item score or group: with an index
+ * column, every row's 'score' and 'group' go into item_score (f32, NaN =
+ * none) and item_group (i32, -1 = none), base64, even past max_rows. */
+static void write_table(FILE *f, const char *path, int64_t n_items, bool have_items, int64_t max_rows) {
     FILE *in = fopen(path, "rb");
     char **fl = NULL;
     int nf = 0;
@@ -197,11 +202,22 @@ static void write_table(FILE *f, const char *path, bool have_items, int64_t max_
         fputs("null", f);
         return;
     }
-    int drop = -1, has_index = 0;
-    for (int j = 0; j < nf; j++) has_index |= !strcmp(fl[j], "index");
+    int drop = -1, c_index = -1, c_score = -1, c_group = -1, c_flag = -1;
+    for (int j = 0; j < nf; j++) {
+        if (!strcmp(fl[j], "index")) c_index = j;
+        if (!strcmp(fl[j], "score")) c_score = j;
+        if (!strcmp(fl[j], "group")) c_group = j;
+        if (!strcmp(fl[j], "flagged")) c_flag = j;
+    }
     for (int j = 0; j < nf; j++)
-        if (have_items && has_index && !strcmp(fl[j], "path")) drop = j;
+        if (have_items && c_index >= 0 && !strcmp(fl[j], "path")) drop = j;
     int ncol = nf;
+    float *score = c_index >= 0 && c_score >= 0 && n_items > 0 ? malloc(sizeof(float) * (size_t)n_items) : NULL;
+    int32_t *group = c_index >= 0 && c_group >= 0 && n_items > 0 ? malloc(sizeof(int32_t) * (size_t)n_items) : NULL;
+    for (int64_t i = 0; i < n_items; i++) {
+        if (score) score[i] = NAN;
+        if (group) group[i] = -1;
+    }
     fputs("{\"columns\":[", f);
     for (int j = 0, first = 1; j < nf; j++) {
         if (j == drop) continue;
@@ -211,10 +227,17 @@ static void write_table(FILE *f, const char *path, bool have_items, int64_t max_
     }
     emb_csv_record_free(fl, nf);
     fputs("],\"rows\":[", f);
-    int64_t total = 0;
+    int64_t total = 0, in_file = 0;
     while (emb_csv_read_record(in, &fl, &nf) == 1) {
         if (!(nf == 1 && !fl[0][0])) {
-            if (total < max_rows) {
+            in_file++;
+            long long i = c_index >= 0 && c_index < nf ? atoll(fl[c_index]) : -1;
+            if (i >= 0 && i < n_items) {
+                if (score && c_score < nf) score[i] = strtof(fl[c_score], NULL);
+                if (group && c_group < nf) group[i] = (int32_t)atol(fl[c_group]);
+            }
+            bool keep = c_flag < 0 || (c_flag < nf && fl[c_flag][0] && strcmp(fl[c_flag], "0") && strcmp(fl[c_flag], "false"));
+            if (keep && total < max_rows) {
                 fputs(total ? ",[" : "[", f);
                 for (int j = 0, first = 1; j < ncol; j++) {
                     if (j == drop) continue;
@@ -224,12 +247,18 @@ static void write_table(FILE *f, const char *path, bool have_items, int64_t max_
                 }
                 fputc(']', f);
             }
-            total++;
+            total += keep;
         }
         emb_csv_record_free(fl, nf);
     }
     fclose(in);
-    fprintf(f, "],\"total\":%lld,\"path_dropped\":%s}", (long long)total, drop >= 0 ? "true" : "false");
+    fprintf(f, "],\"total\":%lld,\"rows_in_file\":%lld,\"path_dropped\":%s", (long long)total, (long long)in_file,
+            drop >= 0 ? "true" : "false");
+    if (score) { fputs(",\"item_score\":\"", f); emb__b64_write(f, score, sizeof(float) * (size_t)n_items); fputc('"', f); }
+    if (group) { fputs(",\"item_group\":\"", f); emb__b64_write(f, group, sizeof(int32_t) * (size_t)n_items); fputc('"', f); }
+    fputc('}', f);
+    free(score);
+    free(group);
 }
 
 static void write_f32(FILE *f, const emb_matf *m) {
@@ -351,7 +380,7 @@ static emb_status write_data(FILE *f, const char *dir, const char *title, const 
     for (size_t t = 0; t < N_TABLES; t++) {
         char *tp = in_path(dir, TABLES[t][0]);
         fprintf(f, "%s\"%s\":", t ? "," : "", TABLES[t][1]);
-        if (tp) write_table(f, tp, ds != NULL, p->max_rows);
+        if (tp) write_table(f, tp, n, ds != NULL, p->max_rows);
         else fputs("null", f);
         free(tp);
     }
@@ -445,7 +474,7 @@ emb_status emb_report_write(const char *out_dir, const char *html_path,
                             const emb_report_params *params, emb_report_info *info) {
     emb_report_params p = params ? *params : emb_report_default_params();
     if (p.max_neighbors <= 0) p.max_neighbors = 8;
-    if (p.max_rows <= 0) p.max_rows = 100000;
+    if (p.max_rows <= 0) p.max_rows = 2000;
     inputs in;
     memset(&in, 0, sizeof in);
     emb_status st = EMB_OK;
