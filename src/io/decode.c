@@ -112,7 +112,12 @@ static emb_status decode_png(const unsigned char *buf, size_t len, const char *n
     png_get_IHDR(png, info, &w, &h, &depth, &ctype, NULL, NULL, NULL);
     if ((st = check_dims(name, (long)w, (long)h))) goto done;
     int src_ch = png_get_channels(png, info);
-    if (ctype == PNG_COLOR_TYPE_PALETTE) { png_set_palette_to_rgb(png); src_ch = 3; }
+    if (ctype == PNG_COLOR_TYPE_PALETTE) {
+        png_set_palette_to_rgb(png);
+        src_ch = 3;
+        /* palette_to_rgb also turns a tRNS chunk into an alpha channel */
+        if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_strip_alpha(png);
+    }
     if (ctype == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (depth == 16) png_set_strip_16(png);          /* high byte, as Pillow */
     if (ctype & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(png);
