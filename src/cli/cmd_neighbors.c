@@ -16,15 +16,19 @@ static const char *USAGE =
     "Options:\n"
     "  -k N               neighbours per item (default 15)\n"
     "  --metric M         cosine (default) or euclidean\n"
+    "  --exact            exact search (blocked SGEMM), whatever N\n"
+    "  --approx           approximate search (NN-descent, recall ~0.99)\n"
+    "                     default: exact up to 20,000 items, approximate above\n"
     CLI_COMMON_HELP;
 
-enum { OPT_METRIC = 1200 };
+enum { OPT_METRIC = 1200, OPT_EXACT, OPT_APPROX };
 
 int cmd_neighbors(int argc, char **argv) {
     cli_common c;
     cli_common_init(&c);
     emb_knn_params kp = emb_knn_default_params();
-    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {"metric", required_argument, 0, OPT_METRIC}, {0, 0, 0, 0}};
+    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {"metric", required_argument, 0, OPT_METRIC},
+                                               {"exact", no_argument, 0, OPT_EXACT}, {"approx", no_argument, 0, OPT_APPROX}, {0, 0, 0, 0}};
     int opt;
     long v;
     while ((opt = getopt_long(argc, argv, "o:hk:", longopts, NULL)) != -1) {
@@ -38,6 +42,10 @@ int cmd_neighbors(int argc, char **argv) {
             if (!strcmp(optarg, "cosine")) kp.metric = EMB_METRIC_COSINE;
             else if (!strcmp(optarg, "euclidean")) kp.metric = EMB_METRIC_EUCLIDEAN;
             else return cli_usage_error("neighbors", "--metric: '%s' is not cosine or euclidean", optarg);
+            continue;
+        }
+        if (opt == OPT_EXACT || opt == OPT_APPROX) {
+            kp.method = opt == OPT_EXACT ? EMB_KNN_EXACT : EMB_KNN_APPROX;
             continue;
         }
         int r = cli_common_opt(&c, opt, optarg);

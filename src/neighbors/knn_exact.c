@@ -200,11 +200,35 @@ done:
     return st;
 }
 
+/* AUTO: exact (blocked SGEMM, cost ~ n^2 d / 2) below this many items,
+ * NN-descent (cost ~ n d x a few hundred distance evaluations) above.
+ * Measured on this project's 2-core AVX-512 machine (bench/neighbors):
+ * see the crossover note in bench/neighbors/README.md. */
+#define KNN_AUTO_EXACT_MAX_N 20000
+
 emb_status emb_knn_build(const emb_matf *x, const emb_knn_params *params, emb_knn *out) {
     emb_knn_params p = params ? *params : emb_knn_default_params();
     if (p.k <= 0) return emb__fail(EMB_E_INVALID, "k must be positive (got %d)", p.k);
     if (x->rows > INT32_MAX) return emb__fail(EMB_E_UNSUPPORTED, "more than 2^31 items");
-    emb_status st = emb__knn_exact_blocked(x, p.k, p.metric, &p.progress, out);
-    if (!st) snprintf(out->reason, sizeof out->reason, "exact: blocked SGEMM");
+    if (x->rows > 0 && (x->cols <= 0 || !x->data)) return emb__fail(EMB_E_INVALID, "kNN of an empty matrix");
+    char why[96];
+    emb_knn_method m = p.method;
+    if (x->rows - 1 <= p.k) {
+        m = EMB_KNN_EXACT;
+        snprintf(why, sizeof why, "n = %lld <= k + 1: every other item is a neighbour", (long long)x->rows);
+    } else if (m == EMB_KNN_EXACT || m == EMB_KNN_APPROX) {
+        snprintf(why, sizeof why, "forced by the caller");
+    } else if (x->rows <= KNN_AUTO_EXACT_MAX_N) {
+        m = EMB_KNN_EXACT;
+        snprintf(why, sizeof why, "n = %lld <= %d, where exact is as cheap", (long long)x->rows, KNN_AUTO_EXACT_MAX_N);
+    } else {
+        m = EMB_KNN_APPROX;
+        snprintf(why, sizeof why, "n = %lld > %d, where exact costs more", (long long)x->rows, KNN_AUTO_EXACT_MAX_N);
+    }
+    emb_status st = m == EMB_KNN_EXACT ? emb__knn_exact_blocked(x, p.k, p.metric, &p.progress, out)
+                                       : emb__knn_nndescent(x, &p, out);
+    if (!st)
+        snprintf(out->reason, sizeof out->reason, "%s: %s",
+                 m == EMB_KNN_EXACT ? "exact (blocked SGEMM)" : "approximate (NN-descent)", why);
     return st;
 }
