@@ -21,6 +21,8 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
 int emb__simd_init(void);
 float emb__dot(const float *a, const float *b, int64_t d);
 float emb__sqdist(const float *a, const float *b, int64_t d);
+/* out[j] = dot(a, b[j]) (sq false) or squared distance (sq true), j < 4. */
+void emb__pair4(const float *a, const float *const *b, int64_t d, bool sq, float *out);
 /* Write the b in [0, m) with s[b] - h[b] >= t to out (h NULL: zeros);
  * returns how many, ascending. */
 int64_t emb__filter_ge(const float *s, const float *h, float t, int64_t m, int32_t *out);

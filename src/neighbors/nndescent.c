@@ -22,15 +22,31 @@
 #include "core/internal.h"
 #include "neighbors/neighbors.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define NND_DELTA 0.001          /* early-stop fraction (pynndescent delta) */
 #define NND_MAX_CANDIDATES 60    /* cap of max_candidates (pynndescent) */
 #define NND_MAX_TREES 32         /* pynndescent: "only so many trees are useful" */
 #define NND_BLOCK 16384          /* rows whose updates are generated at once */
+#define NND_TREE_DIM 64          /* rp-trees split a Gaussian projection to this many dims */
+
+/* A large buffer on 2 MiB pages where the kernel allows (THP "madvise"):
+ * the joins read rows at random, and 4 KiB pages would miss the TLB and
+ * fault 512 times more often. Release with free(). */
+static void *alloc_huge(size_t bytes, const char *what) {
+    size_t align = (size_t)2 << 20, sz = (bytes + align - 1) / align * align;
+    void *p = NULL;
+    if (posix_memalign(&p, align, sz ? sz : align)) { emb__fail(EMB_E_NOMEM, "out of memory (%s)", what); return NULL; }
+#ifdef MADV_HUGEPAGE
+    madvise(p, sz, MADV_HUGEPAGE);
+#endif
+    return p;
+}
 
 typedef struct { int32_t p, q; float d; } nnd_update;
 typedef struct { nnd_update *u; size_t n, cap; } nnd_buf;
@@ -106,6 +122,22 @@ static int64_t apply_updates(nnd *g) {
 
 static inline float threshold(const nnd *g, int64_t p) { return g->dist[(size_t)p * g->k]; }
 
+/* Distances from p to each of qs[0..m), four at a time; each pair that
+ * beats the threshold of either end becomes an update. */
+static void join_one(nnd *g, int tid, int32_t p, const int32_t *qs, int m) {
+    const float *a = g->x + (size_t)p * g->d;
+    float tp = threshold(g, p), out[4];
+    for (int b = 0; b < m; b += 4) {
+        const float *rows[4];
+        for (int j = 0; j < 4; j++) rows[j] = g->x + (size_t)qs[b + j < m ? b + j : m - 1] * g->d;
+        emb__pair4(a, rows, g->d, !g->cosine, out);
+        for (int j = 0; j < 4 && b + j < m; j++) {
+            float d = g->cosine ? 1.0f - out[j] : out[j];
+            if (d < tp || d < threshold(g, qs[b + j])) add_update(g, tid, p, qs[b + j], d);
+        }
+    }
+}
+
 /* Every pair in every leaf of the tree. */
 static void init_from_tree(nnd *g, const emb__rptree *t) {
     #pragma omp parallel for num_threads(g->nth) schedule(dynamic, 64)
@@ -113,11 +145,7 @@ static void init_from_tree(nnd *g, const emb__rptree *t) {
         int tid = omp_get_thread_num();
         const int32_t *it = t->items + t->offsets[l];
         int64_t m = t->offsets[l + 1] - t->offsets[l];
-        for (int64_t a = 0; a < m; a++)
-            for (int64_t b = a + 1; b < m; b++) {
-                float d = nnd_dist(g, it[a], it[b]);
-                if (d < threshold(g, it[a]) || d < threshold(g, it[b])) add_update(g, tid, it[a], it[b], d);
-            }
+        for (int64_t a = 0; a + 1 < m; a++) join_one(g, tid, it[a], it + a + 1, (int)(m - a - 1));
     }
     apply_updates(g);
 }
@@ -188,22 +216,14 @@ static int64_t local_join(nnd *g, const int32_t *newc, const int32_t *oldc) {
         for (int64_t i = b0; i < b1; i++) {
             int tid = omp_get_thread_num();
             const int32_t *nw = newc + (size_t)i * mc, *od = oldc + (size_t)i * mc;
+            int32_t qs[2 * NND_MAX_CANDIDATES];
             for (int a = 0; a < mc; a++) {
                 int32_t p = nw[a];
                 if (p < 0) continue;
-                float tp = threshold(g, p);
-                for (int b = a + 1; b < mc; b++) {
-                    int32_t q = nw[b];
-                    if (q < 0) continue;
-                    float d = nnd_dist(g, p, q);
-                    if (d < tp || d < threshold(g, q)) add_update(g, tid, p, q, d);
-                }
-                for (int b = 0; b < mc; b++) {
-                    int32_t q = od[b];
-                    if (q < 0 || q == p) continue;
-                    float d = nnd_dist(g, p, q);
-                    if (d < tp || d < threshold(g, q)) add_update(g, tid, p, q, d);
-                }
+                int m = 0;
+                for (int b = a + 1; b < mc; b++) if (nw[b] >= 0) qs[m++] = nw[b];
+                for (int b = 0; b < mc; b++) if (od[b] >= 0 && od[b] != p) qs[m++] = od[b];
+                join_one(g, tid, p, qs, m);
             }
         }
         c += apply_updates(g);
@@ -211,15 +231,16 @@ static int64_t local_join(nnd *g, const int32_t *newc, const int32_t *oldc) {
     return c;
 }
 
-/* Sort each row's heap ascending by (distance, index) into out. */
-static void extract(const nnd *g, emb_knn *out) {
+/* Sort each row's heap ascending by (distance, index) into out, mapping
+ * the reordered indices back through perm. */
+static void extract(const nnd *g, const int32_t *perm, emb_knn *out) {
     int k = g->k;
     #pragma omp parallel for num_threads(g->nth) schedule(static)
     for (int64_t i = 0; i < g->n; i++) {
-        float *d = out->dist + (size_t)i * k;
-        int32_t *x = out->idx + (size_t)i * k;
+        float *d = out->dist + (size_t)perm[i] * k;
+        int32_t *x = out->idx + (size_t)perm[i] * k;
         memcpy(d, g->dist + (size_t)i * k, sizeof(float) * k);
-        memcpy(x, g->idx + (size_t)i * k, sizeof(int32_t) * k);
+        for (int a = 0; a < k; a++) { int32_t j = g->idx[(size_t)i * k + a]; x[a] = j < 0 ? -1 : perm[j]; }
         for (int a = 1; a < k; a++) {
             float dv = d[a]; int32_t xv = x[a]; int p = a;
             while (p > 0 && (x[p - 1] < 0 || (xv >= 0 && (dv < d[p - 1] || (dv == d[p - 1] && xv < x[p - 1]))))) {
@@ -228,6 +249,36 @@ static void extract(const nnd *g, emb_knn *out) {
             d[p] = dv; x[p] = xv;
         }
     }
+}
+
+/* proj (n, pd) = rows (unit rows for cosine) times a Gaussian d x pd matrix. */
+static emb_status project(const emb_matf *x, const float *norms, bool cosine, int64_t pd, uint64_t seed,
+                          int nth, float *proj) {
+    int64_t n = x->rows, d = x->cols;
+    if (pd == d) {
+        #pragma omp parallel for num_threads(nth) schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            float s = cosine && norms[i] > 0 ? 1.0f / norms[i] : 1.0f;
+            for (int64_t t = 0; t < d; t++) proj[(size_t)i * d + t] = x->data[(size_t)i * d + t] * s;
+        }
+        return EMB_OK;
+    }
+    float *r = emb__malloc(sizeof(float) * (size_t)d * pd, "projection");
+    if (!r) return EMB_E_NOMEM;
+    emb_rng rng;
+    emb_rng_seed(&rng, seed ^ 0x70726f6aULL);
+    for (int64_t a = 0; a < d * pd; a++) r[a] = (float)emb_rng_normal(&rng);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)pd, (int)d, 1.0f, x->data, (int)d,
+                r, (int)pd, 0.0f, proj, (int)pd);
+    free(r);
+    if (cosine) {
+        #pragma omp parallel for num_threads(nth) schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            float s = norms[i] > 0 ? 1.0f / norms[i] : 0.0f;
+            for (int64_t t = 0; t < pd; t++) proj[(size_t)i * pd + t] *= s;
+        }
+    }
+    return EMB_OK;
 }
 
 emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_knn *out) {
@@ -247,8 +298,11 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
     int n_iters = (int)lround(log2((double)n));
     if (n_iters < 5) n_iters = 5;
 
+    double t_dbg = emb_now();
+#define DBG(w) do { if (getenv("EMB_NND_DEBUG")) { fprintf(stderr, "%s %.3f\n", w, emb_now() - t_dbg); t_dbg = emb_now(); } } while (0)
     emb_status st = EMB_OK;
-    float *norms = NULL, *xn = NULL;
+    float *norms = NULL, *xp = NULL, *proj = NULL;
+    int32_t *perm = NULL, *inv = NULL;
     int32_t *newc = NULL, *oldc = NULL;
     float *newp = NULL, *oldp = NULL;
     emb__rptree *trees = NULL;
@@ -265,17 +319,38 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
     if (!g.idx || !g.dist || !g.flag || !g.buf || !newc || !oldc || !newp || !oldp || !trees) { st = EMB_E_NOMEM; goto done; }
     for (size_t a = 0; a < cnt; a++) { g.idx[a] = -1; g.dist[a] = INFINITY; g.flag[a] = 1; }
     if ((st = emb__row_norms(x, &norms))) goto done;
-    g.x = x->data;
-    if (g.cosine) {
-        xn = emb__malloc(sizeof(float) * (size_t)n * d, "normalised vectors");
-        if (!xn) { st = EMB_E_NOMEM; goto done; }
-        #pragma omp parallel for num_threads(g.nth) schedule(static)
-        for (int64_t i = 0; i < n; i++) {
-            float inv = norms[i] > 0 ? 1.0f / norms[i] : 0.0f;
-            for (int64_t t = 0; t < d; t++) xn[(size_t)i * d + t] = x->data[(size_t)i * d + t] * inv;
-        }
-        g.x = xn;
+    /* trees split a random projection to NND_TREE_DIM dimensions (JL): the
+     * splits cost n x NND_TREE_DIM per level instead of n x d */
+    int64_t pd = d > 2 * NND_TREE_DIM ? NND_TREE_DIM : d;
+    perm = emb__malloc(sizeof(int32_t) * (size_t)n, "permutation");
+    inv = emb__malloc(sizeof(int32_t) * (size_t)n, "permutation");
+    xp = alloc_huge(sizeof(float) * (size_t)n * d, "reordered vectors");
+    proj = emb__malloc(sizeof(float) * (size_t)n * pd, "projected vectors");
+    if (!perm || !inv || !xp || !proj) { st = EMB_E_NOMEM; goto done; }
+    if ((st = project(x, norms, g.cosine, pd, p->seed, g.nth, proj))) goto done;
+    DBG("project");
+    /* reorder items by the leaves of tree 0 so that neighbours sit close in
+     * memory: the local joins then read mostly cached rows */
+    if ((st = emb__rptree_build(proj, n, pd, leaf_size, g.cosine, mix64(p->seed + 0x51ed2701u), &trees[0]))) goto done;
+    memcpy(perm, trees[0].items, sizeof(int32_t) * (size_t)n);
+    emb__rptree_free(&trees[0]);
+    for (int64_t i = 0; i < n; i++) inv[perm[i]] = (int32_t)i;
+    #pragma omp parallel for num_threads(g.nth) schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+        const float *src = x->data + (size_t)perm[i] * d;
+        float inv_norm = g.cosine ? (norms[perm[i]] > 0 ? 1.0f / norms[perm[i]] : 0.0f) : 1.0f;
+        for (int64_t t = 0; t < d; t++) xp[(size_t)i * d + t] = src[t] * inv_norm;
     }
+    /* permute the projection in place through xp's spare use: rows of pd */
+    {
+        float *tmp = emb__malloc(sizeof(float) * (size_t)n * pd, "projected vectors");
+        if (!tmp) { st = EMB_E_NOMEM; goto done; }
+        for (int64_t i = 0; i < n; i++) memcpy(tmp + (size_t)i * pd, proj + (size_t)perm[i] * pd, sizeof(float) * (size_t)pd);
+        free(proj);
+        proj = tmp;
+    }
+    g.x = xp;
+    DBG("reorder");
 
     /* forest: g.nth trees at a time, built in parallel, then their leaves */
     for (int t0 = 0; t0 < n_trees && !st; t0 += g.nth) {
@@ -283,14 +358,16 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
         emb_status tst = EMB_OK;
         #pragma omp parallel for num_threads(g.nth) schedule(dynamic, 1) reduction(max : tst)
         for (int t = 0; t < nb; t++) {
-            emb_status s1 = emb__rptree_build(g.x, n, d, leaf_size, g.cosine, mix64(p->seed + 0x51ed2701u * (uint64_t)(t0 + t + 1)), &trees[t]);
+            emb_status s1 = emb__rptree_build(proj, n, pd, leaf_size, g.cosine, mix64(p->seed + 0x51ed2701u * (uint64_t)(t0 + t + 1)), &trees[t]);
             if (s1 > tst) tst = s1;
         }
         if (tst) { st = emb__fail(tst, "NN-descent: out of memory building rp-trees"); goto done; }
         for (int t = 0; t < nb; t++) { init_from_tree(&g, &trees[t]); emb__rptree_free(&trees[t]); }
         if (g.nomem) { st = emb__fail(EMB_E_NOMEM, "NN-descent: out of memory"); goto done; }
     }
+    DBG("trees+leaves");
     init_random(&g, mix64(p->seed ^ 0xabcdef12345ULL));
+    DBG("random");
     emb_progress_report(&p->progress, "neighbors", 0.2, "rp-trees");
 
     for (int it = 0; it < n_iters; it++) {
@@ -298,12 +375,14 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
         int64_t c = local_join(&g, newc, oldc);
         if (g.nomem) { st = emb__fail(EMB_E_NOMEM, "NN-descent: out of memory"); goto done; }
         emb_progress_report(&p->progress, "neighbors", 0.2 + 0.8 * (it + 1) / n_iters, NULL);
+        DBG("iter"); if (getenv("EMB_NND_DEBUG")) fprintf(stderr, "  c=%lld\n", (long long)c);
         if ((double)c <= NND_DELTA * k * (double)n) break;
     }
 
     if ((st = emb__knn_alloc(out, n, k, p->metric))) goto done;
-    extract(&g, out);
+    extract(&g, perm, out);
     emb__knn_refine(x, norms, out);
+    DBG("refine");
     out->method = EMB_KNN_APPROX;
 done:
     if (trees) for (int t = 0; t < g.nth; t++) emb__rptree_free(&trees[t]);
@@ -312,6 +391,6 @@ done:
     free(g.buf);
     free(g.idx); free(g.dist); free(g.flag);
     free(newc); free(oldc); free(newp); free(oldp);
-    free(norms); free(xn);
+    free(norms); free(perm); free(inv); free(xp); free(proj);
     return st;
 }
