@@ -70,7 +70,13 @@ int cmd_neighbors(int argc, char **argv) {
         if (!st) st = emb_npy_write(pd, EMB_DT_F32, g.dist, 2, shape);
         free(pi);
         free(pd);
-        if (!st) cli_log(&c, "neighbors: %lld x %d, %s, %.2f s", (long long)g.n, g.k, g.reason, emb_now() - t0);
+        double dt = emb_now() - t0;
+        /* exact: the GEMM does about n^2 d multiply-adds (upper half, 2 flops each) */
+        double gflops = (double)x.rows * (double)x.rows * (double)x.cols / (dt > 0 ? dt : 1) * 1e-9;
+        if (!st && g.method == EMB_KNN_EXACT)
+            cli_log(&c, "neighbors: %lld x %d, %s, %.2f s (%.1f GFLOP/s)", (long long)g.n, g.k, g.reason, dt, gflops);
+        else if (!st)
+            cli_log(&c, "neighbors: %lld x %d, %s, %.2f s", (long long)g.n, g.k, g.reason, dt);
     }
     int rc = st ? cli_fail(st) : CLI_EXIT_OK;
     emb_knn_free(&g);
