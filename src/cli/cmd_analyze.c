@@ -15,10 +15,12 @@ static const char *USAGE =
     "\n"
     "Options:\n" CLI_FEATURES_HELP
     "  -k N                neighbours per item (default 15)\n"
+    "  --exact, --approx   force the neighbour search (default: by size)\n"
     CLI_COMMON_HELP;
 
 typedef struct {
     int k;
+    emb_knn_method knn_method;  /* --exact / --approx; AUTO by default */
 } analyze_opts;
 
 static int write_summary(const cli_common *c, emb_summary *s) {
@@ -46,6 +48,7 @@ static int stage_neighbors(const cli_common *c, const analyze_opts *a, const cli
     double t0 = emb_now();
     emb_knn_params kp = emb_knn_default_params();
     kp.k = a->k;
+    kp.method = a->knn_method;
     kp.n_threads = c->n_threads;
     kp.seed = c->seed;
     kp.progress = c->progress;
@@ -74,7 +77,9 @@ int cmd_analyze(int argc, char **argv) {
     analyze_opts a = {.k = 15};
     cli_common_init(&c);
     cli_features_init(&f);
-    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, CLI_FEATURES_LONGOPTS, {0, 0, 0, 0}};
+    enum { OPT_EXACT = 1380, OPT_APPROX };
+    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, CLI_FEATURES_LONGOPTS, {"exact", no_argument, 0, OPT_EXACT},
+                                             {"approx", no_argument, 0, OPT_APPROX}, {0, 0, 0, 0}};
     int opt;
     long v;
     while ((opt = getopt_long(argc, argv, "o:hk:", longopts, NULL)) != -1) {
@@ -84,6 +89,7 @@ int cmd_analyze(int argc, char **argv) {
             a.k = (int)v;
             continue;
         }
+        if (opt == OPT_EXACT || opt == OPT_APPROX) { a.knn_method = opt == OPT_EXACT ? EMB_KNN_EXACT : EMB_KNN_APPROX; continue; }
         int r = cli_common_opt(&c, opt, optarg);
         if (r == 0) r = cli_features_opt(&f, opt, optarg);
         if (r <= 0) return r < 0 ? CLI_EXIT_USAGE : cli_usage_error("analyze", "unknown option");
