@@ -192,6 +192,17 @@ void emb_image_issues_free(emb_image_issues *q);
 /* image_issues.csv: index,path,split,label,issues,dark,light,low_information,blurry,odd_size,aspect */
 emb_status emb_image_issues_write_csv(const char *path, const emb_dataset *ds, const emb_image_issues *q);
 
+/* ------------------------------------------------------------- summary.json */
+/* Counts and findings under "duplicates", "leakage", "outliers",
+ * "label_issues", "class_overlap" and "image_issues"; top lists give up to
+ * `top` items. ds may be NULL where it says nothing (no paths). */
+emb_status emb_summary_add_duplicates(emb_summary *s, const emb_dataset *ds, const emb_dups *d,
+                                      const emb_leakage *lk, float threshold, int top);
+emb_status emb_summary_add_outliers(emb_summary *s, const emb_dataset *ds, const float *score, int64_t n,
+                                    emb_outlier_method method, int top);
+emb_status emb_summary_add_label_issues(emb_summary *s, const emb_dataset *ds, const emb_label_issues *li, int top);
+emb_status emb_summary_add_image_issues(emb_summary *s, const emb_image_issues *q);
+
 #ifdef __cplusplus
 }
 #endif
