@@ -8,8 +8,10 @@
  *  low information: score = min(0.1 * entropy, 1), PIL Image.entropy() of the
  *             image's histogram in bits (RGB: the 768-bin histogram of the
  *             three bands), issue when < 0.3;
- *  blurry:    b = std of PIL's FIND_EDGES (3x3, centre 8, others -1, borders
- *             copied) of the gray image with its longer side reduced to 64,
+ *  blurry:    b = std of PIL's FIND_EDGES (3x3, centre 8, others -1) of the
+ *             gray image with its longer side reduced to 64, over the
+ *             interior pixels (PIL copies the borders unfiltered: a known
+ *             difference, see edges_std),
  *             score = min(1 - exp(-0.01 b) + dark * (1 - dark score), 1),
  *             issue when < 0.17;
  *  odd aspect ratio: score = min(w/h, h/w), issue when < 0.35;
@@ -76,14 +78,17 @@ static double entropy_bits(const double *hist, int bins) {
     return e;
 }
 
-/* std of PIL's FIND_EDGES of a gray u8 image (borders copied). */
+/* std of PIL's FIND_EDGES of a gray u8 image over the interior pixels
+ * (PIL copies the border pixels unfiltered; counting them adds the image's
+ * own brightness to the edge variance, so that a constant or blurred image
+ * of mean brightness above ~75 never scores as blurry). */
 static double edges_std(const uint8_t *g, int w, int h) {
+    if (w < 3 || h < 3) return 0;
     double s = 0, s2 = 0;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
+    for (int y = 1; y < h - 1; y++)
+        for (int x = 1; x < w - 1; x++) {
             double v;
-            if (y == 0 || x == 0 || y == h - 1 || x == w - 1) v = g[(size_t)y * w + x];
-            else {
+            {
                 int acc = 8 * g[(size_t)y * w + x];
                 for (int dy = -1; dy <= 1; dy++)
                     for (int dx = -1; dx <= 1; dx++)
@@ -93,7 +98,7 @@ static double edges_std(const uint8_t *g, int w, int h) {
             s += v;
             s2 += v * v;
         }
-    double m = (double)w * h, mean = s / m;
+    double m = (double)(w - 2) * (h - 2), mean = s / m;
     return sqrt(fmax(s2 / m - mean * mean, 0));
 }
 
