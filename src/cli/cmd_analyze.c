@@ -9,14 +9,16 @@ static const char *USAGE =
     "usage: embscope analyze DATA -o OUT [options]\n"
     "\n"
     "Run every stage on DATA: vectors (items.csv, embeddings.npy, skipped.csv),\n"
-    "the neighbour graph (neighbors.npy, distances.npy) and summary.json with\n"
+    "the neighbour graph (neighbors.npy, distances.npy), duplicates.csv,\n"
+    "leakage.csv, outliers.csv, label_issues.csv, image_issues.csv (folders)\n"
+    "and summary.json with every finding's counts,\n"
     "the class and split counts, the class imbalance ratio and each stage's\n"
     "timing. DATA is as for 'embscope embed'.\n"
     "\n"
     "Options:\n" CLI_FEATURES_HELP
     "  -k N                neighbours per item (default 15)\n"
     "  --exact, --approx   force the neighbour search (default: by size)\n"
-    CLI_COMMON_HELP;
+    CLI_ANALYSIS_HELP CLI_COMMON_HELP;
 
 typedef struct {
     int k;
@@ -71,15 +73,31 @@ static int stage_neighbors(const cli_common *c, const analyze_opts *a, const cli
     return CLI_EXIT_OK;
 }
 
+/* Duplicates, leakage, outliers, label issues, class overlap, image checks. */
+static int stage_analysis(const cli_common *c, const cli_features *f, cli_analysis *an, const cli_embedded *e,
+                          const emb_knn *g, emb_summary *s) {
+    an->features = f->kind;
+    if (!strcmp(f->kind, "pixels")) {  /* the pixel vectors' image shape, for the shift search */
+        bool idx = e->ds->source == EMB_SOURCE_IDX;
+        an->img_w = idx ? e->ds->img_w : f->pixels.size;
+        an->img_h = idx ? e->ds->img_h : f->pixels.size;
+        an->img_c = idx || !f->pixels.color ? 1 : 3;
+    }
+    return cli_analysis_stage(c, an, e->ds, &e->vec, g, s);
+}
+
 int cmd_analyze(int argc, char **argv) {
+    cli_analysis an;
+    cli_analysis_init(&an);
     cli_common c;
     cli_features f;
     analyze_opts a = {.k = 15};
     cli_common_init(&c);
     cli_features_init(&f);
     enum { OPT_EXACT = 1380, OPT_APPROX };
-    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, CLI_FEATURES_LONGOPTS, {"exact", no_argument, 0, OPT_EXACT},
-                                             {"approx", no_argument, 0, OPT_APPROX}, {0, 0, 0, 0}};
+    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, CLI_FEATURES_LONGOPTS, CLI_ANALYSIS_LONGOPTS,
+                                             {"exact", no_argument, 0, OPT_EXACT}, {"approx", no_argument, 0, OPT_APPROX},
+                                             {0, 0, 0, 0}};
     int opt;
     long v;
     while ((opt = getopt_long(argc, argv, "o:hk:", longopts, NULL)) != -1) {
@@ -92,6 +110,7 @@ int cmd_analyze(int argc, char **argv) {
         if (opt == OPT_EXACT || opt == OPT_APPROX) { a.knn_method = opt == OPT_EXACT ? EMB_KNN_EXACT : EMB_KNN_APPROX; continue; }
         int r = cli_common_opt(&c, opt, optarg);
         if (r == 0) r = cli_features_opt(&f, opt, optarg);
+        if (r == 0) r = cli_analysis_opt(&an, opt, optarg);
         if (r <= 0) return r < 0 ? CLI_EXIT_USAGE : cli_usage_error("analyze", "unknown option");
     }
     if (optind + 1 != argc) return cli_usage_error("analyze", "expected one DATA argument");
@@ -114,6 +133,7 @@ int cmd_analyze(int argc, char **argv) {
     emb_summary_set_number(s, "embeddings.dims", (double)e.vec.cols);
 
     if ((rc = stage_neighbors(&c, &a, &e, s, &g))) goto done;
+    if ((rc = stage_analysis(&c, &f, &an, &e, &g, s))) goto done;
 
     emb_summary_set_number(s, "timings.total_s", emb_now() - t_all);
     rc = write_summary(&c, s);
