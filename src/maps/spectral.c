@@ -6,7 +6,7 @@
  * largest ("LA") of N = D^-1/2 W D^-1/2 = I - L: the same eigenvectors, and
  * Lanczos converges on the large end in far fewer steps (uwot does the
  * same). Start vector all ones and tol 1e-4 as umap-learn. Components of up
- * to SPECTRAL_DENSE_MAX items are solved densely (LAPACKE_dsyevr).
+ * to emb__spectral_dense_max (1500) items are solved densely (LAPACKE_dsyevr).
  *
  * Several components (multi_component_layout): each is laid out in a box
  * around its point of a meta layout (+-e_i when there are at most 2 dims
@@ -24,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SPECTRAL_DENSE_MAX 1500     /* components up to this size: dense eigensolver */
+/* Components up to this size are solved densely; a variable so that the
+ * tests can force the ARPACK path on small graphs. */
+int emb__spectral_dense_max = 1500;
 #define SPECTRAL_TOL 1e-4           /* umap-learn's eigsh tol */
 #define SPECTRAL_MIN_NCV 32         /* Lanczos basis at least this large */
 
@@ -151,7 +153,7 @@ static bool layout_component(component *c, int dims, float *buf, bool *used_dens
         for (int64_t e = c->gr->indptr[i]; e < c->gr->indptr[i + 1]; e++) deg += c->gr->weights[e];
         c->dinv[li] = deg > 0 ? 1.0 / sqrt(deg) : 0.0;
     }
-    if (c->m <= SPECTRAL_DENSE_MAX) { *used_dense = true; return solve_dense(c, dims, buf); }
+    if (c->m <= emb__spectral_dense_max) { *used_dense = true; return solve_dense(c, dims, buf); }
     if (solve_arpack(c, dims, buf)) return true;
     return false;
 }

@@ -14,6 +14,9 @@
 #define UMAP_INIT_EXTENT 10.0          /* spectral init scaled to max |x| = 10 */
 #define UMAP_INIT_NOISE 1e-4           /* N(0, 1e-4) added to the spectral init */
 
+/* Components up to this many items get the dense eigensolver (spectral.c). */
+extern int emb__spectral_dense_max;
+
 /* Optimise emb (n, dim) in place over the edges head -> tail with weights w
  * (umap-learn's optimize_layout_euclidean, move_other = True). */
 typedef struct {

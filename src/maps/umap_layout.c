@@ -149,20 +149,23 @@ emb_status emb__umap_optimize_naive(const emb__umap_sgd *s, float *emb) {
     if (st || s->n_edges == 0 || s->n_epochs == 0) return st;
     int64_t ne = s->n_edges;
     int dim = s->dim;
-    double *eps = malloc(sizeof(double) * ne), *next = malloc(sizeof(double) * ne), *next_neg = malloc(sizeof(double) * ne);
+    /* The schedule in float as in the fast version, so that both draw the
+     * same number of negative samples (the random streams stay in step). */
+    float *eps = malloc(sizeof(float) * ne), *next = malloc(sizeof(float) * ne), *next_neg = malloc(sizeof(float) * ne);
     if (!eps || !next || !next_neg) { free(eps); free(next); free(next_neg); return emb__fail(EMB_E_NOMEM, "UMAP naive"); }
-    double wmax = 0;
-    for (int64_t i = 0; i < ne; i++) wmax = fmax(wmax, s->weight[i]);
+    float wmax = 0, inv_nsr = 1.0f / (float)s->negative_sample_rate;
+    for (int64_t i = 0; i < ne; i++) wmax = fmaxf(wmax, s->weight[i]);
     for (int64_t i = 0; i < ne; i++) {
-        eps[i] = wmax / s->weight[i];
+        double ns = s->n_epochs * ((double)s->weight[i] / wmax);
+        eps[i] = (float)(s->n_epochs / ns);
         next[i] = eps[i];
-        next_neg[i] = eps[i] / s->negative_sample_rate;
+        next_neg[i] = eps[i] * inv_nsr;
     }
     uint64_t rs = thread_seed(s->seed, 0);
     double a = s->a, b = s->b, alpha = s->learning_rate;
     for (int epoch = 0; epoch < s->n_epochs; epoch++) {
         for (int64_t i = 0; i < ne; i++) {
-            if (next[i] > epoch) continue;
+            if (next[i] > (float)epoch) continue;
             int32_t j = s->head[i], k = s->tail[i];
             float *cur = emb + (size_t)j * dim, *oth = emb + (size_t)k * dim;
             double d2 = 0;
@@ -174,8 +177,8 @@ emb_status emb__umap_optimize_naive(const emb__umap_sgd *s, float *emb) {
                 oth[d] -= (float)(g * alpha);
             }
             next[i] += eps[i];
-            double eneg = eps[i] / s->negative_sample_rate;
-            int n_neg = (int)((epoch - next_neg[i]) / eneg);
+            float eneg = eps[i] * inv_nsr;
+            int n_neg = (int)(((float)epoch - next_neg[i]) / eneg);
             for (int p = 0; p < n_neg; p++) {
                 k = rng_below(&rs, (uint32_t)s->n);
                 const float *o = emb + (size_t)k * dim;
