@@ -273,10 +273,53 @@ static void test_run_repro_and_edge_cases(void) {
     emb_matf_free(&x);
 }
 
+/* The CLI: files written, shapes, reproducibility, --neighbors reuse, PCA. */
+static void test_cli(void) {
+    emb_matf x;
+    make_data(&x, 17, 3.0);
+    const char *dir = check_tmpdir();
+    char in[512], cmd[8192], p1[1024], p2[1024];
+    snprintf(in, sizeof in, "%s/vec.npy", dir);
+    CHECK(emb_npy_write_f32(in, x.data, N, D) == EMB_OK);
+    int st;
+    snprintf(cmd, sizeof cmd, "%s map %s --dims 3 --threads 1 --seed 3 --quiet -o %s/m1 && "
+             "%s neighbors %s --quiet -o %s/nb && "
+             "%s map %s --dims 3 --threads 1 --seed 3 --quiet --neighbors %s/nb -o %s/m2 && "
+             "%s map %s --method pca --quiet -o %s/pca", EMB_BIN, in, dir, EMB_BIN, in, dir, EMB_BIN, in, dir, dir,
+             EMB_BIN, in, dir);
+    free(check_run(cmd, &st));
+    CHECK_EQ(0, st);
+    emb_matf m1 = {0}, m2 = {0}, mp = {0}, ref = {0};
+    snprintf(p1, sizeof p1, "%s/m1/map.npy", dir);
+    snprintf(p2, sizeof p2, "%s/m2/map.npy", dir);
+    CHECK(emb_npy_load_f32(p1, &m1) == EMB_OK);
+    CHECK(emb_npy_load_f32(p2, &m2) == EMB_OK);
+    CHECK(m1.rows == N && m1.cols == 3 && m2.rows == N && m2.cols == 3);
+    /* Same graph (cosine, k 15) computed or read back: the same bytes. */
+    if (m1.data && m2.data && m1.rows == N && m2.rows == N) CHECK(!memcmp(m1.data, m2.data, sizeof(float) * N * 3));
+    snprintf(p1, sizeof p1, "%s/m1/map.csv", dir);
+    FILE *f = fopen(p1, "r");
+    char line[256] = "";
+    int lines = 0;
+    CHECK(f && fgets(line, sizeof line, f));
+    CHECK(!strcmp(line, "index,x,y,z\n"));
+    while (f && fgets(line, sizeof line, f)) lines++;
+    if (f) fclose(f);
+    CHECK_EQ(N, lines);
+    snprintf(p1, sizeof p1, "%s/pca/map.npy", dir);
+    CHECK(emb_npy_load_f32(p1, &mp) == EMB_OK);
+    emb_pca_params pp = emb_pca_default_params();
+    pp.n_components = 2;
+    CHECK(emb_pca(&x, &pp, &ref, NULL) == EMB_OK);
+    if (mp.data && ref.data && mp.rows == N && mp.cols == 2) CHECK_CLOSE_F32(ref.data, mp.data, N * 2, 1e-5, 1e-5);
+    emb_matf_free(&m1); emb_matf_free(&m2); emb_matf_free(&mp); emb_matf_free(&ref); emb_matf_free(&x);
+}
+
 int main(void) {
     test_ab();
     test_graph_and_spectral();
     test_sgd_naive();
     test_run_repro_and_edge_cases();
+    test_cli();
     return check_exit();
 }
