@@ -110,5 +110,11 @@ int cmd_embed(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_neighbors(int argc, char **argv);
 int cmd_dups(int argc, char **argv);
+int cmd_map(int argc, char **argv);
+
+/* Maps (cmd_map.c): write OUT/map.npy and OUT/map.csv; the kNN graph the
+ * map command builds (PCA to 50 first when D > 100). */
+emb_status cli_map_write(const cli_common *c, const emb_matf *map);
+emb_status cli_map_graph(const cli_common *c, const emb_matf *x, int k, emb_metric metric, emb_knn *g);
 
 #endif
