@@ -265,6 +265,7 @@ oom:
 
 emb_status emb_clip_load(const char *path, const emb_clip_params *params, emb_clip **out) {
     emb_clip_params p = params ? *params : emb_clip_default_params();
+    if (!path || !*path) return emb__fail(EMB_E_INVALID, "no CLIP weights file given (--model PATH, a .safetensors file)");
     if (ends_with(path, ".bin") || ends_with(path, ".pt") || ends_with(path, ".pth") || ends_with(path, ".ckpt"))
         return emb__fail(EMB_E_UNSUPPORTED, "%s: " PICKLE_HINT, path);
     emb_safetensors st;
