@@ -73,6 +73,8 @@ typedef struct emb_clip_ws emb_clip_ws; /* opaque: one caller's buffers */
 
 typedef struct {
     int width, layers, heads, patch, image_size, dim;  /* dim: output vector length */
+    int mlp;                       /* MLP hidden size */
+    double gflop;                  /* floating-point work of one image, GFLOP (2 per multiply-add) */
     bool quick_gelu;               /* QuickGELU x*sigmoid(1.702x), else exact GELU */
     const char *naming;            /* "hf" or "openai" */
     emb_clip_precision precision;
@@ -102,6 +104,11 @@ emb_status emb_clip_embed(const emb_clip *m, emb_clip_ws *ws, const float *pixel
 /* The straightforward forward pass (loops, no BLAS), float32 weights only:
  * the reference the fast one is tested against. */
 emb_status emb_clip_embed_naive(const emb_clip *m, const float *pixels, int64_t n, float *out);
+
+/* Throughput of the GEMM behind one precision (F32: the AVX-512 kernel, or
+ * with blas the linked BLAS's SGEMM; BF16: the bf16 kernel) on an (m, k) x
+ * (k, n) product, best of repeated runs over about `seconds`, in GFLOP/s. */
+double emb_clip_gemm_gflops(emb_clip_precision prec, bool blas, int m, int n, int k, int n_threads, double seconds);
 
 /* ---------------------------------------------------------------- preprocessing */
 /* CLIP's normalisation constants (openai/CLIP clip.py _transform). */

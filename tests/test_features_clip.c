@@ -125,11 +125,12 @@ static void test_bf16(void) {
     free(ref);
 }
 
-/* Direct bf16 GEMM on odd sizes (masking, k padding, every tile shape). */
+/* Direct bf16 and f32 GEMMs on odd sizes (masking, k padding, every tile
+ * shape, k blocks) against the scalar version and the BLAS. */
 static void test_bf16_gemm(void) {
     emb_rng r;
     emb_rng_seed(&r, 3);
-    int sizes[][3] = {{1, 1, 1}, {7, 33, 13}, {13, 64, 64}, {50, 100, 77}, {6, 16, 2}};
+    int sizes[][3] = {{1, 1, 1}, {7, 33, 13}, {13, 64, 64}, {50, 100, 77}, {6, 16, 2}, {97, 130, 700}};
     for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
         int M = sizes[t][0], N = sizes[t][1], K = sizes[t][2];
         emb__linear L = {.n = N, .k = K, .w = malloc(sizeof(float) * N * K), .b = malloc(sizeof(float) * N)};
@@ -160,7 +161,15 @@ static void test_bf16_gemm(void) {
                 worst = fmax(worst, fabs(s - y2[i * N + j]) / (bf + 1.0));
             }
         CHECK(worst < 1e-5);
-        free(L.w); free(L.b); free(L.wp); free(x); free(y1); free(y2); free(xbf);
+        /* float32: the AVX-512 kernel (packed panels) against the BLAS on w */
+        for (int i = 0; i < M * N; i++) y1[i] = y2[i] = (float)i;
+        emb__linear_f32(&L, x, M, y2, true, 2);
+        if (emb__have_avx512f()) {
+            CHECK(emb__linear_pack_f32(&L));
+            emb__linear_f32(&L, x, M, y1, true, 2);
+            CHECK_CLOSE_F32(y2, y1, (size_t)M * N, 1e-5, 1e-5);
+        }
+        free(L.w); free(L.b); free(L.wp); free(L.wpf); free(x); free(y1); free(y2); free(xbf);
     }
 }
 

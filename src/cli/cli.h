@@ -94,5 +94,6 @@ void cli_embedded_free(cli_embedded *e);
 int cmd_embed(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_neighbors(int argc, char **argv);
+int cmd_clip(int argc, char **argv);
 
 #endif

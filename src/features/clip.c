@@ -7,7 +7,6 @@
  * tokens of all images of the batch. */
 #include "clip_internal.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -106,19 +105,9 @@ static void attend(const float *qkv, float *out, int T, int D, int h, int hd, fl
     }
 }
 
-void emb__linear_f32(const emb__linear *L, const float *x, int m, float *y, bool accumulate) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, L->n, L->k, 1.0f, x, L->k, L->w, L->k,
-                accumulate ? 1.0f : 0.0f, y, L->n);
-    if (L->b)
-        for (int i = 0; i < m; i++) {
-            float *r = y + (size_t)i * L->n;
-            for (int j = 0; j < L->n; j++) r[j] += L->b[j];
-        }
-}
-
 static void linear(const emb_clip *m, emb_clip_ws *ws, const emb__linear *L, const float *x, int rows, float *y, bool acc) {
     if (m->info.precision == EMB_CLIP_BF16) emb__linear_bf16(L, x, rows, y, acc, ws->xbf, ws->n_threads);
-    else emb__linear_f32(L, x, rows, y, acc);
+    else emb__linear_f32(L, x, rows, y, acc, ws->n_threads);
 }
 
 /* One batch of n <= max_batch images. */
@@ -195,12 +184,13 @@ static void linear_naive(const emb__linear *L, const float *x, int rows, float *
     for (int i = 0; i < rows; i++)
         for (int j = 0; j < L->n; j++) {
             double s = L->b ? L->b[j] : 0.0;
-            for (int k = 0; k < L->k; k++) s += (double)x[(size_t)i * L->k + k] * L->w[(size_t)j * L->k + k];
+            for (int k = 0; k < L->k; k++) s += (double)x[(size_t)i * L->k + k] * emb__linear_w(L, j, k);
             y[(size_t)i * L->n + j] = (float)(acc ? y[(size_t)i * L->n + j] + s : s);
         }
 }
 
 emb_status emb_clip_embed_naive(const emb_clip *m, const float *pixels, int64_t n, float *out) {
+    if (m->info.precision != EMB_CLIP_F32) return emb__fail(EMB_E_UNSUPPORTED, "the naive forward pass needs float32 weights");
     const int D = m->info.width, T = m->tokens, G = m->grid, P = m->info.patch, S = m->info.image_size;
     const int F = m->mlp, H = m->info.heads, hd = D / H;
     float *x = malloc(sizeof(float) * (size_t)T * D), *h = malloc(sizeof(float) * (size_t)T * D);
@@ -220,7 +210,7 @@ emb_status emb_clip_embed_naive(const emb_clip *m, const float *pixels, int64_t 
                     for (int c = 0; c < 3; c++)
                         for (int py = 0; py < P; py++)
                             for (int px = 0; px < P; px++)
-                                s += (double)m->patch.w[(((size_t)o * 3 + c) * P + py) * P + px] *
+                                s += (double)emb__linear_w(&m->patch, o, (c * P + py) * P + px) *
                                      img[((size_t)c * S + gy * P + py) * S + gx * P + px];
                 }
                 x[(size_t)t * D + o] = (float)(s + m->pos[(size_t)t * D + o]);

@@ -14,7 +14,13 @@ typedef struct {
     float *w;
     float *b;
     uint16_t *wp;
+    float *wpf;    /* F32 on AVX-512 CPUs: the same panels as float32, wpf[(panel * k + kk) * 16 + col] */
 } emb__linear;
+
+/* W[j][kk] from whichever copy is kept (w, else wpf). */
+static inline float emb__linear_w(const emb__linear *L, int j, int kk) {
+    return L->w ? L->w[(size_t)j * L->k + kk] : L->wpf[((size_t)(j / 16) * L->k + kk) * 16 + j % 16];
+}
 
 typedef struct {
     float *ln1_w, *ln1_b, *ln2_w, *ln2_b;   /* (width) */
@@ -39,13 +45,16 @@ struct emb_clip {
     int n_allocs, cap_allocs;
 };
 
-/* y (m, n) = x (m, k) W^T (+ b) (+ y if accumulate). BF16 uses W's packed
+/* y (m, n) = x (m, k) W^T (+ b) (+ y if accumulate). F32 uses the AVX-512
+ * kernel on wpf when packed, else the BLAS's SGEMM on w. BF16 uses W's packed
  * panels (AVX512-BF16 when the CPU has it, a scalar emulation otherwise). */
-void emb__linear_f32(const emb__linear *L, const float *x, int m, float *y, bool accumulate);
+void emb__linear_f32(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int n_threads);
 void emb__linear_bf16(const emb__linear *L, const float *x, int m, float *y, bool accumulate,
                       uint16_t *xbf /* (m, 2 kp) scratch */, int n_threads);
 /* Pack L->w into L->wp (allocated, owned by L); false when out of memory. */
 bool emb__linear_pack_bf16(emb__linear *L);
+bool emb__linear_pack_f32(emb__linear *L);
+bool emb__have_avx512f(void);
 uint16_t emb__f32_to_bf16(float f);
 bool emb__have_avx512bf16(void);
 extern int emb__clip_force_scalar;   /* tests: 1 = scalar bf16 GEMM even on AVX512-BF16 CPUs */

@@ -43,6 +43,12 @@ static bool track(emb_clip *m, void *p) {
     return true;
 }
 
+/* Free p now (it was handed to the model). */
+static void release(emb_clip *m, void *p) {
+    for (int i = 0; i < m->n_allocs; i++)
+        if (m->allocs[i] == p) { free(p); m->allocs[i] = m->allocs[--m->n_allocs]; return; }
+}
+
 static void *model_alloc(emb_clip *m, size_t n_floats) {
     void *p = malloc(sizeof(float) * (n_floats ? n_floats : 1));
     return track(m, p) ? p : NULL;
@@ -176,6 +182,11 @@ static emb_status load_tensors(loader *ld, bool hf) {
     m->info = (emb_clip_info){.width = D, .layers = L, .heads = heads, .patch = P, .image_size = G * P,
                               .dim = E, .quick_gelu = qg, .naming = hf ? "hf" : "openai"};
     m->mlp = F;
+    m->info.mlp = F;
+    {   /* patch GEMM; per layer qkv, attention (scores + weighted sum), out, MLP; projection */
+        double t = T, d = D, f = F, g2 = (double)G * G;
+        m->info.gflop = (2 * g2 * 3 * P * P * d + L * (2 * t * d * 3 * d + 4 * t * t * d + 2 * t * d * d + 4 * t * d * f) + 2 * d * E) * 1e-9;
+    }
     m->grid = G;
     m->tokens = T;
     int64_t KP = 3 * (int64_t)P * P;
@@ -228,6 +239,8 @@ static emb_status load_tensors(loader *ld, bool hf) {
                 if (ld->err) return ld->err;
                 memcpy(y->qkv.w + (size_t)j * D * D, w, sizeof(float) * (size_t)D * D);
                 memcpy(y->qkv.b + (size_t)j * D, b, sizeof(float) * (size_t)D);
+                release(m, w);
+                release(m, b);
             }
             HF(0, "self_attn.out_proj.weight"); HF(1, "self_attn.out_proj.bias");
             HF(2, "mlp.fc1.weight"); HF(3, "mlp.fc1.bias"); HF(4, "mlp.fc2.weight"); HF(5, "mlp.fc2.bias");
@@ -251,12 +264,21 @@ static emb_status load_tensors(loader *ld, bool hf) {
     return ld->err;
 }
 
-static emb_status pack_all(emb_clip *m) {
-    emb__linear *all[4] = {&m->patch, &m->proj, NULL, NULL};
-    for (int j = 0; j < 2; j++) if (!emb__linear_pack_bf16(all[j]) || !track(m, all[j]->wp)) goto oom;
+/* Pack one layer for its kernel and drop the row-major copy. */
+static bool pack(emb_clip *m, emb__linear *L, bool bf16) {
+    if (bf16 ? !emb__linear_pack_bf16(L) || !track(m, L->wp) : !emb__linear_pack_f32(L) || !track(m, L->wpf)) return false;
+    release(m, L->w);
+    L->w = NULL;
+    return true;
+}
+
+/* BF16: bf16 panels; F32 on AVX-512 CPUs: float panels; else keep w for the BLAS. */
+static emb_status pack_all(emb_clip *m, bool bf16) {
+    if (!bf16 && !emb__have_avx512f()) return EMB_OK;
+    if (!pack(m, &m->patch, bf16) || !pack(m, &m->proj, bf16)) goto oom;
     for (int l = 0; l < m->info.layers; l++) {
-        all[0] = &m->layer[l].qkv; all[1] = &m->layer[l].out; all[2] = &m->layer[l].fc1; all[3] = &m->layer[l].fc2;
-        for (int j = 0; j < 4; j++) if (!emb__linear_pack_bf16(all[j]) || !track(m, all[j]->wp)) goto oom;
+        emb__clip_layer *y = &m->layer[l];
+        if (!pack(m, &y->qkv, bf16) || !pack(m, &y->out, bf16) || !pack(m, &y->fc1, bf16) || !pack(m, &y->fc2, bf16)) goto oom;
     }
     return EMB_OK;
 oom:
@@ -292,7 +314,7 @@ emb_status emb_clip_load(const char *path, const emb_clip_params *params, emb_cl
         s = load_tensors(&ld, hf);
     }
     emb_safetensors_close(&st);
-    if (!s && p.precision == EMB_CLIP_BF16) s = pack_all(m);
+    if (!s) s = pack_all(m, p.precision == EMB_CLIP_BF16);
     if (s) { emb_clip_free(m); return s; }
     m->info.precision = p.precision;
     *out = m;
