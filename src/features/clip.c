@@ -8,6 +8,7 @@
 #include "clip_internal.h"
 
 #include <math.h>
+#include <immintrin.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,9 @@ struct emb_clip_ws {
     float *h;         /* (B * tokens, width) normalised input / attention output */
     float *qkv;       /* (B * tokens, 3 width) */
     float *mlp;       /* (B * tokens, mlp) */
-    float *att;       /* (threads, tokens) softmax row */
+    float *att;       /* (threads, att_stride) attention scratch */
+    size_t att_stride;
+    bool att_simd;    /* AVX-512 attention (CPU has it, head width % 16 == 0) */
     float *cls;       /* (B, width) */
     uint16_t *xbf;    /* (B * tokens, max k rounded up to even) bf16 GEMM input */
     int n_threads;
@@ -52,7 +55,10 @@ emb_clip_ws *emb_clip_ws_new(const emb_clip *m, int max_batch) {
     ws->h = malloc(sizeof(float) * B * T * D);
     ws->qkv = malloc(sizeof(float) * B * T * 3 * D);
     ws->mlp = malloc(sizeof(float) * B * T * F);
-    ws->att = malloc(sizeof(float) * (size_t)m->n_threads * T);
+    size_t Tp = (T + 15) & ~(size_t)15, hd = D / (size_t)m->info.heads;
+    ws->att_stride = hd * Tp + Tp;
+    ws->att_simd = emb__have_avx512f() && hd % 16 == 0;
+    ws->att = malloc(sizeof(float) * (size_t)m->n_threads * ws->att_stride);
     ws->cls = malloc(sizeof(float) * B * D);
     if (m->info.precision == EMB_CLIP_BF16) ws->xbf = malloc(sizeof(uint16_t) * B * T * kmax);
     if (!ws->patches || !ws->x || !ws->h || !ws->qkv || !ws->mlp || !ws->att || !ws->cls ||
@@ -105,6 +111,49 @@ static void attend(const float *qkv, float *out, int T, int D, int h, int hd, fl
     }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/* attend() with AVX-512: keys transposed to (hd, Tp) so each query's scores
+ * are 16-wide FMAs over keys; the weighted sum of values 16-wide over the
+ * head's columns (hd a multiple of 16). scratch: hd * Tp + Tp floats. */
+__attribute__((target("avx512f"))) static void attend_avx512(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch) {
+    int Tp = (T + 15) & ~15, nv = Tp / 16;
+    float *kt = scratch, *row = scratch + (size_t)hd * Tp, scale = 1.0f / sqrtf((float)hd);
+    for (int j = 0; j < Tp; j++)
+        for (int c = 0; c < hd; c++) kt[(size_t)c * Tp + j] = j < T ? qkv[(size_t)j * 3 * D + D + (size_t)h * hd + c] : 0.0f;
+    for (int i = 0; i < T; i++) {
+        const float *q = qkv + (size_t)i * 3 * D + (size_t)h * hd;
+        for (int v = 0; v < nv; v++) {
+            __m512 acc = _mm512_setzero_ps();
+            for (int c = 0; c < hd; c++) acc = _mm512_fmadd_ps(_mm512_set1_ps(q[c]), _mm512_loadu_ps(kt + (size_t)c * Tp + 16 * v), acc);
+            _mm512_storeu_ps(row + 16 * v, _mm512_mul_ps(acc, _mm512_set1_ps(scale)));
+        }
+        float mx = -INFINITY, sum = 0;
+        for (int j = 0; j < T; j++) mx = row[j] > mx ? row[j] : mx;
+        for (int j = 0; j < T; j++) { row[j] = expf(row[j] - mx); sum += row[j]; }
+        float inv = 1.0f / sum;
+        float *o = out + (size_t)i * D + (size_t)h * hd;
+        for (int c0 = 0; c0 < hd; c0 += 64) {
+            int nc = (hd - c0) / 16 < 4 ? (hd - c0) / 16 : 4;
+            __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+            for (int j = 0; j < T; j++) {
+                const float *vv = qkv + (size_t)j * 3 * D + 2 * D + (size_t)h * hd + c0;
+                __m512 pj = _mm512_set1_ps(row[j] * inv);
+                for (int k = 0; k < nc; k++) acc[k] = _mm512_fmadd_ps(pj, _mm512_loadu_ps(vv + 16 * k), acc[k]);
+            }
+            for (int k = 0; k < nc; k++) _mm512_storeu_ps(o + c0 + 16 * k, acc[k]);
+        }
+    }
+}
+#endif
+
+static void attend_any(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch, bool simd) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (simd) { attend_avx512(qkv, out, T, D, h, hd, scratch); return; }
+#endif
+    (void)simd;
+    attend(qkv, out, T, D, h, hd, scratch);
+}
+
 static void linear(const emb_clip *m, emb_clip_ws *ws, const emb__linear *L, const float *x, int rows, float *y, bool acc) {
     if (m->info.precision == EMB_CLIP_BF16) emb__linear_bf16(L, x, rows, y, acc, ws->xbf, ws->n_threads);
     else emb__linear_f32(L, x, rows, y, acc, ws->n_threads);
@@ -142,8 +191,8 @@ static void forward(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int
         #pragma omp parallel for num_threads(nt) schedule(static) collapse(2)
         for (int b = 0; b < n; b++)
             for (int h = 0; h < H; h++)
-                attend(ws->qkv + (size_t)b * T * 3 * D, ws->h + (size_t)b * T * D, T, D, h, hd,
-                       ws->att + (size_t)omp_get_thread_num() * T);
+                attend_any(ws->qkv + (size_t)b * T * 3 * D, ws->h + (size_t)b * T * D, T, D, h, hd,
+                           ws->att + (size_t)omp_get_thread_num() * ws->att_stride, ws->att_simd);
         linear(m, ws, &y->out, ws->h, rows, ws->x, true);
         #pragma omp parallel for num_threads(nt) schedule(static)
         for (int r = 0; r < rows; r++) layernorm(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln2_w, y->ln2_b);
