@@ -128,6 +128,8 @@ emb_status emb_clip_preprocess(const emb_image *img, int size, uint8_t *crop, fl
     /* torchvision _compute_resized_output_size: short -> size, long -> int(size * long / short) */
     if (w <= h) { rw = size; rh = (int)((double)size * h / w); }
     else { rh = size; rw = (int)((double)size * w / h); }
+    if ((int64_t)rw * rh > EMB_IMAGE_MAX_PIXELS)
+        return emb__fail(EMB_E_FORMAT, "a %d x %d image resized to %d x %d is too large (aspect ratio)", w, h, rw, rh);
     uint8_t *res = malloc((size_t)rw * rh * 3);
     if (!res) return emb__fail(EMB_E_NOMEM, "preprocess: out of memory");
     emb_status st = emb_resize_bicubic_pil(img->rgb, w, h, res, rw, rh);
