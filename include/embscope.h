@@ -25,6 +25,7 @@
 #include "emb_neighbors.h"
 #include "emb_analysis.h"
 #include "emb_umap.h"
+#include "emb_clip.h"
 /* stages add their header here: emb_maps.h, emb_analysis.h, emb_report.h, emb_clip.h */
 
 #endif

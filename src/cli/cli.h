@@ -57,15 +57,21 @@ typedef struct {
     emb_pixels_params pixels;
     const char *model;       /* --model for clip */
     const char *class_names; /* --class-names */
+    emb_clip_params clip;    /* --precision, --batch for clip */
 } cli_features;
 void cli_features_init(cli_features *f);
-enum { CLI_OPT_FEATURES = 1100, CLI_OPT_PIXELS_SIZE, CLI_OPT_PIXELS_COLOR, CLI_OPT_MODEL, CLI_OPT_CLASS_NAMES };
+enum { CLI_OPT_FEATURES = 1100, CLI_OPT_PIXELS_SIZE, CLI_OPT_PIXELS_COLOR, CLI_OPT_MODEL, CLI_OPT_CLASS_NAMES,
+       CLI_OPT_PRECISION, CLI_OPT_BATCH };
 #define CLI_FEATURES_LONGOPTS \
     {"features", required_argument, 0, CLI_OPT_FEATURES}, {"pixels-size", required_argument, 0, CLI_OPT_PIXELS_SIZE}, \
     {"pixels-color", no_argument, 0, CLI_OPT_PIXELS_COLOR}, {"model", required_argument, 0, CLI_OPT_MODEL},            \
-    {"class-names", required_argument, 0, CLI_OPT_CLASS_NAMES}
+    {"class-names", required_argument, 0, CLI_OPT_CLASS_NAMES},                                                      \
+    {"precision", required_argument, 0, CLI_OPT_PRECISION}, {"batch", required_argument, 0, CLI_OPT_BATCH}
 #define CLI_FEATURES_HELP                                                                        \
-    "  --features KIND     pixels (default): brightness vectors\n"                             \
+    "  --features KIND     pixels (default): brightness vectors; clip: CLIP image embeddings\n" \
+    "  --model PATH        clip: weights (.safetensors, Hugging Face or OpenAI/OpenCLIP names)\n" \
+    "  --precision P       clip: f32 (default) or bf16 (faster; AVX512-BF16 where present)\n" \
+    "  --batch N           clip: images per forward pass (default 32)\n"                      \
     "  --pixels-size N     image folders: resize to N x N by area averaging (default 32)\n"    \
     "  --pixels-color      image folders: RGB vectors instead of grayscale\n"                  \
     "  --class-names LIST  IDX: comma-separated names of labels 0, 1, ... (default: the\n"     \
@@ -116,5 +122,6 @@ int cmd_map(int argc, char **argv);
  * map command builds (PCA to 50 first when D > 100). */
 emb_status cli_map_write(const cli_common *c, const emb_matf *map);
 emb_status cli_map_graph(const cli_common *c, const emb_matf *x, int k, emb_metric metric, emb_knn *g);
+int cmd_clip(int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@ typedef struct {
 
 static const command COMMANDS[] = {
     {"analyze", cmd_analyze, "run every stage on a dataset (vectors, neighbours, summary)"},
+    {"clip", cmd_clip, "CLIP vectors of preprocessed images (.npy), timed"},
     {"embed", cmd_embed, "compute vectors: items.csv, embeddings.npy, skipped.csv"},
     {"dups", cmd_dups, "duplicate groups and split leakage of a .npy of vectors"},
     {"neighbors", cmd_neighbors, "k-nearest-neighbour graph of a .npy of vectors"},
