@@ -123,5 +123,8 @@ int cmd_map(int argc, char **argv);
 emb_status cli_map_write(const cli_common *c, const emb_matf *map);
 emb_status cli_map_graph(const cli_common *c, const emb_matf *x, int k, emb_metric metric, emb_knn *g);
 int cmd_clip(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+/* The report stage (cmd_report.c): write html (NULL = dir/report.html). */
+int cli_report_stage(const cli_common *c, const char *dir, const char *html, const emb_report_params *rp);
 
 #endif

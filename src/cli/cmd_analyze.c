@@ -11,9 +11,10 @@ static const char *USAGE =
     "Run every stage on DATA: vectors (items.csv, embeddings.npy, skipped.csv),\n"
     "the neighbour graph (neighbors.npy, distances.npy), a 3-D UMAP map (map.npy,\n"
     "map.csv), duplicates.csv, leakage.csv, outliers.csv, label_issues.csv,\n"
-    "image_issues.csv (folders) and summary.json with every finding's counts,\n"
+    "image_issues.csv (folders), summary.json with every finding's counts,\n"
     "the class and split counts, the class imbalance ratio and each stage's\n"
-    "timing. DATA is as for 'embscope embed'.\n"
+    "timing, and report.html (see 'embscope report'); prints the report's path.\n"
+    "DATA is as for 'embscope embed'.\n"
     "\n"
     "Options:\n" CLI_FEATURES_HELP
     "  -k N                neighbours per item (default 15)\n"
@@ -132,6 +133,20 @@ static int stage_map(const cli_common *c, const analyze_opts *a, const cli_embed
     return CLI_EXIT_OK;
 }
 
+/* Last stage: report.html from everything written so far (summary.json
+ * included), then the summary again with the report's timing. */
+static int stage_report(const cli_common *c, emb_summary *s, double t_all) {
+    double t0 = emb_now();
+    emb_report_params rp = emb_report_default_params();
+    rp.n_threads = c->n_threads;
+    rp.progress = c->progress;
+    int rc = cli_report_stage(c, c->out_dir, NULL, &rp);
+    if (rc) return rc;
+    emb_summary_set_number(s, "timings.report_s", emb_now() - t0);
+    emb_summary_set_number(s, "timings.total_s", emb_now() - t_all);
+    return write_summary(c, s);
+}
+
 int cmd_analyze(int argc, char **argv) {
     cli_analysis an;
     cli_analysis_init(&an);
@@ -196,6 +211,7 @@ int cmd_analyze(int argc, char **argv) {
 
     emb_summary_set_number(s, "timings.total_s", emb_now() - t_all);
     rc = write_summary(&c, s);
+    if (!rc) rc = stage_report(&c, s, t_all);
     if (!rc) cli_log(&c, "analyze: results in %s", c.out_dir);
 done:
     emb_knn_free(&g);

@@ -16,6 +16,7 @@ static const command COMMANDS[] = {
     {"dups", cmd_dups, "duplicate groups and split leakage of a .npy of vectors"},
     {"neighbors", cmd_neighbors, "k-nearest-neighbour graph of a .npy of vectors"},
     {"map", cmd_map, "2-D or 3-D map (UMAP, t-SNE, PCA) of a .npy of vectors"},
+    {"report", cmd_report, "write OUT/report.html from the results in OUT"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

@@ -1,0 +1,70 @@
+/* cmd_report.c - `embscope report OUT`: write OUT/report.html from the files
+ * the other stages left in OUT (every one optional). */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *USAGE =
+    "usage: embscope report OUT [options]\n"
+    "\n"
+    "Write OUT/report.html, one self-contained page (no network needed) with\n"
+    "the 3D/2D map, thumbnails, duplicates, leakage, outliers, label issues,\n"
+    "image findings and summary.json of the results in OUT. Every input file\n"
+    "is optional: a missing one gives an empty panel.\n"
+    "\n"
+    "Options:\n"
+    "  --title TEXT       page title (default: 'embscope report: <OUT>')\n"
+    "  --thumb-size N     thumbnail side in px, 8..256 (default: 64 down to 28 as N grows)\n"
+    "  --jpeg-quality N   sprite sheets' JPEG quality 1..100, 101 = PNG\n"
+    "                     (default 80 up to 20,000 items, else 70)\n"
+    "  -o, --output FILE  the page (default OUT/report.html)\n"
+    "      --threads N    worker threads (default: all cores)\n"
+    "      --quiet        no progress on stderr\n"
+    "  -h, --help         this help\n";
+
+enum { OPT_TITLE = 1200, OPT_THUMB, OPT_QUALITY };
+
+/* Shared with `analyze`: write dir/report.html, log its size. */
+int cli_report_stage(const cli_common *c, const char *dir, const char *html, const emb_report_params *rp) {
+    double t0 = emb_now();
+    emb_report_info info;
+    char *def = html ? NULL : emb_path_join(dir, "report.html");
+    emb_status st = emb_report_write(dir, html ? html : def, rp, &info);
+    if (!st) {
+        cli_log(c, "report: %lld items, map %dD%s, %lld thumbnails (%d px, %d sheets), %.1f MB, %.2f s",
+                (long long)info.n_items, info.map_dims, info.map_is_pca ? " (PCA)" : "", (long long)info.n_thumbs,
+                info.thumb_size, info.n_sheets, info.bytes / 1e6, emb_now() - t0);
+        if (!c->quiet) printf("%s\n", html ? html : def);
+    }
+    free(def);
+    return st ? cli_fail(st) : CLI_EXIT_OK;
+}
+
+int cmd_report(int argc, char **argv) {
+    cli_common c;
+    cli_common_init(&c);
+    emb_report_params rp = emb_report_default_params();
+    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {"title", required_argument, 0, OPT_TITLE},
+        {"thumb-size", required_argument, 0, OPT_THUMB}, {"jpeg-quality", required_argument, 0, OPT_QUALITY}, {0, 0, 0, 0}};
+    int opt;
+    long v;
+    while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        if (opt == 'h') { fputs(USAGE, stdout); return CLI_EXIT_OK; }
+        if (opt == OPT_TITLE) { rp.title = optarg; continue; }
+        if (opt == OPT_THUMB || opt == OPT_QUALITY) {
+            long lo = opt == OPT_THUMB ? 8 : 1, hi = opt == OPT_THUMB ? 256 : 101;
+            if (!cli_parse_int(optarg, lo, hi, &v)) return cli_usage_error("report", "'%s' is not in %ld..%ld", optarg, lo, hi);
+            if (opt == OPT_THUMB) rp.thumb_size = (int)v;
+            else rp.jpeg_quality = (int)v;
+            continue;
+        }
+        int r = cli_common_opt(&c, opt, optarg);
+        if (r <= 0) return r < 0 ? CLI_EXIT_USAGE : cli_usage_error("report", "unknown option");
+    }
+    if (optind + 1 != argc) return cli_usage_error("report", "expected one OUT folder");
+    cli_common_finish(&c);
+    rp.n_threads = c.n_threads;
+    rp.progress = c.progress;
+    return cli_report_stage(&c, argv[optind], c.out_dir, &rp);
+}

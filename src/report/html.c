@@ -1,0 +1,497 @@
+/* html.c - emb_report_write: gather whatever the other stages wrote into
+ * the output folder and write one self-contained report.html.
+ *
+ * The page is web/report.html (embedded at build time, see web/embed.cmake)
+ * with its markers replaced:
+ *   <!--EMB:TITLE-->  the title, HTML-escaped
+ *   <!--EMB:HEAD-->   the page's CSS
+ *   <!--EMB:DATA-->   <script type="application/json" id="emb-data"> with the
+ *                     items, the map(s), the neighbours, the sprite sheets,
+ *                     the findings tables and summary.json
+ *   <!--EMB:APP-->    web/app.js bundled with three.js (esbuild, at build time),
+ *                     a classic script: it runs as soon as the parser reaches it
+ *   <!--EMB:SHEETS--> the sprite sheets as data: URLs, one
+ *                     <script type="text/plain" id="emb-sheet-K"> each, after
+ *                     the app so that the map works while they are parsed
+ * Binary arrays travel as base64 of little-endian float32 / int32. */
+#include "report/report.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const char emb__asset_three_version[];
+#define ASSET(name) extern const unsigned char emb__asset_##name[]; extern const size_t emb__asset_##name##_len;
+ASSET(page_html) ASSET(page_js) ASSET(page_css)
+
+/* Findings tables: file name and the key the page knows it by. */
+static const char *TABLES[][2] = {
+    {"duplicates.csv", "duplicates"}, {"leakage.csv", "leakage"}, {"outliers.csv", "outliers"},
+    {"label_issues.csv", "label_issues"}, {"image_issues.csv", "image_issues"}, {"skipped.csv", "skipped"},
+};
+#define N_TABLES (sizeof TABLES / sizeof TABLES[0])
+
+emb_report_params emb_report_default_params(void) {
+    emb_report_params p;
+    memset(&p, 0, sizeof p);
+    p.jpeg_quality = 0;
+    p.max_neighbors = 8;
+    p.max_rows = 100000;
+    return p;
+}
+
+/* ------------------------------------------------------------ writers */
+void emb__b64_write(FILE *f, const void *data, size_t len) {
+    static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const uint8_t *p = data;
+    char buf[4096];
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < len ? p[i + 2] : 0);
+        buf[o++] = A[v >> 18 & 63];
+        buf[o++] = A[v >> 12 & 63];
+        buf[o++] = i + 1 < len ? A[v >> 6 & 63] : '=';
+        buf[o++] = i + 2 < len ? A[v & 63] : '=';
+        if (o + 4 > sizeof buf) { fwrite(buf, 1, o, f); o = 0; }
+    }
+    fwrite(buf, 1, o, f);
+}
+
+void emb__json_str(FILE *f, const char *s) {
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\') { fputc('\\', f); fputc(*p, f); }
+        else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&') fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static void html_escape(FILE *f, const char *s) {
+    for (; *s; s++) {
+        if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '&') fputs("&amp;", f);
+        else if (*s == '"') fputs("&quot;", f);
+        else fputc(*s, f);
+    }
+}
+
+/* ------------------------------------------------------------ inputs */
+typedef struct {
+    emb_dataset *ds;          /* items.csv, or NULL */
+    int32_t *class_order;     /* (n_classes) page class c = ds class class_order[c] */
+    emb_matf map, map2d;      /* (n, 3|2), (n, 2); rows 0 when absent */
+    bool map_is_pca;
+    emb_npy nbr, dist;        /* (n, k) */
+    int k;                    /* neighbours kept, 0 = none */
+    cJSON *summary;
+    char *summary_text;       /* summary.json as parsed and reprinted, or NULL */
+    emb__sprites sprites;
+} inputs;
+
+static char *in_path(const char *dir, const char *name) { return emb_path_join(dir, name); }
+
+static bool exists(const char *dir, const char *name) {
+    char *p = in_path(dir, name);
+    FILE *f = p ? fopen(p, "rb") : NULL;
+    if (f) fclose(f);
+    free(p);
+    return f != NULL;
+}
+
+/* Load dir/name as (rows, cols) float32 when it has want_rows rows and
+ * cols in [2, 3] (want_rows < 0: any). */
+static bool load_map(const char *dir, const char *name, int64_t want_rows, emb_matf *out) {
+    char *p = in_path(dir, name);
+    emb_matf m = {0};
+    bool ok = p && emb_npy_load_f32(p, &m) == EMB_OK && (m.cols == 2 || m.cols == 3) &&
+              (want_rows < 0 || m.rows == want_rows);
+    free(p);
+    if (!ok) { emb_matf_free(&m); return false; }
+    *out = m;
+    return true;
+}
+
+static void load_maps(const char *dir, int64_t n, inputs *in) {
+    static const char *M3[] = {"map_3d.npy", "map3d.npy", "map.npy"};
+    static const char *M2[] = {"map_2d.npy", "map2d.npy", "map.npy"};
+    for (size_t i = 0; i < 3 && !in->map.rows; i++)
+        if (load_map(dir, M3[i], n, &in->map) && in->map.cols != 3) {
+            if (!strcmp(M3[i], "map.npy")) { in->map2d = in->map; memset(&in->map, 0, sizeof in->map); }
+            else emb_matf_free(&in->map);
+        }
+    for (size_t i = 0; i < 3 && !in->map2d.rows; i++)
+        if (load_map(dir, M2[i], in->map.rows ? in->map.rows : n, &in->map2d) && in->map2d.cols != 2)
+            emb_matf_free(&in->map2d);
+    if (!in->map.rows && in->map2d.rows) { in->map = in->map2d; memset(&in->map2d, 0, sizeof in->map2d); }
+    if (in->map.rows) return;
+    /* No map yet: PCA to 3 dimensions of the embeddings stands in. */
+    char *p = in_path(dir, "embeddings.npy");
+    emb_matf e = {0};
+    if (p && emb_npy_load_f32(p, &e) == EMB_OK && (n < 0 || e.rows == n) && e.rows >= 3 && e.cols >= 3) {
+        emb_pca_params pp = emb_pca_default_params();
+        pp.n_components = 3;
+        if (emb_pca(&e, &pp, &in->map, NULL) == EMB_OK) in->map_is_pca = true;
+    }
+    emb_matf_free(&e);
+    free(p);
+}
+
+static void load_knn(const char *dir, int64_t n, int max_k, inputs *in) {
+    char *pi = in_path(dir, "neighbors.npy"), *pd = in_path(dir, "distances.npy");
+    if (pi && emb_npy_open(pi, true, &in->nbr) == EMB_OK && in->nbr.dtype == EMB_DT_I32 &&
+        in->nbr.ndim == 2 && in->nbr.shape[0] == n && in->nbr.shape[1] > 0) {
+        in->k = (int)(in->nbr.shape[1] < max_k ? in->nbr.shape[1] : max_k);
+        if (!(pd && emb_npy_open(pd, true, &in->dist) == EMB_OK && in->dist.dtype == EMB_DT_F32 &&
+              in->dist.ndim == 2 && in->dist.shape[0] == n && in->dist.shape[1] == in->nbr.shape[1]))
+            emb_npy_close(&in->dist);
+    } else emb_npy_close(&in->nbr);
+    free(pi);
+    free(pd);
+}
+
+static void load_summary(const char *dir, inputs *in) {
+    char *p = in_path(dir, "summary.json");
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    if (p && emb__read_file(p, 256u << 20, &buf, &len) == EMB_OK) {
+        in->summary = cJSON_ParseWithLength((const char *)buf, len);
+        if (in->summary) in->summary_text = cJSON_PrintUnformatted(in->summary);
+    }
+    free(buf);
+    free(p);
+}
+
+/* Classes in the order summary.json's dataset.class_names gives (the
+ * dataset's label order), then any others in order of appearance. */
+static emb_status order_classes(inputs *in) {
+    emb_dataset *ds = in->ds;
+    if (!(in->class_order = emb__calloc((size_t)ds->n_classes + 1, sizeof(int32_t), "classes"))) return EMB_E_NOMEM;
+    uint8_t *used = emb__calloc((size_t)ds->n_classes + 1, 1, "classes");
+    if (!used) return EMB_E_NOMEM;
+    int m = 0;
+    cJSON *names = cJSON_GetObjectItem(cJSON_GetObjectItem(in->summary, "dataset"), "class_names");
+    cJSON *it;
+    cJSON_ArrayForEach(it, names) {
+        if (!cJSON_IsString(it)) continue;
+        for (int32_t c = 0; c < ds->n_classes; c++)
+            if (!used[c] && !strcmp(ds->class_names[c], it->valuestring)) { used[c] = 1; in->class_order[m++] = c; }
+    }
+    for (int32_t c = 0; c < ds->n_classes; c++)
+        if (!used[c]) in->class_order[m++] = c;
+    free(used);
+    return EMB_OK;
+}
+
+/* ------------------------------------------------------------ the data */
+/* A CSV as {"columns":[...],"rows":[[...]],"total":n}; the path column is
+ * left out when an index column lets the page look the path up. */
+static void write_table(FILE *f, const char *path, bool have_items, int64_t max_rows) {
+    FILE *in = fopen(path, "rb");
+    char **fl = NULL;
+    int nf = 0;
+    if (!in || emb_csv_read_record(in, &fl, &nf) != 1) {
+        if (in) fclose(in);
+        fputs("null", f);
+        return;
+    }
+    int drop = -1, has_index = 0;
+    for (int j = 0; j < nf; j++) has_index |= !strcmp(fl[j], "index");
+    for (int j = 0; j < nf; j++)
+        if (have_items && has_index && !strcmp(fl[j], "path")) drop = j;
+    int ncol = nf;
+    fputs("{\"columns\":[", f);
+    for (int j = 0, first = 1; j < nf; j++) {
+        if (j == drop) continue;
+        if (!first) fputc(',', f);
+        first = 0;
+        emb__json_str(f, fl[j]);
+    }
+    emb_csv_record_free(fl, nf);
+    fputs("],\"rows\":[", f);
+    int64_t total = 0;
+    while (emb_csv_read_record(in, &fl, &nf) == 1) {
+        if (!(nf == 1 && !fl[0][0])) {
+            if (total < max_rows) {
+                fputs(total ? ",[" : "[", f);
+                for (int j = 0, first = 1; j < ncol; j++) {
+                    if (j == drop) continue;
+                    if (!first) fputc(',', f);
+                    first = 0;
+                    emb__json_str(f, j < nf ? fl[j] : "");
+                }
+                fputc(']', f);
+            }
+            total++;
+        }
+        emb_csv_record_free(fl, nf);
+    }
+    fclose(in);
+    fprintf(f, "],\"total\":%lld,\"path_dropped\":%s}", (long long)total, drop >= 0 ? "true" : "false");
+}
+
+static void write_f32(FILE *f, const emb_matf *m) {
+    fprintf(f, "{\"rows\":%lld,\"dims\":%lld,\"b64\":\"", (long long)m->rows, (long long)m->cols);
+    emb__b64_write(f, m->data, sizeof(float) * (size_t)m->rows * (size_t)m->cols);
+    fputs("\"}", f);
+}
+
+/* Paths as a table of folders (up to the last '/' or '#') and names. */
+static emb_status write_paths(FILE *f, const emb_dataset *ds) {
+    int64_t n = ds->n, nd = 0, cap = 0;
+    char **dirs = NULL;
+    int32_t *di = emb__malloc(sizeof(int32_t) * (size_t)(n ? n : 1), "paths");
+    if (!di) return EMB_E_NOMEM;
+    emb_status st = EMB_OK;
+    fputs("\"path_name\":[", f);
+    for (int64_t i = 0; i < n; i++) {
+        const char *p = ds->path[i], *cut = NULL;
+        for (const char *q = p; *q; q++)
+            if (*q == '/' || *q == '#') cut = q + 1;
+        size_t dl = cut ? (size_t)(cut - p) : 0;
+        int64_t d = nd - 1;   /* items come grouped by folder: try the last one first */
+        if (!(d >= 0 && strlen(dirs[d]) == dl && !strncmp(dirs[d], p, dl)))
+            for (d = 0; d < nd && !(strlen(dirs[d]) == dl && !strncmp(dirs[d], p, dl)); d++) {}
+        if (d == nd) {
+            if (nd == cap) {
+                cap = cap ? 2 * cap : 16;
+                char **v = realloc(dirs, sizeof(char *) * (size_t)cap);
+                if (!v) { st = emb__fail(EMB_E_NOMEM, "out of memory"); break; }
+                dirs = v;
+            }
+            if (!(dirs[nd] = malloc(dl + 1))) { st = emb__fail(EMB_E_NOMEM, "out of memory"); break; }
+            memcpy(dirs[nd], p, dl);
+            dirs[nd++][dl] = 0;
+        }
+        di[i] = (int32_t)d;
+        if (i) fputc(',', f);
+        emb__json_str(f, p + dl);
+    }
+    fputs("],\"path_dirs\":[", f);
+    for (int64_t d = 0; d < nd; d++) {
+        if (d) fputc(',', f);
+        emb__json_str(f, dirs[d]);
+        free(dirs[d]);
+    }
+    free(dirs);
+    fputs("],\"path_dir\":[", f);
+    for (int64_t i = 0; i < n; i++) fprintf(f, i ? ",%d" : "%d", di[i]);
+    fputs("]", f);
+    free(di);
+    return st;
+}
+
+static emb_status write_data(FILE *f, const char *dir, const char *title, const emb_report_params *p, inputs *in) {
+    emb_dataset *ds = in->ds;
+    int64_t n = ds ? ds->n : in->map.rows;
+    fputs("{\"title\":", f);
+    emb__json_str(f, title);
+    fprintf(f, ",\"n\":%lld,\"three\":\"%s\",\"embscope\":\"%s\"", (long long)n, emb__asset_three_version, emb_version());
+    if (ds) {
+        fputs(",\"classes\":[", f);
+        int32_t *page_of = emb__malloc(sizeof(int32_t) * ((size_t)ds->n_classes + 1), "classes");
+        if (!page_of) return EMB_E_NOMEM;
+        for (int32_t c = 0; c < ds->n_classes; c++) {
+            page_of[in->class_order[c]] = c;
+            if (c) fputc(',', f);
+            emb__json_str(f, ds->class_names[in->class_order[c]]);
+        }
+        fputs("],\"label\":[", f);
+        for (int64_t i = 0; i < n; i++) fprintf(f, i ? ",%d" : "%d", ds->label[i] >= 0 ? page_of[ds->label[i]] : -1);
+        free(page_of);
+        fputs("],\"splits\":[\"\",\"train\",\"valid\",\"test\"],\"split\":[", f);
+        for (int64_t i = 0; i < n; i++) fprintf(f, i ? ",%d" : "%d", ds->split[i]);
+        fputs("],", f);
+        emb_status st = write_paths(f, ds);
+        if (st) return st;
+    }
+    fputs(",\"map\":", f);
+    if (in->map.rows) {
+        write_f32(f, &in->map);
+        fprintf(f, ",\"map_is_pca\":%s", in->map_is_pca ? "true" : "false");
+    } else fputs("null", f);
+    fputs(",\"map2d\":", f);
+    if (in->map2d.rows) write_f32(f, &in->map2d);
+    else fputs("null", f);
+    fputs(",\"knn\":", f);
+    if (in->k) {
+        int64_t K = in->nbr.shape[1];
+        size_t cnt = (size_t)n * (size_t)in->k;
+        int32_t *idx = emb__malloc(cnt * 4, "neighbours");
+        float *dist = emb__malloc(cnt * 4, "neighbours");
+        if (!idx || !dist) { free(idx); free(dist); return EMB_E_NOMEM; }
+        const int32_t *ni = in->nbr.data;
+        const float *nd = in->dist.data;
+        for (int64_t i = 0; i < n; i++)
+            for (int j = 0; j < in->k; j++) {
+                idx[i * in->k + j] = ni[i * K + j];
+                dist[i * in->k + j] = nd ? nd[i * K + j] : -1.0f;
+            }
+        fprintf(f, "{\"k\":%d,\"idx\":\"", in->k);
+        emb__b64_write(f, idx, cnt * 4);
+        fputs("\",\"dist\":", f);
+        if (nd) { fputc('"', f); emb__b64_write(f, dist, cnt * 4); fputc('"', f); }
+        else fputs("null", f);
+        fputs("}", f);
+        free(idx);
+        free(dist);
+    } else fputs("null", f);
+    fputs(",\"thumbs\":", f);
+    emb__sprites *s = &in->sprites;
+    if (s->n_sheets) {
+        fprintf(f, "{\"size\":%d,\"cols\":%d,\"per_sheet\":%d,\"n_sheets\":%d,\"missing\":[",
+                s->size, s->cols, s->per_sheet, s->n_sheets);
+        for (int64_t i = 0, m = 0; i < n; i++)
+            if (s->missing[i]) fprintf(f, m++ ? ",%lld" : "%lld", (long long)i);
+        fputs("]}", f);
+    } else fputs("null", f);
+    fputs(",\"tables\":{", f);
+    for (size_t t = 0; t < N_TABLES; t++) {
+        char *tp = in_path(dir, TABLES[t][0]);
+        fprintf(f, "%s\"%s\":", t ? "," : "", TABLES[t][1]);
+        if (tp) write_table(f, tp, ds != NULL, p->max_rows);
+        else fputs("null", f);
+        free(tp);
+    }
+    fputs("},\"files\":{", f);
+    static const char *FILES[] = {"items.csv", "embeddings.npy", "neighbors.npy", "distances.npy", "map.npy",
+                                  "summary.json", "duplicates.csv", "leakage.csv", "outliers.csv",
+                                  "label_issues.csv", "image_issues.csv", "skipped.csv"};
+    for (size_t i = 0; i < sizeof FILES / sizeof FILES[0]; i++)
+        fprintf(f, "%s\"%s\":%s", i ? "," : "", FILES[i], exists(dir, FILES[i]) ? "true" : "false");
+    fputs("},\"summary\":", f);
+    if (in->summary_text) {
+        for (const char *c = in->summary_text; *c; c++)   /* '<' only occurs inside strings */
+            if (*c == '<') fputs("\\u003c", f);
+            else fputc(*c, f);
+    } else fputs("null", f);
+    fputs("}", f);
+    return EMB_OK;
+}
+
+/* ------------------------------------------------------------ the page */
+static emb_status write_page(FILE *f, const char *dir, const char *title, const emb_report_params *p, inputs *in) {
+    const char *t = (const char *)emb__asset_page_html, *end = t + emb__asset_page_html_len;
+    emb_status st = EMB_OK;
+    while (t < end && !st) {
+        const char *m = strstr(t, "<!--EMB:");
+        if (!m || m >= end) { fwrite(t, 1, (size_t)(end - t), f); break; }
+        fwrite(t, 1, (size_t)(m - t), f);
+        const char *close = strstr(m, "-->");
+        if (!close) break;
+        size_t kl = (size_t)(close - m - 8);
+        const char *key = m + 8;
+        if (kl == 5 && !strncmp(key, "TITLE", 5)) html_escape(f, title);
+        else if (kl == 4 && !strncmp(key, "HEAD", 4)) {
+            fputs("<style>\n", f);
+            fwrite(emb__asset_page_css, 1, emb__asset_page_css_len, f);
+            fputs("</style>\n", f);
+        } else if (kl == 4 && !strncmp(key, "DATA", 4)) {
+            fputs("<script type=\"application/json\" id=\"emb-data\">", f);
+            st = write_data(f, dir, title, p, in);
+            fputs("</script>\n", f);
+        } else if (kl == 3 && !strncmp(key, "APP", 3)) {
+            fputs("<script>\n", f);
+            fwrite(emb__asset_page_js, 1, emb__asset_page_js_len, f);
+            fputs("</script>\n", f);
+        } else if (kl == 6 && !strncmp(key, "SHEETS", 6)) {
+            const emb__sprites *s = &in->sprites;
+            for (int i = 0; i < s->n_sheets; i++) {
+                fprintf(f, "<script type=\"text/plain\" id=\"emb-sheet-%d\">data:image/%s;base64,", i, s->is_png[i] ? "png" : "jpeg");
+                emb__b64_write(f, s->data[i], s->len[i]);
+                fputs("</script>\n", f);
+            }
+        }
+        t = close + 3;
+    }
+    return st;
+}
+
+static void inputs_free(inputs *in) {
+    emb_dataset_free(in->ds);
+    free(in->class_order);
+    emb_matf_free(&in->map);
+    emb_matf_free(&in->map2d);
+    emb_npy_close(&in->nbr);
+    emb_npy_close(&in->dist);
+    cJSON_Delete(in->summary);
+    free(in->summary_text);
+    emb__sprites_free(&in->sprites);
+}
+
+/* Thumbnail side for n items: 64 px for small sets down to 28 px at 50k+,
+ * never larger than the first image (no upscaling MNIST's 28 px); 0 when
+ * none of the first 16 items has an image (a vectors-only dataset). */
+static int auto_thumb_size(const emb_dataset *ds) {
+    int64_t n = ds->n;
+    int s = n <= 5000 ? 64 : n <= 20000 ? 48 : n <= 50000 ? 32 : 28, found = 0;
+    emb_item_images *c = emb_item_images_new();
+    emb_image img;
+    for (int64_t i = 0; c && i < n && i < 16; i++)
+        if (emb_item_image(c, ds->path[i], &img) == EMB_OK) {
+            int m = img.w > img.h ? img.w : img.h;
+            if (m < s) s = m < 16 ? 16 : m;
+            emb_image_free(&img);
+            found = 1;
+            break;
+        }
+    emb_item_images_free(c);
+    return found ? s : 0;
+}
+
+emb_status emb_report_write(const char *out_dir, const char *html_path,
+                            const emb_report_params *params, emb_report_info *info) {
+    emb_report_params p = params ? *params : emb_report_default_params();
+    if (p.max_neighbors <= 0) p.max_neighbors = 8;
+    if (p.max_rows <= 0) p.max_rows = 100000;
+    inputs in;
+    memset(&in, 0, sizeof in);
+    emb_status st = EMB_OK;
+    char title[512];
+    if (p.title) snprintf(title, sizeof title, "%s", p.title);
+    else {
+        const char *base = strrchr(out_dir, '/');
+        base = base && base[1] ? base + 1 : out_dir;
+        snprintf(title, sizeof title, "embscope report: %s", base);
+    }
+    emb_progress_report(&p.progress, "report", 0.0, "reading inputs");
+    load_summary(out_dir, &in);
+    char *ip = in_path(out_dir, "items.csv");
+    if (ip && emb_items_read(ip, &in.ds) != EMB_OK) in.ds = NULL;
+    free(ip);
+    if (in.ds && (st = order_classes(&in))) goto done;
+    int64_t n = in.ds ? in.ds->n : -1;
+    load_maps(out_dir, n, &in);
+    if (n < 0) n = in.map.rows;
+    load_knn(out_dir, n, p.max_neighbors, &in);
+    if (in.ds && in.ds->n) {
+        int size = p.thumb_size > 0 ? p.thumb_size : auto_thumb_size(in.ds);
+        /* q 70 keeps 70,000 Fashion-MNIST thumbnails at ~21 MB of base64 (q 80: 26 MB) */
+        int quality = p.jpeg_quality > 0 ? p.jpeg_quality : in.ds->n <= 20000 ? 80 : 70;
+        if (size) st = emb__sprites_make(in.ds->path, in.ds->n, size, quality, p.n_threads, &p.progress, &in.sprites);
+        if (st) goto done;
+    }
+    emb_outfile o;
+    if ((st = emb_outfile_open(&o, html_path))) goto done;
+    st = write_page(o.f, out_dir, title, &p, &in);
+    long bytes = ftell(o.f);
+    if (!st && ferror(o.f)) st = emb__fail(EMB_E_IO, "%s: write failed", html_path);
+    if (st) emb_outfile_abort(&o);
+    else st = emb_outfile_commit(&o);
+    if (!st && info) {
+        info->n_items = in.ds ? in.ds->n : 0;
+        info->map_dims = (int)in.map.cols;
+        info->map_is_pca = in.map_is_pca;
+        info->has_map_2d = in.map2d.rows > 0;
+        info->thumb_size = in.sprites.size;
+        info->n_sheets = in.sprites.n_sheets;
+        info->n_thumbs = in.sprites.n_thumbs;
+        info->bytes = (size_t)bytes;
+    }
+    emb_progress_report(&p.progress, "report", 1.0, NULL);
+done:
+    inputs_free(&in);
+    return st;
+}

@@ -1,0 +1,114 @@
+// report_browser.mjs - open an embscope report.html in headless Chromium
+// (playwright-core from web/node_modules, Debian's /usr/bin/chromium) and
+// check it. Usage:
+//   node tests/report_browser.mjs REPORT.html SCREENSHOT_PREFIX [EXPECT.json]
+// EXPECT.json: {"n": N, "classes": [...], "dup_groups": [[i, j], ...]}.
+// Prints one JSON line of measurements; exit 1 on a failed check.
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(join(dirname(fileURLToPath(import.meta.url)), '../web/package.json'));
+const { chromium } = require('playwright-core');
+const [html, shot, expectPath] = process.argv.slice(2);
+const expect = expectPath ? JSON.parse(readFileSync(expectPath, 'utf8')) : null;
+let failures = 0;
+const check = (ok, what) => { if (!ok) { failures++; console.error(`FAIL: ${what}`); } else console.error(`ok: ${what}`); };
+
+const t0 = Date.now();
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--no-first-run', '--disable-sync', '--enable-unsafe-swiftshader'],
+});
+const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+const errors = [];
+page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+page.on('pageerror', (e) => errors.push(String(e)));
+page.on('request', (r) => { if (!/^(file|data|blob):/.test(r.url())) errors.push(`network request: ${r.url()}`); });
+const tLaunch = Date.now();
+// Interactive = the app has drawn the map and answers the mouse; the sprite
+// sheets after it may still be parsing (thumbnails fill in when they arrive).
+await page.goto('file://' + html, { waitUntil: 'commit' });
+await page.waitForFunction(() => window.embReport && window.embReport.ready, null, { timeout: 60000, polling: 20 });
+const tReady = Date.now();
+await page.waitForLoadState('load', { timeout: 60000 });
+const m = { launch_ms: tLaunch - t0, interactive_ms: tReady - tLaunch, loaded_ms: Date.now() - tLaunch };
+m.setup_ms = await page.evaluate(() => window.embReport.setupMs);
+  Object.assign(m, await page.evaluate(() => ({ page_ready_ms: window.embReport.readyAt, module_start_ms: window.embReport.startAt, json_parsed_ms: window.embReport.parsedAt, setup_start_ms: window.embReport.setupAt })));
+m.plotted = await page.evaluate(() => window.embReport.plotted());
+m.legend = await page.$$eval('#legend .legend-item .name', (e) => e.map((x) => x.textContent));
+await page.screenshot({ path: `${shot}-map.png` });
+
+// Hover the first item whose position is inside the map: the tooltip shows its thumbnail.
+const target = await page.evaluate(() => {
+  const r = document.querySelector('#map').getBoundingClientRect();
+  for (let i = 0; i < 5000; i++) {
+    const [x, y] = window.embReport.screenPos(i);
+    if (x > r.left + 20 && x < r.right - 20 && y > r.top + 20 && y < r.bottom - 20) return { i, x, y };
+  }
+  return null;
+});
+let hovered = null;
+if (target) {
+  const th = Date.now();
+  await page.mouse.move(target.x - 30, target.y - 30);
+  await page.mouse.move(target.x, target.y);
+  await page.waitForSelector('#tooltip:not([hidden]) .thumb', { timeout: 5000 }).catch(() => null);
+  m.hover_ms = Date.now() - th;
+  hovered = await page.evaluate(() => {
+    const t = document.querySelector('#tooltip');
+    const th = t.querySelector('.thumb');
+    return t.hidden || !th ? null : { item: th.dataset.item, bg: getComputedStyle(th).backgroundImage.slice(0, 9), path: t.querySelector('.path').textContent };
+  });
+  m.hovered = hovered;
+  await page.screenshot({ path: `${shot}-hover.png` });
+  await page.mouse.click(target.x, target.y);
+  m.pinned_neighbours = await page.$$eval('#pinned .grid .thumb', (e) => e.length);
+}
+// Every colouring draws without errors; in 2D a lasso around the whole map selects every point.
+for (const v of await page.$$eval('#colour-by option', (o) => o.map((x) => x.value))) {
+  await page.selectOption('#colour-by', v);
+}
+m.colourings = await page.$$eval('#colour-by option', (o) => o.map((x) => x.value));
+if (await page.$('#view-buttons button[data-view="2d"]')) {
+  await page.selectOption('#colour-by', 'class');
+  await page.click('#view-buttons button[data-view="2d"]');
+  await page.click('#lasso-btn');
+  const r = await page.evaluate(() => { const b = document.querySelector('#map').getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; });
+  const pts = [[r[0] + 3, r[1] + 3], [r[2] - 3, r[1] + 3], [r[2] - 3, r[3] - 3], [r[0] + 3, r[3] - 3], [r[0] + 3, r[1] + 6]];
+  // independent count: items drawn inside the lasso rectangle
+  m.lasso_expected = await page.evaluate(([x0, y0, x1, y1]) => {
+    let c = 0;
+    for (let i = 0; i < window.embReport.plotted(); i++) { const [x, y] = window.embReport.screenPos(i); if (x > x0 && x < x1 && y > y0 && y < y1) c++; }
+    return c;
+  }, [r[0] + 3, r[1] + 3, r[2] - 3, r[3] - 3]);
+  await page.mouse.move(...pts[0]);
+  await page.mouse.down();
+  for (const p of pts.slice(1)) await page.mouse.move(...p, { steps: 4 });
+  await page.mouse.up();
+  m.lasso_selected = await page.evaluate(() => parseInt(document.querySelector('#selection-count').textContent, 10));
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${shot}-2d.png` });
+}
+m.dup_groups = await page.$$eval('#duplicates .group', (gs) => gs.map((g) => [...g.querySelectorAll('.thumb')].map((t) => Number(t.dataset.item))));
+await page.screenshot({ path: `${shot}-page.png`, fullPage: true });
+m.heat_cells = await page.$$eval('#classes table.heat td', (e) => e.length);
+m.console_errors = errors;
+console.log(JSON.stringify(m));
+
+if (expect) {
+  check(m.plotted === expect.n, `plotted points ${m.plotted} == N ${expect.n}`);
+  check(JSON.stringify(m.legend) === JSON.stringify(expect.classes), `legend ${JSON.stringify(m.legend)} lists the classes`);
+  check(hovered && hovered.bg.startsWith('url("blob') && Number(hovered.item) === target.i, `hover shows item ${target && target.i}'s thumbnail`);
+  const got = m.dup_groups.map((g) => [...g].sort((a, b) => a - b).join(',')).sort();
+  const want = (expect.dup_groups || []).map((g) => [...g].sort((a, b) => a - b).join(',')).sort();
+  check(JSON.stringify(got) === JSON.stringify(want), `duplicates panel shows groups ${JSON.stringify(want)} (got ${JSON.stringify(got)})`);
+  if (m.lasso_selected !== undefined) check(m.lasso_selected === m.lasso_expected && m.lasso_selected > 0.8 * expect.n, `2D lasso selects ${m.lasso_selected} == ${m.lasso_expected} points inside it`);
+  if (expect.heat_cells) check(m.heat_cells === expect.heat_cells, `class-overlap heat map has ${m.heat_cells} == ${expect.heat_cells} cells`);
+  if (expect.neighbours) check(m.pinned_neighbours === expect.neighbours, `pinned item shows ${expect.neighbours} neighbours`);
+  check(errors.length === 0, `no console errors (${errors.join(' | ')})`);
+}
+await browser.close();
+process.exit(failures ? 1 : 0);

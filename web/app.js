@@ -1,0 +1,573 @@
+// app.js - embscope's report page. Reads the JSON in #emb-data (written by
+// src/report/html.c), draws the map with three.js (one Points object per
+// class, so the legend hides a class by hiding its object), picks the point
+// under the mouse in screen space, and fills the panels below the map.
+import * as THREE from 'three';
+import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+
+const tStart = performance.now();
+const D = JSON.parse(document.getElementById('emb-data').textContent);
+const tParsed = performance.now();
+const N = D.n;
+const $ = (sel, root = document) => root.querySelector(sel);
+
+// el('div.card', {title: 'x'}, child, 'text') -> element
+function el(tag, attrs, ...kids) {
+  const [name, ...cls] = tag.split('.');
+  const e = document.createElement(name);
+  if (cls.length) e.className = cls.join(' ');
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'style') Object.assign(e.style, v);
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const k of kids.flat()) if (k != null) e.append(k instanceof Node ? k : String(k));
+  return e;
+}
+function b64(s, Type) {
+  const bin = atob(s), u = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i);
+  return new Type(u.buffer);
+}
+const fmt = (x, d = 3) => (typeof x === 'number' && !Number.isInteger(x) ? x.toPrecision(d) : String(x));
+
+// ---------------------------------------------------------------- items
+const classes = D.classes || [];
+const label = D.label || new Array(N).fill(-1);
+const split = D.split || new Array(N).fill(0);
+const splitName = (i) => (D.splits ? D.splits[split[i]] : '') || '';
+const className = (i) => (label[i] >= 0 ? classes[label[i]] : '(none)');
+const path = (i) => (D.path_name ? D.path_dirs[D.path_dir[i]] + D.path_name[i] : `item ${i}`);
+// Neighbours (N, k), decoded on first use (pinning an item).
+let knnCache = null;
+const knnData = () => knnCache || (knnCache = D.knn && { k: D.knn.k, idx: b64(D.knn.idx, Int32Array), dist: D.knn.dist && b64(D.knn.dist, Float32Array) });
+
+// Tables: rows as objects, numbers parsed; the path comes from items.csv.
+function table(name) {
+  const t = D.tables && D.tables[name];
+  if (!t) return null;
+  const rows = t.rows.map((r) => {
+    const o = {};
+    t.columns.forEach((c, j) => { o[c] = r[j] !== '' && !isNaN(r[j]) ? Number(r[j]) : r[j]; });
+    if (o.index !== undefined && o.path === undefined) o.path = path(o.index);
+    return o;
+  });
+  return { columns: t.columns, rows, total: t.total };
+}
+const T = {};
+for (const k of ['duplicates', 'leakage', 'outliers', 'label_issues', 'image_issues', 'skipped']) T[k] = table(k);
+
+// ---------------------------------------------------------------- thumbnails
+// The sheets sit in <script type="text/plain" id="emb-sheet-K"> elements
+// after this script, so the map is interactive before the browser has
+// parsed them; a thumbnail asked for earlier is filled in when they arrive.
+const sheetUrls = [];
+function sheetUrl(s) {
+  if (!sheetUrls[s]) {
+    const e = document.getElementById('emb-sheet-' + s);
+    if (!e) return null;
+    const [head, data] = e.textContent.split(',');
+    sheetUrls[s] = URL.createObjectURL(new Blob([b64(data, Uint8Array)], { type: head.slice(5, head.indexOf(';')) }));
+  }
+  return sheetUrls[s];
+}
+function thumb(i, px = 64) {
+  const e = el('div.thumb', { style: { width: px + 'px', height: px + 'px' } });
+  const t = D.thumbs;
+  if (!t || i == null || i < 0 || i >= N) return e;
+  const s = Math.floor(i / t.per_sheet), c = i % t.per_sheet, k = px / t.size;
+  e.dataset.item = i;
+  const fill = () => {
+    const url = sheetUrl(s);
+    if (!url) return false;
+    e.style.backgroundImage = `url(${url})`;
+    e.style.backgroundSize = `${t.cols * px}px auto`;
+    e.style.backgroundPosition = `${-(c % t.cols) * t.size * k}px ${-Math.floor(c / t.cols) * t.size * k}px`;
+    return true;
+  };
+  if (!fill() && document.readyState === 'loading') document.addEventListener('DOMContentLoaded', fill, { once: true });
+  return e;
+}
+
+// ---------------------------------------------------------------- colours
+const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7',
+  '#9c755f', '#bab0ac', '#1f77b4', '#aec7e8', '#ffbb78', '#98df8a', '#ff9896', '#c5b0d5', '#c49c94', '#f7b6d2',
+  '#dbdb8d', '#9edae5'];
+const classColour = (c) => (c < 0 ? '#9aa0a6' : c < PALETTE.length ? PALETTE[c] : `hsl(${(c * 137.5) % 360},60%,50%)`);
+const MUTED = new THREE.Color('#d9dde3');
+// Colour ramp for scores in [0, 1]: light blue -> purple -> orange-red.
+function ramp(t) {
+  const stops = [[0.75, 0.85, 0.95], [0.42, 0.3, 0.7], [0.93, 0.3, 0.13]];
+  const x = Math.min(Math.max(t, 0), 1) * 2, j = Math.min(Math.floor(x), 1), f = x - j;
+  return new THREE.Color(...stops[j].map((a, q) => a + (stops[j + 1][q] - a) * f));
+}
+// Per-item score from a table (column 'score' or 'similarity'), NaN where absent.
+function itemScores(t) {
+  const s = new Float32Array(N).fill(NaN);
+  if (!t) return s;
+  for (const r of t.rows) if (r.index >= 0 && r.index < N) s[r.index] = Number(r.score ?? r.similarity ?? 1);
+  return s;
+}
+const dupGroup = new Int32Array(N).fill(-1);
+if (T.duplicates) for (const r of T.duplicates.rows) if (r.index >= 0 && r.index < N) dupGroup[r.index] = r.group;
+const scores = { outliers: itemScores(T.outliers), label_issues: itemScores(T.label_issues) };
+
+const COLOURINGS = {
+  class: { name: 'class', colour: (i) => new THREE.Color(classColour(label[i])) },
+  split: { name: 'split', colour: (i) => new THREE.Color(PALETTE[split[i]] || '#9aa0a6') },
+  dups: { name: 'duplicate group', when: T.duplicates, colour: (i) => (dupGroup[i] >= 0 ? new THREE.Color(classColour(dupGroup[i] % 997 + 3)) : MUTED) },
+  outliers: { name: 'outlier score', when: T.outliers, colour: scoreColour('outliers') },
+  label_issues: { name: 'label-issue score', when: T.label_issues, colour: scoreColour('label_issues') },
+};
+function scoreColour(key) {
+  const s = scores[key], v = Array.from(s).filter((x) => !isNaN(x)).sort((a, b) => a - b);
+  const lo = v[0] ?? 0, hi = v[v.length - 1] ?? 1;
+  return (i) => (isNaN(s[i]) ? MUTED : ramp(hi > lo ? (s[i] - lo) / (hi - lo) : 1));
+}
+
+// ---------------------------------------------------------------- the map
+const mapBox = $('#map');
+const maps = {};   // '3d' / '2d' -> Float32Array (N, dims) normalised to [-1, 1]
+// Centre on the median and scale so that the central 98% of the points
+// spans [-1, 1] (a few far outliers must not shrink the whole map).
+function normalise(m) {
+  const a = b64(m.b64, Float32Array), d = m.dims, out = new Float32Array(N * 3);
+  const q = (j, f) => { const v = []; for (let i = 0; i < N; i += Math.ceil(N / 5000)) v.push(a[i * d + j]); v.sort((x, y) => x - y); return v[Math.floor(f * (v.length - 1))]; };
+  const mid = [], span = [];
+  for (let j = 0; j < d; j++) { mid.push(q(j, 0.5)); span.push(q(j, 0.99) - q(j, 0.01)); }
+  const s = 2 / (Math.max(...span) || 1);
+  for (let i = 0; i < N; i++) for (let j = 0; j < d; j++) out[i * 3 + j] = (a[i * d + j] - mid[j]) * s;
+  return out;
+}
+if (D.map) maps[D.map.dims === 3 ? '3d' : '2d'] = normalise(D.map);
+if (D.map2d && !maps['2d']) maps['2d'] = normalise(D.map2d);
+
+const renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+renderer.setPixelRatio(window.devicePixelRatio);
+const scene = new THREE.Scene();
+scene.background = new THREE.Color('#ffffff');
+// Round points: a disc texture as the points' alpha map.
+const disc = (() => {
+  const c = document.createElement('canvas');
+  c.width = c.height = 64;
+  const g = c.getContext('2d');
+  g.beginPath(); g.arc(32, 32, 30, 0, 2 * Math.PI); g.fillStyle = '#fff'; g.fill();
+  return new THREE.CanvasTexture(c);
+})();
+const pointsMaterial = (size) => new THREE.PointsMaterial({ size, vertexColors: true, sizeAttenuation: false, alphaMap: disc, alphaTest: 0.5, transparent: false });
+const groups = [];   // one per class: { points, items: Int32Array }
+const hidden = new Set();
+let view = maps['3d'] ? '3d' : '2d', camera, controls, colouring = 'class';
+let pointSize = N > 50000 ? 2 : N > 10000 ? 3 : N > 2000 ? 4 : 6;
+const highlight = new THREE.Points(new THREE.BufferGeometry(), pointsMaterial(11));
+highlight.renderOrder = 1;
+
+function buildGroups() {
+  const by = new Map();
+  for (let i = 0; i < N; i++) { const c = label[i]; if (!by.has(c)) by.set(c, []); by.get(c).push(i); }
+  for (const [c, list] of [...by.entries()].sort((a, b) => a[0] - b[0])) {
+    const g = new THREE.BufferGeometry(), items = Int32Array.from(list);
+    g.setAttribute('position', new THREE.BufferAttribute(new Float32Array(items.length * 3), 3));
+    g.setAttribute('color', new THREE.BufferAttribute(new Float32Array(items.length * 3), 3));
+    const points = new THREE.Points(g, pointsMaterial(pointSize));
+    groups.push({ cls: c, points, items });
+    scene.add(points);
+  }
+  scene.add(highlight);
+}
+function placePoints() {
+  const m = maps[view];
+  for (const g of groups) {
+    const p = g.points.geometry.attributes.position.array;
+    g.items.forEach((i, j) => { p[3 * j] = m[3 * i]; p[3 * j + 1] = m[3 * i + 1]; p[3 * j + 2] = view === '3d' ? m[3 * i + 2] : 0; });
+    g.points.geometry.attributes.position.needsUpdate = true;
+    g.points.geometry.computeBoundingSphere();
+  }
+}
+function paint() {
+  const f = COLOURINGS[colouring].colour;
+  for (const g of groups) {
+    const a = g.points.geometry.attributes.color.array;
+    g.items.forEach((i, j) => { const c = f(i); a[3 * j] = c.r; a[3 * j + 1] = c.g; a[3 * j + 2] = c.b; });
+    g.points.geometry.attributes.color.needsUpdate = true;
+    g.points.material.size = pointSize;
+    g.points.visible = !hidden.has(g.cls);
+  }
+  drawLegend();
+  render();
+}
+function setView(v) {
+  view = v;
+  const w = mapBox.clientWidth, h = mapBox.clientHeight;
+  if (controls) controls.dispose();
+  if (v === '3d') {
+    camera = new THREE.PerspectiveCamera(45, w / h, 0.01, 100);
+    camera.position.set(1.5, 1.1, 2.3);
+  } else {
+    camera = new THREE.OrthographicCamera(-1.15 * w / h, 1.15 * w / h, 1.15, -1.15, -10, 10);
+    camera.position.set(0, 0, 5);
+  }
+  controls = new OrbitControls(camera, renderer.domElement);
+  controls.enableRotate = v === '3d';
+  controls.screenSpacePanning = true;
+  if (v === '2d') controls.mouseButtons.LEFT = THREE.MOUSE.PAN;
+  controls.addEventListener('change', render);
+  controls.update();
+  placePoints();
+  pinned != null ? pin(pinned) : render();
+  for (const b of document.querySelectorAll('#view-buttons button')) b.classList.toggle('on', b.dataset.view === v);
+  $('#lasso-btn') && ($('#lasso-btn').hidden = v !== '2d');
+}
+let screen = null;   // (N, 2) screen positions of the current frame, NaN = hidden
+function render() {
+  renderer.render(scene, camera);
+  screen = null;
+}
+function project() {
+  const w = mapBox.clientWidth, h = mapBox.clientHeight, m = maps[view], v = new THREE.Vector3();
+  const s = new Float32Array(2 * N).fill(NaN);
+  camera.updateMatrixWorld();
+  for (const g of groups) {
+    if (!g.points.visible) continue;
+    for (const i of g.items) {
+      v.set(m[3 * i], m[3 * i + 1], view === '3d' ? m[3 * i + 2] : 0).project(camera);
+      if (v.z < 1) { s[2 * i] = (v.x + 1) / 2 * w; s[2 * i + 1] = (1 - v.y) / 2 * h; }
+    }
+  }
+  return s;
+}
+// The visible item nearest to (x, y) in map pixels, within r px, or null.
+function pick(x, y, r = 8) {
+  if (!screen) screen = project();
+  let best = null, bd = r * r;
+  for (let i = 0; i < N; i++) {
+    const dx = screen[2 * i] - x, dy = screen[2 * i + 1] - y, d = dx * dx + dy * dy;
+    if (d < bd) { bd = d; best = i; }
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------- legend
+function drawLegend() {
+  const box = $('#legend');
+  box.replaceChildren();
+  if (colouring === 'class') {
+    const count = new Map();
+    for (let i = 0; i < N; i++) count.set(label[i], (count.get(label[i]) || 0) + 1);
+    box.append(el('div.legend-head', {}, el('b', {}, 'Classes'), el('small', {}, ' click to show/hide, double-click to show only')));
+    for (const g of groups) {
+      const item = el('div.legend-item' + (hidden.has(g.cls) ? '.off' : ''), { 'data-class': g.cls },
+        el('span.swatch', { style: { background: classColour(g.cls) } }),
+        el('span.name', {}, g.cls >= 0 ? classes[g.cls] : '(none)'), el('span.count', {}, count.get(g.cls)));
+      item.addEventListener('click', () => { hidden.has(g.cls) ? hidden.delete(g.cls) : hidden.add(g.cls); paint(); });
+      item.addEventListener('dblclick', () => { hidden.clear(); for (const o of groups) if (o !== g) hidden.add(o.cls); paint(); });
+      box.append(item);
+    }
+  } else if (colouring === 'split') {
+    box.append(el('div.legend-head', {}, el('b', {}, 'Splits')));
+    const seen = [...new Set(split)].sort();
+    for (const s of seen) box.append(el('div.legend-item', {}, el('span.swatch', { style: { background: PALETTE[s] || '#9aa0a6' } }), el('span.name', {}, D.splits[s] || '(none)')));
+  } else if (colouring === 'dups') {
+    const n = new Set(dupGroup.filter((g) => g >= 0)).size;
+    box.append(el('div.legend-head', {}, el('b', {}, 'Duplicate groups')), el('p', {}, `${n} groups; one colour per group, grey = no duplicate.`));
+  } else {
+    box.append(el('div.legend-head', {}, el('b', {}, COLOURINGS[colouring].name)),
+      el('div.ramp'), el('div.ramp-labels', {}, el('span', {}, 'low'), el('span', {}, 'high')), el('p', {}, 'grey = not scored'));
+  }
+}
+
+// ---------------------------------------------------------------- hover, pin, lasso
+const tip = $('#tooltip');
+function caption(i, extra) {
+  return el('div.caption', {}, el('div.path', { title: path(i) }, path(i)),
+    el('div', {}, el('span.tag', { style: { background: classColour(label[i]) } }, className(i)), splitName(i) ? el('span.split', {}, splitName(i)) : null), extra);
+}
+function showTip(i, x, y) {
+  if (i == null) { tip.hidden = true; tip.dataset.item = ''; return; }
+  if (tip.dataset.item !== String(i)) {
+    tip.replaceChildren(thumb(i, 96), caption(i));
+    tip.dataset.item = i;
+  }
+  tip.hidden = false;
+  tip.style.left = Math.min(x + 16, window.innerWidth - tip.offsetWidth - 8) + 'px';
+  tip.style.top = Math.min(y + 16, window.innerHeight - tip.offsetHeight - 8) + 'px';
+}
+let pinned = null;
+function pin(i) {
+  pinned = i;
+  const box = $('#pinned');
+  const hl = [];
+  const knn = knnData();
+  if (i == null) { box.hidden = true; } else {
+    const nb = knn ? Array.from(knn.idx.subarray(i * knn.k, (i + 1) * knn.k)) : [];
+    box.hidden = false;
+    box.replaceChildren(el('div.pin-head', {}, el('b', {}, `Item ${i}`), el('button.close', { onclick: () => pin(null), title: 'unpin' }, '×')),
+      el('div.pin-main', {}, thumb(i, 128), caption(i, scoreLines(i))),
+      nb.length ? el('div.sub', {}, `${nb.length} nearest neighbours`) : el('div.sub', {}, 'no neighbours.npy'),
+      el('div.grid', {}, nb.map((j, q) => card(j, knn.dist ? `${className(j)} · ${fmt(knn.dist[i * knn.k + q], 2)}` : null, 56))));
+    hl.push([i, '#111111'], ...nb.map((j) => [j, '#ff2d55']));
+  }
+  const m = maps[view], pos = [], col = [];
+  for (const [j, c] of hl) { pos.push(m[3 * j], m[3 * j + 1], view === '3d' ? m[3 * j + 2] : 0); col.push(...new THREE.Color(c).toArray()); }
+  highlight.geometry.setAttribute('position', new THREE.Float32BufferAttribute(pos, 3));
+  highlight.geometry.setAttribute('color', new THREE.Float32BufferAttribute(col, 3));
+  render();
+}
+function scoreLines(i) {
+  const out = [];
+  if (!isNaN(scores.outliers[i])) out.push(el('div', {}, `outlier score ${fmt(scores.outliers[i])}`));
+  if (!isNaN(scores.label_issues[i])) out.push(el('div', {}, `label-issue score ${fmt(scores.label_issues[i])}`));
+  if (dupGroup[i] >= 0) out.push(el('div', {}, `duplicate group ${dupGroup[i]}`));
+  return out;
+}
+// A gallery card: thumbnail + caption; clicking pins the item on the map.
+function card(i, note, px = 72) {
+  return el('div.card-item', { title: `${path(i)}\n${className(i)} ${splitName(i)}`, onclick: () => { pin(i); $('#map-section').scrollIntoView({ behavior: 'smooth' }); } },
+    thumb(i, px), el('div.note', {}, note != null ? note : className(i)));
+}
+
+let lassoMode = false, lasso = null, downAt = null;
+const lassoCanvas = $('#lasso');
+function mapXY(e) { const r = mapBox.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; }
+function wireMap() {
+  const c = renderer.domElement;
+  c.addEventListener('pointermove', (e) => {
+    const [x, y] = mapXY(e);
+    if (lasso) { lasso.push([x, y]); drawLasso(); return; }
+    if (e.buttons) { showTip(null); return; }
+    showTip(pick(x, y), e.clientX, e.clientY);
+  });
+  c.addEventListener('pointerleave', () => showTip(null));
+  c.addEventListener('pointerdown', (e) => {
+    downAt = mapXY(e);
+    if (lassoMode && view === '2d') { lasso = [downAt]; controls.enabled = false; }
+  });
+  c.addEventListener('pointerup', (e) => {
+    const [x, y] = mapXY(e);
+    if (lasso) { finishLasso(); return; }
+    if (downAt && Math.hypot(x - downAt[0], y - downAt[1]) < 4) { const i = pick(x, y); if (i != null) pin(i); }
+    downAt = null;
+  });
+}
+function drawLasso() {
+  const g = lassoCanvas.getContext('2d');
+  lassoCanvas.width = mapBox.clientWidth;
+  lassoCanvas.height = mapBox.clientHeight;
+  g.clearRect(0, 0, lassoCanvas.width, lassoCanvas.height);
+  if (!lasso) return;
+  g.beginPath();
+  lasso.forEach(([x, y], q) => (q ? g.lineTo(x, y) : g.moveTo(x, y)));
+  g.closePath();
+  g.fillStyle = 'rgba(66,133,244,0.12)';
+  g.strokeStyle = '#4285f4';
+  g.fill();
+  g.stroke();
+}
+function inside(poly, x, y) {   // even-odd rule
+  let c = false;
+  for (let a = 0, b = poly.length - 1; a < poly.length; b = a++) {
+    const [xa, ya] = poly[a], [xb, yb] = poly[b];
+    if ((ya > y) !== (yb > y) && x < ((xb - xa) * (y - ya)) / (yb - ya) + xa) c = !c;
+  }
+  return c;
+}
+function finishLasso() {
+  const poly = lasso;
+  lasso = null;
+  controls.enabled = true;
+  drawLasso();
+  if (poly.length < 3) return;
+  if (!screen) screen = project();
+  const sel = [];
+  for (let i = 0; i < N; i++) if (!isNaN(screen[2 * i]) && inside(poly, screen[2 * i], screen[2 * i + 1])) sel.push(i);
+  showSelection(sel);
+}
+function showSelection(sel) {
+  const s = $('#selection');
+  s.hidden = false;
+  $('#selection-count').textContent = `${sel.length} items`;
+  paged($('.body', s), sel, 60, (i) => card(i));
+  s.scrollIntoView({ behavior: 'smooth' });
+}
+
+function setupMap() {
+  if (!maps['3d'] && !maps['2d']) { $('#map-empty').hidden = false; $('#toolbar').hidden = true; return; }
+  mapBox.prepend(renderer.domElement);
+  renderer.setSize(mapBox.clientWidth, mapBox.clientHeight);
+  buildGroups();
+  const sel = $('#colour-by');
+  for (const [k, c] of Object.entries(COLOURINGS)) if (!('when' in c) || c.when) sel.append(el('option', { value: k }, c.name));
+  sel.addEventListener('change', () => { colouring = sel.value; paint(); });
+  const vb = $('#view-buttons');
+  for (const v of ['3d', '2d']) if (maps[v]) vb.append(el('button', { 'data-view': v, onclick: () => setView(v) }, v.toUpperCase()));
+  if (maps['2d']) vb.append(el('button', { id: 'lasso-btn', title: 'drag to select a region (2D)', onclick: (e) => { lassoMode = !lassoMode; e.target.classList.toggle('on', lassoMode); } }, 'Lasso select'));
+  const ps = $('#point-size');
+  ps.value = pointSize;
+  ps.addEventListener('input', () => { pointSize = Number(ps.value); paint(); });
+  $('#map-note').textContent = D.map_is_pca ? 'map: PCA of the embeddings (no map.npy yet)' : '';
+  setView(view);
+  paint();
+  wireMap();
+  new ResizeObserver(() => {
+    renderer.setSize(mapBox.clientWidth, mapBox.clientHeight);
+    const a = mapBox.clientWidth / mapBox.clientHeight;
+    if (camera.isPerspectiveCamera) camera.aspect = a; else { camera.left = -1.15 * a; camera.right = 1.15 * a; }
+    camera.updateProjectionMatrix();
+    render();
+  }).observe(mapBox);
+}
+
+// ---------------------------------------------------------------- panels
+// Show list[from .. from + per) with a pager; make(x) builds one element.
+function paged(box, list, per, make, cls = 'grid') {
+  let at = 0;
+  const body = el('div.' + cls), bar = el('div.pager');
+  function show() {
+    body.replaceChildren(...list.slice(at, at + per).map(make));
+    bar.replaceChildren(el('button', { onclick: () => { at = Math.max(0, at - per); show(); } }, '‹ prev'),
+      el('span', {}, list.length ? `${at + 1}–${Math.min(at + per, list.length)} of ${list.length}` : 'none'),
+      el('button', { onclick: () => { if (at + per < list.length) at += per; show(); } }, 'next ›'));
+    bar.querySelectorAll('button')[0].disabled = at === 0;
+    bar.querySelectorAll('button')[1].disabled = at + per >= list.length;
+  }
+  show();
+  box.replaceChildren(...(list.length > per ? [bar, body] : [body]));
+}
+const empty = (box, what) => box.replaceChildren(el('p.empty', {}, what));
+function kv(obj) {
+  return el('table.kv', {}, Object.entries(obj).map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', {}, fmt(v)))));
+}
+
+function panelSummary() {
+  const S = D.summary || {}, ds = S.dataset || {}, box = $('#summary .body');
+  const cards = [['items', N], ['classes', classes.length], ['duplicates', T.duplicates ? T.duplicates.total : '–'],
+    ['outliers', T.outliers ? T.outliers.total : '–'], ['label suspects', T.label_issues ? T.label_issues.total : '–'],
+    ['skipped', T.skipped ? T.skipped.total : ds.skipped ?? '–']];
+  const splits = {};
+  for (let i = 0; i < N; i++) splits[splitName(i) || '(none)'] = (splits[splitName(i) || '(none)'] || 0) + 1;
+  const timings = S.timings || {};
+  box.replaceChildren(el('div.stats', {}, cards.map(([k, v]) => el('div.stat', {}, el('div.v', {}, v), el('div.k', {}, k)))),
+    el('div.cols', {},
+      el('div', {}, el('h3', {}, 'Splits'), kv(splits)),
+      el('div', {}, el('h3', {}, 'Timings (s)'), Object.keys(timings).length ? kv(timings) : el('p.empty', {}, 'none')),
+      el('div', {}, el('h3', {}, 'Run'), kv({ embscope: D.embscope, 'three.js': D.three, ...(S.parameters || {}),
+        ...(S.embeddings ? { vectors: `${S.embeddings.rows} × ${S.embeddings.dims}` } : {}),
+        ...(S.neighbors ? { neighbours: `k=${S.neighbors.k}, ${S.neighbors.metric}, ${S.neighbors.method}` } : {}) }))));
+}
+
+function panelClasses() {
+  const box = $('#classes .body');
+  if (!classes.length) return empty(box, 'No labels (items.csv missing or unlabelled).');
+  const sp = [...new Set(split)].sort(), counts = classes.map(() => sp.map(() => 0));
+  for (let i = 0; i < N; i++) if (label[i] >= 0) counts[label[i]][sp.indexOf(split[i])]++;
+  const max = Math.max(...counts.flat(), 1);
+  const hist = el('table.hist', {}, el('tr', {}, el('th', {}, 'class'), sp.map((s) => el('th', {}, D.splits[s] || '(none)'))),
+    counts.map((row, c) => el('tr', {}, el('td', {}, el('span.swatch', { style: { background: classColour(c) } }), classes[c]),
+      row.map((v, q) => el('td.bar', {}, el('div', { style: { width: (80 * v / max) + '%', background: PALETTE[sp[q]] || '#888' } }), el('span', {}, v))))));
+  const ov = findOverlap(D.summary);
+  box.replaceChildren(el('div.cols', {}, el('div', {}, el('h3', {}, 'Items per class and split'), hist),
+    el('div', {}, el('h3', {}, 'Class overlap'), ov ? heatmap(ov) : el('p.empty', {}, 'No class-overlap matrix in summary.json.'))));
+}
+// A C x C matrix under a key that mentions "overlap" anywhere in summary.json.
+function findOverlap(o, depth = 0) {
+  if (!o || typeof o !== 'object' || depth > 6) return null;
+  for (const [k, v] of Object.entries(o)) {
+    if (/overlap|confusion/i.test(k)) {
+      const m = Array.isArray(v) ? v : v && (v.matrix || v.values || v.counts);
+      if (Array.isArray(m) && m.length && Array.isArray(m[0])) return { m, names: (v && (v.classes || v.labels || v.class_names)) || classes, key: k };
+    }
+    const r = findOverlap(v, depth + 1);
+    if (r) return r;
+  }
+  return null;
+}
+function heatmap({ m, names }) {
+  const off = m.flatMap((r, a) => r.filter((_, b) => a !== b)), max = Math.max(...off, 1e-12);
+  return el('table.heat', {}, el('tr', {}, el('th'), names.map((n) => el('th.rot', {}, el('span', {}, n)))),
+    m.map((r, a) => el('tr', {}, el('th', {}, names[a] ?? a), r.map((v, b) => {
+      const t = a === b ? 0 : Math.min(v / max, 1);
+      return el('td', { title: `${names[a]} → ${names[b]}: ${fmt(v)}`, style: { background: a === b ? '#f1f3f4' : `rgba(225,87,89,${t})`, color: t > 0.6 ? '#fff' : '#333' } }, fmt(v, 2));
+    }))));
+}
+
+// Groups (duplicates, leakage with a group column) side by side.
+function panelGroups(key, what) {
+  const box = $(`#${key} .body`), t = T[key];
+  if (!t) return empty(box, `No ${key}.csv.`);
+  if (!t.rows.length) return empty(box, `No ${what} found.`);
+  if (!t.columns.includes('group')) return panelGallery(key, what);
+  const by = new Map();
+  for (const r of t.rows) { if (!by.has(r.group)) by.set(r.group, []); by.get(r.group).push(r); }
+  const list = [...by.entries()];
+  const note = t.total > t.rows.length ? el('p.small', {}, `first ${t.rows.length} of ${t.total} rows`) : null;
+  const head = el('p', {}, `${list.length} groups, ${t.rows.length} items`);
+  paged(box, list, 12, ([g, rows]) => el('div.group', { 'data-group': g },
+    el('div.group-head', {}, `group ${g}`, rows[0].kind ? el('span.kind', {}, rows[0].kind) : null,
+      new Set(rows.map((r) => r.split)).size > 1 ? el('span.kind.warn', {}, 'crosses splits') : null),
+    el('div.row', {}, rows.map((r) => card(r.index, [r.split, r.label, r.similarity !== undefined ? `sim ${fmt(r.similarity, 4)}` : r.score !== undefined ? fmt(r.score) : ''].filter((x) => x !== '' && x != null).join(' · '), 72)))), 'groups');
+  box.prepend(head);
+  if (note) box.append(note);
+}
+// A table of items as a gallery, best score first.
+function panelGallery(key, what) {
+  const box = $(`#${key} .body`), t = T[key];
+  if (!t) return empty(box, `No ${key}.csv.`);
+  if (!t.rows.length) return empty(box, `No ${what} found.`);
+  const rows = [...t.rows];
+  if (t.columns.includes('score')) rows.sort((a, b) => b.score - a.score);
+  const extra = t.columns.filter((c) => !['index', 'path', 'split', 'label', 'score', 'suggested', 'group'].includes(c));
+  paged(box, rows, 48, (r) => {
+    const lines = [];
+    if (r.suggested !== undefined) lines.push(el('div.given', {}, el('s', {}, r.label), ' → ', el('b', {}, r.suggested)));
+    else lines.push(el('div', {}, r.label ?? className(r.index)));
+    if (r.score !== undefined) lines.push(el('div.small', {}, `score ${fmt(r.score)}`));
+    for (const c of extra) if (r[c] !== '' && r[c] != null) lines.push(el('div.small', {}, `${c}: ${fmt(r[c])}`));
+    return el('div.card-item', { title: r.path, onclick: () => { if (r.index >= 0) { pin(r.index); $('#map-section').scrollIntoView({ behavior: 'smooth' }); } } },
+      thumb(r.index, 80), ...lines);
+  });
+  box.prepend(el('p', {}, `${t.total} ${what}` + (t.total > t.rows.length ? ` (first ${t.rows.length} kept)` : '')));
+}
+function panelSkipped() {
+  const box = $('#skipped .body'), t = T.skipped;
+  if (!t) return empty(box, 'No skipped.csv.');
+  if (!t.rows.length) return empty(box, 'Every file was read.');
+  paged(box, t.rows, 50, (r) => el('tr', {}, t.columns.map((c) => el('td', {}, r[c]))), 'table');
+  box.querySelector('.table').prepend(el('tr', {}, t.columns.map((c) => el('th', {}, c))));
+}
+// summary.json as a tree of <details>.
+function tree(v, k) {
+  if (v && typeof v === 'object') {
+    const d = el('details', {}, el('summary', {}, k != null ? el('b', {}, k) : 'summary.json', el('small', {}, Array.isArray(v) ? ` [${v.length}]` : ` {${Object.keys(v).length}}`)));
+    if (k == null || Object.keys(v).length < 30) d.open = true;
+    for (const [a, b] of Object.entries(v)) d.append(tree(b, a));
+    return d;
+  }
+  return el('div.leaf', {}, el('b', {}, k), ': ', el('span', {}, JSON.stringify(v)));
+}
+function panelFindings() {
+  const box = $('#findings .body');
+  if (!D.summary) return empty(box, 'No summary.json.');
+  box.replaceChildren(tree(D.summary));
+}
+
+// ---------------------------------------------------------------- start
+const t0 = performance.now();
+setupMap();
+panelSummary();
+panelClasses();
+panelGroups('duplicates', 'duplicates');
+panelGroups('leakage', 'leaks across splits');
+panelGallery('outliers', 'outliers');
+panelGallery('label_issues', 'label suspects');
+panelGallery('image_issues', 'image findings');
+panelSkipped();
+panelFindings();
+$('#footer').textContent = `embscope ${D.embscope} · three.js ${D.three} · ${N} items`;
+// Hooks for the browser test and the benchmark.
+window.embReport = {
+  readyAt: performance.now(), startAt: tStart, parsedAt: tParsed, setupAt: t0,
+  ready: true, setupMs: performance.now() - t0,
+  plotted: () => groups.reduce((s, g) => s + (g.points.visible ? g.points.geometry.attributes.position.count : 0), 0),
+  screenPos: (i) => { if (!screen) screen = project(); const r = mapBox.getBoundingClientRect(); return [r.left + screen[2 * i], r.top + screen[2 * i + 1]]; },
+  setView, pin,
+};
