@@ -1,0 +1,201 @@
+/* tsne_bh.c - Barnes-Hut repulsive forces for t-SNE in 1D, 2D (quadtree) and
+ * 3D (octree) (van der Maaten, "Accelerating t-SNE using tree-based
+ * algorithms", JMLR 2014, section 4.2).
+ *
+ * A cell whose side length s satisfies s / |y_i - com| < theta, com its
+ * centre of mass, is replaced by its point count at the com; otherwise its
+ * children are visited. As in openTSNE's quad_tree.pyx the side length is the
+ * cell's full width and the distance is to the com. Leaves hold one point
+ * (or coincident points) and are summed exactly, skipping i itself; for
+ * theta <= 1/sqrt(dims) a cell containing y_i never passes the test
+ * (|y_i - com| <= sqrt(dims) s), so the self term never enters.
+ *
+ * The tree is rebuilt each iteration by recursive partition of an index array
+ * (like a k-d sort), so points of one cell are contiguous; queries run in tree
+ * order, in parallel, each writing its own row: results do not depend on the
+ * number of threads. */
+#include "core/internal.h"
+#include "maps/tsne.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BH_MAX_DEPTH 40   /* deeper cells become leaves (coincident points) */
+
+typedef struct {
+    double com[3];     /* centre of mass */
+    double center[3];  /* cell centre */
+    double hw;         /* half width */
+    int64_t count;     /* points inside */
+    int64_t start;     /* first point (position in tree order) */
+    int32_t child;     /* index of the first of 2^dims children, -1 for a leaf */
+} bh_node;
+
+typedef struct {
+    bh_node *nodes;
+    int64_t n_nodes, cap;
+    int dims, nchild;
+    double *ys;        /* (n, dims) coordinates in tree order */
+    int64_t *perm;     /* tree order -> point index */
+    int64_t *tmp;      /* scratch for partitioning */
+} bh_tree;
+
+static int64_t node_new(bh_tree *t) {
+    if (t->n_nodes == t->cap) {
+        int64_t cap = t->cap ? t->cap * 2 : 1024;
+        bh_node *nn = realloc(t->nodes, (size_t)cap * sizeof *nn);
+        if (!nn) return -1;
+        t->nodes = nn;
+        t->cap = cap;
+    }
+    return t->n_nodes++;
+}
+
+/* Fill node id for perm[start, start + count) (coordinates in y). */
+static int build(bh_tree *t, const double *y, int64_t id, int64_t start, int64_t count, int depth) {
+    int dims = t->dims;
+    bh_node *nd = &t->nodes[id];
+    nd->start = start;
+    nd->count = count;
+    nd->child = -1;
+    double com[3] = {0, 0, 0};
+    for (int64_t s = start; s < start + count; s++)
+        for (int c = 0; c < dims; c++) com[c] += y[t->perm[s] * dims + c];
+    for (int c = 0; c < dims; c++) nd->com[c] = count ? com[c] / (double)count : nd->center[c];
+    if (count <= 1 || depth >= BH_MAX_DEPTH) return 0;
+    /* all coincident: a leaf */
+    bool same = true;
+    const double *y0 = y + t->perm[start] * dims;
+    for (int64_t s = start + 1; s < start + count && same; s++)
+        for (int c = 0; c < dims; c++)
+            if (y[t->perm[s] * dims + c] != y0[c]) { same = false; break; }
+    if (same) return 0;
+    /* counting sort of the range by child code */
+    int64_t cnt[8] = {0}, off[8];
+    double center[3], hw = nd->hw;
+    memcpy(center, nd->center, sizeof center);
+    for (int64_t s = start; s < start + count; s++) {
+        const double *p = y + t->perm[s] * dims;
+        int code = 0;
+        for (int c = 0; c < dims; c++) code |= (p[c] > center[c]) << c;
+        cnt[code]++;
+    }
+    off[0] = 0;
+    for (int q = 1; q < t->nchild; q++) off[q] = off[q - 1] + cnt[q - 1];
+    for (int64_t s = start; s < start + count; s++) {
+        const double *p = y + t->perm[s] * dims;
+        int code = 0;
+        for (int c = 0; c < dims; c++) code |= (p[c] > center[c]) << c;
+        t->tmp[off[code]++] = t->perm[s];
+    }
+    memcpy(t->perm + start, t->tmp, (size_t)count * sizeof *t->perm);
+    int64_t first = -1;
+    for (int q = 0; q < t->nchild; q++) {
+        int64_t c = node_new(t);
+        if (c < 0) return -1;
+        if (q == 0) first = c;
+    }
+    t->nodes[id].child = (int32_t)first;
+    int64_t s = start;
+    for (int q = 0; q < t->nchild; q++) {
+        bh_node *ch = &t->nodes[first + q];
+        ch->hw = hw / 2;
+        for (int c = 0; c < dims; c++) ch->center[c] = center[c] + ((q >> c & 1) ? hw / 2 : -hw / 2);
+        if (build(t, y, first + q, s, cnt[q], depth + 1)) return -1;
+        s += cnt[q];
+    }
+    return 0;
+}
+
+/* Repulsion on point yi (global index self) from the tree. */
+static void query(const bh_tree *t, const double *yi, int64_t self, double theta2,
+                  double *neg, double *zi) {
+    int dims = t->dims;
+    int64_t stack[BH_MAX_DEPTH * 8 + 8];
+    int sp = 0;
+    stack[sp++] = 0;
+    double acc[3] = {0, 0, 0}, z = 0;
+    while (sp > 0) {
+        const bh_node *nd = &t->nodes[stack[--sp]];
+        if (nd->count == 0) continue;
+        if (nd->child < 0) {
+            for (int64_t s = nd->start; s < nd->start + nd->count; s++) {
+                if (t->perm[s] == self) continue;
+                const double *yj = t->ys + s * dims;
+                double diff[3], d2 = 0;
+                for (int c = 0; c < dims; c++) { diff[c] = yi[c] - yj[c]; d2 += diff[c] * diff[c]; }
+                double w = 1.0 / (1.0 + d2);
+                z += w;
+                for (int c = 0; c < dims; c++) acc[c] += w * w * diff[c];
+            }
+            continue;
+        }
+        double diff[3], d2 = 0;
+        for (int c = 0; c < dims; c++) { diff[c] = yi[c] - nd->com[c]; d2 += diff[c] * diff[c]; }
+        double width = 2 * nd->hw;
+        if (width * width < theta2 * d2) {
+            double w = 1.0 / (1.0 + d2), m = (double)nd->count;
+            z += m * w;
+            for (int c = 0; c < dims; c++) acc[c] += m * w * w * diff[c];
+        } else {
+            for (int q = t->nchild - 1; q >= 0; q--) stack[sp++] = nd->child + q;
+        }
+    }
+    for (int c = 0; c < dims; c++) neg[c] = acc[c];
+    *zi = z;
+}
+
+emb_status emb__tsne_repulsive_bh(const double *y, int64_t n, int dims, double theta,
+                                  double *neg, double *z) {
+    bh_tree t = {0};
+    t.dims = dims;
+    t.nchild = 1 << dims;
+    emb_status st = EMB_OK;
+    double *zrow = NULL;
+    t.perm = malloc((size_t)n * sizeof *t.perm);
+    t.tmp = malloc((size_t)n * sizeof *t.tmp);
+    t.ys = malloc((size_t)n * dims * sizeof *t.ys);
+    zrow = malloc((size_t)n * sizeof *zrow);
+    if (!t.perm || !t.tmp || !t.ys || !zrow || node_new(&t) < 0) {
+        st = emb__fail(EMB_E_NOMEM, "t-SNE Barnes-Hut: out of memory (n = %lld)", (long long)n);
+        goto done;
+    }
+    double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
+    for (int64_t i = 0; i < n; i++) {
+        t.perm[i] = i;
+        for (int c = 0; c < dims; c++) {
+            double v = y[i * dims + c];
+            if (v < lo[c]) lo[c] = v;
+            if (v > hi[c]) hi[c] = v;
+        }
+    }
+    double hw = 0;
+    for (int c = 0; c < dims; c++) {
+        t.nodes[0].center[c] = 0.5 * (lo[c] + hi[c]);
+        if (0.5 * (hi[c] - lo[c]) > hw) hw = 0.5 * (hi[c] - lo[c]);
+    }
+    t.nodes[0].hw = hw * (1 + 1e-9) + 1e-12;
+    if (build(&t, y, 0, 0, n, 0)) {
+        st = emb__fail(EMB_E_NOMEM, "t-SNE Barnes-Hut: out of memory building the tree");
+        goto done;
+    }
+    for (int64_t s = 0; s < n; s++)
+        for (int c = 0; c < dims; c++) t.ys[s * dims + c] = y[t.perm[s] * dims + c];
+    double theta2 = theta * theta;
+#pragma omp parallel for schedule(dynamic, 128)
+    for (int64_t s = 0; s < n; s++) {
+        int64_t i = t.perm[s];
+        query(&t, t.ys + s * dims, i, theta2, neg + i * dims, &zrow[i]);
+    }
+    double sum = 0;
+    for (int64_t i = 0; i < n; i++) sum += zrow[i];
+    *z = sum;
+done:
+    free(t.nodes);
+    free(t.perm);
+    free(t.tmp);
+    free(t.ys);
+    free(zrow);
+    return st;
+}
