@@ -13,7 +13,7 @@
 
 /* Indices of the k nearest other rows of row i in the (n, d) float matrix
  * whose squared distances to i are d2 (n), ascending, ties by index. */
-static void q_topk(const double *d2, int64_t n, int64_t i, int k, int64_t *out) {
+static inline void q_topk(const double *d2, int64_t n, int64_t i, int k, int64_t *out) {
     for (int a = 0; a < k; a++) out[a] = -1;
     for (int64_t j = 0; j < n; j++) {
         if (j == i) continue;
@@ -27,7 +27,7 @@ static void q_topk(const double *d2, int64_t n, int64_t i, int k, int64_t *out) 
 
 /* Fraction of points whose label equals the majority label of their k
  * nearest neighbours in the map y (n, dims) (ties: smallest label). */
-static double q_knn_accuracy(const float *y, int64_t n, int dims, const uint8_t *labels, int k) {
+static inline double q_knn_accuracy(const float *y, int64_t n, int dims, const uint8_t *labels, int k) {
     int64_t good = 0;
 #pragma omp parallel for reduction(+ : good) schedule(dynamic, 64)
     for (int64_t i = 0; i < n; i++) {
@@ -53,7 +53,7 @@ static double q_knn_accuracy(const float *y, int64_t n, int dims, const uint8_t 
  * are the map's k nearest neighbours of i that are not among its k nearest in
  * x and r(i, j) is the rank of j among i's neighbours in x (1 = nearest).
  * Distances in x by SGEMM in blocks of rows. */
-static double q_trustworthiness(const float *x, int64_t n, int64_t d, const float *y, int dims, int k) {
+static inline double q_trustworthiness(const float *x, int64_t n, int64_t d, const float *y, int dims, int k) {
     const int64_t B = 128;
     float *norm = malloc((size_t)n * sizeof *norm);
     float *g = malloc((size_t)B * n * sizeof *g);

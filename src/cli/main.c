@@ -13,6 +13,7 @@ static const command COMMANDS[] = {
     {"analyze", cmd_analyze, "run every stage on a dataset (vectors, neighbours, summary)"},
     {"embed", cmd_embed, "compute vectors: items.csv, embeddings.npy, skipped.csv"},
     {"neighbors", cmd_neighbors, "k-nearest-neighbour graph of a .npy of vectors"},
+    {"map", cmd_map, "2D / 3D map of a .npy of vectors (t-SNE)"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
