@@ -22,6 +22,12 @@
 #include <string.h>
 
 #define BH_MAX_DEPTH 40   /* deeper cells become leaves (coincident points) */
+#ifndef BH_LEAF
+#define BH_LEAF 8         /* points per leaf */
+#endif
+#ifndef BH_GROUP
+#define BH_GROUP 64       /* points per query group */
+#endif
 
 typedef struct {
     double com[3];     /* centre of mass */
@@ -63,7 +69,7 @@ static int build(bh_tree *t, const double *y, int64_t id, int64_t start, int64_t
     for (int64_t s = start; s < start + count; s++)
         for (int c = 0; c < dims; c++) com[c] += y[t->perm[s] * dims + c];
     for (int c = 0; c < dims; c++) nd->com[c] = count ? com[c] / (double)count : nd->center[c];
-    if (count <= 1 || depth >= BH_MAX_DEPTH) return 0;
+    if (count <= BH_LEAF || depth >= BH_MAX_DEPTH) return 0;
     /* all coincident: a leaf */
     bool same = true;
     const double *y0 = y + t->perm[start] * dims;
@@ -108,42 +114,95 @@ static int build(bh_tree *t, const double *y, int64_t id, int64_t start, int64_t
     return 0;
 }
 
-/* Repulsion on point yi (global index self) from the tree. */
-static void query(const bh_tree *t, const double *yi, int64_t self, double theta2,
-                  double *neg, double *zi) {
+/* Interaction list of one group: cells accepted for every point of the
+ * group (centre of mass, count) and single points of the leaves that were
+ * not, structure of arrays so that the evaluation loop vectorises. */
+typedef struct {
+    double *c[3], *m;
+    int64_t len, cap;
+} bh_list;
+
+static int list_push(bh_list *l, const double *c, int dims, double m) {
+    if (l->len == l->cap) {
+        int64_t cap = l->cap ? l->cap * 2 : 4096;
+        for (int d = 0; d < 3; d++) {
+            double *p = realloc(l->c[d], (size_t)cap * sizeof *p);
+            if (!p) return -1;
+            l->c[d] = p;
+        }
+        double *p = realloc(l->m, (size_t)cap * sizeof *p);
+        if (!p) return -1;
+        l->m = p;
+        l->cap = cap;
+    }
+    for (int d = 0; d < 3; d++) l->c[d][l->len] = d < dims ? c[d] : 0;
+    l->m[l->len++] = m;
+    return 0;
+}
+
+/* Collect the interaction list of the points in [lo, hi] (bounding box):
+ * a cell is accepted when width < theta * (distance from its com to the
+ * box), which implies the per-point test width < theta |y_i - com| for every
+ * point of the group (Barnes 1990's grouping); unaccepted leaves add their
+ * points one by one. */
+static int collect(const bh_tree *t, const double *lo, const double *hi, double theta2, bh_list *l) {
     int dims = t->dims;
     int64_t stack[BH_MAX_DEPTH * 8 + 8];
     int sp = 0;
     stack[sp++] = 0;
-    double acc[3] = {0, 0, 0}, z = 0;
+    l->len = 0;
     while (sp > 0) {
         const bh_node *nd = &t->nodes[stack[--sp]];
         if (nd->count == 0) continue;
-        if (nd->child < 0) {
-            for (int64_t s = nd->start; s < nd->start + nd->count; s++) {
-                if (t->perm[s] == self) continue;
-                const double *yj = t->ys + s * dims;
-                double diff[3], d2 = 0;
-                for (int c = 0; c < dims; c++) { diff[c] = yi[c] - yj[c]; d2 += diff[c] * diff[c]; }
-                double w = 1.0 / (1.0 + d2);
-                z += w;
-                for (int c = 0; c < dims; c++) acc[c] += w * w * diff[c];
-            }
-            continue;
+        double d2 = 0;
+        for (int c = 0; c < dims; c++) {
+            double v = nd->com[c] < lo[c] ? lo[c] - nd->com[c] : nd->com[c] > hi[c] ? nd->com[c] - hi[c] : 0;
+            d2 += v * v;
         }
-        double diff[3], d2 = 0;
-        for (int c = 0; c < dims; c++) { diff[c] = yi[c] - nd->com[c]; d2 += diff[c] * diff[c]; }
         double width = 2 * nd->hw;
         if (width * width < theta2 * d2) {
-            double w = 1.0 / (1.0 + d2), m = (double)nd->count;
-            z += m * w;
-            for (int c = 0; c < dims; c++) acc[c] += m * w * w * diff[c];
+            if (list_push(l, nd->com, dims, (double)nd->count)) return -1;
+        } else if (nd->child < 0) {
+            for (int64_t s = nd->start; s < nd->start + nd->count; s++)
+                if (list_push(l, t->ys + s * dims, dims, 1.0)) return -1;
         } else {
             for (int q = t->nchild - 1; q >= 0; q--) stack[sp++] = nd->child + q;
         }
     }
-    for (int c = 0; c < dims; c++) neg[c] = acc[c];
-    *zi = z;
+    return 0;
+}
+
+/* Evaluate the list at point yi: sum_l m_l w_l and sum_l m_l w_l^2 (yi - c_l).
+ * The point itself is in the list once (w = 1, zero force): z - 1 drops it. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void evaluate(const bh_list *l, const double *yi, int dims, double *neg, double *zi) {
+    double z = 0, a0 = 0, a1 = 0, a2 = 0;
+    double y0 = yi[0], y1 = dims > 1 ? yi[1] : 0, y2 = dims > 2 ? yi[2] : 0;
+    const double *c0 = l->c[0], *c1 = l->c[1], *c2 = l->c[2], *m = l->m;
+    int64_t len = l->len;
+#pragma omp simd reduction(+ : z, a0, a1, a2)
+    for (int64_t e = 0; e < len; e++) {
+        double d0 = y0 - c0[e], d1 = y1 - c1[e], d2 = y2 - c2[e];
+        double w = 1.0 / (1.0 + d0 * d0 + d1 * d1 + d2 * d2);
+        double mw = m[e] * w, mww = mw * w;
+        z += mw;
+        a0 += mww * d0;
+        a1 += mww * d1;
+        a2 += mww * d2;
+    }
+    neg[0] = a0;
+    if (dims > 1) neg[1] = a1;
+    if (dims > 2) neg[2] = a2;
+    *zi = z - 1.0;
+}
+
+/* Groups: the highest cells with at most BH_GROUP points. */
+static int64_t groups(const bh_tree *t, int64_t id, int64_t *out, int64_t n_out) {
+    const bh_node *nd = &t->nodes[id];
+    if (nd->count == 0) return n_out;
+    if (nd->count <= BH_GROUP || nd->child < 0) { out[n_out++] = id; return n_out; }
+    for (int q = 0; q < t->nchild; q++) n_out = groups(t, nd->child + q, out, n_out);
+    return n_out;
 }
 
 emb_status emb__tsne_repulsive_bh(const double *y, int64_t n, int dims, double theta,
@@ -183,11 +242,34 @@ emb_status emb__tsne_repulsive_bh(const double *y, int64_t n, int dims, double t
     for (int64_t s = 0; s < n; s++)
         for (int c = 0; c < dims; c++) t.ys[s * dims + c] = y[t.perm[s] * dims + c];
     double theta2 = theta * theta;
-#pragma omp parallel for schedule(dynamic, 128)
-    for (int64_t s = 0; s < n; s++) {
-        int64_t i = t.perm[s];
-        query(&t, t.ys + s * dims, i, theta2, neg + i * dims, &zrow[i]);
+    int64_t *grp = malloc((size_t)n * sizeof *grp);
+    if (!grp) { st = emb__fail(EMB_E_NOMEM, "t-SNE Barnes-Hut: out of memory"); goto done; }
+    int64_t n_groups = groups(&t, 0, grp, 0);
+    bool bad = false;
+#pragma omp parallel
+    {
+        bh_list l = {0};
+#pragma omp for schedule(dynamic, 4)
+        for (int64_t gi = 0; gi < n_groups; gi++) {
+            const bh_node *g = &t.nodes[grp[gi]];
+            double glo[3] = {INFINITY, INFINITY, INFINITY}, ghi[3] = {-INFINITY, -INFINITY, -INFINITY};
+            for (int64_t s = g->start; s < g->start + g->count; s++)
+                for (int c = 0; c < dims; c++) {
+                    double v = t.ys[s * dims + c];
+                    glo[c] = v < glo[c] ? v : glo[c];
+                    ghi[c] = v > ghi[c] ? v : ghi[c];
+                }
+            if (collect(&t, glo, ghi, theta2, &l)) { bad = true; continue; }
+            for (int64_t s = g->start; s < g->start + g->count; s++) {
+                int64_t i = t.perm[s];
+                evaluate(&l, t.ys + s * dims, dims, neg + i * dims, &zrow[i]);
+            }
+        }
+        for (int d = 0; d < 3; d++) free(l.c[d]);
+        free(l.m);
     }
+    free(grp);
+    if (bad) { st = emb__fail(EMB_E_NOMEM, "t-SNE Barnes-Hut: out of memory"); goto done; }
     double sum = 0;
     for (int64_t i = 0; i < n; i++) sum += zrow[i];
     *z = sum;

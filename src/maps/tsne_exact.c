@@ -25,6 +25,19 @@ void emb__tsne_attractive(const emb_tsne_affinities *P, const double *y, int dim
     for (int64_t i = 0; i < n; i++) {
         double acc[3] = {0, 0, 0}, kl = 0;
         const double *yi = y + i * dims;
+        if (dims == 2 && !klrow) {  /* the hot case, written out for the compiler */
+            double a0 = 0, a1 = 0, y0 = yi[0], y1 = yi[1];
+            for (int64_t e = P->row_ptr[i]; e < P->row_ptr[i + 1]; e++) {
+                const double *yj = y + 2 * (int64_t)P->col[e];
+                double d0 = y0 - yj[0], d1 = y1 - yj[1];
+                double pw = P->val[e] / (1.0 + d0 * d0 + d1 * d1);
+                a0 += pw * d0;
+                a1 += pw * d1;
+            }
+            pos[i * 2] = exaggeration * a0;
+            pos[i * 2 + 1] = exaggeration * a1;
+            continue;
+        }
         for (int64_t e = P->row_ptr[i]; e < P->row_ptr[i + 1]; e++) {
             const double *yj = y + (int64_t)P->col[e] * dims;
             double diff[3], d2 = 0;
