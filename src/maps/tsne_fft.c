@@ -50,7 +50,8 @@ struct emb__tsne_fft {
     fftwf_complex *khat;        /* (2m, m + 1) */
     float *grid[FFT_N_TERMS];   /* (2m, 2m) real each */
     fftwf_complex *ghat[FFT_N_TERMS];
-    fftwf_plan fwd, inv;
+    fftwf_plan fwd;             /* full 2D r2c (the kernel) */
+    fftwf_plan rows_fwd, cols_fwd, cols_inv, rows_inv; /* pruned passes for the charges */
 };
 
 emb__tsne_fft *emb__tsne_fft_new(void) {
@@ -59,8 +60,9 @@ emb__tsne_fft *emb__tsne_fft_new(void) {
 
 static void release(emb__tsne_fft *w) {
     pthread_mutex_lock(&plan_lock);
-    if (w->fwd) fftwf_destroy_plan(w->fwd);
-    if (w->inv) fftwf_destroy_plan(w->inv);
+    fftwf_plan *pl[5] = {&w->fwd, &w->rows_fwd, &w->cols_fwd, &w->cols_inv, &w->rows_inv};
+    for (int i = 0; i < 5; i++)
+        if (*pl[i]) fftwf_destroy_plan(*pl[i]);
     pthread_mutex_unlock(&plan_lock);
     fftwf_free(w->kernel);
     fftwf_free(w->khat);
@@ -88,10 +90,17 @@ static emb_status plan(emb__tsne_fft *w, int m) {
     }
     if (ok) {
         pthread_mutex_lock(&plan_lock);
-        w->fwd = fftwf_plan_dft_r2c_2d(2 * m, 2 * m, w->kernel, w->khat, FFTW_ESTIMATE);
-        w->inv = fftwf_plan_dft_c2r_2d(2 * m, 2 * m, w->ghat[0], w->grid[0], FFTW_ESTIMATE);
+        int len = 2 * m, mc = m + 1;
+        w->fwd = fftwf_plan_dft_r2c_2d(len, len, w->kernel, w->khat, FFTW_ESTIMATE);
+        /* A charge grid is zero outside its first m rows and columns, and only
+         * the first m rows of the result are read: the row passes run on m
+         * rows, the column passes on all m + 1 columns (saves 1/4). */
+        w->rows_fwd = fftwf_plan_many_dft_r2c(1, &len, m, w->grid[0], NULL, 1, len, w->ghat[0], NULL, 1, mc, FFTW_ESTIMATE);
+        w->cols_fwd = fftwf_plan_many_dft(1, &len, mc, w->ghat[0], NULL, mc, 1, w->ghat[0], NULL, mc, 1, FFTW_FORWARD, FFTW_ESTIMATE);
+        w->cols_inv = fftwf_plan_many_dft(1, &len, mc, w->ghat[0], NULL, mc, 1, w->ghat[0], NULL, mc, 1, FFTW_BACKWARD, FFTW_ESTIMATE);
+        w->rows_inv = fftwf_plan_many_dft_c2r(1, &len, m, w->ghat[0], NULL, 1, mc, w->grid[0], NULL, 1, len, FFTW_ESTIMATE);
         pthread_mutex_unlock(&plan_lock);
-        ok = w->fwd && w->inv;
+        ok = w->fwd && w->rows_fwd && w->cols_fwd && w->cols_inv && w->rows_inv;
     }
     if (!ok) {
         release(w);
@@ -167,7 +176,8 @@ emb_status emb__tsne_repulsive_fft(emb__tsne_fft *w, const double *y, int64_t n,
 #pragma omp parallel for schedule(static, 1)
     for (int t = 0; t < FFT_N_TERMS; t++) {
         float *g = w->grid[t];
-        memset(g, 0, (size_t)m2 * m2 * sizeof *g);
+        fftwf_complex *gh = w->ghat[t];
+        for (int a = 0; a < m; a++) memset(g + (size_t)a * m2, 0, (size_t)m * sizeof *g);
         for (int64_t i = 0; i < n; i++) {
             double q = t == 0 ? 1.0 : t == 1 ? y[i * 2] : t == 2 ? y[i * 2 + 1]
                                      : y[i * 2] * y[i * 2] + y[i * 2 + 1] * y[i * 2 + 1];
@@ -176,15 +186,20 @@ emb_status emb__tsne_repulsive_fft(emb__tsne_fft *w, const double *y, int64_t n,
             for (int a = 0; a < 3; a++)
                 for (int b = 0; b < 3; b++) g[(size_t)(gx + a) * m2 + gy + b] += (float)(q * wx[a] * wy[b]);
         }
-        fftwf_execute_dft_r2c(w->fwd, g, w->ghat[t]);
-        fftwf_complex *gh = w->ghat[t];
+        /* rows m..2m-1 are zero in, so zero out of the row pass; columns
+         * m..2m-1 of the real rows are read by the row pass: zero them */
+        for (int a = 0; a < m; a++) memset(g + (size_t)a * m2 + m, 0, (size_t)m * sizeof *g);
+        fftwf_execute_dft_r2c(w->rows_fwd, g, gh);
+        memset(gh + (size_t)m * (m + 1), 0, (size_t)m * (m + 1) * sizeof *gh);
+        fftwf_execute_dft(w->cols_fwd, gh, gh);
         for (size_t e = 0; e < (size_t)m2 * (m + 1); e++) {
             float re = gh[e][0] * w->khat[e][0] - gh[e][1] * w->khat[e][1];
             float im = gh[e][0] * w->khat[e][1] + gh[e][1] * w->khat[e][0];
             gh[e][0] = re * scale;
             gh[e][1] = im * scale;
         }
-        fftwf_execute_dft_c2r(w->inv, gh, g);
+        fftwf_execute_dft(w->cols_inv, gh, gh);
+        fftwf_execute_dft_c2r(w->rows_inv, gh, g);
     }
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < n; i++) {
