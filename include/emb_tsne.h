@@ -21,7 +21,8 @@
  * Reproducibility: the result depends on the seed (only through the PCA
  * initialisation's randomized solver, when used) and not on the number of
  * threads: every parallel loop writes per-point results and every reduction
- * runs in a fixed order. */
+ * runs in a fixed order. The Barnes-Hut kernel is chosen for the CPU at run
+ * time (AVX-512, AVX2 or baseline), so bytes can differ between machines. */
 #ifndef EMB_TSNE_H
 #define EMB_TSNE_H
 

@@ -196,10 +196,13 @@ static void test_gradients(int dims) {
         y[e] = keep;
         CHECK_CLOSE((kp - km) / (2 * h), 4 * got[e], 1e-4, 1e-9);
     }
-    /* Barnes-Hut: theta = 0 opens every cell, so it is exact up to rounding */
+    /* Barnes-Hut: theta = 0 opens every cell, so it is exact up to rounding
+     * (single-precision evaluation: sums of ~n terms of relative error 2^-24) */
     CHECK(emb_tsne_gradient(&P, y, n, dims, EMB_TSNE_EXACT, 0.5, 1.0, 0, ref, &kl_ref) == EMB_OK);
     CHECK(emb_tsne_gradient(&P, y, n, dims, EMB_TSNE_BH, 0.0, 1.0, 0, got, &kl) == EMB_OK);
-    CHECK(rel_err(got, ref, n * dims) < 1e-12);
+    printf("%dD BH theta 0: gradient rel err %.3g, KL %.9f vs %.9f\n", dims, rel_err(got, ref, n * dims), kl, kl_ref);
+    CHECK(rel_err(got, ref, n * dims) < 1e-5);
+    CHECK_CLOSE(kl_ref, kl, 1e-6, 0);
     /* theta = 0.5. Bound: a cell of width s seen from distance r > s / theta
      * is replaced by its centre of mass; the first-order term vanishes there,
      * the second is 1/2 dev^T H dev with |H w| <= 6 w^2 (w = 1/(1+r^2)) and
