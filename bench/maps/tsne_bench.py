@@ -39,7 +39,9 @@ def knn_accuracy(y, labels, k=10):
 
 
 def timed(cmd, timeout, log):
-    """Run cmd under /usr/bin/time -v; (rc, wall s, peak RSS MiB)."""
+    """Run cmd under /usr/bin/time -v; (rc, wall s, peak RSS MiB, CPU s).
+    CPU seconds (user + sys) are printed too: on a shared machine they move
+    less than wall time."""
     tfile = log + ".time"
     t0 = time.time()
     try:
@@ -47,16 +49,18 @@ def timed(cmd, timeout, log):
             rc = subprocess.run(["/usr/bin/time", "-v", "-o", tfile] + cmd, stdout=lf,
                                 stderr=subprocess.STDOUT, timeout=timeout).returncode
     except subprocess.TimeoutExpired:
-        return "timeout", time.time() - t0, float("nan")
+        return "timeout", time.time() - t0, float("nan"), float("nan")
     wall = time.time() - t0
-    rss = float("nan")
+    rss, cpu = float("nan"), 0.0
     try:
         for line in open(tfile):
             if "Maximum resident set size" in line:
                 rss = int(line.split(":")[1]) / 1024.0
+            if "User time (seconds)" in line or "System time (seconds)" in line:
+                cpu += float(line.split(":")[1])
     except OSError:
         pass
-    return rc, wall, rss
+    return rc, wall, rss, cpu
 
 
 SK = """
@@ -98,6 +102,7 @@ def main():
     ap.add_argument("--work", default="/tmp/embscope-bench-tsne")
     ap.add_argument("--skip-70k-peers", action="store_true")
     ap.add_argument("--peer-timeout", type=float, default=3600)
+    ap.add_argument("--only-5k", action="store_true", help="the 5,000-point cases only")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     w = a.work
@@ -122,27 +127,28 @@ def main():
     results = []
     resf = open(f"{w}/results.jsonl", "w")
 
-    def record(n, dims, tool, rc, wall, rss, kl, ypath):
+    def record(n, dims, tool, rcw, kl, ypath):
+        rc, wall, rss, cpu = rcw
         acc = float("nan")
         if rc == 0 and os.path.exists(ypath):
             y = np.load(ypath) if ypath.endswith(".npy") else np.loadtxt(ypath, delimiter=",")
             acc = knn_accuracy(y, sets[n][1])
-        r = dict(n=n, dims=dims, tool=tool, rc=str(rc), seconds=wall, rss_mib=rss, kl=kl, acc10=acc)
+        r = dict(n=n, dims=dims, tool=tool, rc=str(rc), seconds=wall, cpu_s=cpu, rss_mib=rss, kl=kl, acc10=acc)
         results.append(r)
         resf.write(json.dumps(r) + "\n")
         resf.flush()
         table()
 
     def table():
-        print("\n| n | dims | tool | seconds | peak RSS MiB | final KL | 10-NN acc | embscope speed-up |", flush=True)
-        print("|---|---|---|---|---|---|---|---|")
+        print("\n| n | dims | tool | seconds | CPU s | peak RSS MiB | final KL | 10-NN acc | embscope speed-up (wall) |", flush=True)
+        print("|---|---|---|---|---|---|---|---|---|")
         for r in results:
             base = [q for q in results if q["n"] == r["n"] and q["dims"] == r["dims"] and q["tool"] == "embscope t-SNE"]
             ratio = ""
             if base and r["tool"] != "embscope t-SNE" and not r["tool"].startswith("embscope"):
                 ratio = f"{r['seconds'] / base[0]['seconds']:.1f}x" + (" (lower bound: timeout)" if r["rc"] == "timeout" else "")
             print(f"| {r['n']} | {r['dims']} | {r['tool']} | {r['seconds']:.1f}{'' if r['rc'] == '0' else ' (' + r['rc'] + ')'} | "
-                  f"{r['rss_mib']:.0f} | {r['kl']:.4f} | {r['acc10']:.4f} | {ratio} |", flush=True)
+                  f"{r['cpu_s']:.1f} | {r['rss_mib']:.0f} | {r['kl']:.4f} | {r['acc10']:.4f} | {ratio} |", flush=True)
 
     def emb(n, dims, method="tsne"):
         out = f"{w}/emb_{method}_{n}_{dims}"
@@ -150,31 +156,32 @@ def main():
                "--threads", "2", "--seed", "42", "--quiet", "-o", out]
         if method == "umap":
             cmd += ["--metric", "euclidean"]
-        rc, wall, rss = timed(cmd, a.peer_timeout, f"{out}.log")
+        rcw = timed(cmd, a.peer_timeout, f"{out}.log")
         kl = float("nan")
         try:
             kl = json.load(open(f"{out}/summary.json"))["map"]["tsne"]["kl_divergence"]
         except (OSError, KeyError, ValueError):
             pass
-        record(n, dims, f"embscope {'t-SNE' if method == 'tsne' else 'UMAP'}", rc, wall, rss, kl, f"{out}/map.npy")
+        record(n, dims, f"embscope {'t-SNE' if method == 'tsne' else 'UMAP'}", rcw, kl, f"{out}/map.npy")
 
     def sk(n, dims):
         out = f"{w}/sk_{n}_{dims}"
-        rc, wall, rss = timed([PY, f"{w}/sk.py", f"{w}/x{n}.npy", str(dims), f"{out}.npy"], a.peer_timeout, f"{out}.log")
-        record(n, dims, "sklearn TSNE (BH, n_jobs=2)", rc, wall, rss, parse_kl(f"{out}.log"), f"{out}.npy")
+        rcw = timed([PY, f"{w}/sk.py", f"{w}/x{n}.npy", str(dims), f"{out}.npy"], a.peer_timeout, f"{out}.log")
+        record(n, dims, "sklearn TSNE (BH, n_jobs=2)", rcw, parse_kl(f"{out}.log"), f"{out}.npy")
 
     def rt(n, dims):
         out = f"{w}/rt_{n}_{dims}"
-        rc, wall, rss = timed(["Rscript", f"{w}/rt.R", f"{w}/x{n}.csv", str(dims), f"{out}.csv"], a.peer_timeout, f"{out}.log")
-        record(n, dims, "Rtsne (num_threads=2)", rc, wall, rss, parse_kl(f"{out}.log"), f"{out}.csv")
+        rcw = timed(["Rscript", f"{w}/rt.R", f"{w}/x{n}.csv", str(dims), f"{out}.csv"], a.peer_timeout, f"{out}.log")
+        record(n, dims, "Rtsne (num_threads=2)", rcw, parse_kl(f"{out}.log"), f"{out}.csv")
 
     for dims in (2, 3):
         emb(5000, dims)
         sk(5000, dims)
         rt(5000, dims)
     emb(5000, 2, "umap")
-    emb(70000, 2)
-    if not a.skip_70k_peers:
+    if not a.only_5k:
+        emb(70000, 2)
+    if not a.skip_70k_peers and not a.only_5k:
         rt(70000, 2)
         sk(70000, 2)
     print("\nFinal table (KL as each tool reports it: embscope from its FFT/BH estimate of Z, "
