@@ -89,7 +89,7 @@ int main(void) {
     /* a 90-neighbour graph from `embscope neighbors` is reused; 3D by Barnes-Hut */
     snprintf(a, sizeof a, "neighbors %s -k 90 --metric euclidean -o %s/nb", px, tmp);
     CHECK_EQ(0, run(a));
-    snprintf(a, sizeof a, "map %s --dims 3 --neighbors %s/nb --metric euclidean --tsne-gradient bh "
+    snprintf(a, sizeof a, "map %s --method tsne --dims 3 --neighbors %s/nb --metric euclidean --tsne-gradient bh "
              "--iterations 200 --threads 1 -o %s/m3", px, tmp, tmp);
     CHECK_EQ(0, run(a));
     snprintf(p1, sizeof p1, "%s/m3/map.npy", tmp);
@@ -103,14 +103,50 @@ int main(void) {
     free(js);
 
     /* errors */
-    snprintf(a, sizeof a, "map %s --dims 4 -o %s/bad", px, tmp);
+    snprintf(a, sizeof a, "map %s --method tsne --dims 4 -o %s/bad", px, tmp);
     CHECK_EQ(1, run(a));
     snprintf(a, sizeof a, "map %s/missing.npy -o %s/bad", tmp, tmp);
     CHECK_EQ(2, run(a));
-    snprintf(a, sizeof a, "map %s --dims 3 --tsne-gradient fft -o %s/bad", px, tmp);
+    snprintf(a, sizeof a, "map %s --method tsne --dims 3 --tsne-gradient fft -o %s/bad", px, tmp);
     CHECK_EQ(2, run(a));
-    snprintf(a, sizeof a, "map %s --neighbors %s/nowhere -o %s/bad", px, tmp, tmp);
+    snprintf(a, sizeof a, "map %s --method tsne --neighbors %s/nowhere -o %s/bad", px, tmp, tmp);
     CHECK_EQ(2, run(a));
+    /* analyze --map tsne on a small image folder: 3 classes x 40 images */
+    char dir[600], path[700];
+    snprintf(dir, sizeof dir, "%s/imgs", tmp);
+    for (int cls = 0; cls < 3; cls++) {
+        snprintf(path, sizeof path, "mkdir -p %s/c%d", dir, cls);
+        int st = 0;
+        free(check_run(path, &st));
+        for (int i = 0; i < 40; i++) {
+            uint8_t px8[16 * 16 * 3];
+            for (int p = 0; p < 16 * 16; p++) {
+                int v = (int)(emb_rng_below(&r, 60)) + ((p % 16) / 6 == cls ? 180 : 20);
+                px8[p * 3] = px8[p * 3 + 1] = px8[p * 3 + 2] = (uint8_t)(v > 255 ? 255 : v);
+            }
+            unsigned char *png = NULL;
+            size_t len = 0;
+            CHECK(emb_image_encode_png(px8, 16, 16, 3, &png, &len) == EMB_OK);
+            snprintf(path, sizeof path, "%s/c%d/%02d.png", dir, cls, i);
+            CHECK(check_write_file(path, png, len));
+            free(png);
+        }
+    }
+    snprintf(a, sizeof a, "analyze %s --map tsne --dims 2 --iterations 200 --threads 1 -o %s/an", dir, tmp);
+    CHECK_EQ(0, run(a));
+    snprintf(p1, sizeof p1, "%s/an/map.npy", tmp);
+    CHECK(emb_npy_load_f32(p1, &m) == EMB_OK);
+    CHECK_EQ(120, m.rows);
+    CHECK_EQ(2, m.cols);
+    emb_matf_free(&m);
+    snprintf(p1, sizeof p1, "%s/an/summary.json", tmp);
+    js = slurp(p1, NULL);
+    CHECK(js != NULL);
+    if (js) {
+        CHECK_CONTAINS(js, "\"kl_divergence\"");
+        CHECK_CONTAINS(js, "\"tsne\"");
+    }
+    free(js);
     free(x);
     return check_exit();
 }

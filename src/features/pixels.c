@@ -99,11 +99,15 @@ static emb_status embed_idx(emb_dataset *ds, emb_matf *out) {
     if (st) return st;
     ds->pixel_hash = malloc(sizeof(uint64_t) * (size_t)ds->n);
     if (!ds->pixel_hash) { emb_matf_free(out); return emb__fail(EMB_E_NOMEM, "out of memory"); }
+    /* v / 255 correctly rounded, as numpy's (x / 255).astype(float32);
+     * v * (1.0f / 255) is one ulp off for 126 of the 256 values. */
+    float scale[256];
+    for (int v = 0; v < 256; v++) scale[v] = (float)(v / 255.0);
     #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < ds->n; i++) {
         const uint8_t *g = ds->pixels + (size_t)i * d;
         float *v = out->data + (size_t)i * d;
-        for (int64_t k = 0; k < d; k++) v[k] = g[k] * (1.0f / 255.0f);
+        for (int64_t k = 0; k < d; k++) v[k] = scale[g[k]];
         ds->pixel_hash[i] = emb_pixels_hash(g, ds->img_w, ds->img_h, 1);
     }
     return EMB_OK;
