@@ -103,6 +103,7 @@ def main():
     ap.add_argument("--skip-70k-peers", action="store_true")
     ap.add_argument("--peer-timeout", type=float, default=3600)
     ap.add_argument("--only-5k", action="store_true", help="the 5,000-point cases only")
+    ap.add_argument("--emb-only", action="store_true", help="embscope rows only (no peers)")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     w = a.work
@@ -121,7 +122,8 @@ def main():
     sets = {5000: (x50[:5000], lab[:5000]), 70000: (x50, lab)}
     for n, (xs, _) in sets.items():
         np.save(f"{w}/x{n}.npy", xs)
-        np.savetxt(f"{w}/x{n}.csv", xs, delimiter=",", fmt="%.7g")
+        if not a.emb_only:
+            np.savetxt(f"{w}/x{n}.csv", xs, delimiter=",", fmt="%.7g")
     open(f"{w}/sk.py", "w").write(SK)
     open(f"{w}/rt.R", "w").write(RT)
     results = []
@@ -176,12 +178,13 @@ def main():
 
     for dims in (2, 3):
         emb(5000, dims)
-        sk(5000, dims)
-        rt(5000, dims)
+        if not a.emb_only:
+            sk(5000, dims)
+            rt(5000, dims)
     emb(5000, 2, "umap")
     if not a.only_5k:
         emb(70000, 2)
-    if not a.skip_70k_peers and not a.only_5k:
+    if not a.skip_70k_peers and not a.only_5k and not a.emb_only:
         rt(70000, 2)
         sk(70000, 2)
     print("\nFinal table (KL as each tool reports it: embscope from its FFT/BH estimate of Z, "
