@@ -20,10 +20,13 @@
  * to neg).
  *
  * Error: Lagrange interpolation on 3 nodes at t = 1/6, 1/2, 5/6 of a box of
- * width b has remainder |K'''| |(t-1/6)(t-1/2)(t-5/6)| b^3 / 6 <= |K'''| 5 b^3 / 432
- * per axis; with b <= 1 (B >= span) and max |d^3/dx^3 (1+x^2)^-2| < 4 the
- * relative error of the kernel sum stays below about 5e-2 and is far smaller in
- * practice (b << 1 for small maps); see the test for the measured bound.
+ * width b has remainder |d^3K/dx^3| |(t-1/6)(t-1/2)(t-5/6)| b^3 / 3!, and
+ * max_t |(t-1/6)(t-1/2)(t-5/6)| = 5/72 (at t = 0 or 1), max |d^3/dx^3 (1+x^2)^-2|
+ * = 12.02 (numerically; a y offset only lowers it), so one axis errs by at
+ * most eps1 = 12.02 * 5/72 / 6 * b^3 = 0.139 b^3 relative to K(0) = 1; spreading
+ * and interpolating, two axes each, give about 4 eps1 = 0.56 b^3. With
+ * B >= span boxes, b <= 1; in practice the error is ~30x below this bound
+ * (test_maps_tsne.c). Single-precision FFTs add ~1e-6 relative.
  *
  * Spreading and interpolation run over points in parallel (interpolation) or
  * over the 4 charges (spreading), so results do not depend on thread count. */
