@@ -26,7 +26,7 @@
 #define BH_LEAF 8         /* points per leaf */
 #endif
 #ifndef BH_GROUP
-#define BH_GROUP 64       /* points per query group */
+#define BH_GROUP 256      /* points per query group: amortises the traversal */
 #endif
 
 typedef struct {
@@ -255,7 +255,7 @@ emb_status emb__tsne_repulsive_bh(const double *y, int64_t n, int dims, double t
 #pragma omp parallel
     {
         bh_list l = {0};
-#pragma omp for schedule(dynamic, 4)
+#pragma omp for schedule(dynamic, 1)
         for (int64_t gi = 0; gi < n_groups; gi++) {
             const bh_node *g = &t.nodes[grp[gi]];
             double glo[3] = {INFINITY, INFINITY, INFINITY}, ghi[3] = {-INFINITY, -INFINITY, -INFINITY};

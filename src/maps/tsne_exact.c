@@ -16,38 +16,77 @@
 #include <omp.h>
 #endif
 
+/* One row of the attractive term; D is a constant at each call site so the
+ * compiler unrolls the coordinate loops. */
+static inline void attractive_row(const emb_tsne_affinities *P, const double *y, int64_t i, const int D,
+                                  double exaggeration, double *pos, double *klrow) {
+    double acc[3] = {0, 0, 0}, kl = 0;
+    const double *yi = y + i * D;
+    for (int64_t e = P->row_ptr[i]; e < P->row_ptr[i + 1]; e++) {
+        const double *yj = y + (int64_t)P->col[e] * D;
+        double diff[3], d2 = 0;
+        for (int c = 0; c < D; c++) { diff[c] = yi[c] - yj[c]; d2 += diff[c] * diff[c]; }
+        double w = 1.0 / (1.0 + d2), pw = P->val[e] * w;
+        for (int c = 0; c < D; c++) acc[c] += pw * diff[c];
+        if (klrow && P->val[e] > 0) kl += P->val[e] * log(P->val[e] / w);
+    }
+    for (int c = 0; c < D; c++) pos[i * D + c] = exaggeration * acc[c];
+    if (klrow) klrow[i] = kl;
+}
+
+/* The hot path (no KL): rows vectorised over their entries with gathers. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void attractive_simd(const emb_tsne_affinities *P, const double *y, int dims,
+                            double exaggeration, double *pos) {
+    int64_t n = P->n;
+#pragma omp parallel for schedule(dynamic, 256)
+    for (int64_t i = 0; i < n; i++) {
+        const double *yi = y + i * dims;
+        double y0 = yi[0], y1 = yi[1], y2 = dims == 3 ? yi[2] : 0;
+        double a0 = 0, a1 = 0, a2 = 0;
+        int64_t e0 = P->row_ptr[i], e1 = P->row_ptr[i + 1];
+        const int32_t *col = P->col;
+        const double *val = P->val;
+        if (dims == 2) {
+#pragma omp simd reduction(+ : a0, a1)
+            for (int64_t e = e0; e < e1; e++) {
+                int64_t j = col[e];
+                double d0 = y0 - y[2 * j], d1 = y1 - y[2 * j + 1];
+                double pw = val[e] / (1.0 + d0 * d0 + d1 * d1);
+                a0 += pw * d0;
+                a1 += pw * d1;
+            }
+        } else {
+#pragma omp simd reduction(+ : a0, a1, a2)
+            for (int64_t e = e0; e < e1; e++) {
+                int64_t j = col[e];
+                double d0 = y0 - y[3 * j], d1 = y1 - y[3 * j + 1], d2 = y2 - y[3 * j + 2];
+                double pw = val[e] / (1.0 + d0 * d0 + d1 * d1 + d2 * d2);
+                a0 += pw * d0;
+                a1 += pw * d1;
+                a2 += pw * d2;
+            }
+        }
+        pos[i * dims] = exaggeration * a0;
+        pos[i * dims + 1] = exaggeration * a1;
+        if (dims == 3) pos[i * dims + 2] = exaggeration * a2;
+    }
+}
+
 void emb__tsne_attractive(const emb_tsne_affinities *P, const double *y, int dims,
                           double exaggeration, double *pos, double *kl_part) {
     int64_t n = P->n;
     double *klrow = NULL;
     if (kl_part) klrow = malloc((size_t)n * sizeof *klrow);
+    if (!kl_part && (dims == 2 || dims == 3)) {
+        attractive_simd(P, y, dims, exaggeration, pos);
+        return;
+    }
 #pragma omp parallel for schedule(dynamic, 256)
     for (int64_t i = 0; i < n; i++) {
-        double acc[3] = {0, 0, 0}, kl = 0;
-        const double *yi = y + i * dims;
-        if (dims == 2 && !klrow) {  /* the hot case, written out for the compiler */
-            double a0 = 0, a1 = 0, y0 = yi[0], y1 = yi[1];
-            for (int64_t e = P->row_ptr[i]; e < P->row_ptr[i + 1]; e++) {
-                const double *yj = y + 2 * (int64_t)P->col[e];
-                double d0 = y0 - yj[0], d1 = y1 - yj[1];
-                double pw = P->val[e] / (1.0 + d0 * d0 + d1 * d1);
-                a0 += pw * d0;
-                a1 += pw * d1;
-            }
-            pos[i * 2] = exaggeration * a0;
-            pos[i * 2 + 1] = exaggeration * a1;
-            continue;
-        }
-        for (int64_t e = P->row_ptr[i]; e < P->row_ptr[i + 1]; e++) {
-            const double *yj = y + (int64_t)P->col[e] * dims;
-            double diff[3], d2 = 0;
-            for (int c = 0; c < dims; c++) { diff[c] = yi[c] - yj[c]; d2 += diff[c] * diff[c]; }
-            double w = 1.0 / (1.0 + d2), pw = P->val[e] * w;
-            for (int c = 0; c < dims; c++) acc[c] += pw * diff[c];
-            if (klrow && P->val[e] > 0) kl += P->val[e] * log(P->val[e] / w);
-        }
-        for (int c = 0; c < dims; c++) pos[i * dims + c] = exaggeration * acc[c];
-        if (klrow) klrow[i] = kl;
+        if (dims == 2) attractive_row(P, y, i, 2, exaggeration, pos, klrow);
+        else if (dims == 3) attractive_row(P, y, i, 3, exaggeration, pos, klrow);
+        else attractive_row(P, y, i, 1, exaggeration, pos, klrow);
     }
     if (kl_part) {
         double s = 0;
