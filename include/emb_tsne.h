@@ -18,11 +18,13 @@
  * 0.8, delta-bar-delta gains. Gradients are those of openTSNE (the KL gradient
  * without its constant factor 4).
  *
- * Reproducibility: the result depends on the seed (only through the PCA
- * initialisation's randomized solver, when used) and not on the number of
- * threads: every parallel loop writes per-point results and every reduction
- * runs in a fixed order. The Barnes-Hut kernel is chosen for the CPU at run
- * time (AVX-512, AVX2 or baseline), so bytes can differ between machines. */
+ * Reproducibility: given the kNN graph, the result depends on the seed (only
+ * through the PCA initialisation's randomized solver, when used) and not on
+ * the number of threads: every parallel loop writes per-point results and
+ * every reduction runs in a fixed order. A graph built here is as
+ * reproducible as emb_knn_build (exact always; approximate with --threads 1).
+ * The Barnes-Hut and attractive kernels are chosen for the CPU at run time
+ * (AVX-512, AVX2 or baseline), so bytes can differ between machines. */
 #ifndef EMB_TSNE_H
 #define EMB_TSNE_H
 
