@@ -26,7 +26,7 @@
 #include "emb_analysis.h"
 #include "emb_umap.h"
 #include "emb_clip.h"
-/* stages add their header here: emb_maps.h, emb_analysis.h, emb_report.h, emb_clip.h */
+#include "emb_tsne.h"
 #include "emb_report.h"
 
 #endif

@@ -111,6 +111,37 @@ int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset
 int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
                        const emb_knn *g, emb_summary *s);
 
+/* t-SNE map options (`embscope map --method tsne`, `analyze --map tsne`);
+ * src/cli/map_tsne.c. */
+typedef struct {
+    double perplexity;        /* --perplexity, default 30 */
+    int n_iter;               /* --iterations after early exaggeration, default 750 */
+    int early_exaggeration_iter; /* --early-iterations, default 250 */
+    double theta;             /* --theta (Barnes-Hut), default 0.5 */
+    emb_tsne_method method;   /* --tsne-gradient auto|exact|bh|fft */
+} cli_tsne_opts;
+void cli_tsne_init(cli_tsne_opts *o);
+enum { CLI_OPT_PERPLEXITY = 1500, CLI_OPT_ITERATIONS, CLI_OPT_EARLY_ITERATIONS, CLI_OPT_THETA, CLI_OPT_TSNE_GRADIENT };
+#define CLI_TSNE_LONGOPTS \
+    {"perplexity", required_argument, 0, CLI_OPT_PERPLEXITY}, {"iterations", required_argument, 0, CLI_OPT_ITERATIONS}, \
+    {"early-iterations", required_argument, 0, CLI_OPT_EARLY_ITERATIONS}, {"theta", required_argument, 0, CLI_OPT_THETA}, \
+    {"tsne-gradient", required_argument, 0, CLI_OPT_TSNE_GRADIENT}
+#define CLI_TSNE_HELP                                                                          \
+    "  --perplexity P      t-SNE perplexity (default 30; uses 3P neighbours)\n"                \
+    "  --iterations N      t-SNE iterations after early exaggeration (default 750)\n"         \
+    "  --early-iterations N  t-SNE early-exaggeration iterations (default 250)\n"             \
+    "  --theta T           t-SNE Barnes-Hut opening angle (default 0.5)\n"                    \
+    "  --tsne-gradient M   auto (default: exact <= 1000 points, FFT for 2D >= 10000,\n"      \
+    "                      else Barnes-Hut), exact, bh or fft\n"
+/* Returns 1 if handled, 0 if not a t-SNE option, -1 on a bad value (printed). */
+int cli_tsne_opt(cli_tsne_opts *o, int opt, const char *arg);
+/* t-SNE of vec (n, D) into map (n, dims), allocated here: PCA to 50 first
+ * when D > 100; g (may be NULL) is used for the affinities when it has at
+ * least 3 perplexity neighbours. Adds map.* and timings.map_s to s (may be
+ * NULL). Returns an exit code. */
+int cli_map_tsne(const cli_common *c, const cli_tsne_opts *o, const emb_matf *vec,
+                 const emb_knn *g, int dims, emb_summary *s, emb_matf *map);
+
 /* Sub-commands. */
 int cmd_embed(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);

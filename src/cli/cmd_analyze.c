@@ -21,13 +21,14 @@ static const char *USAGE =
     "  --exact, --approx   force the neighbour search (default: by size)\n"
     "  --map M             umap (default), tsne or none: map.npy, map.csv\n"
     "  --dims N            map dimensions (default 3)\n"
-    CLI_ANALYSIS_HELP CLI_COMMON_HELP;
+    CLI_TSNE_HELP CLI_ANALYSIS_HELP CLI_COMMON_HELP;
 
 typedef struct {
     int k;
     emb_knn_method knn_method;  /* --exact / --approx; AUTO by default */
     const char *map;   /* "umap", "tsne" or "none" */
     int dims;
+    cli_tsne_opts tsne;  /* --perplexity, --iterations, ... */
 } analyze_opts;
 
 enum { OPT_MAP = 1400, OPT_DIMS };
@@ -106,9 +107,13 @@ static int stage_map(const cli_common *c, const analyze_opts *a, const cli_embed
     emb_matf map = {0};
     emb_status st;
     if (!strcmp(a->map, "tsne")) {
-        /* t-SNE: its engineer adds the call here (emb_tsne.h). */
-        fprintf(stderr, "embscope analyze: t-SNE is not built yet\n");
-        return CLI_EXIT_USAGE;
+        /* t-SNE on PCA-50 (D > 100) with its own Euclidean graph of 3 x
+         * perplexity neighbours unless g has that many (map_tsne.c). */
+        if (a->dims > 3) return cli_usage_error("analyze", "--dims: t-SNE maps to 1, 2 or 3 dimensions");
+        int rc = cli_map_tsne(c, &a->tsne, &e->vec, g, a->dims, s, &map);
+        if (!rc && (st = cli_map_write(c, &map))) rc = cli_fail(st);
+        emb_matf_free(&map);
+        return rc;
     }
     emb_umap_params up = emb_umap_default_params();
     up.n_components = a->dims;
@@ -159,7 +164,8 @@ int cmd_analyze(int argc, char **argv) {
     static const struct option longopts[] = {CLI_COMMON_LONGOPTS, CLI_FEATURES_LONGOPTS, CLI_ANALYSIS_LONGOPTS,
                                              {"exact", no_argument, 0, OPT_EXACT}, {"approx", no_argument, 0, OPT_APPROX},
                                              {"map", required_argument, 0, OPT_MAP},
-                                             {"dims", required_argument, 0, OPT_DIMS}, {0, 0, 0, 0}};
+                                             {"dims", required_argument, 0, OPT_DIMS}, CLI_TSNE_LONGOPTS, {0, 0, 0, 0}};
+    cli_tsne_init(&a.tsne);
     int opt;
     long v;
     while ((opt = getopt_long(argc, argv, "o:hk:", longopts, NULL)) != -1) {
@@ -184,6 +190,7 @@ int cmd_analyze(int argc, char **argv) {
         int r = cli_common_opt(&c, opt, optarg);
         if (r == 0) r = cli_features_opt(&f, opt, optarg);
         if (r == 0) r = cli_analysis_opt(&an, opt, optarg);
+        if (r == 0) r = cli_tsne_opt(&a.tsne, opt, optarg);
         if (r <= 0) return r < 0 ? CLI_EXIT_USAGE : cli_usage_error("analyze", "unknown option");
     }
     if (optind + 1 != argc) return cli_usage_error("analyze", "expected one DATA argument");

@@ -27,6 +27,10 @@ static const char *USAGE =
     "  --spread X         default 1.0\n"
     "  --epochs N         default 500 for N <= 10000, else 200\n"
     "  --init I           spectral (default), pca or random\n"
+    "t-SNE (openTSNE's schedule; dims 1..3; computes its own Euclidean graph of\n"
+    "3 x perplexity neighbours on PCA-50 unless --neighbors has that many;\n"
+    "also writes OUT/summary.json with the final KL divergence):\n"
+    CLI_TSNE_HELP
     "With --threads 1 and --seed a run is reproducible byte for byte.\n"
     CLI_COMMON_HELP;
 
@@ -130,7 +134,9 @@ int cmd_map(int argc, char **argv) {
         {"neighbors", required_argument, 0, OPT_NEIGHBORS}, {"metric", required_argument, 0, OPT_METRIC},
         {"n-neighbors", required_argument, 0, OPT_NN}, {"min-dist", required_argument, 0, OPT_MIN_DIST},
         {"spread", required_argument, 0, OPT_SPREAD}, {"epochs", required_argument, 0, OPT_EPOCHS},
-        {"init", required_argument, 0, OPT_INIT}, {0, 0, 0, 0}};
+        {"init", required_argument, 0, OPT_INIT}, CLI_TSNE_LONGOPTS, {0, 0, 0, 0}};
+    cli_tsne_opts to;
+    cli_tsne_init(&to);
     int opt;
     long v;
     double f;
@@ -180,10 +186,12 @@ int cmd_map(int argc, char **argv) {
             continue;
         }
         int r = cli_common_opt(&c, opt, optarg);
+        if (r == 0) r = cli_tsne_opt(&to, opt, optarg);
         if (r <= 0) return r < 0 ? CLI_EXIT_USAGE : cli_usage_error("map", "unknown option");
     }
     if (optind + 1 != argc) return cli_usage_error("map", "expected one VECTORS.npy argument");
     if (!c.out_dir) return cli_usage_error("map", "-o OUT is required");
+    if (!strcmp(method, "tsne") && dims > 3) return cli_usage_error("map", "--dims: t-SNE maps to 1, 2 or 3 dimensions");
     cli_common_finish(&c);
     up.n_components = dims;
     up.n_threads = c.n_threads;
@@ -197,10 +205,37 @@ int cmd_map(int argc, char **argv) {
     if (st) { int rc = cli_fail(st); emb_matf_free(&x); return rc; }
     double t0 = emb_now();
     if (!strcmp(method, "tsne")) {
-        /* t-SNE: its engineer adds the call here (src/maps/tsne_*.c, emb_tsne.h). */
-        fprintf(stderr, "embscope map: t-SNE is not built yet\n");
-        emb_matf_free(&x);
-        return CLI_EXIT_USAGE;
+        /* t-SNE (map_tsne.c): PCA-50 when D > 100, its own Euclidean graph
+         * unless --neighbors has 3 x perplexity neighbours; summary.json
+         * carries the final KL divergence. */
+        emb_summary *s = emb_summary_new();
+        if (nbr_dir) {
+            st = load_graph(nbr_dir, x.rows, &g);
+            g.metric = metric;
+        }
+        int rc = st ? cli_fail(st) : s ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+        if (!rc) {
+            emb_summary_set_string(s, "embscope_version", emb_version());
+            emb_summary_set_string(s, "parameters.vectors", argv[optind]);
+            emb_summary_set_number(s, "parameters.threads", emb_threads_resolve(c.n_threads));
+            emb_summary_set_number(s, "parameters.seed", (double)c.seed);
+            emb_summary_set_number(s, "embeddings.rows", (double)x.rows);
+            emb_summary_set_number(s, "embeddings.dims", (double)x.cols);
+            rc = cli_map_tsne(&c, &to, &x, nbr_dir ? &g : NULL, dims, s, &map);
+        }
+        if (!rc) {
+            char *ps = cli_out_path(&c, "summary.json");
+            st = emb_summary_write(s, ps);
+            free(ps);
+            if (st) rc = cli_fail(st);
+        }
+        emb_summary_free(s);
+        if (rc) {
+            emb_knn_free(&g);
+            emb_matf_free(&map);
+            emb_matf_free(&x);
+            return rc;
+        }
     } else if (!strcmp(method, "pca")) {
         emb_pca_params pp = emb_pca_default_params();
         pp.n_components = dims;
