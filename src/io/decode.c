@@ -31,7 +31,9 @@ static emb_status check_dims(const char *name, long w, long h) {
 static emb_status decode_jpeg(const unsigned char *buf, size_t len, const char *name, emb_image *out) {
     tjhandle tj = tjInitDecompress();
     if (!tj) return emb__fail(EMB_E_NOMEM, "%s: cannot start the JPEG decoder", name);
-    int w, h, subsamp, cs;
+    /* zeroed: for a tables-only stream (e.g. FF D8 FF then nothing) TurboJPEG
+     * 2.1 returns success without setting them */
+    int w = 0, h = 0, subsamp = 0, cs = 0;
     emb_status st = EMB_OK;
     unsigned char *px = NULL;
     if (tjDecompressHeader3(tj, buf, (unsigned long)len, &w, &h, &subsamp, &cs) != 0) {
