@@ -23,6 +23,8 @@
 #include "emb_io.h"
 #include "emb_features.h"
 #include "emb_neighbors.h"
+#include "emb_analysis.h"
+#include "emb_umap.h"
 /* stages add their header here: emb_maps.h, emb_analysis.h, emb_report.h, emb_clip.h */
 
 #endif

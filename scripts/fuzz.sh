@@ -10,13 +10,14 @@ secs=${1:-30}
 root=$(cd "$(dirname "$0")/.." && pwd)
 b="$root/build-fuzz"
 CC=clang cmake -S "$root" -B "$b" -DEMB_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build "$b" -j2 --target fuzz_idx fuzz_npy fuzz_image
+targets=$(cd "$root/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')
+for t in $targets; do cmake --build "$b" -j2 --target "fuzz_$t"; done
 mkdir -p "$b/artifacts"
 status=0
-for t in idx npy image; do
+for t in $targets; do
     work="$b/corpus/$t"
     mkdir -p "$work"
-    cp "$root/fuzz/corpus/$t/"* "$work/"
+    [ -d "$root/fuzz/corpus/$t" ] && cp "$root/fuzz/corpus/$t/"* "$work/"
     echo "== fuzz_$t: ${secs} s"
     # rss_limit: images may claim up to EMB_IMAGE_MAX_PIXELS (2^28) pixels
     if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

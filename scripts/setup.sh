@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages embscope needs. Idempotent: run it as often as
-# you like. Usage: scripts/setup.sh [build|test|bench|all]   (default: test)
-#   build  compiler, CMake and the C libraries embscope links
-#   test   build + what the test suite uses (numpy, PIL, sklearn, clang for
-#          the fuzzers, Chromium + Node.js for the report's browser test)
-#   bench  test + the peers the benchmarks compare against and the datasets
-#   all    same as bench
+# you like; it calls apt-get only when something is missing.
+# Usage: scripts/setup.sh [build|run|test|bench]   (default: test)
+#   build  compiler, CMake, Node.js/npm (the report's front end is built
+#          with npm ci) and the C libraries embscope links
+#   run    build + the default dataset (Debian's dataset-fashion-mnist)
+#   test   run + what the tests use (numpy, PIL, scikit-learn, clang for the
+#          fuzzers, Chromium for the report's browser test)
+#   bench  test + the peers the benchmarks compare against
 set -euo pipefail
 what=${1:-test}
 
@@ -13,20 +15,21 @@ build_pkgs=(build-essential cmake pkg-config
   libopenblas-dev liblapacke-dev libfftw3-dev libarpack2-dev
   zlib1g-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libwebp-dev
   libcjson-dev libxxhash-dev)
+# Some machines carry a Node.js build that bundles npm (and conflicts with
+# Debian's npm package): install Debian's only when npm is missing.
+command -v npm >/dev/null 2>&1 || build_pkgs+=(nodejs npm)
+run_pkgs=(dataset-fashion-mnist)
 test_pkgs=(python3 python3-numpy python3-pil python3-sklearn python3-scipy
-  clang libclang-rt-14-dev chromium)
-# Node.js + npm build the report's front end; some machines carry a Node.js
-# build that bundles npm (and conflicts with Debian's npm package).
-command -v npm >/dev/null 2>&1 || test_pkgs+=(nodejs npm)
-bench_pkgs=(dataset-fashion-mnist umap-learn python3-pynndescent
-  python3-hnswlib python3-faiss python3-torch r-base-core r-cran-uwot
-  r-cran-rtsne time)
+  python3-torch clang libclang-rt-14-dev chromium)
+bench_pkgs=(umap-learn python3-pynndescent python3-hnswlib python3-faiss
+  r-base-core r-cran-uwot r-cran-rtsne time)
 
 case "$what" in
   build) pkgs=("${build_pkgs[@]}") ;;
-  test)  pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-  bench|all) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "usage: scripts/setup.sh [build|test|bench|all]" >&2; exit 1 ;;
+  run)   pkgs=("${build_pkgs[@]}" "${run_pkgs[@]}") ;;
+  test)  pkgs=("${build_pkgs[@]}" "${run_pkgs[@]}" "${test_pkgs[@]}") ;;
+  bench|all) pkgs=("${build_pkgs[@]}" "${run_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  *) echo "usage: scripts/setup.sh [build|run|test|bench]" >&2; exit 1 ;;
 esac
 
 missing=()
@@ -40,5 +43,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 else
-  echo "setup: all ${#pkgs[@]} packages present" >&2
+  echo "setup: all ${#pkgs[@]} packages for '$what' are present" >&2
 fi

@@ -84,9 +84,37 @@ typedef struct {
 int cli_embed_stage(const cli_common *c, const cli_features *f, const char *data, cli_embedded *out);
 void cli_embedded_free(cli_embedded *e);
 
+/* The analysis stage (stage_analysis.c): options shared by analyze and dups. */
+typedef struct {
+    float dup_threshold;         /* --dup-threshold; < 0 = the features' default */
+    emb_outlier_method outlier_method;  /* --outlier-method knn|lof */
+    const char *features;        /* "pixels", "clip", or NULL (vectors) */
+    int img_w, img_h, img_c;     /* pixel vectors' image shape (shift search), 0 = none */
+} cli_analysis;
+enum { CLI_OPT_DUP_THRESHOLD = 1300, CLI_OPT_OUTLIER_METHOD };
+#define CLI_ANALYSIS_LONGOPTS \
+    {"dup-threshold", required_argument, 0, CLI_OPT_DUP_THRESHOLD}, {"outlier-method", required_argument, 0, CLI_OPT_OUTLIER_METHOD}
+#define CLI_ANALYSIS_HELP                                                                         \
+    "  --dup-threshold T   near duplicates: cosine >= T (default 0.985 for pixels, 0.95 CLIP)\n" \
+    "  --outlier-method M  knn (mean distance to the k neighbours, default) or lof\n"
+void cli_analysis_init(cli_analysis *a);
+/* Returns 1 if handled, 0 if not an analysis option, -1 on a bad value. */
+int cli_analysis_opt(cli_analysis *a, int opt, const char *arg);
+int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
+                   const emb_knn *g, emb_summary *s);
+int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
+                       const emb_knn *g, emb_summary *s);
+
 /* Sub-commands. */
 int cmd_embed(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_neighbors(int argc, char **argv);
+int cmd_dups(int argc, char **argv);
+int cmd_map(int argc, char **argv);
+
+/* Maps (cmd_map.c): write OUT/map.npy and OUT/map.csv; the kNN graph the
+ * map command builds (PCA to 50 first when D > 100). */
+emb_status cli_map_write(const cli_common *c, const emb_matf *map);
+emb_status cli_map_graph(const cli_common *c, const emb_matf *x, int k, emb_metric metric, emb_knn *g);
 
 #endif

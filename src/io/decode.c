@@ -28,16 +28,48 @@ static emb_status check_dims(const char *name, long w, long h) {
 }
 
 /* ------------------------------------------------------------ JPEG */
+/* Walk the marker segments from SOI to the first SOFn and read the frame
+ * size there. TurboJPEG's header call can report success with stale sizes on
+ * a stream that ends before any frame header, so we check it ourselves.
+ * Returns false when no complete SOFn segment precedes SOS or the end. */
+static bool jpeg_frame_size(const unsigned char *b, size_t len, int *w, int *h) {
+    size_t p = 2;                                   /* after FF D8 */
+    while (p + 4 <= len) {
+        if (b[p] != 0xff) return false;
+        unsigned m = b[p + 1];
+        if (m == 0xff) { p++; continue; }           /* fill byte */
+        if (m == 0xd8 || (m >= 0xd0 && m <= 0xd7) || m == 0x01) { p += 2; continue; }
+        if (m == 0xd9 || m == 0xda) return false;   /* EOI or SOS before a frame */
+        size_t seg = (size_t)b[p + 2] << 8 | b[p + 3];
+        if (seg < 2 || seg > len - p - 2) return false;
+        bool sof = m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc;
+        if (sof) {
+            if (seg < 8) return false;
+            *h = b[p + 5] << 8 | b[p + 6];
+            *w = b[p + 7] << 8 | b[p + 8];
+            return true;
+        }
+        p += 2 + seg;
+    }
+    return false;
+}
+
 static emb_status decode_jpeg(const unsigned char *buf, size_t len, const char *name, emb_image *out) {
     tjhandle tj = tjInitDecompress();
     if (!tj) return emb__fail(EMB_E_NOMEM, "%s: cannot start the JPEG decoder", name);
-    /* zeroed: for a tables-only stream (e.g. FF D8 FF then nothing) TurboJPEG
-     * 2.1 returns success without setting them */
-    int w = 0, h = 0, subsamp = 0, cs = 0;
+    int w = 0, h = 0, subsamp = 0, cs = 0, fw, fh;
     emb_status st = EMB_OK;
     unsigned char *px = NULL;
+    if (!jpeg_frame_size(buf, len, &fw, &fh)) {
+        st = emb__fail(EMB_E_FORMAT, "%s: corrupt JPEG: no frame header", name);
+        goto done;
+    }
     if (tjDecompressHeader3(tj, buf, (unsigned long)len, &w, &h, &subsamp, &cs) != 0) {
         st = emb__fail(EMB_E_FORMAT, "%s: corrupt JPEG: %s", name, tjGetErrorStr2(tj));
+        goto done;
+    }
+    if (w != fw || h != fh) {
+        st = emb__fail(EMB_E_FORMAT, "%s: corrupt JPEG: inconsistent frame header", name);
         goto done;
     }
     if ((st = check_dims(name, w, h))) goto done;
