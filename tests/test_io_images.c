@@ -9,6 +9,7 @@
 /* ctest-labels: unit */
 #include "check.h"
 #include "embscope.h"
+#include "features/features.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -244,10 +245,28 @@ static void test_resize(void) {
         CHECK(emb_resize_area(imgs[k], r->w, r->h, r->c, got, r->ow, r->oh) == EMB_OK);
         if (!CHECK_CLOSE_F32(want, got, n, 0, 2e-6))
             fprintf(stderr, "  resize %dx%dx%d -> %dx%d\n", r->w, r->h, r->c, r->ow, r->oh);
+        CHECK(emb__resize_area_naive(imgs[k], r->w, r->h, r->c, got, r->ow, r->oh) == EMB_OK);
+        if (!CHECK_CLOSE_F32(want, got, n, 0, 2e-6))
+            fprintf(stderr, "  naive resize %dx%dx%d -> %dx%d\n", r->w, r->h, r->c, r->ow, r->oh);
         free(got);
         free(want);
     }
     CHECK(ref && off == rlen / 8);
+    /* fast (columns first, vectorised) against naive (rows first) on random
+     * shapes, up and down: the same value to float rounding */
+    size_t bad = 0;
+    for (int t = 0; t < 200; t++) {
+        int w = 1 + (int)emb_rng_below(&rng, 150), h = 1 + (int)emb_rng_below(&rng, 150);
+        int ow = 1 + (int)emb_rng_below(&rng, 48), oh = 1 + (int)emb_rng_below(&rng, 48), c = t % 2 ? 3 : 1;
+        uint8_t *img = malloc((size_t)w * h * c);
+        float *a = malloc(sizeof(float) * (size_t)ow * oh * c), *b = malloc(sizeof(float) * (size_t)ow * oh * c);
+        for (size_t i = 0; i < (size_t)w * h * c; i++) img[i] = (uint8_t)emb_rng_below(&rng, 256);
+        CHECK(emb_resize_area(img, w, h, c, a, ow, oh) == EMB_OK);
+        CHECK(emb__resize_area_naive(img, w, h, c, b, ow, oh) == EMB_OK);
+        for (size_t i = 0; i < (size_t)ow * oh * c; i++) bad += !(fabsf(a[i] - b[i]) <= 1e-6f);
+        free(img); free(a); free(b);
+    }
+    CHECK_EQ(0, bad);
     /* a constant image stays constant (weights sum to 1) */
     uint8_t flat[9 * 13];
     memset(flat, 200, sizeof flat);
