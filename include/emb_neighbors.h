@@ -43,10 +43,13 @@ void emb_knn_free(emb_knn *g);
 /* Exact kNN by brute force, one pair at a time: the reference for tests. */
 emb_status emb_knn_exact_naive(const emb_matf *x, int k, emb_metric metric, emb_knn *out);
 
-/* PCA to n_components dimensions: rows centred, covariance by SGEMM, top
- * eigenvectors by LAPACKE_ssyevr; each component's sign is fixed so that its
- * largest-magnitude loading is positive. out (n, n_components) is allocated
- * (free with emb_matf_free); explained_ratio (n_components) may be NULL. */
+/* PCA to n_components dimensions: rows centred; for d <= 4000 covariance by
+ * SSYRK and top eigenvectors by LAPACKE_ssyevr, above that randomized SVD
+ * (Halko et al. 2011, seeded); each component's sign is fixed so that its
+ * largest-magnitude loading is positive. out (n, P), P = min(n_components,
+ * n, d), is allocated (free with emb_matf_free); explained_ratio
+ * (n_components, may be NULL) gets each component's share of the total
+ * variance, 0 past P. */
 typedef struct {
     int n_components;      /* default 50; capped at min(n, d) */
     int n_threads;

@@ -23,7 +23,10 @@
 #include "emb_io.h"
 #include "emb_features.h"
 #include "emb_neighbors.h"
-/* stages add their header here: emb_maps.h, emb_analysis.h, emb_report.h, emb_clip.h */
+#include "emb_analysis.h"
+#include "emb_umap.h"
+#include "emb_clip.h"
+#include "emb_tsne.h"
 #include "emb_report.h"
 
 #endif

@@ -20,5 +20,5 @@ cmake --build build-asan -j"$jobs"
 
 if [ -x scripts/fuzz.sh ]; then
   echo "== fuzzing"
-  FUZZ_SECONDS=${FUZZ_SECONDS:-30} scripts/fuzz.sh
+  scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 fi

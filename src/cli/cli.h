@@ -57,15 +57,21 @@ typedef struct {
     emb_pixels_params pixels;
     const char *model;       /* --model for clip */
     const char *class_names; /* --class-names */
+    emb_clip_params clip;    /* --precision, --batch for clip */
 } cli_features;
 void cli_features_init(cli_features *f);
-enum { CLI_OPT_FEATURES = 1100, CLI_OPT_PIXELS_SIZE, CLI_OPT_PIXELS_COLOR, CLI_OPT_MODEL, CLI_OPT_CLASS_NAMES };
+enum { CLI_OPT_FEATURES = 1100, CLI_OPT_PIXELS_SIZE, CLI_OPT_PIXELS_COLOR, CLI_OPT_MODEL, CLI_OPT_CLASS_NAMES,
+       CLI_OPT_PRECISION, CLI_OPT_BATCH };
 #define CLI_FEATURES_LONGOPTS \
     {"features", required_argument, 0, CLI_OPT_FEATURES}, {"pixels-size", required_argument, 0, CLI_OPT_PIXELS_SIZE}, \
     {"pixels-color", no_argument, 0, CLI_OPT_PIXELS_COLOR}, {"model", required_argument, 0, CLI_OPT_MODEL},            \
-    {"class-names", required_argument, 0, CLI_OPT_CLASS_NAMES}
+    {"class-names", required_argument, 0, CLI_OPT_CLASS_NAMES},                                                      \
+    {"precision", required_argument, 0, CLI_OPT_PRECISION}, {"batch", required_argument, 0, CLI_OPT_BATCH}
 #define CLI_FEATURES_HELP                                                                        \
-    "  --features KIND     pixels (default): brightness vectors\n"                             \
+    "  --features KIND     pixels (default): brightness vectors; clip: CLIP image embeddings\n" \
+    "  --model PATH        clip: weights (.safetensors, Hugging Face or OpenAI/OpenCLIP names)\n" \
+    "  --precision P       clip: f32 (default) or bf16 (faster; AVX512-BF16 where present)\n" \
+    "  --batch N           clip: images per forward pass (default 32)\n"                      \
     "  --pixels-size N     image folders: resize to N x N by area averaging (default 32)\n"    \
     "  --pixels-color      image folders: RGB vectors instead of grayscale\n"                  \
     "  --class-names LIST  IDX: comma-separated names of labels 0, 1, ... (default: the\n"     \
@@ -84,10 +90,70 @@ typedef struct {
 int cli_embed_stage(const cli_common *c, const cli_features *f, const char *data, cli_embedded *out);
 void cli_embedded_free(cli_embedded *e);
 
+/* The analysis stage (stage_analysis.c): options shared by analyze and dups. */
+typedef struct {
+    float dup_threshold;         /* --dup-threshold; < 0 = the features' default */
+    emb_outlier_method outlier_method;  /* --outlier-method knn|lof */
+    const char *features;        /* "pixels", "clip", or NULL (vectors) */
+    int img_w, img_h, img_c;     /* pixel vectors' image shape (shift search), 0 = none */
+} cli_analysis;
+enum { CLI_OPT_DUP_THRESHOLD = 1300, CLI_OPT_OUTLIER_METHOD };
+#define CLI_ANALYSIS_LONGOPTS \
+    {"dup-threshold", required_argument, 0, CLI_OPT_DUP_THRESHOLD}, {"outlier-method", required_argument, 0, CLI_OPT_OUTLIER_METHOD}
+#define CLI_ANALYSIS_HELP                                                                         \
+    "  --dup-threshold T   near duplicates: cosine >= T (default 0.985 for pixels, 0.95 CLIP)\n" \
+    "  --outlier-method M  knn (mean distance to the k neighbours, default) or lof\n"
+void cli_analysis_init(cli_analysis *a);
+/* Returns 1 if handled, 0 if not an analysis option, -1 on a bad value. */
+int cli_analysis_opt(cli_analysis *a, int opt, const char *arg);
+int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
+                   const emb_knn *g, emb_summary *s);
+int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
+                       const emb_knn *g, emb_summary *s);
+
+/* t-SNE map options (`embscope map --method tsne`, `analyze --map tsne`);
+ * src/cli/map_tsne.c. */
+typedef struct {
+    double perplexity;        /* --perplexity, default 30 */
+    int n_iter;               /* --iterations after early exaggeration, default 750 */
+    int early_exaggeration_iter; /* --early-iterations, default 250 */
+    double theta;             /* --theta (Barnes-Hut), default 0.5 */
+    emb_tsne_method method;   /* --tsne-gradient auto|exact|bh|fft */
+} cli_tsne_opts;
+void cli_tsne_init(cli_tsne_opts *o);
+enum { CLI_OPT_PERPLEXITY = 1500, CLI_OPT_ITERATIONS, CLI_OPT_EARLY_ITERATIONS, CLI_OPT_THETA, CLI_OPT_TSNE_GRADIENT };
+#define CLI_TSNE_LONGOPTS \
+    {"perplexity", required_argument, 0, CLI_OPT_PERPLEXITY}, {"iterations", required_argument, 0, CLI_OPT_ITERATIONS}, \
+    {"early-iterations", required_argument, 0, CLI_OPT_EARLY_ITERATIONS}, {"theta", required_argument, 0, CLI_OPT_THETA}, \
+    {"tsne-gradient", required_argument, 0, CLI_OPT_TSNE_GRADIENT}
+#define CLI_TSNE_HELP                                                                          \
+    "  --perplexity P      t-SNE perplexity (default 30; uses 3P neighbours)\n"                \
+    "  --iterations N      t-SNE iterations after early exaggeration (default 750)\n"         \
+    "  --early-iterations N  t-SNE early-exaggeration iterations (default 250)\n"             \
+    "  --theta T           t-SNE Barnes-Hut opening angle (default 0.5)\n"                    \
+    "  --tsne-gradient M   auto (default: exact <= 1000 points, FFT for 2D >= 10000,\n"      \
+    "                      else Barnes-Hut), exact, bh or fft\n"
+/* Returns 1 if handled, 0 if not a t-SNE option, -1 on a bad value (printed). */
+int cli_tsne_opt(cli_tsne_opts *o, int opt, const char *arg);
+/* t-SNE of vec (n, D) into map (n, dims), allocated here: PCA to 50 first
+ * when D > 100; g (may be NULL) is used for the affinities when it has at
+ * least 3 perplexity neighbours. Adds map.* and timings.map_s to s (may be
+ * NULL). Returns an exit code. */
+int cli_map_tsne(const cli_common *c, const cli_tsne_opts *o, const emb_matf *vec,
+                 const emb_knn *g, int dims, emb_summary *s, emb_matf *map);
+
 /* Sub-commands. */
 int cmd_embed(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_neighbors(int argc, char **argv);
+int cmd_dups(int argc, char **argv);
+int cmd_map(int argc, char **argv);
+
+/* Maps (cmd_map.c): write OUT/map.npy and OUT/map.csv; the kNN graph the
+ * map command builds (PCA to 50 first when D > 100). */
+emb_status cli_map_write(const cli_common *c, const emb_matf *map);
+emb_status cli_map_graph(const cli_common *c, const emb_matf *x, int k, emb_metric metric, emb_knn *g);
+int cmd_clip(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 /* The report stage (cmd_report.c): write html (NULL = dir/report.html). */
 int cli_report_stage(const cli_common *c, const char *dir, const char *html, const emb_report_params *rp);

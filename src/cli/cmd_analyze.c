@@ -9,18 +9,29 @@ static const char *USAGE =
     "usage: embscope analyze DATA -o OUT [options]\n"
     "\n"
     "Run every stage on DATA: vectors (items.csv, embeddings.npy, skipped.csv),\n"
-    "the neighbour graph (neighbors.npy, distances.npy), summary.json with\n"
+    "the neighbour graph (neighbors.npy, distances.npy), a 3-D UMAP map (map.npy,\n"
+    "map.csv), duplicates.csv, leakage.csv, outliers.csv, label_issues.csv,\n"
+    "image_issues.csv (folders), summary.json with every finding's counts,\n"
     "the class and split counts, the class imbalance ratio and each stage's\n"
     "timing, and report.html (see 'embscope report'); prints the report's path.\n"
     "DATA is as for 'embscope embed'.\n"
     "\n"
     "Options:\n" CLI_FEATURES_HELP
     "  -k N                neighbours per item (default 15)\n"
-    CLI_COMMON_HELP;
+    "  --exact, --approx   force the neighbour search (default: by size)\n"
+    "  --map M             umap (default), tsne or none: map.npy, map.csv\n"
+    "  --dims N            map dimensions (default 3)\n"
+    CLI_TSNE_HELP CLI_ANALYSIS_HELP CLI_COMMON_HELP;
 
 typedef struct {
     int k;
+    emb_knn_method knn_method;  /* --exact / --approx; AUTO by default */
+    const char *map;   /* "umap", "tsne" or "none" */
+    int dims;
+    cli_tsne_opts tsne;  /* --perplexity, --iterations, ... */
 } analyze_opts;
+
+enum { OPT_MAP = 1400, OPT_DIMS };
 
 static int write_summary(const cli_common *c, emb_summary *s) {
     char *p = cli_out_path(c, "summary.json");
@@ -38,6 +49,8 @@ static void add_params(emb_summary *s, const cli_common *c, const cli_features *
     emb_summary_set_number(s, "parameters.pixels_size", f->pixels.size);
     emb_summary_set_bool(s, "parameters.pixels_color", f->pixels.color);
     emb_summary_set_number(s, "parameters.k", a->k);
+    emb_summary_set_string(s, "parameters.map", a->map);
+    emb_summary_set_number(s, "parameters.map_dims", a->dims);
     emb_summary_set_number(s, "parameters.threads", emb_threads_resolve(c->n_threads));
     emb_summary_set_number(s, "parameters.seed", (double)c->seed);
 }
@@ -47,6 +60,7 @@ static int stage_neighbors(const cli_common *c, const analyze_opts *a, const cli
     double t0 = emb_now();
     emb_knn_params kp = emb_knn_default_params();
     kp.k = a->k;
+    kp.method = a->knn_method;
     kp.n_threads = c->n_threads;
     kp.seed = c->seed;
     kp.progress = c->progress;
@@ -69,6 +83,61 @@ static int stage_neighbors(const cli_common *c, const analyze_opts *a, const cli
     return CLI_EXIT_OK;
 }
 
+/* Duplicates, leakage, outliers, label issues, class overlap, image checks. */
+static int stage_analysis(const cli_common *c, const cli_features *f, cli_analysis *an, const cli_embedded *e,
+                          const emb_knn *g, emb_summary *s) {
+    an->features = f->kind;
+    if (!strcmp(f->kind, "pixels")) {  /* the pixel vectors' image shape, for the shift search */
+        bool idx = e->ds->source == EMB_SOURCE_IDX;
+        an->img_w = idx ? e->ds->img_w : f->pixels.size;
+        an->img_h = idx ? e->ds->img_h : f->pixels.size;
+        an->img_c = idx || !f->pixels.color ? 1 : 3;
+    }
+    return cli_analysis_stage(c, an, e->ds, &e->vec, g, s);
+}
+
+/* The map, from the shared kNN graph. That graph is built on the raw
+ * vectors with the cosine metric; UMAP takes it as it is (cosine is what
+ * umap-learn users choose for embeddings, and for pixel vectors it ranks
+ * neighbours much as Euclidean distance does). */
+static int stage_map(const cli_common *c, const analyze_opts *a, const cli_embedded *e,
+                     const emb_knn *g, emb_summary *s) {
+    if (!strcmp(a->map, "none")) return CLI_EXIT_OK;
+    double t0 = emb_now();
+    emb_matf map = {0};
+    emb_status st;
+    if (!strcmp(a->map, "tsne")) {
+        /* t-SNE on PCA-50 (D > 100) with its own Euclidean graph of 3 x
+         * perplexity neighbours unless g has that many (map_tsne.c). */
+        if (a->dims > 3) return cli_usage_error("analyze", "--dims: t-SNE maps to 1, 2 or 3 dimensions");
+        int rc = cli_map_tsne(c, &a->tsne, &e->vec, g, a->dims, s, &map);
+        if (!rc && (st = cli_map_write(c, &map))) rc = cli_fail(st);
+        emb_matf_free(&map);
+        return rc;
+    }
+    emb_umap_params up = emb_umap_default_params();
+    up.n_components = a->dims;
+    up.n_threads = c->n_threads;
+    up.seed = c->seed;
+    up.progress = c->progress;
+    emb_umap_info info;
+    st = emb_umap_run(g, &e->vec, &up, &map, &info);
+    if (!st) st = cli_map_write(c, &map);
+    emb_matf_free(&map);
+    if (st) { cli_fail(st); return CLI_EXIT_FAIL; }
+    double dt = emb_now() - t0;
+    emb_summary_set_number(s, "timings.map_s", dt);
+    emb_summary_set_string(s, "map.method", "umap");
+    emb_summary_set_number(s, "map.dims", a->dims);
+    emb_summary_set_string(s, "map.init", info.init);
+    emb_summary_set_number(s, "map.n_epochs", info.n_epochs);
+    emb_summary_set_number(s, "map.n_neighbors", up.n_neighbors);
+    emb_summary_set_number(s, "map.min_dist", up.min_dist);
+    emb_summary_set_number(s, "map.graph_components", info.n_graph_components);
+    cli_log(c, "map: UMAP %dD, %d epochs, init %s, %.2f s", a->dims, info.n_epochs, info.init, dt);
+    return CLI_EXIT_OK;
+}
+
 /* Last stage: report.html from everything written so far (summary.json
  * included), then the summary again with the report's timing. */
 static int stage_report(const cli_common *c, emb_summary *s, double t_all) {
@@ -84,12 +153,19 @@ static int stage_report(const cli_common *c, emb_summary *s, double t_all) {
 }
 
 int cmd_analyze(int argc, char **argv) {
+    cli_analysis an;
+    cli_analysis_init(&an);
     cli_common c;
     cli_features f;
-    analyze_opts a = {.k = 15};
+    analyze_opts a = {.k = 15, .map = "umap", .dims = 3};
     cli_common_init(&c);
     cli_features_init(&f);
-    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, CLI_FEATURES_LONGOPTS, {0, 0, 0, 0}};
+    enum { OPT_EXACT = 1380, OPT_APPROX };
+    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, CLI_FEATURES_LONGOPTS, CLI_ANALYSIS_LONGOPTS,
+                                             {"exact", no_argument, 0, OPT_EXACT}, {"approx", no_argument, 0, OPT_APPROX},
+                                             {"map", required_argument, 0, OPT_MAP},
+                                             {"dims", required_argument, 0, OPT_DIMS}, CLI_TSNE_LONGOPTS, {0, 0, 0, 0}};
+    cli_tsne_init(&a.tsne);
     int opt;
     long v;
     while ((opt = getopt_long(argc, argv, "o:hk:", longopts, NULL)) != -1) {
@@ -99,8 +175,22 @@ int cmd_analyze(int argc, char **argv) {
             a.k = (int)v;
             continue;
         }
+        if (opt == OPT_EXACT || opt == OPT_APPROX) { a.knn_method = opt == OPT_EXACT ? EMB_KNN_EXACT : EMB_KNN_APPROX; continue; }
+        if (opt == OPT_MAP) {
+            if (strcmp(optarg, "umap") && strcmp(optarg, "tsne") && strcmp(optarg, "none"))
+                return cli_usage_error("analyze", "--map: '%s' is not umap, tsne or none", optarg);
+            a.map = optarg;
+            continue;
+        }
+        if (opt == OPT_DIMS) {
+            if (!cli_parse_int(optarg, 1, 100, &v)) return cli_usage_error("analyze", "--dims: '%s' is not in 1..100", optarg);
+            a.dims = (int)v;
+            continue;
+        }
         int r = cli_common_opt(&c, opt, optarg);
         if (r == 0) r = cli_features_opt(&f, opt, optarg);
+        if (r == 0) r = cli_analysis_opt(&an, opt, optarg);
+        if (r == 0) r = cli_tsne_opt(&a.tsne, opt, optarg);
         if (r <= 0) return r < 0 ? CLI_EXIT_USAGE : cli_usage_error("analyze", "unknown option");
     }
     if (optind + 1 != argc) return cli_usage_error("analyze", "expected one DATA argument");
@@ -123,6 +213,8 @@ int cmd_analyze(int argc, char **argv) {
     emb_summary_set_number(s, "embeddings.dims", (double)e.vec.cols);
 
     if ((rc = stage_neighbors(&c, &a, &e, s, &g))) goto done;
+    if ((rc = stage_analysis(&c, &f, &an, &e, &g, s))) goto done;
+    if ((rc = stage_map(&c, &a, &e, &g, s))) goto done;
 
     emb_summary_set_number(s, "timings.total_s", emb_now() - t_all);
     rc = write_summary(&c, s);

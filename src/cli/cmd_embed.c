@@ -9,7 +9,10 @@ int cli_features_opt(cli_features *f, int opt, const char *arg) {
     long v;
     switch (opt) {
     case CLI_OPT_FEATURES:
-        if (strcmp(arg, "pixels")) { fprintf(stderr, "embscope: --features: '%s' is not known (pixels)\n", arg); return -1; }
+        if (strcmp(arg, "pixels") && strcmp(arg, "clip")) {
+            fprintf(stderr, "embscope: --features: '%s' is not known (pixels, clip)\n", arg);
+            return -1;
+        }
         f->kind = arg;
         return 1;
     case CLI_OPT_PIXELS_SIZE:
@@ -18,6 +21,15 @@ int cli_features_opt(cli_features *f, int opt, const char *arg) {
         return 1;
     case CLI_OPT_PIXELS_COLOR: f->pixels.color = true; return 1;
     case CLI_OPT_MODEL: f->model = arg; return 1;
+    case CLI_OPT_PRECISION:
+        if (!strcmp(arg, "f32")) f->clip.precision = EMB_CLIP_F32;
+        else if (!strcmp(arg, "bf16")) f->clip.precision = EMB_CLIP_BF16;
+        else { fprintf(stderr, "embscope: --precision: '%s' is not f32 or bf16\n", arg); return -1; }
+        return 1;
+    case CLI_OPT_BATCH:
+        if (!cli_parse_int(arg, 1, 4096, &v)) { fprintf(stderr, "embscope: --batch: '%s' is not in 1..4096\n", arg); return -1; }
+        f->clip.batch = (int)v;
+        return 1;
     case CLI_OPT_CLASS_NAMES: f->class_names = arg; return 1;
     }
     return 0;
@@ -43,6 +55,23 @@ static int write_outputs(const cli_common *c, cli_embedded *e) {
     return CLI_EXIT_OK;
 }
 
+/* --features clip: load the weights, embed every readable image. */
+static emb_status clip_embed(const cli_common *c, const cli_features *f, cli_embedded *out) {
+    emb_clip_params cp = f->clip;
+    cp.n_threads = c->n_threads;
+    cp.progress = c->progress;
+    emb_clip *m = NULL;
+    emb_status st = emb_clip_load(f->model, &cp, &m);
+    if (st) return st;
+    emb_clip_info in = emb_clip_info_get(m);
+    cli_log(c, "embed: CLIP %s names, width %d, %d layers, %d heads, patch %d, image %d, dim %d, %s, %s",
+            in.naming, in.width, in.layers, in.heads, in.patch, in.image_size, in.dim,
+            in.quick_gelu ? "quick_gelu" : "gelu", in.precision == EMB_CLIP_BF16 ? "bf16" : "f32");
+    st = emb_clip_embed_dataset(out->ds, m, &cp, &out->vec, &out->skipped);
+    emb_clip_free(m);
+    return st;
+}
+
 int cli_embed_stage(const cli_common *c, const cli_features *f, const char *data, cli_embedded *out) {
     memset(out, 0, sizeof *out);
     double t0 = emb_now();
@@ -55,6 +84,8 @@ int cli_embed_stage(const cli_common *c, const cli_features *f, const char *data
     cli_log(c, "embed: %s: %lld items, %d classes", data, (long long)out->ds->n, out->ds->n_classes);
     if (out->ds->source == EMB_SOURCE_VECTORS) {
         st = emb_npy_load_f32(data, &out->vec);
+    } else if (!strcmp(f->kind, "clip")) {
+        st = clip_embed(c, f, out);
     } else {
         emb_pixels_params pp = f->pixels;
         pp.n_threads = c->n_threads;

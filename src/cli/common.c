@@ -104,4 +104,5 @@ void cli_features_init(cli_features *f) {
     memset(f, 0, sizeof *f);
     f->kind = "pixels";
     f->pixels = emb_pixels_default_params();
+    f->clip = emb_clip_default_params();
 }

@@ -28,14 +28,48 @@ static emb_status check_dims(const char *name, long w, long h) {
 }
 
 /* ------------------------------------------------------------ JPEG */
+/* Walk the marker segments from SOI to the first SOFn and read the frame
+ * size there. TurboJPEG's header call can report success with stale sizes on
+ * a stream that ends before any frame header, so we check it ourselves.
+ * Returns false when no complete SOFn segment precedes SOS or the end. */
+static bool jpeg_frame_size(const unsigned char *b, size_t len, int *w, int *h) {
+    size_t p = 2;                                   /* after FF D8 */
+    while (p + 4 <= len) {
+        if (b[p] != 0xff) return false;
+        unsigned m = b[p + 1];
+        if (m == 0xff) { p++; continue; }           /* fill byte */
+        if (m == 0xd8 || (m >= 0xd0 && m <= 0xd7) || m == 0x01) { p += 2; continue; }
+        if (m == 0xd9 || m == 0xda) return false;   /* EOI or SOS before a frame */
+        size_t seg = (size_t)b[p + 2] << 8 | b[p + 3];
+        if (seg < 2 || seg > len - p - 2) return false;
+        bool sof = m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc;
+        if (sof) {
+            if (seg < 8) return false;
+            *h = b[p + 5] << 8 | b[p + 6];
+            *w = b[p + 7] << 8 | b[p + 8];
+            return true;
+        }
+        p += 2 + seg;
+    }
+    return false;
+}
+
 static emb_status decode_jpeg(const unsigned char *buf, size_t len, const char *name, emb_image *out) {
     tjhandle tj = tjInitDecompress();
     if (!tj) return emb__fail(EMB_E_NOMEM, "%s: cannot start the JPEG decoder", name);
-    int w, h, subsamp, cs;
+    int w = 0, h = 0, subsamp = 0, cs = 0, fw, fh;
     emb_status st = EMB_OK;
     unsigned char *px = NULL;
+    if (!jpeg_frame_size(buf, len, &fw, &fh)) {
+        st = emb__fail(EMB_E_FORMAT, "%s: corrupt JPEG: no frame header", name);
+        goto done;
+    }
     if (tjDecompressHeader3(tj, buf, (unsigned long)len, &w, &h, &subsamp, &cs) != 0) {
         st = emb__fail(EMB_E_FORMAT, "%s: corrupt JPEG: %s", name, tjGetErrorStr2(tj));
+        goto done;
+    }
+    if (w != fw || h != fh) {
+        st = emb__fail(EMB_E_FORMAT, "%s: corrupt JPEG: inconsistent frame header", name);
         goto done;
     }
     if ((st = check_dims(name, w, h))) goto done;
@@ -112,7 +146,12 @@ static emb_status decode_png(const unsigned char *buf, size_t len, const char *n
     png_get_IHDR(png, info, &w, &h, &depth, &ctype, NULL, NULL, NULL);
     if ((st = check_dims(name, (long)w, (long)h))) goto done;
     int src_ch = png_get_channels(png, info);
-    if (ctype == PNG_COLOR_TYPE_PALETTE) { png_set_palette_to_rgb(png); src_ch = 3; }
+    if (ctype == PNG_COLOR_TYPE_PALETTE) {
+        png_set_palette_to_rgb(png);
+        src_ch = 3;
+        /* palette_to_rgb also turns a tRNS chunk into an alpha channel */
+        if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_strip_alpha(png);
+    }
     if (ctype == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (depth == 16) png_set_strip_16(png);          /* high byte, as Pillow */
     if (ctype & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(png);

@@ -10,11 +10,14 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define KNN_QB 512    /* query rows per block */
-#define KNN_RB 4096   /* reference rows per block: QB x RB floats = 8 MiB */
+#ifndef KNN_B
+#define KNN_B 1024       /* rows per block on both sides: S is 4 MiB (measured: bench/neighbors) */
+#endif
+#define KNN_MARGIN 4     /* candidates kept beyond k per row, against GEMM rounding */
 
 emb_knn_params emb_knn_default_params(void) {
     emb_knn_params p;
@@ -103,14 +106,23 @@ emb_status emb__row_norms(const emb_matf *x, float **out) {
  * rows are nearly sorted already). */
 void emb__knn_refine(const emb_matf *x, const float *norms, emb_knn *g) {
     int k = g->k;
+    emb__simd_init();
     #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < g->n; i++) {
         float *dist = g->dist + (size_t)i * k;
         int32_t *idx = g->idx + (size_t)i * k;
-        for (int a = 0; a < k; a++)
-            if (idx[a] >= 0)
-                dist[a] = emb__knn_distance(x->data + (size_t)i * x->cols, x->data + (size_t)idx[a] * x->cols,
-                                            x->cols, g->metric, norms[i], norms[idx[a]]);
+        const float *xi = x->data + (size_t)i * x->cols;
+        for (int a = 0; a < k; a++) {
+            if (idx[a] < 0) continue;
+            const float *xj = x->data + (size_t)idx[a] * x->cols;
+            if (g->metric == EMB_METRIC_COSINE) {
+                /* float SIMD dot: |error| ~ 1e-7 sqrt(d) relative, far inside 1e-5 */
+                float c = norms[i] > 0 && norms[idx[a]] > 0 ? emb__dot(xi, xj, x->cols) / (norms[i] * norms[idx[a]]) : 0.0f;
+                dist[a] = 1.0f - fminf(fmaxf(c, -1.0f), 1.0f);
+            } else {
+                dist[a] = sqrtf(emb__sqdist(xi, xj, x->cols));
+            }
+        }
         for (int a = 1; a < k; a++) {
             float d = dist[a];
             int32_t j = idx[a];
@@ -140,12 +152,106 @@ emb_status emb_knn_exact_naive(const emb_matf *x, int k, emb_metric metric, emb_
     return EMB_OK;
 }
 
+/* One block pair (q, r) of S = A_q A_r^T, seen from the query rows: row a of
+ * S against the reference columns. Ranking values are 1 - cos, or squared
+ * Euclidean ||a||^2 + ||b||^2 - 2 a.b clamped at 0; the SIMD filter passes
+ * s - h_j >= t_i, the same test rearranged so that most of S is rejected
+ * 16 lanes at a time (cosine: h = 0, t = 1 - worst; Euclidean: h = |b|^2/2,
+ * t = (|a|^2 - worst)/2). */
+typedef struct {
+    const float *S;        /* (qb, rb) block of similarities */
+    int64_t q0, qb, r0, rb;
+    const float *sq;       /* (n) squared norms (Euclidean) or NULL */
+    const float *h;        /* (n) sq / 2, or NULL */
+    float *ld;             /* (n, kk) candidate ranking values, ascending */
+    int32_t *li;           /* (n, kk) candidate indices */
+    int kk;
+} knn_block;
+
+static inline float rank_value(const knn_block *B, int64_t i, int64_t j, float s) {
+    return B->sq ? fmaxf(B->sq[i] + B->sq[j] - 2.0f * s, 0.0f) : 1.0f - s;
+}
+
+static void rows_pass(const knn_block *B, int32_t *cand) {
+    int kk = B->kk;
+    #pragma omp for schedule(static)
+    for (int64_t a = 0; a < B->qb; a++) {
+        int64_t i = B->q0 + a;
+        float *ld = B->ld + (size_t)i * kk;
+        int32_t *li = B->li + (size_t)i * kk;
+        float worst = ld[kk - 1];
+        float t = B->sq ? 0.5f * (B->sq[i] - worst) : 1.0f - worst;
+        int64_t c = emb__filter_ge(B->S + (size_t)a * B->rb, B->h ? B->h + B->r0 : NULL, t, B->rb, cand);
+        for (int64_t u = 0; u < c; u++) {
+            int64_t j = B->r0 + cand[u];
+            if (j == i) continue;
+            float v = rank_value(B, i, j, B->S[(size_t)a * B->rb + cand[u]]);
+            if (v <= ld[kk - 1]) topk_insert(ld, li, kk, v, (int32_t)j);
+        }
+    }
+}
+
+#define KNN_COLS 256   /* reference columns per task of the column pass */
+
+/* The same block seen from the reference rows (off-diagonal blocks only):
+ * columns in chunks, the per-column threshold T_b = t_b in a vector, the
+ * query row's h_a as the scalar: s - T_b >= h_a. */
+static void cols_pass(const knn_block *B, int32_t *cand, float *T) {
+    int kk = B->kk;
+    #pragma omp for schedule(dynamic, 1)
+    for (int64_t c0 = 0; c0 < B->rb; c0 += KNN_COLS) {
+        int64_t m = B->rb - c0 < KNN_COLS ? B->rb - c0 : KNN_COLS;
+        float *Tc = T + c0;
+        for (int64_t b = 0; b < m; b++) {
+            int64_t j = B->r0 + c0 + b;
+            float worst = B->ld[(size_t)j * kk + kk - 1];
+            Tc[b] = B->sq ? 0.5f * (B->sq[j] - worst) : 1.0f - worst;
+        }
+        for (int64_t a = 0; a < B->qb; a++) {
+            int64_t i = B->q0 + a;
+            const float *srow = B->S + (size_t)a * B->rb + c0;
+            int64_t c = emb__filter_ge(srow, Tc, B->h ? B->h[i] : 0.0f, m, cand);
+            for (int64_t u = 0; u < c; u++) {
+                int64_t b = cand[u], j = B->r0 + c0 + b;
+                float *ld = B->ld + (size_t)j * kk;
+                int32_t *li = B->li + (size_t)j * kk;
+                float v = rank_value(B, i, j, srow[b]);
+                if (v > ld[kk - 1]) continue;
+                topk_insert(ld, li, kk, v, (int32_t)i);
+                Tc[b] = B->sq ? 0.5f * (B->sq[j] - ld[kk - 1]) : 1.0f - ld[kk - 1];
+            }
+        }
+    }
+}
+
+/* Exact all-kNN by blocks of KNN_B rows. S is symmetric, so only blocks
+ * r >= q are computed (half the GEMM work of a query-by-query search) and
+ * each off-diagonal block updates the lists of both its row and its column
+ * items. Each row keeps KNN_MARGIN extra candidates, so that float rounding
+ * in the GEMM cannot push a true neighbour out; the final distances are
+ * recomputed directly (emb__knn_refine) and the best k kept.
+ *
+ * Memory beyond the input x (n, d), for n = 1,000,000, d = 512, k = 15:
+ *   normalised copy (cosine only)  n d 4 B            = 2048 MB
+ *   candidate lists                n (k + 4) (4 + 4) B =  152 MB
+ *   output graph                   n k (4 + 4) B       =  120 MB
+ *   norms, squared norms, h        3 n 4 B             =   12 MB
+ *   S block + per-thread buffers   B^2 4 B + ...       =    4 MB
+ *   total                                             ~= 2.34 GB < 4 GiB
+ * (Euclidean needs no copy: ~0.3 GB.) */
 emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric,
                                   const emb_progress *progress, emb_knn *out) {
     int64_t n = x->rows, d = x->cols;
     emb_status st = emb__knn_alloc(out, n, k, metric);
     if (st) return st;
-    float *norms = NULL, *xn = NULL, *sq = NULL, *S = NULL;
+    emb__simd_init();
+    int kk = k;
+    if (n - 1 > k) kk = n - 1 < k + KNN_MARGIN ? (int)(n - 1) : k + KNN_MARGIN;
+    int nth = emb_threads_resolve(0);
+    float *norms = NULL, *xn = NULL, *sq = NULL, *h = NULL, *S = NULL, *T = NULL;
+    int32_t *cand = NULL;
+    emb_knn L = {0};
+    if ((st = emb__knn_alloc(&L, n, kk, metric))) goto done;
     if ((st = emb__row_norms(x, &norms))) goto done;
     const float *A = x->data;
     if (metric == EMB_METRIC_COSINE) {
@@ -160,51 +266,78 @@ emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric,
         A = xn;
     } else {
         sq = emb__malloc(sizeof(float) * (size_t)n, "squared norms");
-        if (!sq) { st = EMB_E_NOMEM; goto done; }
-        for (int64_t i = 0; i < n; i++) sq[i] = norms[i] * norms[i];
+        h = emb__malloc(sizeof(float) * (size_t)n, "squared norms");
+        if (!sq || !h) { st = EMB_E_NOMEM; goto done; }
+        for (int64_t i = 0; i < n; i++) { sq[i] = norms[i] * norms[i]; h[i] = 0.5f * sq[i]; }
     }
-    S = emb__malloc(sizeof(float) * KNN_QB * KNN_RB, "similarity block");
-    if (!S) { st = EMB_E_NOMEM; goto done; }
-    for (int64_t q0 = 0; q0 < n; q0 += KNN_QB) {
-        int64_t qb = n - q0 < KNN_QB ? n - q0 : KNN_QB;
-        for (int64_t r0 = 0; r0 < n; r0 += KNN_RB) {
-            int64_t rb = n - r0 < KNN_RB ? n - r0 : KNN_RB;
+    S = emb__malloc(sizeof(float) * KNN_B * KNN_B, "similarity block");
+    T = emb__malloc(sizeof(float) * KNN_B, "column thresholds");
+    cand = emb__malloc(sizeof(int32_t) * KNN_B * (size_t)nth, "candidates");
+    if (!S || !T || !cand) { st = EMB_E_NOMEM; goto done; }
+    for (int64_t q0 = 0; q0 < n; q0 += KNN_B) {
+        int64_t qb = n - q0 < KNN_B ? n - q0 : KNN_B;
+        for (int64_t r0 = q0; r0 < n; r0 += KNN_B) {
+            int64_t rb = n - r0 < KNN_B ? n - r0 : KNN_B;
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)qb, (int)rb, (int)d, 1.0f,
                         A + (size_t)q0 * d, (int)d, A + (size_t)r0 * d, (int)d, 0.0f, S, (int)rb);
-            #pragma omp parallel for schedule(static)
-            for (int64_t a = 0; a < qb; a++) {
-                int64_t i = q0 + a;
-                float *dist = out->dist + (size_t)i * k;
-                int32_t *idx = out->idx + (size_t)i * k;
-                const float *s = S + (size_t)a * rb;
-                for (int64_t b = 0; b < rb; b++) {
-                    int64_t j = r0 + b;
-                    if (j == i) continue;
-                    /* ranking value: 1 - cos, or squared Euclidean */
-                    float v = metric == EMB_METRIC_COSINE ? 1.0f - s[b] : fmaxf(sq[i] + sq[j] - 2.0f * s[b], 0.0f);
-                    if (v > dist[k - 1]) continue;
-                    topk_insert(dist, idx, k, v, (int32_t)j);
-                }
+            knn_block B = {S, q0, qb, r0, rb, sq, h, L.dist, L.idx, kk};
+            #pragma omp parallel num_threads(nth)
+            {
+                int32_t *mine = cand + (size_t)omp_get_thread_num() * KNN_B;
+                rows_pass(&B, mine);
+                if (r0 != q0) cols_pass(&B, mine, T);
             }
         }
         emb_progress_report(progress, "neighbors", (double)(q0 + qb) / n, NULL);
     }
-    emb__knn_refine(x, norms, out);
+    emb__knn_refine(x, norms, &L);
+    for (int64_t i = 0; i < n; i++) {
+        memcpy(out->idx + (size_t)i * k, L.idx + (size_t)i * kk, sizeof(int32_t) * (size_t)(kk < k ? kk : k));
+        memcpy(out->dist + (size_t)i * k, L.dist + (size_t)i * kk, sizeof(float) * (size_t)(kk < k ? kk : k));
+    }
     out->method = EMB_KNN_EXACT;
 done:
+    emb_knn_free(&L);
     free(norms);
     free(xn);
     free(sq);
+    free(h);
     free(S);
+    free(T);
+    free(cand);
     if (st) emb_knn_free(out);
     return st;
 }
+
+/* AUTO: exact (blocked SGEMM, cost ~ n^2 d / 2) below this many items,
+ * NN-descent (cost ~ n d x a few hundred distance evaluations) above.
+ * Measured on this project's 2-core AVX-512 machine (bench/neighbors):
+ * see the crossover note in bench/neighbors/README.md. */
+#define KNN_AUTO_EXACT_MAX_N 20000
 
 emb_status emb_knn_build(const emb_matf *x, const emb_knn_params *params, emb_knn *out) {
     emb_knn_params p = params ? *params : emb_knn_default_params();
     if (p.k <= 0) return emb__fail(EMB_E_INVALID, "k must be positive (got %d)", p.k);
     if (x->rows > INT32_MAX) return emb__fail(EMB_E_UNSUPPORTED, "more than 2^31 items");
-    emb_status st = emb__knn_exact_blocked(x, p.k, p.metric, &p.progress, out);
-    if (!st) snprintf(out->reason, sizeof out->reason, "exact: blocked SGEMM");
+    if (x->rows > 0 && (x->cols <= 0 || !x->data)) return emb__fail(EMB_E_INVALID, "kNN of an empty matrix");
+    char why[96];
+    emb_knn_method m = p.method;
+    if (x->rows - 1 <= p.k) {
+        m = EMB_KNN_EXACT;
+        snprintf(why, sizeof why, "n = %lld <= k + 1: every other item is a neighbour", (long long)x->rows);
+    } else if (m == EMB_KNN_EXACT || m == EMB_KNN_APPROX) {
+        snprintf(why, sizeof why, "forced by the caller");
+    } else if (x->rows <= KNN_AUTO_EXACT_MAX_N) {
+        m = EMB_KNN_EXACT;
+        snprintf(why, sizeof why, "n = %lld <= %d, where exact is as cheap", (long long)x->rows, KNN_AUTO_EXACT_MAX_N);
+    } else {
+        m = EMB_KNN_APPROX;
+        snprintf(why, sizeof why, "n = %lld > %d, where exact costs more", (long long)x->rows, KNN_AUTO_EXACT_MAX_N);
+    }
+    emb_status st = m == EMB_KNN_EXACT ? emb__knn_exact_blocked(x, p.k, p.metric, &p.progress, out)
+                                       : emb__knn_nndescent(x, &p, out);
+    if (!st)
+        snprintf(out->reason, sizeof out->reason, "%s: %s",
+                 m == EMB_KNN_EXACT ? "exact (blocked SGEMM)" : "approximate (NN-descent)", why);
     return st;
 }

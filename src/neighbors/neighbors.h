@@ -13,5 +13,31 @@ emb_status emb__row_norms(const emb_matf *x, float **out);
 void emb__knn_refine(const emb_matf *x, const float *norms, emb_knn *g);
 emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric,
                                   const emb_progress *progress, emb_knn *out);
+/* NN-descent initialised from random-projection trees (nndescent.c). */
+emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_knn *out);
+
+/* SIMD kernels (simd.c). Call emb__simd_init() once, from one thread,
+ * before the others; returns 2 (AVX-512F), 1 (AVX2+FMA) or 0 (plain C). */
+int emb__simd_init(void);
+float emb__dot(const float *a, const float *b, int64_t d);
+float emb__sqdist(const float *a, const float *b, int64_t d);
+/* out[j] = dot(a, b[j]) (sq false) or squared distance (sq true), j < 4. */
+void emb__pair4(const float *a, const float *const *b, int64_t d, bool sq, float *out);
+/* Write the b in [0, m) with s[b] - h[b] >= t to out (h NULL: zeros);
+ * returns how many, ascending. */
+int64_t emb__filter_ge(const float *s, const float *h, float t, int64_t m, int32_t *out);
+
+/* Random-projection forest (rptree.c): leaves of at most leaf_size items.
+ * leaves[l] .. leaves[l+1] index into items (n_leaves + 1 offsets). */
+typedef struct {
+    int32_t *items;        /* (n) item indices, grouped by leaf */
+    int64_t *offsets;      /* (n_leaves + 1) */
+    int64_t n_leaves;
+} emb__rptree;
+/* x (n, d): build one tree with seed; angular = split through the origin
+ * (rows already L2-normalised). */
+emb_status emb__rptree_build(const float *x, int64_t n, int64_t d, int leaf_size, bool angular,
+                             uint64_t seed, emb__rptree *t);
+void emb__rptree_free(emb__rptree *t);
 
 #endif

@@ -1,0 +1,34 @@
+/* fuzz_image.c - libFuzzer target for the image decoders (emb_image_decode:
+ * JPEG via TurboJPEG, PNG via libpng, WebP via libwebp): any bytes must give
+ * an RGB8 image of w x h or an error status. Build and run: scripts/fuzz.sh. */
+#include "embscope.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    uint8_t *buf = malloc(size ? size : 1);
+    if (!buf) return 0;
+    memcpy(buf, data, size);
+    emb_image img;
+    if (emb_image_decode(buf, size, "fuzz.img", &img) == EMB_OK) {
+        if (img.w <= 0 || img.h <= 0 || !img.rgb) abort();
+        volatile unsigned sum = 0;
+        for (size_t i = 0; i < (size_t)img.w * img.h * 3; i++) sum += img.rgb[i];
+        /* the pixel-vector path behind it: gray + area resize */
+        uint8_t *gray = malloc((size_t)img.w * img.h);
+        float out[8 * 8];
+        if (gray) {
+            emb_rgb_to_gray(img.rgb, (size_t)img.w * img.h, gray);
+            if (emb_resize_area(gray, img.w, img.h, 1, out, 8, 8) == EMB_OK)
+                for (int i = 0; i < 64; i++) if (!(out[i] >= 0 && out[i] <= 1.0001f)) abort();
+        }
+        free(gray);
+        emb_image_free(&img);
+    }
+    free(buf);
+    return 0;
+}

@@ -1,0 +1,50 @@
+#!/bin/sh
+# make_corpus.sh - write the small seed corpora fuzz/corpus/{idx,npy,image}/
+# with Debian's python3 (numpy, PIL). The seeds are committed; rerun this
+# only to change them. Each file is a few hundred bytes at most.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$here/corpus/idx" "$here/corpus/npy" "$here/corpus/image"
+/usr/bin/python3 - "$here/corpus" <<'PY'
+import gzip, io, struct, sys
+import numpy as np
+from PIL import Image
+out = sys.argv[1]
+rng = np.random.default_rng(0)
+
+def idx(a):
+    return struct.pack(">BBBB", 0, 0, 8, a.ndim) + b"".join(struct.pack(">I", d) for d in a.shape) + a.astype(np.uint8).tobytes()
+
+w = lambda p, b: open(f"{out}/{p}", "wb").write(b)
+w("idx/images3", idx(rng.integers(0, 256, (3, 4, 5))))
+w("idx/labels", idx(np.arange(7) % 3))
+w("idx/images_gz_raw", gzip.compress(idx(rng.integers(0, 256, (2, 3, 3)))))
+w("idx/empty_dims", idx(np.zeros((0, 28, 28))))
+
+for name, a, ver in [("f32_2d", np.arange(6, dtype=np.float32).reshape(2, 3), (1, 0)),
+                     ("f16_1d", np.arange(5, dtype=np.float16), (1, 0)),
+                     ("u8_3d", np.arange(24, dtype=np.uint8).reshape(2, 3, 4), (1, 0)),
+                     ("i32_v2", np.arange(4, dtype=np.int32).reshape(2, 2), (2, 0)),
+                     ("f32_v3", np.arange(3, dtype=np.float32), (3, 0)),
+                     ("scalar", np.array(1.5, dtype=np.float32), (1, 0))]:
+    b = io.BytesIO()
+    np.lib.format.write_array(b, a, version=ver)
+    w(f"npy/{name}", b.getvalue())
+
+img = rng.integers(0, 256, (6, 7, 3)).astype(np.uint8)
+for name, im, fmt, kw in [("rgb.png", Image.fromarray(img), "PNG", {}),
+                          ("rgba.png", Image.fromarray(img).convert("RGBA"), "PNG", {}),
+                          ("gray1.png", Image.fromarray(img).convert("1"), "PNG", {}),
+                          ("la.png", Image.fromarray(img).convert("LA"), "PNG", {}),
+                          ("pal_trns.png", Image.fromarray(img).quantize(8), "PNG", {"transparency": 2, "bits": 4}),
+                          ("rgb.jpg", Image.fromarray(img), "JPEG", {"quality": 50}),
+                          ("prog.jpg", Image.fromarray(img), "JPEG", {"quality": 50, "progressive": True}),
+                          ("gray.jpg", Image.fromarray(img).convert("L"), "JPEG", {"quality": 50}),
+                          ("cmyk.jpg", Image.fromarray(img).convert("CMYK"), "JPEG", {"quality": 50}),
+                          ("lossless.webp", Image.fromarray(img), "WEBP", {"lossless": True}),
+                          ("lossy.webp", Image.fromarray(img).convert("RGBA"), "WEBP", {"quality": 50})]:
+    b = io.BytesIO()
+    im.save(b, fmt, **kw)
+    w(f"image/{name}", b.getvalue())
+PY
+ls -l "$here"/corpus/* | awk '{s += $5} END {print "corpus bytes:", s}'

@@ -1,0 +1,209 @@
+/* emb_analysis.h - what a person cleaning a dataset came for: duplicates
+ * (exact, near, shifted) grouped with a representative, split leakage,
+ * outliers, label issues, class overlap and image checks. Part of embscope.h.
+ *
+ * Usage (error handling shortened):
+ *
+ *     emb_knn g;  emb_knn_build(&vec, NULL, &g);          // cosine kNN graph
+ *     emb_dups_params dp = emb_dups_default_params();
+ *     dp.img_w = 28; dp.img_h = 28; dp.img_c = 1;        // pixel vectors: verify shifts
+ *     emb_dups d;
+ *     emb_dups_find(&vec, &g, ds, &dp, &d);                // d.group[i], d.kind[i], ...
+ *     emb_dups_write_csv("out/duplicates.csv", ds, &d);
+ *     emb_leakage lk;  emb_leakage_find(ds, &d, &lk);      // groups spanning splits
+ *     float *score = malloc(n * sizeof *score), *pct = malloc(n * sizeof *pct);
+ *     emb_outliers_score(&g, EMB_OUTLIER_KNN, score, pct);
+ *     emb_label_issues li; emb_label_issues_find(&vec, &g, ds, NULL, &li);
+ *     emb_dups_free(&d); emb_label_issues_free(&li); ...
+ *
+ * Every function here reads the kNN graph of emb_neighbors.h (cosine distance
+ * 1 - cos unless said otherwise); none prints. */
+#ifndef EMB_ANALYSIS_H
+#define EMB_ANALYSIS_H
+
+#include "emb_io.h"
+#include "emb_neighbors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------- duplicates */
+typedef enum { EMB_DUP_NONE = 0, EMB_DUP_EXACT, EMB_DUP_NEAR, EMB_DUP_SHIFTED } emb_dup_kind;
+const char *emb_dup_kind_name(emb_dup_kind k);   /* "", "exact", "near", "shifted" */
+
+/* Default near-duplicate thresholds (cosine similarity), per feature type.
+ * Pixels: measured by tests/test_analysis_mnist.c on the MNIST test set:
+ * copies with Gaussian noise sigma 0.05 and/or brightness x1.1 have cosine
+ * >= 0.99 to their source (min over 200), distinct digits rarely exceed
+ * 0.98. CLIP: 0.95, the value commonly used for CLIP image embeddings (not
+ * evaluated here). */
+#define EMB_DUP_THRESHOLD_PIXELS 0.985f
+#define EMB_DUP_THRESHOLD_CLIP 0.95f
+
+typedef struct {
+    float threshold;       /* near duplicates: cosine >= threshold; default pixels' */
+    /* Pixel vectors only: the image shape of each row (row = (h, w, c)
+     * interleaved). When set (> 0), candidates come from a centred,
+     * blurred, 2x downsampled copy and pairs are verified over translations of up to
+     * max_shift pixels (kind SHIFTED). 0 = no shift search. */
+    int img_w, img_h, img_c;
+    int max_shift;         /* default 2 */
+    int shift_candidates;  /* neighbours per item in the centred copy; default 10 */
+    int n_threads;         /* 0 = all cores */
+    emb_progress progress;
+} emb_dups_params;
+emb_dups_params emb_dups_default_params(void);
+
+/* One pair found: items a < b (each an exact-duplicate root, see below). */
+typedef struct {
+    int32_t a, b;
+    float similarity;      /* cosine, or the best cosine over shifts */
+    uint8_t kind;          /* EMB_DUP_NEAR or EMB_DUP_SHIFTED */
+} emb_dup_pair;
+
+typedef struct {
+    int64_t n;             /* items */
+    /* per item */
+    int64_t *exact_root;   /* (n) smallest index with identical pixels (itself if none) */
+    int64_t *group;        /* (n) group id, or -1 when the item has no duplicate */
+    uint8_t *kind;         /* (n) emb_dup_kind relative to its representative (rep: NONE) */
+    float *similarity;     /* (n) similarity to its representative (rep: 1) */
+    /* groups: members of group g are item[start[g] .. start[g+1]), the
+     * representative first (highest mean similarity to the others), then by
+     * descending similarity */
+    int64_t n_groups;
+    int64_t *start;        /* (n_groups + 1) */
+    int64_t *item;         /* (start[n_groups]) */
+    /* non-exact pairs found (between exact roots), sorted by (a, b) */
+    int64_t n_pairs;
+    emb_dup_pair *pairs;   /* (n_pairs) */
+    /* counts */
+    int64_t n_exact_sets;  /* sets of >= 2 identical items */
+    int64_t n_exact_extra; /* items identical to an earlier one */
+    int64_t n_near_pairs, n_shifted_pairs;
+    int64_t n_widened;     /* items whose search was widened past k */
+} emb_dups;
+
+/* Find duplicates among the rows of x (n, d) with its cosine kNN graph g.
+ * Exact: ds->pixel_hash when ds has one (confirmed by comparing the decoded
+ * pixels), else a hash of the vector bytes (confirmed by comparing vectors).
+ * ds may be NULL. Near: kNN pairs with cos >= threshold; an item whose k
+ * neighbours are all that close is searched against every item (widening),
+ * so no group member is missed. Groups by union-find over exact and near
+ * pairs. *out is allocated: free with emb_dups_free. */
+emb_status emb_dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset *ds,
+                         const emb_dups_params *params, emb_dups *out);
+void emb_dups_free(emb_dups *d);
+/* duplicates.csv: group,index,path,split,label,similarity,kind (ds may be NULL). */
+emb_status emb_dups_write_csv(const char *path, const emb_dataset *ds, const emb_dups *d);
+
+/* Best cosine of a (h, w, c) image against b over translations of b by up to
+ * max_shift pixels (pixels moved out are lost, moved in are 0). */
+float emb_shifted_cosine(const float *a, const float *b, int w, int h, int c, int max_shift);
+
+/* ------------------------------------------------------------- leakage */
+typedef struct {
+    int64_t pairs[4][4];   /* [s][t], s < t: groups spanning splits s and t (emb_split) */
+    int64_t n_groups;      /* groups spanning >= 2 splits */
+    int64_t n_items;       /* items in those groups */
+    uint8_t *group_leaks;  /* (d->n_groups) 1 if the group spans splits */
+} emb_leakage;
+emb_status emb_leakage_find(const emb_dataset *ds, const emb_dups *d, emb_leakage *out);
+void emb_leakage_free(emb_leakage *lk);
+/* leakage.csv: group,index,path,split,label,similarity,kind of leaking groups. */
+emb_status emb_leakage_write_csv(const char *path, const emb_dataset *ds, const emb_dups *d,
+                                 const emb_leakage *lk);
+
+/* ------------------------------------------------------------- outliers */
+typedef enum { EMB_OUTLIER_KNN = 0, EMB_OUTLIER_LOF } emb_outlier_method;
+/* KNN: mean distance to the k neighbours. LOF: local outlier factor
+ * (Breunig et al. 2000) over the same k neighbours. score (n) and
+ * percentile (n, in [0, 100]: share of items with a lower score) are
+ * caller-provided; percentile may be NULL. */
+emb_status emb_outliers_score(const emb_knn *g, emb_outlier_method method, float *score,
+                              float *percentile);
+/* outliers.csv: rank,index,path,split,label,score,percentile, by descending score. */
+emb_status emb_outliers_write_csv(const char *path, const emb_dataset *ds, const float *score,
+                                  const float *percentile, int64_t n);
+
+/* ------------------------------------------------------------- label issues */
+typedef struct {
+    int cv_folds;          /* default 5 */
+    int pca_dims;          /* default 50 */
+    int epochs;            /* full-batch gradient steps; default 150 */
+    float l2;              /* weight decay; default 1e-4 */
+    float knn_weight;      /* combined p = w * p_knn + (1 - w) * p_cv; default 0.5 */
+    uint64_t seed;
+    int n_threads;
+    emb_progress progress;
+} emb_label_params;
+emb_label_params emb_label_default_params(void);
+
+typedef struct {
+    int64_t n;
+    int32_t n_classes;
+    float *p_knn;          /* (n, C) similarity-weighted neighbour vote */
+    float *p_cv;           /* (n, C) out-of-fold logistic regression probabilities */
+    float *score;          /* (n) 1 - combined p(given label); 0 when unlabelled */
+    int32_t *suggested;    /* (n) argmax of the combined p */
+    uint8_t *flagged;      /* (n) confident learning: another class j has p_j >= t_j (its
+                              mean self-confidence) and beats the given label */
+    int64_t n_flagged;
+    float *overlap;        /* (C, C) row a: share of the neighbours of class-a items in each class */
+} emb_label_issues;
+/* Needs labels in ds (items with label -1 are skipped). *out is allocated. */
+emb_status emb_label_issues_find(const emb_matf *x, const emb_knn *g, const emb_dataset *ds,
+                                 const emb_label_params *params, emb_label_issues *out);
+void emb_label_issues_free(emb_label_issues *li);
+/* label_issues.csv: rank,index,path,split,label,suggested,score,knn_score,cv_score,flagged. */
+emb_status emb_label_issues_write_csv(const char *path, const emb_dataset *ds, const emb_label_issues *li);
+
+/* ------------------------------------------------------------- image checks */
+/* CleanVision's properties (cleanlab/cleanvision, image_property.py) and
+ * default thresholds (image_property_issue_manager.py, size_issue_manager.py). */
+typedef enum {
+    EMB_IMG_DARK = 1 << 0, EMB_IMG_LIGHT = 1 << 1, EMB_IMG_LOW_INFO = 1 << 2,
+    EMB_IMG_BLURRY = 1 << 3, EMB_IMG_ODD_SIZE = 1 << 4, EMB_IMG_ODD_ASPECT = 1 << 5,
+    EMB_IMG_GRAYSCALE = 1 << 6,
+} emb_img_issue;
+typedef struct {
+    float brightness_p99;  /* 99th percentile of per-pixel perceived brightness, [0, 1] */
+    float brightness_p5;   /* 5th percentile */
+    float entropy;         /* PIL Image.entropy() of the histogram, bits */
+    float blurriness;      /* std of PIL FIND_EDGES of the gray image, max side 64 */
+    float aspect;          /* min(w/h, h/w) */
+    int w, h;
+    bool gray;             /* one channel in the file, or R = G = B everywhere */
+} emb_image_props;
+void emb_image_props_compute(const emb_image *img, emb_image_props *out);
+
+typedef struct {
+    int64_t n;
+    emb_image_props *props;   /* (n) */
+    uint32_t *issues;         /* (n) emb_img_issue bits */
+    float *dark_score, *light_score, *low_info_score, *blurry_score, *size_score; /* (n) each */
+    int64_t counts[7];        /* per issue bit */
+    int64_t n_unreadable;
+} emb_image_issues;
+/* Decode every item (emb_dataset_image) and check it. *out is allocated. */
+emb_status emb_image_issues_find(const emb_dataset *ds, int n_threads, emb_image_issues *out);
+void emb_image_issues_free(emb_image_issues *q);
+/* image_issues.csv: index,path,split,label,issues,dark,light,low_information,blurry,odd_size,aspect */
+emb_status emb_image_issues_write_csv(const char *path, const emb_dataset *ds, const emb_image_issues *q);
+
+/* ------------------------------------------------------------- summary.json */
+/* Counts and findings under "duplicates", "leakage", "outliers",
+ * "label_issues", "class_overlap" and "image_issues"; top lists give up to
+ * `top` items. ds may be NULL where it says nothing (no paths). */
+emb_status emb_summary_add_duplicates(emb_summary *s, const emb_dataset *ds, const emb_dups *d,
+                                      const emb_leakage *lk, float threshold, int top);
+emb_status emb_summary_add_outliers(emb_summary *s, const emb_dataset *ds, const float *score, int64_t n,
+                                    emb_outlier_method method, int top);
+emb_status emb_summary_add_label_issues(emb_summary *s, const emb_dataset *ds, const emb_label_issues *li, int top);
+emb_status emb_summary_add_image_issues(emb_summary *s, const emb_image_issues *q);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

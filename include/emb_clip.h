@@ -1,0 +1,143 @@
+/* emb_clip.h - CLIP image embeddings: safetensors weights, CLIP's reference
+ * preprocessing (Pillow bicubic), the ViT vision tower. Part of embscope.h.
+ *
+ *   emb_clip *m;
+ *   emb_clip_params p = emb_clip_default_params();
+ *   if (emb_clip_load("clip-vit-base-patch32/model.safetensors", &p, &m)) die(emb_errmsg());
+ *   emb_clip_ws *ws = emb_clip_ws_new(m, 32);          // one per thread
+ *   float *px = malloc(sizeof(float) * 3 * S * S);      // S = emb_clip_info_get(m).image_size
+ *   emb_clip_preprocess(&img, S, NULL, px);             // Pillow-exact resize + crop + normalise
+ *   emb_clip_embed(m, ws, px, 1, vec);                  // vec: emb_clip_info_get(m).dim floats, L2 = 1
+ *   emb_clip_ws_free(ws); emb_clip_free(m);
+ */
+#ifndef EMB_CLIP_H
+#define EMB_CLIP_H
+
+#include "emb_io.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- safetensors */
+/* https://github.com/huggingface/safetensors: 8-byte little-endian header
+ * length N, N bytes of JSON {"name": {"dtype", "shape", "data_offsets": [a, b]},
+ * "__metadata__": {...}}, then the data; offsets are relative to the data. The
+ * parser checks every offset, shape and size against the file. */
+typedef enum { EMB_ST_F32 = 0, EMB_ST_F16, EMB_ST_BF16, EMB_ST_OTHER } emb_st_dtype;
+
+typedef struct {
+    char *name;
+    emb_st_dtype dtype;
+    char dtype_name[8];    /* as written: "F32", "I64", ... */
+    int ndim;              /* 0..8 */
+    int64_t shape[8];
+    int64_t count;         /* product of shape */
+    const void *data;      /* count elements, little-endian, unaligned */
+    size_t nbytes;
+} emb_st_tensor;
+
+typedef struct {
+    int n;
+    emb_st_tensor *t;      /* (n) in file order */
+    void *map_;            /* private: mmap base (or NULL) */
+    size_t map_len_;
+} emb_safetensors;
+
+/* Map path read-only and parse its header. Returns EMB_OK, EMB_E_IO,
+ * EMB_E_FORMAT (message names the file and the reason), EMB_E_NOMEM.
+ * Close with emb_safetensors_close (also after failure: a no-op then). */
+emb_status emb_safetensors_open(const char *path, emb_safetensors *out);
+/* Parse a file held in memory; tensors point into buf (kept alive by caller). */
+emb_status emb_safetensors_parse(const void *buf, size_t len, const char *name, emb_safetensors *out);
+void emb_safetensors_close(emb_safetensors *st);
+/* The tensor called name, or NULL. */
+const emb_st_tensor *emb_safetensors_find(const emb_safetensors *st, const char *name);
+/* Convert F32 / F16 / BF16 data to float32 (count floats). */
+emb_status emb_safetensors_to_f32(const emb_st_tensor *t, float *out);
+
+/* ---------------------------------------------------------------- model */
+typedef enum { EMB_CLIP_F32 = 0, EMB_CLIP_BF16 } emb_clip_precision;
+
+typedef struct {
+    int n_threads;                 /* 0 = all cores */
+    int batch;                     /* images per forward pass (dataset embed); default 32 */
+    emb_clip_precision precision;  /* BF16: weights and GEMM inputs rounded to bfloat16,
+                                      float32 accumulation (AVX512-BF16 when present) */
+    emb_progress progress;
+} emb_clip_params;
+emb_clip_params emb_clip_default_params(void);
+
+typedef struct emb_clip emb_clip;       /* opaque: weights + config, immutable */
+typedef struct emb_clip_ws emb_clip_ws; /* opaque: one caller's buffers */
+
+typedef struct {
+    int width, layers, heads, patch, image_size, dim;  /* dim: output vector length */
+    int mlp;                       /* MLP hidden size */
+    double gflop;                  /* floating-point work of one image, GFLOP (2 per multiply-add) */
+    bool quick_gelu;               /* QuickGELU x*sigmoid(1.702x), else exact GELU */
+    const char *naming;            /* "hf" or "openai" */
+    emb_clip_precision precision;
+} emb_clip_info;
+
+/* Load CLIP vision weights from a .safetensors file with Hugging Face names
+ * (vision_model.*, visual_projection.weight) or OpenAI / OpenCLIP names
+ * (visual.*). Sizes come from tensor shapes; heads and the activation from
+ * config.json (HF) or open_clip_config.json beside the file when present,
+ * else heads = width / 64 and QuickGELU for both namings (the OpenAI
+ * models). .bin / .pt files are refused (EMB_E_UNSUPPORTED). A missing or
+ * mis-shaped tensor is EMB_E_FORMAT naming it. *out owns the weights
+ * (converted to float32, or bf16 for EMB_CLIP_BF16); free with emb_clip_free. */
+emb_status emb_clip_load(const char *path, const emb_clip_params *params, emb_clip **out);
+void emb_clip_free(emb_clip *m);   /* NULL is a no-op */
+emb_clip_info emb_clip_info_get(const emb_clip *m);
+
+/* Workspace for up to max_batch images; NULL when out of memory (errmsg set). */
+emb_clip_ws *emb_clip_ws_new(const emb_clip *m, int max_batch);
+void emb_clip_ws_free(emb_clip_ws *ws);
+
+/* Embed n preprocessed images pixels (n, 3, S, S) into out (n, dim), each row
+ * L2-normalised. n may exceed the workspace batch (done in chunks). Uses
+ * n_threads from the load params (OpenMP + BLAS). One call per workspace at
+ * a time. */
+emb_status emb_clip_embed(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int64_t n, float *out);
+/* The straightforward forward pass (loops, no BLAS), float32 weights only:
+ * the reference the fast one is tested against. */
+emb_status emb_clip_embed_naive(const emb_clip *m, const float *pixels, int64_t n, float *out);
+
+/* Throughput of the GEMM behind one precision (F32: the AVX-512 kernel, or
+ * with blas the linked BLAS's SGEMM; BF16: the bf16 kernel) on an (m, k) x
+ * (k, n) product, best of repeated runs over about `seconds`, in GFLOP/s. */
+double emb_clip_gemm_gflops(emb_clip_precision prec, bool blas, int m, int n, int k, int n_threads, double seconds);
+
+/* ---------------------------------------------------------------- preprocessing */
+/* CLIP's normalisation constants (openai/CLIP clip.py _transform). */
+#define EMB_CLIP_MEAN_R 0.48145466f
+#define EMB_CLIP_MEAN_G 0.4578275f
+#define EMB_CLIP_MEAN_B 0.40821073f
+#define EMB_CLIP_STD_R 0.26862954f
+#define EMB_CLIP_STD_G 0.26130258f
+#define EMB_CLIP_STD_B 0.27577711f
+
+/* Pillow's Image.resize(..., BICUBIC) for 8-bit RGB, bit-exact: separable
+ * (horizontal then vertical, 8-bit between), antialiased support when
+ * shrinking, 22-bit fixed-point coefficients. src (h, w, 3), dst (oh, ow, 3). */
+emb_status emb_resize_bicubic_pil(const uint8_t *src, int w, int h, uint8_t *dst, int ow, int oh);
+
+/* torchvision Resize(size) + CenterCrop(size) as in CLIP's _transform: the
+ * shorter side becomes size (longer = int(size * long / short)), crop offsets
+ * int(round((h - size) / 2)) (round half to even). crop (size, size, 3) may be
+ * NULL; out (3, size, size) is (v / 255 - mean) / std per channel. */
+emb_status emb_clip_preprocess(const emb_image *img, int size, uint8_t *crop, float *out);
+
+/* ---------------------------------------------------------------- datasets */
+/* CLIP vectors for every readable item of ds, like emb_pixels_embed: items
+ * that cannot be decoded go to *skipped and are removed from ds; fills
+ * ds->pixel_hash and source sizes. *out (n, dim) is allocated. */
+emb_status emb_clip_embed_dataset(emb_dataset *ds, const emb_clip *m, const emb_clip_params *params,
+                                  emb_matf *out, emb_skipped *skipped);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

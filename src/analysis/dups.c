@@ -1,0 +1,584 @@
+/* dups.c - exact, near and shifted duplicates, grouped by union-find.
+ *
+ * Exact: a 64-bit hash of each item's decoded pixels (XXH3, filled by the
+ * embed stage; or of the vector bytes), sorted, and every equal-hash run
+ * confirmed by comparing the pixels (or vectors) byte by byte.
+ * Near: the kNN graph's pairs with cosine >= threshold. A row whose k
+ * neighbours are all above the threshold may belong to a group larger than
+ * k, so that item is compared with every item (blocked SGEMM): no member is
+ * missed.
+ * Shifted (pixel vectors): cosine of raw pixels is not shift-invariant (a
+ * 1-pixel shift of an MNIST digit has median cosine 0.85 to its source).
+ * Candidates come from the kNN graph of a centred (intensity centroid moved
+ * to the middle), blurred, 2x downsampled copy of the images, where a copy
+ * moved by whole pixels lands on its source (on MNIST with 1-px shifts the
+ * source is the first candidate for 100/100 copies; a blurred copy alone
+ * finds it within 20 candidates for only 90/100); each candidate pair is
+ * verified by the best cosine over translations of +-max_shift px.
+ * Groups: connected components over exact and near/shifted pairs; the
+ * representative has the highest mean cosine to the other members. */
+#include "analysis/analysis.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+#define DUPS_WIDEN_QB 256        /* widened query rows per SGEMM block */
+#define DUPS_WIDEN_RB 4096       /* reference rows per block */
+#define DUPS_MAX_STORED_PAIRS (1 << 24)  /* widened pairs beyond this only join groups */
+#define DUPS_REP_SAMPLE 256      /* representative: mean cosine to at most this many members */
+
+const char *emb_dup_kind_name(emb_dup_kind k) {
+    switch (k) {
+    case EMB_DUP_EXACT: return "exact";
+    case EMB_DUP_NEAR: return "near";
+    case EMB_DUP_SHIFTED: return "shifted";
+    default: return "";
+    }
+}
+
+emb_dups_params emb_dups_default_params(void) {
+    emb_dups_params p;
+    memset(&p, 0, sizeof p);
+    p.threshold = EMB_DUP_THRESHOLD_PIXELS;
+    p.max_shift = 2;
+    p.shift_candidates = 10;
+    return p;
+}
+
+void emb_dups_free(emb_dups *d) {
+    if (!d) return;
+    free(d->exact_root);
+    free(d->group);
+    free(d->kind);
+    free(d->similarity);
+    free(d->start);
+    free(d->item);
+    free(d->pairs);
+    memset(d, 0, sizeof *d);
+}
+
+/* ---------------------------------------------------------------- pairs */
+typedef struct {
+    emb_dup_pair *p;
+    int64_t n, cap;
+} pair_vec;
+
+static bool pair_push(pair_vec *v, int64_t a, int64_t b, float sim, uint8_t kind) {
+    if (a > b) { int64_t t = a; a = b; b = t; }
+    if (v->n == v->cap) {
+        int64_t cap = v->cap ? v->cap * 2 : 1024;
+        emb_dup_pair *np = realloc(v->p, sizeof *np * (size_t)cap);
+        if (!np) return false;
+        v->p = np;
+        v->cap = cap;
+    }
+    v->p[v->n++] = (emb_dup_pair){(int32_t)a, (int32_t)b, sim, kind};
+    return true;
+}
+
+static int cmp_pair(const void *x, const void *y) {
+    const emb_dup_pair *a = x, *b = y;
+    if (a->a != b->a) return a->a < b->a ? -1 : 1;
+    if (a->b != b->b) return a->b < b->b ? -1 : 1;
+    /* near before shifted, then higher similarity first */
+    if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
+    return a->similarity > b->similarity ? -1 : a->similarity < b->similarity;
+}
+
+/* Sort and keep one entry per (a, b). */
+static void pairs_unique(pair_vec *v) {
+    if (v->n == 0) return;
+    qsort(v->p, (size_t)v->n, sizeof *v->p, cmp_pair);
+    int64_t w = 0;
+    for (int64_t r = 0; r < v->n; r++)
+        if (w == 0 || v->p[r].a != v->p[w - 1].a || v->p[r].b != v->p[w - 1].b) v->p[w++] = v->p[r];
+    v->n = w;
+}
+
+/* ---------------------------------------------------------------- helpers */
+static float dotf(const float *a, const float *b, int64_t d) {
+    float s = 0;
+    for (int64_t t = 0; t < d; t++) s += a[t] * b[t];
+    return s;
+}
+
+static float cosine(const emb_matf *x, const float *norm, int64_t i, int64_t j) {
+    if (norm[i] == 0 || norm[j] == 0) return 0;
+    float c = dotf(x->data + (size_t)i * x->cols, x->data + (size_t)j * x->cols, x->cols) / (norm[i] * norm[j]);
+    return c > 1 ? 1 : c;
+}
+
+float emb_shifted_cosine(const float *a, const float *b, int w, int h, int c, int max_shift) {
+    double na = 0, nb = 0;
+    size_t d = (size_t)w * h * c;
+    for (size_t t = 0; t < d; t++) { na += (double)a[t] * a[t]; nb += (double)b[t] * b[t]; }
+    if (na == 0 || nb == 0) return 0;
+    double best = -1;
+    for (int dy = -max_shift; dy <= max_shift; dy++)
+        for (int dx = -max_shift; dx <= max_shift; dx++) {
+            /* b moved by (dy, dx): b'[y][x] = b[y - dy][x - dx] */
+            int y0 = dy > 0 ? dy : 0, y1 = dy < 0 ? h + dy : h;
+            int x0 = dx > 0 ? dx : 0, x1 = dx < 0 ? w + dx : w;
+            float s = 0;
+            for (int y = y0; y < y1; y++) {
+                const float *ra = a + ((size_t)y * w + x0) * c;
+                const float *rb = b + ((size_t)(y - dy) * w + (x0 - dx)) * c;
+                int len = (x1 - x0) * c;
+                for (int t = 0; t < len; t++) s += ra[t] * rb[t];
+            }
+            if (s > best) best = s;
+        }
+    double cs = best / sqrt(na * nb);
+    return (float)(cs > 1 ? 1 : cs);
+}
+
+/* Do items i and j (equal hash) have identical pixels (or vectors)? */
+static bool same_content(const emb_matf *x, const emb_dataset *ds, bool pixel_hash, int64_t i, int64_t j) {
+    if (!pixel_hash) return !memcmp(x->data + (size_t)i * x->cols, x->data + (size_t)j * x->cols, sizeof(float) * (size_t)x->cols);
+    if (ds->source == EMB_SOURCE_IDX && ds->pixels) {
+        size_t np = (size_t)ds->img_w * ds->img_h;
+        return !memcmp(ds->pixels + (size_t)i * np, ds->pixels + (size_t)j * np, np);
+    }
+    emb_image a, b;
+    if (emb_dataset_image(ds, i, &a)) return false;
+    bool same = false;
+    if (!emb_dataset_image(ds, j, &b)) {
+        same = a.w == b.w && a.h == b.h && !memcmp(a.rgb, b.rgb, (size_t)a.w * a.h * 3);
+        emb_image_free(&b);
+    }
+    emb_image_free(&a);
+    return same;
+}
+
+typedef struct { uint64_t h; int64_t i; } hash_item;
+static int cmp_hash_item(const void *x, const void *y) {
+    const hash_item *a = x, *b = y;
+    if (a->h != b->h) return a->h < b->h ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* exact_root[i] = smallest index with identical content. */
+static emb_status find_exact(const emb_matf *x, const emb_dataset *ds, emb_dups *out) {
+    int64_t n = x->rows;
+    bool pixel_hash = ds && ds->pixel_hash && ds->n == n;
+    hash_item *hs = emb__malloc(sizeof *hs * (size_t)(n ? n : 1), "hashes");
+    if (!hs) return EMB_E_NOMEM;
+    #pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t h = pixel_hash ? ds->pixel_hash[i] : 0;
+        if (!h) h = XXH3_64bits(x->data + (size_t)i * x->cols, sizeof(float) * (size_t)x->cols);
+        hs[i] = (hash_item){h, i};
+    }
+    qsort(hs, (size_t)n, sizeof *hs, cmp_hash_item);
+    for (int64_t i = 0; i < n; i++) out->exact_root[i] = i;
+    for (int64_t r0 = 0; r0 < n;) {
+        int64_t r1 = r0 + 1;
+        while (r1 < n && hs[r1].h == hs[r0].h) r1++;
+        /* within the run (ascending index): each item joins the first earlier
+         * item of the run with identical content, checked against roots only */
+        for (int64_t a = r0 + 1; a < r1; a++)
+            for (int64_t b = r0; b < a; b++) {
+                int64_t ib = hs[b].i;
+                if (out->exact_root[ib] != ib) continue;
+                if (same_content(x, ds, pixel_hash, ib, hs[a].i)) { out->exact_root[hs[a].i] = ib; break; }
+            }
+        r0 = r1;
+    }
+    free(hs);
+    for (int64_t i = 0; i < n; i++) out->n_exact_extra += out->exact_root[i] != i;
+    /* sets: roots that have at least one copy */
+    uint8_t *has = calloc((size_t)(n ? n : 1), 1);
+    if (!has) return emb__fail(EMB_E_NOMEM, "out of memory");
+    for (int64_t i = 0; i < n; i++)
+        if (out->exact_root[i] != i && !has[out->exact_root[i]]) { has[out->exact_root[i]] = 1; out->n_exact_sets++; }
+    free(has);
+    return EMB_OK;
+}
+
+/* ---------------------------------------------------------------- near */
+/* Pairs from the kNN rows of exact roots; rows entirely above threshold are
+ * marked for widening. */
+static emb_status near_from_knn(const emb_knn *g, const emb_dups *d, float thr, pair_vec *pv,
+                                uint8_t *widen) {
+    int k = g->k;
+    for (int64_t i = 0; i < g->n; i++) {
+        if (d->exact_root[i] != i) continue;
+        const int32_t *idx = g->idx + (size_t)i * k;
+        const float *dist = g->dist + (size_t)i * k;
+        int above = 0;
+        for (int a = 0; a < k; a++) {
+            if (idx[a] < 0) break;
+            float sim = 1.0f - dist[a];
+            if (sim < thr) break;
+            above++;
+            int64_t r = d->exact_root[idx[a]];
+            if (r != i && !pair_push(pv, i, r, sim, EMB_DUP_NEAR)) return emb__fail(EMB_E_NOMEM, "out of memory");
+        }
+        if (above == k) widen[i] = 1;
+    }
+    return EMB_OK;
+}
+
+/* Compare each widened item with every item: S = Q X^T by blocks. */
+static emb_status widen_search(const emb_matf *x, const float *norm, const uint8_t *widen, float thr,
+                               int64_t *parent, emb_dups *d, pair_vec *pv) {
+    int64_t n = x->rows, dim = x->cols, nq = 0;
+    for (int64_t i = 0; i < n; i++) nq += widen[i];
+    d->n_widened = nq;
+    if (!nq) return EMB_OK;
+    int64_t *q = emb__malloc(sizeof(int64_t) * (size_t)nq, "widened items");
+    float *Q = emb__malloc(sizeof(float) * DUPS_WIDEN_QB * (size_t)dim, "widened rows");
+    float *S = emb__malloc(sizeof(float) * DUPS_WIDEN_QB * DUPS_WIDEN_RB, "widened block");
+    emb_status st = EMB_OK;
+    if (!q || !Q || !S) { st = EMB_E_NOMEM; goto done; }
+    nq = 0;
+    for (int64_t i = 0; i < n; i++) if (widen[i]) q[nq++] = i;
+    for (int64_t q0 = 0; q0 < nq; q0 += DUPS_WIDEN_QB) {
+        int64_t qb = nq - q0 < DUPS_WIDEN_QB ? nq - q0 : DUPS_WIDEN_QB;
+        for (int64_t a = 0; a < qb; a++) memcpy(Q + (size_t)a * dim, x->data + (size_t)q[q0 + a] * dim, sizeof(float) * (size_t)dim);
+        for (int64_t r0 = 0; r0 < n; r0 += DUPS_WIDEN_RB) {
+            int64_t rb = n - r0 < DUPS_WIDEN_RB ? n - r0 : DUPS_WIDEN_RB;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)qb, (int)rb, (int)dim, 1.0f, Q, (int)dim,
+                        x->data + (size_t)r0 * dim, (int)dim, 0.0f, S, (int)rb);
+            bool oom = false;
+            #pragma omp parallel for schedule(static)
+            for (int64_t a = 0; a < qb; a++) {
+                int64_t i = q[q0 + a];
+                for (int64_t b = 0; b < rb; b++) {
+                    int64_t j = r0 + b, r = d->exact_root[j];
+                    if (r == i || norm[i] == 0 || norm[j] == 0) continue;
+                    float sim = S[(size_t)a * rb + b] / (norm[i] * norm[j]);
+                    if (sim < thr) continue;
+                    #pragma omp critical(dups_widen)
+                    {
+                        emb__uf_union(parent, i, r);
+                        if (pv->n < DUPS_MAX_STORED_PAIRS && !pair_push(pv, i, r, sim > 1 ? 1 : sim, EMB_DUP_NEAR)) oom = true;
+                    }
+                }
+            }
+            if (oom) { st = emb__fail(EMB_E_NOMEM, "out of memory"); goto done; }
+        }
+    }
+done:
+    free(q);
+    free(Q);
+    free(S);
+    return st;
+}
+
+/* ---------------------------------------------------------------- shifts */
+/* Translate the image so that its intensity centroid lands on the centre
+ * pixel (zero fill). Rounding commutes with integer shifts, so a copy moved
+ * by whole pixels (nothing lost at the border) centres to the same image. */
+static void centre(const float *src, int w, int h, int c, float *dst) {
+    double s = 0, sy = 0, sx = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int ch = 0; ch < c; ch++) {
+                double v = src[((size_t)y * w + x) * c + ch];
+                s += v; sy += v * y; sx += v * x;
+            }
+    int dy = 0, dx = 0;
+    if (s > 0) {
+        dy = (int)lround((h - 1) / 2.0 - sy / s);
+        dx = (int)lround((w - 1) / 2.0 - sx / s);
+    }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int yy = y - dy, xx = x - dx;
+            for (int ch = 0; ch < c; ch++)
+                dst[((size_t)y * w + x) * c + ch] = yy >= 0 && yy < h && xx >= 0 && xx < w ? src[((size_t)yy * w + xx) * c + ch] : 0.0f;
+        }
+}
+
+/* Blur (binomial 1-2-1 twice = 1-4-6-4-1 / 16, zero padded) and average 2x2
+ * blocks: an (h/2, w/2, c) image in which a 1-2 px shift barely moves the vector. */
+static void blur_down(const float *src, int w, int h, int c, float *tmp, float *dst) {
+    static const float K[5] = {1 / 16.f, 4 / 16.f, 6 / 16.f, 4 / 16.f, 1 / 16.f};
+    float *t2 = tmp + (size_t)w * h * c;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int ch = 0; ch < c; ch++) {
+                float s = 0;
+                for (int k = -2; k <= 2; k++) {
+                    int xx = x + k;
+                    if (xx >= 0 && xx < w) s += K[k + 2] * src[((size_t)y * w + xx) * c + ch];
+                }
+                tmp[((size_t)y * w + x) * c + ch] = s;
+            }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int ch = 0; ch < c; ch++) {
+                float s = 0;
+                for (int k = -2; k <= 2; k++) {
+                    int yy = y + k;
+                    if (yy >= 0 && yy < h) s += K[k + 2] * tmp[((size_t)yy * w + x) * c + ch];
+                }
+                t2[((size_t)y * w + x) * c + ch] = s;
+            }
+    int oh = h / 2, ow = w / 2;
+    for (int y = 0; y < oh; y++)
+        for (int x = 0; x < ow; x++)
+            for (int ch = 0; ch < c; ch++) {
+                const float *p = t2 + ((size_t)(2 * y) * w + 2 * x) * c + ch;
+                dst[((size_t)y * ow + x) * c + ch] = 0.25f * (p[0] + p[c] + p[(size_t)w * c] + p[(size_t)w * c + c]);
+            }
+}
+
+static emb_status shift_search(const emb_matf *x, const float *norm, const emb_dups_params *p,
+                               const emb_dups *d, pair_vec *pv) {
+    int w = p->img_w, h = p->img_h, c = p->img_c > 0 ? p->img_c : 1;
+    if ((int64_t)w * h * c != x->cols)
+        return emb__fail(EMB_E_INVALID, "dups: image shape %dx%dx%d does not match %lld dims", h, w, c, (long long)x->cols);
+    if (w < 4 || h < 4) return EMB_OK;
+    int64_t n = x->rows;
+    emb_matf z = {0};
+    emb_knn gz = {0};
+    emb_status st = emb_matf_alloc(&z, n, (int64_t)(h / 2) * (w / 2) * c);
+    if (st) return st;
+    bool oom = false;
+    #pragma omp parallel
+    {
+        float *tmp = malloc(sizeof(float) * 3 * (size_t)w * h * c);
+        if (!tmp) {
+            #pragma omp atomic write
+            oom = true;
+        }
+        #pragma omp for schedule(static)
+        for (int64_t i = 0; i < n; i++)
+            if (tmp) {
+                float *cen = tmp + 2 * (size_t)w * h * c;
+                centre(x->data + (size_t)i * x->cols, w, h, c, cen);
+                blur_down(cen, w, h, c, tmp, z.data + (size_t)i * z.cols);
+            }
+        free(tmp);
+    }
+    if (oom) { emb_matf_free(&z); return emb__fail(EMB_E_NOMEM, "out of memory"); }
+    emb_knn_params kp = emb_knn_default_params();
+    kp.k = p->shift_candidates < n - 1 ? p->shift_candidates : (int)(n - 1);
+    kp.n_threads = p->n_threads;
+    kp.progress = p->progress;
+    if (kp.k < 1) { emb_matf_free(&z); return EMB_OK; }
+    st = emb_knn_build(&z, &kp, &gz);
+    emb_matf_free(&z);
+    if (st) return st;
+    float thr = p->threshold;
+    #pragma omp parallel for schedule(dynamic, 64)
+    for (int64_t i = 0; i < n; i++) {
+        if (d->exact_root[i] != i) continue;
+        for (int a = 0; a < gz.k; a++) {
+            int32_t j = gz.idx[(size_t)i * gz.k + a];
+            if (j < 0) break;
+            int64_t r = d->exact_root[j];
+            if (r == i) continue;
+            /* a pair listed from both sides is pushed twice; pairs_unique merges */
+            float sim = cosine(x, norm, i, r);
+            uint8_t kind = EMB_DUP_NEAR;
+            if (sim < thr) {
+                sim = emb_shifted_cosine(x->data + (size_t)i * x->cols, x->data + (size_t)r * x->cols, w, h, c, p->max_shift);
+                kind = EMB_DUP_SHIFTED;
+            }
+            if (sim < thr) continue;
+            #pragma omp critical(dups_shift)
+            if (!pair_push(pv, i, r, sim, kind)) oom = true;
+        }
+    }
+    emb_knn_free(&gz);
+    return oom ? emb__fail(EMB_E_NOMEM, "out of memory") : EMB_OK;
+}
+
+/* ---------------------------------------------------------------- groups */
+typedef struct { int64_t root, i; } root_item;
+static int cmp_root_item(const void *x, const void *y) {
+    const root_item *a = x, *b = y;
+    if (a->root != b->root) return a->root < b->root ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+typedef struct { int64_t i; float sim; uint8_t kind; } member;
+static int cmp_member(const void *x, const void *y) {
+    const member *a = x, *b = y;
+    if (a->sim != b->sim) return a->sim > b->sim ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* Order one group's members: representative first, then by similarity. */
+static void order_group(const emb_matf *x, const float *norm, const emb_dups_params *p, emb_dups *d,
+                        int64_t *items, int64_t m, member *tmp) {
+    int64_t best = 0;
+    double best_mean = -2;
+    int64_t step = m > DUPS_REP_SAMPLE ? m / DUPS_REP_SAMPLE : 1;
+    for (int64_t a = 0; a < m; a++) {
+        double s = 0;
+        int64_t cnt = 0;
+        for (int64_t b = 0; b < m; b += step) {
+            if (b == a) continue;
+            s += d->exact_root[items[a]] == d->exact_root[items[b]] ? 1.0 : cosine(x, norm, items[a], items[b]);
+            cnt++;
+        }
+        double mean = cnt ? s / cnt : 0;
+        if (mean > best_mean) { best_mean = mean; best = a; }
+    }
+    int64_t rep = items[best];
+    bool shifts = p->img_w > 0 && p->img_h > 0;
+    int c = p->img_c > 0 ? p->img_c : 1;
+    for (int64_t a = 0; a < m; a++) {
+        int64_t i = items[a];
+        member mb = {i, 1.0f, EMB_DUP_NONE};
+        if (i == rep) mb.sim = 2.0f;  /* sorts first */
+        else if (d->exact_root[i] == d->exact_root[rep]) mb.kind = EMB_DUP_EXACT;
+        else {
+            mb.sim = cosine(x, norm, rep, i);
+            mb.kind = EMB_DUP_NEAR;
+            if (mb.sim < p->threshold && shifts) {
+                float s = emb_shifted_cosine(x->data + (size_t)rep * x->cols, x->data + (size_t)i * x->cols,
+                                             p->img_w, p->img_h, c, p->max_shift);
+                if (s > mb.sim) { mb.sim = s; mb.kind = EMB_DUP_SHIFTED; }
+            }
+        }
+        tmp[a] = mb;
+    }
+    qsort(tmp, (size_t)m, sizeof *tmp, cmp_member);
+    for (int64_t a = 0; a < m; a++) {
+        items[a] = tmp[a].i;
+        d->kind[tmp[a].i] = tmp[a].kind;
+        d->similarity[tmp[a].i] = a == 0 ? 1.0f : tmp[a].sim;
+    }
+}
+
+static emb_status build_groups(const emb_matf *x, const float *norm, const emb_dups_params *p, int64_t *parent,
+                               emb_dups *d) {
+    int64_t n = d->n, m = 0;
+    for (int64_t i = 0; i < n; i++) d->group[i] = -1;
+    int64_t *size = calloc(n > 0 ? (size_t)n : 1, sizeof(int64_t));
+    if (!size) return emb__fail(EMB_E_NOMEM, "out of memory");
+    for (int64_t i = 0; i < n; i++) size[emb__uf_find(parent, i)]++;
+    for (int64_t i = 0; i < n; i++) if (size[parent[i]] >= 2) m++;
+    root_item *ri = emb__malloc(sizeof *ri * (size_t)(m ? m : 1), "groups");
+    d->item = emb__malloc(sizeof(int64_t) * (size_t)(m ? m : 1), "group members");
+    member *tmp = emb__malloc(sizeof *tmp * (size_t)(m ? m : 1), "group members");
+    emb_status st = EMB_OK;
+    if (!ri || !d->item || !tmp) { st = EMB_E_NOMEM; goto done; }
+    m = 0;
+    for (int64_t i = 0; i < n; i++) if (size[parent[i]] >= 2) ri[m++] = (root_item){parent[i], i};
+    qsort(ri, (size_t)m, sizeof *ri, cmp_root_item);  /* groups ordered by smallest member */
+    int64_t ng = 0;
+    for (int64_t a = 0; a < m; a++) if (a == 0 || ri[a].root != ri[a - 1].root) ng++;
+    d->start = emb__malloc(sizeof(int64_t) * (size_t)(ng + 1), "groups");
+    if (!d->start) { st = EMB_E_NOMEM; goto done; }
+    ng = 0;
+    for (int64_t a = 0; a < m; a++) {
+        if (a == 0 || ri[a].root != ri[a - 1].root) d->start[ng++] = a;
+        d->item[a] = ri[a].i;
+        d->group[ri[a].i] = ng - 1;
+    }
+    d->start[ng] = m;
+    d->n_groups = ng;
+    #pragma omp parallel for schedule(dynamic, 16)
+    for (int64_t gi = 0; gi < ng; gi++)
+        order_group(x, norm, p, d, d->item + d->start[gi], d->start[gi + 1] - d->start[gi], tmp + d->start[gi]);
+done:
+    free(size);
+    free(ri);
+    free(tmp);
+    return st;
+}
+
+emb_status emb_dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset *ds,
+                         const emb_dups_params *params, emb_dups *out) {
+    emb_dups_params p = params ? *params : emb_dups_default_params();
+    memset(out, 0, sizeof *out);
+    int64_t n = x->rows;
+    if (!g || g->n != n) return emb__fail(EMB_E_INVALID, "dups: kNN graph has %lld rows, vectors %lld", g ? (long long)g->n : 0ll, (long long)n);
+    if (g->metric != EMB_METRIC_COSINE) return emb__fail(EMB_E_INVALID, "dups: the kNN graph must use the cosine metric");
+    if (n > INT32_MAX) return emb__fail(EMB_E_UNSUPPORTED, "dups: more than 2^31 items");
+    if (p.max_shift < 0 || p.max_shift > 8) return emb__fail(EMB_E_INVALID, "dups: max_shift %d not in 0..8", p.max_shift);
+    int nt = emb_threads_resolve(p.n_threads);
+    (void)nt;
+    out->n = n;
+    size_t nn = (size_t)(n ? n : 1);
+    out->exact_root = emb__malloc(sizeof(int64_t) * nn, "dups");
+    out->group = emb__malloc(sizeof(int64_t) * nn, "dups");
+    out->kind = emb__calloc(nn, 1, "dups");
+    out->similarity = emb__calloc(nn, sizeof(float), "dups");
+    int64_t *parent = emb__malloc(sizeof(int64_t) * nn, "union-find");
+    float *norm = emb__malloc(sizeof(float) * nn, "norms");
+    uint8_t *widen = emb__calloc(nn, 1, "dups");
+    pair_vec pv = {0};
+    emb_status st = EMB_OK;
+    if (!out->exact_root || !out->group || !out->kind || !out->similarity || !parent || !norm || !widen) {
+        st = EMB_E_NOMEM;
+        goto done;
+    }
+    #pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+        const float *r = x->data + (size_t)i * x->cols;
+        double s = 0;
+        for (int64_t t = 0; t < x->cols; t++) s += (double)r[t] * r[t];
+        norm[i] = (float)sqrt(s);
+    }
+    emb_progress_report(&p.progress, "dups", 0.0, "exact");
+    if ((st = find_exact(x, ds, out))) goto done;
+    for (int64_t i = 0; i < n; i++) parent[i] = out->exact_root[i];  /* roots are the smallest index */
+    emb_progress_report(&p.progress, "dups", 0.2, "near");
+    if ((st = near_from_knn(g, out, p.threshold, &pv, widen))) goto done;
+    if ((st = widen_search(x, norm, widen, p.threshold, parent, out, &pv))) goto done;
+    if (p.img_w > 0 && p.img_h > 0) {
+        emb_progress_report(&p.progress, "dups", 0.4, "shifts");
+        if ((st = shift_search(x, norm, &p, out, &pv))) goto done;
+    }
+    pairs_unique(&pv);
+    for (int64_t a = 0; a < pv.n; a++) {
+        emb__uf_union(parent, pv.p[a].a, pv.p[a].b);
+        if (pv.p[a].kind == EMB_DUP_SHIFTED) out->n_shifted_pairs++;
+        else out->n_near_pairs++;
+    }
+    for (int64_t i = 0; i < n; i++) parent[i] = emb__uf_find(parent, i);
+    emb_progress_report(&p.progress, "dups", 0.9, "groups");
+    if ((st = build_groups(x, norm, &p, parent, out))) goto done;
+    out->n_pairs = pv.n;
+    out->pairs = pv.p;
+    pv.p = NULL;
+    emb_progress_report(&p.progress, "dups", 1.0, NULL);
+done:
+    free(pv.p);
+    free(parent);
+    free(norm);
+    free(widen);
+    if (st) emb_dups_free(out);
+    return st;
+}
+
+/* ---------------------------------------------------------------- CSV */
+const char *emb__label_name(const emb_dataset *ds, int64_t i) {
+    if (!ds || !ds->label || ds->label[i] < 0 || ds->label[i] >= ds->n_classes) return "";
+    return ds->class_names[ds->label[i]];
+}
+
+void emb__csv_item(FILE *f, const emb_dataset *ds, int64_t i) {
+    fprintf(f, "%lld,", (long long)i);
+    emb_csv_field(f, ds && ds->path ? ds->path[i] : "");
+    fputc(',', f);
+    emb_csv_field(f, ds && ds->split ? emb_split_name((emb_split)ds->split[i]) : "");
+    fputc(',', f);
+    emb_csv_field(f, emb__label_name(ds, i));
+}
+
+emb_status emb_dups_write_csv(const char *path, const emb_dataset *ds, const emb_dups *d) {
+    emb_outfile o;
+    emb_status st = emb_outfile_open(&o, path);
+    if (st) return st;
+    fputs("group,index,path,split,label,similarity,kind\n", o.f);
+    for (int64_t gi = 0; gi < d->n_groups; gi++)
+        for (int64_t a = d->start[gi]; a < d->start[gi + 1]; a++) {
+            int64_t i = d->item[a];
+            fprintf(o.f, "%lld,", (long long)gi);
+            emb__csv_item(o.f, ds, i);
+            fprintf(o.f, ",%.6f,%s\n", d->similarity[i], a == d->start[gi] ? "representative" : emb_dup_kind_name((emb_dup_kind)d->kind[i]));
+        }
+    return emb_outfile_commit(&o);
+}

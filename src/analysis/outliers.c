@@ -1,0 +1,102 @@
+/* outliers.c - outlier scores from the kNN graph: the mean distance to the
+ * k nearest neighbours, or the local outlier factor (Breunig, Kriegel, Ng,
+ * Sander, SIGMOD 2000): LOF(i) = mean_j lrd(j) / lrd(i), lrd(i) = 1 /
+ * mean_j max(k-distance(j), d(i, j)) over i's k neighbours j. */
+#include "analysis/analysis.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOF_EPS 1e-10  /* keeps lrd finite when an item has k exact copies */
+
+typedef struct { float s; int64_t i; } score_item;
+static int cmp_score_desc(const void *x, const void *y) {
+    const score_item *a = x, *b = y;
+    if (a->s != b->s) return a->s > b->s ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* percentile[i] = 100 * (items with a lower score) / n. */
+static emb_status percentiles(const float *score, int64_t n, float *pct) {
+    score_item *si = emb__malloc(sizeof *si * (size_t)(n ? n : 1), "percentiles");
+    if (!si) return EMB_E_NOMEM;
+    for (int64_t i = 0; i < n; i++) si[i] = (score_item){score[i], i};
+    qsort(si, (size_t)n, sizeof *si, cmp_score_desc);
+    for (int64_t r = 0; r < n;) {
+        int64_t e = r;
+        while (e < n && si[e].s == si[r].s) e++;
+        for (int64_t a = r; a < e; a++) pct[si[a].i] = (float)(100.0 * (double)(n - e) / (double)n);
+        r = e;
+    }
+    free(si);
+    return EMB_OK;
+}
+
+emb_status emb_outliers_score(const emb_knn *g, emb_outlier_method method, float *score, float *percentile) {
+    int64_t n = g->n;
+    int k = g->k;
+    if (method == EMB_OUTLIER_KNN) {
+        #pragma omp parallel for schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            double s = 0;
+            int cnt = 0;
+            for (int a = 0; a < k; a++)
+                if (g->idx[(size_t)i * k + a] >= 0) { s += g->dist[(size_t)i * k + a]; cnt++; }
+            score[i] = cnt ? (float)(s / cnt) : 0.0f;
+        }
+    } else if (method == EMB_OUTLIER_LOF) {
+        double *lrd = emb__malloc(sizeof(double) * (size_t)(n ? n : 1), "LOF");
+        if (!lrd) return EMB_E_NOMEM;
+        #pragma omp parallel for schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            double s = 0;
+            int cnt = 0;
+            for (int a = 0; a < k; a++) {
+                int32_t j = g->idx[(size_t)i * k + a];
+                if (j < 0) break;
+                /* k-distance(j): distance to j's last (k-th) neighbour */
+                int last = k - 1;
+                while (last > 0 && g->idx[(size_t)j * k + last] < 0) last--;
+                double kd = g->dist[(size_t)j * k + last];
+                double dij = g->dist[(size_t)i * k + a];
+                s += dij > kd ? dij : kd;
+                cnt++;
+            }
+            lrd[i] = cnt ? 1.0 / (s / cnt + LOF_EPS) : 0;
+        }
+        #pragma omp parallel for schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            double s = 0;
+            int cnt = 0;
+            for (int a = 0; a < k; a++) {
+                int32_t j = g->idx[(size_t)i * k + a];
+                if (j < 0) break;
+                s += lrd[j];
+                cnt++;
+            }
+            score[i] = cnt && lrd[i] > 0 ? (float)(s / cnt / lrd[i]) : 0.0f;
+        }
+        free(lrd);
+    } else return emb__fail(EMB_E_INVALID, "outliers: unknown method %d", (int)method);
+    return percentile ? percentiles(score, n, percentile) : EMB_OK;
+}
+
+emb_status emb_outliers_write_csv(const char *path, const emb_dataset *ds, const float *score,
+                                  const float *percentile, int64_t n) {
+    score_item *si = emb__malloc(sizeof *si * (size_t)(n ? n : 1), "outliers");
+    if (!si) return EMB_E_NOMEM;
+    for (int64_t i = 0; i < n; i++) si[i] = (score_item){score[i], i};
+    qsort(si, (size_t)n, sizeof *si, cmp_score_desc);
+    emb_outfile o;
+    emb_status st = emb_outfile_open(&o, path);
+    if (st) { free(si); return st; }
+    fputs("rank,index,path,split,label,score,percentile\n", o.f);
+    for (int64_t r = 0; r < n; r++) {
+        fprintf(o.f, "%lld,", (long long)r + 1);
+        emb__csv_item(o.f, ds, si[r].i);
+        fprintf(o.f, ",%.6g,%.3f\n", si[r].s, percentile ? percentile[si[r].i] : 0.0f);
+    }
+    free(si);
+    return emb_outfile_commit(&o);
+}

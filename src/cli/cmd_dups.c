@@ -1,0 +1,86 @@
+/* cmd_dups.c - `embscope dups VECTORS.npy -o OUT`: the duplicate stages
+ * alone (exact, near, shifted; groups; split leakage when items.csv gives
+ * splits): OUT/duplicates.csv, OUT/leakage.csv. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *USAGE =
+    "usage: embscope dups VECTORS.npy -o OUT [options]\n"
+    "\n"
+    "Find exact and near duplicates among the rows of VECTORS.npy (N x D) and\n"
+    "group them: OUT/duplicates.csv (group,index,path,split,label,similarity,\n"
+    "kind; the representative first) and, with --items, OUT/leakage.csv (groups\n"
+    "that span splits). Near: cosine >= the threshold among the k nearest\n"
+    "neighbours, widened to all items when all k are that close.\n"
+    "\n"
+    "Options:\n"
+    "  --items FILE        items.csv (index,path,split,label) for paths and splits\n"
+    "  --dup-threshold T   cosine threshold (default 0.985)\n"
+    "  --image-shape HxWxC rows are pixel images: also find copies shifted by 1-2 px\n"
+    "  -k N                neighbours per item (default 15)\n"
+    CLI_COMMON_HELP;
+
+enum { OPT_ITEMS = 1400, OPT_SHAPE };
+
+int cmd_dups(int argc, char **argv) {
+    cli_common c;
+    cli_analysis an;
+    cli_common_init(&c);
+    cli_analysis_init(&an);
+    const char *items = NULL;
+    int k = 15;
+    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, CLI_ANALYSIS_LONGOPTS, {"items", required_argument, 0, OPT_ITEMS},
+                                             {"image-shape", required_argument, 0, OPT_SHAPE}, {0, 0, 0, 0}};
+    int opt;
+    long v;
+    while ((opt = getopt_long(argc, argv, "o:hk:", longopts, NULL)) != -1) {
+        if (opt == 'h') { fputs(USAGE, stdout); return CLI_EXIT_OK; }
+        if (opt == 'k') {
+            if (!cli_parse_int(optarg, 1, 1000, &v)) return cli_usage_error("dups", "-k: '%s' is not in 1..1000", optarg);
+            k = (int)v;
+            continue;
+        }
+        if (opt == OPT_ITEMS) { items = optarg; continue; }
+        if (opt == OPT_SHAPE) {
+            int h = 0, w = 0, ch = 1;
+            if (sscanf(optarg, "%dx%dx%d", &h, &w, &ch) < 2 || h <= 0 || w <= 0 || ch <= 0 || ch > 4)
+                return cli_usage_error("dups", "--image-shape: '%s' is not HxW or HxWxC", optarg);
+            an.img_h = h; an.img_w = w; an.img_c = ch;
+            continue;
+        }
+        int r = cli_common_opt(&c, opt, optarg);
+        if (r == 0) r = cli_analysis_opt(&an, opt, optarg);
+        if (r <= 0) return r < 0 ? CLI_EXIT_USAGE : cli_usage_error("dups", "unknown option");
+    }
+    if (optind + 1 != argc) return cli_usage_error("dups", "expected one VECTORS.npy argument");
+    if (!c.out_dir) return cli_usage_error("dups", "-o OUT is required");
+    cli_common_finish(&c);
+    an.features = "pixels";
+    emb_matf x = {0};
+    emb_knn g = {0};
+    emb_dataset *ds = NULL;
+    int rc = CLI_EXIT_OK;
+    emb_status st = emb_npy_load_f32(argv[optind], &x);
+    if (!st && items) st = emb_items_read(items, &ds);
+    if (!st && ds && ds->n != x.rows) {
+        fprintf(stderr, "embscope dups: %s has %lld items, %s has %lld rows\n", items, (long long)ds->n, argv[optind], (long long)x.rows);
+        rc = CLI_EXIT_INPUT;
+        goto done;
+    }
+    if (!st) st = emb_mkdirs(c.out_dir);
+    if (st) { rc = cli_fail(st); goto done; }
+    emb_knn_params kp = emb_knn_default_params();
+    kp.k = k < x.rows - 1 ? k : (int)(x.rows > 1 ? x.rows - 1 : 1);
+    kp.n_threads = c.n_threads;
+    kp.seed = c.seed;
+    kp.progress = c.progress;
+    if ((st = emb_knn_build(&x, &kp, &g))) { rc = cli_fail(st); goto done; }
+    rc = cli_dups_stage(&c, &an, ds, &x, &g, NULL);
+done:
+    emb_knn_free(&g);
+    emb_matf_free(&x);
+    emb_dataset_free(ds);
+    return rc;
+}

@@ -1,0 +1,127 @@
+/* stage_analysis.c - the analysis stage of `embscope analyze` and the
+ * `embscope dups` command: duplicates.csv, leakage.csv, outliers.csv,
+ * label_issues.csv, image_issues.csv and their counts in summary.json. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void cli_analysis_init(cli_analysis *a) {
+    memset(a, 0, sizeof *a);
+    a->dup_threshold = -1;
+    a->outlier_method = EMB_OUTLIER_KNN;
+}
+
+int cli_analysis_opt(cli_analysis *a, int opt, const char *arg) {
+    double v;
+    if (opt == CLI_OPT_DUP_THRESHOLD) {
+        if (!cli_parse_float(arg, 0.0, 1.0, &v)) { fprintf(stderr, "embscope: --dup-threshold: '%s' is not in 0..1\n", arg); return -1; }
+        a->dup_threshold = (float)v;
+        return 1;
+    }
+    if (opt == CLI_OPT_OUTLIER_METHOD) {
+        if (!strcmp(arg, "knn")) a->outlier_method = EMB_OUTLIER_KNN;
+        else if (!strcmp(arg, "lof")) a->outlier_method = EMB_OUTLIER_LOF;
+        else { fprintf(stderr, "embscope: --outlier-method: '%s' is not knn or lof\n", arg); return -1; }
+        return 1;
+    }
+    return 0;
+}
+
+/* Duplicates (+ leakage when ds has splits); writes duplicates.csv, leakage.csv. */
+int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
+                   const emb_knn *g, emb_summary *s) {
+    double t0 = emb_now();
+    emb_dups_params dp = emb_dups_default_params();
+    if (a->dup_threshold >= 0) dp.threshold = a->dup_threshold;
+    else if (a->features && strcmp(a->features, "pixels")) dp.threshold = EMB_DUP_THRESHOLD_CLIP;
+    dp.img_w = a->img_w;
+    dp.img_h = a->img_h;
+    dp.img_c = a->img_c;
+    dp.n_threads = c->n_threads;
+    dp.progress = c->progress;
+    emb_dups d;
+    emb_leakage lk = {0};
+    emb_status st = emb_dups_find(x, g, ds, &dp, &d);
+    if (st) return cli_fail(st);
+    char *p = cli_out_path(c, "duplicates.csv");
+    st = emb_dups_write_csv(p, ds, &d);
+    free(p);
+    bool splits = false;
+    for (int64_t i = 0; ds && ds->split && i < ds->n && !splits; i++) splits = ds->split[i] != EMB_SPLIT_NONE;
+    if (!st && ds) st = emb_leakage_find(ds, &d, &lk);
+    if (!st && ds) {
+        p = cli_out_path(c, "leakage.csv");
+        st = emb_leakage_write_csv(p, ds, &d, &lk);
+        free(p);
+    }
+    if (!st && s) st = emb_summary_add_duplicates(s, ds, &d, ds ? &lk : NULL, dp.threshold, 10);
+    double dt = emb_now() - t0;
+    if (!st && s) emb_summary_set_number(s, "timings.duplicates_s", dt);
+    if (!st)
+        cli_log(c, "dups: %lld exact copies, %lld groups (%lld near + %lld shifted pairs), %lld leaking groups, %.2f s",
+                (long long)d.n_exact_extra, (long long)d.n_groups, (long long)d.n_near_pairs,
+                (long long)d.n_shifted_pairs, (long long)lk.n_groups, dt);
+    emb_leakage_free(&lk);
+    emb_dups_free(&d);
+    return st ? cli_fail(st) : CLI_EXIT_OK;
+}
+
+int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
+                       const emb_knn *g, emb_summary *s) {
+    int rc = cli_dups_stage(c, a, ds, x, g, s);
+    if (rc) return rc;
+    /* outliers */
+    double t0 = emb_now();
+    int64_t n = x->rows;
+    float *score = malloc(sizeof(float) * (size_t)(n ? n : 1)), *pct = malloc(sizeof(float) * (size_t)(n ? n : 1));
+    emb_status st = score && pct ? emb_outliers_score(g, a->outlier_method, score, pct) : EMB_E_NOMEM;
+    if (!st) {
+        char *p = cli_out_path(c, "outliers.csv");
+        st = emb_outliers_write_csv(p, ds, score, pct, n);
+        free(p);
+    }
+    if (!st) st = emb_summary_add_outliers(s, ds, score, n, a->outlier_method, 10);
+    free(score);
+    free(pct);
+    if (st) return cli_fail(st);
+    emb_summary_set_number(s, "timings.outliers_s", emb_now() - t0);
+    /* label issues and class overlap */
+    bool labelled = false;
+    for (int64_t i = 0; ds->label && i < ds->n && !labelled; i++) labelled = ds->label[i] >= 0;
+    if (labelled && ds->n_classes >= 2) {
+        t0 = emb_now();
+        emb_label_params lp = emb_label_default_params();
+        lp.n_threads = c->n_threads;
+        lp.seed = c->seed;
+        lp.progress = c->progress;
+        emb_label_issues li;
+        st = emb_label_issues_find(x, g, ds, &lp, &li);
+        if (st) return cli_fail(st);
+        char *p = cli_out_path(c, "label_issues.csv");
+        st = emb_label_issues_write_csv(p, ds, &li);
+        free(p);
+        if (!st) st = emb_summary_add_label_issues(s, ds, &li, 20);
+        int64_t flagged = li.n_flagged;
+        emb_label_issues_free(&li);
+        if (st) return cli_fail(st);
+        double dt = emb_now() - t0;
+        emb_summary_set_number(s, "timings.label_issues_s", dt);
+        cli_log(c, "label issues: %lld flagged, %.2f s", (long long)flagged, dt);
+    }
+    /* image checks: image folders */
+    if (ds->source == EMB_SOURCE_FOLDER) {
+        t0 = emb_now();
+        emb_image_issues q;
+        st = emb_image_issues_find(ds, c->n_threads, &q);
+        if (st) return cli_fail(st);
+        char *p = cli_out_path(c, "image_issues.csv");
+        st = emb_image_issues_write_csv(p, ds, &q);
+        free(p);
+        if (!st) st = emb_summary_add_image_issues(s, &q);
+        emb_image_issues_free(&q);
+        if (st) return cli_fail(st);
+        emb_summary_set_number(s, "timings.image_checks_s", emb_now() - t0);
+    }
+    return CLI_EXIT_OK;
+}

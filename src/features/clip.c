@@ -1,0 +1,289 @@
+/* clip.c - the CLIP ViT vision tower forward pass (Radford et al. 2021,
+ * openai/CLIP model.py VisionTransformer; transformers' CLIPVisionTransformer):
+ *   x = [cls; conv1(image) patches] + pos;  x = ln_pre(x)
+ *   per layer: x += out_proj(attn(ln_1(x)));  x += c_proj(act(c_fc(ln_2(x))))
+ *   y = ln_post(x[cls]) @ proj;  y /= |y|
+ * Batched: the patch embedding and every linear layer is one GEMM over all
+ * tokens of all images of the batch. */
+#include "clip_internal.h"
+
+#include <math.h>
+#include <immintrin.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CLIP_LN_EPS 1e-5f        /* nn.LayerNorm default, used by CLIP */
+#define QUICK_GELU_K 1.702f       /* x * sigmoid(1.702 x), openai/CLIP model.py */
+
+void openblas_set_num_threads(int n);
+
+struct emb_clip_ws {
+    int max_batch;
+    float *patches;   /* (B * grid^2, 3 patch^2) im2col */
+    float *x;         /* (B * tokens, width) residual stream */
+    float *h;         /* (B * tokens, width) normalised input / attention output */
+    float *qkv;       /* (B * tokens, 3 width) */
+    float *mlp;       /* (B * tokens, mlp) */
+    float *att;       /* (threads, att_stride) attention scratch */
+    size_t att_stride;
+    bool att_simd;    /* AVX-512 attention (CPU has it, head width % 16 == 0) */
+    float *cls;       /* (B, width) */
+    uint16_t *xbf;    /* (B * tokens, max k rounded up to even) bf16 GEMM input */
+    int n_threads;
+};
+
+void emb_clip_ws_free(emb_clip_ws *ws) {
+    if (!ws) return;
+    free(ws->patches); free(ws->x); free(ws->h); free(ws->qkv); free(ws->mlp);
+    free(ws->att); free(ws->cls); free(ws->xbf);
+    free(ws);
+}
+
+emb_clip_ws *emb_clip_ws_new(const emb_clip *m, int max_batch) {
+    if (max_batch <= 0) max_batch = 1;
+    emb_clip_ws *ws = calloc(1, sizeof *ws);
+    if (!ws) { emb__fail(EMB_E_NOMEM, "out of memory"); return NULL; }
+    size_t B = (size_t)max_batch, T = (size_t)m->tokens, D = (size_t)m->info.width, F = (size_t)m->mlp;
+    size_t KP = (size_t)m->patch.k, G2 = (size_t)m->grid * m->grid;
+    size_t kmax = KP > F ? KP : F;
+    kmax = (kmax > D ? kmax : D) + 1;
+    ws->max_batch = max_batch;
+    ws->n_threads = m->n_threads;
+    ws->patches = malloc(sizeof(float) * B * G2 * KP);
+    ws->x = malloc(sizeof(float) * B * T * D);
+    ws->h = malloc(sizeof(float) * B * T * D);
+    ws->qkv = malloc(sizeof(float) * B * T * 3 * D);
+    ws->mlp = malloc(sizeof(float) * B * T * F);
+    size_t Tp = (T + 15) & ~(size_t)15, hd = D / (size_t)m->info.heads;
+    ws->att_stride = hd * Tp + Tp;
+    ws->att_simd = emb__have_avx512f() && hd % 16 == 0;
+    ws->att = malloc(sizeof(float) * (size_t)m->n_threads * ws->att_stride);
+    ws->cls = malloc(sizeof(float) * B * D);
+    if (m->info.precision == EMB_CLIP_BF16) ws->xbf = malloc(sizeof(uint16_t) * B * T * kmax);
+    if (!ws->patches || !ws->x || !ws->h || !ws->qkv || !ws->mlp || !ws->att || !ws->cls ||
+        (m->info.precision == EMB_CLIP_BF16 && !ws->xbf)) {
+        emb_clip_ws_free(ws);
+        emb__fail(EMB_E_NOMEM, "out of memory for a CLIP workspace of batch %d", max_batch);
+        return NULL;
+    }
+    return ws;
+}
+
+/* ---------------------------------------------------------------- pieces */
+static void layernorm(const float *x, float *y, int d, const float *w, const float *b) {
+    double s = 0, ss = 0;
+    for (int i = 0; i < d; i++) s += x[i];
+    float mean = (float)(s / d);
+    for (int i = 0; i < d; i++) { double t = x[i] - mean; ss += t * t; }
+    float rstd = 1.0f / sqrtf((float)(ss / d) + CLIP_LN_EPS);
+    for (int i = 0; i < d; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
+}
+
+static inline float act(float v, bool quick) {
+    return quick ? v / (1.0f + expf(-QUICK_GELU_K * v)) : 0.5f * v * (1.0f + erff(v * (float)M_SQRT1_2));
+}
+
+/* Softmax attention of one head of one image: qkv (T, 3D) rows, out (T, D)
+ * rows, head h's columns [h*hd, (h+1)*hd). row: (T) scratch. */
+static void attend(const float *qkv, float *out, int T, int D, int h, int hd, float *row) {
+    float scale = 1.0f / sqrtf((float)hd);
+    for (int i = 0; i < T; i++) {
+        const float *q = qkv + (size_t)i * 3 * D + (size_t)h * hd;
+        float mx = -INFINITY;
+        for (int j = 0; j < T; j++) {
+            const float *k = qkv + (size_t)j * 3 * D + D + (size_t)h * hd;
+            float s = 0;
+            for (int c = 0; c < hd; c++) s += q[c] * k[c];
+            row[j] = s * scale;
+            if (row[j] > mx) mx = row[j];
+        }
+        float sum = 0;
+        for (int j = 0; j < T; j++) { row[j] = expf(row[j] - mx); sum += row[j]; }
+        float inv = 1.0f / sum;
+        float *o = out + (size_t)i * D + (size_t)h * hd;
+        for (int c = 0; c < hd; c++) o[c] = 0;
+        for (int j = 0; j < T; j++) {
+            const float *v = qkv + (size_t)j * 3 * D + 2 * D + (size_t)h * hd;
+            float p = row[j] * inv;
+            for (int c = 0; c < hd; c++) o[c] += p * v[c];
+        }
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* attend() with AVX-512: keys transposed to (hd, Tp) so each query's scores
+ * are 16-wide FMAs over keys; the weighted sum of values 16-wide over the
+ * head's columns (hd a multiple of 16). scratch: hd * Tp + Tp floats. */
+__attribute__((target("avx512f"))) static void attend_avx512(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch) {
+    int Tp = (T + 15) & ~15, nv = Tp / 16;
+    float *kt = scratch, *row = scratch + (size_t)hd * Tp, scale = 1.0f / sqrtf((float)hd);
+    for (int j = 0; j < Tp; j++)
+        for (int c = 0; c < hd; c++) kt[(size_t)c * Tp + j] = j < T ? qkv[(size_t)j * 3 * D + D + (size_t)h * hd + c] : 0.0f;
+    for (int i = 0; i < T; i++) {
+        const float *q = qkv + (size_t)i * 3 * D + (size_t)h * hd;
+        for (int v = 0; v < nv; v++) {
+            __m512 acc = _mm512_setzero_ps();
+            for (int c = 0; c < hd; c++) acc = _mm512_fmadd_ps(_mm512_set1_ps(q[c]), _mm512_loadu_ps(kt + (size_t)c * Tp + 16 * v), acc);
+            _mm512_storeu_ps(row + 16 * v, _mm512_mul_ps(acc, _mm512_set1_ps(scale)));
+        }
+        float mx = -INFINITY, sum = 0;
+        for (int j = 0; j < T; j++) mx = row[j] > mx ? row[j] : mx;
+        for (int j = 0; j < T; j++) { row[j] = expf(row[j] - mx); sum += row[j]; }
+        float inv = 1.0f / sum;
+        float *o = out + (size_t)i * D + (size_t)h * hd;
+        for (int c0 = 0; c0 < hd; c0 += 64) {
+            int nc = (hd - c0) / 16 < 4 ? (hd - c0) / 16 : 4;
+            __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+            for (int j = 0; j < T; j++) {
+                const float *vv = qkv + (size_t)j * 3 * D + 2 * D + (size_t)h * hd + c0;
+                __m512 pj = _mm512_set1_ps(row[j] * inv);
+                for (int k = 0; k < nc; k++) acc[k] = _mm512_fmadd_ps(pj, _mm512_loadu_ps(vv + 16 * k), acc[k]);
+            }
+            for (int k = 0; k < nc; k++) _mm512_storeu_ps(o + c0 + 16 * k, acc[k]);
+        }
+    }
+}
+#endif
+
+static void attend_any(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch, bool simd) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (simd) { attend_avx512(qkv, out, T, D, h, hd, scratch); return; }
+#endif
+    (void)simd;
+    attend(qkv, out, T, D, h, hd, scratch);
+}
+
+static void linear(const emb_clip *m, emb_clip_ws *ws, const emb__linear *L, const float *x, int rows, float *y, bool acc) {
+    if (m->info.precision == EMB_CLIP_BF16) emb__linear_bf16(L, x, rows, y, acc, ws->xbf, ws->n_threads);
+    else emb__linear_f32(L, x, rows, y, acc, ws->n_threads);
+}
+
+/* One batch of n <= max_batch images. */
+static void forward(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int n, float *out) {
+    const int D = m->info.width, T = m->tokens, G = m->grid, P = m->info.patch, S = m->info.image_size;
+    const int F = m->mlp, H = m->info.heads, hd = D / H, KP = m->patch.k, rows = n * T, nt = ws->n_threads;
+    const bool quick = m->info.quick_gelu;
+    /* patch embedding: im2col rows (image, gy, gx), columns (channel, py, px) as conv1's weight */
+    #pragma omp parallel for num_threads(nt) schedule(static)
+    for (int r = 0; r < n * G * G; r++) {
+        int b = r / (G * G), gy = r / G % G, gx = r % G;
+        float *dst = ws->patches + (size_t)r * KP;
+        for (int c = 0; c < 3; c++)
+            for (int py = 0; py < P; py++)
+                memcpy(dst + ((size_t)c * P + py) * P,
+                       pixels + (((size_t)b * 3 + c) * S + (size_t)gy * P + py) * S + (size_t)gx * P, sizeof(float) * P);
+    }
+    linear(m, ws, &m->patch, ws->patches, n * G * G, ws->h, false);
+    #pragma omp parallel for num_threads(nt) schedule(static)
+    for (int r = 0; r < rows; r++) {
+        int b = r / T, t = r % T;
+        const float *src = t == 0 ? m->cls : ws->h + ((size_t)b * G * G + t - 1) * D;
+        float *x = ws->x + (size_t)r * D;
+        for (int i = 0; i < D; i++) x[i] = src[i] + m->pos[(size_t)t * D + i];
+        layernorm(x, x, D, m->ln_pre_w, m->ln_pre_b);
+    }
+    for (int l = 0; l < m->info.layers; l++) {
+        const emb__clip_layer *y = &m->layer[l];
+        #pragma omp parallel for num_threads(nt) schedule(static)
+        for (int r = 0; r < rows; r++) layernorm(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln1_w, y->ln1_b);
+        linear(m, ws, &y->qkv, ws->h, rows, ws->qkv, false);
+        #pragma omp parallel for num_threads(nt) schedule(static) collapse(2)
+        for (int b = 0; b < n; b++)
+            for (int h = 0; h < H; h++)
+                attend_any(ws->qkv + (size_t)b * T * 3 * D, ws->h + (size_t)b * T * D, T, D, h, hd,
+                           ws->att + (size_t)omp_get_thread_num() * ws->att_stride, ws->att_simd);
+        linear(m, ws, &y->out, ws->h, rows, ws->x, true);
+        #pragma omp parallel for num_threads(nt) schedule(static)
+        for (int r = 0; r < rows; r++) layernorm(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln2_w, y->ln2_b);
+        linear(m, ws, &y->fc1, ws->h, rows, ws->mlp, false);
+        #pragma omp parallel for num_threads(nt) schedule(static)
+        for (int r = 0; r < rows; r++) {
+            float *v = ws->mlp + (size_t)r * F;
+            for (int i = 0; i < F; i++) v[i] = act(v[i], quick);
+        }
+        linear(m, ws, &y->fc2, ws->mlp, rows, ws->x, true);
+    }
+    for (int b = 0; b < n; b++)
+        layernorm(ws->x + (size_t)b * T * D, ws->cls + (size_t)b * D, D, m->ln_post_w, m->ln_post_b);
+    linear(m, ws, &m->proj, ws->cls, n, out, false);
+    for (int b = 0; b < n; b++) {
+        float *o = out + (size_t)b * m->info.dim;
+        double s = 0;
+        for (int i = 0; i < m->info.dim; i++) s += (double)o[i] * o[i];
+        float inv = s > 0 ? (float)(1.0 / sqrt(s)) : 0.0f;
+        for (int i = 0; i < m->info.dim; i++) o[i] *= inv;
+    }
+}
+
+emb_status emb_clip_embed(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int64_t n, float *out) {
+    if (!m || !ws || n < 0) return emb__fail(EMB_E_INVALID, "emb_clip_embed: bad arguments");
+    size_t img = (size_t)3 * m->info.image_size * m->info.image_size;
+    openblas_set_num_threads(ws->n_threads);
+    for (int64_t i = 0; i < n; i += ws->max_batch) {
+        int b = (int)(n - i < ws->max_batch ? n - i : ws->max_batch);
+        forward(m, ws, pixels + (size_t)i * img, b, out + (size_t)i * m->info.dim);
+    }
+    return EMB_OK;
+}
+
+/* ---------------------------------------------------------------- naive */
+/* y (rows, n) = x W^T + b with double accumulation, one output at a time. */
+static void linear_naive(const emb__linear *L, const float *x, int rows, float *y, bool acc) {
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < L->n; j++) {
+            double s = L->b ? L->b[j] : 0.0;
+            for (int k = 0; k < L->k; k++) s += (double)x[(size_t)i * L->k + k] * emb__linear_w(L, j, k);
+            y[(size_t)i * L->n + j] = (float)(acc ? y[(size_t)i * L->n + j] + s : s);
+        }
+}
+
+emb_status emb_clip_embed_naive(const emb_clip *m, const float *pixels, int64_t n, float *out) {
+    if (m->info.precision != EMB_CLIP_F32) return emb__fail(EMB_E_UNSUPPORTED, "the naive forward pass needs float32 weights");
+    const int D = m->info.width, T = m->tokens, G = m->grid, P = m->info.patch, S = m->info.image_size;
+    const int F = m->mlp, H = m->info.heads, hd = D / H;
+    float *x = malloc(sizeof(float) * (size_t)T * D), *h = malloc(sizeof(float) * (size_t)T * D);
+    float *qkv = malloc(sizeof(float) * (size_t)T * 3 * D), *mlp = malloc(sizeof(float) * (size_t)T * F);
+    float *row = malloc(sizeof(float) * (size_t)T), *cls = malloc(sizeof(float) * (size_t)D);
+    emb_status st = EMB_OK;
+    if (!x || !h || !qkv || !mlp || !row || !cls) { st = emb__fail(EMB_E_NOMEM, "out of memory"); goto done; }
+    for (int64_t b = 0; b < n; b++) {
+        const float *img = pixels + (size_t)b * 3 * S * S;
+        /* conv1: stride = kernel = patch, no bias */
+        for (int t = 0; t < T; t++)
+            for (int o = 0; o < D; o++) {
+                double s = 0;
+                if (t == 0) s = m->cls[o];
+                else {
+                    int gy = (t - 1) / G, gx = (t - 1) % G;
+                    for (int c = 0; c < 3; c++)
+                        for (int py = 0; py < P; py++)
+                            for (int px = 0; px < P; px++)
+                                s += (double)emb__linear_w(&m->patch, o, (c * P + py) * P + px) *
+                                     img[((size_t)c * S + gy * P + py) * S + gx * P + px];
+                }
+                x[(size_t)t * D + o] = (float)(s + m->pos[(size_t)t * D + o]);
+            }
+        for (int t = 0; t < T; t++) layernorm(x + (size_t)t * D, x + (size_t)t * D, D, m->ln_pre_w, m->ln_pre_b);
+        for (int l = 0; l < m->info.layers; l++) {
+            const emb__clip_layer *y = &m->layer[l];
+            for (int t = 0; t < T; t++) layernorm(x + (size_t)t * D, h + (size_t)t * D, D, y->ln1_w, y->ln1_b);
+            linear_naive(&y->qkv, h, T, qkv, false);
+            for (int hh = 0; hh < H; hh++) attend(qkv, h, T, D, hh, hd, row);
+            linear_naive(&y->out, h, T, x, true);
+            for (int t = 0; t < T; t++) layernorm(x + (size_t)t * D, h + (size_t)t * D, D, y->ln2_w, y->ln2_b);
+            linear_naive(&y->fc1, h, T, mlp, false);
+            for (size_t i = 0; i < (size_t)T * F; i++) mlp[i] = act(mlp[i], m->info.quick_gelu);
+            linear_naive(&y->fc2, mlp, T, x, true);
+        }
+        layernorm(x, cls, D, m->ln_post_w, m->ln_post_b);
+        float *o = out + (size_t)b * m->info.dim;
+        linear_naive(&m->proj, cls, 1, o, false);
+        double s = 0;
+        for (int i = 0; i < m->info.dim; i++) s += (double)o[i] * o[i];
+        for (int i = 0; i < m->info.dim; i++) o[i] = (float)(o[i] / sqrt(s));
+    }
+done:
+    free(x); free(h); free(qkv); free(mlp); free(row); free(cls);
+    return st;
+}

@@ -1,0 +1,13 @@
+/* features.h - helpers of the features stage shared inside src/ and with the
+ * tests (not part of the public API). */
+#ifndef EMB_FEATURES_INTERNAL_H
+#define EMB_FEATURES_INTERNAL_H
+
+#include "embscope.h"
+
+/* The naive area resize (rows first, one sequential sum per value) that
+ * emb_resize_area is tested against; same contract as emb_resize_area. */
+emb_status emb__resize_area_naive(const uint8_t *src, int w, int h, int c,
+                                  float *dst, int ow, int oh);
+
+#endif

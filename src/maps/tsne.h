@@ -1,0 +1,32 @@
+/* tsne.h - pieces of the t-SNE stage shared inside src/maps/. */
+#ifndef EMB_TSNE_PRIVATE_H
+#define EMB_TSNE_PRIVATE_H
+
+#include "embscope.h"
+#include "emb_tsne.h"
+
+#define TSNE_EXACT_MAX_N 1000   /* AUTO: exact gradient up to here */
+#define TSNE_FFT_MIN_N 10000    /* AUTO: FFT for 2D above here (FIt-SNE's break-even) */
+
+/* Attractive term: pos (n, dims) = exaggeration sum_j p_ij q_ij (y_i - y_j).
+ * When kl_part is not NULL it receives sum_ij p_ij log(p_ij / w_ij), where
+ * w_ij = 1 / (1 + |y_i - y_j|^2) is the unnormalised q, so that
+ * KL = kl_part + log Z (P sums to 1). */
+void emb__tsne_attractive(const emb_tsne_affinities *P, const double *y, int dims,
+                          double exaggeration, double *pos, double *kl_part);
+
+/* Repulsive term: neg (n, dims) = sum_j w_ij^2 (y_i - y_j) (unnormalised),
+ * *z = sum_{i != j} w_ij. */
+void emb__tsne_repulsive_exact(const double *y, int64_t n, int dims, double *neg, double *z);
+emb_status emb__tsne_repulsive_bh(const double *y, int64_t n, int dims, double theta,
+                                  double *neg, double *z);
+
+/* FFT workspace: plans and grids, re-planned when the grid size changes.
+ * Owned by one optimiser; not thread-safe. */
+typedef struct emb__tsne_fft emb__tsne_fft;
+emb__tsne_fft *emb__tsne_fft_new(void);
+void emb__tsne_fft_free(emb__tsne_fft *w);
+emb_status emb__tsne_repulsive_fft(emb__tsne_fft *w, const double *y, int64_t n, int dims,
+                                   double *neg, double *z);
+
+#endif

@@ -1,0 +1,254 @@
+/* tsne_optimize.c - emb_tsne_run: affinities, initialisation and the gradient
+ * descent of t-SNE as openTSNE runs it (Policar, Strazar & Zupan, openTSNE,
+ * tsne.py: TSNE.fit, gradient_descent).
+ *
+ *   init   PCA of x to dims components, rescaled so column 0 has standard
+ *          deviation 1e-4 (openTSNE initialization.rescale; Kobak & Berens 2019)
+ *   phase 1  early exaggeration 12, momentum 0.5, 250 iterations
+ *   phase 2  exaggeration 1, momentum 0.8, 750 iterations
+ *   learning rate n / exaggeration of the phase (Belkina et al. 2019)
+ *   gains  +0.2 where the step changes sign, else 0.8 g + min_gain (0.01)
+ *   update u = momentum u - lr gains grad; each point's step clipped to norm 5
+ *          (openTSNE max_step_norm); the map is re-centred after each step.
+ * Gains and update carry over from phase 1 to phase 2 (openTSNE keeps its
+ * optimizer object between the two optimize() calls). */
+#include "core/internal.h"
+#include "maps/tsne.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define TSNE_INIT_STD 1e-4         /* openTSNE initialization.rescale */
+#define TSNE_MIN_GAIN 0.01         /* openTSNE gradient_descent min_gain */
+#define TSNE_GAIN_UP 0.2
+#define TSNE_GAIN_DECAY 0.8
+#define TSNE_KNN_PER_PERPLEXITY 3  /* k = 3 perplexity (van der Maaten 2014) */
+
+emb_tsne_params emb_tsne_default_params(void) {
+    emb_tsne_params p = {0};
+    p.dims = 2;
+    p.perplexity = 30;
+    p.n_iter = 750;
+    p.early_exaggeration_iter = 250;
+    p.early_exaggeration = 12;      /* van der Maaten & Hinton 2008; openTSNE */
+    p.exaggeration = 1;
+    p.learning_rate = 0;            /* auto */
+    p.momentum = 0.5;
+    p.final_momentum = 0.8;
+    p.theta = 0.5;                  /* van der Maaten 2014 */
+    p.max_step_norm = 5;            /* openTSNE */
+    p.method = EMB_TSNE_AUTO;
+    p.seed = 42;
+    return p;
+}
+
+static emb_status init_map(const emb_matf *x, const emb_tsne_params *p, double *y) {
+    int64_t n = x->rows;
+    int dims = p->dims;
+    if (p->init) {
+        for (int64_t i = 0; i < n * dims; i++) y[i] = p->init[i];
+        return EMB_OK;
+    }
+    emb_matf pc = {0};
+    emb_pca_params pp = emb_pca_default_params();
+    pp.n_components = dims;
+    pp.n_threads = p->n_threads;
+    pp.seed = p->seed;
+    emb_status st = x->cols >= dims ? emb_pca(x, &pp, &pc, NULL) : EMB_E_INVALID;
+    if (st || pc.cols != dims) {
+        /* fewer input dimensions than map dimensions: Gaussian noise */
+        emb_matf_free(&pc);
+        emb_rng r;
+        emb_rng_seed(&r, p->seed);
+        for (int64_t i = 0; i < n * dims; i++) y[i] = emb_rng_normal(&r);
+    } else {
+        for (int64_t i = 0; i < n * dims; i++) y[i] = pc.data[i];
+        emb_matf_free(&pc);
+    }
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < n; i++) mean += y[i * dims];
+    mean /= (double)n;
+    for (int64_t i = 0; i < n; i++) var += (y[i * dims] - mean) * (y[i * dims] - mean);
+    double sd = sqrt(var / (double)n);
+    double s = sd > 0 ? TSNE_INIT_STD / sd : 1;
+    for (int64_t i = 0; i < n * dims; i++) y[i] *= s;
+    return EMB_OK;
+}
+
+typedef struct {
+    const emb_tsne_affinities *P;
+    int64_t n;
+    int dims;
+    emb_tsne_method method;
+    double theta;
+    emb__tsne_fft *fft;
+    double *neg;   /* (n, dims) scratch */
+} grad_ctx;
+
+static emb_status gradient(grad_ctx *g, const double *y, double exaggeration, double *grad, double *kl) {
+    double z = 0, kl_part = 0;
+    emb__tsne_attractive(g->P, y, g->dims, exaggeration, grad, kl ? &kl_part : NULL);
+    emb_status st = EMB_OK;
+    if (g->method == EMB_TSNE_EXACT) emb__tsne_repulsive_exact(y, g->n, g->dims, g->neg, &z);
+    else if (g->method == EMB_TSNE_BH) st = emb__tsne_repulsive_bh(y, g->n, g->dims, g->theta, g->neg, &z);
+    else st = emb__tsne_repulsive_fft(g->fft, y, g->n, g->dims, g->neg, &z);
+    if (st) return st;
+    double inv = 1.0 / z;
+    for (int64_t i = 0; i < g->n * g->dims; i++) grad[i] -= g->neg[i] * inv;
+    if (kl) *kl = kl_part + log(z);
+    return EMB_OK;
+}
+
+/* One phase of gradient descent; returns EMB_OK or the gradient's status. */
+static emb_status descend(grad_ctx *g, const emb_tsne_params *p, double *y, double *update,
+                          double *gains, double *grad, int n_iter, double exaggeration,
+                          double momentum, int *done_iter, int total_iter) {
+    int64_t n = g->n, nd = n * g->dims;
+    int dims = g->dims;
+    double lr = p->learning_rate > 0 ? p->learning_rate : (double)n / exaggeration;
+    for (int it = 0; it < n_iter; it++) {
+        emb_status st = gradient(g, y, exaggeration, grad, NULL);
+        if (st) return st;
+        for (int64_t e = 0; e < nd; e++) {
+            bool flipped = (update[e] > 0) != (grad[e] > 0) || (update[e] == 0) != (grad[e] == 0);
+            gains[e] = flipped ? gains[e] + TSNE_GAIN_UP : gains[e] * TSNE_GAIN_DECAY + TSNE_MIN_GAIN;
+            update[e] = momentum * update[e] - lr * gains[e] * grad[e];
+        }
+        if (p->max_step_norm > 0)
+            for (int64_t i = 0; i < n; i++) {
+                double s2 = 0;
+                for (int c = 0; c < dims; c++) s2 += update[i * dims + c] * update[i * dims + c];
+                if (s2 > p->max_step_norm * p->max_step_norm) {
+                    double f = p->max_step_norm / sqrt(s2);
+                    for (int c = 0; c < dims; c++) update[i * dims + c] *= f;
+                }
+            }
+        double mean[3] = {0, 0, 0};
+        for (int64_t i = 0; i < n; i++)
+            for (int c = 0; c < dims; c++) { y[i * dims + c] += update[i * dims + c]; mean[c] += y[i * dims + c]; }
+        for (int c = 0; c < dims; c++) mean[c] /= (double)n;
+        for (int64_t i = 0; i < n; i++)
+            for (int c = 0; c < dims; c++) y[i * dims + c] -= mean[c];
+        ++*done_iter;
+        if (p->progress.fn && (*done_iter % 50 == 0 || *done_iter == total_iter))
+            emb_progress_report(&p->progress, "tsne", (double)*done_iter / total_iter, NULL);
+    }
+    return EMB_OK;
+}
+
+static emb_status get_graph(const emb_matf *x, const emb_knn *g, const emb_tsne_params *p,
+                            emb_knn *own, const emb_knn **use) {
+    int k = (int)fmin((double)(x->rows - 1), floor(TSNE_KNN_PER_PERPLEXITY * p->perplexity));
+    if (g && g->n == x->rows && g->k >= k) { *use = g; return EMB_OK; }
+    emb_knn_params kp = emb_knn_default_params();
+    kp.k = k;
+    kp.metric = EMB_METRIC_EUCLIDEAN;
+    kp.n_threads = p->n_threads;
+    kp.seed = p->seed;
+    kp.progress = p->progress;
+    emb_status st = emb_knn_build(x, &kp, own);
+    *use = own;
+    return st;
+}
+
+emb_status emb_tsne_run(const emb_matf *x, const emb_knn *g, const emb_tsne_params *p,
+                        emb_matf *out, emb_tsne_stats *stats) {
+    emb_tsne_params def = emb_tsne_default_params();
+    if (!p) p = &def;
+    int64_t n = x->rows;
+    int dims = p->dims;
+    if (n < 4) return emb__fail(EMB_E_INVALID, "t-SNE: need at least 4 points, got %lld", (long long)n);
+    if (dims < 1 || dims > 3) return emb__fail(EMB_E_INVALID, "t-SNE: dims %d is not 1, 2 or 3", dims);
+    if (!(p->perplexity > 0) || p->perplexity >= (double)(n - 1))
+        return emb__fail(EMB_E_INVALID, "t-SNE: perplexity %.3g must be in (0, n - 1 = %lld)",
+                         p->perplexity, (long long)(n - 1));
+    emb_tsne_method method = p->method;
+    if (method == EMB_TSNE_AUTO)
+        method = n <= TSNE_EXACT_MAX_N ? EMB_TSNE_EXACT : (dims == 2 && n >= TSNE_FFT_MIN_N) ? EMB_TSNE_FFT : EMB_TSNE_BH;
+    if (method == EMB_TSNE_FFT && dims != 2)
+        return emb__fail(EMB_E_UNSUPPORTED, "t-SNE: the FFT gradient is 2D only (asked for %dD)", dims);
+    int saved = 0;
+#ifdef _OPENMP
+    saved = omp_get_max_threads();
+    omp_set_num_threads(emb_threads_resolve(p->n_threads));
+#endif
+    emb_status st = EMB_OK;
+    emb_knn own = {0};
+    const emb_knn *use = NULL;
+    emb_tsne_affinities P = {0};
+    grad_ctx gc = {0};
+    size_t nd = (size_t)n * dims;
+    double *y = emb__malloc(nd * sizeof *y, "t-SNE map");
+    double *update = emb__calloc(nd, sizeof *update, "t-SNE update");
+    double *gains = emb__malloc(nd * sizeof *gains, "t-SNE gains");
+    double *grad = emb__malloc(nd * sizeof *grad, "t-SNE gradient");
+    gc.neg = emb__malloc(nd * sizeof *gc.neg, "t-SNE gradient");
+    if (!y || !update || !gains || !grad || !gc.neg) { st = EMB_E_NOMEM; goto done; }
+    double t0 = emb_now();
+    if ((st = get_graph(x, g, p, &own, &use))) goto done;
+    int k = (int)fmin((double)(n - 1), floor(TSNE_KNN_PER_PERPLEXITY * p->perplexity));
+    emb_knn view = *use;
+    if (view.k > k) {
+        /* use the first k neighbours of a wider graph */
+        view.idx = malloc((size_t)n * k * sizeof *view.idx);
+        view.dist = malloc((size_t)n * k * sizeof *view.dist);
+        if (!view.idx || !view.dist) { free(view.idx); free(view.dist); st = emb__fail(EMB_E_NOMEM, "t-SNE: out of memory"); goto done; }
+        for (int64_t i = 0; i < n; i++) {
+            memcpy(view.idx + i * k, use->idx + i * use->k, (size_t)k * sizeof *view.idx);
+            memcpy(view.dist + i * k, use->dist + i * use->k, (size_t)k * sizeof *view.dist);
+        }
+        view.k = k;
+        st = emb_tsne_affinities_build(&view, p->perplexity, p->n_threads, &P, NULL);
+        free(view.idx);
+        free(view.dist);
+    } else {
+        st = emb_tsne_affinities_build(&view, p->perplexity, p->n_threads, &P, NULL);
+    }
+    if (st) goto done;
+    emb_knn_free(&own);
+    double t1 = emb_now();
+    if ((st = init_map(x, p, y))) goto done;
+    for (size_t e = 0; e < nd; e++) gains[e] = 1;
+    gc.P = &P;
+    gc.n = n;
+    gc.dims = dims;
+    gc.method = method;
+    gc.theta = p->theta;
+    if (method == EMB_TSNE_FFT && !(gc.fft = emb__tsne_fft_new())) { st = EMB_E_NOMEM; goto done; }
+    int done_iter = 0, total = p->early_exaggeration_iter + p->n_iter;
+    st = descend(&gc, p, y, update, gains, grad, p->early_exaggeration_iter, p->early_exaggeration,
+                 p->momentum, &done_iter, total);
+    if (!st)
+        st = descend(&gc, p, y, update, gains, grad, p->n_iter, p->exaggeration, p->final_momentum,
+                     &done_iter, total);
+    double kl = NAN;
+    if (!st) st = gradient(&gc, y, 1.0, grad, &kl);
+    if (!st) st = emb_matf_alloc(out, n, dims);
+    if (st) goto done;
+    for (size_t e = 0; e < nd; e++) out->data[e] = (float)y[e];
+    if (stats) {
+        stats->kl = kl;
+        stats->iterations = done_iter;
+        stats->method = method;
+        stats->k = k;
+        stats->seconds_affinities = t1 - t0;
+        stats->seconds_optimize = emb_now() - t1;
+    }
+done:
+#ifdef _OPENMP
+    omp_set_num_threads(saved);
+#endif
+    emb__tsne_fft_free(gc.fft);
+    emb_tsne_affinities_free(&P);
+    emb_knn_free(&own);
+    free(y);
+    free(update);
+    free(gains);
+    free(grad);
+    free(gc.neg);
+    return st;
+}

@@ -1,0 +1,39 @@
+/* umap.h - pieces of the UMAP stage shared between src/maps/umap*.c and
+ * spectral.c (private, emb__ prefix). */
+#ifndef EMB_MAPS_UMAP_H
+#define EMB_MAPS_UMAP_H
+
+#include "core/internal.h"
+#include "emb_umap.h"
+
+/* umap-learn's constants (umap_.py). */
+#define UMAP_SMOOTH_K_TOLERANCE 1e-5   /* binary search stop on |psum - target| */
+#define UMAP_MIN_K_DIST_SCALE 1e-3     /* sigma floor, times the mean distance */
+#define UMAP_SMOOTH_K_ITER 64          /* binary search steps */
+#define UMAP_GRAD_CLIP 4.0f            /* layouts.py clip() */
+#define UMAP_INIT_EXTENT 10.0          /* spectral init scaled to max |x| = 10 */
+#define UMAP_INIT_NOISE 1e-4           /* N(0, 1e-4) added to the spectral init */
+
+/* Components up to this many items get the dense eigensolver (spectral.c). */
+extern int emb__spectral_dense_max;
+
+/* Optimise emb (n, dim) in place over the edges head -> tail with weights w
+ * (umap-learn's optimize_layout_euclidean, move_other = True). */
+typedef struct {
+    int64_t n;
+    int dim;
+    int64_t n_edges;
+    const int32_t *head, *tail;   /* (n_edges) */
+    const float *weight;          /* (n_edges) */
+    int n_epochs;
+    double a, b, gamma, learning_rate;
+    int negative_sample_rate;
+    int n_threads;
+    uint64_t seed;
+    const emb_progress *progress;
+} emb__umap_sgd;
+emb_status emb__umap_optimize(const emb__umap_sgd *s, float *emb);
+/* The same, written plainly (one thread, double math), for the tests. */
+emb_status emb__umap_optimize_naive(const emb__umap_sgd *s, float *emb);
+
+#endif

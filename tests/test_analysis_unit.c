@@ -1,0 +1,266 @@
+/* test_analysis_unit.c - the analysis stage on small inputs against
+ * independent references: duplicate groups against brute force over all
+ * pairs (with a group larger than k, so widening must find it), the shifted
+ * cosine against a direct translation, LOF against scikit-learn's
+ * LocalOutlierFactor, the image properties against PIL (CleanVision's
+ * formulas; edges over the interior), synthetic dark/bright/blurred/constant images flagged and clean
+ * ones not, and `embscope dups` output.
+ * ctest-labels: unit */
+#include "check.h"
+#include "embscope.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void normal_rows(emb_rng *r, float *x, int n, int d) {
+    for (int i = 0; i < n * d; i++) x[i] = (float)emb_rng_normal(r);
+}
+
+/* union-find for the reference */
+static int find(int *p, int i) { while (p[i] != i) i = p[i] = p[p[i]]; return i; }
+
+static void test_dups_brute_force(void) {
+    enum { N = 300, D = 16, K = 3 };
+    emb_rng r;
+    emb_rng_seed(&r, 1);
+    emb_matf x;
+    emb_matf_alloc(&x, N, D);
+    normal_rows(&r, x.data, N, D);
+    for (int i = 1; i < 12; i++)   /* a group of 12 (> k): jittered copies of row 0 */
+        for (int t = 0; t < D; t++) x.data[i * D + t] = x.data[t] + 0.01f * (float)emb_rng_normal(&r);
+    for (int t = 0; t < D; t++) { x.data[20 * D + t] = x.data[21 * D + t]; x.data[22 * D + t] = x.data[21 * D + t]; }  /* exact */
+    for (int t = 0; t < D; t++) x.data[30 * D + t] = 2.0f * x.data[31 * D + t] + 0.02f * (float)emb_rng_normal(&r);  /* near, scaled */
+    emb_knn g;
+    emb_knn_params kp = emb_knn_default_params();
+    kp.k = K;
+    CHECK(emb_knn_build(&x, &kp, &g) == EMB_OK);
+    emb_dups_params dp = emb_dups_default_params();
+    dp.threshold = 0.99f;
+    emb_dups d;
+    CHECK(emb_dups_find(&x, &g, NULL, &dp, &d) == EMB_OK);
+    /* reference: components of the graph cos >= 0.99 over all pairs */
+    int p[N];
+    for (int i = 0; i < N; i++) p[i] = i;
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++) {
+            double s = 0, a = 0, b = 0;
+            for (int t = 0; t < D; t++) { s += x.data[i * D + t] * x.data[j * D + t]; a += x.data[i * D + t] * x.data[i * D + t]; b += x.data[j * D + t] * x.data[j * D + t]; }
+            if (s / sqrt(a * b) >= 0.99) { int ri = find(p, i), rj = find(p, j); if (ri != rj) p[ri > rj ? ri : rj] = ri < rj ? ri : rj; }
+        }
+    int agree = 1, in_groups = 0;
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            bool ref = find(p, i) == find(p, j);
+            bool got = i == j || (d.group[i] >= 0 && d.group[i] == d.group[j]);
+            agree &= ref == got;
+        }
+    for (int i = 0; i < N; i++) in_groups += d.group[i] >= 0;
+    CHECK(agree);
+    CHECK_EQ(12 + 3 + 2, in_groups);
+    CHECK_EQ(3, d.n_groups);
+    CHECK(d.n_widened >= 1);
+    CHECK_EQ(2, d.n_exact_extra);
+    CHECK_EQ(20, d.exact_root[22]);
+    CHECK_EQ(20, d.exact_root[21]);
+    CHECK_EQ(2, (d.kind[20] == EMB_DUP_EXACT) + (d.kind[21] == EMB_DUP_EXACT) + (d.kind[22] == EMB_DUP_EXACT));
+    /* each group: representative first with similarity 1 */
+    for (int64_t gi = 0; gi < d.n_groups; gi++) CHECK_CLOSE(1.0, d.similarity[d.item[d.start[gi]]], 0, 1e-6);
+    emb_dups_free(&d);
+    emb_knn_free(&g);
+    emb_matf_free(&x);
+}
+
+static void test_shifted_cosine(void) {
+    enum { W = 9, H = 7 };
+    emb_rng r;
+    emb_rng_seed(&r, 2);
+    float a[W * H], b[W * H];
+    for (int i = 0; i < W * H; i++) a[i] = (float)emb_rng_uniform(&r);
+    /* b = a moved down 1, left 2, zero fill: best shift recovers the overlap */
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int sy = y - 1, sx = x + 2;
+            b[y * W + x] = sy >= 0 && sx < W ? a[sy * W + sx] : 0;
+        }
+    double s = 0, na = 0, nb = 0;
+    for (int i = 0; i < W * H; i++) { s += b[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+    double expect = s / sqrt(na * nb);   /* overlap dot = |b|^2 */
+    CHECK_CLOSE(expect, emb_shifted_cosine(a, b, W, H, 1, 2), 1e-5, 1e-6);
+    CHECK(emb_shifted_cosine(a, b, W, H, 1, 1) < expect - 1e-3);  /* shift 2 needed */
+}
+
+static void test_lof_sklearn(void) {
+    enum { N = 200, D = 3, K = 10 };
+    emb_rng r;
+    emb_rng_seed(&r, 3);
+    emb_matf x;
+    emb_matf_alloc(&x, N, D);
+    normal_rows(&r, x.data, N, D);
+    for (int t = 0; t < D; t++) x.data[(N - 1) * D + t] = 6.0f;
+    char path[512];
+    snprintf(path, sizeof path, "%s/lof.npy", check_tmpdir());
+    CHECK(emb_npy_write_f32(path, x.data, N, D) == EMB_OK);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s -c \"import numpy as np; from sklearn.neighbors import LocalOutlierFactor as L; "
+             "x=np.load('%s').astype(np.float64); m=L(n_neighbors=%d, algorithm='brute').fit(x); "
+             "print(' '.join('%%.6f'%%v for v in -m.negative_outlier_factor_))\"", check_python(), path, K);
+    int status;
+    char *out = check_run(cmd, &status);
+    if (status != 0 || !out) { printf("sklearn unavailable: LOF reference skipped\n"); free(out); emb_matf_free(&x); return; }
+    emb_knn g;
+    CHECK(emb_knn_exact_naive(&x, K, EMB_METRIC_EUCLIDEAN, &g) == EMB_OK);
+    float score[N], pct[N], ref[N];
+    CHECK(emb_outliers_score(&g, EMB_OUTLIER_LOF, score, pct) == EMB_OK);
+    char *s = out;
+    for (int i = 0; i < N; i++) ref[i] = strtof(s, &s);
+    CHECK_CLOSE_F32(ref, score, N, 1e-4, 1e-5);
+    CHECK_CLOSE(100.0 * (N - 1) / N, pct[N - 1], 1e-6, 1e-4);
+    free(out);
+    emb_knn_free(&g);
+    emb_matf_free(&x);
+}
+
+/* Synthetic images written as PNG into DIR/<class>/, opened as a folder dataset. */
+static void put_png(const char *dir, const char *name, const uint8_t *rgb, int w, int h, int ch) {
+    unsigned char *png;
+    size_t len;
+    uint8_t *px = malloc((size_t)w * h * ch);
+    for (int i = 0; i < w * h; i++)
+        for (int c = 0; c < ch; c++) px[i * ch + c] = rgb[i * 3 + c];
+    CHECK(emb_image_encode_png(px, w, h, ch, &png, &len) == EMB_OK);
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    CHECK(check_write_file(p, png, len));
+    free(png);
+    free(px);
+}
+
+static void test_image_checks(void) {
+    enum { W = 64, H = 56 };
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/imgs/a", check_tmpdir());
+    CHECK(emb_mkdirs(dir) == EMB_OK);
+    emb_rng r;
+    emb_rng_seed(&r, 4);
+    uint8_t *img = malloc(W * H * 3), *tmp = malloc(W * H * 3);
+    /* clean: a colour texture of random blocks with sharp edges */
+    for (int k = 0; k < 4; k++) {
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                for (int c = 0; c < 3; c++)
+                    img[(y * W + x) * 3 + c] = (uint8_t)((((x / 6 + k) * 37 + (y / 5) * 91 + c * 53) % 251) ^ (uint8_t)emb_rng_below(&r, 32));
+        char nm[32];
+        snprintf(nm, sizeof nm, "clean%d.png", k);
+        put_png(dir, nm, img, W, H, 3);
+    }
+    /* blurred: the clean texture box-blurred (radius 6) */
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            for (int c = 0; c < 3; c++) {
+                int s = 0, m = 0;
+                for (int dy = -6; dy <= 6; dy++)
+                    for (int dx = -6; dx <= 6; dx++) {
+                        int yy = y + dy, xx = x + dx;
+                        if (yy >= 0 && yy < H && xx >= 0 && xx < W) { s += img[(yy * W + xx) * 3 + c]; m++; }
+                    }
+                tmp[(y * W + x) * 3 + c] = (uint8_t)(s / m);
+            }
+    put_png(dir, "blurred.png", tmp, W, H, 3);
+    for (int i = 0; i < W * H * 3; i++) tmp[i] = img[i] / 8;           /* dark */
+    put_png(dir, "dark.png", tmp, W, H, 3);
+    for (int i = 0; i < W * H * 3; i++) tmp[i] = (uint8_t)(250 + img[i] % 6);  /* bright */
+    put_png(dir, "light.png", tmp, W, H, 3);
+    for (int i = 0; i < W * H * 3; i++) tmp[i] = 128;                  /* constant */
+    put_png(dir, "constant.png", tmp, W, H, 3);
+    put_png(dir, "gray.png", img, W, H, 1);                            /* grayscale */
+    free(img);
+    free(tmp);
+    char root[512];
+    snprintf(root, sizeof root, "%s/imgs", check_tmpdir());
+    emb_dataset *ds;
+    CHECK(emb_dataset_open(root, NULL, &ds) == EMB_OK);
+    emb_image_issues q;
+    CHECK(emb_image_issues_find(ds, 0, &q) == EMB_OK);
+    for (int64_t i = 0; i < ds->n; i++) {
+        const char *b = strrchr(ds->path[i], '/') + 1;
+        uint32_t is = q.issues[i];
+        printf("%-14s issues 0x%02x dark %.3f light %.3f lowinfo %.3f blurry %.3f\n", b, is, q.dark_score[i],
+               q.light_score[i], q.low_info_score[i], q.blurry_score[i]);
+        if (!strncmp(b, "clean", 5)) CHECK_EQ(0, is);
+        if (!strcmp(b, "dark.png")) CHECK(is & EMB_IMG_DARK);
+        if (!strcmp(b, "light.png")) CHECK(is & EMB_IMG_LIGHT);
+        if (!strcmp(b, "blurred.png")) CHECK_EQ(EMB_IMG_BLURRY, is);
+        if (!strcmp(b, "constant.png")) CHECK((is & EMB_IMG_LOW_INFO) && (is & EMB_IMG_BLURRY));
+        if (!strcmp(b, "gray.png")) CHECK(is & EMB_IMG_GRAYSCALE);
+    }
+    /* properties against PIL with CleanVision's formulas */
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "%s -c \"\nimport numpy as np, glob, os\nfrom PIL import Image, ImageFilter, ImageStat\n"
+             "for p in sorted(glob.glob('%s/a/*.png')):\n"
+             "  im=Image.open(p); a=np.asarray(im).astype(int)\n"
+             "  b=a/255.0 if a.ndim==2 else np.sqrt(0.241*a[:,:,0]**2+0.691*a[:,:,1]**2+0.068*a[:,:,2]**2)/255\n"
+             "  e=im.convert('L').filter(ImageFilter.FIND_EDGES)\n"
+             "  print(os.path.basename(p), np.percentile(b,99), np.percentile(b,5), im.entropy(), np.asarray(e)[1:-1,1:-1].astype(float).std())\n\"",
+             check_python(), root);
+    int status;
+    char *out = check_run(cmd, &status);
+    if (status == 0 && out) {
+        char *line = strtok(out, "\n");
+        int rows = 0;
+        while (line) {
+            char name[64];
+            float p99, p5, ent, blur;
+            if (sscanf(line, "%63s %f %f %f %f", name, &p99, &p5, &ent, &blur) == 5)
+                for (int64_t i = 0; i < ds->n; i++)
+                    if (!strcmp(strrchr(ds->path[i], '/') + 1, name)) {
+                        const emb_image_props *pp = &q.props[i];
+                        CHECK_CLOSE(p99, pp->brightness_p99, 1e-4, 1e-4);
+                        CHECK_CLOSE(p5, pp->brightness_p5, 1e-4, 1e-4);
+                        CHECK_CLOSE(ent, pp->entropy, 1e-4, 1e-4);
+                        if (W <= 64 && H <= 64) CHECK_CLOSE(blur, pp->blurriness, 1e-3, 1e-3);
+                        rows++;
+                    }
+            line = strtok(NULL, "\n");
+        }
+        CHECK_EQ(ds->n, rows);
+    } else printf("PIL unavailable: image property reference skipped\n");
+    free(out);
+    emb_image_issues_free(&q);
+    emb_dataset_free(ds);
+}
+
+static void test_cli_dups(void) {
+    enum { N = 50, D = 8 };
+    emb_rng r;
+    emb_rng_seed(&r, 5);
+    float x[N * D];
+    normal_rows(&r, x, N, D);
+    memcpy(x + 7 * D, x + 3 * D, sizeof(float) * D);
+    char vp[600], cmd[2048], csvp[600];
+    snprintf(vp, sizeof vp, "%s/v.npy", check_tmpdir());
+    CHECK(emb_npy_write_f32(vp, x, N, D) == EMB_OK);
+    snprintf(cmd, sizeof cmd, "%s dups %s -k 5 -o %s/dout --quiet", EMB_BIN, vp, check_tmpdir());
+    int status;
+    free(check_run(cmd, &status));
+    CHECK_EQ(0, status);
+    snprintf(csvp, sizeof csvp, "cat %s/dout/duplicates.csv", check_tmpdir());
+    char *txt = check_run(csvp, &status);
+    CHECK(txt != NULL);
+    if (txt) {
+        CHECK_CONTAINS(txt, "group,index,path,split,label,similarity,kind\n0,3,");
+        CHECK_CONTAINS(txt, "0,7,,,,1.000000,exact");
+    }
+    free(txt);
+}
+
+int main(void) {
+    test_dups_brute_force();
+    test_shifted_cosine();
+    test_lof_sklearn();
+    test_image_checks();
+    test_cli_dups();
+    return check_exit();
+}

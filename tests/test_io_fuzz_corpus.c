@@ -1,0 +1,100 @@
+/* test_io_fuzz_corpus.c - the libFuzzer harnesses (fuzz/fuzz_*.c) replayed
+ * without libFuzzer, so the ASan/UBSan unit run covers them on any compiler:
+ * every seed of fuzz/corpus/<name>/, every truncation of it, and seeded
+ * random byte flips (emb_rng, same inputs on every run). A harness aborts on
+ * a broken invariant; ASan/UBSan report memory errors. The seeds themselves
+ * are checked to parse (they are valid files made by fuzz/make_corpus.sh). */
+/* ctest-labels: unit */
+#include "check.h"
+#include "embscope.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LLVMFuzzerTestOneInput fuzz_idx_one
+#include "../fuzz/fuzz_idx.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_npy_one
+#include "../fuzz/fuzz_npy.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_image_one
+#include "../fuzz/fuzz_image.c"
+#undef LLVMFuzzerTestOneInput
+
+#define CORPUS TEST_REF "/../../fuzz/corpus"   /* tests/ref exists in every checkout */
+#define FLIPS_PER_SEED 1000
+
+typedef int (*harness)(const uint8_t *, size_t);
+
+static void *read_all(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    *len = 0;
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    void *b = malloc(n > 0 ? (size_t)n : 1);
+    *len = fread(b, 1, (size_t)n, f);
+    fclose(f);
+    return b;
+}
+
+/* Does the seed parse as what it is? (gzip IDX and tables are not raw) */
+static emb_status parse(const char *name, const uint8_t *b, size_t n) {
+    emb_status st;
+    if (!strcmp(name, "idx")) { emb_idx a; st = emb_idx_parse(b, n, "seed", &a); if (!st) emb_idx_free(&a); }
+    else if (!strcmp(name, "npy")) { emb_npy a; st = emb_npy_parse(b, n, "seed", &a); }
+    else { emb_image a; st = emb_image_decode(b, n, "seed", &a); if (!st) emb_image_free(&a); }
+    return st;
+}
+
+static void replay(const char *name, harness fn) {
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/%s", CORPUS, name);
+    DIR *d = opendir(dir);
+    if (!CHECK(d != NULL)) { fprintf(stderr, "  no corpus at %s\n", dir); return; }
+    emb_rng rng;
+    emb_rng_seed(&rng, 2024);
+    struct dirent *e;
+    int seeds = 0;
+    long runs = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char p[2048];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        size_t n;
+        uint8_t *seed = read_all(p, &n);
+        if (!seed) continue;
+        seeds++;
+        bool gz = n > 2 && seed[0] == 0x1f && seed[1] == 0x8b;
+        if (!gz && parse(name, seed, n) != EMB_OK) { CHECK(!"seed parses"); fprintf(stderr, "  %s: %s\n", p, emb_errmsg()); }
+        fn(seed, n);
+        for (size_t cut = 0; cut < n; cut++, runs++) fn(seed, cut);
+        uint8_t *m = malloc(n);
+        for (int k = 0; k < FLIPS_PER_SEED; k++, runs++) {
+            memcpy(m, seed, n);
+            int flips = 1 + (int)emb_rng_below(&rng, 4);
+            for (int f = 0; f < flips; f++) {
+                size_t at = emb_rng_below(&rng, (uint32_t)n);
+                /* header bytes matter most: half the flips land in the first 64 */
+                if (k % 2 && n > 64) at = emb_rng_below(&rng, 64);
+                m[at] = (uint8_t)(emb_rng_below(&rng, 3) == 0 ? 0xff : emb_rng_next(&rng));
+            }
+            fn(m, n);
+        }
+        free(m);
+        free(seed);
+    }
+    closedir(d);
+    fprintf(stderr, "%s: %d seeds, %ld mutated inputs\n", name, seeds, runs);
+    CHECK(seeds >= 3);
+}
+
+int main(void) {
+    replay("idx", fuzz_idx_one);
+    replay("npy", fuzz_npy_one);
+    replay("image", fuzz_image_one);
+    return check_exit();
+}

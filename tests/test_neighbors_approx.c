@@ -1,0 +1,83 @@
+/* test_neighbors_approx.c - NN-descent recall@15 against the exact graph on
+ * the MNIST test set (10,000 x 784, SHARED_DATA/mnist; skipped when absent),
+ * cosine and Euclidean; same seed and one thread give the same graph;
+ * distances are the exact ones of the indices found.
+ * ctest-labels: slow */
+#include "check.h"
+#include "embscope.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_RECALL 0.97   /* issue 8: recall@15 >= 0.97 */
+
+static double recall(const emb_knn *exact, const emb_knn *approx) {
+    int k = exact->k;
+    int64_t hit = 0;
+    for (int64_t i = 0; i < exact->n; i++)
+        for (int a = 0; a < k; a++)
+            for (int b = 0; b < k; b++)
+                if (approx->idx[i * k + a] == exact->idx[i * k + b]) { hit++; break; }
+    return (double)hit / ((double)exact->n * k);
+}
+
+int main(void) {
+    emb_idx img = {0};
+    if (emb_idx_load(SHARED_DATA "/mnist/t10k-images-idx3-ubyte.gz", &img) != EMB_OK) {
+        fprintf(stderr, "no MNIST test set under %s: skipped\n", SHARED_DATA);
+        return 77;
+    }
+    int64_t n = img.dims[0], d = img.dims[1] * img.dims[2];
+    emb_matf x;
+    CHECK(emb_matf_alloc(&x, n, d) == EMB_OK);
+    for (int64_t a = 0; a < n * d; a++) x.data[a] = img.data[a] / 255.0f;
+    emb_idx_free(&img);
+    for (int m = 0; m < 2; m++) {
+        emb_knn_params p = emb_knn_default_params();
+        p.metric = m ? EMB_METRIC_EUCLIDEAN : EMB_METRIC_COSINE;
+        p.k = 15;
+        emb_knn ex = {0}, ap = {0};
+        p.method = EMB_KNN_EXACT;
+        CHECK(emb_knn_build(&x, &p, &ex) == EMB_OK);
+        p.method = EMB_KNN_APPROX;
+        double t0 = emb_now();
+        CHECK(emb_knn_build(&x, &p, &ap) == EMB_OK);
+        double r = recall(&ex, &ap);
+        fprintf(stderr, "%s: recall@15 %.4f in %.2f s\n", m ? "euclidean" : "cosine", r, emb_now() - t0);
+        CHECK(r >= MIN_RECALL);
+        CHECK(ap.method == EMB_KNN_APPROX);
+        /* each reported distance is the exact distance of its index, rows ascending */
+        int bad = 0;
+        for (int64_t i = 0; i < n; i++)
+            for (int a = 0; a < 15; a++) {
+                int32_t j = ap.idx[i * 15 + a];
+                if (j < 0 || j == i || (a && ap.dist[i * 15 + a] < ap.dist[i * 15 + a - 1])) { bad++; continue; }
+                double s = 0, na = 0, nb = 0;
+                for (int64_t t = 0; t < d; t++) {
+                    double u = x.data[i * d + t], v = x.data[j * d + t];
+                    s += m ? (u - v) * (u - v) : u * v;
+                    na += u * u;
+                    nb += v * v;
+                }
+                double want = m ? sqrt(s) : 1.0 - s / sqrt(na * nb);
+                if (fabs(want - ap.dist[i * 15 + a]) > 1e-5 * fmax(1.0, want)) bad++;
+            }
+        CHECK_EQ(0, bad);
+        if (m == 0) {   /* same seed, one thread: same bytes */
+            emb_knn a1 = {0}, a2 = {0};
+            p.n_threads = 1;
+            CHECK(emb_knn_build(&x, &p, &a1) == EMB_OK);
+            CHECK(emb_knn_build(&x, &p, &a2) == EMB_OK);
+            CHECK_EQ_I32(a1.idx, a2.idx, (size_t)n * 15);
+            CHECK(recall(&ex, &a1) >= MIN_RECALL);
+            emb_knn_free(&a1);
+            emb_knn_free(&a2);
+        }
+        emb_knn_free(&ex);
+        emb_knn_free(&ap);
+    }
+    emb_matf_free(&x);
+    return check_exit();
+}

@@ -1,0 +1,58 @@
+/* test_neighbors_cli.c - `embscope neighbors`: the files written
+ * (neighbors.npy int32, distances.npy float32, N x k) equal the library's
+ * graph for --exact, --approx finds the same graph on well-separated data,
+ * bad options fail with a usage error.
+ * ctest-labels: unit */
+#include "check.h"
+#include "embscope.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int main(void) {
+    int64_t n = 400, d = 16;
+    emb_matf x;
+    emb_matf_alloc(&x, n, d);
+    emb_rng r;
+    emb_rng_seed(&r, 3);
+    /* 20 tight clusters of 20: the 15 nearest are unambiguous */
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t t = 0; t < d; t++) x.data[i * d + t] = (float)((i / 20 == t) * 10.0 + (i / 20 == t + 16) * 10.0 + 0.05 * emb_rng_normal(&r)) + (float)(i / 20);
+    char in[512], cmd[2048];
+    snprintf(in, sizeof in, "%s/v.npy", check_tmpdir());
+    CHECK(emb_npy_write_f32(in, x.data, n, d) == EMB_OK);
+    emb_knn ref = {0};
+    emb_knn_params p = emb_knn_default_params();
+    p.metric = EMB_METRIC_EUCLIDEAN;
+    p.method = EMB_KNN_EXACT;
+    CHECK(emb_knn_build(&x, &p, &ref) == EMB_OK);
+    const char *modes[2] = {"--exact", "--approx"};
+    for (int m = 0; m < 2; m++) {
+        int status = 0;
+        snprintf(cmd, sizeof cmd, "%s neighbors %s -k 15 --metric euclidean %s -o %s/out%d --quiet 2>&1", EMB_BIN, in, modes[m], check_tmpdir(), m);
+        free(check_run(cmd, &status));
+        CHECK_EQ(0, status);
+        char pi[600], pd[600];
+        snprintf(pi, sizeof pi, "%s/out%d/neighbors.npy", check_tmpdir(), m);
+        snprintf(pd, sizeof pd, "%s/out%d/distances.npy", check_tmpdir(), m);
+        emb_npy ni = {0};
+        emb_matf nd = {0};
+        CHECK(emb_npy_open(pi, false, &ni) == EMB_OK);
+        CHECK(ni.dtype == EMB_DT_I32 && ni.ndim == 2 && ni.shape[0] == n && ni.shape[1] == 15);
+        CHECK(emb_npy_load_f32(pd, &nd) == EMB_OK);
+        if (ni.count == n * 15) CHECK_EQ_I32(ref.idx, (const int32_t *)ni.data, (size_t)n * 15);
+        if (nd.rows == n) CHECK_CLOSE_F32(ref.dist, nd.data, (size_t)n * 15, 1e-5, 1e-6);
+        emb_npy_close(&ni);
+        emb_matf_free(&nd);
+    }
+    int status = 0;
+    snprintf(cmd, sizeof cmd, "%s neighbors %s --metric manhattan -o %s/bad 2>&1", EMB_BIN, in, check_tmpdir());
+    char *o = check_run(cmd, &status);
+    CHECK(status != 0);
+    CHECK_CONTAINS(o ? o : "", "manhattan");
+    free(o);
+    emb_knn_free(&ref);
+    emb_matf_free(&x);
+    return check_exit();
+}
