@@ -527,7 +527,9 @@ function panelGallery(key, what) {
     return el('div.card-item', { title: r.path, onclick: () => { if (r.index >= 0) { pin(r.index); $('#map-section').scrollIntoView({ behavior: 'smooth' }); } } },
       thumb(r.index, 80), ...lines);
   });
-  box.prepend(el('p', {}, `${t.total} ${what}` + (t.total > t.rows.length ? ` (first ${t.rows.length} kept)` : '')));
+  box.prepend(el('p', {}, t.columns.includes('rank') && t.total === t.rows_in_file && t.total > t.rows.length
+    ? `${t.total} items ranked by score; the top ${t.rows.length} are here`
+    : `${t.total} ${what}` + (t.total > t.rows.length ? ` (first ${t.rows.length} kept)` : '')));
 }
 function panelSkipped() {
   const box = $('#skipped .body'), t = T.skipped;
