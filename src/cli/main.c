@@ -10,13 +10,13 @@ typedef struct {
 } command;
 
 static const command COMMANDS[] = {
-    {"analyze", cmd_analyze, "run every stage on a dataset (vectors, neighbours, summary)"},
-    {"clip", cmd_clip, "CLIP vectors of preprocessed images (.npy), timed"},
+    {"analyze", cmd_analyze, "every stage on a dataset: vectors, neighbours, map, findings, report"},
     {"embed", cmd_embed, "compute vectors: items.csv, embeddings.npy, skipped.csv"},
-    {"dups", cmd_dups, "duplicate groups and split leakage of a .npy of vectors"},
     {"neighbors", cmd_neighbors, "k-nearest-neighbour graph of a .npy of vectors"},
     {"map", cmd_map, "2-D or 3-D map (UMAP, t-SNE, PCA) of a .npy of vectors"},
+    {"dups", cmd_dups, "duplicate groups and split leakage of a .npy of vectors"},
     {"report", cmd_report, "write OUT/report.html from the results in OUT"},
+    {"clip", cmd_clip, "CLIP vectors of preprocessed images (.npy), timed"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
