@@ -27,6 +27,9 @@ def diff(path, n):
     return rel, cos.min()
 
 
+env, env_end = res.get("env", {}), res.get("env_end", {})
+print(f"benchmark lock {'held' if env.get('lock', True) else 'NOT held (other jobs were running)'}; "
+      f"load average at start {env.get('load_start', '?')}, at end {env_end.get('load_end', '?')}")
 rows = []
 for n in (1, 32):
     base_ort = res[f"ort_{n}"]["images_per_s"]
