@@ -239,7 +239,7 @@ static void cols_pass(const knn_block *B, int32_t *cand, float *T) {
  *   S block + per-thread buffers   B^2 4 B + ...       =   16 MB
  *   total                                             ~= 2.35 GB < 4 GiB
  * (Euclidean needs no copy: ~0.3 GB.) */
-emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric,
+emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric, int n_threads,
                                   const emb_progress *progress, emb_knn *out) {
     int64_t n = x->rows, d = x->cols;
     emb_status st = emb__knn_alloc(out, n, k, metric);
@@ -247,7 +247,7 @@ emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric,
     emb__simd_init();
     int kk = k;
     if (n - 1 > k) kk = n - 1 < k + KNN_MARGIN ? (int)(n - 1) : k + KNN_MARGIN;
-    int nth = emb_threads_resolve(0);
+    int nth = emb_threads_resolve(n_threads);
     float *norms = NULL, *xn = NULL, *sq = NULL, *h = NULL, *S = NULL, *Tcol = NULL;
     int32_t *cand = NULL;
     emb_knn L = {0};
@@ -321,11 +321,21 @@ done:
     return st;
 }
 
-/* AUTO: exact (blocked SGEMM, cost ~ n^2 d / 2) below this many items,
- * NN-descent (cost ~ n d x a few hundred distance evaluations) above.
- * Measured on this project's 2-core AVX-512 machine (bench/neighbors):
- * see the crossover note in bench/neighbors/README.md. */
-#define KNN_AUTO_EXACT_MAX_N 20000
+/* AUTO: exact below the size where NN-descent becomes cheaper. Cost model
+ * (CPU seconds) fitted to runs on this project's machine (Fashion-MNIST
+ * 20,000 x 784 and its PCA-50, MNIST 10,000 x 784; OpenBLAS Haswell kernels):
+ *   exact  ~ n^2 (KNN_COST_GEMM d + KNN_COST_SELECT)   (GEMM + top-k filter)
+ *   approx ~ n KNN_COST_NND (d + KNN_COST_NND_D0)       (trees, joins, heaps)
+ * so exact wins for n < KNN_COST_NND (d + D0) / (GEMM d + SELECT): about
+ * 6,500 items at d = 784, 7,400 at 512, 14,000 at 50. */
+#define KNN_COST_GEMM 1.25e-11
+#define KNN_COST_SELECT 2.0e-9
+#define KNN_COST_NND 5.5e-8
+#define KNN_COST_NND_D0 616.0
+
+static int64_t auto_exact_max_n(int64_t d) {
+    return (int64_t)(KNN_COST_NND * ((double)d + KNN_COST_NND_D0) / (KNN_COST_GEMM * (double)d + KNN_COST_SELECT));
+}
 
 emb_status emb_knn_build(const emb_matf *x, const emb_knn_params *params, emb_knn *out) {
     emb_knn_params p = params ? *params : emb_knn_default_params();
@@ -339,14 +349,16 @@ emb_status emb_knn_build(const emb_matf *x, const emb_knn_params *params, emb_kn
         snprintf(why, sizeof why, "n = %lld <= k + 1: every other item is a neighbour", (long long)x->rows);
     } else if (m == EMB_KNN_EXACT || m == EMB_KNN_APPROX) {
         snprintf(why, sizeof why, "forced by the caller");
-    } else if (x->rows <= KNN_AUTO_EXACT_MAX_N) {
+    } else if (x->rows <= auto_exact_max_n(x->cols)) {
         m = EMB_KNN_EXACT;
-        snprintf(why, sizeof why, "n = %lld <= %d, where exact is as cheap", (long long)x->rows, KNN_AUTO_EXACT_MAX_N);
+        snprintf(why, sizeof why, "n = %lld <= %lld, cheaper than NN-descent at d = %lld",
+                 (long long)x->rows, (long long)auto_exact_max_n(x->cols), (long long)x->cols);
     } else {
         m = EMB_KNN_APPROX;
-        snprintf(why, sizeof why, "n = %lld > %d, where exact costs more", (long long)x->rows, KNN_AUTO_EXACT_MAX_N);
+        snprintf(why, sizeof why, "n = %lld > %lld, where exact costs more at d = %lld",
+                 (long long)x->rows, (long long)auto_exact_max_n(x->cols), (long long)x->cols);
     }
-    emb_status st = m == EMB_KNN_EXACT ? emb__knn_exact_blocked(x, p.k, p.metric, &p.progress, out)
+    emb_status st = m == EMB_KNN_EXACT ? emb__knn_exact_blocked(x, p.k, p.metric, p.n_threads, &p.progress, out)
                                        : emb__knn_nndescent(x, &p, out);
     if (!st)
         snprintf(out->reason, sizeof out->reason, "%s: %s",
