@@ -18,6 +18,8 @@
 #define KNN_B 2048       /* rows per block on both sides: S is 16 MiB. CPU seconds, 20k Fashion-MNIST
                             * (784-d / PCA-50): B=1024 6.3 / 2.4, 2048 5.8 / 1.3, 4096 5.7 / 1.4 */
 #endif
+#define KNN_CHUNK_MAX_D 256
+#define KNN_CHUNK 64     /* rows of S made and scanned at once: 64 x 2048 x 4 B = 512 KiB, in L2 */
 #define KNN_MARGIN 4     /* candidates kept beyond k per row, against GEMM rounding */
 
 emb_knn_params emb_knn_default_params(void) {
@@ -274,6 +276,10 @@ emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric, i
     Tcol = emb__malloc(sizeof(float) * KNN_B, "column thresholds");
     cand = emb__malloc(sizeof(int32_t) * KNN_B * (size_t)nth, "candidates");
     if (!S || !Tcol || !cand) { st = EMB_E_NOMEM; goto done; }
+    /* small d: the pass over S is the cost, so make and scan S in L2-sized
+     * chunks; large d: the GEMM is, and each call repacks the reference
+     * block (d x B), so one call per thread and block */
+    int64_t chunk = d <= KNN_CHUNK_MAX_D ? KNN_CHUNK : KNN_B;
     int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);   /* one BLAS thread per OpenMP thread; restored below */
     for (int64_t q0 = 0; q0 < n; q0 += KNN_B) {
@@ -288,11 +294,13 @@ emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric, i
                 int32_t *mine = cand + (size_t)t * KNN_B;
                 /* each thread its own slice of S, then its own rows: no
                  * hand-over between BLAS threads and OpenMP threads */
-                if (a1 > a0)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(a1 - a0), (int)rb, (int)d, 1.0f,
-                                A + (size_t)(q0 + a0) * d, (int)d, A + (size_t)r0 * d, (int)d, 0.0f,
-                                S + (size_t)a0 * rb, (int)rb);
-                rows_pass(&B, a0, a1, mine);
+                for (int64_t c0 = a0; c0 < a1; c0 += chunk) {   /* row pass while the chunk is in L2 */
+                    int64_t c1 = a1 - c0 < chunk ? a1 : c0 + chunk;
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(c1 - c0), (int)rb, (int)d, 1.0f,
+                                A + (size_t)(q0 + c0) * d, (int)d, A + (size_t)r0 * d, (int)d, 0.0f,
+                                S + (size_t)c0 * rb, (int)rb);
+                    rows_pass(&B, c0, c1, mine);
+                }
                 if (r0 != q0) {
                     #pragma omp barrier
                     cols_pass(&B, mine, Tcol);
