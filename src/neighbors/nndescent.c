@@ -18,7 +18,7 @@
  * priorities are a hash of (seed, iteration, row, neighbour): the result does
  * not depend on the thread count or schedule. Cosine runs on L2-normalised
  * copies (distance 1 - dot), Euclidean on squared distances; the final k
- * distances are recomputed exactly (emb__knn_refine). */
+ * distances are recomputed directly (extract). */
 #include "core/internal.h"
 #include "neighbors/neighbors.h"
 
@@ -231,16 +231,24 @@ static int64_t local_join(nnd *g, const int32_t *newc, const int32_t *oldc) {
     return c;
 }
 
-/* Sort each row's heap ascending by (distance, index) into out, mapping
- * the reordered indices back through perm. */
+/* Each row's final distances, recomputed directly on the reordered rows
+ * (cache-friendly; for cosine the rows are unit vectors, a zero row stays
+ * zero and gets distance 1), sorted ascending by (distance, index) and
+ * written to out with the indices mapped back through perm. */
 static void extract(const nnd *g, const int32_t *perm, emb_knn *out) {
     int k = g->k;
     #pragma omp parallel for num_threads(g->nth) schedule(static)
     for (int64_t i = 0; i < g->n; i++) {
         float *d = out->dist + (size_t)perm[i] * k;
         int32_t *x = out->idx + (size_t)perm[i] * k;
-        memcpy(d, g->dist + (size_t)i * k, sizeof(float) * k);
-        for (int a = 0; a < k; a++) { int32_t j = g->idx[(size_t)i * k + a]; x[a] = j < 0 ? -1 : perm[j]; }
+        const float *xi = g->x + (size_t)i * g->d;
+        for (int a = 0; a < k; a++) {
+            int32_t j = g->idx[(size_t)i * k + a];
+            if (j < 0) { x[a] = -1; d[a] = INFINITY; continue; }
+            const float *xj = g->x + (size_t)j * g->d;
+            d[a] = g->cosine ? 1.0f - fminf(fmaxf(emb__dot(xi, xj, g->d), -1.0f), 1.0f) : sqrtf(emb__sqdist(xi, xj, g->d));
+            x[a] = perm[j];
+        }
         for (int a = 1; a < k; a++) {
             float dv = d[a]; int32_t xv = x[a]; int p = a;
             while (p > 0 && (x[p - 1] < 0 || (xv >= 0 && (dv < d[p - 1] || (dv == d[p - 1] && xv < x[p - 1]))))) {
@@ -378,7 +386,6 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
 
     if ((st = emb__knn_alloc(out, n, k, p->metric))) goto done;
     extract(&g, perm, out);
-    emb__knn_refine(x, norms, out);
     out->method = EMB_KNN_APPROX;
 done:
     if (trees) for (int t = 0; t < g.nth; t++) emb__rptree_free(&trees[t]);
