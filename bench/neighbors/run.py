@@ -116,11 +116,11 @@ def main():
     fm = np.concatenate([idx_images(FM + "/train-images-idx3-ubyte.gz"),
                          idx_images(FM + "/t10k-images-idx3-ubyte.gz")]).astype(np.float32)
     if QUICK:
-        fm = fm[:20000]
+        fm = fm[:3000]
     from sklearn.decomposition import PCA
     pca = PCA(50, svd_solver="randomized", random_state=0).fit_transform(fm).astype(np.float32)
     rng = np.random.default_rng(0)
-    ru = rng.standard_normal((30000 if QUICK else 100000, 512), dtype=np.float32)
+    ru = rng.standard_normal((5000 if QUICK else 100000, 512), dtype=np.float32)
     ru /= np.linalg.norm(ru, axis=1, keepdims=True)
     paths = {}
     for name, arr in (("fmnist", fm), ("fmnist_pca50", pca), ("unit512", ru)):
