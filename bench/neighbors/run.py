@@ -127,37 +127,41 @@ def main():
         paths[name] = os.path.join(tmp, name + ".npy")
         np.save(paths[name], arr)
     peak = sgemm_peak()
-    rows = []   # (case, tool, seconds, extra, wall, recall, rss, n, d)
-    exact = {}
-    for name, metric in (("fmnist", "euclidean"), ("fmnist_pca50", "euclidean"), ("unit512", "cosine")):
-        n, d = np.load(paths[name], mmap_mode="r").shape
-        I, sec, wall, rss = run_embscope(paths[name], metric, "exact")
-        exact[name] = I
-        F, fsec, _, fwall, frss = run_peer("faiss", paths[name], metric)
-        case = "exact %s %dx%d" % (name, n, d)
-        rows.append((case, "embscope", sec, None, wall, 1.0, rss, n, d))
-        rows.append((case, "faiss flat", fsec, None, fwall, recall(I, F), frss, n, d))
-    n, d = fm.shape
-    case = "approx fmnist %dx%d" % (n, d)
-    I, sec, wall, rss = run_embscope(paths["fmnist"], "euclidean", "approx")
-    rows.append((case, "embscope", sec, None, wall, recall(exact["fmnist"], I), rss, n, d))
-    P, psec, pcomp, pwall, prss = run_peer("pynndescent", paths["fmnist"], "euclidean")
-    rows.append((case, "pynndescent", psec, pcomp, pwall, recall(exact["fmnist"], P), prss, n, d))
-    H, hsec, _, hwall, hrss = run_peer("hnswlib", paths["fmnist"], "euclidean")
-    rows.append((case, "hnswlib", hsec, None, hwall, recall(exact["fmnist"], H), hrss, n, d))
-
     print("SGEMM peak (numpy float32 4096x784x4096, same OpenBLAS): %.1f GFLOP/s" % peak)
     print("%-28s %-12s %9s %9s %9s %8s %9s %9s" % ("case", "tool", "seconds", "wall s", "compile", "recall", "RSS MiB", "vs emb"))
     base = {}
-    for case, tool, sec, extra, wall, rec, rss, n, d in rows:
+    gflops = []
+
+    def row(case, tool, sec, extra, wall, rec, rss):   # printed as soon as measured
         if tool == "embscope":
             base[case] = sec
-        ratio = sec / base[case]
-        print("%-28s %-12s %9.2f %9.2f %9s %8.4f %9.0f %8.2fx" % (case, tool, sec, wall, "%.2f" % extra if extra else "-", rec, rss, ratio))
-    for case, tool, sec, extra, wall, rec, rss, n, d in rows:
-        if case.startswith("exact") and tool == "embscope":
-            g = 2.0 * n * n * d / 2 / sec / 1e9
-            print("%-28s embscope GEMM %.1f GFLOP/s = %.0f%% of SGEMM peak (faiss-equivalent n^2 d x2: %.1f)" % (case, g, 100 * g / peak, 2 * g))
+        print("%-28s %-12s %9.2f %9.2f %9s %8.4f %9.0f %8.2fx" % (case, tool, sec, wall, "%.2f" % extra if extra else "-",
+                                                              rec, rss, sec / base[case]), flush=True)
+
+    def exact_case(name, metric):
+        n, d = np.load(paths[name], mmap_mode="r").shape
+        I, sec, wall, rss = run_embscope(paths[name], metric, "exact")
+        case = "exact %s %dx%d" % (name, n, d)
+        row(case, "embscope", sec, None, wall, 1.0, rss)
+        F, fsec, _, fwall, frss = run_peer("faiss", paths[name], metric)
+        row(case, "faiss flat", fsec, None, fwall, recall(I, F), frss)
+        g = 2.0 * n * n * d / 2 / sec / 1e9
+        gflops.append("%-28s embscope GEMM %.1f GFLOP/s = %.0f%% of SGEMM peak (faiss-equivalent n^2 d x2: %.1f)" % (case, g, 100 * g / peak, 2 * g))
+        return I
+
+    ex = exact_case("fmnist", "euclidean")
+    n, d = fm.shape
+    case = "approx fmnist %dx%d" % (n, d)
+    I, sec, wall, rss = run_embscope(paths["fmnist"], "euclidean", "approx")
+    row(case, "embscope", sec, None, wall, recall(ex, I), rss)
+    P, psec, pcomp, pwall, prss = run_peer("pynndescent", paths["fmnist"], "euclidean")
+    row(case, "pynndescent", psec, pcomp, pwall, recall(ex, P), prss)
+    H, hsec, _, hwall, hrss = run_peer("hnswlib", paths["fmnist"], "euclidean")
+    row(case, "hnswlib", hsec, None, hwall, recall(ex, H), hrss)
+    exact_case("fmnist_pca50", "euclidean")
+    exact_case("unit512", "cosine")
+    for line in gflops:
+        print(line)
     print("seconds: inside the tool (embscope: its own log, load excluded; peers: index+search); wall: whole process incl. loading")
     print("vs emb: seconds / embscope seconds (higher = embscope faster)")
 
