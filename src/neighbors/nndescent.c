@@ -312,7 +312,7 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
 
     emb_status st = EMB_OK;
     float *norms = NULL, *xp = NULL, *proj = NULL;
-    int32_t *perm = NULL, *inv = NULL;
+    int32_t *perm = NULL;
     int32_t *newc = NULL, *oldc = NULL;
     float *newp = NULL, *oldp = NULL;
     emb__rptree *trees = NULL;
@@ -333,24 +333,22 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
      * splits cost n x NND_TREE_DIM per level instead of n x d */
     int64_t pd = d > 2 * NND_TREE_DIM ? NND_TREE_DIM : d;
     perm = emb__malloc(sizeof(int32_t) * (size_t)n, "permutation");
-    inv = emb__malloc(sizeof(int32_t) * (size_t)n, "permutation");
     xp = alloc_huge(sizeof(float) * (size_t)n * d, "reordered vectors");
     proj = emb__malloc(sizeof(float) * (size_t)n * pd, "projected vectors");
-    if (!perm || !inv || !xp || !proj) { st = EMB_E_NOMEM; goto done; }
+    if (!perm || !xp || !proj) { st = EMB_E_NOMEM; goto done; }
     if ((st = project(x, norms, g.cosine, pd, p->seed, g.nth, proj))) goto done;
     /* reorder items by the leaves of tree 0 so that neighbours sit close in
      * memory: the local joins then read mostly cached rows */
     if ((st = emb__rptree_build(proj, n, pd, leaf_size, g.cosine, mix64(p->seed + 0x51ed2701u), &trees[0]))) goto done;
     memcpy(perm, trees[0].items, sizeof(int32_t) * (size_t)n);
     emb__rptree_free(&trees[0]);
-    for (int64_t i = 0; i < n; i++) inv[perm[i]] = (int32_t)i;
     #pragma omp parallel for num_threads(g.nth) schedule(static)
     for (int64_t i = 0; i < n; i++) {
         const float *src = x->data + (size_t)perm[i] * d;
         float inv_norm = g.cosine ? (norms[perm[i]] > 0 ? 1.0f / norms[perm[i]] : 0.0f) : 1.0f;
         for (int64_t t = 0; t < d; t++) xp[(size_t)i * d + t] = src[t] * inv_norm;
     }
-    /* permute the projection in place through xp's spare use: rows of pd */
+    /* the projection in the same order */
     {
         float *tmp = emb__malloc(sizeof(float) * (size_t)n * pd, "projected vectors");
         if (!tmp) { st = EMB_E_NOMEM; goto done; }
@@ -394,6 +392,6 @@ done:
     free(g.buf);
     free(g.idx); free(g.dist); free(g.flag);
     free(newc); free(oldc); free(newp); free(oldp);
-    free(norms); free(perm); free(inv); free(xp); free(proj);
+    free(norms); free(perm); free(xp); free(proj);
     return st;
 }
