@@ -36,7 +36,23 @@ typedef struct {
 emb_knn_params emb_knn_default_params(void);
 
 /* Build the graph of x (n, d). *out is allocated: free with emb_knn_free.
- * Cosine: a zero vector has distance 1 to everything (cos = 0). */
+ *   EXACT: blocked SGEMM over the upper half of the n x n products, per-row
+ *     top-k behind a SIMD threshold filter; distances recomputed directly.
+ *     Memory beyond x: n d 4 B (cosine: normalised copy) + n (k + 4) 8 B + 16 MiB.
+ *   APPROX: NN-descent (Dong et al. 2011) from random-projection trees, as
+ *     pynndescent; recall@15 ~0.98 on (Fashion-)MNIST. Memory beyond x:
+ *     n d 4 B (reordered copy) + ~n k 40 B. Same seed and one thread give the
+ *     same bytes; with several threads, ties between equal distances and the
+ *     early stop may differ from run to run.
+ *   AUTO: exact below a measured crossover (about 6,500 items at d = 784,
+ *     7,400 at 512, 14,000 at 50), approximate above; exact whenever
+ *     n <= k + 1. out->reason says which and why.
+ * Degenerate input: n <= k pads rows with idx -1, dist INFINITY; duplicate
+ * rows are at distance 0, ordered by index; under cosine a zero vector has
+ * distance 1 to everything (cos = 0); d = 1 works (cosine distance 0 or 2).
+ * Returns EMB_OK, EMB_E_INVALID (k <= 0), EMB_E_UNSUPPORTED (n > 2^31 - 1),
+ * EMB_E_NOMEM. Uses params->n_threads OpenMP threads and, while it runs,
+ * sets OpenBLAS to one thread per OpenMP thread (restored on return). */
 emb_status emb_knn_build(const emb_matf *x, const emb_knn_params *params, emb_knn *out);
 void emb_knn_free(emb_knn *g);
 

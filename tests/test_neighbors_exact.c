@@ -219,8 +219,8 @@ static void test_auto_choice(void) {
 int main(void) {
     test_vs_naive(700, 37, 15, EMB_METRIC_COSINE);
     test_vs_naive(700, 37, 15, EMB_METRIC_EUCLIDEAN);
-    test_vs_naive(2600, 20, 10, EMB_METRIC_EUCLIDEAN);  /* several blocks, ragged edge */
-    test_vs_naive(2600, 20, 10, EMB_METRIC_COSINE);
+    test_vs_naive(2100, 20, 10, EMB_METRIC_EUCLIDEAN);  /* several blocks, ragged edge */
+    test_vs_naive(2100, 20, 10, EMB_METRIC_COSINE);
     test_vs_naive(300, 5, 40, EMB_METRIC_EUCLIDEAN);
     test_vs_sklearn(EMB_METRIC_COSINE);
     test_vs_sklearn(EMB_METRIC_EUCLIDEAN);

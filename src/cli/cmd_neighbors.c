@@ -18,7 +18,7 @@ static const char *USAGE =
     "  --metric M         cosine (default) or euclidean\n"
     "  --exact            exact search (blocked SGEMM), whatever N\n"
     "  --approx           approximate search (NN-descent, recall ~0.99)\n"
-    "                     default: exact up to 20,000 items, approximate above\n"
+    "                     default: exact below ~7,000 items (d = 512; depends on d)\n"
     CLI_COMMON_HELP;
 
 enum { OPT_METRIC = 1200, OPT_EXACT, OPT_APPROX };

@@ -15,8 +15,11 @@
 #include <string.h>
 
 #ifndef KNN_B
-#define KNN_B 1024       /* rows per block on both sides: S is 4 MiB (measured: bench/neighbors) */
+#define KNN_B 2048       /* rows per block on both sides: S is 16 MiB. CPU seconds, 20k Fashion-MNIST
+                            * (784-d / PCA-50): B=1024 6.3 / 2.4, 2048 5.8 / 1.3, 4096 5.7 / 1.4 */
 #endif
+#define KNN_CHUNK_MAX_D 256
+#define KNN_CHUNK 64     /* rows of S made and scanned at once: 64 x 2048 x 4 B = 512 KiB, in L2 */
 #define KNN_MARGIN 4     /* candidates kept beyond k per row, against GEMM rounding */
 
 emb_knn_params emb_knn_default_params(void) {
@@ -172,10 +175,9 @@ static inline float rank_value(const knn_block *B, int64_t i, int64_t j, float s
     return B->sq ? fmaxf(B->sq[i] + B->sq[j] - 2.0f * s, 0.0f) : 1.0f - s;
 }
 
-static void rows_pass(const knn_block *B, int32_t *cand) {
+static void rows_pass(const knn_block *B, int64_t a0, int64_t a1, int32_t *cand) {
     int kk = B->kk;
-    #pragma omp for schedule(static)
-    for (int64_t a = 0; a < B->qb; a++) {
+    for (int64_t a = a0; a < a1; a++) {
         int64_t i = B->q0 + a;
         float *ld = B->ld + (size_t)i * kk;
         int32_t *li = B->li + (size_t)i * kk;
@@ -236,10 +238,10 @@ static void cols_pass(const knn_block *B, int32_t *cand, float *T) {
  *   candidate lists                n (k + 4) (4 + 4) B =  152 MB
  *   output graph                   n k (4 + 4) B       =  120 MB
  *   norms, squared norms, h        3 n 4 B             =   12 MB
- *   S block + per-thread buffers   B^2 4 B + ...       =    4 MB
- *   total                                             ~= 2.34 GB < 4 GiB
+ *   S block + per-thread buffers   B^2 4 B + ...       =   16 MB
+ *   total                                             ~= 2.35 GB < 4 GiB
  * (Euclidean needs no copy: ~0.3 GB.) */
-emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric,
+emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric, int n_threads,
                                   const emb_progress *progress, emb_knn *out) {
     int64_t n = x->rows, d = x->cols;
     emb_status st = emb__knn_alloc(out, n, k, metric);
@@ -247,8 +249,8 @@ emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric,
     emb__simd_init();
     int kk = k;
     if (n - 1 > k) kk = n - 1 < k + KNN_MARGIN ? (int)(n - 1) : k + KNN_MARGIN;
-    int nth = emb_threads_resolve(0);
-    float *norms = NULL, *xn = NULL, *sq = NULL, *h = NULL, *S = NULL, *T = NULL;
+    int nth = emb_threads_resolve(n_threads);
+    float *norms = NULL, *xn = NULL, *sq = NULL, *h = NULL, *S = NULL, *Tcol = NULL;
     int32_t *cand = NULL;
     emb_knn L = {0};
     if ((st = emb__knn_alloc(&L, n, kk, metric))) goto done;
@@ -271,25 +273,43 @@ emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric,
         for (int64_t i = 0; i < n; i++) { sq[i] = norms[i] * norms[i]; h[i] = 0.5f * sq[i]; }
     }
     S = emb__malloc(sizeof(float) * KNN_B * KNN_B, "similarity block");
-    T = emb__malloc(sizeof(float) * KNN_B, "column thresholds");
+    Tcol = emb__malloc(sizeof(float) * KNN_B, "column thresholds");
     cand = emb__malloc(sizeof(int32_t) * KNN_B * (size_t)nth, "candidates");
-    if (!S || !T || !cand) { st = EMB_E_NOMEM; goto done; }
+    if (!S || !Tcol || !cand) { st = EMB_E_NOMEM; goto done; }
+    /* small d: the pass over S is the cost, so make and scan S in L2-sized
+     * chunks; large d: the GEMM is, and each call repacks the reference
+     * block (d x B), so one call per thread and block */
+    int64_t chunk = d <= KNN_CHUNK_MAX_D ? KNN_CHUNK : KNN_B;
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);   /* one BLAS thread per OpenMP thread; restored below */
     for (int64_t q0 = 0; q0 < n; q0 += KNN_B) {
         int64_t qb = n - q0 < KNN_B ? n - q0 : KNN_B;
         for (int64_t r0 = q0; r0 < n; r0 += KNN_B) {
             int64_t rb = n - r0 < KNN_B ? n - r0 : KNN_B;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)qb, (int)rb, (int)d, 1.0f,
-                        A + (size_t)q0 * d, (int)d, A + (size_t)r0 * d, (int)d, 0.0f, S, (int)rb);
             knn_block B = {S, q0, qb, r0, rb, sq, h, L.dist, L.idx, kk};
             #pragma omp parallel num_threads(nth)
             {
-                int32_t *mine = cand + (size_t)omp_get_thread_num() * KNN_B;
-                rows_pass(&B, mine);
-                if (r0 != q0) cols_pass(&B, mine, T);
+                int t = omp_get_thread_num(), T = omp_get_num_threads();
+                int64_t a0 = qb * t / T, a1 = qb * (t + 1) / T;
+                int32_t *mine = cand + (size_t)t * KNN_B;
+                /* each thread its own slice of S, then its own rows: no
+                 * hand-over between BLAS threads and OpenMP threads */
+                for (int64_t c0 = a0; c0 < a1; c0 += chunk) {   /* row pass while the chunk is in L2 */
+                    int64_t c1 = a1 - c0 < chunk ? a1 : c0 + chunk;
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(c1 - c0), (int)rb, (int)d, 1.0f,
+                                A + (size_t)(q0 + c0) * d, (int)d, A + (size_t)r0 * d, (int)d, 0.0f,
+                                S + (size_t)c0 * rb, (int)rb);
+                    rows_pass(&B, c0, c1, mine);
+                }
+                if (r0 != q0) {
+                    #pragma omp barrier
+                    cols_pass(&B, mine, Tcol);
+                }
             }
         }
         emb_progress_report(progress, "neighbors", (double)(q0 + qb) / n, NULL);
     }
+    openblas_set_num_threads(blas_threads);
     emb__knn_refine(x, norms, &L);
     for (int64_t i = 0; i < n; i++) {
         memcpy(out->idx + (size_t)i * k, L.idx + (size_t)i * kk, sizeof(int32_t) * (size_t)(kk < k ? kk : k));
@@ -303,17 +323,27 @@ done:
     free(sq);
     free(h);
     free(S);
-    free(T);
+    free(Tcol);
     free(cand);
     if (st) emb_knn_free(out);
     return st;
 }
 
-/* AUTO: exact (blocked SGEMM, cost ~ n^2 d / 2) below this many items,
- * NN-descent (cost ~ n d x a few hundred distance evaluations) above.
- * Measured on this project's 2-core AVX-512 machine (bench/neighbors):
- * see the crossover note in bench/neighbors/README.md. */
-#define KNN_AUTO_EXACT_MAX_N 20000
+/* AUTO: exact below the size where NN-descent becomes cheaper. Cost model
+ * (CPU seconds) fitted to runs on this project's machine (Fashion-MNIST
+ * 20,000 x 784 and its PCA-50, MNIST 10,000 x 784; OpenBLAS Haswell kernels):
+ *   exact  ~ n^2 (KNN_COST_GEMM d + KNN_COST_SELECT)   (GEMM + top-k filter)
+ *   approx ~ n KNN_COST_NND (d + KNN_COST_NND_D0)       (trees, joins, heaps)
+ * so exact wins for n < KNN_COST_NND (d + D0) / (GEMM d + SELECT): about
+ * 6,500 items at d = 784, 7,400 at 512, 14,000 at 50. */
+#define KNN_COST_GEMM 1.25e-11
+#define KNN_COST_SELECT 2.0e-9
+#define KNN_COST_NND 5.5e-8
+#define KNN_COST_NND_D0 616.0
+
+static int64_t auto_exact_max_n(int64_t d) {
+    return (int64_t)(KNN_COST_NND * ((double)d + KNN_COST_NND_D0) / (KNN_COST_GEMM * (double)d + KNN_COST_SELECT));
+}
 
 emb_status emb_knn_build(const emb_matf *x, const emb_knn_params *params, emb_knn *out) {
     emb_knn_params p = params ? *params : emb_knn_default_params();
@@ -327,14 +357,16 @@ emb_status emb_knn_build(const emb_matf *x, const emb_knn_params *params, emb_kn
         snprintf(why, sizeof why, "n = %lld <= k + 1: every other item is a neighbour", (long long)x->rows);
     } else if (m == EMB_KNN_EXACT || m == EMB_KNN_APPROX) {
         snprintf(why, sizeof why, "forced by the caller");
-    } else if (x->rows <= KNN_AUTO_EXACT_MAX_N) {
+    } else if (x->rows <= auto_exact_max_n(x->cols)) {
         m = EMB_KNN_EXACT;
-        snprintf(why, sizeof why, "n = %lld <= %d, where exact is as cheap", (long long)x->rows, KNN_AUTO_EXACT_MAX_N);
+        snprintf(why, sizeof why, "n = %lld <= %lld, cheaper than NN-descent at d = %lld",
+                 (long long)x->rows, (long long)auto_exact_max_n(x->cols), (long long)x->cols);
     } else {
         m = EMB_KNN_APPROX;
-        snprintf(why, sizeof why, "n = %lld > %d, where exact costs more", (long long)x->rows, KNN_AUTO_EXACT_MAX_N);
+        snprintf(why, sizeof why, "n = %lld > %lld, where exact costs more at d = %lld",
+                 (long long)x->rows, (long long)auto_exact_max_n(x->cols), (long long)x->cols);
     }
-    emb_status st = m == EMB_KNN_EXACT ? emb__knn_exact_blocked(x, p.k, p.metric, &p.progress, out)
+    emb_status st = m == EMB_KNN_EXACT ? emb__knn_exact_blocked(x, p.k, p.metric, p.n_threads, &p.progress, out)
                                        : emb__knn_nndescent(x, &p, out);
     if (!st)
         snprintf(out->reason, sizeof out->reason, "%s: %s",

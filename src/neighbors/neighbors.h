@@ -11,7 +11,7 @@ float emb__knn_distance(const float *a, const float *b, int64_t d, emb_metric me
 emb_status emb__row_norms(const emb_matf *x, float **out);
 /* Recompute the k distances of every row exactly and re-sort. */
 void emb__knn_refine(const emb_matf *x, const float *norms, emb_knn *g);
-emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric,
+emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric, int n_threads,
                                   const emb_progress *progress, emb_knn *out);
 /* NN-descent initialised from random-projection trees (nndescent.c). */
 emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_knn *out);
