@@ -145,7 +145,10 @@ emb_status emb__umap_optimize(const emb__umap_sgd *s, float *emb) {
                                       : s->learning_rate * (1.0 - (double)(epoch - 1) / s->n_epochs);
             epoch_edges_any(emb, s->dim, e0, e1, s->head, s->tail, eps, next, next_neg, inv_nsr,
                             (float)epoch, (float)alpha, a, b, gamma, (uint32_t)s->n, &rs);
-            #pragma omp barrier
+            /* No barrier between epochs: each thread owns its edges and their
+             * schedule, so threads may drift an epoch apart (one more
+             * asynchrony on top of Hogwild's); on a busy machine 200 - 500
+             * barriers would cost more than the SGD itself. */
             if (t == 0 && s->progress && (epoch % 10 == 9))
                 emb_progress_report(s->progress, "umap", 0.05 + 0.95 * (epoch + 1) / s->n_epochs, "layout");
         }
