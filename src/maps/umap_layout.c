@@ -14,7 +14,8 @@
  * Speed: edges in CSR order (head ascending) so one thread's heads stay in
  * its cache; threads share the embedding without locks (Hogwild, Recht et
  * al. 2011, as umap-learn's parallel=True); float32 state; gradient
- * coefficients from a table (coef_lut). One thread + one seed = the same bytes on every run. */
+ * coefficients from a table (coef_lut). One thread + one seed = the same
+ * bytes on every run. */
 #include "maps/umap.h"
 
 #include <math.h>
@@ -43,7 +44,8 @@ static inline float clip4(float v) {
  * tabulated on the float's own bits: LUT_MBITS mantissa bits per octave
  * over q in [2^LUT_EMIN, 2^LUT_EMAX), linear interpolation on the rest of
  * the mantissa (relative error < 2e-5), exact formula outside. This
- * replaces a powf and a division per sample (2x faster on 70k items). */
+ * replaces a powf and a division per sample (about 1.5x less CPU for the
+ * layout of Fashion-MNIST 70k). */
 #define LUT_MBITS 7
 #define LUT_EMIN (-40)
 #define LUT_EMAX 24
