@@ -22,7 +22,7 @@
  * n_neighbors (its kNN list starts with the point, distance 0); emb_knn
  * excludes it, so n_neighbors = 15 reads the first 14 columns of the graph
  * and adds the point itself, giving exactly umap-learn's fuzzy set. A graph
- * with fewer columns is used whole.
+ * with fewer columns (k < n_neighbors - 1) is used whole, as n_neighbors = k + 1.
  *
  * Threads and reproducibility: the SGD is lock-free (Hogwild, as
  * umap-learn's parallel mode). With n_threads = 1 a seed gives the same

@@ -101,23 +101,27 @@ def main():
     with open(f"{tmp}/uwot.R", "w") as f: f.write(UWOT)
     skip = set(a.skip.split(",")) if a.skip else set()
     rows = []
+    def add(row):
+        rows.append(row)
+        name, dims, fit, comp, rss, acc, tw = row
+        print(f"row: {name} {dims}D fit {fit:.1f} s compile {comp} peak {rss:.0f} MiB acc {acc:.4f} trust {tw:.4f}", flush=True)
     for dims in [int(v) for v in a.dims.split(",")]:
         out, err, wall, rss = run_timed([a.embscope, "map", xnpy, "--method", "umap", "--metric", "euclidean",
                                          "--dims", str(dims), "-o", f"{tmp}/emb{dims}"])
         E = np.load(f"{tmp}/emb{dims}/map.npy")
         detail = " ".join(l.strip() for l in err.splitlines() if l.startswith("map:"))
         print(f"[embscope {dims}D] {detail}", file=sys.stderr)
-        rows.append(("embscope", dims, wall, None, rss, knn_accuracy(E, y), trust(X, E, sample)))
+        add(("embscope", dims, wall, None, rss, knn_accuracy(E, y), trust(X, E, sample)))
         if "umap-learn" not in skip:
             out, err, wall, rss = run_timed(["/usr/bin/python3", f"{tmp}/ul.py", xnpy, str(dims), f"{tmp}/ul{dims}.npy"])
             kv = dict(l.split() for l in out.splitlines() if l.startswith(("compile_s", "fit_s")))
             E = np.load(f"{tmp}/ul{dims}.npy")
-            rows.append(("umap-learn", dims, float(kv["fit_s"]), float(kv["compile_s"]), rss, knn_accuracy(E, y), trust(X, E, sample)))
+            add(("umap-learn", dims, float(kv["fit_s"]), float(kv["compile_s"]), rss, knn_accuracy(E, y), trust(X, E, sample)))
         if "uwot" not in skip:
             out, err, wall, rss = run_timed(["Rscript", f"{tmp}/uwot.R", xraw, str(n), "784", str(dims), f"{tmp}/uwot{dims}.f32"])
             fit = float(re.search(r"fit_s ([0-9.]+)", out).group(1))
             E = np.fromfile(f"{tmp}/uwot{dims}.f32", np.float32).reshape(n, dims)
-            rows.append(("uwot (2 thr)", dims, fit, None, rss, knn_accuracy(E, y), trust(X, E, sample)))
+            add(("uwot (2 thr)", dims, fit, None, rss, knn_accuracy(E, y), trust(X, E, sample)))
     print(f"\nUMAP on Fashion-MNIST {n} x 784, neighbours included; {os.cpu_count()} cores")
     print(f"{'method':<14}{'dims':>4}{'fit s':>9}{'compile s':>11}{'peak MiB':>10}{'10-NN acc':>11}{'trust@5k':>10}{'time / embscope':>17}")
     base = {r[1]: r[2] for r in rows if r[0] == "embscope"}

@@ -197,7 +197,9 @@ emb_status emb_umap_graph_build(const emb_knn *g, const emb_umap_params *params,
     entry *tp = emb__malloc(sizeof(entry) * (size_t)n * m, "UMAP transpose");
     int64_t *fill = NULL;
     if (!sigma || !rho || !fw || !fw_cnt || !tp_ptr || !tp) { st = EMB_E_NOMEM; goto done; }
-    if ((st = emb_umap_smooth_knn(g, p.n_neighbors, p.local_connectivity, sigma, rho))) goto done;
+    /* A graph with fewer columns than n_neighbors - 1 counts as n_neighbors = k + 1. */
+    int nn = p.n_neighbors <= g->k + 1 ? p.n_neighbors : g->k + 1;
+    if ((st = emb_umap_smooth_knn(g, nn, p.local_connectivity, sigma, rho))) goto done;
 
     /* P: row i, its m memberships sorted by column; zeros dropped
      * (eliminate_zeros), duplicate columns kept once (the larger). */
