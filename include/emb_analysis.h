@@ -83,6 +83,8 @@ typedef struct {
     int64_t n_exact_extra; /* items identical to an earlier one */
     int64_t n_near_pairs, n_shifted_pairs;
     int64_t n_widened;     /* items whose search was widened past k */
+    int64_t n_unmerged_pairs; /* pairs whose ends are in different groups (or none): joining
+                                 them would put two members below the threshold together */
 } emb_dups;
 
 /* Find duplicates among the rows of x (n, d) with its cosine kNN graph g.
@@ -90,8 +92,10 @@ typedef struct {
  * pixels), else a hash of the vector bytes (confirmed by comparing vectors).
  * ds may be NULL. Near: kNN pairs with cos >= threshold; an item whose k
  * neighbours are all that close is searched against every item (widening),
- * so no group member is missed. Groups by union-find over exact and near
- * pairs. *out is allocated: free with emb_dups_free. */
+ * so no group member is missed. Groups are cliques: every two members are
+ * >= threshold (shifted cosine for pixel vectors), built by complete linkage
+ * over the pairs in descending similarity, so A~B~C with A, C apart does not
+ * chain into one group. *out is allocated: free with emb_dups_free. */
 emb_status emb_dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset *ds,
                          const emb_dups_params *params, emb_dups *out);
 void emb_dups_free(emb_dups *d);
