@@ -40,6 +40,11 @@ const char *emb_dup_kind_name(emb_dup_kind k);   /* "", "exact", "near", "shifte
  * evaluated here). */
 #define EMB_DUP_THRESHOLD_PIXELS 0.985f
 #define EMB_DUP_THRESHOLD_CLIP 0.95f
+/* Shifted matches take the best of (2 max_shift + 1)^2 alignments, which
+ * lifts distinct look-alikes: on the Fashion-MNIST test set all shifted
+ * pairs between 0.985 and 0.99 were different garments of one silhouette,
+ * while a copy moved by whole pixels scores ~1.0 (MNIST: 1.0 for 100/100). */
+#define EMB_DUP_SHIFT_THRESHOLD_PIXELS 0.995f
 
 typedef struct {
     float threshold;       /* near duplicates: cosine >= threshold; default pixels' */
@@ -49,6 +54,8 @@ typedef struct {
      * max_shift pixels (kind SHIFTED). 0 = no shift search. */
     int img_w, img_h, img_c;
     int max_shift;         /* default 2 */
+    float shift_threshold; /* shifted matches: best cosine over shifts >= this (raised to
+                              threshold when below); default EMB_DUP_SHIFT_THRESHOLD_PIXELS */
     int shift_candidates;  /* neighbours per item in the centred copy; default 10 */
     int n_threads;         /* 0 = all cores */
     emb_progress progress;
@@ -71,7 +78,8 @@ typedef struct {
     float *similarity;     /* (n) similarity to its representative (rep: 1) */
     /* groups: members of group g are item[start[g] .. start[g+1]), the
      * representative first (highest mean similarity to the others), then by
-     * descending similarity */
+     * descending similarity; groups by descending similarity of their last
+     * (weakest) member, exact sets first */
     int64_t n_groups;
     int64_t *start;        /* (n_groups + 1) */
     int64_t *item;         /* (start[n_groups]) */

@@ -52,6 +52,7 @@ emb_dups_params emb_dups_default_params(void) {
     emb_dups_params p;
     memset(&p, 0, sizeof p);
     p.threshold = EMB_DUP_THRESHOLD_PIXELS;
+    p.shift_threshold = EMB_DUP_SHIFT_THRESHOLD_PIXELS;
     p.max_shift = 2;
     p.shift_candidates = 10;
     return p;
@@ -371,7 +372,7 @@ static emb_status shift_search(const emb_matf *x, const float *norm, const emb_d
     st = emb_knn_build(&z, &kp, &gz);
     emb_matf_free(&z);
     if (st) return st;
-    float thr = p->threshold;
+    float thr = p->threshold, sthr = p->shift_threshold;
     #pragma omp parallel for schedule(dynamic, 64)
     for (int64_t i = 0; i < n; i++) {
         if (d->exact_root[i] != i) continue;
@@ -386,8 +387,8 @@ static emb_status shift_search(const emb_matf *x, const float *norm, const emb_d
             if (sim < thr) {
                 sim = emb_shifted_cosine(x->data + (size_t)i * x->cols, x->data + (size_t)r * x->cols, w, h, c, p->max_shift);
                 kind = EMB_DUP_SHIFTED;
+                if (sim < sthr) continue;
             }
-            if (sim < thr) continue;
             #pragma omp critical(dups_shift)
             if (!pair_push(pv, i, r, sim, kind)) oom = true;
         }
@@ -397,20 +398,23 @@ static emb_status shift_search(const emb_matf *x, const float *norm, const emb_d
 }
 
 /* ---------------------------------------------------------------- groups */
-/* The similarity that makes i and j duplicates: cosine; for pixel vectors
- * (img_w, img_h set) the best cosine over shifts when the plain one is below
- * the threshold. *kind (may be NULL) gets EMB_DUP_NEAR or EMB_DUP_SHIFTED. */
-static float pair_sim(const emb_matf *x, const float *norm, const emb_dups_params *p, int64_t i, int64_t j,
-                      uint8_t *kind) {
+/* Are i and j duplicates? Cosine >= threshold (kind NEAR); for pixel
+ * vectors (img_w, img_h set) else the best cosine over shifts >=
+ * shift_threshold (kind SHIFTED). *sim gets the similarity that decided. */
+static bool pair_match(const emb_matf *x, const float *norm, const emb_dups_params *p, int64_t i, int64_t j,
+                       float *sim, uint8_t *kind) {
     float s = cosine(x, norm, i, j);
     uint8_t k = EMB_DUP_NEAR;
-    if (s < p->threshold && p->img_w > 0 && p->img_h > 0) {
+    bool ok = s >= p->threshold;
+    if (!ok && p->img_w > 0 && p->img_h > 0) {
         float t = emb_shifted_cosine(x->data + (size_t)i * x->cols, x->data + (size_t)j * x->cols, p->img_w, p->img_h,
                                      p->img_c > 0 ? p->img_c : 1, p->max_shift);
         if (t > s) { s = t; k = EMB_DUP_SHIFTED; }
+        ok = t >= p->shift_threshold;
     }
+    if (sim) *sim = s;
     if (kind) *kind = k;
-    return s;
+    return ok;
 }
 
 static int cmp_pair_desc(const void *x, const void *y) {
@@ -436,7 +440,6 @@ static emb_status clique_groups(const emb_matf *x, const float *norm, const emb_
     memcpy(ord, pairs, sizeof *ord * (size_t)n_pairs);
     qsort(ord, (size_t)n_pairs, sizeof *ord, cmp_pair_desc);
     for (int64_t i = 0; i < n; i++) { next[i] = -1; tail[i] = i; }
-    float thr = p->threshold;
     for (int64_t q = 0; q < n_pairs; q++) {
         int64_t a = ord[q].a, b = ord[q].b;
         int64_t ra = emb__uf_find(parent, a), rb = emb__uf_find(parent, b);
@@ -445,12 +448,12 @@ static emb_status clique_groups(const emb_matf *x, const float *norm, const emb_
          * are found there */
         bool ok = true;
         for (int64_t v = rb; v >= 0 && ok; v = next[v])
-            if (v != b) ok = pair_sim(x, norm, p, a, v, NULL) >= thr;
+            if (v != b) ok = pair_match(x, norm, p, a, v, NULL, NULL);
         for (int64_t u = ra; u >= 0 && ok; u = next[u])
-            if (u != a) ok = pair_sim(x, norm, p, u, b, NULL) >= thr;
+            if (u != a) ok = pair_match(x, norm, p, u, b, NULL, NULL);
         for (int64_t u = ra; u >= 0 && ok; u = next[u])
             for (int64_t v = rb; v >= 0 && ok; v = next[v])
-                if (u != a && v != b) ok = pair_sim(x, norm, p, u, v, NULL) >= thr;
+                if (u != a && v != b) ok = pair_match(x, norm, p, u, v, NULL, NULL);
         if (!ok) continue;
         int64_t lo = ra < rb ? ra : rb, hi = ra < rb ? rb : ra;
         next[tail[lo]] = hi;
@@ -490,7 +493,9 @@ static void order_group(const emb_matf *x, const float *norm, const emb_dups_par
         int64_t cnt = 0;
         for (int64_t b = 0; b < m; b += step) {
             if (b == a) continue;
-            s += d->exact_root[items[a]] == d->exact_root[items[b]] ? 1.0 : pair_sim(x, norm, p, items[a], items[b], NULL);
+            float sim = 1.0f;
+            if (d->exact_root[items[a]] != d->exact_root[items[b]]) pair_match(x, norm, p, items[a], items[b], &sim, NULL);
+            s += sim;
             cnt++;
         }
         double mean = cnt ? s / cnt : 0;
@@ -502,7 +507,7 @@ static void order_group(const emb_matf *x, const float *norm, const emb_dups_par
         member mb = {i, 1.0f, EMB_DUP_NONE};
         if (i == rep) mb.sim = 2.0f;  /* sorts first */
         else if (d->exact_root[i] == d->exact_root[rep]) mb.kind = EMB_DUP_EXACT;
-        else mb.sim = pair_sim(x, norm, p, rep, i, &mb.kind);
+        else pair_match(x, norm, p, rep, i, &mb.sim, &mb.kind);
         tmp[a] = mb;
     }
     qsort(tmp, (size_t)m, sizeof *tmp, cmp_member);
@@ -528,7 +533,7 @@ static emb_status build_groups(const emb_matf *x, const float *norm, const emb_d
     if (!ri || !d->item || !tmp) { st = EMB_E_NOMEM; goto done; }
     m = 0;
     for (int64_t i = 0; i < n; i++) if (size[parent[i]] >= 2) ri[m++] = (root_item){parent[i], i};
-    qsort(ri, (size_t)m, sizeof *ri, cmp_root_item);  /* groups ordered by smallest member */
+    qsort(ri, (size_t)m, sizeof *ri, cmp_root_item);  /* by smallest member, reordered below */
     int64_t ng = 0;
     for (int64_t a = 0; a < m; a++) if (a == 0 || ri[a].root != ri[a - 1].root) ng++;
     d->start = emb__malloc(sizeof(int64_t) * (size_t)(ng + 1), "groups");
@@ -544,6 +549,28 @@ static emb_status build_groups(const emb_matf *x, const float *norm, const emb_d
     #pragma omp parallel for schedule(dynamic, 16)
     for (int64_t gi = 0; gi < ng; gi++)
         order_group(x, norm, p, d, d->item + d->start[gi], d->start[gi + 1] - d->start[gi], tmp + d->start[gi]);
+    /* groups by descending weakest similarity to the representative (exact
+     * sets first), so that the surest copies head duplicates.csv */
+    {
+        member *key = emb__malloc(sizeof *key * (size_t)(ng ? ng : 1), "groups");
+        int64_t *item2 = emb__malloc(sizeof(int64_t) * (size_t)(m ? m : 1), "groups");
+        int64_t *start2 = emb__malloc(sizeof(int64_t) * (size_t)(ng + 1), "groups");
+        if (!key || !item2 || !start2) { free(key); free(item2); free(start2); st = EMB_E_NOMEM; goto done; }
+        for (int64_t gi = 0; gi < ng; gi++) key[gi] = (member){gi, d->similarity[d->item[d->start[gi + 1] - 1]], 0};
+        qsort(key, (size_t)ng, sizeof *key, cmp_member);   /* ties: by old id = smallest member */
+        int64_t w = 0;
+        for (int64_t r = 0; r < ng; r++) {
+            int64_t gi = key[r].i;
+            start2[r] = w;
+            for (int64_t a = d->start[gi]; a < d->start[gi + 1]; a++) { item2[w++] = d->item[a]; d->group[d->item[a]] = r; }
+        }
+        start2[ng] = w;
+        free(d->item);
+        free(d->start);
+        d->item = item2;
+        d->start = start2;
+        free(key);
+    }
 done:
     free(size);
     free(ri);
@@ -559,6 +586,7 @@ emb_status emb_dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset 
     if (!g || g->n != n) return emb__fail(EMB_E_INVALID, "dups: kNN graph has %lld rows, vectors %lld", g ? (long long)g->n : 0ll, (long long)n);
     if (g->metric != EMB_METRIC_COSINE) return emb__fail(EMB_E_INVALID, "dups: the kNN graph must use the cosine metric");
     if (n > INT32_MAX) return emb__fail(EMB_E_UNSUPPORTED, "dups: more than 2^31 items");
+    if (p.shift_threshold < p.threshold) p.shift_threshold = p.threshold;
     if (p.max_shift < 0 || p.max_shift > 8) return emb__fail(EMB_E_INVALID, "dups: max_shift %d not in 0..8", p.max_shift);
     int nt = emb_threads_resolve(p.n_threads);
     (void)nt;
