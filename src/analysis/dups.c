@@ -437,7 +437,7 @@ static emb_status clique_groups(const emb_matf *x, const float *norm, const emb_
     int64_t *next = emb__malloc(sizeof(int64_t) * (size_t)(n ? n : 1), "groups");
     int64_t *tail = emb__malloc(sizeof(int64_t) * (size_t)(n ? n : 1), "groups");
     if (!ord || !next || !tail) { free(ord); free(next); free(tail); return EMB_E_NOMEM; }
-    memcpy(ord, pairs, sizeof *ord * (size_t)n_pairs);
+    if (n_pairs) memcpy(ord, pairs, sizeof *ord * (size_t)n_pairs);
     qsort(ord, (size_t)n_pairs, sizeof *ord, cmp_pair_desc);
     for (int64_t i = 0; i < n; i++) { next[i] = -1; tail[i] = i; }
     for (int64_t q = 0; q < n_pairs; q++) {
