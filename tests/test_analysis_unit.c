@@ -134,6 +134,56 @@ static void test_dups_brute_force(void) {
     emb_matf_free(&x);
 }
 
+/* Pixel vectors with shifts: B = A moved 1 px (shifted cosine 1) joins A's
+ * group as "shifted"; C = A moved 1 px plus noise, shifted cosine between
+ * threshold and shift_threshold (and plain cosine below threshold), stays out. */
+static void test_dups_shift_threshold(void) {
+    enum { N = 60, W = 12, D = W * W };
+    emb_rng r;
+    emb_rng_seed(&r, 11);
+    emb_matf x;
+    emb_matf_alloc(&x, N, D);
+    memset(x.data, 0, sizeof(float) * N * D);
+    for (int i = 0; i < N; i++)
+        for (int y = 2; y < W - 2; y++)
+            for (int c = 2; c < W - 2; c++) x.data[i * D + y * W + c] = (float)emb_rng_uniform(&r);
+    float *A = x.data, *B = x.data + D, *C = x.data + 2 * D;
+    for (int y = 0; y < W; y++)
+        for (int c = 1; c < W; c++) { B[y * W + c] = A[y * W + c - 1]; C[y * W + c] = A[y * W + c - 1]; }
+    for (int y = 0; y < W; y++) B[y * W] = C[y * W] = 0;
+    /* noise on C until its shifted cosine to A is in [0.986, 0.994] */
+    float sc = 1;
+    for (int it = 0; it < 200 && !(sc >= 0.986f && sc <= 0.994f); it++) {
+        for (int y = 3; y < W - 1; y++)
+            for (int c = 3; c < W - 1; c++) C[y * W + c] = A[y * W + c - 1] + (float)(0.04 * (1 + it / 10) * emb_rng_normal(&r));
+        sc = emb_shifted_cosine(A, C, W, W, 1, 2);
+    }
+    CHECK(sc >= 0.986f && sc <= 0.994f);
+    CHECK(cos_rows(x.data, D, 0, 2) < 0.985);
+    CHECK_CLOSE(1.0, emb_shifted_cosine(A, B, W, W, 1, 2), 0, 1e-5);
+    emb_knn g;
+    emb_knn_params kp = emb_knn_default_params();
+    kp.k = 5;
+    CHECK(emb_knn_build(&x, &kp, &g) == EMB_OK);
+    emb_dups_params dp = emb_dups_default_params();
+    dp.img_w = dp.img_h = W;
+    dp.img_c = 1;
+    emb_dups d;
+    CHECK(emb_dups_find(&x, &g, NULL, &dp, &d) == EMB_OK);
+    CHECK(d.group[0] >= 0 && d.group[0] == d.group[1]);
+    CHECK(d.kind[0] == EMB_DUP_SHIFTED || d.kind[1] == EMB_DUP_SHIFTED);
+    CHECK_EQ(-1, d.group[2]);
+    CHECK_EQ(1, d.n_groups);
+    emb_dups_free(&d);
+    /* with shift_threshold at the threshold, C joins */
+    dp.shift_threshold = dp.threshold;
+    CHECK(emb_dups_find(&x, &g, NULL, &dp, &d) == EMB_OK);
+    CHECK(d.group[2] >= 0 && d.group[2] == d.group[0]);
+    emb_dups_free(&d);
+    emb_knn_free(&g);
+    emb_matf_free(&x);
+}
+
 static void test_shifted_cosine(void) {
     enum { W = 9, H = 7 };
     emb_rng r;
@@ -320,6 +370,7 @@ static void test_cli_dups(void) {
 
 int main(void) {
     test_dups_brute_force();
+    test_dups_shift_threshold();
     test_shifted_cosine();
     test_lof_sklearn();
     test_image_checks();
