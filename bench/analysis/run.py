@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Duplicate search benchmark: 100,000 x 512 random unit vectors with 1,000
 planted near copies (cosine ~0.95 to their source). embscope dups (kNN
-graph by NN-descent at this size) + threshold + widening + groups) against a
+graph by NN-descent at this size, threshold, widening, groups) against a
 faiss range search (IndexFlatIP, all pairs with inner product >= threshold)
 doing the same work on the same data. Prints seconds, peak RSS, recall of
 the planted pairs, and the time ratio.
