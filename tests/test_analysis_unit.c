@@ -1,6 +1,7 @@
 /* test_analysis_unit.c - the analysis stage on small inputs against
  * independent references: duplicate groups against brute force over all
- * pairs (with a group larger than k, so widening must find it), the shifted
+ * pairs (with a group larger than k, so widening must find it, and a chain
+ * A~B~C~D~E that must not merge into one group), the shifted
  * cosine against a direct translation, LOF against scikit-learn's
  * LocalOutlierFactor, the image properties against PIL (CleanVision's
  * formulas; edges over the interior), synthetic dark/bright/blurred/constant images flagged and clean
@@ -18,8 +19,44 @@ static void normal_rows(emb_rng *r, float *x, int n, int d) {
     for (int i = 0; i < n * d; i++) x[i] = (float)emb_rng_normal(r);
 }
 
-/* union-find for the reference */
-static int find(int *p, int i) { while (p[i] != i) i = p[i] = p[p[i]]; return i; }
+static double cos_rows(const float *x, int d, int i, int j) {
+    double s = 0, a = 0, b = 0;
+    for (int t = 0; t < d; t++) { s += (double)x[i * d + t] * x[j * d + t]; a += (double)x[i * d + t] * x[i * d + t]; b += (double)x[j * d + t] * x[j * d + t]; }
+    return s / sqrt(a * b);
+}
+
+typedef struct { double s; int i, j; } ref_pair;
+static int cmp_ref_pair(const void *x, const void *y) {
+    const ref_pair *a = x, *b = y;
+    return a->s != b->s ? (a->s > b->s ? -1 : 1) : a->i != b->i ? a->i - b->i : a->j - b->j;
+}
+
+/* Reference grouping from all N^2 cosines: pairs >= thr by descending
+ * cosine; two groups merge when every cross pair is >= thr (complete
+ * linkage cut at thr). grp[i] = smallest member of i's group. */
+static void ref_groups(const float *x, int n, int d, double thr, int *grp) {
+    ref_pair *pr = malloc(sizeof *pr * (size_t)n * n);
+    int np = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            double c = cos_rows(x, d, i, j);
+            if (c >= thr) pr[np++] = (ref_pair){c, i, j};
+        }
+    qsort(pr, (size_t)np, sizeof *pr, cmp_ref_pair);
+    for (int i = 0; i < n; i++) grp[i] = i;
+    for (int q = 0; q < np; q++) {
+        int gi = grp[pr[q].i], gj = grp[pr[q].j];
+        if (gi == gj) continue;
+        bool ok = true;
+        for (int u = 0; u < n && ok; u++)
+            for (int v = 0; v < n && ok; v++)
+                if (grp[u] == gi && grp[v] == gj) ok = cos_rows(x, d, u, v) >= thr;
+        if (!ok) continue;
+        int lo = gi < gj ? gi : gj, hi = gi < gj ? gj : gi;
+        for (int u = 0; u < n; u++) if (grp[u] == hi) grp[u] = lo;
+    }
+    free(pr);
+}
 
 static void test_dups_brute_force(void) {
     enum { N = 300, D = 16, K = 3 };
@@ -32,6 +69,28 @@ static void test_dups_brute_force(void) {
         for (int t = 0; t < D; t++) x.data[i * D + t] = x.data[t] + 0.01f * (float)emb_rng_normal(&r);
     for (int t = 0; t < D; t++) { x.data[20 * D + t] = x.data[21 * D + t]; x.data[22 * D + t] = x.data[21 * D + t]; }  /* exact */
     for (int t = 0; t < D; t++) x.data[30 * D + t] = 2.0f * x.data[31 * D + t] + 0.02f * (float)emb_rng_normal(&r);  /* near, scaled */
+    /* a chain A~B~C~D~E (rows 40..44) on an arc: neighbours at cosine 0.998,
+     * 0.996, 0.994, 0.992 (>= 0.99), two steps apart below 0.99. Union-find
+     * would make one group of 5; copies of one image are {A, B}, {C, D}. */
+    {
+        float u[D], v[D];
+        double nu = 0, uv = 0, nv = 0;
+        for (int t = 0; t < D; t++) { u[t] = (float)emb_rng_normal(&r); v[t] = (float)emb_rng_normal(&r); }
+        for (int t = 0; t < D; t++) nu += (double)u[t] * u[t];
+        for (int t = 0; t < D; t++) u[t] /= (float)sqrt(nu);
+        for (int t = 0; t < D; t++) uv += (double)u[t] * v[t];
+        for (int t = 0; t < D; t++) v[t] -= (float)uv * u[t];
+        for (int t = 0; t < D; t++) nv += (double)v[t] * v[t];
+        for (int t = 0; t < D; t++) v[t] /= (float)sqrt(nv);
+        const double step[4] = {0.998, 0.996, 0.994, 0.992};
+        double phi = 0;
+        for (int c = 0; c < 5; c++) {
+            if (c) phi += acos(step[c - 1]);
+            for (int t = 0; t < D; t++) x.data[(40 + c) * D + t] = (float)(3.0 * (cos(phi) * u[t] + sin(phi) * v[t]));
+        }
+    }
+    CHECK(cos_rows(x.data, D, 40, 41) >= 0.99 && cos_rows(x.data, D, 41, 42) >= 0.99);
+    CHECK(cos_rows(x.data, D, 40, 42) < 0.99 && cos_rows(x.data, D, 42, 44) < 0.99);
     emb_knn g;
     emb_knn_params kp = emb_knn_default_params();
     kp.k = K;
@@ -40,33 +99,86 @@ static void test_dups_brute_force(void) {
     dp.threshold = 0.99f;
     emb_dups d;
     CHECK(emb_dups_find(&x, &g, NULL, &dp, &d) == EMB_OK);
-    /* reference: components of the graph cos >= 0.99 over all pairs */
-    int p[N];
-    for (int i = 0; i < N; i++) p[i] = i;
-    for (int i = 0; i < N; i++)
-        for (int j = i + 1; j < N; j++) {
-            double s = 0, a = 0, b = 0;
-            for (int t = 0; t < D; t++) { s += x.data[i * D + t] * x.data[j * D + t]; a += x.data[i * D + t] * x.data[i * D + t]; b += x.data[j * D + t] * x.data[j * D + t]; }
-            if (s / sqrt(a * b) >= 0.99) { int ri = find(p, i), rj = find(p, j); if (ri != rj) p[ri > rj ? ri : rj] = ri < rj ? ri : rj; }
-        }
-    int agree = 1, in_groups = 0;
+    int grp[N];
+    ref_groups(x.data, N, D, 0.99, grp);
+    int agree = 1, in_groups = 0, clique = 1;
     for (int i = 0; i < N; i++)
         for (int j = 0; j < N; j++) {
-            bool ref = find(p, i) == find(p, j);
+            bool ref = grp[i] == grp[j];
             bool got = i == j || (d.group[i] >= 0 && d.group[i] == d.group[j]);
             agree &= ref == got;
+            if (i != j && got) clique &= cos_rows(x.data, D, i, j) >= 0.99;
         }
     for (int i = 0; i < N; i++) in_groups += d.group[i] >= 0;
     CHECK(agree);
-    CHECK_EQ(12 + 3 + 2, in_groups);
-    CHECK_EQ(3, d.n_groups);
+    CHECK(clique);   /* every two members of a group are duplicates */
+    CHECK_EQ(12 + 3 + 2 + 4, in_groups);
+    CHECK_EQ(5, d.n_groups);
+    /* the chain: {A, B} and {C, D}; E alone; A and C never together */
+    CHECK(d.group[40] >= 0 && d.group[40] == d.group[41]);
+    CHECK(d.group[42] >= 0 && d.group[42] == d.group[43] && d.group[42] != d.group[40]);
+    CHECK_EQ(-1, d.group[44]);
+    CHECK_EQ(2, d.n_unmerged_pairs);   /* B~C and D~E */
     CHECK(d.n_widened >= 1);
     CHECK_EQ(2, d.n_exact_extra);
     CHECK_EQ(20, d.exact_root[22]);
     CHECK_EQ(20, d.exact_root[21]);
     CHECK_EQ(2, (d.kind[20] == EMB_DUP_EXACT) + (d.kind[21] == EMB_DUP_EXACT) + (d.kind[22] == EMB_DUP_EXACT));
-    /* each group: representative first with similarity 1 */
-    for (int64_t gi = 0; gi < d.n_groups; gi++) CHECK_CLOSE(1.0, d.similarity[d.item[d.start[gi]]], 0, 1e-6);
+    /* each group: representative first with similarity 1, members >= 0.99 to it */
+    for (int64_t gi = 0; gi < d.n_groups; gi++) {
+        CHECK_CLOSE(1.0, d.similarity[d.item[d.start[gi]]], 0, 1e-6);
+        for (int64_t a = d.start[gi] + 1; a < d.start[gi + 1]; a++) CHECK(d.similarity[d.item[a]] >= 0.99f);
+    }
+    emb_dups_free(&d);
+    emb_knn_free(&g);
+    emb_matf_free(&x);
+}
+
+/* Pixel vectors with shifts: B = A moved 1 px (shifted cosine 1) joins A's
+ * group as "shifted"; C = A moved 1 px plus noise, shifted cosine between
+ * threshold and shift_threshold (and plain cosine below threshold), stays out. */
+static void test_dups_shift_threshold(void) {
+    enum { N = 60, W = 12, D = W * W };
+    emb_rng r;
+    emb_rng_seed(&r, 11);
+    emb_matf x;
+    emb_matf_alloc(&x, N, D);
+    memset(x.data, 0, sizeof(float) * N * D);
+    for (int i = 0; i < N; i++)
+        for (int y = 2; y < W - 2; y++)
+            for (int c = 2; c < W - 2; c++) x.data[i * D + y * W + c] = (float)emb_rng_uniform(&r);
+    float *A = x.data, *B = x.data + D, *C = x.data + 2 * D;
+    for (int y = 0; y < W; y++)
+        for (int c = 1; c < W; c++) { B[y * W + c] = A[y * W + c - 1]; C[y * W + c] = A[y * W + c - 1]; }
+    for (int y = 0; y < W; y++) B[y * W] = C[y * W] = 0;
+    /* noise on C until its shifted cosine to A is in [0.986, 0.994] */
+    float sc = 1;
+    for (int it = 0; it < 200 && !(sc >= 0.986f && sc <= 0.994f); it++) {
+        for (int y = 3; y < W - 1; y++)
+            for (int c = 3; c < W - 1; c++) C[y * W + c] = A[y * W + c - 1] + (float)(0.04 * (1 + it / 10) * emb_rng_normal(&r));
+        sc = emb_shifted_cosine(A, C, W, W, 1, 2);
+    }
+    CHECK(sc >= 0.986f && sc <= 0.994f);
+    CHECK(cos_rows(x.data, D, 0, 2) < 0.985);
+    CHECK_CLOSE(1.0, emb_shifted_cosine(A, B, W, W, 1, 2), 0, 1e-5);
+    emb_knn g;
+    emb_knn_params kp = emb_knn_default_params();
+    kp.k = 5;
+    CHECK(emb_knn_build(&x, &kp, &g) == EMB_OK);
+    emb_dups_params dp = emb_dups_default_params();
+    dp.img_w = dp.img_h = W;
+    dp.img_c = 1;
+    emb_dups d;
+    CHECK(emb_dups_find(&x, &g, NULL, &dp, &d) == EMB_OK);
+    CHECK(d.group[0] >= 0 && d.group[0] == d.group[1]);
+    CHECK(d.kind[0] == EMB_DUP_SHIFTED || d.kind[1] == EMB_DUP_SHIFTED);
+    CHECK_EQ(-1, d.group[2]);
+    CHECK_EQ(1, d.n_groups);
+    emb_dups_free(&d);
+    /* with shift_threshold at the threshold, C joins */
+    dp.shift_threshold = dp.threshold;
+    CHECK(emb_dups_find(&x, &g, NULL, &dp, &d) == EMB_OK);
+    CHECK(d.group[2] >= 0 && d.group[2] == d.group[0]);
     emb_dups_free(&d);
     emb_knn_free(&g);
     emb_matf_free(&x);
@@ -258,6 +370,7 @@ static void test_cli_dups(void) {
 
 int main(void) {
     test_dups_brute_force();
+    test_dups_shift_threshold();
     test_shifted_cosine();
     test_lof_sklearn();
     test_image_checks();

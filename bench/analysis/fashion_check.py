@@ -1,57 +1,73 @@
 #!/usr/bin/python3
-"""Brute-force check of `embscope analyze` duplicate counts on Fashion-MNIST:
-exact duplicates by comparing image bytes; near duplicates by a faiss exact
-range search (all pairs with cosine >= T of the pixel vectors), grouped by
-union-find; compared with OUT/duplicates.csv (near + exact members; shifted
-copies are reported by embscope only).
+"""Brute-force check of `embscope analyze` duplicates on Fashion-MNIST.
+Exact duplicates by comparing image bytes; near pairs by a faiss exact range
+search (every pair with cosine >= T of the pixel vectors /255, between exact
+roots, as embscope counts them). Checks against OUT/summary.json and
+OUT/duplicates.csv: the exact-set and near-pair counts, that every embscope
+group is a clique (each two non-shifted members >= T; a group means copies
+of one image), and how much union-find over the same pairs would chain.
 usage: flock /tmp/embscope-bench.lock bench/analysis/fashion_check.py OUT [T]"""
-import collections, csv, gzip, os, sys
+import collections, csv, gzip, json, os, sys, time
 import numpy as np, faiss
 
 out = sys.argv[1]
-thr = float(sys.argv[2]) if len(sys.argv) > 2 else 0.985
+summ = json.load(open(os.path.join(out, "summary.json")))["duplicates"]
+thr = float(sys.argv[2]) if len(sys.argv) > 2 else summ["threshold"]
 def load(p):
     return np.frombuffer(gzip.open(p).read(), np.uint8, offset=16).reshape(-1, 784)
 base = "/usr/share/datasets/fashion-mnist/"
 x = np.concatenate([load(base + "train-images-idx3-ubyte.gz"), load(base + "t10k-images-idx3-ubyte.gz")])
-split = np.array([0] * 60000 + [1] * 10000)
+n = len(x)
+split = np.array([0] * 60000 + [1] * (n - 60000))
 byt = collections.defaultdict(list)
 for i, r in enumerate(x):
     byt[r.tobytes()].append(i)
 exact = [v for v in byt.values() if len(v) > 1]
+root = np.arange(n)
+for v in exact:
+    root[v] = v[0]
 v = x.astype(np.float32) / 255
-nrm = np.linalg.norm(v, axis=1, keepdims=True)
-v /= np.maximum(nrm, 1e-12)
+v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+t0 = time.time()
 index = faiss.IndexFlatIP(784)
 index.add(v)
 lims, D, I = index.range_search(v, thr)
-parent = list(range(len(v)))
+t_faiss = time.time() - t0
+pairs = set()
+for i in range(n):
+    if root[i] != i:
+        continue
+    for j in I[lims[i]:lims[i + 1]]:
+        j = int(j)
+        if j != i and root[j] == j:
+            pairs.add((min(i, j), max(i, j)))
+# union-find components over the same pairs (what chaining would give)
+parent = list(range(n))
 def find(i):
     while parent[i] != i:
         parent[i] = parent[parent[i]]; i = parent[i]
     return i
-pairs = 0
-for i in range(len(v)):
-    for j in I[lims[i]:lims[i + 1]]:
-        if j > i:
-            pairs += 1
-            a, b = find(i), find(int(j))
-            if a != b: parent[max(a, b)] = min(a, b)
-groups = collections.defaultdict(list)
-for i in range(len(v)):
-    groups[find(i)].append(i)
-groups = [g for g in groups.values() if len(g) > 1]
-def kinds(gs):
-    tr = sum(1 for g in gs if all(split[i] == 0 for i in g)); te = sum(1 for g in gs if all(split[i] == 1 for i in g))
-    return tr, te, len(gs) - tr - te
-print(f"brute force: exact sets {len(exact)}; near pairs (cos >= {thr}) {pairs}; groups {len(groups)} "
-      f"(within train {kinds(groups)[0]}, within test {kinds(groups)[1]}, across {kinds(groups)[2]}), items {sum(map(len, groups))}")
+for a, b in pairs:
+    ra, rb = find(a), find(b)
+    if ra != rb: parent[max(ra, rb)] = min(ra, rb)
+comp = collections.Counter(find(i) for i in {i for p in pairs for i in p})
+print(f"brute force (faiss IndexFlatIP range search {t_faiss:.1f} s): exact sets {len(exact)} "
+      f"({sum(len(e) - 1 for e in exact)} extra items, {sum(1 for e in exact if len(set(split[e])) > 1)} across train/test); "
+      f"near pairs (cos >= {thr}) {len(pairs)} "
+      f"({sum(1 for a, b in pairs if split[a] != split[b])} across train/test); "
+      f"union-find components {len(comp)}, largest {max(comp.values()) if comp else 0} items")
 eg = collections.defaultdict(list); kind = {}
 with open(os.path.join(out, "duplicates.csv")) as f:
     for r in csv.DictReader(f):
         eg[int(r["group"])].append(int(r["index"])); kind[int(r["index"])] = r["kind"]
-ref_of = {i: gi for gi, g in enumerate(groups) for i in g}
-found = sum(1 for g in groups if any(all(ref_of.get(j) == ref_of[g[0]] for j in eg_g) for eg_g in eg.values() if g[0] in eg_g))
-same_items = sum(1 for g in groups for i in g if i in kind)
-print(f"embscope: groups {len(eg)} (with shifted), items {len(kind)}; reference items found in embscope groups "
-      f"{same_items}/{sum(map(len, groups))}; shifted members {sum(1 for k in kind.values() if k == 'shifted')}")
+bad = 0
+for g in eg.values():
+    m = sorted({int(root[i]) for i in g if kind[i] != "shifted"})
+    for a in range(len(m)):
+        for b in range(a + 1, len(m)):
+            if (m[a], m[b]) not in pairs and float(v[m[a]] @ v[m[b]]) < thr - 1e-5:
+                bad += 1
+print(f"embscope: exact sets {summ['exact_sets']}, near pairs {summ['near_pairs']} (match: "
+      f"{summ['exact_sets'] == len(exact) and summ['near_pairs'] == len(pairs)}), shifted pairs {summ['shifted_pairs']}, "
+      f"groups {len(eg)}, items {len(kind)}, largest {max(map(len, eg.values())) if eg else 0}; "
+      f"member pairs below threshold {bad} (must be 0)")
