@@ -48,3 +48,23 @@ for name, im, fmt, kw in [("rgb.png", Image.fromarray(img), "PNG", {}),
     w(f"image/{name}", b.getvalue())
 PY
 ls -l "$here"/corpus/* | awk '{s += $5} END {print "corpus bytes:", s}'
+
+# safetensors: 8-byte little-endian header length, JSON header, data.
+mkdir -p "$here/corpus/safetensors"
+/usr/bin/python3 - "$here/corpus/safetensors" <<'PY'
+import json, struct, sys
+out = sys.argv[1]
+def st(tensors, meta=None):
+    hdr, data = {}, b""
+    for name, (dt, shape, raw) in tensors.items():
+        hdr[name] = {"dtype": dt, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    if meta: hdr["__metadata__"] = meta
+    h = json.dumps(hdr).encode()
+    return struct.pack("<Q", len(h)) + h + data
+f32 = lambda v: struct.pack(f"<{len(v)}f", *v)
+open(f"{out}/f32", "wb").write(st({"visual.proj": ("F32", [2, 3], f32([1, 2, 3, 4, 5, 6]))}, {"format": "pt"}))
+open(f"{out}/f16_bf16", "wb").write(st({"a": ("F16", [2], b"\x00\x3c\x00\xc0"), "b": ("BF16", [1, 2], b"\x80\x3f\x00\x40")}))
+open(f"{out}/empty", "wb").write(st({}))
+open(f"{out}/scalar_i64", "wb").write(st({"n": ("I64", [], struct.pack("<q", 7))}))
+PY
