@@ -442,8 +442,8 @@ function kv(obj) {
 
 function panelSummary() {
   const S = D.summary || {}, ds = S.dataset || {}, box = $('#summary .body');
-  const cards = [['items', N], ['classes', classes.length], ['duplicates', T.duplicates ? T.duplicates.total : '–'],
-    ['outliers', T.outliers ? T.outliers.total : '–'], ['label suspects', T.label_issues ? T.label_issues.total : '–'],
+  const cards = [['items', N], ['classes', classes.length], ['in duplicate groups', T.duplicates ? T.duplicates.total : '–'],
+    ['ranked by outlier score', T.outliers ? T.outliers.total : '–'], ['label suspects', T.label_issues ? T.label_issues.total : '–'],
     ['skipped', T.skipped ? T.skipped.total : ds.skipped ?? '–']];
   const splits = {};
   for (let i = 0; i < N; i++) splits[splitName(i) || '(none)'] = (splits[splitName(i) || '(none)'] || 0) + 1;
