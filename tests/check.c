@@ -70,6 +70,15 @@ const char *check_tmpdir(void) {
     return tmpdir;
 }
 
+char *check_tmp_path(const char *name) {
+    const char *dir = check_tmpdir();
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (!p) { perror("malloc"); exit(1); }
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
 int check_exit(void) {
     if (tmpdir[0] && !getenv("EMB_KEEP_TMP")) {
         char cmd[300];

@@ -30,6 +30,8 @@ int check_exit(void);   /* prints the tally; 0 only if every check passed */
 char *check_run(const char *cmd, int *status);
 /* A fresh temporary directory for this test (removed by check_exit). */
 const char *check_tmpdir(void);
+/* "<tmpdir>/<name>", malloc'd (caller frees). */
+char *check_tmp_path(const char *name);
 /* Write bytes to a file; true on success. */
 bool check_write_file(const char *path, const void *data, size_t len);
 /* Python 3 with numpy (Debian's), from $PYTHON or /usr/bin/python3. */

@@ -21,14 +21,6 @@ typedef struct {
     char *bad[MAX_ITEMS];
 } expected;
 
-static char *path_in(const char *name) {
-    const char *dir = check_tmpdir();
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 /* Run embscope with args; returns exit status, output (stdout+stderr) in *out. */
 static int run_emb(const char *args, char **out) {
     char cmd[2048];
@@ -232,7 +224,7 @@ static void test_errors(const char *root) {
 }
 
 int main(void) {
-    char *root = path_in("data");
+    char *root = check_tmp_path("data");
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "%s '%s/folder_ref.py' make '%s'", check_python(), TEST_REF, root);
     int status;

@@ -25,14 +25,6 @@ static const char *PATHS[] = {
 #define N_ITEMS (int)(sizeof PATHS / sizeof PATHS[0])
 static const char *CLASSES[] = {"cat", "dog, big", "\"quoted\" class", "\xc3\xa9l\xc3\xa8ve"};
 
-static char *path_in(const char *name) {
-    const char *dir = check_tmpdir();
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 static emb_dataset *make_dataset(void) {
     emb_dataset *ds = calloc(1, sizeof *ds);
     ds->source = EMB_SOURCE_FOLDER;
@@ -51,7 +43,7 @@ static emb_dataset *make_dataset(void) {
 
 static void test_items(void) {
     emb_dataset *ds = make_dataset();
-    char *p = path_in("items.csv");
+    char *p = check_tmp_path("items.csv");
     CHECK(emb_items_write(p, ds) == EMB_OK);
     emb_dataset *back = NULL;
     if (CHECK(emb_items_read(p, &back) == EMB_OK)) {
@@ -97,7 +89,7 @@ static void test_items(void) {
     exp[k] = 0;
     /* compare after the same unicode_escape step on our side: do it by
      * asking Python to escape our expected text too */
-    char *ep = path_in("expected.txt");
+    char *ep = check_tmp_path("expected.txt");
     CHECK(check_write_file(ep, exp, k));
     snprintf(cmd, sizeof cmd, "%s -c 'import sys; sys.stdout.buffer.write(open(\"%s\",encoding=\"utf-8\").read().encode(\"unicode_escape\"))'", check_python(), ep);
     char *exp_esc = check_run(cmd, &status);
@@ -111,7 +103,7 @@ static void test_items(void) {
 static void test_skipped(void) {
     emb_skipped s = {0};
     for (int i = 0; i < N_ITEMS; i++) CHECK(emb_skipped_add(&s, PATHS[i], i % 2 ? "corrupt JPEG: premature end, \"data\"" : "empty file") == EMB_OK);
-    char *p = path_in("skipped.csv");
+    char *p = check_tmp_path("skipped.csv");
     CHECK(emb_skipped_write(p, &s) == EMB_OK);
     FILE *f = fopen(p, "rb");
     char **fl;
@@ -139,7 +131,7 @@ static void test_skipped(void) {
 }
 
 static void expect_bad(const char *name, const char *text, emb_status want) {
-    char *p = path_in(name);
+    char *p = check_tmp_path(name);
     CHECK(check_write_file(p, text, strlen(text)));
     emb_dataset *ds = NULL;
     emb_status st = emb_items_read(p, &ds);
@@ -151,7 +143,7 @@ static void expect_bad(const char *name, const char *text, emb_status want) {
 
 static void test_reader(void) {
     /* CRLF line ends (Excel), a quoted empty label, a blank last line */
-    char *p = path_in("crlf.csv");
+    char *p = check_tmp_path("crlf.csv");
     const char *t = "index,path,split,label\r\n0,a.jpg,train,cat\r\n1,\"b,1.jpg\",test,\"\"\r\n2,c.jpg,,dog\r\n\r\n";
     CHECK(check_write_file(p, t, strlen(t)));
     emb_dataset *ds = NULL;
@@ -171,7 +163,7 @@ static void test_reader(void) {
     expect_bad("unterminated.csv", "index,path,split,label\n0,\"a.jpg,train,cat\n", EMB_E_FORMAT);
     expect_bad("few_fields.csv", "index,path,split,label\n0,a.jpg\n", EMB_E_FORMAT);
     expect_bad("index_gap.csv", "index,path,split,label\n0,a.jpg,,\n2,b.jpg,,\n", EMB_E_FORMAT);
-    p = path_in("missing.csv");
+    p = check_tmp_path("missing.csv");
     CHECK_EQ(EMB_E_IO, emb_items_read(p, &ds));
     free(p);
 }

@@ -16,14 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *path_in(const char *name) {
-    const char *dir = check_tmpdir();
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 static void *read_all(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     *len = 0;
@@ -66,9 +58,9 @@ static void test_decode_vs_pil(void) {
     if (v) fprintf(stderr, "ref %s", v);
     for (size_t k = 0; k < sizeof CASES / sizeof CASES[0]; k++) {
         const image_case *c = &CASES[k];
-        char *p = path_in(c->name), ref_name[256];
+        char *p = check_tmp_path(c->name), ref_name[256];
         snprintf(ref_name, sizeof ref_name, "%s.rgb", c->name);
-        char *rp = path_in(ref_name);
+        char *rp = check_tmp_path(ref_name);
         int w = 0, h = 0;
         char *line = strstr(out, c->name);
         CHECK(line && sscanf(line + strlen(c->name), " %d %d", &w, &h) == 2);
@@ -123,7 +115,7 @@ static void test_decode_vs_pil(void) {
 }
 
 static void expect_format(const char *name, const void *data, size_t len) {
-    char *p = path_in(name);
+    char *p = check_tmp_path(name);
     CHECK(check_write_file(p, data, len));
     emb_image img;
     emb_status st = emb_image_load(p, &img);
@@ -171,13 +163,13 @@ static void test_bad(void) {
     static const unsigned char big_png[] = {
         0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
         0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 8, 2, 0, 0, 0, 0x5e, 0x63, 0x2a, 0x83};
-    char *p = path_in("big.png");
+    char *p = check_tmp_path("big.png");
     CHECK(check_write_file(p, big_png, sizeof big_png));
     emb_status st = emb_image_load(p, &img);
     CHECK(st == EMB_E_FORMAT || st == EMB_E_UNSUPPORTED);
     CHECK_CONTAINS(emb_errmsg(), p);
     free(p);
-    p = path_in("does-not-exist.png");
+    p = check_tmp_path("does-not-exist.png");
     CHECK_EQ(EMB_E_IO, emb_image_load(p, &img));
     CHECK_CONTAINS(emb_errmsg(), p);
     free(p);
@@ -199,7 +191,7 @@ static const resize_case RESIZES[] = {
 };
 
 static void test_resize(void) {
-    char *src_p = path_in("resize_src"), *ref_p = path_in("resize_ref"), *spec_p = path_in("resize_spec");
+    char *src_p = check_tmp_path("resize_src"), *ref_p = check_tmp_path("resize_ref"), *spec_p = check_tmp_path("resize_spec");
     size_t nr = sizeof RESIZES / sizeof RESIZES[0];
     FILE *spec = fopen(spec_p, "w");
     FILE *src = fopen(src_p, "wb");
@@ -291,7 +283,7 @@ static void test_gray(void) {
         rgb[3 * i + 1] = (uint8_t)(((i >> 6) & 63) * 4 + 1);
         rgb[3 * i + 2] = (uint8_t)((i & 63) * 4 + 2);
     }
-    char *sp = path_in("gray_src"), *rp = path_in("gray_ref");
+    char *sp = check_tmp_path("gray_src"), *rp = check_tmp_path("gray_ref");
     CHECK(check_write_file(sp, rgb, N * 3));
     char cmd[1024];
     snprintf(cmd, sizeof cmd,

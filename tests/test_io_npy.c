@@ -13,17 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *path_in(const char *name) {
-    const char *dir = check_tmpdir();
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 static char *py(const char *script) {
     /* the script goes through a file: no shell quoting to get wrong */
-    char *sp = path_in("script.py");
+    char *sp = check_tmp_path("script.py");
     CHECK(check_write_file(sp, script, strlen(script)));
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "cd '%s' && %s '%s'", check_tmpdir(), check_python(), sp);
@@ -64,19 +56,19 @@ static void test_write(void) {
     for (int i = 0; i < 300; i++) u8[i] = (uint8_t)(i * 7);
     int64_t s2[2] = {R, C}, s1[1] = {300}, s0[1] = {0}, s3[3] = {2, 0, 5};
     char *p;
-    CHECK(emb_npy_write_f32(p = path_in("w_f32.npy"), f32, R, C) == EMB_OK); free(p);
-    CHECK(emb_npy_write(p = path_in("w_f16.npy"), EMB_DT_F16, f16, 2, s2) == EMB_OK); free(p);
-    CHECK(emb_npy_write(p = path_in("w_u8.npy"), EMB_DT_U8, u8, 1, s1) == EMB_OK); free(p);
-    CHECK(emb_npy_write(p = path_in("w_i32.npy"), EMB_DT_I32, i32, 2, s2) == EMB_OK); free(p);
-    CHECK(emb_npy_write(p = path_in("w_f32_1d.npy"), EMB_DT_F32, f32, 1, s1) == EMB_OK); free(p);
-    CHECK(emb_npy_write(p = path_in("w_empty.npy"), EMB_DT_F32, f32, 1, s0) == EMB_OK); free(p);
-    CHECK(emb_npy_write(p = path_in("w_3d.npy"), EMB_DT_F32, f32, 3, s3) == EMB_OK); free(p);
-    CHECK(emb_npy_write(p = path_in("w_scalar.npy"), EMB_DT_F32, f32 + 5, 0, s0) == EMB_OK); free(p);
+    CHECK(emb_npy_write_f32(p = check_tmp_path("w_f32.npy"), f32, R, C) == EMB_OK); free(p);
+    CHECK(emb_npy_write(p = check_tmp_path("w_f16.npy"), EMB_DT_F16, f16, 2, s2) == EMB_OK); free(p);
+    CHECK(emb_npy_write(p = check_tmp_path("w_u8.npy"), EMB_DT_U8, u8, 1, s1) == EMB_OK); free(p);
+    CHECK(emb_npy_write(p = check_tmp_path("w_i32.npy"), EMB_DT_I32, i32, 2, s2) == EMB_OK); free(p);
+    CHECK(emb_npy_write(p = check_tmp_path("w_f32_1d.npy"), EMB_DT_F32, f32, 1, s1) == EMB_OK); free(p);
+    CHECK(emb_npy_write(p = check_tmp_path("w_empty.npy"), EMB_DT_F32, f32, 1, s0) == EMB_OK); free(p);
+    CHECK(emb_npy_write(p = check_tmp_path("w_3d.npy"), EMB_DT_F32, f32, 3, s3) == EMB_OK); free(p);
+    CHECK(emb_npy_write(p = check_tmp_path("w_scalar.npy"), EMB_DT_F32, f32 + 5, 0, s0) == EMB_OK); free(p);
     /* raw copies of what was meant, for numpy to compare against */
-    CHECK(check_write_file(p = path_in("raw_f32"), f32, sizeof f32)); free(p);
-    CHECK(check_write_file(p = path_in("raw_f16"), f16, sizeof f16)); free(p);
-    CHECK(check_write_file(p = path_in("raw_u8"), u8, sizeof u8)); free(p);
-    CHECK(check_write_file(p = path_in("raw_i32"), i32, sizeof i32)); free(p);
+    CHECK(check_write_file(p = check_tmp_path("raw_f32"), f32, sizeof f32)); free(p);
+    CHECK(check_write_file(p = check_tmp_path("raw_f16"), f16, sizeof f16)); free(p);
+    CHECK(check_write_file(p = check_tmp_path("raw_u8"), u8, sizeof u8)); free(p);
+    CHECK(check_write_file(p = check_tmp_path("raw_i32"), i32, sizeof i32)); free(p);
     char *out = py(
         "import numpy as np\n"
         "def chk(name, raw, dt, shape):\n"
@@ -111,7 +103,7 @@ static void test_write(void) {
     /* and back: embscope reads its own files, mapped and copied */
     for (int mm = 0; mm < 2; mm++) {
         emb_npy a;
-        p = path_in("w_i32.npy");
+        p = check_tmp_path("w_i32.npy");
         if (CHECK(emb_npy_open(p, mm, &a) == EMB_OK)) {
             CHECK_EQ(EMB_DT_I32, a.dtype);
             CHECK_EQ(2, a.ndim);
@@ -122,7 +114,7 @@ static void test_write(void) {
         free(p);
     }
     emb_matf m = {0};
-    CHECK(emb_npy_load_f32(p = path_in("w_f16.npy"), &m) == EMB_OK); free(p);
+    CHECK(emb_npy_load_f32(p = check_tmp_path("w_f16.npy"), &m) == EMB_OK); free(p);
     CHECK_EQ(R, m.rows);
     CHECK_EQ(C, m.cols);
     if (m.data) {
@@ -172,7 +164,7 @@ static void test_read(void) {
     free(out);
     const char *files[] = {"n_f32.npy", "n_v1.npy", "n_v2.npy", "n_v3.npy", "n_f16.npy", "n_u8.npy", "n_i32.npy"};
     for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
-        char *p = path_in(files[k]);
+        char *p = check_tmp_path(files[k]);
         emb_matf m = {0};
         if (!CHECK(emb_npy_load_f32(p, &m) == EMB_OK)) { fprintf(stderr, "  %s: %s\n", files[k], emb_errmsg()); free(p); continue; }
         CHECK_EQ(6, m.rows);
@@ -195,7 +187,7 @@ static void test_read(void) {
         }
         free(p);
     }
-    char *p = path_in("n_f32_1d.npy");
+    char *p = check_tmp_path("n_f32_1d.npy");
     emb_npy a;
     if (CHECK(emb_npy_open(p, false, &a) == EMB_OK)) {
         CHECK_EQ(1, a.ndim);
@@ -209,18 +201,18 @@ static void test_read(void) {
     /* refused: Fortran order, float64, big-endian, object arrays */
     const char *refused[] = {"n_fortran.npy", "n_f64.npy", "n_be.npy", "n_obj.npy"};
     for (int k = 0; k < 4; k++) {
-        p = path_in(refused[k]);
+        p = check_tmp_path(refused[k]);
         emb_status st = emb_npy_open(p, true, &a);
         if (!CHECK_EQ(EMB_E_UNSUPPORTED, st)) fprintf(stderr, "  %s: %s\n", refused[k], emb_errmsg());
         CHECK_CONTAINS(emb_errmsg(), p);
         free(p);
     }
-    CHECK_CONTAINS((emb_npy_open(p = path_in("n_fortran.npy"), true, &a), emb_errmsg()), "Fortran");
+    CHECK_CONTAINS((emb_npy_open(p = check_tmp_path("n_fortran.npy"), true, &a), emb_errmsg()), "Fortran");
     free(p);
 
     /* f16 <-> f32 against numpy */
     size_t nx, nh, nall;
-    char *px = path_in("conv_f32"), *ph = path_in("conv_f16"), *pa = path_in("all_f16_as_f32");
+    char *px = check_tmp_path("conv_f32"), *ph = check_tmp_path("conv_f16"), *pa = check_tmp_path("all_f16_as_f32");
     float *x = read_all(px, &nx), *all = read_all(pa, &nall);
     uint16_t *h = read_all(ph, &nh);
     if (CHECK(x && h && all && nx / 4 == nh / 2 && nall == 65536 * 4)) {
@@ -252,7 +244,7 @@ static size_t make_npy(unsigned char *buf, const char *dict, size_t data_len) {
 }
 
 static void expect(emb_status want, const unsigned char *buf, size_t len, const char *name, int line) {
-    char *p = path_in(name);
+    char *p = check_tmp_path(name);
     CHECK(check_write_file(p, buf, len));
     emb_npy a;
     for (int mm = 0; mm < 2; mm++) {
@@ -328,7 +320,7 @@ static void test_lying(void) {
 
     /* the dataset opener reports the same, with the path */
     n = make_npy(b, "{'descr': '<f4', 'fortran_order': False, 'shape': (30, 4), }", 48);
-    char *p = path_in("vectors_lying.npy");
+    char *p = check_tmp_path("vectors_lying.npy");
     CHECK(check_write_file(p, b, n));
     emb_dataset *ds = NULL;
     CHECK_EQ(EMB_E_FORMAT, emb_dataset_open(p, NULL, &ds));
@@ -338,7 +330,7 @@ static void test_lying(void) {
     CHECK(m.data == NULL);
     free(p);
     n = make_npy(b, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 2), }", 48);
-    CHECK(check_write_file(p = path_in("vectors_3d.npy"), b, n));
+    CHECK(check_write_file(p = check_tmp_path("vectors_3d.npy"), b, n));
     CHECK_EQ(EMB_E_FORMAT, emb_npy_load_f32(p, &m));
     CHECK_CONTAINS(emb_errmsg(), p);
     free(p);
