@@ -2,6 +2,7 @@
  * images in parallel, one batched forward pass, repeat. Unreadable images are
  * skipped and listed as emb_pixels_embed does. */
 #include "clip_internal.h"
+#include "features/features.h"
 
 #include <omp.h>
 #include <stdlib.h>
@@ -74,17 +75,7 @@ emb_status emb_clip_embed_dataset(emb_dataset *ds, const emb_clip *m, const emb_
             memcpy(out->data + (size_t)slot_item[j] * E, vec + (size_t)j * E, sizeof(float) * (size_t)E);
         if (p.progress.fn) emb_progress_report(&p.progress, "embed", (double)(i0 + cnt) / n, NULL);
     }
-    int64_t kept = 0;
-    for (int64_t i = 0; i < n; i++) {
-        if (keep[i]) {
-            if (kept != i) memmove(out->data + (size_t)kept * E, out->data + (size_t)i * E, sizeof(float) * (size_t)E);
-            kept++;
-        } else if ((st = emb_skipped_add(skipped, ds->path[i], why[i] ? why[i] : "unreadable")))
-            goto done;
-    }
-    out->rows = kept;
-    if ((st = emb_dataset_filter(ds, keep))) goto done;
-    if (kept == 0) st = emb__fail(EMB_E_FORMAT, "no readable image among %lld files", (long long)n);
+    st = emb__embed_compact(ds, out, keep, why, skipped);
 done:
     if (why) for (int64_t i = 0; i < n; i++) free(why[i]);
     free(why); free(keep); free(slot_item); free(px); free(vec);

@@ -10,4 +10,11 @@
 emb_status emb__resize_area_naive(const uint8_t *src, int w, int h, int c,
                                   float *dst, int ow, int oh);
 
+/* After embedding every item of ds into out (n rows of d floats), keep the
+ * rows with keep[i] != 0: move them up in order, list the others in skipped
+ * with why[i] (or "unreadable"), drop them from ds. EMB_E_FORMAT when none
+ * is left. Shared by the pixel and CLIP embedders. */
+emb_status emb__embed_compact(emb_dataset *ds, emb_matf *out, const uint8_t *keep,
+                              char *const *why, emb_skipped *skipped);
+
 #endif

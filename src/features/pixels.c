@@ -162,6 +162,25 @@ done:
     return st;
 }
 
+emb_status emb__embed_compact(emb_dataset *ds, emb_matf *out, const uint8_t *keep,
+                              char *const *why, emb_skipped *skipped) {
+    int64_t n = ds->n, d = out->cols, kept = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (keep[i]) {
+            if (kept != i) memmove(out->data + (size_t)kept * d, out->data + (size_t)i * d, sizeof(float) * (size_t)d);
+            kept++;
+        } else {
+            emb_status st = emb_skipped_add(skipped, ds->path[i], why[i] ? why[i] : "unreadable");
+            if (st) return st;
+        }
+    }
+    out->rows = kept;
+    emb_status st = emb_dataset_filter(ds, keep);
+    if (st) return st;
+    if (kept == 0) return emb__fail(EMB_E_FORMAT, "no readable image among %lld files", (long long)n);
+    return EMB_OK;
+}
+
 static emb_status embed_idx(emb_dataset *ds, emb_matf *out) {
     int64_t d = (int64_t)ds->img_h * ds->img_w;
     emb_status st = emb_matf_alloc(out, ds->n, d);
@@ -233,17 +252,7 @@ static emb_status embed_folder(emb_dataset *ds, const emb_pixels_params *p, emb_
             emb_progress_report(&p->progress, "embed", (double)k / n, NULL);
         }
     }
-    int64_t kept = 0;
-    for (int64_t i = 0; i < n; i++) {
-        if (keep[i]) {
-            if (kept != i) memmove(out->data + (size_t)kept * d, out->data + (size_t)i * d, sizeof(float) * (size_t)d);
-            kept++;
-        } else if ((st = emb_skipped_add(skipped, ds->path[i], why[i] ? why[i] : "unreadable")))
-            goto done;
-    }
-    out->rows = kept;
-    if ((st = emb_dataset_filter(ds, keep))) goto done;
-    if (kept == 0) st = emb__fail(EMB_E_FORMAT, "no readable image among %lld files", (long long)n);
+    st = emb__embed_compact(ds, out, keep, why, skipped);
 done:
     if (why) for (int64_t i = 0; i < n; i++) free(why[i]);
     free(why);
