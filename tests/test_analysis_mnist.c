@@ -48,7 +48,7 @@ int main(void) {
     ds->label = calloc((size_t)n, sizeof(int32_t));
     ds->n_classes = 10;
     ds->class_names = calloc(10, sizeof(char *));
-    for (int c = 0; c < 10; c++) { ds->class_names[c] = malloc(4); snprintf(ds->class_names[c], 4, "%d", c); }
+    for (int c = 0; c < 10; c++) { ds->class_names[c] = malloc(12); snprintf(ds->class_names[c], 12, "%d", c); }
     memcpy(ds->pixels, im.data, (size_t)n0 * D);
     int64_t *src = malloc(sizeof(int64_t) * (size_t)n);      /* family: source of a copy, else itself */
     int32_t *true_label = malloc(sizeof(int32_t) * (size_t)n);
