@@ -94,7 +94,9 @@ int cli_embed_stage(const cli_common *c, const cli_features *f, const char *data
         /* the skipped list is worth writing even when nothing was readable */
         if (st && out->skipped.n) {
             char *p = cli_out_path(c, "skipped.csv");
-            emb_skipped_write(p, &out->skipped);
+            emb_status ws = emb_skipped_write(p, &out->skipped);
+            fprintf(stderr, "embscope: %s: %lld files could not be read%s%s\n", data, (long long)out->skipped.n,
+                    ws ? "" : "; the reasons are in ", ws ? "" : p);
             free(p);
         }
     }
