@@ -105,6 +105,19 @@ char *check_run(const char *cmd, int *status) {
     return buf;
 }
 
+void *check_read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    *len = 0;
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    void *b = malloc(n > 0 ? (size_t)n : 1);
+    if (b) *len = fread(b, 1, n > 0 ? (size_t)n : 0, f);
+    fclose(f);
+    return b;
+}
+
 bool check_write_file(const char *path, const void *data, size_t len) {
     FILE *f = fopen(path, "wb");
     if (!f) return false;

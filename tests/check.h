@@ -32,6 +32,8 @@ char *check_run(const char *cmd, int *status);
 const char *check_tmpdir(void);
 /* "<tmpdir>/<name>", malloc'd (caller frees). */
 char *check_tmp_path(const char *name);
+/* Read a whole file (malloc'd, caller frees); NULL and *len = 0 if it cannot be opened. */
+void *check_read_file(const char *path, size_t *len);
 /* Write bytes to a file; true on success. */
 bool check_write_file(const char *path, const void *data, size_t len);
 /* Python 3 with numpy (Debian's), from $PYTHON or /usr/bin/python3. */

@@ -28,19 +28,6 @@
 
 typedef int (*harness)(const uint8_t *, size_t);
 
-static void *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    *len = 0;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *b = malloc(n > 0 ? (size_t)n : 1);
-    *len = fread(b, 1, (size_t)n, f);
-    fclose(f);
-    return b;
-}
-
 /* Does the seed parse as what it is? (gzip IDX and tables are not raw) */
 static emb_status parse(const char *name, const uint8_t *b, size_t n) {
     emb_status st;
@@ -65,7 +52,7 @@ static void replay(const char *name, harness fn) {
         char p[2048];
         snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
         size_t n;
-        uint8_t *seed = read_all(p, &n);
+        uint8_t *seed = check_read_file(p, &n);
         if (!seed) continue;
         seeds++;
         bool gz = n > 2 && seed[0] == 0x1f && seed[1] == 0x8b;

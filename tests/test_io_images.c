@@ -16,19 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    *len = 0;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *b = malloc(n > 0 ? (size_t)n : 1);
-    *len = fread(b, 1, (size_t)n, f);
-    fclose(f);
-    return b;
-}
-
 typedef struct {
     const char *name;
     int tol;            /* max abs difference per channel from PIL */
@@ -65,7 +52,7 @@ static void test_decode_vs_pil(void) {
         char *line = strstr(out, c->name);
         CHECK(line && sscanf(line + strlen(c->name), " %d %d", &w, &h) == 2);
         size_t rlen;
-        uint8_t *ref = read_all(rp, &rlen);
+        uint8_t *ref = check_read_file(rp, &rlen);
         emb_image img;
         emb_status st = emb_image_load(p, &img);
         if (!CHECK_EQ(EMB_OK, st)) fprintf(stderr, "  %s: %s\n", c->name, emb_errmsg());
@@ -87,7 +74,7 @@ static void test_decode_vs_pil(void) {
         }
         /* the same bytes from memory (the path the fuzzer takes) */
         size_t len;
-        void *buf = read_all(p, &len);
+        void *buf = check_read_file(p, &len);
         emb_image m;
         if (st == EMB_OK && CHECK(emb_image_decode(buf, len, c->name, &m) == EMB_OK)) {
             CHECK(m.w == img.w && m.h == img.h && !memcmp(m.rgb, img.rgb, (size_t)m.w * m.h * 3));
@@ -225,7 +212,7 @@ static void test_resize(void) {
     if (!CHECK(status == 0)) fprintf(stderr, "%s\n", o ? o : "");
     free(o);
     size_t rlen;
-    double *ref = read_all(ref_p, &rlen);
+    double *ref = check_read_file(ref_p, &rlen);
     size_t off = 0;
     for (size_t k = 0; k < nr && ref; k++) {
         const resize_case *r = &RESIZES[k];
@@ -292,7 +279,7 @@ static void test_gray(void) {
     int status;
     free(check_run(cmd, &status));
     size_t len;
-    uint8_t *ref = read_all(rp, &len);
+    uint8_t *ref = check_read_file(rp, &len);
     emb_rgb_to_gray(rgb, N, gray);
     if (CHECK(ref && len == N)) {
         size_t bad = 0;

@@ -26,18 +26,6 @@ static char *py(const char *script) {
     return out;
 }
 
-static void *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *b = malloc(n > 0 ? (size_t)n : 1);
-    *len = fread(b, 1, (size_t)n, f);
-    fclose(f);
-    return b;
-}
-
 /* embscope writes, numpy loads: numpy prints what it got. */
 static void test_write(void) {
     enum { R = 37, C = 11 };
@@ -213,8 +201,8 @@ static void test_read(void) {
     /* f16 <-> f32 against numpy */
     size_t nx, nh, nall;
     char *px = check_tmp_path("conv_f32"), *ph = check_tmp_path("conv_f16"), *pa = check_tmp_path("all_f16_as_f32");
-    float *x = read_all(px, &nx), *all = read_all(pa, &nall);
-    uint16_t *h = read_all(ph, &nh);
+    float *x = check_read_file(px, &nx), *all = check_read_file(pa, &nall);
+    uint16_t *h = check_read_file(ph, &nh);
     if (CHECK(x && h && all && nx / 4 == nh / 2 && nall == 65536 * 4)) {
         size_t n = nx / 4, bad = 0, first = 0;
         for (size_t i = 0; i < n; i++) if (emb__f32_to_f16(x[i]) != h[i]) { if (!bad) first = i; bad++; }
