@@ -143,7 +143,10 @@ emb_status emb_npy_open(const char *path, bool use_mmap, emb_npy *out) {
     void *base = NULL, *buf = NULL;
     emb_status st;
     if (use_mmap) {
-        base = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+        /* MAP_POPULATE: map every page now, in one call, instead of one
+         * fault per 4 KiB page as the caller reads (several times faster
+         * on a VM). */
+        base = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         if (base == MAP_FAILED) base = NULL;
     }
     if (!base) {
