@@ -72,7 +72,7 @@ static emb_status pca_randomized(const float *xc, int64_t n, int64_t d, int P, u
     int iters = P < 0.1 * (double)mn ? PCA_POWER_ITERS_FEW : PCA_POWER_ITERS;
     emb_status st = EMB_OK;
     float *om = malloc(sizeof(float) * (size_t)d * l);   /* (d, l) */
-    float *y = malloc(sizeof(float) * (size_t)n * l);    /* (n, l) */
+    float *y = emb__malloc(sizeof(float) * (size_t)n * l, "PCA sketch");    /* (n, l) */
     float *b = malloc(sizeof(float) * (size_t)l * d);    /* (l, d) */
     float *s = malloc(sizeof(float) * (size_t)l);
     float *u = malloc(sizeof(float) * (size_t)l * l);
@@ -114,7 +114,7 @@ emb_status emb_pca(const emb_matf *x, const emb_pca_params *params, emb_matf *ou
     emb_status st = EMB_OK;
     double *mean = calloc((size_t)d, sizeof(double));
     double *var = malloc(sizeof(double) * (size_t)P);
-    float *xc = malloc(sizeof(float) * (size_t)n * d);
+    float *xc = emb__malloc(sizeof(float) * (size_t)n * d, "PCA centred rows");
     float *comp = malloc(sizeof(float) * (size_t)d * P);  /* (d, P), column c = component c */
     if (!mean || !var || !xc || !comp) { st = emb__fail(EMB_E_NOMEM, "PCA: out of memory"); goto done; }
     for (int64_t i = 0; i < n; i++)
