@@ -25,5 +25,7 @@ static inline void emb__uf_union(int64_t *parent, int64_t a, int64_t b) {
 const char *emb__label_name(const emb_dataset *ds, int64_t i);
 /* Write "index,path,split,label" of item i (ds may be NULL: path empty). */
 void emb__csv_item(FILE *f, const emb_dataset *ds, int64_t i);
+#define EMB__DUPS_CSV_HEADER "group,index,path,split,label,similarity,kind\n"
+void emb__dups_csv_group(FILE *f, const emb_dataset *ds, const emb_dups *d, int64_t gi);
 
 #endif

@@ -660,17 +660,22 @@ void emb__csv_item(FILE *f, const emb_dataset *ds, int64_t i) {
     emb_csv_field(f, emb__label_name(ds, i));
 }
 
+/* The rows of group gi in duplicates.csv / leakage.csv. */
+void emb__dups_csv_group(FILE *f, const emb_dataset *ds, const emb_dups *d, int64_t gi) {
+    for (int64_t a = d->start[gi]; a < d->start[gi + 1]; a++) {
+        int64_t i = d->item[a];
+        fprintf(f, "%lld,", (long long)gi);
+        emb__csv_item(f, ds, i);
+        fprintf(f, ",%.6f,%s\n", d->similarity[i],
+                a == d->start[gi] ? "representative" : emb_dup_kind_name((emb_dup_kind)d->kind[i]));
+    }
+}
+
 emb_status emb_dups_write_csv(const char *path, const emb_dataset *ds, const emb_dups *d) {
     emb_outfile o;
     emb_status st = emb_outfile_open(&o, path);
     if (st) return st;
-    fputs("group,index,path,split,label,similarity,kind\n", o.f);
-    for (int64_t gi = 0; gi < d->n_groups; gi++)
-        for (int64_t a = d->start[gi]; a < d->start[gi + 1]; a++) {
-            int64_t i = d->item[a];
-            fprintf(o.f, "%lld,", (long long)gi);
-            emb__csv_item(o.f, ds, i);
-            fprintf(o.f, ",%.6f,%s\n", d->similarity[i], a == d->start[gi] ? "representative" : emb_dup_kind_name((emb_dup_kind)d->kind[i]));
-        }
+    fputs(EMB__DUPS_CSV_HEADER, o.f);
+    for (int64_t gi = 0; gi < d->n_groups; gi++) emb__dups_csv_group(o.f, ds, d, gi);
     return emb_outfile_commit(&o);
 }
