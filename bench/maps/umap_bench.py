@@ -6,11 +6,13 @@ accuracy of each map, trustworthiness (k = 10) on a fixed 5,000-point sample,
 and the ratios peer time / embscope time.
 
 usage: flock /tmp/embscope-bench.lock /usr/bin/python3 bench/maps/umap_bench.py EMBSCOPE_BIN [--n N] [--dims 2,3]
+           [--repeat R] [--skip umap-learn,uwot]
 
 Settings, the same for everyone: n_neighbors 15, min_dist 0.1, spread 1,
 Euclidean metric, spectral init, default epochs (200 above 10,000 points).
 - embscope: `embscope map X.npy --method umap --metric euclidean` (PCA to 50
-  dimensions, kNN, UMAP), all cores.
+  dimensions, kNN, UMAP), all cores; run --repeat times (default 3), the
+  median time reported (the peers run once: each run takes minutes).
 - umap-learn (Debian): umap.UMAP(...).fit_transform(X) with no random_state
   (so that its SGD runs in parallel, its fastest mode) and n_jobs=-1; its
   numba compile time is measured by a first fit on 1,000 points in the same
@@ -88,6 +90,7 @@ def main():
     ap.add_argument("--n", type=int, default=70000)
     ap.add_argument("--dims", default="2,3")
     ap.add_argument("--skip", default="", help="comma list of peers to skip: umap-learn,uwot")
+    ap.add_argument("--repeat", type=int, default=3, help="embscope runs per case; the median time is reported")
     a = ap.parse_args()
     X, y = load_fmnist(a.n)
     n = len(X)
@@ -106,11 +109,20 @@ def main():
         name, dims, fit, comp, rss, acc, tw = row
         print(f"row: {name} {dims}D fit {fit:.1f} s compile {comp} peak {rss:.0f} MiB acc {acc:.4f} trust {tw:.4f}", flush=True)
     for dims in [int(v) for v in a.dims.split(",")]:
-        out, err, wall, rss = run_timed([a.embscope, "map", xnpy, "--method", "umap", "--metric", "euclidean",
-                                         "--dims", str(dims), "-o", f"{tmp}/emb{dims}"])
-        E = np.load(f"{tmp}/emb{dims}/map.npy")
-        detail = " ".join(l.strip() for l in err.splitlines() if l.startswith("map:"))
-        print(f"[embscope {dims}D] {detail}", file=sys.stderr)
+        # embscope runs take seconds, so a burst of other work on the
+        # machine moves them far more than the peers' minutes-long runs:
+        # run it --repeat times and keep the run with the median time (its
+        # map is the one scored; peak RSS is the largest of the runs).
+        runs = []
+        for r in range(a.repeat):
+            out, err, wall, rss = run_timed([a.embscope, "map", xnpy, "--method", "umap", "--metric", "euclidean",
+                                             "--dims", str(dims), "-o", f"{tmp}/emb{dims}_{r}"])
+            detail = " ".join(l.strip() for l in err.splitlines() if l.startswith("map:"))
+            print(f"[embscope {dims}D run {r + 1}: {wall:.1f} s] {detail}", file=sys.stderr)
+            runs.append((wall, rss, r))
+        wall, _, r = sorted(runs)[len(runs) // 2]
+        rss = max(v[1] for v in runs)
+        E = np.load(f"{tmp}/emb{dims}_{r}/map.npy")
         add(("embscope", dims, wall, None, rss, knn_accuracy(E, y), trust(X, E, sample)))
         if "umap-learn" not in skip:
             out, err, wall, rss = run_timed(["/usr/bin/python3", f"{tmp}/ul.py", xnpy, str(dims), f"{tmp}/ul{dims}.npy"])
