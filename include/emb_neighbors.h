@@ -70,6 +70,8 @@ typedef struct {
     int n_components;      /* default 50; capped at min(n, d) */
     int n_threads;
     uint64_t seed;         /* randomized SVD (large d) */
+    int64_t fit_rows;      /* 0 (default): fit on all rows; else on this many
+                              evenly spaced rows (faster, approximate) */
 } emb_pca_params;
 emb_pca_params emb_pca_default_params(void);
 emb_status emb_pca(const emb_matf *x, const emb_pca_params *params, emb_matf *out,

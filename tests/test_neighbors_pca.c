@@ -1,7 +1,8 @@
 /* test_neighbors_pca.c - emb_pca against numpy's SVD of the centred data
  * (computed here by /usr/bin/python3, float64): explained variance ratios
  * and projections (signs fixed by the same largest-loading rule) within
- * 1e-4, on the covariance path (d = 60) and the randomized SVD (d = 4500).
+ * 1e-4, on the covariance path (d = 60) and the randomized SVD (d = 4500),
+ * fitted on all rows and on fit_rows evenly spaced rows.
  * ctest-labels: unit */
 #include "check.h"
 #include "embscope.h"
@@ -30,7 +31,10 @@ static emb_matf low_rank(int64_t n, int64_t d, int rank, double noise, uint64_t 
     return x;
 }
 
-static void test_against_numpy(int64_t n, int64_t d, int rank, int P, const char *name) {
+/* fit_rows = 0: numpy's PCA of all rows. fit_rows = m < n: the components
+ * of rows i * n / m (i < m) centred by the mean of all rows, every row
+ * projected: what emb_pca documents for fit_rows. */
+static void test_against_numpy(int64_t n, int64_t d, int rank, int P, int64_t fit_rows, const char *name) {
     emb_matf x = low_rank(n, d, rank, 0.01, 31 + d);
     char in[512], o1[512], o2[512], cmd[2048];
     snprintf(in, sizeof in, "%s/%s_x.npy", check_tmpdir(), name);
@@ -39,11 +43,12 @@ static void test_against_numpy(int64_t n, int64_t d, int rank, int P, const char
     CHECK(emb_npy_write_f32(in, x.data, n, d) == EMB_OK);
     snprintf(cmd, sizeof cmd,
              "%s -c \"import numpy as np; x=np.load('%s').astype(np.float64); xc=x-x.mean(0); "
-             "U,S,Vt=np.linalg.svd(xc, full_matrices=False); Vt=Vt[:%d]; "
+             "m=%lld; xf=xc[np.arange(m)*len(x)//m] if m else xc; "
+             "U,S,Vt=np.linalg.svd(xf, full_matrices=False); Vt=Vt[:%d]; "
              "sg=np.sign(Vt[np.arange(%d), np.abs(Vt).argmax(1)]); Vt*=sg[:,None]; "
              "np.save('%s', (xc@Vt.T).astype(np.float32)); "
              "np.save('%s', (S[:%d]**2/(S**2).sum()).astype(np.float32))\"",
-             check_python(), in, P, P, o1, o2, P);
+             check_python(), in, (long long)fit_rows, P, P, o1, o2, P);
     int status = 0;
     free(check_run(cmd, &status));
     CHECK_EQ(0, status);
@@ -52,6 +57,7 @@ static void test_against_numpy(int64_t n, int64_t d, int rank, int P, const char
     CHECK(emb_npy_load_f32(o2, &rr) == EMB_OK);
     emb_pca_params p = emb_pca_default_params();
     p.n_components = P;
+    p.fit_rows = fit_rows;
     float ratio[64];
     CHECK(emb_pca(&x, &p, &out, ratio) == EMB_OK);
     CHECK_EQ(n, out.rows);
@@ -87,8 +93,10 @@ static void test_edges(void) {
 }
 
 int main(void) {
-    test_against_numpy(400, 60, 12, 10, "cov");
-    test_against_numpy(300, 4500, 20, 5, "rsvd");
+    test_against_numpy(400, 60, 12, 10, 0, "cov");
+    test_against_numpy(300, 4500, 20, 5, 0, "rsvd");
+    test_against_numpy(1000, 60, 12, 10, 300, "cov_fit300");
+    test_against_numpy(500, 4500, 20, 5, 200, "rsvd_fit200");
     test_edges();
     return check_exit();
 }
