@@ -11,7 +11,8 @@
  *   1. spread each charge onto the 9 nodes of its box with the Lagrange weights;
  *   2. convolve each charge grid with K sampled on the grid (a Toeplitz
  *      product, embedded in a 2m x 2m circulant and done by real FFTs, FFTW3
- *      single precision);
+ *      single precision; the kernel's spectrum is real and is the DCT-I of
+ *      its (m + 1)^2 corner, computed beside the charges' spreading);
  *   3. interpolate the 4 potentials phi back to the points with the same weights.
  * Then (FIt-SNE's compute_repulsive_forces):
  *   neg_i = y_i phi1_i - (phi2_i, phi3_i)      = sum_j w_ij^2 (y_i - y_j)
@@ -28,8 +29,9 @@
  * B >= span boxes, b <= 1; in practice the error is ~30x below this bound
  * (test_maps_tsne.c). Single-precision FFTs add ~1e-6 relative.
  *
- * Spreading and interpolation run over points in parallel (interpolation) or
- * over the 4 charges (spreading), so results do not depend on thread count. */
+ * Spreading and transforms run in parallel over the 4 charges (and the
+ * kernel), interpolation over points, so results do not depend on thread
+ * count; FFTW_ESTIMATE plans keep runs bit-reproducible. */
 #include "core/internal.h"
 #include "maps/tsne.h"
 
