@@ -70,6 +70,12 @@ typedef struct {
     emb_tsne_method method;     /* gradient used */
     int k;                      /* neighbours per point used for P */
     double seconds_affinities, seconds_optimize;
+    /* phases (wall seconds): seconds_knn is part of seconds_affinities; the
+     * two descent phases and the gradient parts summed over iterations */
+    double seconds_knn, seconds_early, seconds_final;
+    double seconds_attractive, seconds_repulsive;
+    double seconds_fft_spread, seconds_fft_transform, seconds_fft_interp; /* FFT only */
+    int fft_grid_max;           /* largest interpolation grid per axis (FFT only) */
 } emb_tsne_stats;
 
 /* Map x (n, d) to out (n, dims); out is allocated here (free with

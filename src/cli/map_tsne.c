@@ -94,5 +94,10 @@ int cli_map_tsne(const cli_common *c, const cli_tsne_opts *o, const emb_matf *ve
     }
     cli_log(c, "map: t-SNE %dD (%s gradient), KL %.4f, %d iterations, %.2f s", dims,
             emb_tsne_method_name(ts.method), ts.kl, ts.iterations, dt);
+    cli_log(c, "map: t-SNE phases: kNN %.2f s, affinities %.2f s, early %.2f s, final %.2f s "
+            "(attractive %.2f s, repulsive %.2f s; FFT thread-s: spread %.2f, transforms %.2f, "
+            "interpolation %.2f; grid up to %d)", ts.seconds_knn, ts.seconds_affinities - ts.seconds_knn,
+            ts.seconds_early, ts.seconds_final, ts.seconds_attractive, ts.seconds_repulsive,
+            ts.seconds_fft_spread, ts.seconds_fft_transform, ts.seconds_fft_interp, ts.fft_grid_max);
     return CLI_EXIT_OK;
 }

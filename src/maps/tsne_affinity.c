@@ -1,7 +1,7 @@
 /* tsne_affinity.c - t-SNE input affinities P from a kNN graph.
  *
  * For each point i a Gaussian over its k neighbours, p_{j|i} proportional to
- * exp(-beta_i d_ij^2), with the precision beta_i found by bisection so that
+ * exp(-beta_i d_ij^2), with the precision beta_i found by Newton steps inside a bisection bracket so that
  * the row's Shannon entropy (nats) equals log(perplexity) (van der Maaten &
  * Hinton 2008, section 2; openTSNE's compute_gaussian_perplexity with its
  * tolerance and iteration cap). P = (P_cond + P_cond^T) / (2n), stored as a
@@ -13,36 +13,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TSNE_PERPLEXITY_TOL 1e-10  /* |H - log perplexity| in nats at which bisection stops */
+#define TSNE_PERPLEXITY_TOL 1e-10  /* |H - log perplexity| in nats at which the search stops */
 #define TSNE_PERPLEXITY_MAX_ITER 200
 
-/* One row: d2 (k) squared distances (ascending, NAN-free), out (k) p_{j|i}. */
+/* One row: d2 (k) squared distances (ascending, NAN-free), out (k) p_{j|i}.
+ * H(beta) = log S + beta E[d] falls monotonically with slope -beta Var[d]
+ * (E, Var under p); Newton steps on that slope, kept inside the bisection
+ * bracket [lo, hi] (a step leaving it bisects instead), reach the tolerance
+ * in ~5 evaluations where plain bisection takes ~35. */
 static void row_search(const double *d2, int k, double log_perp, double *out) {
     double d0 = d2[0];  /* shift by the nearest: invariant after normalising */
     double mean = 0;
     for (int j = 0; j < k; j++) mean += d2[j] - d0;
     mean /= k;
     double beta = mean > 0 ? 1.0 / mean : 1.0;
-    double lo = -INFINITY, hi = INFINITY;
+    double lo = 0, hi = INFINITY;
     for (int it = 0; it < TSNE_PERPLEXITY_MAX_ITER; it++) {
-        double sum = 0, dsum = 0;
+        double sum = 0, dsum = 0, d2sum = 0;
         for (int j = 0; j < k; j++) {
-            double e = exp(-beta * (d2[j] - d0));
+            double dj = d2[j] - d0, e = exp(-beta * dj);
             out[j] = e;
             sum += e;
-            dsum += (d2[j] - d0) * e;
+            dsum += dj * e;
+            d2sum += dj * dj * e;
         }
-        double h = log(sum) + beta * dsum / sum;
+        double ed = dsum / sum, h = log(sum) + beta * ed;
         for (int j = 0; j < k; j++) out[j] /= sum;
         double diff = h - log_perp;
         if (fabs(diff) < TSNE_PERPLEXITY_TOL) break;
-        if (diff > 0) {   /* too flat: sharpen */
-            lo = beta;
-            beta = isinf(hi) ? beta * 2 : (beta + hi) / 2;
-        } else {
-            hi = beta;
-            beta = isinf(lo) ? beta / 2 : (beta + lo) / 2;
-        }
+        if (diff > 0) lo = beta;   /* too flat: sharpen */
+        else hi = beta;
+        double slope = -beta * (d2sum / sum - ed * ed), next = NAN;
+        if (slope < 0) next = beta - diff / slope;
+        if (!(next > lo && next < hi))
+            next = diff > 0 ? (isinf(hi) ? beta * 2 : (beta + hi) / 2)
+                            : (lo == 0 ? beta / 2 : (beta + lo) / 2);
+        beta = next;
     }
 }
 

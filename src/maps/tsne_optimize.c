@@ -87,18 +87,28 @@ typedef struct {
     double theta;
     emb__tsne_fft *fft;
     double *neg;   /* (n, dims) scratch */
+    float *valf;   /* P's values in single precision (hot path), or NULL */
+    double sec_attr, sec_rep;
 } grad_ctx;
 
 static emb_status gradient(grad_ctx *g, const double *y, double exaggeration, double *grad, double *kl) {
-    double z = 0, kl_part = 0;
-    emb__tsne_attractive(g->P, y, g->dims, exaggeration, grad, kl ? &kl_part : NULL);
+    double z = 0, kl_part = 0, t0 = emb_now();
+    if (!kl && g->valf && g->dims >= 2)
+        emb__tsne_attractive_f32(g->P, g->valf, y, g->dims, exaggeration, grad);
+    else
+        emb__tsne_attractive(g->P, y, g->dims, exaggeration, grad, kl ? &kl_part : NULL);
+    double t1 = emb_now();
     emb_status st = EMB_OK;
     if (g->method == EMB_TSNE_EXACT) emb__tsne_repulsive_exact(y, g->n, g->dims, g->neg, &z);
     else if (g->method == EMB_TSNE_BH) st = emb__tsne_repulsive_bh(y, g->n, g->dims, g->theta, g->neg, &z);
     else st = emb__tsne_repulsive_fft(g->fft, y, g->n, g->dims, g->neg, &z);
+    g->sec_attr += t1 - t0;
+    g->sec_rep += emb_now() - t1;
     if (st) return st;
     double inv = 1.0 / z;
-    for (int64_t i = 0; i < g->n * g->dims; i++) grad[i] -= g->neg[i] * inv;
+    int64_t nd = g->n * g->dims;
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < nd; i++) grad[i] -= g->neg[i] * inv;
     if (kl) *kl = kl_part + log(z);
     return EMB_OK;
 }
@@ -107,30 +117,33 @@ static emb_status gradient(grad_ctx *g, const double *y, double exaggeration, do
 static emb_status descend(grad_ctx *g, const emb_tsne_params *p, double *y, double *update,
                           double *gains, double *grad, int n_iter, double exaggeration,
                           double momentum, int *done_iter, int total_iter) {
-    int64_t n = g->n, nd = n * g->dims;
+    int64_t n = g->n;
     int dims = g->dims;
     double lr = p->learning_rate > 0 ? p->learning_rate : (double)n / exaggeration;
     for (int it = 0; it < n_iter; it++) {
         emb_status st = gradient(g, y, exaggeration, grad, NULL);
         if (st) return st;
-        for (int64_t e = 0; e < nd; e++) {
-            bool flipped = (update[e] > 0) != (grad[e] > 0) || (update[e] == 0) != (grad[e] == 0);
-            gains[e] = flipped ? gains[e] + TSNE_GAIN_UP : gains[e] * TSNE_GAIN_DECAY + TSNE_MIN_GAIN;
-            update[e] = momentum * update[e] - lr * gains[e] * grad[e];
-        }
-        if (p->max_step_norm > 0)
-            for (int64_t i = 0; i < n; i++) {
-                double s2 = 0;
-                for (int c = 0; c < dims; c++) s2 += update[i * dims + c] * update[i * dims + c];
-                if (s2 > p->max_step_norm * p->max_step_norm) {
-                    double f = p->max_step_norm / sqrt(s2);
-                    for (int c = 0; c < dims; c++) update[i * dims + c] *= f;
-                }
+        double maxn2 = p->max_step_norm * p->max_step_norm;
+#pragma omp parallel for schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            double s2 = 0;
+            for (int64_t e = i * dims; e < (i + 1) * dims; e++) {
+                bool flipped = (update[e] > 0) != (grad[e] > 0) || (update[e] == 0) != (grad[e] == 0);
+                gains[e] = flipped ? gains[e] + TSNE_GAIN_UP : gains[e] * TSNE_GAIN_DECAY + TSNE_MIN_GAIN;
+                update[e] = momentum * update[e] - lr * gains[e] * grad[e];
+                s2 += update[e] * update[e];
             }
-        double mean[3] = {0, 0, 0};
+            if (p->max_step_norm > 0 && s2 > maxn2) {
+                double f = p->max_step_norm / sqrt(s2);
+                for (int c = 0; c < dims; c++) update[i * dims + c] *= f;
+            }
+            for (int c = 0; c < dims; c++) y[i * dims + c] += update[i * dims + c];
+        }
+        double mean[3] = {0, 0, 0};   /* serial: the same sum whatever the thread count */
         for (int64_t i = 0; i < n; i++)
-            for (int c = 0; c < dims; c++) { y[i * dims + c] += update[i * dims + c]; mean[c] += y[i * dims + c]; }
+            for (int c = 0; c < dims; c++) mean[c] += y[i * dims + c];
         for (int c = 0; c < dims; c++) mean[c] /= (double)n;
+#pragma omp parallel for schedule(static)
         for (int64_t i = 0; i < n; i++)
             for (int c = 0; c < dims; c++) y[i * dims + c] -= mean[c];
         ++*done_iter;
@@ -140,6 +153,20 @@ static emb_status descend(grad_ctx *g, const emb_tsne_params *p, double *y, doub
     return EMB_OK;
 }
 
+/* Exact kNN for t-SNE's wide graphs (k = 3 perplexity = 90) below this many
+ * points at d = 50: NN-descent's cost grows with k (Fashion-MNIST 70,000 x 50,
+ * k = 90, 2 threads: exact blocked SGEMM 7.2 s wall / 10.5 CPU s, NN-descent
+ * 30 s / 29 CPU s). Exact grows as n^2 d, NN-descent about as n (d + 616)
+ * (knn_exact.c's cost model), so the bound is scaled to other d from there. */
+#define TSNE_KNN_EXACT_MAX_N 150000.0
+
+static bool knn_exact_cheaper(int64_t n, int64_t d, int k) {
+    if (k < 45) return false;   /* narrow graphs: emb_knn_build's own choice */
+    double exact_rel = (1.25e-11 * (double)d + 2.0e-9) / (1.25e-11 * 50 + 2.0e-9);
+    double nnd_rel = ((double)d + 616.0) / (50 + 616.0);
+    return (double)n <= TSNE_KNN_EXACT_MAX_N * nnd_rel / exact_rel;
+}
+
 static emb_status get_graph(const emb_matf *x, const emb_knn *g, const emb_tsne_params *p,
                             emb_knn *own, const emb_knn **use) {
     int k = (int)fmin((double)(x->rows - 1), floor(TSNE_KNN_PER_PERPLEXITY * p->perplexity));
@@ -147,6 +174,7 @@ static emb_status get_graph(const emb_matf *x, const emb_knn *g, const emb_tsne_
     emb_knn_params kp = emb_knn_default_params();
     kp.k = k;
     kp.metric = EMB_METRIC_EUCLIDEAN;
+    if (knn_exact_cheaper(x->rows, x->cols, k)) kp.method = EMB_KNN_EXACT;
     kp.n_threads = p->n_threads;
     kp.seed = p->seed;
     kp.progress = p->progress;
@@ -190,6 +218,7 @@ emb_status emb_tsne_run(const emb_matf *x, const emb_knn *g, const emb_tsne_para
     if (!y || !update || !gains || !grad || !gc.neg) { st = EMB_E_NOMEM; goto done; }
     double t0 = emb_now();
     if ((st = get_graph(x, g, p, &own, &use))) goto done;
+    double tk = emb_now();
     int k = (int)fmin((double)(n - 1), floor(TSNE_KNN_PER_PERPLEXITY * p->perplexity));
     emb_knn view = *use;
     if (view.k > k) {
@@ -219,12 +248,20 @@ emb_status emb_tsne_run(const emb_matf *x, const emb_knn *g, const emb_tsne_para
     gc.method = method;
     gc.theta = p->theta;
     if (method == EMB_TSNE_FFT && !(gc.fft = emb__tsne_fft_new())) { st = EMB_E_NOMEM; goto done; }
+    if (dims >= 2 && P.row_ptr[n] > 0) {
+        gc.valf = malloc((size_t)P.row_ptr[n] * sizeof *gc.valf);
+        if (gc.valf)   /* NULL: the double path serves */
+            for (int64_t e = 0; e < P.row_ptr[n]; e++) gc.valf[e] = (float)P.val[e];
+    }
     int done_iter = 0, total = p->early_exaggeration_iter + p->n_iter;
+    double t2 = emb_now();
     st = descend(&gc, p, y, update, gains, grad, p->early_exaggeration_iter, p->early_exaggeration,
                  p->momentum, &done_iter, total);
+    double t3 = emb_now();
     if (!st)
         st = descend(&gc, p, y, update, gains, grad, p->n_iter, p->exaggeration, p->final_momentum,
                      &done_iter, total);
+    double t4 = emb_now();
     double kl = NAN;
     if (!st) st = gradient(&gc, y, 1.0, grad, &kl);
     if (!st) st = emb_matf_alloc(out, n, dims);
@@ -237,6 +274,16 @@ emb_status emb_tsne_run(const emb_matf *x, const emb_knn *g, const emb_tsne_para
         stats->k = k;
         stats->seconds_affinities = t1 - t0;
         stats->seconds_optimize = emb_now() - t1;
+        stats->seconds_knn = tk - t0;
+        stats->seconds_early = t3 - t2;
+        stats->seconds_final = t4 - t3;
+        stats->seconds_attractive = gc.sec_attr;
+        stats->seconds_repulsive = gc.sec_rep;
+        double fs[3];
+        stats->fft_grid_max = emb__tsne_fft_seconds(gc.fft, fs);
+        stats->seconds_fft_spread = fs[0];
+        stats->seconds_fft_transform = fs[1];
+        stats->seconds_fft_interp = fs[2];
     }
 done:
 #ifdef _OPENMP
@@ -250,5 +297,6 @@ done:
     free(gains);
     free(grad);
     free(gc.neg);
+    free(gc.valf);
     return st;
 }
