@@ -64,8 +64,14 @@ typedef struct {
     int batch;                     /* images per forward pass (dataset embed); default 32 */
     emb_clip_precision precision;  /* BF16: weights and GEMM inputs rounded to bfloat16,
                                       float32 accumulation (AVX512-BF16 when present) */
+    bool overlap;                  /* dataset embed: decode the next batch during this one's
+                                      forward pass (default true; same vectors either way) */
+    bool fast_decode;              /* dataset embed: decode large JPEGs with DCT scaling to a
+                                      shorter side >= EMB_CLIP_FAST_DECODE_FACTOR x image size
+                                      (emb_image_load_scaled); default false (exact pipeline) */
     emb_progress progress;
 } emb_clip_params;
+#define EMB_CLIP_FAST_DECODE_FACTOR 2
 emb_clip_params emb_clip_default_params(void);
 
 typedef struct emb_clip emb_clip;       /* opaque: weights + config, immutable */
