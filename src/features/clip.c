@@ -244,7 +244,7 @@ static void forward(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int
         #pragma omp parallel for num_threads(nt) schedule(static)
         for (int r = 0; r < rows; r++) layernorm_any(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln1_w, y->ln1_b, ws->ln_simd);
         linear(m, ws, &y->qkv, ws->h, rows, ws->qkv, false, 0);
-        #pragma omp parallel for num_threads(nt) schedule(static) collapse(2)
+        #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) collapse(2)
         for (int b = 0; b < n; b++)
             for (int h = 0; h < H; h++)
                 attend_any(ws->qkv + (size_t)b * T * 3 * D, ws->h + (size_t)b * T * D, T, D, h, hd,

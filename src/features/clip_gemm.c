@@ -187,7 +187,7 @@ F32_TARGET static void tile_f32_any(int mr, int nr, const float *a, size_t lda, 
 static void gemm_f32_avx512(const emb__linear *L, const float *x, int m, float *y, bool acc, int act, int nt) {
     int K = L->k, np = (L->n + 15) / 16, nb = (np + NR - 1) / NR, mb = (m + MR - 1) / MR, mt = (mb + MC - 1) / MC;
     size_t panel = (size_t)K * 16;
-    #pragma omp parallel for num_threads(nt) schedule(static) collapse(2)
+    #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) collapse(2)
     for (int jb = 0; jb < nb; jb++)
         for (int it = 0; it < mt; it++) {
             int nr = np - jb * NR < NR ? np - jb * NR : NR, col = jb * NR * 16;
@@ -257,7 +257,7 @@ static void gemm_bf16_avx512(const emb__linear *L, const uint16_t *xbf, int m, f
     int kp = (L->k + 1) / 2, np = (L->n + 15) / 16;
     int nb = (np + NR - 1) / NR, mb = (m + MR - 1) / MR, mt = (mb + MC - 1) / MC;
     size_t panel = (size_t)kp * 32;
-    #pragma omp parallel for num_threads(nt) schedule(static) collapse(2)
+    #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) collapse(2)
     for (int jb = 0; jb < nb; jb++)
         for (int it = 0; it < mt; it++) {
             int nr = np - jb * NR < NR ? np - jb * NR : NR, col = jb * NR * 16;
