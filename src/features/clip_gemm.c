@@ -3,7 +3,9 @@
  * 0.3.21 build runs Haswell kernels on AMD Zen 4), so CPUs with AVX-512 get
  * a BLIS-style kernel: W packed once into 16-column panels, a 6 x 64
  * register tile (24 zmm accumulators, vfmadd231ps with broadcast x), k
- * blocked so a 64-column block of W stays in L2. Other CPUs use the BLAS.
+ * blocked so a 64-column block of W stays in L2; tasks are handed out
+ * dynamically (the shared machine preempts threads unevenly). Other CPUs use
+ * the BLAS.
  * bfloat16: x and W rounded to bf16 (nearest even), float32 sums; AVX512-BF16
  * vdpbf16ps (two products per lane) on W packed in 16-column panels of
  * k-pairs, same tiling. Chosen at run time with __builtin_cpu_supports; the
