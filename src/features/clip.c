@@ -51,18 +51,18 @@ emb_clip_ws *emb_clip_ws_new(const emb_clip *m, int max_batch) {
     kmax = (kmax > D ? kmax : D) + 1;
     ws->max_batch = max_batch;
     ws->n_threads = m->n_threads;
-    ws->patches = malloc(sizeof(float) * B * G2 * KP);
-    ws->x = malloc(sizeof(float) * B * T * D);
-    ws->h = malloc(sizeof(float) * B * T * D);
-    ws->qkv = malloc(sizeof(float) * B * T * 3 * D);
-    ws->mlp = malloc(sizeof(float) * B * T * F);
+    ws->patches = emb__alloc_big(sizeof(float) * B * G2 * KP, false);
+    ws->x = emb__alloc_big(sizeof(float) * B * T * D, false);
+    ws->h = emb__alloc_big(sizeof(float) * B * T * D, false);
+    ws->qkv = emb__alloc_big(sizeof(float) * B * T * 3 * D, false);
+    ws->mlp = emb__alloc_big(sizeof(float) * B * T * F, false);
     size_t Tp = (T + 15) & ~(size_t)15, hd = D / (size_t)m->info.heads;
     ws->att_stride = hd * Tp + Tp;
     ws->att_simd = emb__have_avx512f() && hd % 16 == 0;
     ws->ln_simd = emb__have_avx512f() && D % 16 == 0;
     ws->att = malloc(sizeof(float) * (size_t)m->n_threads * ws->att_stride);
     ws->cls = malloc(sizeof(float) * B * D);
-    if (m->info.precision == EMB_CLIP_BF16) ws->xbf = malloc(sizeof(uint16_t) * B * T * kmax);
+    if (m->info.precision == EMB_CLIP_BF16) ws->xbf = emb__alloc_big(sizeof(uint16_t) * B * T * kmax, false);
     if (!ws->patches || !ws->x || !ws->h || !ws->qkv || !ws->mlp || !ws->att || !ws->cls ||
         (m->info.precision == EMB_CLIP_BF16 && !ws->xbf)) {
         emb_clip_ws_free(ws);

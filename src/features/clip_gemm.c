@@ -19,6 +19,9 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #define MR 6    /* rows of x per register tile */
 #define NR 4    /* 16-column panels per register tile (64 columns) */
@@ -64,9 +67,22 @@ bool emb__have_avx512f(void) {
 #endif
 }
 
+void *emb__alloc_big(size_t bytes, bool zero) {
+    const size_t huge = (size_t)2 << 20;
+    void *p = NULL;
+    if (bytes < huge) return zero ? calloc(1, bytes) : malloc(bytes);
+    bytes = (bytes + huge - 1) / huge * huge;
+    if (posix_memalign(&p, huge, bytes)) return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    (void)madvise(p, bytes, MADV_HUGEPAGE);   /* a hint; fine if refused */
+#endif
+    if (zero) memset(p, 0, bytes);
+    return p;
+}
+
 bool emb__linear_pack_f32(emb__linear *L) {
     int np = (L->n + 15) / 16;
-    L->wpf = calloc((size_t)np * L->k * 16, sizeof(float));
+    L->wpf = emb__alloc_big((size_t)np * L->k * 16 * sizeof(float), true);
     if (!L->wpf) return false;
     for (int c = 0; c < L->n; c++)
         for (int k = 0; k < L->k; k++) L->wpf[((size_t)(c / 16) * L->k + k) * 16 + c % 16] = L->w[(size_t)c * L->k + k];
@@ -75,7 +91,7 @@ bool emb__linear_pack_f32(emb__linear *L) {
 
 bool emb__linear_pack_bf16(emb__linear *L) {
     int kp = (L->k + 1) / 2, np = (L->n + 15) / 16;
-    L->wp = calloc((size_t)np * kp * 32, sizeof(uint16_t));
+    L->wp = emb__alloc_big((size_t)np * kp * 32 * sizeof(uint16_t), true);
     if (!L->wp) return false;
     for (int c = 0; c < L->n; c++)
         for (int k = 0; k < L->k; k++)

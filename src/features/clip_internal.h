@@ -67,6 +67,10 @@ static inline float emb__act1(float v, int act) {
 bool emb__linear_pack_bf16(emb__linear *L);
 bool emb__linear_pack_f32(emb__linear *L);
 bool emb__have_avx512f(void);
+/* malloc for the big GEMM operands: 2 MiB aligned and, on Linux, marked for
+ * transparent huge pages (THP is often madvise-only), fewer TLB misses in
+ * the kernels' strided panel and row reads. Free with free(). */
+void *emb__alloc_big(size_t bytes, bool zero);
 uint16_t emb__f32_to_bf16(float f);
 bool emb__have_avx512bf16(void);
 extern int emb__clip_force_scalar;   /* tests: 1 = scalar bf16 GEMM even on AVX512-BF16 CPUs */
