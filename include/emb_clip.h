@@ -71,6 +71,11 @@ typedef struct {
                                       (emb_image_load_scaled); default false (exact pipeline) */
     emb_progress progress;
 } emb_clip_params;
+/* 2: the bicubic resize after the scaled decode still shrinks by >= 2, so
+ * PIL's antialiasing filter, not the DCT scaling, shapes the final pixels.
+ * Measured on 16 synthetic 1280x960 photos, random-weight ViT-B/32, 1 thread:
+ * exact 27.3 ms/image decode + preprocess; factor 2 (640x480) 11.4 ms, cosine
+ * to exact min 0.999997; factor 1 (320x240) 8.5 ms, min 0.999989. */
 #define EMB_CLIP_FAST_DECODE_FACTOR 2
 emb_clip_params emb_clip_default_params(void);
 
