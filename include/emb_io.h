@@ -51,6 +51,7 @@ typedef struct {
     uint8_t *rgb;          /* (h, w, 3) */
     int w, h;
     int src_channels;      /* channels in the file: 1 gray, 2 gray+alpha, 3, 4 */
+    int full_w, full_h;    /* size in the file (differs from w, h after a scaled decode) */
 } emb_image;
 
 #define EMB_IMAGE_MAX_PIXELS (1ll << 28)  /* 268 M pixels: refuse larger */
@@ -59,6 +60,13 @@ typedef struct {
  * is used in messages. Returns EMB_E_FORMAT for corrupt or unsupported data. */
 emb_status emb_image_decode(const void *buf, size_t len, const char *name, emb_image *out);
 emb_status emb_image_load(const char *path, emb_image *out);
+/* As emb_image_decode / emb_image_load, but a JPEG whose shorter side is at
+ * least 2 * min_side is decoded with libjpeg-turbo's DCT scaling (factor
+ * M/8) to the smallest size whose shorter side is still >= min_side: much
+ * faster for large photos, pixels close to but not equal to a full decode
+ * followed by a resize. Other formats, and min_side <= 0, decode at full size. */
+emb_status emb_image_decode_scaled(const void *buf, size_t len, const char *name, int min_side, emb_image *out);
+emb_status emb_image_load_scaled(const char *path, int min_side, emb_image *out);
 void emb_image_free(emb_image *img);
 
 /* Encode RGB8 as PNG or JPEG into a malloc'd buffer (thumbnails, tests). */

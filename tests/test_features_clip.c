@@ -169,6 +169,35 @@ static void test_bf16_gemm(void) {
             emb__linear_f32(&L, x, M, y1, true, 2);
             CHECK_CLOSE_F32(y2, y1, (size_t)M * N, 1e-5, 1e-5);
         }
+        /* fused activations (AVX-512 exp / erf in the kernels' store) against
+         * the BLAS + libm expf / erff, and against double formulas */
+        for (int a = 1; a <= 2; a++) {
+            emb__linear Lb = L;
+            Lb.wpf = NULL;
+            emb__linear_f32_act(&Lb, x, M, y2, false, a, 2);
+            emb__linear_f32_act(&L, x, M, y1, false, a, 2);
+            CHECK_CLOSE_F32(y2, y1, (size_t)M * N, 2e-5, 2e-5);
+            float *y3 = malloc(sizeof(float) * M * N);
+            double worst_act = 0;
+            for (int path = 0; path < 2; path++) {   /* each path's own pre-activation */
+                emb__linear_f32_act(path ? &L : &Lb, x, M, y3, false, 0, 2);
+                const float *post = path ? y1 : y2;
+                for (int i = 0; i < M * N; i++) {
+                    double v = y3[i], want = a == 1 ? v / (1 + exp(-1.702 * v)) : 0.5 * v * (1 + erf(v / sqrt(2.0)));
+                    /* float cancellation in 1 + erf near -1: absolute error ~ |v| eps */
+                    double tol = 1e-5 * fabs(want) + 1e-6 * (1 + fabs(v));
+                    worst_act = fmax(worst_act, fabs(post[i] - want) / tol);
+                }
+            }
+            CHECK(worst_act <= 1.0);
+            if (emb__have_avx512bf16()) {
+                emb__linear_bf16_act(&L, x, M, y1, false, a, xbf, 2);
+                emb__linear_bf16(&L, x, M, y3, false, xbf, 2);
+                for (int i = 0; i < M * N; i++) y3[i] = a == 1 ? y3[i] / (1 + expf(-1.702f * y3[i])) : 0.5f * y3[i] * (1 + erff(y3[i] / sqrtf(2.0f)));
+                CHECK_CLOSE_F32(y3, y1, (size_t)M * N, 2e-5, 2e-5);
+            }
+            free(y3);
+        }
         free(L.w); free(L.b); free(L.wp); free(L.wpf); free(x); free(y1); free(y2); free(xbf);
     }
 }

@@ -53,7 +53,23 @@ if "emb_e2e" in res and "torch_e2e" in res:
     b = np.load(os.path.join(work, "torch_e2e.npy"))
     cos = ((a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)).min()
     print(f"\nend to end, {t['images']} JPEG 1280x960 -> vectors (2 threads, incl. model load):")
-    for name, v in (("embscope embed f32", e), ("embscope embed bf16", res.get("emb_e2e_bf16")), ("PIL + PyTorch", t)):
+    for name, v in (("embscope embed f32", e), ("embscope embed bf16", res.get("emb_e2e_bf16")),
+                    ("embscope f32 fast-dec", res.get("emb_e2e_fast")), ("embscope f32 no ovlp", res.get("emb_e2e_serial")),
+                    ("PIL + PyTorch", t)):
         if v:
-            print(f"  {name:<20} {v['seconds']:7.1f} s  {v['images_per_s']:6.2f} images/s  {v['images_per_s'] / t['images_per_s']:.2f}x")
+            print(f"  {name:<21} {v['seconds']:7.1f} s  {v['images_per_s']:6.2f} images/s  {v['images_per_s'] / t['images_per_s']:.2f}x")
     print(f"  embscope f32 vs PIL+PyTorch vectors: min cosine {cos:.7f}, max |diff| {np.abs(a - b).max():.2e}")
+
+    def cosines(d):
+        p = os.path.join(work, d, "embeddings.npy")
+        if not os.path.exists(p):
+            return None
+        c = np.load(p)
+        return (a * c).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(c, axis=1) if c.shape == a.shape else None
+    c = cosines("e2e_fast")
+    if c is not None:
+        print(f"  --fast-decode vs exact f32 vectors: min cosine {c.min():.6f}, mean {c.mean():.6f}")
+    c = cosines("e2e_serial")
+    if c is not None:
+        same = np.array_equal(a, np.load(os.path.join(work, "e2e_serial", "embeddings.npy")))
+        print(f"  --no-overlap vs overlapped f32 vectors: {'bit-identical' if same else f'min cosine {c.min():.7f} (NOT identical)'}")

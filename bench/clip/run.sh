@@ -33,14 +33,18 @@ for n in 1 32; do
 done
 $PY "$HERE/torch_bench.py" "$WORK" $T 3 model | while read -r l; do
   n=$(echo "$l" | $PY -c 'import json,sys; print(json.load(sys.stdin)["images"])'); printf 'torch_%s\t%s\n' "$n" "$l"; done >> "$R"
-# end to end: files -> vectors
-for p in f32 bf16; do
+# end to end: files -> vectors (f32, bf16, f32 --fast-decode, f32 --no-overlap)
+for v in f32 bf16 fast serial; do
+  p=f32; extra=""
+  [ $v = bf16 ] && p=bf16
+  [ $v = fast ] && extra=--fast-decode
+  [ $v = serial ] && extra=--no-overlap
+  sfx=$([ $v = f32 ] || echo _$v)
   t0=$(date +%s.%N)
-  "$EMB" embed "$WORK/photos" -o "$WORK/e2e$([ $p = bf16 ] && echo _bf16 || true)" --features clip --precision $p \
+  "$EMB" embed "$WORK/photos" -o "$WORK/e2e$sfx" --features clip --precision $p $extra \
     --model "$WORK/vitb32/model.safetensors" --threads $T --quiet
   t1=$(date +%s.%N)
-  key=emb_e2e$([ $p = bf16 ] && echo _bf16 || true)
-  printf '%s\t{"images": 500, "seconds": %s, "images_per_s": %s}\n' $key "$(echo "$t1 - $t0" | bc)" "$(echo "500 / ($t1 - $t0)" | bc -l)" >> "$R"
+  printf 'emb_e2e%s\t{"images": 500, "seconds": %s, "images_per_s": %s}\n' "$sfx" "$(echo "$t1 - $t0" | bc)" "$(echo "500 / ($t1 - $t0)" | bc -l)" >> "$R"
 done
 printf 'torch_e2e\t%s\n' "$($PY "$HERE/torch_bench.py" "$WORK" $T 1 e2e)" >> "$R"
 printf 'env_end\t{"load_end": "%s"}\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$R"

@@ -61,17 +61,23 @@ typedef struct {
 } cli_features;
 void cli_features_init(cli_features *f);
 enum { CLI_OPT_FEATURES = 1100, CLI_OPT_PIXELS_SIZE, CLI_OPT_PIXELS_COLOR, CLI_OPT_MODEL, CLI_OPT_CLASS_NAMES,
-       CLI_OPT_PRECISION, CLI_OPT_BATCH };
+       CLI_OPT_PRECISION, CLI_OPT_BATCH, CLI_OPT_FAST_DECODE, CLI_OPT_NO_OVERLAP };
 #define CLI_FEATURES_LONGOPTS \
     {"features", required_argument, 0, CLI_OPT_FEATURES}, {"pixels-size", required_argument, 0, CLI_OPT_PIXELS_SIZE}, \
     {"pixels-color", no_argument, 0, CLI_OPT_PIXELS_COLOR}, {"model", required_argument, 0, CLI_OPT_MODEL},            \
     {"class-names", required_argument, 0, CLI_OPT_CLASS_NAMES},                                                      \
-    {"precision", required_argument, 0, CLI_OPT_PRECISION}, {"batch", required_argument, 0, CLI_OPT_BATCH}
+    {"precision", required_argument, 0, CLI_OPT_PRECISION}, {"batch", required_argument, 0, CLI_OPT_BATCH}, \
+    {"fast-decode", no_argument, 0, CLI_OPT_FAST_DECODE}, {"no-overlap", no_argument, 0, CLI_OPT_NO_OVERLAP}
 #define CLI_FEATURES_HELP                                                                        \
     "  --features KIND     pixels (default): brightness vectors; clip: CLIP image embeddings\n" \
     "  --model PATH        clip: weights (.safetensors, Hugging Face or OpenAI/OpenCLIP names)\n" \
     "  --precision P       clip: f32 (default) or bf16 (faster; AVX512-BF16 where present)\n" \
     "  --batch N           clip: images per forward pass (default 32)\n"                      \
+    "  --fast-decode       clip: decode large JPEGs at 1/2 size or less with libjpeg-turbo's\n" \
+    "                      DCT scaling (shorter side kept >= 2 x the model's image size);\n"  \
+    "                      faster, vectors close to (not equal to) the exact pipeline's\n"    \
+    "  --no-overlap        clip: decode a batch only after the previous forward pass (by\n"   \
+    "                      default the next batch is decoded meanwhile; same vectors)\n"     \
     "  --pixels-size N     image folders: resize to N x N by area averaging (default 32)\n"    \
     "  --pixels-color      image folders: RGB vectors instead of grayscale\n"                  \
     "  --class-names LIST  IDX: comma-separated names of labels 0, 1, ... (default: the\n"     \

@@ -31,6 +31,8 @@ int cli_features_opt(cli_features *f, int opt, const char *arg) {
         f->clip.batch = (int)v;
         return 1;
     case CLI_OPT_CLASS_NAMES: f->class_names = arg; return 1;
+    case CLI_OPT_FAST_DECODE: f->clip.fast_decode = true; return 1;
+    case CLI_OPT_NO_OVERLAP: f->clip.overlap = false; return 1;
     }
     return 0;
 }

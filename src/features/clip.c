@@ -6,6 +6,7 @@
  * Batched: the patch embedding and every linear layer is one GEMM over all
  * tokens of all images of the batch. */
 #include "clip_internal.h"
+#include "clip_vmath.h"
 
 #include <math.h>
 #include <immintrin.h>
@@ -14,7 +15,6 @@
 #include <string.h>
 
 #define CLIP_LN_EPS 1e-5f        /* nn.LayerNorm default, used by CLIP */
-#define QUICK_GELU_K 1.702f       /* x * sigmoid(1.702 x), openai/CLIP model.py */
 
 void openblas_set_num_threads(int n);
 
@@ -28,6 +28,7 @@ struct emb_clip_ws {
     float *att;       /* (threads, att_stride) attention scratch */
     size_t att_stride;
     bool att_simd;    /* AVX-512 attention (CPU has it, head width % 16 == 0) */
+    bool ln_simd;     /* AVX-512 LayerNorm (CPU has it, width % 16 == 0) */
     float *cls;       /* (B, width) */
     uint16_t *xbf;    /* (B * tokens, max k rounded up to even) bf16 GEMM input */
     int n_threads;
@@ -50,17 +51,18 @@ emb_clip_ws *emb_clip_ws_new(const emb_clip *m, int max_batch) {
     kmax = (kmax > D ? kmax : D) + 1;
     ws->max_batch = max_batch;
     ws->n_threads = m->n_threads;
-    ws->patches = malloc(sizeof(float) * B * G2 * KP);
-    ws->x = malloc(sizeof(float) * B * T * D);
-    ws->h = malloc(sizeof(float) * B * T * D);
-    ws->qkv = malloc(sizeof(float) * B * T * 3 * D);
-    ws->mlp = malloc(sizeof(float) * B * T * F);
+    ws->patches = emb__alloc_big(sizeof(float) * B * G2 * KP, false);
+    ws->x = emb__alloc_big(sizeof(float) * B * T * D, false);
+    ws->h = emb__alloc_big(sizeof(float) * B * T * D, false);
+    ws->qkv = emb__alloc_big(sizeof(float) * B * T * 3 * D, false);
+    ws->mlp = emb__alloc_big(sizeof(float) * B * T * F, false);
     size_t Tp = (T + 15) & ~(size_t)15, hd = D / (size_t)m->info.heads;
     ws->att_stride = hd * Tp + Tp;
     ws->att_simd = emb__have_avx512f() && hd % 16 == 0;
+    ws->ln_simd = emb__have_avx512f() && D % 16 == 0;
     ws->att = malloc(sizeof(float) * (size_t)m->n_threads * ws->att_stride);
     ws->cls = malloc(sizeof(float) * B * D);
-    if (m->info.precision == EMB_CLIP_BF16) ws->xbf = malloc(sizeof(uint16_t) * B * T * kmax);
+    if (m->info.precision == EMB_CLIP_BF16) ws->xbf = emb__alloc_big(sizeof(uint16_t) * B * T * kmax, false);
     if (!ws->patches || !ws->x || !ws->h || !ws->qkv || !ws->mlp || !ws->att || !ws->cls ||
         (m->info.precision == EMB_CLIP_BF16 && !ws->xbf)) {
         emb_clip_ws_free(ws);
@@ -80,8 +82,46 @@ static void layernorm(const float *x, float *y, int d, const float *w, const flo
     for (int i = 0; i < d; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
 }
 
-static inline float act(float v, bool quick) {
-    return quick ? v / (1.0f + expf(-QUICK_GELU_K * v)) : 0.5f * v * (1.0f + erff(v * (float)M_SQRT1_2));
+static inline float act(float v, bool quick) { return emb__act1(v, quick ? EMB__ACT_QUICK_GELU : EMB__ACT_GELU); }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx512f"))) static float hsum512(__m512 v) { return _mm512_reduce_add_ps(v); }
+
+/* layernorm() with AVX-512, d % 16 == 0: float32 sums in 16 lanes (two
+ * passes: mean, then the centred squares), same formula. */
+__attribute__((target("avx512f"))) static void layernorm_avx512(const float *x, float *y, int d, const float *w, const float *b) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 32 <= d; i += 32) {
+        s0 = _mm512_add_ps(s0, _mm512_loadu_ps(x + i));
+        s1 = _mm512_add_ps(s1, _mm512_loadu_ps(x + i + 16));
+    }
+    for (; i < d; i += 16) s0 = _mm512_add_ps(s0, _mm512_loadu_ps(x + i));
+    float mean = hsum512(_mm512_add_ps(s0, s1)) / (float)d;
+    __m512 mv = _mm512_set1_ps(mean), q0 = _mm512_setzero_ps(), q1 = _mm512_setzero_ps();
+    for (i = 0; i + 32 <= d; i += 32) {
+        __m512 t0 = _mm512_sub_ps(_mm512_loadu_ps(x + i), mv), t1 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 16), mv);
+        q0 = _mm512_fmadd_ps(t0, t0, q0);
+        q1 = _mm512_fmadd_ps(t1, t1, q1);
+    }
+    for (; i < d; i += 16) {
+        __m512 t0 = _mm512_sub_ps(_mm512_loadu_ps(x + i), mv);
+        q0 = _mm512_fmadd_ps(t0, t0, q0);
+    }
+    __m512 rv = _mm512_set1_ps(1.0f / sqrtf(hsum512(_mm512_add_ps(q0, q1)) / (float)d + CLIP_LN_EPS));
+    for (i = 0; i < d; i += 16) {
+        __m512 t = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), mv), rv);
+        _mm512_storeu_ps(y + i, _mm512_fmadd_ps(t, _mm512_loadu_ps(w + i), _mm512_loadu_ps(b + i)));
+    }
+}
+#endif
+
+static void layernorm_any(const float *x, float *y, int d, const float *w, const float *b, bool simd) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (simd) { layernorm_avx512(x, y, d, w, b); return; }
+#endif
+    (void)simd;
+    layernorm(x, y, d, w, b);
 }
 
 /* Softmax attention of one head of one image: qkv (T, 3D) rows, out (T, D)
@@ -118,19 +158,35 @@ static void attend(const float *qkv, float *out, int T, int D, int h, int hd, fl
 __attribute__((target("avx512f"))) static void attend_avx512(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch) {
     int Tp = (T + 15) & ~15, nv = Tp / 16;
     float *kt = scratch, *row = scratch + (size_t)hd * Tp, scale = 1.0f / sqrtf((float)hd);
-    for (int j = 0; j < Tp; j++)
-        for (int c = 0; c < hd; c++) kt[(size_t)c * Tp + j] = j < T ? qkv[(size_t)j * 3 * D + D + (size_t)h * hd + c] : 0.0f;
+    /* keys (T, hd) -> kt (hd, Tp) in 16 x 16 blocks, rows past T zero */
+    for (int j0 = 0; j0 < Tp; j0 += 16)
+        for (int c0 = 0; c0 < hd; c0 += 16) {
+            __m512 r[16];
+            for (int j = 0; j < 16; j++)
+                r[j] = j0 + j < T ? _mm512_loadu_ps(qkv + (size_t)(j0 + j) * 3 * D + D + (size_t)h * hd + c0) : _mm512_setzero_ps();
+            emb__transpose16(r);
+            for (int c = 0; c < 16; c++) _mm512_storeu_ps(kt + (size_t)(c0 + c) * Tp + j0, r[c]);
+        }
+    __mmask16 last = (__mmask16)(T % 16 ? (1u << (T % 16)) - 1 : 0xffff);
     for (int i = 0; i < T; i++) {
         const float *q = qkv + (size_t)i * 3 * D + (size_t)h * hd;
+        __m512 mxv = _mm512_set1_ps(-INFINITY);
         for (int v = 0; v < nv; v++) {
             __m512 acc = _mm512_setzero_ps();
             for (int c = 0; c < hd; c++) acc = _mm512_fmadd_ps(_mm512_set1_ps(q[c]), _mm512_loadu_ps(kt + (size_t)c * Tp + 16 * v), acc);
-            _mm512_storeu_ps(row + 16 * v, _mm512_mul_ps(acc, _mm512_set1_ps(scale)));
+            acc = _mm512_mul_ps(acc, _mm512_set1_ps(scale));
+            _mm512_storeu_ps(row + 16 * v, acc);
+            mxv = _mm512_mask_max_ps(mxv, v == nv - 1 ? last : (__mmask16)0xffff, mxv, acc);
         }
-        float mx = -INFINITY, sum = 0;
-        for (int j = 0; j < T; j++) mx = row[j] > mx ? row[j] : mx;
-        for (int j = 0; j < T; j++) { row[j] = expf(row[j] - mx); sum += row[j]; }
-        float inv = 1.0f / sum;
+        /* softmax over the T scores; lanes past T become 0 */
+        __m512 mx = _mm512_set1_ps(_mm512_reduce_max_ps(mxv)), sv = _mm512_setzero_ps();
+        for (int v = 0; v < nv; v++) {
+            __m512 e = _mm512_maskz_mov_ps(v == nv - 1 ? last : (__mmask16)0xffff,
+                                           emb__exp512(_mm512_sub_ps(_mm512_loadu_ps(row + 16 * v), mx)));
+            _mm512_storeu_ps(row + 16 * v, e);
+            sv = _mm512_add_ps(sv, e);
+        }
+        float inv = 1.0f / _mm512_reduce_add_ps(sv);
         float *o = out + (size_t)i * D + (size_t)h * hd;
         for (int c0 = 0; c0 < hd; c0 += 64) {
             int nc = (hd - c0) / 16 < 4 ? (hd - c0) / 16 : 4;
@@ -154,15 +210,15 @@ static void attend_any(const float *qkv, float *out, int T, int D, int h, int hd
     attend(qkv, out, T, D, h, hd, scratch);
 }
 
-static void linear(const emb_clip *m, emb_clip_ws *ws, const emb__linear *L, const float *x, int rows, float *y, bool acc) {
-    if (m->info.precision == EMB_CLIP_BF16) emb__linear_bf16(L, x, rows, y, acc, ws->xbf, ws->n_threads);
-    else emb__linear_f32(L, x, rows, y, acc, ws->n_threads);
+static void linear(const emb_clip *m, emb_clip_ws *ws, const emb__linear *L, const float *x, int rows, float *y, bool acc, int actk) {
+    if (m->info.precision == EMB_CLIP_BF16) emb__linear_bf16_act(L, x, rows, y, acc, actk, ws->xbf, ws->n_threads);
+    else emb__linear_f32_act(L, x, rows, y, acc, actk, ws->n_threads);
 }
 
 /* One batch of n <= max_batch images. */
 static void forward(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int n, float *out) {
     const int D = m->info.width, T = m->tokens, G = m->grid, P = m->info.patch, S = m->info.image_size;
-    const int F = m->mlp, H = m->info.heads, hd = D / H, KP = m->patch.k, rows = n * T, nt = ws->n_threads;
+    const int H = m->info.heads, hd = D / H, KP = m->patch.k, rows = n * T, nt = ws->n_threads;
     const bool quick = m->info.quick_gelu;
     /* patch embedding: im2col rows (image, gy, gx), columns (channel, py, px) as conv1's weight */
     #pragma omp parallel for num_threads(nt) schedule(static)
@@ -174,39 +230,34 @@ static void forward(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int
                 memcpy(dst + ((size_t)c * P + py) * P,
                        pixels + (((size_t)b * 3 + c) * S + (size_t)gy * P + py) * S + (size_t)gx * P, sizeof(float) * P);
     }
-    linear(m, ws, &m->patch, ws->patches, n * G * G, ws->h, false);
+    linear(m, ws, &m->patch, ws->patches, n * G * G, ws->h, false, 0);
     #pragma omp parallel for num_threads(nt) schedule(static)
     for (int r = 0; r < rows; r++) {
         int b = r / T, t = r % T;
         const float *src = t == 0 ? m->cls : ws->h + ((size_t)b * G * G + t - 1) * D;
         float *x = ws->x + (size_t)r * D;
         for (int i = 0; i < D; i++) x[i] = src[i] + m->pos[(size_t)t * D + i];
-        layernorm(x, x, D, m->ln_pre_w, m->ln_pre_b);
+        layernorm_any(x, x, D, m->ln_pre_w, m->ln_pre_b, ws->ln_simd);
     }
     for (int l = 0; l < m->info.layers; l++) {
         const emb__clip_layer *y = &m->layer[l];
         #pragma omp parallel for num_threads(nt) schedule(static)
-        for (int r = 0; r < rows; r++) layernorm(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln1_w, y->ln1_b);
-        linear(m, ws, &y->qkv, ws->h, rows, ws->qkv, false);
-        #pragma omp parallel for num_threads(nt) schedule(static) collapse(2)
+        for (int r = 0; r < rows; r++) layernorm_any(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln1_w, y->ln1_b, ws->ln_simd);
+        linear(m, ws, &y->qkv, ws->h, rows, ws->qkv, false, 0);
+        #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) collapse(2)
         for (int b = 0; b < n; b++)
             for (int h = 0; h < H; h++)
                 attend_any(ws->qkv + (size_t)b * T * 3 * D, ws->h + (size_t)b * T * D, T, D, h, hd,
                            ws->att + (size_t)omp_get_thread_num() * ws->att_stride, ws->att_simd);
-        linear(m, ws, &y->out, ws->h, rows, ws->x, true);
+        linear(m, ws, &y->out, ws->h, rows, ws->x, true, 0);
         #pragma omp parallel for num_threads(nt) schedule(static)
-        for (int r = 0; r < rows; r++) layernorm(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln2_w, y->ln2_b);
-        linear(m, ws, &y->fc1, ws->h, rows, ws->mlp, false);
-        #pragma omp parallel for num_threads(nt) schedule(static)
-        for (int r = 0; r < rows; r++) {
-            float *v = ws->mlp + (size_t)r * F;
-            for (int i = 0; i < F; i++) v[i] = act(v[i], quick);
-        }
-        linear(m, ws, &y->fc2, ws->mlp, rows, ws->x, true);
+        for (int r = 0; r < rows; r++) layernorm_any(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln2_w, y->ln2_b, ws->ln_simd);
+        linear(m, ws, &y->fc1, ws->h, rows, ws->mlp, false, quick ? EMB__ACT_QUICK_GELU : EMB__ACT_GELU);   /* act fused */
+        linear(m, ws, &y->fc2, ws->mlp, rows, ws->x, true, 0);
     }
     for (int b = 0; b < n; b++)
         layernorm(ws->x + (size_t)b * T * D, ws->cls + (size_t)b * D, D, m->ln_post_w, m->ln_post_b);
-    linear(m, ws, &m->proj, ws->cls, n, out, false);
+    linear(m, ws, &m->proj, ws->cls, n, out, false, 0);
     for (int b = 0; b < n; b++) {
         float *o = out + (size_t)b * m->info.dim;
         double s = 0;

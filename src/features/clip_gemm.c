@@ -3,19 +3,25 @@
  * 0.3.21 build runs Haswell kernels on AMD Zen 4), so CPUs with AVX-512 get
  * a BLIS-style kernel: W packed once into 16-column panels, a 6 x 64
  * register tile (24 zmm accumulators, vfmadd231ps with broadcast x), k
- * blocked so a 64-column block of W stays in L2. Other CPUs use the BLAS.
+ * blocked so a 64-column block of W stays in L2; tasks are handed out
+ * dynamically (the shared machine preempts threads unevenly). Other CPUs use
+ * the BLAS.
  * bfloat16: x and W rounded to bf16 (nearest even), float32 sums; AVX512-BF16
  * vdpbf16ps (two products per lane) on W packed in 16-column panels of
  * k-pairs, same tiling. Chosen at run time with __builtin_cpu_supports; the
  * scalar version beside it computes the same sums one output at a time and
  * is what the kernel is tested against. */
 #include "clip_internal.h"
+#include "clip_vmath.h"
 
 #include <cblas.h>
 #include <immintrin.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #define MR 6    /* rows of x per register tile */
 #define NR 4    /* 16-column panels per register tile (64 columns) */
@@ -61,9 +67,22 @@ bool emb__have_avx512f(void) {
 #endif
 }
 
+void *emb__alloc_big(size_t bytes, bool zero) {
+    const size_t huge = (size_t)2 << 20;
+    void *p = NULL;
+    if (bytes < huge) return zero ? calloc(1, bytes) : malloc(bytes);
+    bytes = (bytes + huge - 1) / huge * huge;
+    if (posix_memalign(&p, huge, bytes)) return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    (void)madvise(p, bytes, MADV_HUGEPAGE);   /* a hint; fine if refused */
+#endif
+    if (zero) memset(p, 0, bytes);
+    return p;
+}
+
 bool emb__linear_pack_f32(emb__linear *L) {
     int np = (L->n + 15) / 16;
-    L->wpf = calloc((size_t)np * L->k * 16, sizeof(float));
+    L->wpf = emb__alloc_big((size_t)np * L->k * 16 * sizeof(float), true);
     if (!L->wpf) return false;
     for (int c = 0; c < L->n; c++)
         for (int k = 0; k < L->k; k++) L->wpf[((size_t)(c / 16) * L->k + k) * 16 + c % 16] = L->w[(size_t)c * L->k + k];
@@ -72,7 +91,7 @@ bool emb__linear_pack_f32(emb__linear *L) {
 
 bool emb__linear_pack_bf16(emb__linear *L) {
     int kp = (L->k + 1) / 2, np = (L->n + 15) / 16;
-    L->wp = calloc((size_t)np * kp * 32, sizeof(uint16_t));
+    L->wp = emb__alloc_big((size_t)np * kp * 32 * sizeof(uint16_t), true);
     if (!L->wp) return false;
     for (int c = 0; c < L->n; c++)
         for (int k = 0; k < L->k; k++)
@@ -134,7 +153,7 @@ static void to_bf16_avx512(const float *x, int m, int k, uint16_t *xbf, int nt) 
 /* C tile (mr rows, nr panels) (+)= A (mr rows, kc) x panels (kc rows of 16). */
 F32_TARGET static inline __attribute__((always_inline)) void
 tile_f32(const int mr, const int nr, const float *a, size_t lda, const float *w, size_t panel, int kc,
-         float *c, size_t ldc, const float *bias, bool acc, int ncols) {
+         float *c, size_t ldc, const float *bias, bool acc, int ncols, int act) {
     __m512 s[MR][NR];
 #pragma GCC unroll 8
     for (int i = 0; i < mr; i++)
@@ -161,15 +180,16 @@ tile_f32(const int mr, const int nr, const float *a, size_t lda, const float *w,
             float *cp = c + (size_t)i * ldc + 16 * j;
             __m512 v = _mm512_add_ps(s[i][j], bv);
             if (acc) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mk, cp));
+            if (act) v = emb__act512(v, act);
             _mm512_mask_storeu_ps(cp, mk, v);
         }
     }
 }
 
 F32_TARGET static void tile_f32_any(int mr, int nr, const float *a, size_t lda, const float *w, size_t panel, int kc,
-                                    float *c, size_t ldc, const float *bias, bool acc, int ncols) {
+                                    float *c, size_t ldc, const float *bias, bool acc, int ncols, int act) {
     switch (mr * 8 + nr) {
-#define T_(R, N) case R * 8 + N: tile_f32(R, N, a, lda, w, panel, kc, c, ldc, bias, acc, ncols); break;
+#define T_(R, N) case R * 8 + N: tile_f32(R, N, a, lda, w, panel, kc, c, ldc, bias, acc, ncols, act); break;
 #define TR(R) T_(R, 1) T_(R, 2) T_(R, 3) T_(R, 4)
     TR(1) TR(2) TR(3) TR(4) TR(5) TR(6)
 #undef TR
@@ -179,11 +199,13 @@ F32_TARGET static void tile_f32_any(int mr, int nr, const float *a, size_t lda, 
 }
 
 /* Tasks: (64-column block, MC register tiles); inside a task k is blocked by
- * KC so the block's W slice (64 KiB) is reused from L2 by every tile. */
-static void gemm_f32_avx512(const emb__linear *L, const float *x, int m, float *y, bool acc, int nt) {
+ * KC so the block's W slice (64 KiB) is reused from L2 by every tile. The
+ * activation (if any) is applied to the tile in registers after its last k
+ * block, saving a pass over y. */
+static void gemm_f32_avx512(const emb__linear *L, const float *x, int m, float *y, bool acc, int act, int nt) {
     int K = L->k, np = (L->n + 15) / 16, nb = (np + NR - 1) / NR, mb = (m + MR - 1) / MR, mt = (mb + MC - 1) / MC;
     size_t panel = (size_t)K * 16;
-    #pragma omp parallel for num_threads(nt) schedule(static) collapse(2)
+    #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) collapse(2)
     for (int jb = 0; jb < nb; jb++)
         for (int it = 0; it < mt; it++) {
             int nr = np - jb * NR < NR ? np - jb * NR : NR, col = jb * NR * 16;
@@ -193,7 +215,7 @@ static void gemm_f32_avx512(const emb__linear *L, const float *x, int m, float *
                     int mr = m - ib * MR < MR ? m - ib * MR : MR;
                     tile_f32_any(mr, nr, x + (size_t)ib * MR * K + k0, (size_t)K, L->wpf + (size_t)jb * NR * panel + (size_t)k0 * 16,
                                  panel, kc, y + (size_t)ib * MR * L->n + col, (size_t)L->n,
-                                 k0 == 0 && L->b ? L->b + col : NULL, acc || k0 > 0, L->n - col);
+                                 k0 == 0 && L->b ? L->b + col : NULL, acc || k0 > 0, L->n - col, k0 + kc == K ? act : 0);
                 }
             }
         }
@@ -202,7 +224,7 @@ static void gemm_f32_avx512(const emb__linear *L, const float *x, int m, float *
 /* C tile (mr rows, nr panels) = A (mr rows of kp pairs) x panels. */
 BF16_TARGET static inline __attribute__((always_inline)) void
 tile(const int mr, const int nr, const uint16_t *a, size_t lda, const uint16_t *w, size_t panel, int kp,
-     float *c, size_t ldc, const float *bias, bool acc, int ncols) {
+     float *c, size_t ldc, const float *bias, bool acc, int ncols, int act) {
     __m512 s[MR][NR];
 #pragma GCC unroll 8
     for (int i = 0; i < mr; i++)
@@ -231,15 +253,16 @@ tile(const int mr, const int nr, const uint16_t *a, size_t lda, const uint16_t *
             float *cp = c + (size_t)i * ldc + 16 * j;
             __m512 v = _mm512_add_ps(s[i][j], bv);
             if (acc) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mk, cp));
+            if (act) v = emb__act512(v, act);
             _mm512_mask_storeu_ps(cp, mk, v);
         }
     }
 }
 
 BF16_TARGET static void tile_any(int mr, int nr, const uint16_t *a, size_t lda, const uint16_t *w, size_t panel, int kp,
-                                 float *c, size_t ldc, const float *bias, bool acc, int ncols) {
+                                 float *c, size_t ldc, const float *bias, bool acc, int ncols, int act) {
     switch (mr * 8 + nr) {
-#define T_(R, N) case R * 8 + N: tile(R, N, a, lda, w, panel, kp, c, ldc, bias, acc, ncols); break;
+#define T_(R, N) case R * 8 + N: tile(R, N, a, lda, w, panel, kp, c, ldc, bias, acc, ncols, act); break;
 #define TR(R) T_(R, 1) T_(R, 2) T_(R, 3) T_(R, 4)
     TR(1) TR(2) TR(3) TR(4) TR(5) TR(6)
 #undef TR
@@ -248,11 +271,11 @@ BF16_TARGET static void tile_any(int mr, int nr, const uint16_t *a, size_t lda, 
     }
 }
 
-static void gemm_bf16_avx512(const emb__linear *L, const uint16_t *xbf, int m, float *y, bool acc, int nt) {
+static void gemm_bf16_avx512(const emb__linear *L, const uint16_t *xbf, int m, float *y, bool acc, int act, int nt) {
     int kp = (L->k + 1) / 2, np = (L->n + 15) / 16;
     int nb = (np + NR - 1) / NR, mb = (m + MR - 1) / MR, mt = (mb + MC - 1) / MC;
     size_t panel = (size_t)kp * 32;
-    #pragma omp parallel for num_threads(nt) schedule(static) collapse(2)
+    #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) collapse(2)
     for (int jb = 0; jb < nb; jb++)
         for (int it = 0; it < mt; it++) {
             int nr = np - jb * NR < NR ? np - jb * NR : NR, col = jb * NR * 16;
@@ -263,18 +286,25 @@ static void gemm_bf16_avx512(const emb__linear *L, const uint16_t *xbf, int m, f
                     tile_any(mr, nr, xbf + (size_t)ib * MR * 2 * kp + 2 * (size_t)p0, 2 * (size_t)kp,
                              L->wp + (size_t)jb * NR * panel + (size_t)p0 * 32, panel, pc,
                              y + (size_t)ib * MR * L->n + col, (size_t)L->n, p0 == 0 && L->b ? L->b + col : NULL,
-                             acc || p0 > 0, L->n - col);
+                             acc || p0 > 0, L->n - col, p0 + pc == kp ? act : 0);
                 }
             }
         }
 }
 #endif
 
-void emb__linear_f32(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int nt) {
+/* The scalar activation over y (m, n) after a GEMM without a fused one. */
+static void act_rows(float *y, int m, int n, int act, int nt) {
+    if (!act) return;
+    #pragma omp parallel for num_threads(nt) schedule(static)
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) y[(size_t)i * n + j] = emb__act1(y[(size_t)i * n + j], act);
+}
+
+void emb__linear_f32_act(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act, int nt) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (L->wpf) { gemm_f32_avx512(L, x, m, y, accumulate, nt); return; }
+    if (L->wpf) { gemm_f32_avx512(L, x, m, y, accumulate, act, nt); return; }
 #endif
-    (void)nt;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, L->n, L->k, 1.0f, x, L->k, L->w, L->k,
                 accumulate ? 1.0f : 0.0f, y, L->n);
     if (L->b)
@@ -282,21 +312,32 @@ void emb__linear_f32(const emb__linear *L, const float *x, int m, float *y, bool
             float *r = y + (size_t)i * L->n;
             for (int j = 0; j < L->n; j++) r[j] += L->b[j];
         }
+    act_rows(y, m, L->n, act, nt);
+}
+
+void emb__linear_f32(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int nt) {
+    emb__linear_f32_act(L, x, m, y, accumulate, EMB__ACT_NONE, nt);
 }
 
 /* Set by tests to compare the kernel with the scalar version. */
 int emb__clip_force_scalar = 0;
 
-void emb__linear_bf16(const emb__linear *L, const float *x, int m, float *y, bool accumulate, uint16_t *xbf, int nt) {
+void emb__linear_bf16_act(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
+                          uint16_t *xbf, int nt) {
 #if defined(__x86_64__) && defined(__GNUC__)
     if (!emb__clip_force_scalar && emb__have_avx512bf16()) {
         to_bf16_avx512(x, m, L->k, xbf, nt);
-        gemm_bf16_avx512(L, xbf, m, y, accumulate, nt);
+        gemm_bf16_avx512(L, xbf, m, y, accumulate, act, nt);
         return;
     }
 #endif
     to_bf16_scalar(x, m, L->k, xbf, nt);
     gemm_bf16_scalar(L, xbf, m, y, accumulate, nt);
+    act_rows(y, m, L->n, act, nt);
+}
+
+void emb__linear_bf16(const emb__linear *L, const float *x, int m, float *y, bool accumulate, uint16_t *xbf, int nt) {
+    emb__linear_bf16_act(L, x, m, y, accumulate, EMB__ACT_NONE, xbf, nt);
 }
 
 double emb_clip_gemm_gflops(emb_clip_precision prec, bool blas, int m, int n, int k, int n_threads, double seconds) {

@@ -17,6 +17,7 @@ emb_clip_params emb_clip_default_params(void) {
     memset(&p, 0, sizeof p);
     p.batch = 32;
     p.precision = EMB_CLIP_F32;
+    p.overlap = true;
     return p;
 }
 

@@ -100,8 +100,8 @@ emb_status emb_dataset_image(const emb_dataset *ds, int64_t i, emb_image *out) {
         if (!out->rgb) return EMB_E_NOMEM;
         const uint8_t *g = ds->pixels + (size_t)i * np;
         for (size_t k = 0; k < np; k++) out->rgb[3 * k] = out->rgb[3 * k + 1] = out->rgb[3 * k + 2] = g[k];
-        out->w = ds->img_w;
-        out->h = ds->img_h;
+        out->w = out->full_w = ds->img_w;
+        out->h = out->full_h = ds->img_h;
         out->src_channels = 1;
         return EMB_OK;
     }

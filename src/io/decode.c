@@ -54,7 +54,23 @@ static bool jpeg_frame_size(const unsigned char *b, size_t len, int *w, int *h) 
     return false;
 }
 
-static emb_status decode_jpeg(const unsigned char *buf, size_t len, const char *name, emb_image *out) {
+/* The scaling factor M/8 (M <= 8) giving the smallest image whose shorter
+ * side is >= min_side, when that is at most half the shorter side (only
+ * large images are scaled); else the full size. */
+static void jpeg_scaled_size(int w, int h, int min_side, int *sw, int *sh) {
+    *sw = w;
+    *sh = h;
+    int short_side = w < h ? w : h, nf = 0;
+    if (min_side <= 0 || short_side < 2 * min_side) return;
+    tjscalingfactor *f = tjGetScalingFactors(&nf);
+    for (int i = 0; f && i < nf; i++) {
+        if (f[i].num >= f[i].denom) continue;
+        int a = TJSCALED(w, f[i]), b = TJSCALED(h, f[i]);
+        if ((a < b ? a : b) >= min_side && (long long)a * b < (long long)*sw * *sh) { *sw = a; *sh = b; }
+    }
+}
+
+static emb_status decode_jpeg(const unsigned char *buf, size_t len, const char *name, int min_side, emb_image *out) {
     tjhandle tj = tjInitDecompress();
     if (!tj) return emb__fail(EMB_E_NOMEM, "%s: cannot start the JPEG decoder", name);
     int w = 0, h = 0, subsamp = 0, cs = 0, fw, fh;
@@ -73,11 +89,14 @@ static emb_status decode_jpeg(const unsigned char *buf, size_t len, const char *
         goto done;
     }
     if ((st = check_dims(name, w, h))) goto done;
+    int fullw = w, fullh = h;
+    jpeg_scaled_size(fullw, fullh, min_side, &w, &h);
     bool cmyk = (cs == TJCS_CMYK || cs == TJCS_YCCK);
     int pf = cmyk ? TJPF_CMYK : TJPF_RGB, ps = tjPixelSize[pf];
     px = emb__malloc((size_t)w * h * ps, "JPEG pixels");
     if (!px) { st = EMB_E_NOMEM; goto done; }
-    /* TJFLAG_STOPONWARNING: a truncated file is an error, not a grey tail. */
+    /* TJFLAG_STOPONWARNING: a truncated file is an error, not a grey tail.
+     * A smaller w x h than the frame selects DCT scaling. */
     if (tjDecompress2(tj, buf, (unsigned long)len, px, w, 0, h, pf, TJFLAG_STOPONWARNING) != 0) {
         st = emb__fail(EMB_E_FORMAT, "%s: corrupt JPEG: %s", name, tjGetErrorStr2(tj));
         goto done;
@@ -98,6 +117,8 @@ static emb_status decode_jpeg(const unsigned char *buf, size_t len, const char *
     px = NULL;
     out->w = w;
     out->h = h;
+    out->full_w = fullw;
+    out->full_h = fullh;
     out->src_channels = cs == TJCS_GRAY ? 1 : cmyk ? 4 : 3;
 done:
     free(px);
@@ -199,23 +220,35 @@ static emb_status decode_webp(const unsigned char *buf, size_t len, const char *
     return EMB_OK;
 }
 
-emb_status emb_image_decode(const void *data, size_t len, const char *name, emb_image *out) {
+emb_status emb_image_decode_scaled(const void *data, size_t len, const char *name, int min_side, emb_image *out) {
     const unsigned char *b = data;
     memset(out, 0, sizeof *out);
+    emb_status st;
     if (len == 0) return emb__fail(EMB_E_FORMAT, "%s: empty file", name);
-    if (len >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff) return decode_jpeg(b, len, name, out);
-    if (len >= 8 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8)) return decode_png(b, len, name, out);
-    if (len >= 12 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WEBP", 4)) return decode_webp(b, len, name, out);
-    return emb__fail(EMB_E_FORMAT, "%s: not a JPEG, PNG or WebP image", name);
+    if (len >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff) st = decode_jpeg(b, len, name, min_side, out);
+    else if (len >= 8 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8)) st = decode_png(b, len, name, out);
+    else if (len >= 12 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WEBP", 4)) st = decode_webp(b, len, name, out);
+    else return emb__fail(EMB_E_FORMAT, "%s: not a JPEG, PNG or WebP image", name);
+    if (st == EMB_OK && !out->full_w) {
+        out->full_w = out->w;
+        out->full_h = out->h;
+    }
+    return st;
 }
 
-emb_status emb_image_load(const char *path, emb_image *out) {
+emb_status emb_image_decode(const void *data, size_t len, const char *name, emb_image *out) {
+    return emb_image_decode_scaled(data, len, name, 0, out);
+}
+
+emb_status emb_image_load_scaled(const char *path, int min_side, emb_image *out) {
     unsigned char *buf;
     size_t len;
     memset(out, 0, sizeof *out);
     emb_status st = emb__read_file(path, (size_t)1 << 31, &buf, &len);
     if (st) return st;
-    st = emb_image_decode(buf, len, path, out);
+    st = emb_image_decode_scaled(buf, len, path, min_side, out);
     free(buf);
     return st;
 }
+
+emb_status emb_image_load(const char *path, emb_image *out) { return emb_image_load_scaled(path, 0, out); }

@@ -39,14 +39,14 @@ class QuickGELU(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, quick):
+    def __init__(self, quick, w=W, heads=HEADS):
         super().__init__()
-        self.attn = nn.MultiheadAttention(W, HEADS)
-        self.ln_1 = nn.LayerNorm(W)
-        self.c_fc = nn.Linear(W, 4 * W)
+        self.attn = nn.MultiheadAttention(w, heads)
+        self.ln_1 = nn.LayerNorm(w)
+        self.c_fc = nn.Linear(w, 4 * w)
         self.act = QuickGELU() if quick else nn.GELU()
-        self.c_proj = nn.Linear(4 * W, W)
-        self.ln_2 = nn.LayerNorm(W)
+        self.c_proj = nn.Linear(4 * w, w)
+        self.ln_2 = nn.LayerNorm(w)
 
     def forward(self, x):  # (tokens, batch, width) as in openai/CLIP
         h = self.ln_1(x)
@@ -55,20 +55,22 @@ class Block(nn.Module):
 
 
 class Vision(nn.Module):
-    def __init__(self, quick):
+    """The tiny golden tower by default; bench/clip/clip_torch.py builds ViT-B/32 with it."""
+    def __init__(self, quick, width=W, layers=LAYERS, heads=HEADS, patch=PATCH, image=IMG, out=OUT):
         super().__init__()
-        g = IMG // PATCH
-        self.conv1 = nn.Conv2d(3, W, PATCH, PATCH, bias=False)
-        self.class_embedding = nn.Parameter(torch.randn(W) * W ** -0.5)
-        self.positional_embedding = nn.Parameter(torch.randn(g * g + 1, W) * W ** -0.5)
-        self.ln_pre = nn.LayerNorm(W)
-        self.blocks = nn.ModuleList([Block(quick) for _ in range(LAYERS)])
-        self.ln_post = nn.LayerNorm(W)
-        self.proj = nn.Parameter(torch.randn(W, OUT) * W ** -0.5)
+        g = image // patch
+        self.width = width
+        self.conv1 = nn.Conv2d(3, width, patch, patch, bias=False)
+        self.class_embedding = nn.Parameter(torch.randn(width) * width ** -0.5)
+        self.positional_embedding = nn.Parameter(torch.randn(g * g + 1, width) * width ** -0.5)
+        self.ln_pre = nn.LayerNorm(width)
+        self.blocks = nn.ModuleList([Block(quick, width, heads) for _ in range(layers)])
+        self.ln_post = nn.LayerNorm(width)
+        self.proj = nn.Parameter(torch.randn(width, out) * width ** -0.5)
 
     def forward(self, x):
-        x = self.conv1(x).flatten(2).transpose(1, 2)  # (b, g*g, W)
-        cls = self.class_embedding.expand(x.shape[0], 1, W).to(x.dtype)
+        x = self.conv1(x).flatten(2).transpose(1, 2)  # (b, g*g, width)
+        cls = self.class_embedding.expand(x.shape[0], 1, self.width).to(x.dtype)
         x = torch.cat([cls, x], 1) + self.positional_embedding
         x = self.ln_pre(x).transpose(0, 1)
         for b in self.blocks:
