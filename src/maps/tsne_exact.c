@@ -34,80 +34,53 @@ static inline void attractive_row(const emb_tsne_affinities *P, const double *y,
     if (klrow) klrow[i] = kl;
 }
 
-/* The hot path (no KL): rows vectorised over their entries with gathers. */
+/* The hot path (no KL): rows vectorised over their entries with gathers.
+ * One body for P's values as double (P->val) and as float (a copy the
+ * optimiser keeps: half the memory traffic); sums stay in double. */
+#define ATTRACTIVE_SIMD_BODY(VAL)                                                     \
+    int64_t n = P->n;                                                                 \
+    const int32_t *col = P->col;                                                      \
+    _Pragma("omp parallel for schedule(dynamic, 256)")                                \
+    for (int64_t i = 0; i < n; i++) {                                                 \
+        const double *yi = y + i * dims;                                              \
+        double y0 = yi[0], y1 = yi[1], y2 = dims == 3 ? yi[2] : 0;                    \
+        double a0 = 0, a1 = 0, a2 = 0;                                                \
+        int64_t e0 = P->row_ptr[i], e1 = P->row_ptr[i + 1];                           \
+        if (dims == 2) {                                                              \
+            _Pragma("omp simd reduction(+ : a0, a1)")                                 \
+            for (int64_t e = e0; e < e1; e++) {                                       \
+                int64_t j = col[e];                                                   \
+                double d0 = y0 - y[2 * j], d1 = y1 - y[2 * j + 1];                    \
+                double pw = (double)(VAL)[e] / (1.0 + d0 * d0 + d1 * d1);             \
+                a0 += pw * d0;                                                        \
+                a1 += pw * d1;                                                        \
+            }                                                                         \
+        } else {                                                                      \
+            _Pragma("omp simd reduction(+ : a0, a1, a2)")                             \
+            for (int64_t e = e0; e < e1; e++) {                                       \
+                int64_t j = col[e];                                                   \
+                double d0 = y0 - y[3 * j], d1 = y1 - y[3 * j + 1], d2 = y2 - y[3 * j + 2]; \
+                double pw = (double)(VAL)[e] / (1.0 + d0 * d0 + d1 * d1 + d2 * d2);   \
+                a0 += pw * d0;                                                        \
+                a1 += pw * d1;                                                        \
+                a2 += pw * d2;                                                        \
+            }                                                                         \
+        }                                                                             \
+        pos[i * dims] = exaggeration * a0;                                            \
+        pos[i * dims + 1] = exaggeration * a1;                                        \
+        if (dims == 3) pos[i * dims + 2] = exaggeration * a2;                         \
+    }
+
 __attribute__((target_clones("avx512f", "avx2", "default")))
 static void attractive_simd(const emb_tsne_affinities *P, const double *y, int dims,
                             double exaggeration, double *pos) {
-    int64_t n = P->n;
-#pragma omp parallel for schedule(dynamic, 256)
-    for (int64_t i = 0; i < n; i++) {
-        const double *yi = y + i * dims;
-        double y0 = yi[0], y1 = yi[1], y2 = dims == 3 ? yi[2] : 0;
-        double a0 = 0, a1 = 0, a2 = 0;
-        int64_t e0 = P->row_ptr[i], e1 = P->row_ptr[i + 1];
-        const int32_t *col = P->col;
-        const double *val = P->val;
-        if (dims == 2) {
-#pragma omp simd reduction(+ : a0, a1)
-            for (int64_t e = e0; e < e1; e++) {
-                int64_t j = col[e];
-                double d0 = y0 - y[2 * j], d1 = y1 - y[2 * j + 1];
-                double pw = val[e] / (1.0 + d0 * d0 + d1 * d1);
-                a0 += pw * d0;
-                a1 += pw * d1;
-            }
-        } else {
-#pragma omp simd reduction(+ : a0, a1, a2)
-            for (int64_t e = e0; e < e1; e++) {
-                int64_t j = col[e];
-                double d0 = y0 - y[3 * j], d1 = y1 - y[3 * j + 1], d2 = y2 - y[3 * j + 2];
-                double pw = val[e] / (1.0 + d0 * d0 + d1 * d1 + d2 * d2);
-                a0 += pw * d0;
-                a1 += pw * d1;
-                a2 += pw * d2;
-            }
-        }
-        pos[i * dims] = exaggeration * a0;
-        pos[i * dims + 1] = exaggeration * a1;
-        if (dims == 3) pos[i * dims + 2] = exaggeration * a2;
-    }
+    ATTRACTIVE_SIMD_BODY(P->val)
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void emb__tsne_attractive_f32(const emb_tsne_affinities *P, const float *val, const double *y,
                               int dims, double exaggeration, double *pos) {
-    int64_t n = P->n;
-    const int32_t *col = P->col;
-#pragma omp parallel for schedule(dynamic, 256)
-    for (int64_t i = 0; i < n; i++) {
-        const double *yi = y + i * dims;
-        double y0 = yi[0], y1 = yi[1], y2 = dims == 3 ? yi[2] : 0;
-        double a0 = 0, a1 = 0, a2 = 0;
-        int64_t e0 = P->row_ptr[i], e1 = P->row_ptr[i + 1];
-        if (dims == 2) {
-#pragma omp simd reduction(+ : a0, a1)
-            for (int64_t e = e0; e < e1; e++) {
-                int64_t j = col[e];
-                double d0 = y0 - y[2 * j], d1 = y1 - y[2 * j + 1];
-                double pw = (double)val[e] / (1.0 + d0 * d0 + d1 * d1);
-                a0 += pw * d0;
-                a1 += pw * d1;
-            }
-        } else {
-#pragma omp simd reduction(+ : a0, a1, a2)
-            for (int64_t e = e0; e < e1; e++) {
-                int64_t j = col[e];
-                double d0 = y0 - y[3 * j], d1 = y1 - y[3 * j + 1], d2 = y2 - y[3 * j + 2];
-                double pw = (double)val[e] / (1.0 + d0 * d0 + d1 * d1 + d2 * d2);
-                a0 += pw * d0;
-                a1 += pw * d1;
-                a2 += pw * d2;
-            }
-        }
-        pos[i * dims] = exaggeration * a0;
-        pos[i * dims + 1] = exaggeration * a1;
-        if (dims == 3) pos[i * dims + 2] = exaggeration * a2;
-    }
+    ATTRACTIVE_SIMD_BODY(val)
 }
 
 void emb__tsne_attractive(const emb_tsne_affinities *P, const double *y, int dims,
