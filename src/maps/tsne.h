@@ -7,6 +7,7 @@
 
 #define TSNE_EXACT_MAX_N 1000   /* AUTO: exact gradient up to here */
 #define TSNE_FFT_MIN_N 10000    /* AUTO: FFT for 2D above here (FIt-SNE's break-even) */
+#define TSNE_ORDER_MIN_N 4000   /* BH and FFT: renumber the points for locality from here */
 
 /* Attractive term: pos (n, dims) = exaggeration sum_j p_ij q_ij (y_i - y_j).
  * When kl_part is not NULL it receives sum_ij p_ij log(p_ij / w_ij), where
@@ -20,6 +21,13 @@ void emb__tsne_attractive(const emb_tsne_affinities *P, const double *y, int dim
  * sums stay in double. */
 void emb__tsne_attractive_f32(const emb_tsne_affinities *P, const float *val, const double *y,
                               int dims, double exaggeration, double *pos);
+
+/* A locality order of the points (tsne_order.c): perm (n) lists the old
+ * index of each new one, Cuthill-McKee over P's graph. */
+emb_status emb__tsne_locality_order(const emb_tsne_affinities *P, int32_t *perm);
+/* out = P renumbered (new row r = old row perm[r]; inv = perm^-1). */
+emb_status emb__tsne_affinities_permute(const emb_tsne_affinities *P, const int32_t *perm,
+                                        const int32_t *inv, emb_tsne_affinities *out);
 
 /* Repulsive term: neg (n, dims) = sum_j w_ij^2 (y_i - y_j) (unnormalised),
  * *z = sum_{i != j} w_ij. */

@@ -209,6 +209,7 @@ emb_status emb_tsne_run(const emb_matf *x, const emb_knn *g, const emb_tsne_para
     const emb_knn *use = NULL;
     emb_tsne_affinities P = {0};
     grad_ctx gc = {0};
+    int32_t *perm = NULL;   /* new index -> input index, when renumbered */
     size_t nd = (size_t)n * dims;
     double *y = emb__malloc(nd * sizeof *y, "t-SNE map");
     double *update = emb__calloc(nd, sizeof *update, "t-SNE update");
@@ -241,6 +242,28 @@ emb_status emb_tsne_run(const emb_matf *x, const emb_knn *g, const emb_tsne_para
     emb_knn_free(&own);
     double t1 = emb_now();
     if ((st = init_map(x, p, y))) goto done;
+    if (method != EMB_TSNE_EXACT && n >= TSNE_ORDER_MIN_N) {
+        /* renumber the points for locality (tsne_order.c); mapped back below */
+        perm = emb__malloc((size_t)n * sizeof *perm, "t-SNE order");
+        int32_t *inv = emb__malloc((size_t)n * sizeof *inv, "t-SNE order");
+        emb_tsne_affinities Pp;
+        if (!perm || !inv) st = EMB_E_NOMEM;
+        if (!st) st = emb__tsne_locality_order(&P, perm);
+        if (!st) {
+            for (int64_t r = 0; r < n; r++) inv[perm[r]] = (int32_t)r;
+            st = emb__tsne_affinities_permute(&P, perm, inv, &Pp);
+        }
+        if (!st) {
+            emb_tsne_affinities_free(&P);
+            P = Pp;
+            /* grad as scratch: y in the new order */
+            for (int64_t r = 0; r < n; r++)
+                for (int c = 0; c < dims; c++) grad[r * dims + c] = y[(int64_t)perm[r] * dims + c];
+            memcpy(y, grad, nd * sizeof *y);
+        }
+        free(inv);
+        if (st) goto done;
+    }
     for (size_t e = 0; e < nd; e++) gains[e] = 1;
     gc.P = &P;
     gc.n = n;
@@ -266,7 +289,12 @@ emb_status emb_tsne_run(const emb_matf *x, const emb_knn *g, const emb_tsne_para
     if (!st) st = gradient(&gc, y, 1.0, grad, &kl);
     if (!st) st = emb_matf_alloc(out, n, dims);
     if (st) goto done;
-    for (size_t e = 0; e < nd; e++) out->data[e] = (float)y[e];
+    if (perm) {
+        for (int64_t r = 0; r < n; r++)
+            for (int c = 0; c < dims; c++) out->data[(int64_t)perm[r] * dims + c] = (float)y[r * dims + c];
+    } else {
+        for (size_t e = 0; e < nd; e++) out->data[e] = (float)y[e];
+    }
     if (stats) {
         stats->kl = kl;
         stats->iterations = done_iter;
@@ -298,5 +326,6 @@ done:
     free(grad);
     free(gc.neg);
     free(gc.valf);
+    free(perm);
     return st;
 }
