@@ -7,6 +7,7 @@
 #include "check.h"
 #include "embscope.h"
 #include "tsne_quality.h"
+#include "maps/tsne.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -355,9 +356,71 @@ static void test_trustworthiness(void) {
     emb_matf_free(&x);
 }
 
+/* The locality order: a ring of 2,000 points (each joined to the 5 on
+ * either side) numbered at random; Cuthill-McKee must give back a banded
+ * numbering (mean |i - j| over the edges: ~670 at random, <= 10 banded),
+ * and the renumbered P must hold the same entries. */
+static void test_order(void) {
+    const int n = 2000, h = 5;
+    int32_t *label = malloc(sizeof(int32_t) * n);
+    for (int i = 0; i < n; i++) label[i] = i;
+    emb_rng r;
+    emb_rng_seed(&r, 3);
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)(emb_rng_uniform(&r) * (i + 1));
+        if (j > i) j = i;
+        int32_t t = label[i]; label[i] = label[j]; label[j] = t;
+    }
+    emb_tsne_affinities P = {.n = n};
+    P.row_ptr = malloc(sizeof(int64_t) * (n + 1));
+    P.col = malloc(sizeof(int32_t) * n * 2 * h);
+    P.val = malloc(sizeof(double) * n * 2 * h);
+    int32_t *pos = malloc(sizeof(int32_t) * n);   /* ring position of each label */
+    for (int i = 0; i < n; i++) pos[label[i]] = i;
+    P.row_ptr[0] = 0;
+    for (int a = 0; a < n; a++) {   /* row of label a */
+        int64_t e = P.row_ptr[a];
+        for (int d = -h; d <= h; d++)
+            if (d) { P.col[e] = label[(pos[a] + d + n) % n]; P.val[e] = a * 1e-3 + (d + h); e++; }
+        P.row_ptr[a + 1] = e;
+    }
+    int32_t *perm = malloc(sizeof(int32_t) * n), *inv = malloc(sizeof(int32_t) * n);
+    CHECK(emb__tsne_locality_order(&P, perm) == EMB_OK);
+    for (int i = 0; i < n; i++) inv[i] = -1;
+    for (int i = 0; i < n; i++) if (perm[i] >= 0 && perm[i] < n) inv[perm[i]] = i;
+    int missing = 0;
+    for (int i = 0; i < n; i++) missing += inv[i] < 0;
+    CHECK(missing == 0);   /* a permutation */
+    double before = 0, after = 0;
+    for (int a = 0; a < n; a++)
+        for (int64_t e = P.row_ptr[a]; e < P.row_ptr[a + 1]; e++) {
+            before += abs(a - P.col[e]);
+            after += abs(inv[a] - inv[P.col[e]]);
+        }
+    before /= (double)P.row_ptr[n];
+    after /= (double)P.row_ptr[n];
+    printf("locality order: mean |i - j| over edges %.1f -> %.1f\n", before, after);
+    CHECK(before > 500);
+    CHECK(after <= 10);
+    emb_tsne_affinities Q;
+    CHECK(emb__tsne_affinities_permute(&P, perm, inv, &Q) == EMB_OK);
+    int bad = 0;
+    for (int rw = 0; rw < n; rw++) {
+        int a = perm[rw];
+        if (Q.row_ptr[rw + 1] - Q.row_ptr[rw] != P.row_ptr[a + 1] - P.row_ptr[a]) { bad++; continue; }
+        for (int64_t k = 0; k < Q.row_ptr[rw + 1] - Q.row_ptr[rw]; k++)
+            bad += Q.col[Q.row_ptr[rw] + k] != inv[P.col[P.row_ptr[a] + k]] || Q.val[Q.row_ptr[rw] + k] != P.val[P.row_ptr[a] + k];
+    }
+    CHECK(bad == 0);
+    emb_tsne_affinities_free(&Q);
+    emb_tsne_affinities_free(&P);
+    free(perm); free(inv); free(pos); free(label);
+}
+
 int main(void) {
     double t0 = emb_now();
     test_affinities();
+    test_order();
     double t1 = emb_now();
     test_gradients(2);
     test_gradients(3);

@@ -40,12 +40,11 @@
  * With B >= span boxes, b <= 1; in practice the error is far below this
  * bound (test_maps_tsne.c). Single-precision FFTs add ~1e-6 relative.
  *
- * Against FIt-SNE's four charges: 25 vs 34 ms per gradient for 70,000
- * points on a 720^2 grid (2 threads), the same accuracy (6,000 points of a
- * Fashion-MNIST map: force rel. error 0.066 vs 0.040, Z 0.005 vs 0.014) and a
- * final map as good
- * on Fashion-MNIST 70k (exact KL 2.466 vs 2.461, 10-NN accuracy
- * 0.8436 vs 0.8435).
+ * Against FIt-SNE's four charges (measured): 25 vs 34 ms per gradient for
+ * 70,000 points on a 720^2 grid (2 threads); on 6,000 points of a
+ * Fashion-MNIST map, force rel. error 0.066 vs 0.040 and Z error 0.005 vs
+ * 0.014; final Fashion-MNIST 70k map: exact KL 2.466 vs 2.461, 10-NN
+ * accuracy 0.8436 vs 0.8435.
  *
  * Transforms run in parallel over rows or columns (FFT_CHUNK at a time),
  * spreading in one thread, interpolation over points: results do not depend
