@@ -101,15 +101,16 @@ static emb_status load_graph(const char *dir, int64_t n, emb_knn *g) {
     return st;
 }
 
-/* kNN graph of x as 'embscope analyze' would build it, but PCA to 50
- * dimensions first when D > 100 (the neighbours of the first 50 principal
- * components are those UMAP and t-SNE users compute). */
 /* The PCA before the graph fits its components on at most this many rows
  * (emb_pca_params.fit_rows). Fashion-MNIST 70k x 784, 2 threads: the PCA
  * takes 0.36 s instead of 0.74 s, and the 2-D UMAP map's 10-NN label
  * accuracy stays where it was (0.7754 and 0.7766 against 0.7763 - 0.7779
  * over the same seeds with all rows). */
 #define CLI_MAP_PCA_FIT_ROWS 20000
+
+/* kNN graph of x as 'embscope analyze' would build it, but PCA to 50
+ * dimensions first when D > 100 (the neighbours of the first 50 principal
+ * components are those UMAP and t-SNE users compute). */
 emb_status cli_map_graph(const cli_common *c, const emb_matf *x, int k, emb_metric metric, emb_knn *g) {
     emb_knn_params kp = emb_knn_default_params();
     kp.k = k;

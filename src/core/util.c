@@ -12,39 +12,35 @@
 #include <unistd.h>
 #include <zlib.h>
 
-/* Blocks of EMB__HUGE_MIN bytes and more start on a 2 MiB boundary and
- * ask the kernel for transparent huge pages: a first touch of a 4 KiB page
- * costs a fault, and on this project's VMs faults are slow (reading a
- * 219 MB .npy into a malloc'd block took 1.0 s, into a huge-page block
- * 0.03 - 0.3 s). free() releases either kind. */
+/* Blocks of EMB__HUGE_MIN bytes and more come from emb__alloc_big: a first
+ * touch of a 4 KiB page costs a fault, and on this project's VMs faults are
+ * slow (reading a 219 MB .npy into a malloc'd block took 1.0 s, into a
+ * huge-page block 0.03 - 0.3 s). free() releases either kind. */
 #define EMB__HUGE_MIN ((size_t)8 << 20)
 #define EMB__HUGE_ALIGN ((size_t)2 << 20)
 
-static void *alloc_big(size_t n) {
-    size_t r = (n + EMB__HUGE_ALIGN - 1) & ~(EMB__HUGE_ALIGN - 1);
-    if (r < n) return NULL;
+void *emb__alloc_big(size_t bytes, bool zero) {
+    if (bytes < EMB__HUGE_ALIGN) return zero ? calloc(1, bytes ? bytes : 1) : malloc(bytes ? bytes : 1);
+    size_t r = (bytes + EMB__HUGE_ALIGN - 1) & ~(EMB__HUGE_ALIGN - 1);
+    if (r < bytes) return NULL;
     void *p = aligned_alloc(EMB__HUGE_ALIGN, r);
 #ifdef MADV_HUGEPAGE
     if (p) madvise(p, r, MADV_HUGEPAGE);   /* advice only: failure is harmless */
 #endif
+    if (p && zero) memset(p, 0, bytes);
     return p;
 }
 
 void *emb__malloc(size_t n, const char *what) {
-    void *p = n >= EMB__HUGE_MIN ? alloc_big(n) : malloc(n ? n : 1);
+    void *p = n >= EMB__HUGE_MIN ? emb__alloc_big(n, false) : malloc(n ? n : 1);
     if (!p) emb__fail(EMB_E_NOMEM, "out of memory allocating %zu bytes for %s", n, what);
     return p;
 }
 
 void *emb__calloc(size_t n, size_t size, const char *what) {
     size_t bytes;
-    void *p;
-    if (emb__mul_ok(n, size, &bytes) && bytes >= EMB__HUGE_MIN) {
-        p = alloc_big(bytes);
-        if (p) memset(p, 0, bytes);
-    } else {
-        p = calloc(n ? n : 1, size ? size : 1);
-    }
+    void *p = emb__mul_ok(n, size, &bytes) && bytes >= EMB__HUGE_MIN ? emb__alloc_big(bytes, true)
+                                                                     : calloc(n ? n : 1, size ? size : 1);
     if (!p) emb__fail(EMB_E_NOMEM, "out of memory allocating %zu x %zu bytes for %s", n, size, what);
     return p;
 }

@@ -19,9 +19,6 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __linux__
-#include <sys/mman.h>
-#endif
 
 #define MR 6    /* rows of x per register tile */
 #define NR 4    /* 16-column panels per register tile (64 columns) */
@@ -65,19 +62,6 @@ bool emb__have_avx512f(void) {
 #else
     return false;
 #endif
-}
-
-void *emb__alloc_big(size_t bytes, bool zero) {
-    const size_t huge = (size_t)2 << 20;
-    void *p = NULL;
-    if (bytes < huge) return zero ? calloc(1, bytes) : malloc(bytes);
-    bytes = (bytes + huge - 1) / huge * huge;
-    if (posix_memalign(&p, huge, bytes)) return NULL;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    (void)madvise(p, bytes, MADV_HUGEPAGE);   /* a hint; fine if refused */
-#endif
-    if (zero) memset(p, 0, bytes);
-    return p;
 }
 
 bool emb__linear_pack_f32(emb__linear *L) {

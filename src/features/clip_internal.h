@@ -53,24 +53,24 @@ struct emb_clip {
 void emb__linear_f32(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int n_threads);
 void emb__linear_bf16(const emb__linear *L, const float *x, int m, float *y, bool accumulate,
                       uint16_t *xbf /* (m, 2 kp) scratch */, int n_threads);
-/* The same followed by an activation (EMB__ACT_* of clip_vmath.h: 1 QuickGELU
- * x sigmoid(1.702 x), 2 GELU), fused into the AVX-512 kernels' store, else
- * emb__act1 over y afterwards. */
+/* Activations fused into a linear layer. */
+enum { EMB__ACT_NONE = 0, EMB__ACT_QUICK_GELU, EMB__ACT_GELU };
+/* The same followed by an activation (EMB__ACT_*), fused into the AVX-512
+ * kernels' store (emb__act512), else emb__act1 over y afterwards. */
 void emb__linear_f32_act(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act, int n_threads);
 void emb__linear_bf16_act(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
                           uint16_t *xbf, int n_threads);
-/* Scalar activation: 0 identity, 1 QuickGELU (openai/CLIP model.py), 2 GELU (libm expf / erff). */
+/* Scalar activation: QuickGELU x sigmoid(1.702 x) (openai/CLIP model.py) or
+ * GELU (libm expf / erff); identity for EMB__ACT_NONE. */
 static inline float emb__act1(float v, int act) {
-    return act == 1 ? v / (1.0f + expf(-1.702f * v)) : act == 2 ? 0.5f * v * (1.0f + erff(v * (float)M_SQRT1_2)) : v;
+    if (act == EMB__ACT_QUICK_GELU) return v / (1.0f + expf(-1.702f * v));
+    if (act == EMB__ACT_GELU) return 0.5f * v * (1.0f + erff(v * (float)M_SQRT1_2));
+    return v;
 }
 /* Pack L->w into L->wp (allocated, owned by L); false when out of memory. */
 bool emb__linear_pack_bf16(emb__linear *L);
 bool emb__linear_pack_f32(emb__linear *L);
 bool emb__have_avx512f(void);
-/* malloc for the big GEMM operands: 2 MiB aligned and, on Linux, marked for
- * transparent huge pages (THP is often madvise-only), fewer TLB misses in
- * the kernels' strided panel and row reads. Free with free(). */
-void *emb__alloc_big(size_t bytes, bool zero);
 uint16_t emb__f32_to_bf16(float f);
 bool emb__have_avx512bf16(void);
 extern int emb__clip_force_scalar;   /* tests: 1 = scalar bf16 GEMM even on AVX512-BF16 CPUs */

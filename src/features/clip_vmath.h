@@ -49,9 +49,8 @@ EMB__VM_TARGET static inline __m512 emb__erf512(__m512 x) {
     return _mm512_div_ps(p, q);
 }
 
-enum { EMB__ACT_NONE = 0, EMB__ACT_QUICK_GELU, EMB__ACT_GELU };
-
-/* QuickGELU x sigmoid(1.702 x) or GELU 0.5 x (1 + erf(x / sqrt 2)). */
+/* emb__act1 (clip_internal.h) in 16 lanes: QuickGELU x sigmoid(1.702 x) or
+ * GELU 0.5 x (1 + erf(x / sqrt 2)). */
 EMB__VM_TARGET static inline __m512 emb__act512(__m512 v, int act) {
     if (act == EMB__ACT_QUICK_GELU)
         return _mm512_div_ps(v, _mm512_add_ps(_mm512_set1_ps(1.0f), emb__exp512(_mm512_mul_ps(v, _mm512_set1_ps(-1.702f)))));

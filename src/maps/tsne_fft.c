@@ -63,7 +63,7 @@
 #define FFT_MIN_INTERVALS 50    /* FIt-SNE min_num_intervals */
 #define FFT_INTERVALS_PER_UNIT 1.0 /* FIt-SNE intervals_per_integer */
 #define FFT_N_KERNELS 3         /* K1, G1, G2 */
-#define FFT_POT_STRIDE 4        /* floats per node in pot: the 3 potentials + 1 pad */
+#define FFT_POT_STRIDE 4        /* floats per node in pot: the 3 potentials + 1 pad (never read) */
 #define FFT_PLAN_FLAGS FFTW_ESTIMATE
 #define FFT_CHUNK 8             /* rows / columns per FFTW call */
 
@@ -410,7 +410,6 @@ emb_status emb__tsne_repulsive_fft(emb__tsne_fft *w, const double *y, int64_t n,
             for (int b = 0; b < m; b++) {
                 float *o = w->pot + ((size_t)a * m + b) * FFT_POT_STRIDE;
                 for (int t = 0; t < FFT_N_KERNELS; t++) o[t] = w->grid[t][(size_t)a * m2 + b];
-                o[3] = 0.0f;
             }
     }
     double t2 = emb_now();
@@ -437,7 +436,7 @@ emb_status emb__tsne_repulsive_fft(emb__tsne_fft *w, const double *y, int64_t n,
     *z = sum - (double)n;   /* the j = i terms: K1(0) = 1 each */
     double t3 = emb_now();
     w->sec[0] += t_spread;
-    w->sec[1] += (t2 - t0) * 2 - t_spread;  /* both threads (on 2 cores) */
-    w->sec[2] += (t3 - t2) * 2;
+    w->sec[1] += (t2 - t0) * nthr - t_spread;  /* thread-seconds: every thread of the team */
+    w->sec[2] += (t3 - t2) * nthr;
     return EMB_OK;
 }

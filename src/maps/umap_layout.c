@@ -134,48 +134,48 @@ __attribute__((always_inline)) static inline void epoch_edges(float *restrict em
      * branch on each would be mispredicted about as often. */
     int32_t due[UMAP_CHUNK];
     for (int64_t c0 = e0; c0 < e1; c0 += UMAP_CHUNK) {
-    int m = 0, cn = (int)(e1 - c0 < UMAP_CHUNK ? e1 - c0 : UMAP_CHUNK);
-    for (int q = 0; q < cn; q++) { due[m] = q; m += next[c0 + q] <= epoch; }
-    for (int q = 0; q < m; q++) {
-        int64_t i = c0 + due[q];
-        if (q + UMAP_PREFETCH_EDGES < m)
-            __builtin_prefetch(emb + (size_t)tail[c0 + due[q + UMAP_PREFETCH_EDGES]] * DIM, 1, 3);
-        int32_t j = head[i];
-        float *cur = emb + (size_t)j * DIM, *oth = emb + (size_t)tail[i] * DIM;
-        float diff[DIM > 0 ? DIM : 1], d2 = 0;
-        UNROLL for (int d = 0; d < DIM; d++) { diff[d] = cur[d] - oth[d]; d2 += diff[d] * diff[d]; }
-        float gc = 0;
-        if (d2 > 0) gc = lut_eval(lut, lut->att, d2, false);
-        UNROLL for (int d = 0; d < DIM; d++) {
-            float g = clip4(gc * diff[d]) * alpha;
-            cur[d] += g;
-            oth[d] -= g;
-        }
-        next[i] += eps[i];
-        float eneg = eps[i] * inv_nsr;
-        int n_neg = (int)((epoch - next_neg[i]) / eneg);
-        /* Negative samples: each gradient is taken at the head's position
-         * after the attractive step (not after the previous negative
-         * sample, as umap-learn does): the n_neg samples are then
-         * independent and overlap in the pipeline instead of forming one
-         * chain of powf + divide latencies. */
-        float c[DIM > 0 ? DIM : 1], acc[DIM > 0 ? DIM : 1];
-        UNROLL for (int d = 0; d < DIM; d++) { c[d] = cur[d]; acc[d] = 0; }
-        for (int p = 0; p < n_neg; p++) {
-            int32_t k = ring_take(nr, n, snap, DIM);
-            const float *o = snap + (size_t)k * DIM;
-            float dn[DIM > 0 ? DIM : 1], q2 = 0;
-            UNROLL for (int d = 0; d < DIM; d++) { dn[d] = c[d] - o[d]; q2 += dn[d] * dn[d]; }
-            if (q2 > 0) {
-                float rc = lut_eval(lut, lut->rep, q2, true);
-                UNROLL for (int d = 0; d < DIM; d++) acc[d] += clip4(rc * dn[d]) * alpha;
-            } else if (j != k) {
-                UNROLL for (int d = 0; d < DIM; d++) acc[d] += UMAP_GRAD_CLIP * alpha;
+        int m = 0, cn = (int)(e1 - c0 < UMAP_CHUNK ? e1 - c0 : UMAP_CHUNK);
+        for (int q = 0; q < cn; q++) { due[m] = q; m += next[c0 + q] <= epoch; }
+        for (int q = 0; q < m; q++) {
+            int64_t i = c0 + due[q];
+            if (q + UMAP_PREFETCH_EDGES < m)
+                __builtin_prefetch(emb + (size_t)tail[c0 + due[q + UMAP_PREFETCH_EDGES]] * DIM, 1, 3);
+            int32_t j = head[i];
+            float *cur = emb + (size_t)j * DIM, *oth = emb + (size_t)tail[i] * DIM;
+            float diff[DIM > 0 ? DIM : 1], d2 = 0;
+            UNROLL for (int d = 0; d < DIM; d++) { diff[d] = cur[d] - oth[d]; d2 += diff[d] * diff[d]; }
+            float gc = 0;
+            if (d2 > 0) gc = lut_eval(lut, lut->att, d2, false);
+            UNROLL for (int d = 0; d < DIM; d++) {
+                float g = clip4(gc * diff[d]) * alpha;
+                cur[d] += g;
+                oth[d] -= g;
             }
+            next[i] += eps[i];
+            float eneg = eps[i] * inv_nsr;
+            int n_neg = (int)((epoch - next_neg[i]) / eneg);
+            /* Negative samples: each gradient is taken at the head's position
+             * after the attractive step (not after the previous negative
+             * sample, as umap-learn does): the n_neg samples are then
+             * independent and overlap in the pipeline instead of forming one
+             * chain of powf + divide latencies. */
+            float c[DIM > 0 ? DIM : 1], acc[DIM > 0 ? DIM : 1];
+            UNROLL for (int d = 0; d < DIM; d++) { c[d] = cur[d]; acc[d] = 0; }
+            for (int p = 0; p < n_neg; p++) {
+                int32_t k = ring_take(nr, n, snap, DIM);
+                const float *o = snap + (size_t)k * DIM;
+                float dn[DIM > 0 ? DIM : 1], q2 = 0;
+                UNROLL for (int d = 0; d < DIM; d++) { dn[d] = c[d] - o[d]; q2 += dn[d] * dn[d]; }
+                if (q2 > 0) {
+                    float rc = lut_eval(lut, lut->rep, q2, true);
+                    UNROLL for (int d = 0; d < DIM; d++) acc[d] += clip4(rc * dn[d]) * alpha;
+                } else if (j != k) {
+                    UNROLL for (int d = 0; d < DIM; d++) acc[d] += UMAP_GRAD_CLIP * alpha;
+                }
+            }
+            UNROLL for (int d = 0; d < DIM; d++) cur[d] += acc[d];
+            next_neg[i] += n_neg * eneg;
         }
-        UNROLL for (int d = 0; d < DIM; d++) cur[d] += acc[d];
-        next_neg[i] += n_neg * eneg;
-    }
     }
 }
 

@@ -158,14 +158,17 @@ emb_status emb_pca(const emb_matf *x, const emb_pca_params *params, emb_matf *ou
     } else {
         /* (x - mean) comp = x comp - mean comp: no centred copy of all rows */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, P, (int)d, 1.0f, x->data, (int)d, comp, P, 0.0f, out->data, P);
+        float *mproj = emb__malloc(sizeof(float) * (size_t)P, "PCA mean projection");   /* mean . comp */
+        if (!mproj) { st = EMB_E_NOMEM; emb_matf_free(out); goto done; }
         for (int c = 0; c < P; c++) {
             double mc = 0;
             for (int64_t t = 0; t < d; t++) mc += mean[t] * comp[(size_t)t * P + c];
-            var[c] = mc;   /* var is no longer needed: reuse it for mean . comp */
+            mproj[c] = (float)mc;
         }
         #pragma omp parallel for schedule(static)
         for (int64_t i = 0; i < n; i++)
-            for (int c = 0; c < P; c++) out->data[(size_t)i * P + c] -= (float)var[c];
+            for (int c = 0; c < P; c++) out->data[(size_t)i * P + c] -= mproj[c];
+        free(mproj);
     }
 done:
     free(mean); free(var); free(xc); free(comp);
