@@ -61,6 +61,25 @@ void emb_progress_report(const emb_progress *p, const char *stage, double frac,
 /* Number of threads to use: n > 0 as given, else all cores (OpenMP). */
 int emb_threads_resolve(int n_threads);
 
+/* SIMD level of the kernels. The CPU is probed once (thread-safe); the
+ * environment variable EMB_CPU=scalar|avx2|avx512|avx512bf16, read at that
+ * first call, caps it (tests run every lower level on one machine). Every
+ * kernel of the library asks emb_cpu_level_active(); results at different
+ * levels agree to float rounding, results at one level are reproducible
+ * (README: determinism). Non-x86 builds are always EMB_CPU_SCALAR. */
+typedef enum {
+    EMB_CPU_SCALAR = 0,      /* plain C: the reference of every kernel */
+    EMB_CPU_AVX2,            /* AVX2 + FMA + F16C */
+    EMB_CPU_AVX512,          /* AVX-512 F, BW, DQ, VL */
+    EMB_CPU_AVX512_BF16,     /* the same + AVX512-BF16 (vdpbf16ps) */
+} emb_cpu_level;
+emb_cpu_level emb_cpu_level_active(void);    /* detected, capped by EMB_CPU */
+emb_cpu_level emb_cpu_level_detected(void);  /* what the CPU has */
+bool emb_cpu_level_capped(void);             /* EMB_CPU lowered the level */
+const char *emb_cpu_level_name(emb_cpu_level level);   /* "avx2", ... */
+/* "scalar" / "avx2" / "avx512" / "avx512bf16" -> level; false if unknown. */
+bool emb_cpu_level_parse(const char *s, emb_cpu_level *out);
+
 /* Seconds on a monotonic clock. */
 double emb_now(void);
 
