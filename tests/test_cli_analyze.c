@@ -1,5 +1,5 @@
 /* test_cli_analyze.c - `embscope analyze` on the MNIST test set
- * (SHARED_DATA/mnist): summary.json's class and split counts against numpy's
+ * (tests/data/mnist): summary.json's class and split counts against numpy's
  * bincount of the labels file, items.csv rows, embeddings.npy bit-equal to
  * numpy's (pixels / 255).astype(float32).
  * ref: numpy + json + csv (Debian python3) at test time; the script prints
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MNIST_DIR SHARED_DATA "/mnist"
+#define MNIST_DIR TEST_DATA "/mnist"
 
 static const char *SCRIPT =
     "import csv, gzip, json, sys\n"
@@ -44,7 +44,7 @@ static const char *SCRIPT =
 
 int main(void) {
     FILE *f = fopen(MNIST_DIR "/t10k-images-idx3-ubyte.gz", "rb");
-    if (!f) { fprintf(stderr, "SKIP: %s not found\n", MNIST_DIR); return 77; }
+    if (!f) { fprintf(stderr, "FAIL: %s not found\n", MNIST_DIR); return 1; }
     fclose(f);
     const char *out = check_tmpdir();
     char cmd[2048];
