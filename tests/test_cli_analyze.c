@@ -40,7 +40,12 @@ static const char *SCRIPT =
     "print('emb_rows', 10000, e.shape[0]); print('emb_cols', 784, e.shape[1])\n"
     "print('emb_f32', 1, int(e.dtype == np.float32))\n"
     "ref = (x / 255).astype(np.float32)\n"
-    "print('emb_bits_differ', 0, int((e.view(np.uint32) != ref.view(np.uint32)).sum()))\n";
+    "print('emb_bits_differ', 0, int((e.view(np.uint32) != ref.view(np.uint32)).sum()))\n"
+    "m = s['machine']\n"
+    "levels = ['scalar', 'avx2', 'avx512', 'avx512bf16']\n"
+    "print('simd_level_is_detected', 1, int(m['simd_level'] == m['simd_detected'] and not m['simd_capped']))\n"
+    "print('simd_level_known', 1, int(m['simd_level'] in levels))\n"
+    "print('cpu_model_given', 1, int(len(m['cpu_model']) > 0))\n";
 
 int main(void) {
     FILE *f = fopen(MNIST_DIR "/t10k-images-idx3-ubyte.gz", "rb");
@@ -68,7 +73,7 @@ int main(void) {
         if (!CHECK_EQ(want, got)) fprintf(stderr, "  %s\n", name);
         lines++;
     }
-    CHECK_EQ(33, lines);
+    CHECK_EQ(36, lines);
     free(res);
     return check_exit();
 }
