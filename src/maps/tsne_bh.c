@@ -179,7 +179,7 @@ static int collect(const bh_tree *t, const double *lo, const double *hi, double 
  * Single precision relative to the group's centre: the differences of near
  * points keep their digits, and the rounding (~1e-6 relative) is far below
  * the Barnes-Hut approximation error (~1e-2). */
-__attribute__((target_clones("avx512f", "avx2", "default")))
+EMB__TSNE_CLONES
 static void evaluate(const bh_list *l, const double *yi, int dims, double *neg, double *zi) {
     float z = 0, a0 = 0, a1 = 0, a2 = 0;
     float y0 = (float)(yi[0] - l->origin[0]), y1 = dims > 1 ? (float)(yi[1] - l->origin[1]) : 0.0f;

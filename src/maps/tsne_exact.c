@@ -71,13 +71,13 @@ static inline void attractive_row(const emb_tsne_affinities *P, const double *y,
         if (dims == 3) pos[i * dims + 2] = exaggeration * a2;                         \
     }
 
-__attribute__((target_clones("avx512f", "avx2", "default")))
+EMB__TSNE_CLONES
 static void attractive_simd(const emb_tsne_affinities *P, const double *y, int dims,
                             double exaggeration, double *pos) {
     ATTRACTIVE_SIMD_BODY(P->val)
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default")))
+EMB__TSNE_CLONES
 void emb__tsne_attractive_f32(const emb_tsne_affinities *P, const float *val, const double *y,
                               int dims, double exaggeration, double *pos) {
     ATTRACTIVE_SIMD_BODY(val)
