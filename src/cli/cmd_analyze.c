@@ -53,6 +53,7 @@ static void add_params(emb_summary *s, const cli_common *c, const cli_features *
     emb_summary_set_number(s, "parameters.map_dims", a->dims);
     emb_summary_set_number(s, "parameters.threads", emb_threads_resolve(c->n_threads));
     emb_summary_set_number(s, "parameters.seed", (double)c->seed);
+    emb_summary_add_machine(s);
 }
 
 static int stage_neighbors(const cli_common *c, const analyze_opts *a, const cli_embedded *e,

@@ -9,14 +9,6 @@
 #define TSNE_FFT_MIN_N 10000    /* AUTO: FFT for 2D above here (FIt-SNE's break-even) */
 #define TSNE_ORDER_MIN_N 4000   /* BH and FFT: renumber the points for locality from here */
 
-/* x86-64: GCC compiles the function once per ISA and picks one at load time
- * (ifunc). Elsewhere (aarch64) the plain build only. */
-#if defined(__x86_64__)
-#define EMB__TSNE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define EMB__TSNE_CLONES
-#endif
-
 /* Attractive term: pos (n, dims) = exaggeration sum_j p_ij q_ij (y_i - y_j).
  * When kl_part is not NULL it receives sum_ij p_ij log(p_ij / w_ij), where
  * w_ij = 1 / (1 + |y_i - y_j|^2) is the unnormalised q, so that
