@@ -13,6 +13,9 @@
 #      toolchain's CMAKE_CROSSCOMPILING_EMULATOR); tests that run the
 #      program get a wrapper script that starts it under QEMU too, and host
 #      programs they spawn (python3, gzip) run natively.
+# Tests with Python references call the host's /usr/bin/python3 (numpy,
+# scikit-learn: scripts/setup.sh test installs them; scripts/test.sh runs
+# this script last).
 # Usage: scripts/cross-arm64.sh [BUILD_DIR]   (default build-arm64)
 # Environment: JOBS (default nproc), CTEST_TIMEOUT per test (default 600 s).
 set -euo pipefail
@@ -59,8 +62,9 @@ cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
 cmake --build "$dir" -j"$jobs"
 echo "cross-arm64: built in $((SECONDS - t0)) s" >&2
 
-# Every unit test, plain-C kernels, under QEMU (test_maps_tsne and
-# test_cli_map_tsne are the longest: about 100 s each on one core).
+# Every unit test, plain-C kernels, under QEMU; none is excluded. QEMU
+# emulates floating point in software: test_core_determinism, test_maps_tsne
+# and test_cli_map_tsne (t-SNE in double precision) take 1-2 min each.
 t0=$SECONDS
 (cd "$dir" && ctest -L unit -j"$jobs" --timeout "${CTEST_TIMEOUT:-600}" --output-on-failure)
 echo "cross-arm64: unit tests under qemu in $((SECONDS - t0)) s" >&2
