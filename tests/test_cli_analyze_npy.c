@@ -4,7 +4,9 @@
  * once failed: "dups: image shape 32x32x1 does not match 512 dims"), the
  * planted copy pairs are found in duplicates.csv, summary.json counts the
  * items, labels from items.csv reach the label-issue stage; --image-shape
- * turns the shift search on for a .npy of 28x28 images.
+ * turns the shift search on for a .npy of 28x28 images. EMB_CPU=scalar is
+ * recorded in summary.json's machine block; an unknown EMB_CPU is a usage
+ * error (exit 1).
  * ctest-labels: cli */
 #include "check.h"
 #include "embscope.h"
@@ -105,5 +107,24 @@ int main(void) {
         run(dims[i], true, "");
     }
     run(784, true, "--image-shape 28x28x1");   /* the shift search on a .npy of images */
+    char cmd[2048], p[700];
+    int status = 0;
+    snprintf(cmd, sizeof cmd, "EMB_CPU=scalar %s analyze '%s/d512_1/vectors.npy' -o '%s/scalar' --map none --quiet 2>&1",
+             EMB_BIN, check_tmpdir(), check_tmpdir());
+    free(check_run(cmd, &status));
+    CHECK_EQ(0, status);
+    snprintf(p, sizeof p, "%s/scalar/summary.json", check_tmpdir());
+    char *js = read_text(p);
+    CHECK(js != NULL);
+    if (js) {
+        CHECK_CONTAINS(js, "\"simd_level\":\t\"scalar\"");
+        CHECK_CONTAINS(js, "\"simd_capped\":\t");
+    }
+    free(js);
+    snprintf(cmd, sizeof cmd, "EMB_CPU=avx9 %s analyze '%s/d512_1/vectors.npy' -o '%s/bad' 2>&1", EMB_BIN, check_tmpdir(), check_tmpdir());
+    char *log = check_run(cmd, &status);
+    CHECK_EQ(1, status);
+    CHECK(log && strstr(log, "EMB_CPU='avx9'"));
+    free(log);
     return check_exit();
 }
