@@ -3,7 +3,8 @@
 # the whole test suite with ctest:
 #   1. Release build, every test (unit, slow, cli, browser);
 #   2. AddressSanitizer + UBSan build, the unit tests;
-#   3. each libFuzzer target for a bounded time (FUZZ_SECONDS, default 30).
+#   3. each libFuzzer target for a bounded time (FUZZ_SECONDS, default 30);
+#   4. aarch64 cross build, the unit tests under QEMU (scripts/cross-arm64.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -22,3 +23,6 @@ if [ -x scripts/fuzz.sh ]; then
   echo "== fuzzing"
   scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 fi
+
+echo "== arm64 cross build + unit tests under qemu"
+JOBS="$jobs" bash scripts/cross-arm64.sh build-arm64

@@ -9,7 +9,9 @@
 #include "clip_vmath.h"
 
 #include <math.h>
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>

@@ -5,6 +5,7 @@
 #ifndef EMB_CLIP_VMATH_H
 #define EMB_CLIP_VMATH_H
 
+#if defined(__x86_64__)
 #include <immintrin.h>
 
 #define EMB__VM_TARGET __attribute__((target("avx512f"), always_inline))
@@ -87,4 +88,5 @@ EMB__VM_TARGET static inline void emb__transpose16(__m512 r[16]) {
     }
 }
 
+#endif /* __x86_64__ */
 #endif

@@ -145,8 +145,12 @@ emb_status emb_npy_open(const char *path, bool use_mmap, emb_npy *out) {
     if (use_mmap) {
         /* MAP_POPULATE: map every page now, in one call, instead of one
          * fault per 4 KiB page as the caller reads (several times faster
-         * on a VM). */
+         * on a VM). Linux only: elsewhere pages fault in as read. */
+#ifdef MAP_POPULATE
         base = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+#else
+        base = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+#endif
         if (base == MAP_FAILED) base = NULL;
     }
     if (!base) {
