@@ -173,6 +173,10 @@ double emb_summary_get_number(const emb_summary *s, const char *key_path, double
 /* The whole document as text (caller frees) and as a file. */
 char *emb_summary_print(const emb_summary *s);
 emb_status emb_summary_write(const emb_summary *s, const char *path);
+/* machine.cpu_model (Linux /proc/cpuinfo, else "unknown"), machine.simd_level
+ * (the level the kernels ran at), machine.simd_detected (the CPU's) and
+ * machine.simd_capped (EMB_CPU lowered it). */
+emb_status emb_summary_add_machine(emb_summary *s);
 /* Counts of the dataset: items, per class, per split, per split and class,
  * class imbalance ratio (largest / smallest class), skipped. */
 emb_status emb_summary_add_dataset(emb_summary *s, const emb_dataset *ds, const emb_skipped *skipped);

@@ -31,10 +31,10 @@ static uint8_t clip_u8(double v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : 
 
 int main(void) {
     emb_idx im = {0}, lb = {0};
-    if (emb_idx_load(SHARED_DATA "/mnist/t10k-images-idx3-ubyte.gz", &im) ||
-        emb_idx_load(SHARED_DATA "/mnist/t10k-labels-idx1-ubyte.gz", &lb)) {
-        fprintf(stderr, "MNIST test set not found under %s: skipped\n", SHARED_DATA);
-        return 77;
+    if (emb_idx_load(TEST_DATA "/mnist/t10k-images-idx3-ubyte.gz", &im) ||
+        emb_idx_load(TEST_DATA "/mnist/t10k-labels-idx1-ubyte.gz", &lb)) {
+        fprintf(stderr, "FAIL: MNIST test set not found under %s\n", TEST_DATA "/mnist");
+        return 1;
     }
     int64_t n0 = im.dims[0];
     int64_t n = n0 + N_EXACT + N_NEAR + N_SHIFT + N_NOISE;

@@ -1,5 +1,5 @@
 /* test_cli_analyze.c - `embscope analyze` on the MNIST test set
- * (SHARED_DATA/mnist): summary.json's class and split counts against numpy's
+ * (tests/data/mnist): summary.json's class and split counts against numpy's
  * bincount of the labels file, items.csv rows, embeddings.npy bit-equal to
  * numpy's (pixels / 255).astype(float32).
  * ref: numpy + json + csv (Debian python3) at test time; the script prints
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MNIST_DIR SHARED_DATA "/mnist"
+#define MNIST_DIR TEST_DATA "/mnist"
 
 static const char *SCRIPT =
     "import csv, gzip, json, sys\n"
@@ -40,11 +40,16 @@ static const char *SCRIPT =
     "print('emb_rows', 10000, e.shape[0]); print('emb_cols', 784, e.shape[1])\n"
     "print('emb_f32', 1, int(e.dtype == np.float32))\n"
     "ref = (x / 255).astype(np.float32)\n"
-    "print('emb_bits_differ', 0, int((e.view(np.uint32) != ref.view(np.uint32)).sum()))\n";
+    "print('emb_bits_differ', 0, int((e.view(np.uint32) != ref.view(np.uint32)).sum()))\n"
+    "m = s['machine']\n"
+    "levels = ['scalar', 'avx2', 'avx512', 'avx512bf16']\n"
+    "print('simd_level_is_detected', 1, int(m['simd_level'] == m['simd_detected'] and not m['simd_capped']))\n"
+    "print('simd_level_known', 1, int(m['simd_level'] in levels))\n"
+    "print('cpu_model_given', 1, int(len(m['cpu_model']) > 0))\n";
 
 int main(void) {
     FILE *f = fopen(MNIST_DIR "/t10k-images-idx3-ubyte.gz", "rb");
-    if (!f) { fprintf(stderr, "SKIP: %s not found\n", MNIST_DIR); return 77; }
+    if (!f) { fprintf(stderr, "FAIL: %s not found\n", MNIST_DIR); return 1; }
     fclose(f);
     const char *out = check_tmpdir();
     char cmd[2048];
@@ -68,7 +73,7 @@ int main(void) {
         if (!CHECK_EQ(want, got)) fprintf(stderr, "  %s\n", name);
         lines++;
     }
-    CHECK_EQ(33, lines);
+    CHECK_EQ(36, lines);
     free(res);
     return check_exit();
 }

@@ -255,7 +255,7 @@ static void test_preprocess_live(void) {
     snprintf(probe, sizeof probe, "%s -c 'import PIL, numpy' 2>/dev/null", py);
     int status;
     free(check_run(probe, &status));
-    if (status != 0) { printf("python3 with PIL absent: live comparison skipped\n"); return; }
+    if (!CHECK(status == 0 /* python3 with PIL and numpy runs */)) return;
     emb_rng r;
     emb_rng_seed(&r, 11);
     int dims[3][2] = {{1280, 960}, {333, 500}, {225, 224}};

@@ -6,7 +6,8 @@
  * out/gcd(in, out), then the mean of blocks of in/gcd(in, out), in float64).
  * Bad input (truncated JPEG/PNG/WebP, text named .png, zero bytes) gives
  * EMB_E_FORMAT with the path in the message. */
-/* ctest-labels: unit */
+/* ctest-labels: unit
+ * ctest-levels: all */
 #include "check.h"
 #include "embscope.h"
 #include "features/features.h"

@@ -99,10 +99,10 @@ static void check_trust_vs_sklearn(const emb_matf *x, const emb_matf *e, int64_t
 }
 
 int main(void) {
-    const char *pi = SHARED_DATA "/mnist/t10k-images-idx3-ubyte.gz", *pl = SHARED_DATA "/mnist/t10k-labels-idx1-ubyte.gz";
+    const char *pi = TEST_DATA "/mnist/t10k-images-idx3-ubyte.gz", *pl = TEST_DATA "/mnist/t10k-labels-idx1-ubyte.gz";
     if (access(pi, R_OK) || access(pl, R_OK)) {
-        fprintf(stderr, "skip: %s not found\n", pi);
-        return 77;
+        fprintf(stderr, "FAIL: %s not found\n", pi);
+        return 1;
     }
     emb_idx img = {0}, lab = {0};
     CHECK(emb_idx_load(pi, &img) == EMB_OK);

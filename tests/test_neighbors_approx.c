@@ -1,8 +1,9 @@
 /* test_neighbors_approx.c - NN-descent recall@15 against the exact graph on
- * the MNIST test set (10,000 x 784, SHARED_DATA/mnist; skipped when absent),
+ * the MNIST test set (10,000 x 784, tests/data/mnist),
  * cosine and Euclidean; same seed and one thread give the same graph;
  * distances are the exact ones of the indices found.
- * ctest-labels: slow */
+ * ctest-labels: slow
+ * ctest-levels: all */
 #include "check.h"
 #include "embscope.h"
 
@@ -25,9 +26,9 @@ static double recall(const emb_knn *exact, const emb_knn *approx) {
 
 int main(void) {
     emb_idx img = {0};
-    if (emb_idx_load(SHARED_DATA "/mnist/t10k-images-idx3-ubyte.gz", &img) != EMB_OK) {
-        fprintf(stderr, "no MNIST test set under %s: skipped\n", SHARED_DATA);
-        return 77;
+    if (emb_idx_load(TEST_DATA "/mnist/t10k-images-idx3-ubyte.gz", &img) != EMB_OK) {
+        fprintf(stderr, "FAIL: no MNIST test set under %s\n", TEST_DATA "/mnist");
+        return 1;
     }
     int64_t n = img.dims[0], d = img.dims[1] * img.dims[2];
     emb_matf x;

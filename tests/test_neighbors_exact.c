@@ -1,10 +1,13 @@
 /* test_neighbors_exact.c - the blocked-SGEMM exact kNN against the naive
  * pair-by-pair reference (same index sets, distances within 1e-5) and against
  * scikit-learn NearestNeighbors (brute force, computed here by
- * /usr/bin/python3); degenerate inputs; the AUTO choice.
- * ctest-labels: unit */
+ * /usr/bin/python3); degenerate inputs; the AUTO choice; the SIMD kernels
+ * of the level in use (EMB_CPU) against their plain-C versions.
+ * ctest-labels: unit
+ * ctest-levels: all */
 #include "check.h"
 #include "embscope.h"
+#include "neighbors/neighbors.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -85,7 +88,7 @@ static void test_vs_sklearn(emb_metric metric) {
              check_python(), in, k + 1, m, oi, od);
     int status = 0;
     free(check_run(cmd, &status));
-    if (status != 0) { fprintf(stderr, "sklearn reference failed: skipping\n"); emb_matf_free(&x); return; }
+    if (!CHECK(status == 0 /* the scikit-learn reference ran */)) { emb_matf_free(&x); return; }
     emb_matf ri = {0}, rd = {0};
     CHECK(emb_npy_load_f32(oi, &ri) == EMB_OK);
     CHECK(emb_npy_load_f32(od, &rd) == EMB_OK);
@@ -216,7 +219,51 @@ static void test_auto_choice(void) {
     CHECK(emb_knn_build(&x, &p, &g) == EMB_E_INVALID);
 }
 
+/* dot, squared distance, pair4 and the threshold filter at the active level
+ * against plain C, on every length 0..70 (all tails) and a long row. The
+ * sums are reordered by the vector width: float rounding of sum |a_t b_t|. */
+static void test_kernels(void) {
+    printf("SIMD level: %s (machine: %s), neighbour kernels level %d\n", emb_cpu_level_name(emb_cpu_level_active()),
+           emb_cpu_level_name(emb_cpu_level_detected()), emb__simd_init());
+    emb_matf x = random_matrix(6, 1000, 5);
+    const float *a = x.data, *b[4] = {x.data + 1000, x.data + 2000, x.data + 3000, x.data + 4000};
+    int lens[] = {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 70, 1000};
+    double worst = 0;
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        int64_t d = lens[li];
+        double mag = 0, magsq = 0;
+        for (int64_t t = 0; t < d; t++) {
+            mag += fabs((double)a[t] * b[0][t]);
+            magsq += ((double)a[t] - b[0][t]) * ((double)a[t] - b[0][t]);
+        }
+        worst = fmax(worst, fabs(emb__dot(a, b[0], d) - emb__dot_c(a, b[0], d)) / (mag + 1e-30));
+        worst = fmax(worst, fabs(emb__sqdist(a, b[0], d) - emb__sqdist_c(a, b[0], d)) / (magsq + 1e-30));
+        float p4[4];
+        for (int sq = 0; sq < 2; sq++) {
+            emb__pair4(a, b, d, sq, p4);
+            for (int j = 0; j < 4; j++) {
+                float want = sq ? emb__sqdist_c(a, b[j], d) : emb__dot_c(a, b[j], d);
+                double m = 0;
+                for (int64_t t = 0; t < d; t++) m += sq ? ((double)a[t] - b[j][t]) * ((double)a[t] - b[j][t]) : fabs((double)a[t] * b[j][t]);
+                worst = fmax(worst, fabs(p4[j] - want) / (m + 1e-30));
+            }
+        }
+        /* the filter is exact: one float subtraction and compare per lane */
+        int32_t o1[1000], o2[1000];
+        int64_t c1 = emb__filter_ge(a, b[0], 0.25f, d, o1), c2 = emb__filter_ge_c(a, b[0], 0.25f, d, o2);
+        CHECK_EQ(c2, c1);
+        if (c1 == c2 && c1 > 0) CHECK_EQ_I32(o2, o1, (size_t)c1);
+        c1 = emb__filter_ge(a, NULL, 0.5f, d, o1), c2 = emb__filter_ge_c(a, NULL, 0.5f, d, o2);
+        CHECK_EQ(c2, c1);
+        if (c1 == c2 && c1 > 0) CHECK_EQ_I32(o2, o1, (size_t)c1);
+    }
+    printf("kernels vs plain C: worst error / sum of |terms| %.3g (limit 1e-6)\n", worst);
+    CHECK(worst < 1e-6);
+    emb_matf_free(&x);
+}
+
 int main(void) {
+    test_kernels();
     test_vs_naive(700, 37, 15, EMB_METRIC_COSINE);
     test_vs_naive(700, 37, 15, EMB_METRIC_EUCLIDEAN);
     test_vs_naive(2100, 20, 10, EMB_METRIC_EUCLIDEAN);  /* several blocks, ragged edge */

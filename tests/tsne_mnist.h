@@ -17,10 +17,10 @@
 
 static int run_mnist(int dims, emb_tsne_method expect) {
     emb_idx img = {0}, lab = {0};
-    if (emb_idx_load(SHARED_DATA "/mnist/t10k-images-idx3-ubyte.gz", &img) ||
-        emb_idx_load(SHARED_DATA "/mnist/t10k-labels-idx1-ubyte.gz", &lab)) {
-        printf("MNIST test set not found under %s/mnist: skipped\n", SHARED_DATA);
-        return 77;
+    if (emb_idx_load(TEST_DATA "/mnist/t10k-images-idx3-ubyte.gz", &img) ||
+        emb_idx_load(TEST_DATA "/mnist/t10k-labels-idx1-ubyte.gz", &lab)) {
+        printf("FAIL: MNIST test set not found under %s/mnist\n", TEST_DATA);
+        return 1;
     }
     int64_t n = img.dims[0], d = img.dims[1] * img.dims[2];
     emb_matf x = {0}, pca = {0}, map = {0};

@@ -10,9 +10,12 @@ usage: flock /tmp/embscope-bench.lock bench/analysis/run.py EMBSCOPE_BIN [N] [D]
 """
 import csv, os, resource, subprocess, sys, tempfile, time
 import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import machine  # noqa: E402  (bench/machine.py)
 
 def main():
     binp = sys.argv[1]
+    print(machine.line(binp))
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 100000
     d = int(sys.argv[3]) if len(sys.argv) > 3 else 512
     n_copies, thr = 1000, 0.9

@@ -21,7 +21,7 @@ exec 9>/tmp/embscope-bench.lock
 R="$WORK/results.jsonl"
 : > "$R"
 printf 'env\t{"lock": %s, "load_start": "%s"}\n' "$([ "${EMB_BENCH_NOLOCK:-0}" = 1 ] && echo false || echo true)" "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$R"
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2) $(nproc) cpus; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; MALLOC settings: glibc defaults" >&2
+python3 "$(dirname "$0")/../machine.py" "$EMB" >&2   # CPU model, SIMD level, OPENBLAS_CORETYPE
 printf 'peak\t%s\n' "$("$EMB" clip --gemm-peak --threads $T)" >> "$R"
 for n in 1 32; do
   rep=$([ $n = 1 ] && echo 20 || echo 3)

@@ -12,6 +12,7 @@ work=${2:-/tmp/embscope-bench-io}
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
 mkdir -p "$work"
+$py "$here/../machine.py" "$emb"
 exec flock /tmp/embscope-bench.lock sh -c '
 set -eu
 emb=$1 work=$2 here=$3 py=$4

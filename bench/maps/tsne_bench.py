@@ -16,6 +16,8 @@ Results go to WORK/results.jsonl as they finish and a table is printed at the
 end (and after every run, so a partial log is usable). Builds nothing."""
 import argparse, gzip, json, os, subprocess, sys, time
 import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import machine  # noqa: E402  (bench/machine.py)
 
 DATA = "/usr/share/datasets/fashion-mnist"
 PY = "/usr/bin/python3"
@@ -105,6 +107,7 @@ def main():
     ap.add_argument("--only-5k", action="store_true", help="the 5,000-point cases only")
     ap.add_argument("--emb-only", action="store_true", help="embscope rows only (no peers)")
     a = ap.parse_args()
+    print(machine.line(a.embscope))
     os.makedirs(a.work, exist_ok=True)
     w = a.work
     import sklearn

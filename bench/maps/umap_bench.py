@@ -23,6 +23,8 @@ Peak RSS: /usr/bin/time -v of each whole process (interpreter and data included)
 """
 import argparse, gzip, os, re, subprocess, sys, tempfile, time
 import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import machine  # noqa: E402  (bench/machine.py)
 
 FMNIST = "/usr/share/datasets/fashion-mnist"
 
@@ -92,6 +94,7 @@ def main():
     ap.add_argument("--skip", default="", help="comma list of peers to skip: umap-learn,uwot")
     ap.add_argument("--repeat", type=int, default=3, help="embscope runs per case; the median time is reported")
     a = ap.parse_args()
+    print(machine.line(a.embscope))
     X, y = load_fmnist(a.n)
     n = len(X)
     rng = np.random.RandomState(0)

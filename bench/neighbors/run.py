@@ -19,6 +19,8 @@ does; faiss does twice that). Builds nothing; run under
 """
 import gzip, os, re, subprocess, sys, tempfile, time
 import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import machine  # noqa: E402  (bench/machine.py)
 
 EMB = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/embscope"
 QUICK = "--quick" in sys.argv
@@ -113,6 +115,7 @@ def sgemm_peak():
 
 
 def main():
+    print(machine.line(EMB))
     fm = np.concatenate([idx_images(FM + "/train-images-idx3-ubyte.gz"),
                          idx_images(FM + "/t10k-images-idx3-ubyte.gz")]).astype(np.float32)
     if QUICK:

@@ -16,6 +16,7 @@ out=${2:-bench/out/report}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 data=/usr/share/datasets/fashion-mnist
 mkdir -p "$out"
+python3 "$here/bench/machine.py" "$bin"
 if [ ! -f "$out/map.npy" ]; then
   "$bin" embed "$data" -o "$out" --quiet
   /usr/bin/python3 -c "

@@ -103,12 +103,16 @@ typedef struct {
     const char *features;        /* "pixels", "clip", or NULL (vectors) */
     int img_w, img_h, img_c;     /* pixel vectors' image shape (shift search), 0 = none */
 } cli_analysis;
-enum { CLI_OPT_DUP_THRESHOLD = 1300, CLI_OPT_OUTLIER_METHOD };
+enum { CLI_OPT_DUP_THRESHOLD = 1300, CLI_OPT_OUTLIER_METHOD, CLI_OPT_IMAGE_SHAPE };
 #define CLI_ANALYSIS_LONGOPTS \
-    {"dup-threshold", required_argument, 0, CLI_OPT_DUP_THRESHOLD}, {"outlier-method", required_argument, 0, CLI_OPT_OUTLIER_METHOD}
+    {"dup-threshold", required_argument, 0, CLI_OPT_DUP_THRESHOLD}, {"outlier-method", required_argument, 0, CLI_OPT_OUTLIER_METHOD}, \
+    {"image-shape", required_argument, 0, CLI_OPT_IMAGE_SHAPE}
 #define CLI_ANALYSIS_HELP                                                                         \
-    "  --dup-threshold T   near duplicates: cosine >= T (default 0.985 for pixels, 0.95 CLIP)\n" \
-    "  --outlier-method M  knn (mean distance to the k neighbours, default) or lof\n"
+    "  --dup-threshold T   near duplicates: cosine >= T (default 0.985 for pixels and .npy\n"    \
+    "                      vectors, 0.95 CLIP)\n"                                               \
+    "  --outlier-method M  knn (mean distance to the k neighbours, default) or lof\n"            \
+    "  --image-shape HxWxC the vectors are pixel images of this shape: also find copies\n"      \
+    "                      shifted by 1-2 px (image datasets: known; .npy: only with this)\n"
 void cli_analysis_init(cli_analysis *a);
 /* Returns 1 if handled, 0 if not an analysis option, -1 on a bad value. */
 int cli_analysis_opt(cli_analysis *a, int opt, const char *arg);

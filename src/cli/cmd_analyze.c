@@ -53,6 +53,7 @@ static void add_params(emb_summary *s, const cli_common *c, const cli_features *
     emb_summary_set_number(s, "parameters.map_dims", a->dims);
     emb_summary_set_number(s, "parameters.threads", emb_threads_resolve(c->n_threads));
     emb_summary_set_number(s, "parameters.seed", (double)c->seed);
+    emb_summary_add_machine(s);
 }
 
 static int stage_neighbors(const cli_common *c, const analyze_opts *a, const cli_embedded *e,
@@ -87,7 +88,12 @@ static int stage_neighbors(const cli_common *c, const analyze_opts *a, const cli
 static int stage_analysis(const cli_common *c, const cli_features *f, cli_analysis *an, const cli_embedded *e,
                           const emb_knn *g, emb_summary *s) {
     an->features = f->kind;
-    if (!strcmp(f->kind, "pixels")) {  /* the pixel vectors' image shape, for the shift search */
+    if (e->ds->source == EMB_SOURCE_VECTORS) {
+        /* a .npy: vectors of unknown origin (CLIP's 512, Fashion-MNIST's 784,
+         * ...): no image shape unless --image-shape gave one, and the
+         * threshold of the `dups` command */
+        an->features = NULL;
+    } else if (!strcmp(f->kind, "pixels") && !an->img_w) {  /* the pixel vectors' image shape, for the shift search */
         bool idx = e->ds->source == EMB_SOURCE_IDX;
         an->img_w = idx ? e->ds->img_w : f->pixels.size;
         an->img_h = idx ? e->ds->img_h : f->pixels.size;

@@ -22,7 +22,7 @@ static const char *USAGE =
     "  -k N                neighbours per item (default 15)\n"
     CLI_COMMON_HELP;
 
-enum { OPT_ITEMS = 1400, OPT_SHAPE };
+enum { OPT_ITEMS = 1400 };
 
 int cmd_dups(int argc, char **argv) {
     cli_common c;
@@ -32,7 +32,7 @@ int cmd_dups(int argc, char **argv) {
     const char *items = NULL;
     int k = 15;
     static const struct option longopts[] = {CLI_COMMON_LONGOPTS, CLI_ANALYSIS_LONGOPTS, {"items", required_argument, 0, OPT_ITEMS},
-                                             {"image-shape", required_argument, 0, OPT_SHAPE}, {0, 0, 0, 0}};
+                                             {0, 0, 0, 0}};
     int opt;
     long v;
     while ((opt = getopt_long(argc, argv, "o:hk:", longopts, NULL)) != -1) {
@@ -43,13 +43,6 @@ int cmd_dups(int argc, char **argv) {
             continue;
         }
         if (opt == OPT_ITEMS) { items = optarg; continue; }
-        if (opt == OPT_SHAPE) {
-            int h = 0, w = 0, ch = 1;
-            if (sscanf(optarg, "%dx%dx%d", &h, &w, &ch) < 2 || h <= 0 || w <= 0 || ch <= 0 || ch > 4)
-                return cli_usage_error("dups", "--image-shape: '%s' is not HxW or HxWxC", optarg);
-            an.img_h = h; an.img_w = w; an.img_c = ch;
-            continue;
-        }
         int r = cli_common_opt(&c, opt, optarg);
         if (r == 0) r = cli_analysis_opt(&an, opt, optarg);
         if (r <= 0) return r < 0 ? CLI_EXIT_USAGE : cli_usage_error("dups", "unknown option");

@@ -228,6 +228,7 @@ int cmd_map(int argc, char **argv) {
             emb_summary_set_string(s, "parameters.vectors", argv[optind]);
             emb_summary_set_number(s, "parameters.threads", emb_threads_resolve(c.n_threads));
             emb_summary_set_number(s, "parameters.seed", (double)c.seed);
+            emb_summary_add_machine(s);
             emb_summary_set_number(s, "embeddings.rows", (double)x.rows);
             emb_summary_set_number(s, "embeddings.dims", (double)x.cols);
             rc = cli_map_tsne(&c, &to, &x, nbr_dir ? &g : NULL, dims, s, &map);

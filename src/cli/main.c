@@ -1,6 +1,7 @@
 /* main.c - the embscope program: dispatch to a sub-command. */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -27,14 +28,28 @@ static void usage(FILE *f) {
     for (size_t i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].what);
     fprintf(f, "  %-10s %s\n", "version", "print the version");
     fprintf(f, "\nExample: embscope analyze /usr/share/datasets/fashion-mnist -o out\n"
-               "Exit status: 0 done, 1 usage error, 2 bad input, 3 other failure.\n");
+               "Exit status: 0 done, 1 usage error, 2 bad input, 3 other failure.\n"
+               "Environment: EMB_CPU=scalar|avx2|avx512|avx512bf16 caps the SIMD kernels (default: the best\n"
+               "the CPU has; 'embscope version' shows it).\n");
 }
 
 int main(int argc, char **argv) {
     if (argc < 2) { usage(stderr); return CLI_EXIT_USAGE; }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) { usage(stdout); return CLI_EXIT_OK; }
-    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) { printf("embscope %s\n", emb_version()); return CLI_EXIT_OK; }
+    /* EMB_CPU caps the kernels' SIMD level (src/core/cpu.c): a value the
+     * library does not know is a usage error here, not a silent plain-C run. */
+    const char *cap = getenv("EMB_CPU");
+    emb_cpu_level lv;
+    if (cap && *cap && !emb_cpu_level_parse(cap, &lv)) {
+        fprintf(stderr, "embscope: EMB_CPU='%s' is not one of scalar, avx2, avx512, avx512bf16\n", cap);
+        return CLI_EXIT_USAGE;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("embscope %s (SIMD level %s, CPU has %s)\n", emb_version(), emb_cpu_level_name(emb_cpu_level_active()),
+               emb_cpu_level_name(emb_cpu_level_detected()));
+        return CLI_EXIT_OK;
+    }
     for (size_t i = 0; i < N_COMMANDS; i++)
         if (!strcmp(cmd, COMMANDS[i].name)) return COMMANDS[i].run(argc - 1, argv + 1);
     fprintf(stderr, "embscope: unknown command '%s'\n\n", cmd);

@@ -19,6 +19,15 @@ int cli_analysis_opt(cli_analysis *a, int opt, const char *arg) {
         a->dup_threshold = (float)v;
         return 1;
     }
+    if (opt == CLI_OPT_IMAGE_SHAPE) {
+        int h = 0, w = 0, ch = 1;
+        if (sscanf(arg, "%dx%dx%d", &h, &w, &ch) < 2 || h <= 0 || w <= 0 || ch <= 0 || ch > 4) {
+            fprintf(stderr, "embscope: --image-shape: '%s' is not HxW or HxWxC\n", arg);
+            return -1;
+        }
+        a->img_h = h; a->img_w = w; a->img_c = ch;
+        return 1;
+    }
     if (opt == CLI_OPT_OUTLIER_METHOD) {
         if (!strcmp(arg, "knn")) a->outlier_method = EMB_OUTLIER_KNN;
         else if (!strcmp(arg, "lof")) a->outlier_method = EMB_OUTLIER_LOF;

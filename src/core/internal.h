@@ -10,6 +10,22 @@
 #define EMB__PRINTF(a, b)
 #endif
 
+/* SIMD clones (src/core/cpu.c picks the level). A kernel is written once as
+ * a static inline body and compiled at each level by thin wrappers carrying
+ * these target attributes; the caller picks the wrapper from
+ * emb_cpu_level_active(). GCC's target_clones is not used: its ifunc picks
+ * at load time and ignores the EMB_CPU cap, and it is an error on aarch64. */
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define EMB__X86 1
+#define EMB__TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define EMB__TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")))
+#endif
+#if defined(__GNUC__)
+#define EMB__INLINE static inline __attribute__((always_inline))
+#else
+#define EMB__INLINE static inline
+#endif
+
 /* Format a message into this thread's buffer and return st (stbi__err). */
 emb_status emb__fail(emb_status st, const char *fmt, ...) EMB__PRINTF(2, 3);
 

@@ -42,7 +42,7 @@ static void rgb_to_gray_avx2(const uint8_t *restrict rgb, size_t n, uint8_t *res
 
 void emb_rgb_to_gray(const uint8_t *rgb, size_t n, uint8_t *gray) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("avx2")) { rgb_to_gray_avx2(rgb, n, gray); return; }
+    if (emb_cpu_level_active() >= EMB_CPU_AVX2) { rgb_to_gray_avx2(rgb, n, gray); return; }
 #endif
     rgb_to_gray_naive(rgb, n, gray);
 }
@@ -142,7 +142,7 @@ emb_status emb_resize_area(const uint8_t *src, int w, int h, int c, float *dst, 
     if (!sx || !sy || !tmp) { st = emb__fail(EMB_E_NOMEM, "resize: out of memory"); goto done; }
     void (*axpy)(float *restrict, const uint8_t *restrict, float, size_t) = axpy_u8_naive;
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("avx2")) axpy = axpy_u8_avx2;
+    if (emb_cpu_level_active() >= EMB_CPU_AVX2) axpy = axpy_u8_avx2;
 #endif
     for (int i = 0; i < oh; i++)
         for (int k = 0; k < sy[i]->count; k++)

@@ -138,3 +138,32 @@ emb_status emb_summary_add_dataset(emb_summary *s, const emb_dataset *ds, const 
     free(cnt);
     return emb__summary_put(s, "dataset", ds_j);
 }
+
+/* The CPU's model name as Linux reports it ("model name" on x86, "Model" or
+ * "CPU part" elsewhere may be absent: then "unknown"). */
+static void cpu_model(char *out, size_t cap) {
+    snprintf(out, cap, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) && strncmp(line, "Model", 5)) continue;
+        char *v = strchr(line, ':');
+        if (!v) continue;
+        v++;
+        while (*v == ' ' || *v == '\t') v++;
+        v[strcspn(v, "\n")] = 0;
+        if (*v) { snprintf(out, cap, "%s", v); break; }
+    }
+    fclose(f);
+}
+
+emb_status emb_summary_add_machine(emb_summary *s) {
+    char model[256];
+    cpu_model(model, sizeof model);
+    emb_status st = emb_summary_set_string(s, "machine.cpu_model", model);
+    if (!st) st = emb_summary_set_string(s, "machine.simd_level", emb_cpu_level_name(emb_cpu_level_active()));
+    if (!st) st = emb_summary_set_string(s, "machine.simd_detected", emb_cpu_level_name(emb_cpu_level_detected()));
+    if (!st) st = emb_summary_set_bool(s, "machine.simd_capped", emb_cpu_level_capped());
+    return st;
+}

@@ -179,8 +179,7 @@ static int collect(const bh_tree *t, const double *lo, const double *hi, double 
  * Single precision relative to the group's centre: the differences of near
  * points keep their digits, and the rounding (~1e-6 relative) is far below
  * the Barnes-Hut approximation error (~1e-2). */
-__attribute__((target_clones("avx512f", "avx2", "default")))
-static void evaluate(const bh_list *l, const double *yi, int dims, double *neg, double *zi) {
+EMB__INLINE void evaluate_body(const bh_list *l, const double *yi, int dims, double *neg, double *zi) {
     float z = 0, a0 = 0, a1 = 0, a2 = 0;
     float y0 = (float)(yi[0] - l->origin[0]), y1 = dims > 1 ? (float)(yi[1] - l->origin[1]) : 0.0f;
     float y2 = dims > 2 ? (float)(yi[2] - l->origin[2]) : 0.0f;
@@ -200,6 +199,23 @@ static void evaluate(const bh_list *l, const double *yi, int dims, double *neg, 
     if (dims > 1) neg[1] = a1;
     if (dims > 2) neg[2] = a2;
     *zi = (double)z - 1.0;
+}
+
+/* evaluate_body at each SIMD level (core/internal.h): the vector width sets
+ * the order of the float sums, so each level has its own rounding. */
+typedef void (*evaluate_fn)(const bh_list *, const double *, int, double *, double *);
+static void evaluate_c(const bh_list *l, const double *yi, int dims, double *neg, double *zi) { evaluate_body(l, yi, dims, neg, zi); }
+#ifdef EMB__X86
+EMB__TARGET_AVX2 static void evaluate_avx2(const bh_list *l, const double *yi, int dims, double *neg, double *zi) { evaluate_body(l, yi, dims, neg, zi); }
+EMB__TARGET_AVX512 static void evaluate_avx512(const bh_list *l, const double *yi, int dims, double *neg, double *zi) { evaluate_body(l, yi, dims, neg, zi); }
+#endif
+static evaluate_fn evaluate_pick(void) {
+#ifdef EMB__X86
+    emb_cpu_level lv = emb_cpu_level_active();
+    if (lv >= EMB_CPU_AVX512) return evaluate_avx512;
+    if (lv >= EMB_CPU_AVX2) return evaluate_avx2;
+#endif
+    return evaluate_c;
 }
 
 /* Groups: the highest cells with at most BH_GROUP points. */
@@ -252,6 +268,7 @@ emb_status emb__tsne_repulsive_bh(const double *y, int64_t n, int dims, double t
     if (!grp) { st = emb__fail(EMB_E_NOMEM, "t-SNE Barnes-Hut: out of memory"); goto done; }
     int64_t n_groups = groups(&t, 0, grp, 0);
     bool bad = false;
+    evaluate_fn evaluate = evaluate_pick();
 #pragma omp parallel num_threads(nth)
     {
         bh_list l = {0};

@@ -68,16 +68,40 @@ static inline void attractive_row(const emb_tsne_affinities *P, const double *y,
         if (dims == 3) pos[i * dims + 2] = exaggeration * a2;                         \
     }
 
-__attribute__((target_clones("avx512f", "avx2", "default")))
+/* The attractive sums, one clone per SIMD level (core/internal.h); the
+ * clones differ only in how the compiler vectorises the row loop. */
+#define ATTRACTIVE_CLONE(NAME, TARGET, VT)                                             \
+    TARGET static void NAME(const emb_tsne_affinities *P, const VT *val, const double *y, \
+                            int dims, double exaggeration, int nth, double *pos) {     \
+        ATTRACTIVE_SIMD_BODY(val)                                                      \
+    }
+ATTRACTIVE_CLONE(attractive_c, , double)
+ATTRACTIVE_CLONE(attractive_f32_c, , float)
+#ifdef EMB__X86
+ATTRACTIVE_CLONE(attractive_avx2, EMB__TARGET_AVX2, double)
+ATTRACTIVE_CLONE(attractive_f32_avx2, EMB__TARGET_AVX2, float)
+ATTRACTIVE_CLONE(attractive_avx512, EMB__TARGET_AVX512, double)
+ATTRACTIVE_CLONE(attractive_f32_avx512, EMB__TARGET_AVX512, float)
+#endif
+
 static void attractive_simd(const emb_tsne_affinities *P, const double *y, int dims,
                             double exaggeration, int nth, double *pos) {
-    ATTRACTIVE_SIMD_BODY(P->val)
+#ifdef EMB__X86
+    emb_cpu_level lv = emb_cpu_level_active();
+    if (lv >= EMB_CPU_AVX512) { attractive_avx512(P, P->val, y, dims, exaggeration, nth, pos); return; }
+    if (lv >= EMB_CPU_AVX2) { attractive_avx2(P, P->val, y, dims, exaggeration, nth, pos); return; }
+#endif
+    attractive_c(P, P->val, y, dims, exaggeration, nth, pos);
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default")))
 void emb__tsne_attractive_f32(const emb_tsne_affinities *P, const float *val, const double *y,
                               int dims, double exaggeration, int nth, double *pos) {
-    ATTRACTIVE_SIMD_BODY(val)
+#ifdef EMB__X86
+    emb_cpu_level lv = emb_cpu_level_active();
+    if (lv >= EMB_CPU_AVX512) { attractive_f32_avx512(P, val, y, dims, exaggeration, nth, pos); return; }
+    if (lv >= EMB_CPU_AVX2) { attractive_f32_avx2(P, val, y, dims, exaggeration, nth, pos); return; }
+#endif
+    attractive_f32_c(P, val, y, dims, exaggeration, nth, pos);
 }
 
 void emb__tsne_attractive(const emb_tsne_affinities *P, const double *y, int dims,

@@ -18,7 +18,8 @@ emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric, i
 emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_knn *out);
 
 /* SIMD kernels (simd.c). Call emb__simd_init() once, from one thread,
- * before the others; returns 2 (AVX-512F), 1 (AVX2+FMA) or 0 (plain C). */
+ * before the others; returns 2 (AVX-512F), 1 (AVX2+FMA) or 0 (plain C),
+ * from emb_cpu_level_active(). */
 int emb__simd_init(void);
 float emb__dot(const float *a, const float *b, int64_t d);
 float emb__sqdist(const float *a, const float *b, int64_t d);
@@ -27,6 +28,11 @@ void emb__pair4(const float *a, const float *const *b, int64_t d, bool sq, float
 /* Write the b in [0, m) with s[b] - h[b] >= t to out (h NULL: zeros);
  * returns how many, ascending. */
 int64_t emb__filter_ge(const float *s, const float *h, float t, int64_t m, int32_t *out);
+/* The plain-C versions: the fallback, and the reference the SIMD levels are
+ * tested against (tests/test_neighbors_exact.c). */
+float emb__dot_c(const float *a, const float *b, int64_t d);
+float emb__sqdist_c(const float *a, const float *b, int64_t d);
+int64_t emb__filter_ge_c(const float *s, const float *h, float t, int64_t m, int32_t *out);
 
 /* Random-projection forest (rptree.c): leaves of at most leaf_size items.
  * leaves[l] .. leaves[l+1] index into items (n_leaves + 1 offsets). */

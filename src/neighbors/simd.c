@@ -1,5 +1,5 @@
 /* simd.c - the inner kernels of the neighbours stage, chosen at run time
- * (AVX-512F, AVX2+FMA, or plain C) with __builtin_cpu_supports, so the
+ * (AVX-512F, AVX2+FMA, or plain C) from emb_cpu_level_active(), so the
  * library is built for generic x86-64 and still uses the wide units:
  *   emb__dot      dot product of two float rows
  *   emb__sqdist   squared Euclidean distance of two float rows
@@ -16,14 +16,14 @@
 #endif
 
 /* --- plain C ------------------------------------------------------------ */
-static float dot_c(const float *a, const float *b, int64_t d) {
+float emb__dot_c(const float *a, const float *b, int64_t d) {
     float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     int64_t t = 0;
     for (; t + 4 <= d; t += 4) { s0 += a[t] * b[t]; s1 += a[t + 1] * b[t + 1]; s2 += a[t + 2] * b[t + 2]; s3 += a[t + 3] * b[t + 3]; }
     for (; t < d; t++) s0 += a[t] * b[t];
     return (s0 + s1) + (s2 + s3);
 }
-static float sqdist_c(const float *a, const float *b, int64_t d) {
+float emb__sqdist_c(const float *a, const float *b, int64_t d) {
     float s0 = 0, s1 = 0;
     int64_t t = 0;
     for (; t + 2 <= d; t += 2) { float e0 = a[t] - b[t], e1 = a[t + 1] - b[t + 1]; s0 += e0 * e0; s1 += e1 * e1; }
@@ -31,9 +31,9 @@ static float sqdist_c(const float *a, const float *b, int64_t d) {
     return s0 + s1;
 }
 static void pair4_c(const float *a, const float *const *b, int64_t d, bool sq, float *out) {
-    for (int j = 0; j < 4; j++) out[j] = sq ? sqdist_c(a, b[j], d) : dot_c(a, b[j], d);
+    for (int j = 0; j < 4; j++) out[j] = sq ? emb__sqdist_c(a, b[j], d) : emb__dot_c(a, b[j], d);
 }
-static int64_t filter_ge_c(const float *s, const float *h, float t, int64_t m, int32_t *out) {
+int64_t emb__filter_ge_c(const float *s, const float *h, float t, int64_t m, int32_t *out) {
     int64_t c = 0;
     for (int64_t b = 0; b < m; b++)
         if (s[b] - (h ? h[b] : 0.0f) >= t) out[c++] = (int32_t)b;
@@ -83,7 +83,7 @@ __attribute__((target("avx2,fma"))) static int64_t filter_ge_avx2(const float *s
         unsigned mask = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(v, tv, _CMP_GE_OQ));
         while (mask) { out[c++] = (int32_t)(b + __builtin_ctz(mask)); mask &= mask - 1; }
     }
-    int64_t tail = filter_ge_c(s + b, h ? h + b : NULL, t, m - b, out + c);
+    int64_t tail = emb__filter_ge_c(s + b, h ? h + b : NULL, t, m - b, out + c);
     for (int64_t u = 0; u < tail; u++) out[c + u] += (int32_t)b;
     return c + tail;
 }
@@ -181,14 +181,14 @@ __attribute__((target("avx512f"))) static int64_t filter_ge_avx512(const float *
 typedef float (*pair_fn)(const float *, const float *, int64_t);
 typedef void (*pair4_fn)(const float *, const float *const *, int64_t, bool, float *);
 typedef int64_t (*filter_fn)(const float *, const float *, float, int64_t, int32_t *);
-static struct { pair_fn dot, sqdist; pair4_fn pair4; filter_fn filter; int level; } K = {dot_c, sqdist_c, pair4_c, filter_ge_c, -1};
+static struct { pair_fn dot, sqdist; pair4_fn pair4; filter_fn filter; int level; } K = {emb__dot_c, emb__sqdist_c, pair4_c, emb__filter_ge_c, -1};
 
 static void pick(void) {
     int level = 0;
 #ifdef EMB_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) level = 2;
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) level = 1;
+    emb_cpu_level lv = emb_cpu_level_active();   /* core/cpu.c: the one dispatch point */
+    if (lv >= EMB_CPU_AVX512) level = 2;
+    else if (lv >= EMB_CPU_AVX2) level = 1;
     if (level == 2) { K.dot = dot_avx512; K.sqdist = sqdist_avx512; K.filter = filter_ge_avx512; K.pair4 = pair4_avx512; }
     if (level == 1) { K.dot = dot_avx2; K.sqdist = sqdist_avx2; K.filter = filter_ge_avx2; K.pair4 = pair4_avx2; }
 #endif

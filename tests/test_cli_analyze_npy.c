@@ -1,0 +1,130 @@
+/* test_cli_analyze_npy.c - `embscope analyze VECTORS.npy` on vectors of
+ * unknown origin, 512, 768 and 784 columns (CLIP B/32, L/14, Fashion-MNIST
+ * pixels), with and without items.csv beside them: the run succeeds (it
+ * once failed: "dups: image shape 32x32x1 does not match 512 dims"), the
+ * planted copy pairs are found in duplicates.csv, summary.json counts the
+ * items, labels from items.csv reach the label-issue stage; --image-shape
+ * turns the shift search on for a .npy of 28x28 images. EMB_CPU=scalar is
+ * recorded in summary.json's machine block; an unknown EMB_CPU is a usage
+ * error (exit 1).
+ * ctest-labels: cli */
+#include "check.h"
+#include "embscope.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { N = 400, N_CLASSES = 4, N_COPIES = 5 };
+
+/* Class blobs (class = i % 4); rows 0..N_COPIES-1 are copied to the last
+ * N_COPIES rows with noise of 1e-4. */
+static void make(const char *dir, int d, bool items) {
+    emb_matf x = {0};
+    emb_matf_alloc(&x, N, d);
+    emb_rng r;
+    emb_rng_seed(&r, (uint64_t)d);
+    float *c = malloc(sizeof(float) * N_CLASSES * d);
+    for (int i = 0; i < N_CLASSES * d; i++) c[i] = (float)emb_rng_normal(&r);
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < d; j++) x.data[(size_t)i * d + j] = fabsf(c[(i % N_CLASSES) * d + j] + 0.7f * (float)emb_rng_normal(&r));
+    for (int k = 0; k < N_COPIES; k++)
+        for (int j = 0; j < d; j++) x.data[(size_t)(N - 1 - k) * d + j] = x.data[(size_t)k * d + j] + 1e-4f * (float)emb_rng_normal(&r);
+    char p[700];
+    snprintf(p, sizeof p, "%s/vectors.npy", dir);
+    CHECK(emb_npy_write_f32(p, x.data, N, d) == EMB_OK);
+    if (items) {
+        snprintf(p, sizeof p, "%s/items.csv", dir);
+        FILE *f = fopen(p, "w");
+        fprintf(f, "index,path,split,label\n");
+        for (int i = 0; i < N; i++) fprintf(f, "%d,img%03d.png,%s,class%d\n", i, i, i % 5 ? "train" : "test", i % N_CLASSES);
+        fclose(f);
+    }
+    free(c);
+    emb_matf_free(&x);
+}
+
+/* A whole file as a NUL-terminated string (caller frees), NULL if absent. */
+static char *read_text(const char *path) {
+    size_t len = 0;
+    char *b = check_read_file(path, &len), *t = b ? realloc(b, len + 1) : NULL;
+    if (!t) { free(b); return NULL; }
+    t[len] = 0;
+    return t;
+}
+
+static void run(int d, bool items, const char *extra) {
+    char dir[600], cmd[2048], p[700];
+    snprintf(dir, sizeof dir, "%s/d%d_%d%s", check_tmpdir(), d, items, extra[0] ? "_shape" : "");
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+    free(check_run(cmd, NULL));
+    make(dir, d, items);
+    int status = 0;
+    snprintf(cmd, sizeof cmd, "%s analyze '%s/vectors.npy' -o '%s/out' --threads 2 --map none %s 2>&1", EMB_BIN, dir, dir, extra);
+    char *log = check_run(cmd, &status);
+    if (!CHECK_EQ(0, status)) fprintf(stderr, "d=%d items=%d: %s\n", d, items, log ? log : "");
+    free(log);
+    snprintf(p, sizeof p, "%s/out/summary.json", dir);
+    char *js = read_text(p);
+    CHECK(js != NULL);
+    if (js) {
+        CHECK_CONTAINS(js, "\"items\":\t400");
+        if (items) CHECK_CONTAINS(js, "\"class0\"");
+        free(js);
+    }
+    /* every planted pair (k, N-1-k) is in one duplicate group */
+    snprintf(p, sizeof p, "%s/out/duplicates.csv", dir);
+    char *csv = read_text(p);
+    CHECK(csv != NULL);
+    int found = 0;
+    for (int k = 0; csv && k < N_COPIES; k++) {
+        long ga = -1, gb = -1;
+        char *save = NULL, *copy = strdup(csv);
+        for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+            long g, idx;
+            if (sscanf(line, "%ld,%ld,", &g, &idx) != 2) continue;
+            if (idx == k) ga = g;
+            if (idx == N - 1 - k) gb = g;
+        }
+        free(copy);
+        found += ga >= 0 && ga == gb;
+    }
+    if (!CHECK_EQ(N_COPIES, found)) fprintf(stderr, "d=%d items=%d: %d of %d planted pairs grouped\n", d, items, found, N_COPIES);
+    free(csv);
+    if (items) {
+        snprintf(p, sizeof p, "%s/out/label_issues.csv", dir);
+        char *li = read_text(p);
+        CHECK(li != NULL && strlen(li) > 40);
+        free(li);
+    }
+}
+
+int main(void) {
+    int dims[3] = {512, 768, 784};
+    for (int i = 0; i < 3; i++) {
+        run(dims[i], false, "");
+        run(dims[i], true, "");
+    }
+    run(784, true, "--image-shape 28x28x1");   /* the shift search on a .npy of images */
+    char cmd[2048], p[700];
+    int status = 0;
+    snprintf(cmd, sizeof cmd, "EMB_CPU=scalar %s analyze '%s/d512_1/vectors.npy' -o '%s/scalar' --map none --quiet 2>&1",
+             EMB_BIN, check_tmpdir(), check_tmpdir());
+    free(check_run(cmd, &status));
+    CHECK_EQ(0, status);
+    snprintf(p, sizeof p, "%s/scalar/summary.json", check_tmpdir());
+    char *js = read_text(p);
+    CHECK(js != NULL);
+    if (js) {
+        CHECK_CONTAINS(js, "\"simd_level\":\t\"scalar\"");
+        CHECK_CONTAINS(js, "\"simd_capped\":\t");
+    }
+    free(js);
+    snprintf(cmd, sizeof cmd, "EMB_CPU=avx9 %s analyze '%s/d512_1/vectors.npy' -o '%s/bad' 2>&1", EMB_BIN, check_tmpdir(), check_tmpdir());
+    char *log = check_run(cmd, &status);
+    CHECK_EQ(1, status);
+    CHECK(log && strstr(log, "EMB_CPU='avx9'"));
+    free(log);
+    return check_exit();
+}
