@@ -20,8 +20,9 @@
 #endif
 #define KNN_SMALL_D 256      /* up to here the filter, not the GEMM, is the cost ... */
 #define KNN_B_SMALL_D 4096   /* ... and larger blocks (S 64 MiB) mean fewer hand-overs between
-                              * BLAS and OpenMP threads: 20k x 50 random, 2 threads, CPU s
-                              * 2048: 1.8-2.1, 4096: 1.4-1.7 (10k x 784: 2048 3.6, 4096 3.9) */
+                              * BLAS and OpenMP threads. CPU seconds, 2 threads, random data,
+                              * shared 2-core VM (noisy): 20k x 50 2048: 1.8-2.1, 4096: 1.4-1.7;
+                              * 10k x 784 2048: 3.6-3.7, 4096: 3.9-4.1 */
 #define KNN_CHUNK 64     /* rows of S one thread filters at a time */
 #define KNN_MARGIN 4     /* candidates kept beyond k per row, against GEMM rounding */
 
@@ -232,9 +233,10 @@ static void cols_pass(const knn_block *B, int32_t *cand, float *T) {
 /* Exact all-kNN by blocks of KNN_B rows (KNN_B_SMALL_D for small d). S is
  * symmetric, so only blocks r >= q are computed (half the GEMM work of a
  * query-by-query search) and each off-diagonal block updates the lists of
- * both its row and its column items. Each row keeps KNN_MARGIN extra candidates, so that float rounding
- * in the GEMM cannot push a true neighbour out; the final distances are
- * recomputed directly (emb__knn_refine) and the best k kept.
+ * both its row and its column items. Each row keeps KNN_MARGIN extra
+ * candidates, so that float rounding in the GEMM cannot push a true
+ * neighbour out; the final distances are recomputed directly
+ * (emb__knn_refine) and the best k kept.
  *
  * Memory beyond the input x (n, d), for n = 1,000,000, d = 512, k = 15:
  *   normalised copy (cosine only)  n d 4 B            = 2048 MB
