@@ -38,7 +38,8 @@ emb_knn_params emb_knn_default_params(void);
 /* Build the graph of x (n, d). *out is allocated: free with emb_knn_free.
  *   EXACT: blocked SGEMM over the upper half of the n x n products, per-row
  *     top-k behind a SIMD threshold filter; distances recomputed directly.
- *     Memory beyond x: n d 4 B (cosine: normalised copy) + n (k + 4) 8 B + 16 MiB.
+ *     Memory beyond x: n d 4 B (cosine: normalised copy) + n (k + 4) 8 B + 16 MiB
+ *     (64 MiB for d <= 256).
  *   APPROX: NN-descent (Dong et al. 2011) from random-projection trees, as
  *     pynndescent; recall@15 ~0.98 on (Fashion-)MNIST. Memory beyond x:
  *     n d 4 B (reordered copy) + ~n k 40 B. Same seed and one thread give the
@@ -51,8 +52,11 @@ emb_knn_params emb_knn_default_params(void);
  * rows are at distance 0, ordered by index; under cosine a zero vector has
  * distance 1 to everything (cos = 0); d = 1 works (cosine distance 0 or 2).
  * Returns EMB_OK, EMB_E_INVALID (k <= 0), EMB_E_UNSUPPORTED (n > 2^31 - 1),
- * EMB_E_NOMEM. Uses params->n_threads OpenMP threads and, while it runs,
- * sets OpenBLAS to one thread per OpenMP thread (restored on return). */
+ * EMB_E_NOMEM. Uses params->n_threads OpenMP threads; EXACT's SGEMM calls
+ * run on as many OpenBLAS threads as the program set (openblas_set_num_threads,
+ * OPENBLAS_NUM_THREADS), never changed here, and give the same result on any
+ * number. Leaves the process's thread settings as they were; safe to call
+ * from several threads at once. */
 emb_status emb_knn_build(const emb_matf *x, const emb_knn_params *params, emb_knn *out);
 void emb_knn_free(emb_knn *g);
 

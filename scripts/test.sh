@@ -3,8 +3,9 @@
 # the whole test suite with ctest:
 #   1. Release build, every test (unit, slow, cli, browser);
 #   2. AddressSanitizer + UBSan build, the unit tests;
-#   3. each libFuzzer target for a bounded time (FUZZ_SECONDS, default 30);
-#   4. aarch64 cross build, the unit tests under QEMU (scripts/cross-arm64.sh).
+#   3. ThreadSanitizer build (clang, LLVM libomp + Archer) of test_core_threads;
+#   4. each libFuzzer target for a bounded time (FUZZ_SECONDS, default 30);
+#   5. aarch64 cross build, the unit tests under QEMU (scripts/cross-arm64.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -18,6 +19,21 @@ echo "== ASan + UBSan build + unit tests"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DEMB_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs" -L unit --timeout 900)
+
+echo "== ThreadSanitizer: test_core_threads"
+# Two library calls at once from two threads, under TSan: clang with LLVM's
+# libomp (GCC's libgomp is not TSan-aware: false races on its barriers) and
+# LLVM's Archer tool, which tells TSan about OpenMP's synchronisation.
+# libomp, OpenBLAS and FFTW are not instrumented: ignore_noninstrumented_modules
+# drops their own accesses (libomp's allocator otherwise reports memset/free
+# inside ___kmp_free), and the test runs OpenBLAS on one thread. Any race in
+# our code fails the step.
+CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DEMB_TSAN=ON >/dev/null
+cmake --build build-tsan -j"$jobs" --target test_core_threads
+archer=$(cd "$(clang -print-resource-dir)/../.." && pwd)/libarcher.so   # /usr/lib/llvm-14/lib
+[ -f "$archer" ] || { echo "libarcher.so not found (Debian package libomp-14-dev)"; exit 1; }
+ARCHER_OPTIONS=verbose=1 OMP_TOOL_LIBRARIES="$archer" TSAN_OPTIONS="ignore_noninstrumented_modules=1 halt_on_error=1" \
+  build-tsan/test_core_threads
 
 if [ -x scripts/fuzz.sh ]; then
   echo "== fuzzing"

@@ -403,7 +403,7 @@ static void test_order(void) {
     CHECK(before > 500);
     CHECK(after <= 10);
     emb_tsne_affinities Q;
-    CHECK(emb__tsne_affinities_permute(&P, perm, inv, &Q) == EMB_OK);
+    CHECK(emb__tsne_affinities_permute(&P, perm, inv, 2, &Q) == EMB_OK);
     int bad = 0;
     for (int rw = 0; rw < n; rw++) {
         int a = perm[rw];

@@ -9,6 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* OpenBLAS's own (cblas.h declares it too, but the program includes only
+ * embscope.h): the program, not the library, sets process-wide threads. */
+void openblas_set_num_threads(int n);
+
 static void progress_to_stderr(void *ctx, const char *stage, double frac, const char *msg) {
     (void)ctx;
     if (frac >= 0) fprintf(stderr, "\r%-12s %5.1f%%%s%s", stage, 100.0 * frac, msg ? "  " : "", msg ? msg : "");
@@ -62,7 +66,12 @@ int cli_common_opt(cli_common *c, int opt, const char *arg) {
 }
 
 void cli_common_finish(cli_common *c) {
-    if (c->n_threads > 0) omp_set_num_threads(c->n_threads);
+    /* --threads governs both pools: OpenMP's (the library's parallel
+     * regions default to it) and OpenBLAS's (its SGEMM calls) */
+    if (c->n_threads > 0) {
+        omp_set_num_threads(c->n_threads);
+        openblas_set_num_threads(c->n_threads);
+    }
     if (!c->quiet && isatty(2)) c->progress.fn = progress_to_stderr;
 }
 

@@ -6,7 +6,7 @@
  * largest ("LA") of N = D^-1/2 W D^-1/2 = I - L: the same eigenvectors, and
  * Lanczos converges on the large end in far fewer steps (uwot does the
  * same). Start vector all ones and tol 1e-4 as umap-learn. Components of up
- * to emb__spectral_dense_max (1500) items are solved densely (LAPACKE_dsyevr).
+ * to UMAP_SPECTRAL_DENSE_MAX (1500) items are solved densely (LAPACKE_dsyevr).
  *
  * Several components (multi_component_layout): each is laid out in a box
  * around its point of a meta layout (+-e_i when there are at most 2 dims
@@ -24,9 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Components up to this size are solved densely; a variable so that the
- * tests can force the ARPACK path on small graphs. */
-int emb__spectral_dense_max = 1500;
 #define SPECTRAL_TOL 1e-4           /* umap-learn's eigsh tol */
 #define SPECTRAL_MIN_NCV 32         /* Lanczos basis at least this large */
 
@@ -144,7 +141,7 @@ static int64_t components(const emb_umap_graph *gr, int32_t *label, int32_t *que
 
 /* Lay out one component into its rows of out; false if the solver failed
  * (or memory ran out: the caller falls back to noise). */
-static bool layout_component(component *c, int dims, float *buf, bool *used_dense) {
+static bool layout_component(component *c, int dims, int64_t dense_max, float *buf, bool *used_dense) {
     for (int64_t li = 0; li < c->m; li++) {
         int32_t i = c->members[li];
         double deg = 0;
@@ -168,7 +165,7 @@ static bool layout_component(component *c, int dims, float *buf, bool *used_dens
             }
             c->ptr[li + 1] = q;
         }
-        if (c->m <= emb__spectral_dense_max) { *used_dense = true; ok = solve_dense(c, dims, buf); }
+        if (c->m <= dense_max) { *used_dense = true; ok = solve_dense(c, dims, buf); }
         else ok = solve_arpack(c, dims, buf);
     }
     free(c->ptr); free(c->col); free(c->val);
@@ -178,6 +175,11 @@ static bool layout_component(component *c, int dims, float *buf, bool *used_dens
 
 emb_status emb_umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed,
                              emb_matf *out, int *n_components_out, bool *used_dense) {
+    return emb__umap_spectral(gr, dims, seed, UMAP_SPECTRAL_DENSE_MAX, out, n_components_out, used_dense);
+}
+
+emb_status emb__umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed, int64_t dense_max,
+                              emb_matf *out, int *n_components_out, bool *used_dense) {
     int64_t n = gr->n;
     emb_status st;
     if (dims < 1) return emb__fail(EMB_E_INVALID, "spectral layout: dims %d", dims);
@@ -208,7 +210,7 @@ emb_status emb_umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed,
     }
     if (nc == 1) {
         component c = {gr, order, local, n, dinv, NULL, NULL, NULL};
-        if (n > (int64_t)dims + 1 && layout_component(&c, dims, buf, &dense)) {
+        if (n > (int64_t)dims + 1 && layout_component(&c, dims, dense_max, buf, &dense)) {
             memcpy(out->data, buf, sizeof(float) * (size_t)n * dims);
         } else {   /* umap-learn: uniform in [-10, 10] when the solver fails */
             for (size_t i = 0; i < (size_t)n * dims; i++) out->data[i] = (float)(-10.0 + 20.0 * emb_rng_uniform(&rng));
@@ -232,7 +234,7 @@ emb_status emb_umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed,
         range = isfinite(range) ? range / 2.0 : 1.0;
         component c = {gr, order + start[ci], local, start[ci + 1] - start[ci], dinv + start[ci], NULL, NULL, NULL};
         bool solved = false;
-        if (c.m >= 2 * dims && c.m > dims + 1 && layout_component(&c, dims, buf, &dense)) {
+        if (c.m >= 2 * dims && c.m > dims + 1 && layout_component(&c, dims, dense_max, buf, &dense)) {
             float mx = 0;
             for (size_t i = 0; i < (size_t)c.m * dims; i++) mx = fmaxf(mx, fabsf(buf[i]));
             if (mx > 0) {

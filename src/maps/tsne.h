@@ -9,30 +9,33 @@
 #define TSNE_FFT_MIN_N 10000    /* AUTO: FFT for 2D above here (FIt-SNE's break-even) */
 #define TSNE_ORDER_MIN_N 4000   /* BH and FFT: renumber the points for locality from here */
 
-/* Attractive term: pos (n, dims) = exaggeration sum_j p_ij q_ij (y_i - y_j).
+/* Each helper below runs its OpenMP regions on nth threads (num_threads
+ * clauses: the process's OpenMP settings are never changed).
+ *
+ * Attractive term: pos (n, dims) = exaggeration sum_j p_ij q_ij (y_i - y_j).
  * When kl_part is not NULL it receives sum_ij p_ij log(p_ij / w_ij), where
  * w_ij = 1 / (1 + |y_i - y_j|^2) is the unnormalised q, so that
  * KL = kl_part + log Z (P sums to 1). */
 void emb__tsne_attractive(const emb_tsne_affinities *P, const double *y, int dims,
-                          double exaggeration, double *pos, double *kl_part);
+                          double exaggeration, int nth, double *pos, double *kl_part);
 
 /* The same (no KL) over a copy of P's values in single precision: 8 bytes
  * per entry streamed instead of 12 (the term is bound by memory traffic);
  * sums stay in double. */
 void emb__tsne_attractive_f32(const emb_tsne_affinities *P, const float *val, const double *y,
-                              int dims, double exaggeration, double *pos);
+                              int dims, double exaggeration, int nth, double *pos);
 
 /* A locality order of the points (tsne_order.c): perm (n) lists the old
  * index of each new one, Cuthill-McKee over P's graph. */
 emb_status emb__tsne_locality_order(const emb_tsne_affinities *P, int32_t *perm);
 /* out = P renumbered (new row r = old row perm[r]; inv = perm^-1). */
 emb_status emb__tsne_affinities_permute(const emb_tsne_affinities *P, const int32_t *perm,
-                                        const int32_t *inv, emb_tsne_affinities *out);
+                                        const int32_t *inv, int nth, emb_tsne_affinities *out);
 
 /* Repulsive term: neg (n, dims) = sum_j w_ij^2 (y_i - y_j) (unnormalised),
  * *z = sum_{i != j} w_ij. */
-void emb__tsne_repulsive_exact(const double *y, int64_t n, int dims, double *neg, double *z);
-emb_status emb__tsne_repulsive_bh(const double *y, int64_t n, int dims, double theta,
+void emb__tsne_repulsive_exact(const double *y, int64_t n, int dims, int nth, double *neg, double *z);
+emb_status emb__tsne_repulsive_bh(const double *y, int64_t n, int dims, double theta, int nth,
                                   double *neg, double *z);
 
 /* FFT workspace: plans and grids, re-planned when the grid size changes.
@@ -43,7 +46,7 @@ void emb__tsne_fft_free(emb__tsne_fft *w);
 /* thread-seconds spent so far: spreading, transforms, interpolation;
  * returns the largest grid (nodes per axis) used */
 int emb__tsne_fft_seconds(const emb__tsne_fft *w, double sec[3]);
-emb_status emb__tsne_repulsive_fft(emb__tsne_fft *w, const double *y, int64_t n, int dims,
+emb_status emb__tsne_repulsive_fft(emb__tsne_fft *w, const double *y, int64_t n, int dims, int nth,
                                    double *neg, double *z);
 
 #endif

@@ -227,7 +227,7 @@ static int64_t groups(const bh_tree *t, int64_t id, int64_t *out, int64_t n_out)
     return n_out;
 }
 
-emb_status emb__tsne_repulsive_bh(const double *y, int64_t n, int dims, double theta,
+emb_status emb__tsne_repulsive_bh(const double *y, int64_t n, int dims, double theta, int nth,
                                   double *neg, double *z) {
     bh_tree t = {0};
     t.dims = dims;
@@ -269,7 +269,7 @@ emb_status emb__tsne_repulsive_bh(const double *y, int64_t n, int dims, double t
     int64_t n_groups = groups(&t, 0, grp, 0);
     bool bad = false;
     evaluate_fn evaluate = evaluate_pick();
-#pragma omp parallel
+#pragma omp parallel num_threads(nth)
     {
         bh_list l = {0};
 #pragma omp for schedule(dynamic, 1)

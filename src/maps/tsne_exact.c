@@ -12,9 +12,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 /* One row of the attractive term; D is a constant at each call site so the
  * compiler unrolls the coordinate loops. */
@@ -40,7 +37,7 @@ static inline void attractive_row(const emb_tsne_affinities *P, const double *y,
 #define ATTRACTIVE_SIMD_BODY(VAL)                                                     \
     int64_t n = P->n;                                                                 \
     const int32_t *col = P->col;                                                      \
-    _Pragma("omp parallel for schedule(dynamic, 256)")                                \
+    _Pragma("omp parallel for schedule(dynamic, 256) num_threads(nth)")               \
     for (int64_t i = 0; i < n; i++) {                                                 \
         const double *yi = y + i * dims;                                              \
         double y0 = yi[0], y1 = yi[1], y2 = dims == 3 ? yi[2] : 0;                    \
@@ -75,7 +72,7 @@ static inline void attractive_row(const emb_tsne_affinities *P, const double *y,
  * clones differ only in how the compiler vectorises the row loop. */
 #define ATTRACTIVE_CLONE(NAME, TARGET, VT)                                             \
     TARGET static void NAME(const emb_tsne_affinities *P, const VT *val, const double *y, \
-                            int dims, double exaggeration, double *pos) {              \
+                            int dims, double exaggeration, int nth, double *pos) {     \
         ATTRACTIVE_SIMD_BODY(val)                                                      \
     }
 ATTRACTIVE_CLONE(attractive_c, , double)
@@ -88,35 +85,35 @@ ATTRACTIVE_CLONE(attractive_f32_avx512, EMB__TARGET_AVX512, float)
 #endif
 
 static void attractive_simd(const emb_tsne_affinities *P, const double *y, int dims,
-                            double exaggeration, double *pos) {
+                            double exaggeration, int nth, double *pos) {
 #ifdef EMB__X86
     emb_cpu_level lv = emb_cpu_level_active();
-    if (lv >= EMB_CPU_AVX512) { attractive_avx512(P, P->val, y, dims, exaggeration, pos); return; }
-    if (lv >= EMB_CPU_AVX2) { attractive_avx2(P, P->val, y, dims, exaggeration, pos); return; }
+    if (lv >= EMB_CPU_AVX512) { attractive_avx512(P, P->val, y, dims, exaggeration, nth, pos); return; }
+    if (lv >= EMB_CPU_AVX2) { attractive_avx2(P, P->val, y, dims, exaggeration, nth, pos); return; }
 #endif
-    attractive_c(P, P->val, y, dims, exaggeration, pos);
+    attractive_c(P, P->val, y, dims, exaggeration, nth, pos);
 }
 
 void emb__tsne_attractive_f32(const emb_tsne_affinities *P, const float *val, const double *y,
-                              int dims, double exaggeration, double *pos) {
+                              int dims, double exaggeration, int nth, double *pos) {
 #ifdef EMB__X86
     emb_cpu_level lv = emb_cpu_level_active();
-    if (lv >= EMB_CPU_AVX512) { attractive_f32_avx512(P, val, y, dims, exaggeration, pos); return; }
-    if (lv >= EMB_CPU_AVX2) { attractive_f32_avx2(P, val, y, dims, exaggeration, pos); return; }
+    if (lv >= EMB_CPU_AVX512) { attractive_f32_avx512(P, val, y, dims, exaggeration, nth, pos); return; }
+    if (lv >= EMB_CPU_AVX2) { attractive_f32_avx2(P, val, y, dims, exaggeration, nth, pos); return; }
 #endif
-    attractive_f32_c(P, val, y, dims, exaggeration, pos);
+    attractive_f32_c(P, val, y, dims, exaggeration, nth, pos);
 }
 
 void emb__tsne_attractive(const emb_tsne_affinities *P, const double *y, int dims,
-                          double exaggeration, double *pos, double *kl_part) {
+                          double exaggeration, int nth, double *pos, double *kl_part) {
     int64_t n = P->n;
     double *klrow = NULL;
     if (kl_part) klrow = malloc((size_t)n * sizeof *klrow);
     if (!kl_part && (dims == 2 || dims == 3)) {
-        attractive_simd(P, y, dims, exaggeration, pos);
+        attractive_simd(P, y, dims, exaggeration, nth, pos);
         return;
     }
-#pragma omp parallel for schedule(dynamic, 256)
+#pragma omp parallel for schedule(dynamic, 256) num_threads(nth)
     for (int64_t i = 0; i < n; i++) {
         if (dims == 2) attractive_row(P, y, i, 2, exaggeration, pos, klrow);
         else if (dims == 3) attractive_row(P, y, i, 3, exaggeration, pos, klrow);
@@ -131,9 +128,9 @@ void emb__tsne_attractive(const emb_tsne_affinities *P, const double *y, int dim
     free(klrow);
 }
 
-void emb__tsne_repulsive_exact(const double *y, int64_t n, int dims, double *neg, double *z) {
+void emb__tsne_repulsive_exact(const double *y, int64_t n, int dims, int nth, double *neg, double *z) {
     double *zrow = malloc((size_t)n * sizeof *zrow);
-#pragma omp parallel for schedule(dynamic, 16)
+#pragma omp parallel for schedule(dynamic, 16) num_threads(nth)
     for (int64_t i = 0; i < n; i++) {
         double acc[3] = {0, 0, 0}, zi = 0;
         const double *yi = y + i * dims;
@@ -177,32 +174,23 @@ emb_status emb_tsne_gradient(const emb_tsne_affinities *P, const double *y, int6
         return emb__fail(EMB_E_UNSUPPORTED, "t-SNE: the FFT gradient is 2D only (asked for %dD)", dims);
     double *neg = emb__malloc((size_t)n * dims * sizeof *neg, "t-SNE gradient");
     if (!neg) return EMB_E_NOMEM;
-    int saved = 0;
-#ifdef _OPENMP
-    saved = omp_get_max_threads();
-    omp_set_num_threads(emb_threads_resolve(n_threads));
-#else
-    (void)n_threads;
-#endif
+    int nth = emb_threads_resolve(n_threads);
     emb_status st = EMB_OK;
     double z = 0, kl_part = 0;
-    emb__tsne_attractive(P, y, dims, exaggeration, grad, kl ? &kl_part : NULL);
+    emb__tsne_attractive(P, y, dims, exaggeration, nth, grad, kl ? &kl_part : NULL);
     if (method == EMB_TSNE_EXACT) {
-        emb__tsne_repulsive_exact(y, n, dims, neg, &z);
+        emb__tsne_repulsive_exact(y, n, dims, nth, neg, &z);
     } else if (method == EMB_TSNE_BH) {
-        st = emb__tsne_repulsive_bh(y, n, dims, theta, neg, &z);
+        st = emb__tsne_repulsive_bh(y, n, dims, theta, nth, neg, &z);
     } else {
         emb__tsne_fft *w = emb__tsne_fft_new();
-        st = w ? emb__tsne_repulsive_fft(w, y, n, dims, neg, &z) : EMB_E_NOMEM;
+        st = w ? emb__tsne_repulsive_fft(w, y, n, dims, nth, neg, &z) : EMB_E_NOMEM;
         emb__tsne_fft_free(w);
     }
     if (!st) {
         for (int64_t i = 0; i < n * dims; i++) grad[i] -= neg[i] / z;
         if (kl) *kl = kl_part + log(z);
     }
-#ifdef _OPENMP
-    omp_set_num_threads(saved);
-#endif
     free(neg);
     return st;
 }

@@ -322,7 +322,7 @@ static void multiply_row(emb__tsne_fft *w, int u) {
     }
 }
 
-emb_status emb__tsne_repulsive_fft(emb__tsne_fft *w, const double *y, int64_t n, int dims,
+emb_status emb__tsne_repulsive_fft(emb__tsne_fft *w, const double *y, int64_t n, int dims, int nth,
                                    double *neg, double *z) {
     if (dims != 2) return emb__fail(EMB_E_UNSUPPORTED, "t-SNE FFT: 2D only");
     double lo = INFINITY, hi = -INFINITY;
@@ -337,11 +337,10 @@ emb_status emb__tsne_repulsive_fft(emb__tsne_fft *w, const double *y, int64_t n,
     int m = nb * FFT_N_INTERP, m2 = 2 * m, mc = m + 1;
     emb_status st = plan(w, m);
     if (st) return st;
-    int nthr = omp_get_max_threads();
-    if (w->kscr_threads < nthr) {
+    if (w->kscr_threads < nth) {   /* kernel_pass indexes it by omp_get_thread_num() < nth */
         fftwf_free(w->kscr);
-        w->kscr = fftwf_malloc((size_t)nthr * kscr_floats(m) * sizeof(float));
-        w->kscr_threads = w->kscr ? nthr : 0;
+        w->kscr = fftwf_malloc((size_t)nth * kscr_floats(m) * sizeof(float));
+        w->kscr_threads = w->kscr ? nth : 0;
         if (!w->kscr) return emb__fail(EMB_E_NOMEM, "t-SNE FFT: out of memory for a %d x %d grid", m, m);
     }
     if (w->cap < n) {
@@ -360,7 +359,7 @@ emb_status emb__tsne_repulsive_fft(emb__tsne_fft *w, const double *y, int64_t n,
     int32_t *cell = w->cell;
     float *wts = w->wts;
     double t0 = emb_now(), t_spread = 0;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(nth)
     for (int64_t i = 0; i < n; i++)
         for (int c = 0; c < 2; c++) {
             double u = (y[i * 2 + c] - lo) / box;
@@ -371,7 +370,7 @@ emb_status emb__tsne_repulsive_fft(emb__tsne_fft *w, const double *y, int64_t n,
             lagrange3(u - b, wts + i * 6 + c * 3);
         }
     int rch = n_chunks(m), cch = n_chunks(mc);
-#pragma omp parallel
+#pragma omp parallel num_threads(nth)
     {
         /* the kernels are sampled beside the spreading */
 #pragma omp for schedule(dynamic, 16)
@@ -415,7 +414,7 @@ emb_status emb__tsne_repulsive_fft(emb__tsne_fft *w, const double *y, int64_t n,
     double t2 = emb_now();
     double *zrow = w->zrow;
     const float *pot = w->pot;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(nth)
     for (int64_t i = 0; i < n; i++) {
         const float *wx = wts + i * 6, *wy = wx + 3;
         const float *p0 = pot + ((size_t)cell[i * 2] * FFT_N_INTERP * m + (size_t)cell[i * 2 + 1] * FFT_N_INTERP) * FFT_POT_STRIDE;
@@ -436,7 +435,7 @@ emb_status emb__tsne_repulsive_fft(emb__tsne_fft *w, const double *y, int64_t n,
     *z = sum - (double)n;   /* the j = i terms: K1(0) = 1 each */
     double t3 = emb_now();
     w->sec[0] += t_spread;
-    w->sec[1] += (t2 - t0) * nthr - t_spread;  /* thread-seconds: every thread of the team */
-    w->sec[2] += (t3 - t2) * nthr;
+    w->sec[1] += (t2 - t0) * nth - t_spread;  /* thread-seconds: every thread of the team */
+    w->sec[2] += (t3 - t2) * nth;
     return EMB_OK;
 }

@@ -18,9 +18,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #define TSNE_INIT_STD 1e-4         /* openTSNE initialization.rescale */
 #define TSNE_MIN_GAIN 0.01         /* openTSNE gradient_descent min_gain */
@@ -86,6 +83,7 @@ typedef struct {
     emb_tsne_method method;
     double theta;
     emb__tsne_fft *fft;
+    int nth;       /* OpenMP threads of every parallel region */
     double *neg;   /* (n, dims) scratch */
     float *valf;   /* P's values in single precision (hot path), or NULL */
     double sec_attr, sec_rep;
@@ -94,20 +92,20 @@ typedef struct {
 static emb_status gradient(grad_ctx *g, const double *y, double exaggeration, double *grad, double *kl) {
     double z = 0, kl_part = 0, t0 = emb_now();
     if (!kl && g->valf && g->dims >= 2)
-        emb__tsne_attractive_f32(g->P, g->valf, y, g->dims, exaggeration, grad);
+        emb__tsne_attractive_f32(g->P, g->valf, y, g->dims, exaggeration, g->nth, grad);
     else
-        emb__tsne_attractive(g->P, y, g->dims, exaggeration, grad, kl ? &kl_part : NULL);
+        emb__tsne_attractive(g->P, y, g->dims, exaggeration, g->nth, grad, kl ? &kl_part : NULL);
     double t1 = emb_now();
     emb_status st = EMB_OK;
-    if (g->method == EMB_TSNE_EXACT) emb__tsne_repulsive_exact(y, g->n, g->dims, g->neg, &z);
-    else if (g->method == EMB_TSNE_BH) st = emb__tsne_repulsive_bh(y, g->n, g->dims, g->theta, g->neg, &z);
-    else st = emb__tsne_repulsive_fft(g->fft, y, g->n, g->dims, g->neg, &z);
+    if (g->method == EMB_TSNE_EXACT) emb__tsne_repulsive_exact(y, g->n, g->dims, g->nth, g->neg, &z);
+    else if (g->method == EMB_TSNE_BH) st = emb__tsne_repulsive_bh(y, g->n, g->dims, g->theta, g->nth, g->neg, &z);
+    else st = emb__tsne_repulsive_fft(g->fft, y, g->n, g->dims, g->nth, g->neg, &z);
     g->sec_attr += t1 - t0;
     g->sec_rep += emb_now() - t1;
     if (st) return st;
     double inv = 1.0 / z;
     int64_t nd = g->n * g->dims;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(g->nth)
     for (int64_t i = 0; i < nd; i++) grad[i] -= g->neg[i] * inv;
     if (kl) *kl = kl_part + log(z);
     return EMB_OK;
@@ -124,7 +122,7 @@ static emb_status descend(grad_ctx *g, const emb_tsne_params *p, double *y, doub
         emb_status st = gradient(g, y, exaggeration, grad, NULL);
         if (st) return st;
         double maxn2 = p->max_step_norm * p->max_step_norm;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(g->nth)
         for (int64_t i = 0; i < n; i++) {
             double s2 = 0;
             for (int64_t e = i * dims; e < (i + 1) * dims; e++) {
@@ -143,7 +141,7 @@ static emb_status descend(grad_ctx *g, const emb_tsne_params *p, double *y, doub
         for (int64_t i = 0; i < n; i++)
             for (int c = 0; c < dims; c++) mean[c] += y[i * dims + c];
         for (int c = 0; c < dims; c++) mean[c] /= (double)n;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(g->nth)
         for (int64_t i = 0; i < n; i++)
             for (int c = 0; c < dims; c++) y[i * dims + c] -= mean[c];
         ++*done_iter;
@@ -199,16 +197,12 @@ emb_status emb_tsne_run(const emb_matf *x, const emb_knn *g, const emb_tsne_para
         method = n <= TSNE_EXACT_MAX_N ? EMB_TSNE_EXACT : (dims == 2 && n >= TSNE_FFT_MIN_N) ? EMB_TSNE_FFT : EMB_TSNE_BH;
     if (method == EMB_TSNE_FFT && dims != 2)
         return emb__fail(EMB_E_UNSUPPORTED, "t-SNE: the FFT gradient is 2D only (asked for %dD)", dims);
-    int saved = 0;
-#ifdef _OPENMP
-    saved = omp_get_max_threads();
-    omp_set_num_threads(emb_threads_resolve(p->n_threads));
-#endif
     emb_status st = EMB_OK;
     emb_knn own = {0};
     const emb_knn *use = NULL;
     emb_tsne_affinities P = {0};
     grad_ctx gc = {0};
+    gc.nth = emb_threads_resolve(p->n_threads);
     int32_t *perm = NULL;   /* new index -> input index, when renumbered */
     size_t nd = (size_t)n * dims;
     double *y = emb__malloc(nd * sizeof *y, "t-SNE map");
@@ -251,7 +245,7 @@ emb_status emb_tsne_run(const emb_matf *x, const emb_knn *g, const emb_tsne_para
         if (!st) st = emb__tsne_locality_order(&P, perm);
         if (!st) {
             for (int64_t r = 0; r < n; r++) inv[perm[r]] = (int32_t)r;
-            st = emb__tsne_affinities_permute(&P, perm, inv, &Pp);
+            st = emb__tsne_affinities_permute(&P, perm, inv, gc.nth, &Pp);
         }
         if (!st) {
             emb_tsne_affinities_free(&P);
@@ -314,9 +308,6 @@ emb_status emb_tsne_run(const emb_matf *x, const emb_knn *g, const emb_tsne_para
         stats->seconds_fft_interp = fs[2];
     }
 done:
-#ifdef _OPENMP
-    omp_set_num_threads(saved);
-#endif
     emb__tsne_fft_free(gc.fft);
     emb_tsne_affinities_free(&P);
     emb_knn_free(&own);

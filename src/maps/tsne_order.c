@@ -59,7 +59,7 @@ emb_status emb__tsne_locality_order(const emb_tsne_affinities *P, int32_t *perm)
 /* out = P with rows and columns renumbered: new row r is old row perm[r];
  * inv is perm's inverse. A row's entries keep their order. */
 emb_status emb__tsne_affinities_permute(const emb_tsne_affinities *P, const int32_t *perm,
-                                        const int32_t *inv, emb_tsne_affinities *out) {
+                                        const int32_t *inv, int nth, emb_tsne_affinities *out) {
     int64_t n = P->n, nnz = P->row_ptr[n];
     memset(out, 0, sizeof *out);
     out->n = n;
@@ -72,7 +72,7 @@ emb_status emb__tsne_affinities_permute(const emb_tsne_affinities *P, const int3
         int32_t i = perm[r];
         out->row_ptr[r + 1] = out->row_ptr[r] + (P->row_ptr[i + 1] - P->row_ptr[i]);
     }
-#pragma omp parallel for schedule(dynamic, 1024)
+#pragma omp parallel for schedule(dynamic, 1024) num_threads(nth)
     for (int64_t r = 0; r < n; r++) {
         int32_t i = perm[r];
         int64_t o = out->row_ptr[r];

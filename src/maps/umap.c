@@ -199,11 +199,12 @@ emb_status emb_umap_graph_build(const emb_knn *g, const emb_umap_params *params,
     if (!sigma || !rho || !fw || !fw_cnt || !tp_ptr || !tp) { st = EMB_E_NOMEM; goto done; }
     /* A graph with fewer columns than n_neighbors - 1 counts as n_neighbors = k + 1. */
     int nn = p.n_neighbors <= g->k + 1 ? p.n_neighbors : g->k + 1;
+    int nt = emb_threads_resolve(p.n_threads);
     if ((st = emb_umap_smooth_knn(g, nn, p.local_connectivity, sigma, rho))) goto done;
 
     /* P: row i, its m memberships sorted by column; zeros dropped
      * (eliminate_zeros), duplicate columns kept once (the larger). */
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) num_threads(nt)
     for (int64_t i = 0; i < n; i++) {
         entry *e = fw + i * m;
         int c = 0;
@@ -238,7 +239,7 @@ emb_status emb_umap_graph_build(const emb_knn *g, const emb_umap_params *params,
     if (!out->indptr) { st = EMB_E_NOMEM; goto done; }
     double mix = p.set_op_mix_ratio;
     for (int pass = 0; pass < 2; pass++) {
-        #pragma omp parallel for schedule(static)
+        #pragma omp parallel for schedule(static) num_threads(nt)
         for (int64_t i = 0; i < n; i++) {
             const entry *a = fw + i * m, *b = tp + tp_ptr[i];
             int64_t na = fw_cnt[i], nb = tp_ptr[i + 1] - tp_ptr[i], ia = 0, ib = 0, c = 0;
@@ -323,7 +324,7 @@ static emb_status make_init(const emb_umap_graph *gr, const emb_matf *x, const e
         info->init = "pca";
     } else {
         bool dense = false;
-        if ((st = emb_umap_spectral(gr, dims, p->seed, out, &info->n_graph_components, &dense))) return st;
+        if ((st = emb__umap_spectral(gr, dims, p->seed, UMAP_SPECTRAL_DENSE_MAX, out, &info->n_graph_components, &dense))) return st;
         init_expand_noise(out, rng);
         info->init = dense ? "spectral (dense)" : "spectral";
     }

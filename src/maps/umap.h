@@ -15,7 +15,13 @@
 #define UMAP_INIT_NOISE 1e-4           /* N(0, 1e-4) added to the spectral init */
 
 /* Components up to this many items get the dense eigensolver (spectral.c). */
-extern int emb__spectral_dense_max;
+#define UMAP_SPECTRAL_DENSE_MAX 1500
+
+/* emb_umap_spectral with the dense solver's bound as an argument: components
+ * of up to dense_max items are solved densely, larger ones by ARPACK (the
+ * tests pass 0 to force ARPACK on small graphs). */
+emb_status emb__umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed, int64_t dense_max,
+                              emb_matf *out, int *n_components, bool *used_dense);
 
 /* Optimise emb (n, dim) in place over the edges head -> tail with weights w
  * (umap-learn's optimize_layout_euclidean, move_other = True). */

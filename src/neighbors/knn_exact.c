@@ -18,8 +18,12 @@
 #define KNN_B 2048       /* rows per block on both sides: S is 16 MiB. CPU seconds, 20k Fashion-MNIST
                             * (784-d / PCA-50): B=1024 6.3 / 2.4, 2048 5.8 / 1.3, 4096 5.7 / 1.4 */
 #endif
-#define KNN_CHUNK_MAX_D 256
-#define KNN_CHUNK 64     /* rows of S made and scanned at once: 64 x 2048 x 4 B = 512 KiB, in L2 */
+#define KNN_SMALL_D 256      /* up to here the filter, not the GEMM, is the cost ... */
+#define KNN_B_SMALL_D 4096   /* ... and larger blocks (S 64 MiB) mean fewer hand-overs between
+                              * BLAS and OpenMP threads. CPU seconds, 2 threads, random data,
+                              * shared 2-core VM (noisy): 20k x 50 2048: 1.8-2.1, 4096: 1.4-1.7;
+                              * 10k x 784 2048: 3.6-3.7, 4096: 3.9-4.1 */
+#define KNN_CHUNK 64     /* rows of S one thread filters at a time */
 #define KNN_MARGIN 4     /* candidates kept beyond k per row, against GEMM rounding */
 
 emb_knn_params emb_knn_default_params(void) {
@@ -90,11 +94,11 @@ float emb__knn_distance(const float *a, const float *b, int64_t d, emb_metric me
     return (float)sqrt(s);
 }
 
-/* Row norms ||x_i|| in double precision. */
-emb_status emb__row_norms(const emb_matf *x, float **out) {
+/* Row norms ||x_i|| in double precision, on nth threads. */
+emb_status emb__row_norms(const emb_matf *x, int nth, float **out) {
     float *nr = emb__malloc(sizeof(float) * (size_t)(x->rows ? x->rows : 1), "norms");
     if (!nr) return EMB_E_NOMEM;
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) num_threads(nth)
     for (int64_t i = 0; i < x->rows; i++) {
         const float *r = x->data + (size_t)i * x->cols;
         double s = 0;
@@ -107,10 +111,10 @@ emb_status emb__row_norms(const emb_matf *x, float **out) {
 
 /* Recompute each row's k distances exactly and re-sort (insertion sort:
  * rows are nearly sorted already). */
-void emb__knn_refine(const emb_matf *x, const float *norms, emb_knn *g) {
+void emb__knn_refine(const emb_matf *x, const float *norms, int nth, emb_knn *g) {
     int k = g->k;
     emb__simd_init();
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) num_threads(nth)
     for (int64_t i = 0; i < g->n; i++) {
         float *dist = g->dist + (size_t)i * k;
         int32_t *idx = g->idx + (size_t)i * k;
@@ -141,7 +145,7 @@ emb_status emb_knn_exact_naive(const emb_matf *x, int k, emb_metric metric, emb_
     emb_status st = emb__knn_alloc(out, x->rows, k, metric);
     if (st) return st;
     float *nr;
-    if ((st = emb__row_norms(x, &nr))) { emb_knn_free(out); return st; }
+    if ((st = emb__row_norms(x, 1, &nr))) { emb_knn_free(out); return st; }
     for (int64_t i = 0; i < x->rows; i++)
         for (int64_t j = 0; j < x->rows; j++) {
             if (j == i) continue;
@@ -226,12 +230,13 @@ static void cols_pass(const knn_block *B, int32_t *cand, float *T) {
     }
 }
 
-/* Exact all-kNN by blocks of KNN_B rows. S is symmetric, so only blocks
- * r >= q are computed (half the GEMM work of a query-by-query search) and
- * each off-diagonal block updates the lists of both its row and its column
- * items. Each row keeps KNN_MARGIN extra candidates, so that float rounding
- * in the GEMM cannot push a true neighbour out; the final distances are
- * recomputed directly (emb__knn_refine) and the best k kept.
+/* Exact all-kNN by blocks of KNN_B rows (KNN_B_SMALL_D for small d). S is
+ * symmetric, so only blocks r >= q are computed (half the GEMM work of a
+ * query-by-query search) and each off-diagonal block updates the lists of
+ * both its row and its column items. Each row keeps KNN_MARGIN extra
+ * candidates, so that float rounding in the GEMM cannot push a true
+ * neighbour out; the final distances are recomputed directly
+ * (emb__knn_refine) and the best k kept.
  *
  * Memory beyond the input x (n, d), for n = 1,000,000, d = 512, k = 15:
  *   normalised copy (cosine only)  n d 4 B            = 2048 MB
@@ -254,13 +259,13 @@ emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric, i
     int32_t *cand = NULL;
     emb_knn L = {0};
     if ((st = emb__knn_alloc(&L, n, kk, metric))) goto done;
-    if ((st = emb__row_norms(x, &norms))) goto done;
+    if ((st = emb__row_norms(x, nth, &norms))) goto done;
     const float *A = x->data;
     if (metric == EMB_METRIC_COSINE) {
         /* normalise once: S = cos directly; zero rows stay zero (cos 0) */
         xn = emb__malloc(sizeof(float) * (size_t)n * d, "normalised vectors");
         if (!xn) { st = EMB_E_NOMEM; goto done; }
-        #pragma omp parallel for schedule(static)
+        #pragma omp parallel for schedule(static) num_threads(nth)
         for (int64_t i = 0; i < n; i++) {
             float inv = norms[i] > 0 ? 1.0f / norms[i] : 0.0f;
             for (int64_t t = 0; t < d; t++) xn[(size_t)i * d + t] = x->data[(size_t)i * d + t] * inv;
@@ -272,45 +277,39 @@ emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric, i
         if (!sq || !h) { st = EMB_E_NOMEM; goto done; }
         for (int64_t i = 0; i < n; i++) { sq[i] = norms[i] * norms[i]; h[i] = 0.5f * sq[i]; }
     }
-    S = emb__malloc(sizeof(float) * KNN_B * KNN_B, "similarity block");
-    Tcol = emb__malloc(sizeof(float) * KNN_B, "column thresholds");
-    cand = emb__malloc(sizeof(int32_t) * KNN_B * (size_t)nth, "candidates");
+    const int64_t bs = d <= KNN_SMALL_D ? KNN_B_SMALL_D : KNN_B;   /* block rows */
+    S = emb__malloc(sizeof(float) * (size_t)bs * bs, "similarity block");
+    Tcol = emb__malloc(sizeof(float) * (size_t)bs, "column thresholds");
+    cand = emb__malloc(sizeof(int32_t) * (size_t)bs * nth, "candidates");
     if (!S || !Tcol || !cand) { st = EMB_E_NOMEM; goto done; }
-    /* small d: the pass over S is the cost, so make and scan S in L2-sized
-     * chunks; large d: the GEMM is, and each call repacks the reference
-     * block (d x B), so one call per thread and block */
-    int64_t chunk = d <= KNN_CHUNK_MAX_D ? KNN_CHUNK : KNN_B;
-    int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);   /* one BLAS thread per OpenMP thread; restored below */
-    for (int64_t q0 = 0; q0 < n; q0 += KNN_B) {
-        int64_t qb = n - q0 < KNN_B ? n - q0 : KNN_B;
-        for (int64_t r0 = q0; r0 < n; r0 += KNN_B) {
-            int64_t rb = n - r0 < KNN_B ? n - r0 : KNN_B;
+    /* One GEMM call per block pair, made outside any OpenMP team, on as
+     * many BLAS threads as the program gave OpenBLAS (the library never sets
+     * them); then one team filters the block: its rows, then (off-diagonal
+     * blocks) its columns. Few, large calls: between a BLAS call and a team
+     * each side's idle threads spin for a while (OpenBLAS's server threads,
+     * libgomp's OMP_WAIT_POLICY), so every hand-over costs CPU time. S's last
+     * bits may depend on how OpenBLAS splits a call; the result does not:
+     * KNN_MARGIN extra candidates absorb GEMM rounding and the kept distances
+     * are recomputed directly (emb__knn_refine). */
+    for (int64_t q0 = 0; q0 < n; q0 += bs) {
+        int64_t qb = n - q0 < bs ? n - q0 : bs;
+        for (int64_t r0 = q0; r0 < n; r0 += bs) {
+            int64_t rb = n - r0 < bs ? n - r0 : bs;
             knn_block B = {S, q0, qb, r0, rb, sq, h, L.dist, L.idx, kk};
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)qb, (int)rb, (int)d, 1.0f,
+                        A + (size_t)q0 * d, (int)d, A + (size_t)r0 * d, (int)d, 0.0f, S, (int)rb);
             #pragma omp parallel num_threads(nth)
             {
-                int t = omp_get_thread_num(), T = omp_get_num_threads();
-                int64_t a0 = qb * t / T, a1 = qb * (t + 1) / T;
-                int32_t *mine = cand + (size_t)t * KNN_B;
-                /* each thread its own slice of S, then its own rows: no
-                 * hand-over between BLAS threads and OpenMP threads */
-                for (int64_t c0 = a0; c0 < a1; c0 += chunk) {   /* row pass while the chunk is in L2 */
-                    int64_t c1 = a1 - c0 < chunk ? a1 : c0 + chunk;
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(c1 - c0), (int)rb, (int)d, 1.0f,
-                                A + (size_t)(q0 + c0) * d, (int)d, A + (size_t)r0 * d, (int)d, 0.0f,
-                                S + (size_t)c0 * rb, (int)rb);
-                    rows_pass(&B, c0, c1, mine);
-                }
-                if (r0 != q0) {
-                    #pragma omp barrier
-                    cols_pass(&B, mine, Tcol);
-                }
+                int32_t *mine = cand + (size_t)omp_get_thread_num() * bs;
+                #pragma omp for schedule(static)
+                for (int64_t c0 = 0; c0 < qb; c0 += KNN_CHUNK)
+                    rows_pass(&B, c0, qb - c0 < KNN_CHUNK ? qb : c0 + KNN_CHUNK, mine);
+                if (r0 != q0) cols_pass(&B, mine, Tcol);   /* after the rows' implicit barrier */
             }
         }
         emb_progress_report(progress, "neighbors", (double)(q0 + qb) / n, NULL);
     }
-    openblas_set_num_threads(blas_threads);
-    emb__knn_refine(x, norms, &L);
+    emb__knn_refine(x, norms, nth, &L);
     for (int64_t i = 0; i < n; i++) {
         memcpy(out->idx + (size_t)i * k, L.idx + (size_t)i * kk, sizeof(int32_t) * (size_t)(kk < k ? kk : k));
         memcpy(out->dist + (size_t)i * k, L.dist + (size_t)i * kk, sizeof(float) * (size_t)(kk < k ? kk : k));

@@ -328,7 +328,7 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
     trees = emb__calloc((size_t)g.nth, sizeof(emb__rptree), "rp-trees");
     if (!g.idx || !g.dist || !g.flag || !g.buf || !newc || !oldc || !newp || !oldp || !trees) { st = EMB_E_NOMEM; goto done; }
     for (size_t a = 0; a < cnt; a++) { g.idx[a] = -1; g.dist[a] = INFINITY; g.flag[a] = 1; }
-    if ((st = emb__row_norms(x, &norms))) goto done;
+    if ((st = emb__row_norms(x, g.nth, &norms))) goto done;
     /* trees split a random projection to NND_TREE_DIM dimensions (JL): the
      * splits cost n x NND_TREE_DIM per level instead of n x d */
     int64_t pd = d > 2 * NND_TREE_DIM ? NND_TREE_DIM : d;

@@ -129,7 +129,8 @@ emb_status emb_pca(const emb_matf *x, const emb_pca_params *params, emb_matf *ou
         for (int64_t t = 0; t < d; t++) mean[t] += x->data[(size_t)i * d + t];
     for (int64_t t = 0; t < d; t++) mean[t] /= (double)n;
     double total = 0;   /* trace of the covariance */
-    #pragma omp parallel for schedule(static) reduction(+ : total)
+    int nt = emb_threads_resolve(p.n_threads);
+    #pragma omp parallel for schedule(static) reduction(+ : total) num_threads(nt)
     for (int64_t i = 0; i < m; i++) {
         const float *row = x->data + (size_t)(m == n ? i : i * n / m) * d;
         for (int64_t t = 0; t < d; t++) {
@@ -165,7 +166,7 @@ emb_status emb_pca(const emb_matf *x, const emb_pca_params *params, emb_matf *ou
             for (int64_t t = 0; t < d; t++) mc += mean[t] * comp[(size_t)t * P + c];
             mproj[c] = (float)mc;
         }
-        #pragma omp parallel for schedule(static)
+        #pragma omp parallel for schedule(static) num_threads(nt)
         for (int64_t i = 0; i < n; i++)
             for (int c = 0; c < P; c++) out->data[(size_t)i * P + c] -= mproj[c];
         free(mproj);
