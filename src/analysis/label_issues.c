@@ -82,25 +82,29 @@ typedef float lr_v16 __attribute__((vector_size(64), aligned(4)));
 
 typedef int32_t lr_v16i __attribute__((vector_size(64), aligned(4)));
 
-/* Lane-wise select: m ? a : b (m lanes all ones or zeros, as comparisons give). */
-static inline __attribute__((always_inline)) void lr_select(lr_v16 *out, lr_v16i m, lr_v16 a, lr_v16 b) {
-    lr_v16i ia, ib, r;
-    memcpy(&ia, &a, sizeof ia);
-    memcpy(&ib, &b, sizeof ib);
-    r = (m & ia) | (~m & ib);
-    memcpy(out, &r, sizeof r);
+/* Lane-wise select, in place: x = m ? a : x (m lanes all ones or zeros, as
+ * comparisons give); vectors by pointer (by value they change the ABI). */
+static inline __attribute__((always_inline)) void lr_select(lr_v16 *x, const lr_v16i *m, const lr_v16 *a) {
+    lr_v16i ia, ix, r;
+    memcpy(&ia, a, sizeof ia);
+    memcpy(&ix, x, sizeof ix);
+    r = (*m & ia) | (~*m & ix);
+    memcpy(x, &r, sizeof r);
 }
 
 /* e^x in 16 lanes, in place: x = n ln2 + r, |r| <= ln2 / 2, Cephes' expf
  * polynomial (about 1 ulp), 2^n put in the exponent bits; x clamped to
  * [-87, 88] (e^-87 ~ 1e-38: a probability that is 0 in any sum). */
 static inline __attribute__((always_inline)) void lr_exp16(lr_v16 *xp) {
-    const lr_v16 zero = {0};
+    const lr_v16 zero = {0}, lo = zero - 87.0f, hi = zero + 88.0f, plus = zero + 0.5f;
     lr_v16 x = *xp;
-    lr_select(&x, x < -87.0f, zero - 87.0f, x);
-    lr_select(&x, x > 88.0f, zero + 88.0f, x);
-    lr_v16 t = x * 1.44269504088896341f, half;
-    lr_select(&half, t >= 0.0f, zero + 0.5f, zero - 0.5f);
+    lr_v16i m = x < lo;
+    lr_select(&x, &m, &lo);
+    m = x > hi;
+    lr_select(&x, &m, &hi);
+    lr_v16 t = x * 1.44269504088896341f, half = zero - 0.5f;
+    m = t >= 0.0f;
+    lr_select(&half, &m, &plus);
     lr_v16i n = __builtin_convertvector(t + half, lr_v16i);   /* round half away from 0 */
     lr_v16 nf = __builtin_convertvector(n, lr_v16);
     lr_v16 r = x - nf * 0.693359375f;

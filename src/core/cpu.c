@@ -1,6 +1,6 @@
 /* cpu.c - the one place that says which SIMD kernels run (STYLE: "One
  * kernel, every CPU"). The CPU is probed once, thread-safely (pthread_once),
- * with GCC's __builtin_cpu_supports, as ONNX Runtime's MLAS and OpenBLAS's
+ * with CPUID and XGETBV, as ONNX Runtime's MLAS and OpenBLAS's
  * DYNAMIC_ARCH pick their kernels at run time; the environment variable
  * EMB_CPU (scalar | avx2 | avx512 | avx512bf16) caps the level so that tests
  * and benchmarks can run every lower path on one machine. Non-x86 builds
@@ -23,20 +23,42 @@ bool emb_cpu_level_parse(const char *s, emb_cpu_level *out) {
     return false;
 }
 
-static emb_cpu_level probe(void) {
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-    __builtin_cpu_init();
-    /* AVX-512 here means F + BW + DQ + VL (every AVX-512 CPU since Skylake-SP);
-     * AVX2 means AVX2 + FMA + F16C (Haswell, Zen 1 and later). */
-    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-    bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                  __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-    if (avx512 && __builtin_cpu_supports("avx512bf16")) return EMB_CPU_AVX512_BF16;
+#include <cpuid.h>
+
+/* XCR0: which register states the OS saves (bits 1-2 SSE/AVX, 5-7 AVX-512). */
+static unsigned long long xgetbv0(void) {
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return ((unsigned long long)hi << 32) | lo;
+}
+
+/* From CPUID and XGETBV, as libgcc's and compiler-rt's __cpu_indicator_init
+ * do (their __builtin_cpu_supports does not know "avx512bf16" or "f16c" in
+ * clang before 16): an instruction set counts only when the OS also saves
+ * its registers. */
+static emb_cpu_level probe(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return EMB_CPU_SCALAR;
+    unsigned ecx1 = c, ebx7 = 0, eax71 = 0;
+    unsigned long long xcr0 = (ecx1 & bit_OSXSAVE) ? xgetbv0() : 0;
+    bool ymm = (xcr0 & 0x6) == 0x6, zmm = ymm && (xcr0 & 0xe0) == 0xe0;
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) ebx7 = b;
+    if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) eax71 = a;
+    /* AVX2 here means AVX2 + FMA + F16C (Haswell, Zen 1 and later); AVX-512
+     * F + BW + DQ + VL (every AVX-512 CPU since Skylake-SP); BF16 is
+     * CPUID.(7,1):EAX[5]. */
+    bool avx2 = ymm && (ebx7 & bit_AVX2) && (ecx1 & bit_FMA) && (ecx1 & bit_F16C);
+    bool avx512 = avx2 && zmm && (ebx7 & bit_AVX512F) && (ebx7 & bit_AVX512BW) && (ebx7 & bit_AVX512DQ) &&
+                  (ebx7 & bit_AVX512VL);
+    if (avx512 && (eax71 & (1u << 5))) return EMB_CPU_AVX512_BF16;
     if (avx512) return EMB_CPU_AVX512;
     if (avx2) return EMB_CPU_AVX2;
-#endif
     return EMB_CPU_SCALAR;
 }
+#else
+static emb_cpu_level probe(void) { return EMB_CPU_SCALAR; }
+#endif
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static emb_cpu_level detected = EMB_CPU_SCALAR, active = EMB_CPU_SCALAR;
