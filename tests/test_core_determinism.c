@@ -99,7 +99,7 @@ static void test_knn(void) {
 }
 
 static void test_maps(void) {
-    emb_matf x = blobs(1500, 10, 2);
+    emb_matf x = blobs(600, 10, 2);   /* small: the arm64 run is under qemu */
     emb_knn_params kp = emb_knn_default_params();
     kp.k = 90;
     kp.metric = EMB_METRIC_EUCLIDEAN;
