@@ -118,17 +118,11 @@ static void gemm_bf16_scalar(const emb__linear *L, const uint16_t *xbf, int m, f
         }
 }
 
-/* x (m, k) -> xr (m, k): each value rounded to bf16, kept as float32 (the
- * widened kernels' input). */
-static void round_bf16_rows(const float *x, int m, int k, float *xr, int nt) {
-    #pragma omp parallel for num_threads(nt) schedule(static)
-    for (int i = 0; i < m; i++)
-        for (int j = 0; j < k; j++) xr[(size_t)i * k + j] = bf16_to_f32(emb__f32_to_bf16(x[(size_t)i * k + j]));
-}
-
 /* bf16 panels of k-pairs -> float32 panels: panels [p0, p0 + nr) of W, k in
- * [k0, k0 + kc) (k0 even), into buf[(j * kc + t) * 16 + col]. */
-static void widen_bf16(const uint16_t *wp, int kp, int p0, int nr, int k0, int kc, float *buf) {
+ * [k0, k0 + kc) (k0 even), into buf[(j * kc + t) * 16 + col]. Plain C the
+ * compiler vectorises; compiled once per level below. */
+static inline __attribute__((always_inline)) void
+widen_body(const uint16_t *wp, int kp, int p0, int nr, int k0, int kc, float *buf) {
     for (int j = 0; j < nr; j++) {
         const uint16_t *src = wp + ((size_t)(p0 + j) * kp + k0 / 2) * 32;
         float *d = buf + (size_t)j * kc * 16;
@@ -141,6 +135,39 @@ static void widen_bf16(const uint16_t *wp, int kp, int p0, int nr, int k0, int k
         }
     }
 }
+
+/* One row r (k) -> o (k): each value rounded to bf16 (emb__f32_to_bf16),
+ * kept as float32: the widened kernels' x. */
+static void round_c(const float *r, int k, float *o) {
+    for (int j = 0; j < k; j++) o[j] = bf16_to_f32(emb__f32_to_bf16(r[j]));
+}
+
+typedef void widen_fn(const uint16_t *wp, int kp, int p0, int nr, int k0, int kc, float *buf);
+typedef void round_fn(const float *r, int k, float *o);
+static void widen_c(const uint16_t *wp, int kp, int p0, int nr, int k0, int kc, float *buf) {
+    widen_body(wp, kp, p0, nr, k0, kc, buf);
+}
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) static void widen_avx2(const uint16_t *wp, int kp, int p0, int nr, int k0, int kc, float *buf) {
+    widen_body(wp, kp, p0, nr, k0, kc, buf);
+}
+__attribute__((target("avx512f"))) static void widen_avx512(const uint16_t *wp, int kp, int p0, int nr, int k0, int kc, float *buf) {
+    widen_body(wp, kp, p0, nr, k0, kc, buf);
+}
+/* round_c in 8 lanes, the same integer steps (AVX-512 CPUs use it too). */
+__attribute__((target("avx2"))) static void round_avx2(const float *r, int k, float *o) {
+    const __m256i hi = _mm256_set1_epi32((int)0xffff0000u), one = _mm256_set1_epi32(1);
+    int j = 0;
+    for (; j + 8 <= k; j += 8) {
+        __m256i u = _mm256_loadu_si256((const __m256i *)(r + j));
+        __m256i v = _mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7fff)), _mm256_and_si256(_mm256_srli_epi32(u, 16), one));
+        __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff)), _mm256_set1_epi32(0x7f800000));
+        __m256i q = _mm256_or_si256(u, _mm256_set1_epi32(0x00400000));   /* NaN: quiet, payload kept */
+        _mm256_storeu_si256((__m256i *)(o + j), _mm256_and_si256(_mm256_blendv_epi8(v, q, nan), hi));
+    }
+    round_c(r + j, k - j, o + j);
+}
+#endif
 
 /* The float32 tile kernels: C tile (mr <= MR rows, nr <= NR panels of 16
  * columns) (+)= A (mr rows, kc; row stride lda) x W panels (kc rows of 16;
@@ -163,8 +190,10 @@ static void tile_c4(int mr, const float *a, size_t lda, const float *w, int kc,
     }
     for (int p = 0; p < kc; p++) {
         const float *wr = w + (size_t)p * 16;
+#pragma GCC unroll 4
         for (int i = 0; i < MR_C; i++) {
             float av = ar[i][p];
+#pragma GCC unroll 16
             for (int l = 0; l < 16; l++) s[i][l] += av * wr[l];
         }
     }
@@ -292,45 +321,61 @@ F32_TARGET static void tile_f32_any(int mr, int nr, const float *a, size_t lda, 
 
 #endif
 
-static tile_fn *tile_for(emb_cpu_level level) {
+/* A level's float32 tile, bf16 widening of W and rounding of x. */
+typedef struct {
+    tile_fn *tile;
+    widen_fn *widen;
+    round_fn *round;
+} kernel;
+
+static kernel kernel_for(emb_cpu_level level) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (level >= EMB_CPU_AVX512) return tile_f32_any;
-    if (level >= EMB_CPU_AVX2) return tile_avx2_any;
+    if (level >= EMB_CPU_AVX512) return (kernel){tile_f32_any, widen_avx512, round_avx2};
+    if (level >= EMB_CPU_AVX2) return (kernel){tile_avx2_any, widen_avx2, round_avx2};
 #endif
     (void)level;
-    return tile_c;
+    return (kernel){tile_c, widen_c, round_c};
 }
 
 /* Tasks: (64-column block, MC register tiles); inside a task k is blocked by
  * KC so the block's W slice (64 KiB) is reused from L2 by every tile. W is
- * L's float32 panels, or (widen) its bf16 panels widened per block into the
- * thread's buffer. The activation (if any) is applied to the tile in
- * registers after its last k block, saving a pass over y. */
+ * L's float32 panels, or (widen) its bf16 panels widened into float32: each
+ * thread widens a whole column block (64 columns x k) when it takes its first
+ * task there and keeps it for the block's next tasks (collapse(2) hands out a
+ * block's row tasks in a row), so W is widened about once per thread and
+ * block; if that buffer cannot be allocated, per k block into a 64 KiB one
+ * on the stack. The activation (if any) is applied to the tile in registers
+ * after its last k block, saving a pass over y. */
 static void gemm_f32(const emb__linear *L, bool widen, const float *x, int m, float *y, bool acc, int act, int nt,
-                     tile_fn *tile) {
+                     kernel kn) {
     int K = L->k, kp = (K + 1) / 2, np = (L->n + 15) / 16, nb = (np + NR - 1) / NR, mb = (m + MR - 1) / MR;
     int mt = (mb + MC - 1) / MC;
     size_t panel = (size_t)K * 16;
     #pragma omp parallel num_threads(nt)
     {
-        _Alignas(64) float buf[NR * KC * 16];   /* widened W slice of one k block (64 KiB) */
+        _Alignas(64) float buf[NR * KC * 16];   /* fallback: widened W slice of one k block (64 KiB) */
+        float *wide = widen ? aligned_alloc(64, sizeof(float) * NR * panel) : NULL;   /* widened column block wide_jb; 64-byte lines: no split loads */
+        int wide_jb = -1;
         #pragma omp for schedule(dynamic, 1) collapse(2)
         for (int jb = 0; jb < nb; jb++)
             for (int it = 0; it < mt; it++) {
                 int nr = np - jb * NR < NR ? np - jb * NR : NR, col = jb * NR * 16;
+                if (wide && wide_jb != jb) { kn.widen(L->wp, kp, jb * NR, nr, 0, K, wide); wide_jb = jb; }
                 for (int k0 = 0; k0 < K; k0 += KC) {
                     int kc = K - k0 < KC ? K - k0 : KC;
-                    const float *w = widen ? buf : L->wpf + (size_t)jb * NR * panel + (size_t)k0 * 16;
-                    size_t ps = widen ? (size_t)kc * 16 : panel;
-                    if (widen) widen_bf16(L->wp, kp, jb * NR, nr, k0, kc, buf);
+                    const float *w = L->wpf + (size_t)jb * NR * panel + (size_t)k0 * 16;
+                    size_t ps = panel;
+                    if (wide) w = wide + (size_t)k0 * 16;
+                    else if (widen) { kn.widen(L->wp, kp, jb * NR, nr, k0, kc, buf); w = buf; ps = (size_t)kc * 16; }
                     for (int ib = it * MC; ib < mb && ib < (it + 1) * MC; ib++) {
                         int mr = m - ib * MR < MR ? m - ib * MR : MR;
-                        tile(mr, nr, x + (size_t)ib * MR * K + k0, (size_t)K, w, ps, kc,
-                             y + (size_t)ib * MR * L->n + col, (size_t)L->n,
-                             k0 == 0 && L->b ? L->b + col : NULL, acc || k0 > 0, L->n - col, k0 + kc == K ? act : 0);
+                        kn.tile(mr, nr, x + (size_t)ib * MR * K + k0, (size_t)K, w, ps, kc,
+                                y + (size_t)ib * MR * L->n + col, (size_t)L->n,
+                                k0 == 0 && L->b ? L->b + col : NULL, acc || k0 > 0, L->n - col, k0 + kc == K ? act : 0);
                     }
                 }
             }
+        free(wide);
     }
 }
 
@@ -439,7 +484,7 @@ static void act_rows(float *y, int m, int n, int act, int nt) {
 
 void emb__linear_f32_at(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act, int nt,
                         emb_cpu_level level) {
-    gemm_f32(L, false, x, m, y, accumulate, act, nt, tile_for(usable(level)));
+    gemm_f32(L, false, x, m, y, accumulate, act, nt, kernel_for(usable(level)));
 }
 
 void emb__linear_bf16_at(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
@@ -452,8 +497,11 @@ void emb__linear_bf16_at(const emb__linear *L, const float *x, int m, float *y, 
         return;
     }
 #endif
-    round_bf16_rows(x, m, L->k, scratch, nt);
-    gemm_f32(L, true, scratch, m, y, accumulate, act, nt, tile_for(level));
+    kernel kn = kernel_for(level);
+    float *xr = scratch;   /* (m, k): x rounded to bf16, as float32 */
+    #pragma omp parallel for num_threads(nt) schedule(static)
+    for (int i = 0; i < m; i++) kn.round(x + (size_t)i * L->k, L->k, xr + (size_t)i * L->k);
+    gemm_f32(L, true, xr, m, y, accumulate, act, nt, kn);
 }
 
 void emb__linear_bf16_ref(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
