@@ -122,21 +122,21 @@ static void gemm_bf16_scalar(const emb__linear *L, const uint16_t *xbf, int m, f
 }
 
 /* bf16 panels of k-pairs -> float32 panels: panels [p0, p0 + nr) of W, k in
- * [k0, k0 + kc) (k0 even), into buf[(j * kc + t) * 16 + col]. Plain C the
- * compiler vectorises; compiled once per level below. */
-static inline __attribute__((always_inline)) void
-widen_body(const uint16_t *wp, int kp, int p0, int nr, int k0, int kc, float *buf) {
-    for (int j = 0; j < nr; j++) {
-        const uint16_t *src = wp + ((size_t)(p0 + j) * kp + k0 / 2) * 32;
-        float *d = buf + (size_t)j * kc * 16;
-        for (int t = 0; t < kc; t += 2, src += 32, d += 32) {
-            uint32_t u[16], even[16], odd[16];
-            memcpy(u, src, sizeof u);   /* lane c: W[c][k] in the low half, W[c][k + 1] in the high half */
-            for (int c = 0; c < 16; c++) { even[c] = u[c] << 16; odd[c] = u[c] & 0xffff0000u; }
-            memcpy(d, even, sizeof even);
-            if (t + 1 < kc) memcpy(d + 16, odd, sizeof odd);
-        }
+ * [k0, k0 + kc) (k0 even), into buf[(j * kc + t) * 16 + col]. A pair-row
+ * of a panel is 16 32-bit lanes, lane c = W[c][k] (low half) and W[c][k + 1]
+ * (high half): row k is the lanes shifted left by 16, row k + 1 the lanes
+ * with the low half cleared. */
+#define WIDEN_LOOP(...)                                                           \
+    for (int j = 0; j < nr; j++) {                                                \
+        const uint16_t *src = wp + ((size_t)(p0 + j) * kp + k0 / 2) * 32;         \
+        float *d = buf + (size_t)j * kc * 16;                                     \
+        for (int t = 0; t < kc; t += 2, src += 32, d += 32) { __VA_ARGS__; }      \
     }
+
+static void widen_c(const uint16_t *wp, int kp, int p0, int nr, int k0, int kc, float *buf) {
+    WIDEN_LOOP(
+        for (int c = 0; c < 16; c++) d[c] = bf16_to_f32(src[2 * c]);
+        if (t + 1 < kc) for (int c = 0; c < 16; c++) d[16 + c] = bf16_to_f32(src[2 * c + 1]);)
 }
 
 /* One row r (k) -> o (k): each value rounded to bf16 (emb__f32_to_bf16),
@@ -147,15 +147,24 @@ static void round_c(const float *r, int k, float *o) {
 
 typedef void widen_fn(const uint16_t *wp, int kp, int p0, int nr, int k0, int kc, float *buf);
 typedef void round_fn(const float *r, int k, float *o);
-static void widen_c(const uint16_t *wp, int kp, int p0, int nr, int k0, int kc, float *buf) {
-    widen_body(wp, kp, p0, nr, k0, kc, buf);
-}
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target("avx2"))) static void widen_avx2(const uint16_t *wp, int kp, int p0, int nr, int k0, int kc, float *buf) {
-    widen_body(wp, kp, p0, nr, k0, kc, buf);
+    const __m256i hi = _mm256_set1_epi32((int)0xffff0000u);
+    WIDEN_LOOP(
+        __m256i v0 = _mm256_loadu_si256((const __m256i *)src), v1 = _mm256_loadu_si256((const __m256i *)(src + 16));
+        _mm256_storeu_si256((__m256i *)d, _mm256_slli_epi32(v0, 16));
+        _mm256_storeu_si256((__m256i *)(d + 8), _mm256_slli_epi32(v1, 16));
+        if (t + 1 < kc) {
+            _mm256_storeu_si256((__m256i *)(d + 16), _mm256_and_si256(v0, hi));
+            _mm256_storeu_si256((__m256i *)(d + 24), _mm256_and_si256(v1, hi));
+        })
 }
 __attribute__((target("avx512f"))) static void widen_avx512(const uint16_t *wp, int kp, int p0, int nr, int k0, int kc, float *buf) {
-    widen_body(wp, kp, p0, nr, k0, kc, buf);
+    const __m512i hi = _mm512_set1_epi32((int)0xffff0000u);
+    WIDEN_LOOP(
+        __m512i v = _mm512_loadu_si512(src);
+        _mm512_storeu_si512(d, _mm512_slli_epi32(v, 16));
+        if (t + 1 < kc) _mm512_storeu_si512(d + 16, _mm512_and_si512(v, hi));)
 }
 /* round_c in 8 lanes, the same integer steps (AVX-512 CPUs use it too). */
 __attribute__((target("avx2"))) static void round_avx2(const float *r, int k, float *o) {
