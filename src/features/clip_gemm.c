@@ -26,10 +26,11 @@
  *     a 64-byte aligned buffer and runs the level's float32 tile on it, x
  *     rounded to bf16 and held as float32: half the weight traffic of
  *     float32 and the same FMAs, results bit-identical to the float32 kernel
- *     on the rounded inputs. Measured at ViT-B's m = 1600 (Xeon, 1 thread,
- *     shared machine): within noise of float32 at the avx2 and avx512
- *     levels; unaligned (16-byte) buffers made it 10-20% slower (split zmm
- *     loads).
+ *     on the rounded inputs. Measured on this Xeon (1 thread, shared
+ *     machine, W in L3): at ViT-B's m = 1600 within noise of float32 at the
+ *     avx2 and avx512 levels; at m = 50 (one image) equal at avx2, ~7% below
+ *     at avx512 (the widening's stores); weights streamed from DRAM (a whole
+ *     model) favour bf16. An unaligned buffer cost 10-20% (split zmm loads).
  * The scalar reference emb__linear_bf16_ref computes the bf16 sums one output
  * at a time; tests compare every level with it and with double sums. */
 #include "clip_internal.h"
