@@ -181,6 +181,81 @@ static double act_worst(const float *pre, const float *post, size_t n, int a) {
  * same on the bf16-rounded inputs against the scalar reference; the widened
  * kernels equal the float32 kernel on rounded inputs bit for bit. Threads
  * 1 vs 2 and m rows at once vs one at a time: the same bits. */
+typedef struct {
+    int M, N, K;
+    emb__linear L, Lr;          /* W (N, K) random normal, bias; Lr: W rounded to bf16 */
+    float *x, *xr, *y0;         /* x (M, K), xr rounded to bf16; y0 (M, N) = i: accumulated into */
+    double *want, *scale;       /* (M, N) double sums; the bound (K + 2) 2^-24 sum |terms| */
+    double *wantr, *scaler;     /* the same for the bf16-rounded inputs */
+    void *scratch;
+} gemm_case;
+
+static gemm_case case_new(int M, int N, int K, emb_rng *r) {
+    gemm_case c = {.M = M, .N = N, .K = K, .scratch = malloc(sizeof(float) * M * (K + 1))};
+    size_t MN = (size_t)M * N;
+    c.L = (emb__linear){.n = N, .k = K, .w = malloc(sizeof(float) * N * K), .b = malloc(sizeof(float) * N)};
+    c.Lr = (emb__linear){.n = N, .k = K, .w = malloc(sizeof(float) * N * K), .b = c.L.b};
+    c.x = malloc(sizeof(float) * M * K); c.xr = malloc(sizeof(float) * M * K); c.y0 = malloc(sizeof(float) * MN);
+    c.want = malloc(sizeof(double) * MN); c.scale = malloc(sizeof(double) * MN);
+    c.wantr = malloc(sizeof(double) * MN); c.scaler = malloc(sizeof(double) * MN);
+    for (int i = 0; i < N * K; i++) c.L.w[i] = (float)emb_rng_normal(r);
+    for (int i = 0; i < N; i++) c.L.b[i] = (float)emb_rng_normal(r);
+    for (int i = 0; i < M * K; i++) c.x[i] = (float)emb_rng_normal(r);
+    for (size_t i = 0; i < MN; i++) c.y0[i] = (float)i;   /* accumulate into large values: cancellation */
+    uint32_t u;
+    for (int i = 0; i < N * K; i++) { u = (uint32_t)emb__f32_to_bf16(c.L.w[i]) << 16; memcpy(&c.Lr.w[i], &u, 4); }
+    for (int i = 0; i < M * K; i++) { u = (uint32_t)emb__f32_to_bf16(c.x[i]) << 16; memcpy(&c.xr[i], &u, 4); }
+    double g = (K + 2) * ldexp(1.0, -24);
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double s = (double)c.L.b[j] + c.y0[i * N + j], a = fabs(c.L.b[j]) + fabs(c.y0[i * N + j]), sr = s, ar = a;
+            for (int k = 0; k < K; k++) {
+                s += (double)c.x[i * K + k] * c.L.w[j * K + k];
+                a += fabs((double)c.x[i * K + k] * c.L.w[j * K + k]);
+                sr += (double)c.xr[i * K + k] * c.Lr.w[j * K + k];
+                ar += fabs((double)c.xr[i * K + k] * c.Lr.w[j * K + k]);
+            }
+            c.want[i * N + j] = s; c.scale[i * N + j] = g * a;
+            c.wantr[i * N + j] = sr; c.scaler[i * N + j] = g * ar;
+        }
+    CHECK(emb__linear_pack_f32(&c.L) && emb__linear_pack_bf16(&c.L) && emb__linear_pack_f32(&c.Lr));
+    return c;
+}
+
+static void case_free(gemm_case *c) {
+    free(c->L.w); free(c->L.b); free(c->L.wp); free(c->L.wpf); free(c->Lr.w); free(c->Lr.wpf);
+    free(c->x); free(c->xr); free(c->y0); free(c->scratch);
+    free(c->want); free(c->scale); free(c->wantr); free(c->scaler);
+}
+
+/* y = y0 + x W^T + b at `level` (bf16: the level's kernel, ref: the scalar
+ * reference, rounded: the float32 kernel on the rounded inputs), with nt
+ * threads, all M rows in one call or one row per call. */
+enum { RUN_F32, RUN_BF16, RUN_BF16_REF, RUN_F32_ROUNDED };
+static void run(gemm_case *c, int what, emb_cpu_level level, int nt, bool row_by_row, float *y) {
+    memcpy(y, c->y0, sizeof(float) * c->M * c->N);
+    for (int i0 = 0; i0 < c->M; i0 += row_by_row ? 1 : c->M) {
+        int m = row_by_row ? 1 : c->M;
+        const float *x = (what == RUN_F32_ROUNDED ? c->xr : c->x) + (size_t)i0 * c->K;
+        float *yi = y + (size_t)i0 * c->N;
+        if (what == RUN_F32) emb__linear_f32_at(&c->L, x, m, yi, true, 0, nt, level);
+        else if (what == RUN_F32_ROUNDED) emb__linear_f32_at(&c->Lr, x, m, yi, true, 0, nt, level);
+        else if (what == RUN_BF16) emb__linear_bf16_at(&c->L, x, m, yi, true, 0, c->scratch, nt, level);
+        else emb__linear_bf16_ref(&c->L, x, m, yi, true, 0, c->scratch, nt);
+    }
+}
+
+/* The level (y1) and plain C / the reference (y2) within the bound of the
+ * double sums, and of each other within twice it; the largest fractions of
+ * the bound returned in w[3]. */
+static void check_bound(const float *y1, const float *y2, const double *want, const double *scale, size_t n, double w[3]) {
+    w[0] = worst_scaled(y1, want, scale, n);
+    w[1] = worst_scaled(y2, want, scale, n);
+    w[2] = 0;
+    for (size_t i = 0; i < n; i++) w[2] = fmax(w[2], fabs(y1[i] - y2[i]) / (2 * scale[i]));
+    CHECK(w[0] <= 1.0); CHECK(w[1] <= 1.0); CHECK(w[2] <= 1.0);
+}
+
 static void test_gemm(void) {
     emb_cpu_level lv = emb_cpu_level_active();
     printf("level %s: f32 GEMM %s, bf16 GEMM %s\n", emb_cpu_level_name(lv), emb__clip_gemm_kernel(lv, false),
@@ -189,89 +264,50 @@ static void test_gemm(void) {
     emb_rng_seed(&r, 3);
     int sizes[][3] = {{1, 1, 1}, {7, 33, 13}, {13, 64, 64}, {50, 100, 77}, {6, 16, 2}, {97, 130, 700}, {1, 70, 513}, {19, 48, 256}};
     for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
-        int M = sizes[t][0], N = sizes[t][1], K = sizes[t][2];
-        size_t MN = (size_t)M * N;
-        emb__linear L = {.n = N, .k = K, .w = malloc(sizeof(float) * N * K), .b = malloc(sizeof(float) * N)};
-        emb__linear Lr = {.n = N, .k = K, .w = malloc(sizeof(float) * N * K), .b = L.b};   /* W rounded to bf16 */
-        float *x = malloc(sizeof(float) * M * K), *xr = malloc(sizeof(float) * M * K), *y0 = malloc(sizeof(float) * MN);
-        float *y1 = malloc(sizeof(float) * MN), *y2 = malloc(sizeof(float) * MN), *y3 = malloc(sizeof(float) * MN);
-        void *scratch = malloc(sizeof(float) * M * (K + 1));
-        double *want = malloc(sizeof(double) * MN), *scale = malloc(sizeof(double) * MN);
-        double *wantr = malloc(sizeof(double) * MN), *scaler = malloc(sizeof(double) * MN);
-        for (int i = 0; i < N * K; i++) L.w[i] = (float)emb_rng_normal(&r);
-        for (int i = 0; i < N; i++) L.b[i] = (float)emb_rng_normal(&r);
-        for (int i = 0; i < M * K; i++) x[i] = (float)emb_rng_normal(&r);
-        for (size_t i = 0; i < MN; i++) y0[i] = (float)i;   /* accumulate into large values: cancellation */
-        uint32_t u;
-        for (int i = 0; i < N * K; i++) { u = (uint32_t)emb__f32_to_bf16(L.w[i]) << 16; memcpy(&Lr.w[i], &u, 4); }
-        for (int i = 0; i < M * K; i++) { u = (uint32_t)emb__f32_to_bf16(x[i]) << 16; memcpy(&xr[i], &u, 4); }
-        double g = (K + 2) * ldexp(1.0, -24);
-        for (int i = 0; i < M; i++)
-            for (int j = 0; j < N; j++) {
-                double s = (double)L.b[j] + y0[i * N + j], a = fabs(L.b[j]) + fabs(y0[i * N + j]), sr = s, ar = a;
-                for (int k = 0; k < K; k++) {
-                    s += (double)x[i * K + k] * L.w[j * K + k];
-                    a += fabs((double)x[i * K + k] * L.w[j * K + k]);
-                    sr += (double)xr[i * K + k] * Lr.w[j * K + k];
-                    ar += fabs((double)xr[i * K + k] * Lr.w[j * K + k]);
-                }
-                want[i * N + j] = s; scale[i * N + j] = g * a;
-                wantr[i * N + j] = sr; scaler[i * N + j] = g * ar;
-            }
-        CHECK(emb__linear_pack_f32(&L) && emb__linear_pack_bf16(&L) && emb__linear_pack_f32(&Lr));
-        /* float32 */
-        memcpy(y1, y0, sizeof(float) * MN); memcpy(y2, y0, sizeof(float) * MN);
-        emb__linear_f32_at(&L, x, M, y1, true, 0, 2, lv);
-        emb__linear_f32_at(&L, x, M, y2, true, 0, 2, EMB_CPU_SCALAR);
-        double w1 = worst_scaled(y1, want, scale, MN), w2 = worst_scaled(y2, want, scale, MN), wc = 0;
-        for (size_t i = 0; i < MN; i++) wc = fmax(wc, fabs(y1[i] - y2[i]) / (2 * scale[i]));
-        CHECK(w1 <= 1.0); CHECK(w2 <= 1.0); CHECK(wc <= 1.0);
-        memcpy(y3, y0, sizeof(float) * MN);
-        emb__linear_f32_at(&L, x, M, y3, true, 0, 1, lv);
-        CHECK(memcmp(y1, y3, sizeof(float) * MN) == 0);
+        gemm_case c = case_new(sizes[t][0], sizes[t][1], sizes[t][2], &r);
+        size_t MN = (size_t)c.M * c.N, bytes = sizeof(float) * MN;
+        float *y1 = malloc(bytes), *y2 = malloc(bytes), *y3 = malloc(bytes);
+        double wf[3], wb[3];
+        /* float32: level and plain C; 1 thread, one row per call, AVX2 for AVX-512: the same bits */
+        run(&c, RUN_F32, lv, 2, false, y1);
+        run(&c, RUN_F32, EMB_CPU_SCALAR, 2, false, y2);
+        check_bound(y1, y2, c.want, c.scale, MN, wf);
+        run(&c, RUN_F32, lv, 1, false, y3);
+        CHECK(memcmp(y1, y3, bytes) == 0);
+        run(&c, RUN_F32, lv, 2, true, y3);
+        CHECK(memcmp(y1, y3, bytes) == 0);
         if (lv >= EMB_CPU_AVX512) {   /* AVX2's tile runs the same chains in 8 lanes */
-            memcpy(y3, y0, sizeof(float) * MN);
-            emb__linear_f32_at(&L, x, M, y3, true, 0, 2, EMB_CPU_AVX2);
-            CHECK(memcmp(y1, y3, sizeof(float) * MN) == 0);
+            run(&c, RUN_F32, EMB_CPU_AVX2, 2, false, y3);
+            CHECK(memcmp(y1, y3, bytes) == 0);
         }
-        memcpy(y3, y0, sizeof(float) * MN);
-        for (int i = 0; i < M; i++) emb__linear_f32_at(&L, x + (size_t)i * K, 1, y3 + (size_t)i * N, true, 0, 2, lv);
-        CHECK(memcmp(y1, y3, sizeof(float) * MN) == 0);
-        /* bf16: the level, the reference, double sums of the rounded inputs */
-        memcpy(y1, y0, sizeof(float) * MN); memcpy(y2, y0, sizeof(float) * MN);
-        emb__linear_bf16_at(&L, x, M, y1, true, 0, scratch, 2, lv);
-        emb__linear_bf16_ref(&L, x, M, y2, true, 0, scratch, 2);
-        double b1 = worst_scaled(y1, wantr, scaler, MN), b2 = worst_scaled(y2, wantr, scaler, MN), bc = 0;
-        for (size_t i = 0; i < MN; i++) bc = fmax(bc, fabs(y1[i] - y2[i]) / (2 * scaler[i]));
-        CHECK(b1 <= 1.0); CHECK(b2 <= 1.0); CHECK(bc <= 1.0);
+        /* bf16: level and the scalar reference; widened = float32 on rounded inputs; threads, rows */
+        run(&c, RUN_BF16, lv, 2, false, y1);
+        run(&c, RUN_BF16_REF, lv, 2, false, y2);
+        check_bound(y1, y2, c.wantr, c.scaler, MN, wb);
         if (lv < EMB_CPU_AVX512_BF16) {
-            memcpy(y3, y0, sizeof(float) * MN);
-            emb__linear_f32_at(&Lr, xr, M, y3, true, 0, 2, lv);
-            CHECK(memcmp(y1, y3, sizeof(float) * MN) == 0);
+            run(&c, RUN_F32_ROUNDED, lv, 2, false, y3);
+            CHECK(memcmp(y1, y3, bytes) == 0);
         }
-        memcpy(y3, y0, sizeof(float) * MN);
-        emb__linear_bf16_at(&L, x, M, y3, true, 0, scratch, 1, lv);
-        CHECK(memcmp(y1, y3, sizeof(float) * MN) == 0);
-        memcpy(y3, y0, sizeof(float) * MN);
-        for (int i = 0; i < M; i++) emb__linear_bf16_at(&L, x + (size_t)i * K, 1, y3 + (size_t)i * N, true, 0, scratch, 2, lv);
-        CHECK(memcmp(y1, y3, sizeof(float) * MN) == 0);
-        printf("  %dx%dx%d: f32 %s %.3f, c %.3f, vs c %.3f; bf16 %.3f, ref %.3f, vs ref %.3f (of the bound)\n", M, N, K,
-               emb_cpu_level_name(lv), w1, w2, wc, b1, b2, bc);
+        run(&c, RUN_BF16, lv, 1, false, y3);
+        CHECK(memcmp(y1, y3, bytes) == 0);
+        run(&c, RUN_BF16, lv, 2, true, y3);
+        CHECK(memcmp(y1, y3, bytes) == 0);
+        printf("  %dx%dx%d: f32 %s %.3f, c %.3f, vs c %.3f; bf16 %.3f, ref %.3f, vs ref %.3f (of the bound)\n", c.M, c.N, c.K,
+               emb_cpu_level_name(lv), wf[0], wf[1], wf[2], wb[0], wb[1], wb[2]);
         /* fused activations against double formulas on each path's own pre-activation */
         for (int a = 1; a <= 2; a++) {
-            emb__linear_f32_at(&L, x, M, y1, false, a, 2, lv);
-            emb__linear_f32_at(&L, x, M, y2, false, 0, 2, lv);
+            emb__linear_f32_at(&c.L, c.x, c.M, y1, false, a, 2, lv);
+            emb__linear_f32_at(&c.L, c.x, c.M, y2, false, 0, 2, lv);
             CHECK(act_worst(y2, y1, MN, a) <= 1.0);
-            emb__linear_bf16_at(&L, x, M, y1, false, a, scratch, 2, lv);
-            emb__linear_bf16_at(&L, x, M, y2, false, 0, scratch, 2, lv);
+            emb__linear_bf16_at(&c.L, c.x, c.M, y1, false, a, c.scratch, 2, lv);
+            emb__linear_bf16_at(&c.L, c.x, c.M, y2, false, 0, c.scratch, 2, lv);
             CHECK(act_worst(y2, y1, MN, a) <= 1.0);
-            emb__linear_bf16_ref(&L, x, M, y1, false, a, scratch, 2);
-            emb__linear_bf16_ref(&L, x, M, y2, false, 0, scratch, 2);
+            emb__linear_bf16_ref(&c.L, c.x, c.M, y1, false, a, c.scratch, 2);
+            emb__linear_bf16_ref(&c.L, c.x, c.M, y2, false, 0, c.scratch, 2);
             CHECK(act_worst(y2, y1, MN, a) <= 1.0);
         }
-        free(L.w); free(L.b); free(L.wp); free(L.wpf); free(Lr.w); free(Lr.wpf);
-        free(x); free(xr); free(y0); free(y1); free(y2); free(y3); free(scratch);
-        free(want); free(scale); free(wantr); free(scaler);
+        free(y1); free(y2); free(y3);
+        case_free(&c);
     }
 }
 
