@@ -191,7 +191,7 @@ typedef struct {
 } gemm_case;
 
 static gemm_case case_new(int M, int N, int K, emb_rng *r) {
-    gemm_case c = {.M = M, .N = N, .K = K, .scratch = malloc(sizeof(float) * M * (K + 1))};
+    gemm_case c = {.M = M, .N = N, .K = K, .scratch = malloc(sizeof(float) * emb__linear_scratch_floats(M, K, 2))};
     size_t MN = (size_t)M * N;
     c.L = (emb__linear){.n = N, .k = K, .w = malloc(sizeof(float) * N * K), .b = malloc(sizeof(float) * N)};
     c.Lr = (emb__linear){.n = N, .k = K, .w = malloc(sizeof(float) * N * K), .b = c.L.b};
@@ -316,7 +316,7 @@ static void test_gemm(void) {
 static void test_act_sweep(void) {
     emb_cpu_level lv = emb_cpu_level_active();
     const int M = 4801;
-    float one = 1.0f, *x = malloc(sizeof(float) * M), *y = malloc(sizeof(float) * M), *scratch = malloc(sizeof(float) * M * 2);
+    float one = 1.0f, *x = malloc(sizeof(float) * M), *y = malloc(sizeof(float) * M), *scratch = malloc(sizeof(float) * emb__linear_scratch_floats(M, 1, 2));
     emb__linear L = {.n = 1, .k = 1, .w = &one};
     CHECK(emb__linear_pack_f32(&L) && emb__linear_pack_bf16(&L));
     L.w = NULL;

@@ -29,7 +29,7 @@ struct emb_clip_ws {
     size_t att_stride;
     emb_cpu_level level;   /* of every kernel, emb_cpu_level_active() at emb_clip_ws_new */
     float *cls;       /* (B, width) */
-    float *xbf;       /* (B * tokens, max k + 1) bf16 GEMM input (rounded copy of x) */
+    float *xbf;       /* bf16 GEMM scratch: emb__linear_scratch_floats(B * tokens, max k, threads) */
     int n_threads;
 };
 
@@ -47,7 +47,7 @@ emb_clip_ws *emb_clip_ws_new(const emb_clip *m, int max_batch) {
     size_t B = (size_t)max_batch, T = (size_t)m->tokens, D = (size_t)m->info.width, F = (size_t)m->mlp;
     size_t KP = (size_t)m->patch.k, G2 = (size_t)m->grid * m->grid;
     size_t kmax = KP > F ? KP : F;
-    kmax = (kmax > D ? kmax : D) + 1;
+    kmax = kmax > D ? kmax : D;
     ws->max_batch = max_batch;
     ws->n_threads = m->n_threads;
     ws->patches = emb__alloc_big(sizeof(float) * B * G2 * KP, false);
@@ -60,7 +60,7 @@ emb_clip_ws *emb_clip_ws_new(const emb_clip *m, int max_batch) {
     ws->level = emb_cpu_level_active();
     ws->att = malloc(sizeof(float) * (size_t)m->n_threads * ws->att_stride);
     ws->cls = malloc(sizeof(float) * B * D);
-    if (m->info.precision == EMB_CLIP_BF16) ws->xbf = emb__alloc_big(sizeof(float) * B * T * kmax, false);
+    if (m->info.precision == EMB_CLIP_BF16) ws->xbf = emb__alloc_big(sizeof(float) * emb__linear_scratch_floats((int)(B * T), (int)kmax, m->n_threads), false);
     if (!ws->patches || !ws->x || !ws->h || !ws->qkv || !ws->mlp || !ws->att || !ws->cls ||
         (m->info.precision == EMB_CLIP_BF16 && !ws->xbf)) {
         emb_clip_ws_free(ws);

@@ -23,7 +23,7 @@
  *     16-column panels of k-pairs, same tiling;
  *   other levels: each thread widens the bf16 W of the column block it works
  *     on (64 columns x k, a 16-bit shift per value) into float32 panels in
- *     a 64-byte aligned buffer and runs the level's float32 tile on it, x
+ *     a 64-byte aligned buffer of the caller's scratch and runs the level's float32 tile on it, x
  *     rounded to bf16 and held as float32: half the weight traffic of
  *     float32 and the same FMAs, results bit-identical to the float32 kernel
  *     on the rounded inputs. Measured on this Xeon (1 thread, shared
@@ -350,45 +350,45 @@ static kernel kernel_for(emb_cpu_level level) {
     return (kernel){tile_c, widen_c, round_c};
 }
 
+size_t emb__linear_scratch_floats(int m, int k, int n_threads) {
+    return (size_t)m * (k + 1) + 16 + (size_t)n_threads * NR * 16 * k;
+}
+
 /* Tasks: (64-column block, MC register tiles); inside a task k is blocked by
  * KC so the block's W slice (64 KiB) is reused from L2 by every tile. W is
- * L's float32 panels, or (widen) its bf16 panels widened into float32: each
- * thread widens a whole column block (64 columns x k) when it takes its first
- * task there and keeps it for the block's next tasks (collapse(2) hands out a
- * block's row tasks in a row), so W is widened about once per thread and
- * block; if that buffer cannot be allocated, per k block into a 64 KiB one
- * on the stack. The activation (if any) is applied to the tile in registers
+ * L's float32 panels, or (wide: the threads' buffers, NR panels of k rows
+ * each, 64-byte aligned) its bf16 panels widened into float32: a thread
+ * widens a whole column block when it takes its first task there and keeps
+ * it for the block's next tasks (collapse(2) hands out a block's row tasks
+ * in a row), so W is widened about once per thread and block. The buffers
+ * come from the caller's scratch, so the kernel allocates nothing and
+ * cannot fail. The activation (if any) is applied to the tile in registers
  * after its last k block, saving a pass over y. */
-static void gemm_f32(const emb__linear *L, bool widen, const float *x, int m, float *y, bool acc, int act, int nt,
+static void gemm_f32(const emb__linear *L, float *wide_all, const float *x, int m, float *y, bool acc, int act, int nt,
                      kernel kn) {
     int K = L->k, kp = (K + 1) / 2, np = (L->n + 15) / 16, nb = (np + NR - 1) / NR, mb = (m + MR - 1) / MR;
     int mt = (mb + MC - 1) / MC;
     size_t panel = (size_t)K * 16;
     #pragma omp parallel num_threads(nt)
     {
-        _Alignas(64) float buf[NR * KC * 16];   /* fallback: widened W slice of one k block (64 KiB) */
-        float *wide = widen ? aligned_alloc(64, sizeof(float) * NR * panel) : NULL;   /* widened column block wide_jb; 64-byte lines: no split loads */
+        float *wide = wide_all ? wide_all + (size_t)omp_get_thread_num() * NR * panel : NULL;   /* column block wide_jb */
         int wide_jb = -1;
         #pragma omp for schedule(dynamic, 1) collapse(2)
         for (int jb = 0; jb < nb; jb++)
             for (int it = 0; it < mt; it++) {
                 int nr = np - jb * NR < NR ? np - jb * NR : NR, col = jb * NR * 16;
                 if (wide && wide_jb != jb) { kn.widen(L->wp, kp, jb * NR, nr, 0, K, wide); wide_jb = jb; }
+                const float *w = wide ? wide : L->wpf + (size_t)jb * NR * panel;
                 for (int k0 = 0; k0 < K; k0 += KC) {
                     int kc = K - k0 < KC ? K - k0 : KC;
-                    const float *w = L->wpf + (size_t)jb * NR * panel + (size_t)k0 * 16;
-                    size_t ps = panel;
-                    if (wide) w = wide + (size_t)k0 * 16;
-                    else if (widen) { kn.widen(L->wp, kp, jb * NR, nr, k0, kc, buf); w = buf; ps = (size_t)kc * 16; }
                     for (int ib = it * MC; ib < mb && ib < (it + 1) * MC; ib++) {
                         int mr = m - ib * MR < MR ? m - ib * MR : MR;
-                        kn.tile(mr, nr, x + (size_t)ib * MR * K + k0, (size_t)K, w, ps, kc,
+                        kn.tile(mr, nr, x + (size_t)ib * MR * K + k0, (size_t)K, w + (size_t)k0 * 16, panel, kc,
                                 y + (size_t)ib * MR * L->n + col, (size_t)L->n,
                                 k0 == 0 && L->b ? L->b + col : NULL, acc || k0 > 0, L->n - col, k0 + kc == K ? act : 0);
                     }
                 }
             }
-        free(wide);
     }
 }
 
@@ -497,7 +497,7 @@ static void act_rows(float *y, int m, int n, int act, int nt) {
 
 void emb__linear_f32_at(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act, int nt,
                         emb_cpu_level level) {
-    gemm_f32(L, false, x, m, y, accumulate, act, nt, kernel_for(usable(level)));
+    gemm_f32(L, NULL, x, m, y, accumulate, act, nt, kernel_for(usable(level)));
 }
 
 void emb__linear_bf16_at(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
@@ -511,10 +511,11 @@ void emb__linear_bf16_at(const emb__linear *L, const float *x, int m, float *y, 
     }
 #endif
     kernel kn = kernel_for(level);
-    float *xr = scratch;   /* (m, k): x rounded to bf16, as float32 */
+    float *xr = scratch;   /* (m, k): x rounded to bf16, as float32; then the threads' widened W */
+    float *wide = (float *)(((uintptr_t)(xr + (size_t)m * L->k) + 63) & ~(uintptr_t)63);
     #pragma omp parallel for num_threads(nt) schedule(static)
     for (int i = 0; i < m; i++) kn.round(x + (size_t)i * L->k, L->k, xr + (size_t)i * L->k);
-    gemm_f32(L, true, xr, m, y, accumulate, act, nt, kn);
+    gemm_f32(L, wide, xr, m, y, accumulate, act, nt, kn);
 }
 
 void emb__linear_bf16_ref(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
@@ -546,9 +547,9 @@ void emb__linear_bf16(const emb__linear *L, const float *x, int m, float *y, boo
 double emb_clip_gemm_gflops(emb_clip_precision prec, bool blas, int m, int n, int k, int n_threads, double seconds) {
     emb__linear L = {.n = n, .k = k, .w = malloc(sizeof(float) * (size_t)n * k)};
     float *x = malloc(sizeof(float) * (size_t)m * k), *y = malloc(sizeof(float) * (size_t)m * n);
-    void *scratch = malloc(sizeof(float) * (size_t)m * (k + 1));
-    double best = 0;
     int nt = emb_threads_resolve(n_threads);
+    void *scratch = malloc(sizeof(float) * emb__linear_scratch_floats(m, k, nt));
+    double best = 0;
     blas = blas && prec == EMB_CLIP_F32;
     if (!L.w || !x || !y || !scratch) goto done;
     for (size_t i = 0; i < (size_t)n * k; i++) L.w[i] = (float)(i % 13) * 0.01f;

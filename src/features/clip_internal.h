@@ -56,8 +56,9 @@ enum { EMB__ACT_NONE = 0, EMB__ACT_QUICK_GELU, EMB__ACT_GELU };
  * The _at forms run the kernel of `level` (lowered to what the CPU has); the
  * others ask emb_cpu_level_active(). F32 reads wpf (emb__linear_pack_f32),
  * BF16 wp (emb__linear_pack_bf16). At one level the result is bit-identical
- * for any m, n_threads and scheduling (clip_gemm.c). scratch: at least
- * m * (k + 1) floats, the bf16 kernels' rounded copy of x. */
+ * for any m, n_threads and scheduling (clip_gemm.c). scratch (bf16): at
+ * least emb__linear_scratch_floats(m, k, n_threads) floats, the kernels'
+ * rounded copy of x and each thread's widened block of W. */
 void emb__linear_f32_at(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act, int n_threads,
                         emb_cpu_level level);
 void emb__linear_bf16_at(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
@@ -67,6 +68,7 @@ void emb__linear_f32_act(const emb__linear *L, const float *x, int m, float *y, 
 void emb__linear_bf16(const emb__linear *L, const float *x, int m, float *y, bool accumulate, void *scratch, int n_threads);
 void emb__linear_bf16_act(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
                           void *scratch, int n_threads);
+size_t emb__linear_scratch_floats(int m, int k, int n_threads);
 /* The bf16 reference: the same rounding of x and W, float32 sums one output
  * at a time (k in pairs: s += x0 w0 + x1 w1), then the scalar activation. */
 void emb__linear_bf16_ref(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
