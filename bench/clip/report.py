@@ -41,7 +41,8 @@ for n in (1, 32):
         rel, cos = diff(os.path.join(work, out), n)
         rows.append((n, name, ips, ips * gf, 100 * ips * gf / sgemm_peak, ips / base_ort, rel, cos))
 print(f"ViT-B/32 (random weights, {gf:.2f} GFLOP/image), 2 threads; SGEMM peak (OpenBLAS {peak and 'Haswell kernels'}) "
-      f"{sgemm_peak:.0f} GFLOP/s, embscope f32 kernel {own_peak:.0f} GFLOP/s, measured in this run")
+      f"{sgemm_peak:.0f} GFLOP/s, embscope f32 kernel {own_peak:.0f} GFLOP/s at SIMD level {res['peak'].get('level', '?')}, "
+      f"measured in this run")
 print(f"{'batch':>5} | {'implementation':<17} | {'images/s':>8} | {'GFLOP/s':>7} | {'% SGEMM peak':>12} | {'vs ORT':>6} | {'max rel diff':>12} | {'min cos':>8}")
 print("-" * 98)
 for r in rows:

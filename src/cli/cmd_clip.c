@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* OpenBLAS's; the program, not the library, sets the BLAS's threads. */
+void openblas_set_num_threads(int n);
+
 static const char *USAGE =
     "usage: embscope clip PIXELS.npy --model PATH [options]\n"
     "       embscope clip --gemm-peak [--precision P] [--threads N]\n"
@@ -22,7 +25,10 @@ static const char *USAGE =
     "  --threads N       threads (default: all cores)\n"
     "  --out FILE        write the (n, dim) vectors as .npy\n"
     "  --gemm-peak       print the best GFLOP/s of the BLAS's SGEMM and of embscope's\n"
-    "                    float32 and bf16 kernels (ViT-B MLP shape and a 2048 cube)\n";
+    "                    float32 and bf16 kernels (ViT-B MLP shape and a 2048 cube)\n"
+    "\n"
+    "The JSON says which SIMD level the kernels ran at (\"level\"); EMB_CPU=scalar|\n"
+    "avx2|avx512|avx512bf16 caps it.\n";
 
 enum { O_MODEL = 1, O_PREC, O_BATCH, O_REPEAT, O_THREADS, O_OUT, O_PEAK };
 
@@ -60,7 +66,8 @@ int cmd_clip(int argc, char **argv) {
     if (peak) {
         /* square-ish products like ViT-B's MLP at batch 32 and a large cube */
         const char *names[3] = {"sgemm_blas", "sgemm_embscope", "bf16_embscope"};
-        printf("{");
+        if (p.n_threads > 0) openblas_set_num_threads(p.n_threads);
+        printf("{\"level\": \"%s\", ", emb_cpu_level_name(emb_cpu_level_active()));
         for (int k = 0; k < 3; k++) {
             emb_clip_precision pr = k == 2 ? EMB_CLIP_BF16 : EMB_CLIP_F32;
             double g1 = emb_clip_gemm_gflops(pr, k == 0, 1600, 3072, 768, p.n_threads, 1.5);
@@ -94,9 +101,10 @@ int cmd_clip(int argc, char **argv) {
         double dt = emb_now() - t0;
         if (dt < best) best = dt;
     }
-    printf("{\"images\": %lld, \"batch\": %d, \"precision\": \"%s\", \"seconds\": %.4f, \"images_per_s\": %.2f, "
-           "\"gflop_per_image\": %.3f, \"gflops\": %.1f}\n", (long long)n, p.batch,
-           p.precision == EMB_CLIP_BF16 ? "bf16" : "f32", best, n / best, in.gflop, n * in.gflop / best);
+    printf("{\"images\": %lld, \"batch\": %d, \"precision\": \"%s\", \"level\": \"%s\", \"seconds\": %.4f, "
+           "\"images_per_s\": %.2f, \"gflop_per_image\": %.3f, \"gflops\": %.1f}\n", (long long)n, p.batch,
+           p.precision == EMB_CLIP_BF16 ? "bf16" : "f32", emb_cpu_level_name(emb_cpu_level_active()), best, n / best,
+           in.gflop, n * in.gflop / best);
     if (out && (st = emb_npy_write_f32(out, vec, n, in.dim))) rc = cli_fail(st);
     free(vec);
     emb_clip_ws_free(ws);

@@ -4,21 +4,19 @@
  *   per layer: x += out_proj(attn(ln_1(x)));  x += c_proj(act(c_fc(ln_2(x))))
  *   y = ln_post(x[cls]) @ proj;  y /= |y|
  * Batched: the patch embedding and every linear layer is one GEMM over all
- * tokens of all images of the batch. */
+ * tokens of all images of the batch. Every kernel (GEMM, LayerNorm,
+ * attention, activations) runs at emb_cpu_level_active(), read once per
+ * workspace: AVX-512, AVX2 + FMA or plain C, each deterministic, so a batch
+ * gives the same bits for any batch size, thread count and schedule. */
 #include "clip_internal.h"
 #include "clip_vmath.h"
 
 #include <math.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CLIP_LN_EPS 1e-5f        /* nn.LayerNorm default, used by CLIP */
-
-void openblas_set_num_threads(int n);
 
 struct emb_clip_ws {
     int max_batch;
@@ -29,10 +27,9 @@ struct emb_clip_ws {
     float *mlp;       /* (B * tokens, mlp) */
     float *att;       /* (threads, att_stride) attention scratch */
     size_t att_stride;
-    bool att_simd;    /* AVX-512 attention (CPU has it, head width % 16 == 0) */
-    bool ln_simd;     /* AVX-512 LayerNorm (CPU has it, width % 16 == 0) */
+    emb_cpu_level level;   /* of every kernel, emb_cpu_level_active() at emb_clip_ws_new */
     float *cls;       /* (B, width) */
-    uint16_t *xbf;    /* (B * tokens, max k rounded up to even) bf16 GEMM input */
+    float *xbf;       /* bf16 GEMM scratch: emb__linear_scratch_floats(B * tokens, max k, threads) */
     int n_threads;
 };
 
@@ -50,7 +47,7 @@ emb_clip_ws *emb_clip_ws_new(const emb_clip *m, int max_batch) {
     size_t B = (size_t)max_batch, T = (size_t)m->tokens, D = (size_t)m->info.width, F = (size_t)m->mlp;
     size_t KP = (size_t)m->patch.k, G2 = (size_t)m->grid * m->grid;
     size_t kmax = KP > F ? KP : F;
-    kmax = (kmax > D ? kmax : D) + 1;
+    kmax = kmax > D ? kmax : D;
     ws->max_batch = max_batch;
     ws->n_threads = m->n_threads;
     ws->patches = emb__alloc_big(sizeof(float) * B * G2 * KP, false);
@@ -60,11 +57,10 @@ emb_clip_ws *emb_clip_ws_new(const emb_clip *m, int max_batch) {
     ws->mlp = emb__alloc_big(sizeof(float) * B * T * F, false);
     size_t Tp = (T + 15) & ~(size_t)15, hd = D / (size_t)m->info.heads;
     ws->att_stride = hd * Tp + Tp;
-    ws->att_simd = emb__have_avx512f() && hd % 16 == 0;
-    ws->ln_simd = emb__have_avx512f() && D % 16 == 0;
+    ws->level = emb_cpu_level_active();
     ws->att = malloc(sizeof(float) * (size_t)m->n_threads * ws->att_stride);
     ws->cls = malloc(sizeof(float) * B * D);
-    if (m->info.precision == EMB_CLIP_BF16) ws->xbf = emb__alloc_big(sizeof(uint16_t) * B * T * kmax, false);
+    if (m->info.precision == EMB_CLIP_BF16) ws->xbf = emb__alloc_big(sizeof(float) * emb__linear_scratch_floats((int)(B * T), (int)kmax, m->n_threads), false);
     if (!ws->patches || !ws->x || !ws->h || !ws->qkv || !ws->mlp || !ws->att || !ws->cls ||
         (m->info.precision == EMB_CLIP_BF16 && !ws->xbf)) {
         emb_clip_ws_free(ws);
@@ -118,11 +114,42 @@ __attribute__((target("avx512f"))) static void layernorm_avx512(const float *x, 
 }
 #endif
 
-static void layernorm_any(const float *x, float *y, int d, const float *w, const float *b, bool simd) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (simd) { layernorm_avx512(x, y, d, w, b); return; }
+/* layernorm() with AVX2, d % 8 == 0: the same two passes in 8 lanes. */
+__attribute__((target("avx2,fma"))) static void layernorm_avx2(const float *x, float *y, int d, const float *w, const float *b) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= d; i += 16) {
+        s0 = _mm256_add_ps(s0, _mm256_loadu_ps(x + i));
+        s1 = _mm256_add_ps(s1, _mm256_loadu_ps(x + i + 8));
+    }
+    for (; i < d; i += 8) s0 = _mm256_add_ps(s0, _mm256_loadu_ps(x + i));
+    float mean = emb__hsum256(_mm256_add_ps(s0, s1)) / (float)d;
+    __m256 mv = _mm256_set1_ps(mean), q0 = _mm256_setzero_ps(), q1 = _mm256_setzero_ps();
+    for (i = 0; i + 16 <= d; i += 16) {
+        __m256 t0 = _mm256_sub_ps(_mm256_loadu_ps(x + i), mv), t1 = _mm256_sub_ps(_mm256_loadu_ps(x + i + 8), mv);
+        q0 = _mm256_fmadd_ps(t0, t0, q0);
+        q1 = _mm256_fmadd_ps(t1, t1, q1);
+    }
+    for (; i < d; i += 8) {
+        __m256 t0 = _mm256_sub_ps(_mm256_loadu_ps(x + i), mv);
+        q0 = _mm256_fmadd_ps(t0, t0, q0);
+    }
+    __m256 rv = _mm256_set1_ps(1.0f / sqrtf(emb__hsum256(_mm256_add_ps(q0, q1)) / (float)d + CLIP_LN_EPS));
+    for (i = 0; i < d; i += 8) {
+        __m256 t = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), mv), rv);
+        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(t, _mm256_loadu_ps(w + i), _mm256_loadu_ps(b + i)));
+    }
+}
 #endif
-    (void)simd;
+
+void emb__clip_layernorm_at(const float *x, float *y, int d, const float *w, const float *b, emb_cpu_level level) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    level = level < emb_cpu_level_detected() ? level : emb_cpu_level_detected();
+    if (level >= EMB_CPU_AVX512 && d % 16 == 0) { layernorm_avx512(x, y, d, w, b); return; }
+    if (level >= EMB_CPU_AVX2 && d % 8 == 0) { layernorm_avx2(x, y, d, w, b); return; }
+#endif
+    (void)level;
     layernorm(x, y, d, w, b);
 }
 
@@ -204,17 +231,63 @@ __attribute__((target("avx512f"))) static void attend_avx512(const float *qkv, f
 }
 #endif
 
-static void attend_any(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch, bool simd) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (simd) { attend_avx512(qkv, out, T, D, h, hd, scratch); return; }
+/* attend() with AVX2 (hd a multiple of 8): keys copied to (hd, Tp), Tp = T
+ * rounded up to 8, zeros past T; scores 8-wide FMAs over keys (the same
+ * chain over c as attend_avx512), the weighted sum 8-wide over columns. */
+__attribute__((target("avx2,fma"))) static void attend_avx2(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch) {
+    int Tp = (T + 7) & ~7, nv = Tp / 8;
+    float *kt = scratch, *row = scratch + (size_t)hd * Tp, scale = 1.0f / sqrtf((float)hd);
+    for (int j = 0; j < Tp; j++)
+        for (int c = 0; c < hd; c++) kt[(size_t)c * Tp + j] = j < T ? qkv[(size_t)j * 3 * D + D + (size_t)h * hd + c] : 0.0f;
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256 last = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(T - 8 * (nv - 1)), lane));
+    for (int i = 0; i < T; i++) {
+        const float *q = qkv + (size_t)i * 3 * D + (size_t)h * hd;
+        for (int v = 0; v < nv; v++) {
+            __m256 acc = _mm256_setzero_ps();
+            for (int c = 0; c < hd; c++) acc = _mm256_fmadd_ps(_mm256_set1_ps(q[c]), _mm256_loadu_ps(kt + (size_t)c * Tp + 8 * v), acc);
+            _mm256_storeu_ps(row + 8 * v, _mm256_mul_ps(acc, _mm256_set1_ps(scale)));
+        }
+        float mxs = -INFINITY;
+        for (int j = 0; j < T; j++) mxs = row[j] > mxs ? row[j] : mxs;
+        /* softmax over the T scores; lanes past T become 0 */
+        __m256 mx = _mm256_set1_ps(mxs), sv = _mm256_setzero_ps();
+        for (int v = 0; v < nv; v++) {
+            __m256 e = emb__exp256(_mm256_sub_ps(_mm256_loadu_ps(row + 8 * v), mx));
+            if (v == nv - 1) e = _mm256_and_ps(e, last);
+            _mm256_storeu_ps(row + 8 * v, e);
+            sv = _mm256_add_ps(sv, e);
+        }
+        float inv = 1.0f / emb__hsum256(sv);
+        float *o = out + (size_t)i * D + (size_t)h * hd;
+        for (int c0 = 0; c0 < hd; c0 += 32) {
+            int nc = (hd - c0) / 8 < 4 ? (hd - c0) / 8 : 4;
+            __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+            for (int j = 0; j < T; j++) {
+                const float *vv = qkv + (size_t)j * 3 * D + 2 * D + (size_t)h * hd + c0;
+                __m256 pj = _mm256_set1_ps(row[j] * inv);
+                for (int k = 0; k < nc; k++) acc[k] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(vv + 8 * k), acc[k]);
+            }
+            for (int k = 0; k < nc; k++) _mm256_storeu_ps(o + c0 + 8 * k, acc[k]);
+        }
+    }
+}
 #endif
-    (void)simd;
+
+void emb__clip_attend_at(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch, emb_cpu_level level) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    level = level < emb_cpu_level_detected() ? level : emb_cpu_level_detected();
+    if (level >= EMB_CPU_AVX512 && hd % 16 == 0) { attend_avx512(qkv, out, T, D, h, hd, scratch); return; }
+    if (level >= EMB_CPU_AVX2 && hd % 8 == 0) { attend_avx2(qkv, out, T, D, h, hd, scratch); return; }
+#endif
+    (void)level;
     attend(qkv, out, T, D, h, hd, scratch);
 }
 
 static void linear(const emb_clip *m, emb_clip_ws *ws, const emb__linear *L, const float *x, int rows, float *y, bool acc, int actk) {
-    if (m->info.precision == EMB_CLIP_BF16) emb__linear_bf16_act(L, x, rows, y, acc, actk, ws->xbf, ws->n_threads);
-    else emb__linear_f32_act(L, x, rows, y, acc, actk, ws->n_threads);
+    if (m->info.precision == EMB_CLIP_BF16) emb__linear_bf16_at(L, x, rows, y, acc, actk, ws->xbf, ws->n_threads, ws->level);
+    else emb__linear_f32_at(L, x, rows, y, acc, actk, ws->n_threads, ws->level);
 }
 
 /* One batch of n <= max_batch images. */
@@ -239,21 +312,21 @@ static void forward(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int
         const float *src = t == 0 ? m->cls : ws->h + ((size_t)b * G * G + t - 1) * D;
         float *x = ws->x + (size_t)r * D;
         for (int i = 0; i < D; i++) x[i] = src[i] + m->pos[(size_t)t * D + i];
-        layernorm_any(x, x, D, m->ln_pre_w, m->ln_pre_b, ws->ln_simd);
+        emb__clip_layernorm_at(x, x, D, m->ln_pre_w, m->ln_pre_b, ws->level);
     }
     for (int l = 0; l < m->info.layers; l++) {
         const emb__clip_layer *y = &m->layer[l];
         #pragma omp parallel for num_threads(nt) schedule(static)
-        for (int r = 0; r < rows; r++) layernorm_any(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln1_w, y->ln1_b, ws->ln_simd);
+        for (int r = 0; r < rows; r++) emb__clip_layernorm_at(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln1_w, y->ln1_b, ws->level);
         linear(m, ws, &y->qkv, ws->h, rows, ws->qkv, false, 0);
         #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) collapse(2)
         for (int b = 0; b < n; b++)
             for (int h = 0; h < H; h++)
-                attend_any(ws->qkv + (size_t)b * T * 3 * D, ws->h + (size_t)b * T * D, T, D, h, hd,
-                           ws->att + (size_t)omp_get_thread_num() * ws->att_stride, ws->att_simd);
+                emb__clip_attend_at(ws->qkv + (size_t)b * T * 3 * D, ws->h + (size_t)b * T * D, T, D, h, hd,
+                                    ws->att + (size_t)omp_get_thread_num() * ws->att_stride, ws->level);
         linear(m, ws, &y->out, ws->h, rows, ws->x, true, 0);
         #pragma omp parallel for num_threads(nt) schedule(static)
-        for (int r = 0; r < rows; r++) layernorm_any(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln2_w, y->ln2_b, ws->ln_simd);
+        for (int r = 0; r < rows; r++) emb__clip_layernorm_at(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln2_w, y->ln2_b, ws->level);
         linear(m, ws, &y->fc1, ws->h, rows, ws->mlp, false, quick ? EMB__ACT_QUICK_GELU : EMB__ACT_GELU);   /* act fused */
         linear(m, ws, &y->fc2, ws->mlp, rows, ws->x, true, 0);
     }
@@ -272,7 +345,6 @@ static void forward(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int
 emb_status emb_clip_embed(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int64_t n, float *out) {
     if (!m || !ws || n < 0) return emb__fail(EMB_E_INVALID, "emb_clip_embed: bad arguments");
     size_t img = (size_t)3 * m->info.image_size * m->info.image_size;
-    openblas_set_num_threads(ws->n_threads);
     for (int64_t i = 0; i < n; i += ws->max_batch) {
         int b = (int)(n - i < ws->max_batch ? n - i : ws->max_batch);
         forward(m, ws, pixels + (size_t)i * img, b, out + (size_t)i * m->info.dim);

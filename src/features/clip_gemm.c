@@ -1,33 +1,50 @@
-/* clip_gemm.c - GEMMs for CLIP's linear layers, y = x W^T + b.
- * float32: OpenBLAS's SGEMM reached ~35% of this machine's FMA peak (its
- * 0.3.21 build runs Haswell kernels on AMD Zen 4), so CPUs with AVX-512 get
- * a BLIS-style kernel: W packed once into 16-column panels, a 6 x 64
- * register tile (24 zmm accumulators, vfmadd231ps with broadcast x), k
- * blocked so a 64-column block of W stays in L2; tasks are handed out
- * dynamically (the shared machine preempts threads unevenly). Other CPUs use
- * the BLAS.
- * bfloat16: x and W rounded to bf16 (nearest even), float32 sums; AVX512-BF16
- * vdpbf16ps (two products per lane) on W packed in 16-column panels of
- * k-pairs, same tiling. Chosen at run time with __builtin_cpu_supports; the
- * scalar version beside it computes the same sums one output at a time and
- * is what the kernel is tested against. */
+/* clip_gemm.c - GEMMs for CLIP's linear layers, y = x W^T + b (+ y), an
+ * activation fused into the store. A BLIS-style scheme (Van Zee & van de
+ * Geijn, TOMS 2015): W packed once at load into 16-column panels, tasks of
+ * (64-column block, MC register tiles) handed out dynamically (the shared
+ * machine preempts threads unevenly), k blocked by KC so a block's W slice
+ * (64 KiB) is reused from L2 by every tile of the task. One driver, a float32
+ * tile kernel per level of emb_cpu_level_active():
+ *   EMB_CPU_AVX512 and up: 6 x 64 register tile, 24 zmm accumulators;
+ *   EMB_CPU_AVX2 (AVX2 + FMA): 6 x 16, 12 ymm accumulators, per panel;
+ *   EMB_CPU_SCALAR (and every non-x86 CPU): plain C, 4 x 16 accumulators the
+ *     compiler vectorises (the reference level; arm64's path).
+ * Determinism: each output element is one chain over k in order: per KC
+ * block a sum from 0 (FMA at the SIMD levels, multiply + add in C), added to
+ * y (the first block adds the bias (and y when accumulating) instead). The
+ * chain depends only on k and the level, never on m, the tile an element
+ * lands in or the thread, so results are bit-identical across thread counts,
+ * batch sizes and scheduling. The AVX2 and AVX-512 chains are the same
+ * operations, so those two levels also agree bit for bit. No BLAS in the
+ * forward pass: OpenBLAS's SGEMM sums in an order that depends on its thread
+ * count and the matrix shape.
+ * bfloat16: x and W rounded to bf16 (nearest even), float32 sums.
+ *   EMB_CPU_AVX512_BF16: vdpbf16ps (two products per lane) on W packed in
+ *     16-column panels of k-pairs, same tiling;
+ *   other levels: each thread widens the bf16 W of the column block it works
+ *     on (64 columns x k, a 16-bit shift per value) into float32 panels in
+ *     a 64-byte aligned buffer of the caller's scratch and runs the level's float32 tile on it, x
+ *     rounded to bf16 and held as float32: half the weight traffic of
+ *     float32 and the same FMAs, results bit-identical to the float32 kernel
+ *     on the rounded inputs. Measured on this Xeon (1 thread, shared
+ *     machine, W in L3): at ViT-B's m = 1600 within noise of float32 at the
+ *     avx2 and avx512 levels; at m = 50 (one image) equal at avx2, ~7% below
+ *     at avx512 (the widening's stores); weights streamed from DRAM (a whole
+ *     model) favour bf16. An unaligned buffer cost 10-20% (split zmm loads).
+ * The scalar reference emb__linear_bf16_ref computes the bf16 sums one output
+ * at a time; tests compare every level with it and with double sums. */
 #include "clip_internal.h"
 #include "clip_vmath.h"
 
-#include <cblas.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
+#include <cblas.h>   /* emb_clip_gemm_gflops's BLAS comparison only */
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MR 6    /* rows of x per register tile */
-#define NR 4    /* 16-column panels per register tile (64 columns) */
+#define NR 4    /* 16-column panels per task column block (64 columns) */
 #define KC 256  /* k block: 64 columns x 256 x 4 bytes = 64 KiB of W per block */
 #define MC 16   /* register tiles per task (96 rows) */
-
-void openblas_set_num_threads(int n);
 
 uint16_t emb__f32_to_bf16(float f) {
     uint32_t u;
@@ -44,26 +61,20 @@ static float bf16_to_f32(uint16_t h) {
     return f;
 }
 
-bool emb__have_avx512bf16(void) {
-#if defined(__x86_64__) && defined(__GNUC__)
-    static int have = -1;
-    if (have < 0) {
-        __builtin_cpu_init();
-        have = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
-    }
-    return have > 0;
-#else
-    return false;
-#endif
+/* The level asked for, lowered to what the CPU has (a caller's level never
+ * runs instructions the CPU lacks). */
+static emb_cpu_level usable(emb_cpu_level level) {
+    emb_cpu_level have = emb_cpu_level_detected();
+    return level < have ? level : have;
 }
 
-bool emb__have_avx512f(void) {
-#if defined(__x86_64__) && defined(__GNUC__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
-#else
-    return false;
-#endif
+const char *emb__clip_gemm_kernel(emb_cpu_level level, bool bf16) {
+    level = usable(level);
+    if (bf16) {
+        if (level >= EMB_CPU_AVX512_BF16) return "avx512bf16 vdpbf16ps 6x64";
+        return level >= EMB_CPU_AVX512 ? "avx512 6x64, bf16 widened" : level >= EMB_CPU_AVX2 ? "avx2 6x16, bf16 widened" : "c 4x16, bf16 widened";
+    }
+    return level >= EMB_CPU_AVX512 ? "avx512 6x64" : level >= EMB_CPU_AVX2 ? "avx2 6x16" : "c 4x16";
 }
 
 bool emb__linear_pack_f32(emb__linear *L) {
@@ -111,26 +122,163 @@ static void gemm_bf16_scalar(const emb__linear *L, const uint16_t *xbf, int m, f
         }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
-
-/* One row; the OpenMP loops stay outside the target functions, whose outlined
- * bodies would not inherit the target attribute under clang. */
-BF16_TARGET static void row_to_bf16_avx512(const float *r, int k, uint16_t *o) {
-    int j = 0;
-    for (; j + 16 <= k; j += 16) {
-        __m256bh h = _mm512_cvtneps_pbh(_mm512_loadu_ps(r + j));
-        _mm256_storeu_si256((__m256i *)(o + j), (__m256i)h);
+/* bf16 panels of k-pairs -> float32 panels: panels [p0, p0 + nr) of W, k in
+ * [k0, k0 + kc) (k0 even), into buf[(j * kc + t) * 16 + col]. A pair-row
+ * of a panel is 16 32-bit lanes, lane c = W[c][k] (low half) and W[c][k + 1]
+ * (high half): row k is the lanes shifted left by 16, row k + 1 the lanes
+ * with the low half cleared. */
+#define WIDEN_LOOP(...)                                                           \
+    for (int j = 0; j < nr; j++) {                                                \
+        const uint16_t *src = wp + ((size_t)(p0 + j) * kp + k0 / 2) * 32;         \
+        float *d = buf + (size_t)j * kc * 16;                                     \
+        for (int t = 0; t < kc; t += 2, src += 32, d += 32) { __VA_ARGS__; }      \
     }
-    for (; j < k; j++) o[j] = emb__f32_to_bf16(r[j]);
+
+static void widen_c(const uint16_t *wp, int kp, int p0, int nr, int k0, int kc, float *buf) {
+    WIDEN_LOOP(
+        for (int c = 0; c < 16; c++) d[c] = bf16_to_f32(src[2 * c]);
+        if (t + 1 < kc) for (int c = 0; c < 16; c++) d[16 + c] = bf16_to_f32(src[2 * c + 1]);)
 }
 
-static void to_bf16_avx512(const float *x, int m, int k, uint16_t *xbf, int nt) {
-    int k2 = (k + 1) & ~1;
-    #pragma omp parallel for num_threads(nt) schedule(static)
-    for (int i = 0; i < m; i++) {
-        row_to_bf16_avx512(x + (size_t)i * k, k, xbf + (size_t)i * k2);
-        if (k2 > k) xbf[(size_t)i * k2 + k] = 0;
+/* One row r (k) -> o (k): each value rounded to bf16 (emb__f32_to_bf16),
+ * kept as float32: the widened kernels' x. */
+static void round_c(const float *r, int k, float *o) {
+    for (int j = 0; j < k; j++) o[j] = bf16_to_f32(emb__f32_to_bf16(r[j]));
+}
+
+typedef void widen_fn(const uint16_t *wp, int kp, int p0, int nr, int k0, int kc, float *buf);
+typedef void round_fn(const float *r, int k, float *o);
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) static void widen_avx2(const uint16_t *wp, int kp, int p0, int nr, int k0, int kc, float *buf) {
+    const __m256i hi = _mm256_set1_epi32((int)0xffff0000u);
+    WIDEN_LOOP(
+        __m256i v0 = _mm256_loadu_si256((const __m256i *)src), v1 = _mm256_loadu_si256((const __m256i *)(src + 16));
+        _mm256_storeu_si256((__m256i *)d, _mm256_slli_epi32(v0, 16));
+        _mm256_storeu_si256((__m256i *)(d + 8), _mm256_slli_epi32(v1, 16));
+        if (t + 1 < kc) {
+            _mm256_storeu_si256((__m256i *)(d + 16), _mm256_and_si256(v0, hi));
+            _mm256_storeu_si256((__m256i *)(d + 24), _mm256_and_si256(v1, hi));
+        })
+}
+__attribute__((target("avx512f"))) static void widen_avx512(const uint16_t *wp, int kp, int p0, int nr, int k0, int kc, float *buf) {
+    const __m512i hi = _mm512_set1_epi32((int)0xffff0000u);
+    WIDEN_LOOP(
+        __m512i v = _mm512_loadu_si512(src);
+        _mm512_storeu_si512(d, _mm512_slli_epi32(v, 16));
+        if (t + 1 < kc) _mm512_storeu_si512(d + 16, _mm512_and_si512(v, hi));)
+}
+/* round_c in 8 lanes, the same integer steps (AVX-512 CPUs use it too). */
+__attribute__((target("avx2"))) static void round_avx2(const float *r, int k, float *o) {
+    const __m256i hi = _mm256_set1_epi32((int)0xffff0000u), one = _mm256_set1_epi32(1);
+    int j = 0;
+    for (; j + 8 <= k; j += 8) {
+        __m256i u = _mm256_loadu_si256((const __m256i *)(r + j));
+        __m256i v = _mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7fff)), _mm256_and_si256(_mm256_srli_epi32(u, 16), one));
+        __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff)), _mm256_set1_epi32(0x7f800000));
+        __m256i q = _mm256_or_si256(u, _mm256_set1_epi32(0x00400000));   /* NaN: quiet, payload kept */
+        _mm256_storeu_si256((__m256i *)(o + j), _mm256_and_si256(_mm256_blendv_epi8(v, q, nan), hi));
+    }
+    round_c(r + j, k - j, o + j);
+}
+#endif
+
+/* The float32 tile kernels: C tile (mr <= MR rows, nr <= NR panels of 16
+ * columns) (+)= A (mr rows, kc; row stride lda) x W panels (kc rows of 16;
+ * panel stride `panel`). bias (the tile's columns) or NULL; acc adds C's old
+ * value; ncols columns of C are real from the tile's first; act fused. */
+typedef void tile_fn(int mr, int nr, const float *a, size_t lda, const float *w, size_t panel, int kc,
+                     float *c, size_t ldc, const float *bias, bool acc, int ncols, int act);
+
+/* Plain C: 4 rows x 16 columns of accumulators, one chain per element
+ * (multiply, then add: C11 does not contract them). Rows past mr read row 0
+ * and are not stored, so the loops have fixed trip counts. */
+#define MR_C 4
+static void tile_c4(int mr, const float *a, size_t lda, const float *w, int kc,
+                    float *c, size_t ldc, const float *bias, bool acc, int ncols, int act) {
+    float s[MR_C][16];
+    const float *ar[MR_C];
+    for (int i = 0; i < MR_C; i++) {
+        ar[i] = a + (i < mr ? (size_t)i * lda : 0);
+        for (int l = 0; l < 16; l++) s[i][l] = 0.0f;
+    }
+    for (int p = 0; p < kc; p++) {
+        const float *wr = w + (size_t)p * 16;
+#pragma GCC unroll 4
+        for (int i = 0; i < MR_C; i++) {
+            float av = ar[i][p];
+#pragma GCC unroll 16
+            for (int l = 0; l < 16; l++) s[i][l] += av * wr[l];
+        }
+    }
+    int nc = ncols < 16 ? ncols : 16;
+    for (int i = 0; i < mr; i++) {
+        float *cp = c + (size_t)i * ldc;
+        for (int l = 0; l < nc; l++) {
+            float v = s[i][l] + (bias ? bias[l] : 0.0f);
+            if (acc) v += cp[l];
+            cp[l] = emb__act1(v, act);
+        }
+    }
+}
+
+static void tile_c(int mr, int nr, const float *a, size_t lda, const float *w, size_t panel, int kc,
+                   float *c, size_t ldc, const float *bias, bool acc, int ncols, int act) {
+    for (int i0 = 0; i0 < mr; i0 += MR_C)
+        for (int j = 0; j < nr; j++)
+            tile_c4(mr - i0 < MR_C ? mr - i0 : MR_C, a + (size_t)i0 * lda, lda, w + (size_t)j * panel, kc,
+                    c + (size_t)i0 * ldc + 16 * j, ldc, bias ? bias + 16 * j : NULL, acc, ncols - 16 * j, act);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define AVX2_TARGET __attribute__((target("avx2,fma")))
+
+/* AVX2 + FMA: C (mr rows, one panel: two ymm per row) (+)= A x panel; the
+ * same operations per element as tile_f32 (AVX-512). */
+AVX2_TARGET static inline __attribute__((always_inline)) void
+tile_avx2(const int mr, const float *a, size_t lda, const float *w, int kc,
+          float *c, size_t ldc, const float *bias, bool acc, int ncols, int act) {
+    __m256 s[MR][2];
+#pragma GCC unroll 8
+    for (int i = 0; i < mr; i++) s[i][0] = s[i][1] = _mm256_setzero_ps();
+    for (int p = 0; p < kc; p++) {
+        __m256 b0 = _mm256_loadu_ps(w + (size_t)p * 16), b1 = _mm256_loadu_ps(w + (size_t)p * 16 + 8);
+#pragma GCC unroll 8
+        for (int i = 0; i < mr; i++) {
+            __m256 av = _mm256_broadcast_ss(a + (size_t)i * lda + p);
+            s[i][0] = _mm256_fmadd_ps(av, b0, s[i][0]);
+            s[i][1] = _mm256_fmadd_ps(av, b1, s[i][1]);
+        }
+    }
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; h++) {
+        int left = ncols - 8 * h;
+        if (left <= 0) break;
+        __m256i mk = _mm256_cmpgt_epi32(_mm256_set1_epi32(left), lane);
+        __m256 bv = bias ? _mm256_maskload_ps(bias + 8 * h, mk) : _mm256_setzero_ps();
+#pragma GCC unroll 8
+        for (int i = 0; i < mr; i++) {
+            float *cp = c + (size_t)i * ldc + 8 * h;
+            __m256 v = _mm256_add_ps(s[i][h], bv);
+            if (acc) v = _mm256_add_ps(v, _mm256_maskload_ps(cp, mk));
+            if (act) v = emb__act256(v, act);
+            _mm256_maskstore_ps(cp, mk, v);
+        }
+    }
+}
+
+AVX2_TARGET static void tile_avx2_any(int mr, int nr, const float *a, size_t lda, const float *w, size_t panel, int kc,
+                                      float *c, size_t ldc, const float *bias, bool acc, int ncols, int act) {
+    for (int j = 0; j < nr; j++) {
+        const float *wj = w + (size_t)j * panel, *bj = bias ? bias + 16 * j : NULL;
+        float *cj = c + 16 * j;
+        int nc = ncols - 16 * j;
+        switch (mr) {
+#define T_(R) case R: tile_avx2(R, a, lda, wj, kc, cj, ldc, bj, acc, nc, act); break;
+        T_(1) T_(2) T_(3) T_(4) T_(5) T_(6)
+#undef T_
+        default: break;
+        }
     }
 }
 
@@ -184,27 +332,87 @@ F32_TARGET static void tile_f32_any(int mr, int nr, const float *a, size_t lda, 
     }
 }
 
+#endif
+
+/* A level's float32 tile, bf16 widening of W and rounding of x. */
+typedef struct {
+    tile_fn *tile;
+    widen_fn *widen;
+    round_fn *round;
+} kernel;
+
+static kernel kernel_for(emb_cpu_level level) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (level >= EMB_CPU_AVX512) return (kernel){tile_f32_any, widen_avx512, round_avx2};
+    if (level >= EMB_CPU_AVX2) return (kernel){tile_avx2_any, widen_avx2, round_avx2};
+#endif
+    (void)level;
+    return (kernel){tile_c, widen_c, round_c};
+}
+
+size_t emb__linear_scratch_floats(int m, int k, int n_threads) {
+    return (size_t)m * (k + 1) + 16 + (size_t)n_threads * NR * 16 * k;
+}
+
 /* Tasks: (64-column block, MC register tiles); inside a task k is blocked by
- * KC so the block's W slice (64 KiB) is reused from L2 by every tile. The
- * activation (if any) is applied to the tile in registers after its last k
- * block, saving a pass over y. */
-static void gemm_f32_avx512(const emb__linear *L, const float *x, int m, float *y, bool acc, int act, int nt) {
-    int K = L->k, np = (L->n + 15) / 16, nb = (np + NR - 1) / NR, mb = (m + MR - 1) / MR, mt = (mb + MC - 1) / MC;
+ * KC so the block's W slice (64 KiB) is reused from L2 by every tile. W is
+ * L's float32 panels, or (wide: the threads' buffers, NR panels of k rows
+ * each, 64-byte aligned) its bf16 panels widened into float32: a thread
+ * widens a whole column block when it takes its first task there and keeps
+ * it for the block's next tasks (collapse(2) hands out a block's row tasks
+ * in a row), so W is widened about once per thread and block. The buffers
+ * come from the caller's scratch, so the kernel allocates nothing and
+ * cannot fail. The activation (if any) is applied to the tile in registers
+ * after its last k block, saving a pass over y. */
+static void gemm_f32(const emb__linear *L, float *wide_all, const float *x, int m, float *y, bool acc, int act, int nt,
+                     kernel kn) {
+    int K = L->k, kp = (K + 1) / 2, np = (L->n + 15) / 16, nb = (np + NR - 1) / NR, mb = (m + MR - 1) / MR;
+    int mt = (mb + MC - 1) / MC;
     size_t panel = (size_t)K * 16;
-    #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) collapse(2)
-    for (int jb = 0; jb < nb; jb++)
-        for (int it = 0; it < mt; it++) {
-            int nr = np - jb * NR < NR ? np - jb * NR : NR, col = jb * NR * 16;
-            for (int k0 = 0; k0 < K; k0 += KC) {
-                int kc = K - k0 < KC ? K - k0 : KC;
-                for (int ib = it * MC; ib < mb && ib < (it + 1) * MC; ib++) {
-                    int mr = m - ib * MR < MR ? m - ib * MR : MR;
-                    tile_f32_any(mr, nr, x + (size_t)ib * MR * K + k0, (size_t)K, L->wpf + (size_t)jb * NR * panel + (size_t)k0 * 16,
-                                 panel, kc, y + (size_t)ib * MR * L->n + col, (size_t)L->n,
-                                 k0 == 0 && L->b ? L->b + col : NULL, acc || k0 > 0, L->n - col, k0 + kc == K ? act : 0);
+    #pragma omp parallel num_threads(nt)
+    {
+        float *wide = wide_all ? wide_all + (size_t)omp_get_thread_num() * NR * panel : NULL;   /* column block wide_jb */
+        int wide_jb = -1;
+        #pragma omp for schedule(dynamic, 1) collapse(2)
+        for (int jb = 0; jb < nb; jb++)
+            for (int it = 0; it < mt; it++) {
+                int nr = np - jb * NR < NR ? np - jb * NR : NR, col = jb * NR * 16;
+                if (wide && wide_jb != jb) { kn.widen(L->wp, kp, jb * NR, nr, 0, K, wide); wide_jb = jb; }
+                const float *w = wide ? wide : L->wpf + (size_t)jb * NR * panel;
+                for (int k0 = 0; k0 < K; k0 += KC) {
+                    int kc = K - k0 < KC ? K - k0 : KC;
+                    for (int ib = it * MC; ib < mb && ib < (it + 1) * MC; ib++) {
+                        int mr = m - ib * MR < MR ? m - ib * MR : MR;
+                        kn.tile(mr, nr, x + (size_t)ib * MR * K + k0, (size_t)K, w + (size_t)k0 * 16, panel, kc,
+                                y + (size_t)ib * MR * L->n + col, (size_t)L->n,
+                                k0 == 0 && L->b ? L->b + col : NULL, acc || k0 > 0, L->n - col, k0 + kc == K ? act : 0);
+                    }
                 }
             }
-        }
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+
+/* One row; the OpenMP loops stay outside the target functions, whose outlined
+ * bodies would not inherit the target attribute under clang. */
+BF16_TARGET static void row_to_bf16_avx512(const float *r, int k, uint16_t *o) {
+    int j = 0;
+    for (; j + 16 <= k; j += 16) {
+        __m256bh h = _mm512_cvtneps_pbh(_mm512_loadu_ps(r + j));
+        _mm256_storeu_si256((__m256i *)(o + j), (__m256i)h);
+    }
+    for (; j < k; j++) o[j] = emb__f32_to_bf16(r[j]);
+}
+
+static void to_bf16_avx512(const float *x, int m, int k, uint16_t *xbf, int nt) {
+    int k2 = (k + 1) & ~1;
+    #pragma omp parallel for num_threads(nt) schedule(static)
+    for (int i = 0; i < m; i++) {
+        row_to_bf16_avx512(x + (size_t)i * k, k, xbf + (size_t)i * k2);
+        if (k2 > k) xbf[(size_t)i * k2 + k] = 0;
+    }
 }
 
 /* C tile (mr rows, nr panels) = A (mr rows of kp pairs) x panels. */
@@ -279,7 +487,7 @@ static void gemm_bf16_avx512(const emb__linear *L, const uint16_t *xbf, int m, f
 }
 #endif
 
-/* The scalar activation over y (m, n) after a GEMM without a fused one. */
+/* The scalar activation over y (m, n) after the reference GEMM. */
 static void act_rows(float *y, int m, int n, int act, int nt) {
     if (!act) return;
     #pragma omp parallel for num_threads(nt) schedule(static)
@@ -287,66 +495,77 @@ static void act_rows(float *y, int m, int n, int act, int nt) {
         for (int j = 0; j < n; j++) y[(size_t)i * n + j] = emb__act1(y[(size_t)i * n + j], act);
 }
 
-void emb__linear_f32_act(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act, int nt) {
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (L->wpf) { gemm_f32_avx512(L, x, m, y, accumulate, act, nt); return; }
-#endif
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, L->n, L->k, 1.0f, x, L->k, L->w, L->k,
-                accumulate ? 1.0f : 0.0f, y, L->n);
-    if (L->b)
-        for (int i = 0; i < m; i++) {
-            float *r = y + (size_t)i * L->n;
-            for (int j = 0; j < L->n; j++) r[j] += L->b[j];
-        }
-    act_rows(y, m, L->n, act, nt);
+void emb__linear_f32_at(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act, int nt,
+                        emb_cpu_level level) {
+    gemm_f32(L, NULL, x, m, y, accumulate, act, nt, kernel_for(usable(level)));
 }
 
-void emb__linear_f32(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int nt) {
-    emb__linear_f32_act(L, x, m, y, accumulate, EMB__ACT_NONE, nt);
-}
-
-/* Set by tests to compare the kernel with the scalar version. */
-int emb__clip_force_scalar = 0;
-
-void emb__linear_bf16_act(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
-                          uint16_t *xbf, int nt) {
+void emb__linear_bf16_at(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
+                         void *scratch, int nt, emb_cpu_level level) {
+    level = usable(level);
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (!emb__clip_force_scalar && emb__have_avx512bf16()) {
-        to_bf16_avx512(x, m, L->k, xbf, nt);
-        gemm_bf16_avx512(L, xbf, m, y, accumulate, act, nt);
+    if (level >= EMB_CPU_AVX512_BF16) {
+        to_bf16_avx512(x, m, L->k, scratch, nt);
+        gemm_bf16_avx512(L, scratch, m, y, accumulate, act, nt);
         return;
     }
 #endif
-    to_bf16_scalar(x, m, L->k, xbf, nt);
-    gemm_bf16_scalar(L, xbf, m, y, accumulate, nt);
+    kernel kn = kernel_for(level);
+    float *xr = scratch;   /* (m, k): x rounded to bf16, as float32; then the threads' widened W */
+    float *wide = (float *)(((uintptr_t)(xr + (size_t)m * L->k) + 63) & ~(uintptr_t)63);
+    #pragma omp parallel for num_threads(nt) schedule(static)
+    for (int i = 0; i < m; i++) kn.round(x + (size_t)i * L->k, L->k, xr + (size_t)i * L->k);
+    gemm_f32(L, wide, xr, m, y, accumulate, act, nt, kn);
+}
+
+void emb__linear_bf16_ref(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
+                          void *scratch, int nt) {
+    to_bf16_scalar(x, m, L->k, scratch, nt);
+    gemm_bf16_scalar(L, scratch, m, y, accumulate, nt);
     act_rows(y, m, L->n, act, nt);
 }
 
-void emb__linear_bf16(const emb__linear *L, const float *x, int m, float *y, bool accumulate, uint16_t *xbf, int nt) {
-    emb__linear_bf16_act(L, x, m, y, accumulate, EMB__ACT_NONE, xbf, nt);
+void emb__linear_f32_act(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act, int nt) {
+    emb__linear_f32_at(L, x, m, y, accumulate, act, nt, emb_cpu_level_active());
 }
 
+void emb__linear_f32(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int nt) {
+    emb__linear_f32_at(L, x, m, y, accumulate, EMB__ACT_NONE, nt, emb_cpu_level_active());
+}
+
+void emb__linear_bf16_act(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
+                          void *scratch, int nt) {
+    emb__linear_bf16_at(L, x, m, y, accumulate, act, scratch, nt, emb_cpu_level_active());
+}
+
+void emb__linear_bf16(const emb__linear *L, const float *x, int m, float *y, bool accumulate, void *scratch, int nt) {
+    emb__linear_bf16_at(L, x, m, y, accumulate, EMB__ACT_NONE, scratch, nt, emb_cpu_level_active());
+}
+
+/* F32 with blas: the linked BLAS's SGEMM on the row-major W, for comparison
+ * only (its thread count is the program's to set: openblas_set_num_threads). */
 double emb_clip_gemm_gflops(emb_clip_precision prec, bool blas, int m, int n, int k, int n_threads, double seconds) {
     emb__linear L = {.n = n, .k = k, .w = malloc(sizeof(float) * (size_t)n * k)};
     float *x = malloc(sizeof(float) * (size_t)m * k), *y = malloc(sizeof(float) * (size_t)m * n);
-    uint16_t *xbf = malloc(sizeof(uint16_t) * (size_t)m * (k + 1));
-    double best = 0;
     int nt = emb_threads_resolve(n_threads);
-    if (!L.w || !x || !y || !xbf) goto done;
+    void *scratch = malloc(sizeof(float) * emb__linear_scratch_floats(m, k, nt));
+    double best = 0;
+    blas = blas && prec == EMB_CLIP_F32;
+    if (!L.w || !x || !y || !scratch) goto done;
     for (size_t i = 0; i < (size_t)n * k; i++) L.w[i] = (float)(i % 13) * 0.01f;
     if (prec == EMB_CLIP_BF16 && !emb__linear_pack_bf16(&L)) goto done;
-    if (prec == EMB_CLIP_F32 && !blas && emb__have_avx512f() && !emb__linear_pack_f32(&L)) goto done;
+    if (prec == EMB_CLIP_F32 && !blas && !emb__linear_pack_f32(&L)) goto done;
     for (size_t i = 0; i < (size_t)m * k; i++) x[i] = (float)(i % 7) * 0.1f;
-    openblas_set_num_threads(nt);
     double t_end = emb_now() + seconds;
     do {
         double t0 = emb_now();
-        if (prec == EMB_CLIP_BF16) emb__linear_bf16(&L, x, m, y, false, xbf, nt);
+        if (blas) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, x, k, L.w, k, 0.0f, y, n);
+        else if (prec == EMB_CLIP_BF16) emb__linear_bf16(&L, x, m, y, false, scratch, nt);
         else emb__linear_f32(&L, x, m, y, false, nt);
         double dt = emb_now() - t0, g = 2.0 * m * n * k / dt * 1e-9;
         if (g > best) best = g;
     } while (emb_now() < t_end);
 done:
-    free(L.w); free(L.wp); free(L.wpf); free(x); free(y); free(xbf);
+    free(L.w); free(L.wp); free(L.wpf); free(x); free(y); free(scratch);
     return best;
 }

@@ -8,15 +8,17 @@
 #include <math.h>
 
 /* A linear layer y = x W^T + b. w (n, k) float32 row-major (PyTorch's
- * nn.Linear layout); b (n) or NULL. For BF16 the weights are also packed
- * into 16-column panels of k-pairs: wp[(panel * kp + p) * 32 + 2 * col + j]
+ * nn.Linear layout) until packed, then NULL; b (n) or NULL. Packed once at
+ * load, for every level alike (clip_gemm.c), into 16-column panels, zero
+ * padded past n: F32 wpf[(panel * k + kk) * 16 + col] = W[panel * 16 + col][kk];
+ * BF16 panels of k-pairs wp[(panel * kp + p) * 32 + 2 * col + j]
  * = W[panel * 16 + col][2 * p + j] as bfloat16, kp = ceil(k / 2), zero padded. */
 typedef struct {
     int n, k;
     float *w;
     float *b;
     uint16_t *wp;
-    float *wpf;    /* F32 on AVX-512 CPUs: the same panels as float32, wpf[(panel * k + kk) * 16 + col] */
+    float *wpf;
 } emb__linear;
 
 /* W[j][kk] from whichever copy is kept (w, else wpf). */
@@ -47,19 +49,32 @@ struct emb_clip {
     int n_allocs, cap_allocs;
 };
 
-/* y (m, n) = x (m, k) W^T (+ b) (+ y if accumulate). F32 uses the AVX-512
- * kernel on wpf when packed, else the BLAS's SGEMM on w. BF16 uses W's packed
- * panels (AVX512-BF16 when the CPU has it, a scalar emulation otherwise). */
-void emb__linear_f32(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int n_threads);
-void emb__linear_bf16(const emb__linear *L, const float *x, int m, float *y, bool accumulate,
-                      uint16_t *xbf /* (m, 2 kp) scratch */, int n_threads);
 /* Activations fused into a linear layer. */
 enum { EMB__ACT_NONE = 0, EMB__ACT_QUICK_GELU, EMB__ACT_GELU };
-/* The same followed by an activation (EMB__ACT_*), fused into the AVX-512
- * kernels' store (emb__act512), else emb__act1 over y afterwards. */
+
+/* y (m, n) = act(x (m, k) W^T (+ b) (+ y if accumulate)), act EMB__ACT_*.
+ * The _at forms run the kernel of `level` (lowered to what the CPU has); the
+ * others ask emb_cpu_level_active(). F32 reads wpf (emb__linear_pack_f32),
+ * BF16 wp (emb__linear_pack_bf16). At one level the result is bit-identical
+ * for any m, n_threads and scheduling (clip_gemm.c). scratch (bf16): at
+ * least emb__linear_scratch_floats(m, k, n_threads) floats, the kernels'
+ * rounded copy of x and each thread's widened block of W. */
+void emb__linear_f32_at(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act, int n_threads,
+                        emb_cpu_level level);
+void emb__linear_bf16_at(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
+                         void *scratch, int n_threads, emb_cpu_level level);
+void emb__linear_f32(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int n_threads);
 void emb__linear_f32_act(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act, int n_threads);
+void emb__linear_bf16(const emb__linear *L, const float *x, int m, float *y, bool accumulate, void *scratch, int n_threads);
 void emb__linear_bf16_act(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
-                          uint16_t *xbf, int n_threads);
+                          void *scratch, int n_threads);
+size_t emb__linear_scratch_floats(int m, int k, int n_threads);
+/* The bf16 reference: the same rounding of x and W, float32 sums one output
+ * at a time (k in pairs: s += x0 w0 + x1 w1), then the scalar activation. */
+void emb__linear_bf16_ref(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
+                          void *scratch, int n_threads);
+/* "avx2 6x16", ...: the GEMM kernel `level` runs, for logs and tests. */
+const char *emb__clip_gemm_kernel(emb_cpu_level level, bool bf16);
 /* Scalar activation: QuickGELU x sigmoid(1.702 x) (openai/CLIP model.py) or
  * GELU (libm expf / erff); identity for EMB__ACT_NONE. */
 static inline float emb__act1(float v, int act) {
@@ -67,12 +82,17 @@ static inline float emb__act1(float v, int act) {
     if (act == EMB__ACT_GELU) return 0.5f * v * (1.0f + erff(v * (float)M_SQRT1_2));
     return v;
 }
-/* Pack L->w into L->wp (allocated, owned by L); false when out of memory. */
+/* Pack L->w into L->wpf / L->wp (allocated, owned by L); false when out of memory. */
 bool emb__linear_pack_bf16(emb__linear *L);
 bool emb__linear_pack_f32(emb__linear *L);
-bool emb__have_avx512f(void);
 uint16_t emb__f32_to_bf16(float f);
-bool emb__have_avx512bf16(void);
-extern int emb__clip_force_scalar;   /* tests: 1 = scalar bf16 GEMM even on AVX512-BF16 CPUs */
+
+/* LayerNorm of one row x (d) into y (d) (may alias), and softmax attention of
+ * head h of one image (qkv (T, 3D) rows, out (T, D) rows, the head's columns
+ * [h hd, (h + 1) hd); scratch hd * round16(T) + round16(T) floats), with the
+ * kernel of `level`: AVX-512 when hd (d) is a multiple of 16, AVX2 of 8,
+ * else plain C, the reference (clip.c). */
+void emb__clip_layernorm_at(const float *x, float *y, int d, const float *w, const float *b, emb_cpu_level level);
+void emb__clip_attend_at(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch, emb_cpu_level level);
 
 #endif

@@ -273,9 +273,8 @@ static bool pack(emb_clip *m, emb__linear *L, bool bf16) {
     return true;
 }
 
-/* BF16: bf16 panels; F32 on AVX-512 CPUs: float panels; else keep w for the BLAS. */
+/* BF16: bf16 panels; F32: float panels (the same for every SIMD level). */
 static emb_status pack_all(emb_clip *m, bool bf16) {
-    if (!bf16 && !emb__have_avx512f()) return EMB_OK;
     if (!pack(m, &m->patch, bf16) || !pack(m, &m->proj, bf16)) goto oom;
     for (int l = 0; l < m->info.layers; l++) {
         emb__clip_layer *y = &m->layer[l];
@@ -283,7 +282,7 @@ static emb_status pack_all(emb_clip *m, bool bf16) {
     }
     return EMB_OK;
 oom:
-    return emb__fail(EMB_E_NOMEM, "out of memory packing bf16 weights");
+    return emb__fail(EMB_E_NOMEM, "out of memory packing %s weights", bf16 ? "bf16" : "float32");
 }
 
 emb_status emb_clip_load(const char *path, const emb_clip_params *params, emb_clip **out) {
