@@ -171,12 +171,12 @@ static int cmp_hash_item(const void *x, const void *y) {
 }
 
 /* exact_root[i] = smallest index with identical content. */
-static emb_status find_exact(const emb_matf *x, const emb_dataset *ds, emb_dups *out) {
+static emb_status find_exact(const emb_matf *x, const emb_dataset *ds, emb_dups *out, int nt) {
     int64_t n = x->rows;
     bool pixel_hash = ds && ds->pixel_hash && ds->n == n;
     hash_item *hs = emb__malloc(sizeof *hs * (size_t)(n ? n : 1), "hashes");
     if (!hs) return EMB_E_NOMEM;
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for num_threads(nt) schedule(static)
     for (int64_t i = 0; i < n; i++) {
         uint64_t h = pixel_hash ? ds->pixel_hash[i] : 0;
         if (!h) h = XXH3_64bits(x->data + (size_t)i * x->cols, sizeof(float) * (size_t)x->cols);
@@ -234,7 +234,7 @@ static emb_status near_from_knn(const emb_knn *g, const emb_dups *d, float thr, 
 
 /* Compare each widened item with every item: S = Q X^T by blocks. */
 static emb_status widen_search(const emb_matf *x, const float *norm, const uint8_t *widen, float thr,
-                               emb_dups *d, pair_vec *pv) {
+                               emb_dups *d, pair_vec *pv, int nt) {
     int64_t n = x->rows, dim = x->cols, nq = 0;
     for (int64_t i = 0; i < n; i++) nq += widen[i];
     d->n_widened = nq;
@@ -254,7 +254,7 @@ static emb_status widen_search(const emb_matf *x, const float *norm, const uint8
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)qb, (int)rb, (int)dim, 1.0f, Q, (int)dim,
                         x->data + (size_t)r0 * dim, (int)dim, 0.0f, S, (int)rb);
             bool oom = false;
-            #pragma omp parallel for schedule(static)
+            #pragma omp parallel for num_threads(nt) schedule(static)
             for (int64_t a = 0; a < qb; a++) {
                 int64_t i = q[q0 + a];
                 for (int64_t b = 0; b < rb; b++) {
@@ -347,7 +347,7 @@ static emb_status shift_search(const emb_matf *x, const float *norm, const emb_d
     emb_status st = emb_matf_alloc(&z, n, (int64_t)(h / 2) * (w / 2) * c);
     if (st) return st;
     bool oom = false;
-    #pragma omp parallel
+    #pragma omp parallel num_threads(emb_threads_resolve(p->n_threads))
     {
         float *tmp = malloc(sizeof(float) * 3 * (size_t)w * h * c);
         if (!tmp) {
@@ -373,7 +373,7 @@ static emb_status shift_search(const emb_matf *x, const float *norm, const emb_d
     emb_matf_free(&z);
     if (st) return st;
     float thr = p->threshold, sthr = p->shift_threshold;
-    #pragma omp parallel for schedule(dynamic, 64)
+    #pragma omp parallel for num_threads(emb_threads_resolve(p->n_threads)) schedule(dynamic, 64)
     for (int64_t i = 0; i < n; i++) {
         if (d->exact_root[i] != i) continue;
         for (int a = 0; a < gz.k; a++) {
@@ -546,7 +546,7 @@ static emb_status build_groups(const emb_matf *x, const float *norm, const emb_d
     }
     d->start[ng] = m;
     d->n_groups = ng;
-    #pragma omp parallel for schedule(dynamic, 16)
+    #pragma omp parallel for num_threads(emb_threads_resolve(p->n_threads)) schedule(dynamic, 16)
     for (int64_t gi = 0; gi < ng; gi++)
         order_group(x, norm, p, d, d->item + d->start[gi], d->start[gi + 1] - d->start[gi], tmp + d->start[gi]);
     /* groups by descending weakest similarity to the representative (exact
@@ -605,7 +605,7 @@ emb_status emb_dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset 
         st = EMB_E_NOMEM;
         goto done;
     }
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for num_threads(emb_threads_resolve(p.n_threads)) schedule(static)
     for (int64_t i = 0; i < n; i++) {
         const float *r = x->data + (size_t)i * x->cols;
         double s = 0;
@@ -613,11 +613,11 @@ emb_status emb_dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset 
         norm[i] = (float)sqrt(s);
     }
     emb_progress_report(&p.progress, "dups", 0.0, "exact");
-    if ((st = find_exact(x, ds, out))) goto done;
+    if ((st = find_exact(x, ds, out, emb_threads_resolve(p.n_threads)))) goto done;
     for (int64_t i = 0; i < n; i++) parent[i] = out->exact_root[i];  /* roots are the smallest index */
     emb_progress_report(&p.progress, "dups", 0.2, "near");
     if ((st = near_from_knn(g, out, p.threshold, &pv, widen))) goto done;
-    if ((st = widen_search(x, norm, widen, p.threshold, out, &pv))) goto done;
+    if ((st = widen_search(x, norm, widen, p.threshold, out, &pv, emb_threads_resolve(p.n_threads)))) goto done;
     if (p.img_w > 0 && p.img_h > 0) {
         emb_progress_report(&p.progress, "dups", 0.4, "shifts");
         if ((st = shift_search(x, norm, &p, out, &pv))) goto done;

@@ -181,7 +181,7 @@ emb_status emb__embed_compact(emb_dataset *ds, emb_matf *out, const uint8_t *kee
     return EMB_OK;
 }
 
-static emb_status embed_idx(emb_dataset *ds, emb_matf *out) {
+static emb_status embed_idx(emb_dataset *ds, emb_matf *out, int nt) {
     int64_t d = (int64_t)ds->img_h * ds->img_w;
     emb_status st = emb_matf_alloc(out, ds->n, d);
     if (st) return st;
@@ -191,7 +191,7 @@ static emb_status embed_idx(emb_dataset *ds, emb_matf *out) {
      * v * (1.0f / 255) is one ulp off for 126 of the 256 values. */
     float scale[256];
     for (int v = 0; v < 256; v++) scale[v] = (float)(v / 255.0);
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for num_threads(nt) schedule(static)
     for (int64_t i = 0; i < ds->n; i++) {
         const uint8_t *g = ds->pixels + (size_t)i * d;
         float *v = out->data + (size_t)i * d;
@@ -267,7 +267,7 @@ emb_status emb_pixels_embed(emb_dataset *ds, const emb_pixels_params *params,
     if (p.size <= 0 || p.size > 1024) return emb__fail(EMB_E_INVALID, "pixels size %d is out of range (1..1024)", p.size);
     memset(out, 0, sizeof *out);
     switch (ds->source) {
-    case EMB_SOURCE_IDX: return embed_idx(ds, out);
+    case EMB_SOURCE_IDX: return embed_idx(ds, out, emb_threads_resolve(p.n_threads));
     case EMB_SOURCE_FOLDER: return embed_folder(ds, &p, out, skipped);
     default: return emb__fail(EMB_E_INVALID, "a vectors dataset has no pixels to embed");
     }
