@@ -109,16 +109,18 @@ void emb_clip_ws_free(emb_clip_ws *ws);
 
 /* Embed n preprocessed images pixels (n, 3, S, S) into out (n, dim), each row
  * L2-normalised. n may exceed the workspace batch (done in chunks). Uses
- * n_threads from the load params (OpenMP + BLAS). One call per workspace at
- * a time. */
+ * n_threads OpenMP threads from the load params and embscope's own kernels at
+ * emb_cpu_level_active() (no BLAS): the output bytes do not depend on the
+ * thread count or the batch size. One call per workspace at a time. */
 emb_status emb_clip_embed(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int64_t n, float *out);
 /* The straightforward forward pass (loops, no BLAS), float32 weights only:
  * the reference the fast one is tested against. */
 emb_status emb_clip_embed_naive(const emb_clip *m, const float *pixels, int64_t n, float *out);
 
-/* Throughput of the GEMM behind one precision (F32: the AVX-512 kernel, or
- * with blas the linked BLAS's SGEMM; BF16: the bf16 kernel) on an (m, k) x
- * (k, n) product, best of repeated runs over about `seconds`, in GFLOP/s. */
+/* Throughput of the GEMM behind one precision (embscope's kernel at
+ * emb_cpu_level_active(), or with blas the linked BLAS's SGEMM; BF16: the
+ * bf16 kernel of the level) on an (m, k) x (k, n) product, best of repeated
+ * runs over about `seconds`, in GFLOP/s. */
 double emb_clip_gemm_gflops(emb_clip_precision prec, bool blas, int m, int n, int k, int n_threads, double seconds);
 
 /* ---------------------------------------------------------------- preprocessing */
