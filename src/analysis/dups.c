@@ -121,28 +121,62 @@ static float cosine(const emb_matf *x, const float *norm, int64_t i, int64_t j) 
     return c > 1 ? 1 : c;
 }
 
+/* The best dot product of a with b moved by (dy, dx), |dy|, |dx| <= max_shift
+ * (b'[y][x] = b[y - dy][x - dx], zero outside). Each alignment's products
+ * go into 8 lanes of a GCC generic vector across all its rows (a row's tail
+ * into one more sum), added up once at the end: the same order, so the same
+ * bytes, at every SIMD level; the level clones only pick the instructions.
+ * 30% of a Fashion-MNIST dups run was here, one product at a time. */
+typedef float dups_v8 __attribute__((vector_size(32), aligned(4)));
+EMB__INLINE float shifted_best_body(const float *a, const float *b, int w, int h, int c, int max_shift) {
+    float best = -INFINITY;
+    for (int dy = -max_shift; dy <= max_shift; dy++)
+        for (int dx = -max_shift; dx <= max_shift; dx++) {
+            int y0 = dy > 0 ? dy : 0, y1 = dy < 0 ? h + dy : h;
+            int x0 = dx > 0 ? dx : 0, x1 = dx < 0 ? w + dx : w;
+            int len = (x1 - x0) * c, len8 = len & ~7;
+            dups_v8 acc = {0};
+            float tail = 0;
+            for (int y = y0; y < y1; y++) {
+                const float *ra = a + ((size_t)y * w + x0) * c;
+                const float *rb = b + ((size_t)(y - dy) * w + (x0 - dx)) * c;
+                for (int t = 0; t < len8; t += 8) acc += *(const dups_v8 *)(ra + t) * *(const dups_v8 *)(rb + t);
+                for (int t = len8; t < len; t++) tail += ra[t] * rb[t];
+            }
+            float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail;
+            if (s > best) best = s;
+        }
+    return best;
+}
+typedef float (*shifted_best_fn)(const float *, const float *, int, int, int, int);
+static float shifted_best_c(const float *a, const float *b, int w, int h, int c, int m) { return shifted_best_body(a, b, w, h, c, m); }
+#ifdef EMB__X86
+EMB__TARGET_AVX2 static float shifted_best_avx2(const float *a, const float *b, int w, int h, int c, int m) {
+    return shifted_best_body(a, b, w, h, c, m);
+}
+EMB__TARGET_AVX512 static float shifted_best_avx512(const float *a, const float *b, int w, int h, int c, int m) {
+    return shifted_best_body(a, b, w, h, c, m);
+}
+#endif
+
+/* The shifted cosine of a and b whose norms are na, nb (> 0). */
+static float shifted_cosine_n(const float *a, const float *b, double na, double nb, int w, int h, int c, int max_shift) {
+    shifted_best_fn best = shifted_best_c;
+#ifdef EMB__X86
+    emb_cpu_level lv = emb_cpu_level_active();
+    if (lv >= EMB_CPU_AVX512) best = shifted_best_avx512;
+    else if (lv >= EMB_CPU_AVX2) best = shifted_best_avx2;
+#endif
+    double cs = best(a, b, w, h, c, max_shift) / (na * nb);
+    return (float)(cs > 1 ? 1 : cs);
+}
+
 float emb_shifted_cosine(const float *a, const float *b, int w, int h, int c, int max_shift) {
     double na = 0, nb = 0;
     size_t d = (size_t)w * h * c;
     for (size_t t = 0; t < d; t++) { na += (double)a[t] * a[t]; nb += (double)b[t] * b[t]; }
     if (na == 0 || nb == 0) return 0;
-    double best = -1;
-    for (int dy = -max_shift; dy <= max_shift; dy++)
-        for (int dx = -max_shift; dx <= max_shift; dx++) {
-            /* b moved by (dy, dx): b'[y][x] = b[y - dy][x - dx] */
-            int y0 = dy > 0 ? dy : 0, y1 = dy < 0 ? h + dy : h;
-            int x0 = dx > 0 ? dx : 0, x1 = dx < 0 ? w + dx : w;
-            float s = 0;
-            for (int y = y0; y < y1; y++) {
-                const float *ra = a + ((size_t)y * w + x0) * c;
-                const float *rb = b + ((size_t)(y - dy) * w + (x0 - dx)) * c;
-                int len = (x1 - x0) * c;
-                for (int t = 0; t < len; t++) s += ra[t] * rb[t];
-            }
-            if (s > best) best = s;
-        }
-    double cs = best / sqrt(na * nb);
-    return (float)(cs > 1 ? 1 : cs);
+    return shifted_cosine_n(a, b, sqrt(na), sqrt(nb), w, h, c, max_shift);
 }
 
 /* Do items i and j (equal hash) have identical pixels (or vectors)? */
@@ -385,7 +419,8 @@ static emb_status shift_search(const emb_matf *x, const float *norm, const emb_d
             float sim = cosine(x, norm, i, r);
             uint8_t kind = EMB_DUP_NEAR;
             if (sim < thr) {
-                sim = emb_shifted_cosine(x->data + (size_t)i * x->cols, x->data + (size_t)r * x->cols, w, h, c, p->max_shift);
+                sim = norm[i] > 0 && norm[r] > 0 ? shifted_cosine_n(x->data + (size_t)i * x->cols, x->data + (size_t)r * x->cols,
+                                                                    norm[i], norm[r], w, h, c, p->max_shift) : 0.0f;
                 kind = EMB_DUP_SHIFTED;
                 if (sim < sthr) continue;
             }
@@ -407,8 +442,10 @@ static bool pair_match(const emb_matf *x, const float *norm, const emb_dups_para
     uint8_t k = EMB_DUP_NEAR;
     bool ok = s >= p->threshold;
     if (!ok && p->img_w > 0 && p->img_h > 0) {
-        float t = emb_shifted_cosine(x->data + (size_t)i * x->cols, x->data + (size_t)j * x->cols, p->img_w, p->img_h,
-                                     p->img_c > 0 ? p->img_c : 1, p->max_shift);
+        float t = norm[i] > 0 && norm[j] > 0
+                      ? shifted_cosine_n(x->data + (size_t)i * x->cols, x->data + (size_t)j * x->cols, norm[i], norm[j],
+                                         p->img_w, p->img_h, p->img_c > 0 ? p->img_c : 1, p->max_shift)
+                      : 0.0f;
         if (t > s) { s = t; k = EMB_DUP_SHIFTED; }
         ok = t >= p->shift_threshold;
     }
