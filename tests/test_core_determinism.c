@@ -7,7 +7,10 @@
  *   - NN-descent: the same bytes run to run with one thread and a seed;
  *   - t-SNE (exact, Barnes-Hut 2D/3D, FFT 2D gradients): the same bytes with
  *     1 and 2 threads, given the graph;
- *   - UMAP: the same bytes run to run with one thread and a seed.
+ *   - UMAP: the same bytes run to run with one thread and a seed;
+ *   - label issues: the classifier's out-of-fold probabilities are the same
+ *     bytes with 1 and 2 threads (and at every level: measured, not
+ *     asserted here, since the PCA before it runs on the machine's BLAS).
  * Across levels the floats of kNN distances and maps differ by rounding: the
  * per-level tests check them against references with tolerances.
  * CLIP vectors (threads, batch sizes, overlap) are checked in
@@ -137,10 +140,41 @@ static void test_maps(void) {
     emb_matf_free(&x);
 }
 
+static void test_label_issues(void) {
+    emb_matf x = blobs(1200, 40, 3);
+    emb_dataset *ds = calloc(1, sizeof *ds);
+    ds->n = x.rows;
+    ds->n_classes = 6;
+    ds->label = calloc((size_t)x.rows, sizeof(int32_t));
+    for (int64_t i = 0; i < x.rows; i++) ds->label[i] = (int32_t)(i % 6);
+    for (int64_t i = 0; i < x.rows; i += 37) ds->label[i] = (int32_t)((i + 1) % 6);   /* some wrong labels */
+    emb_knn_params kp = emb_knn_default_params();
+    kp.method = EMB_KNN_EXACT;
+    emb_knn g = {0};
+    CHECK(emb_knn_build(&x, &kp, &g) == EMB_OK);
+    uint64_t h[2] = {0, 0};
+    for (int t = 1; t <= 2; t++) {
+        emb_label_params lp = emb_label_default_params();
+        lp.n_threads = t;
+        lp.epochs = 40;
+        emb_label_issues li;
+        CHECK(emb_label_issues_find(&x, &g, ds, &lp, &li) == EMB_OK);
+        h[t - 1] = fnv1a(li.p_cv, sizeof(float) * (size_t)x.rows * 6, FNV_SEED);
+        emb_label_issues_free(&li);
+    }
+    printf("label issues p_cv fingerprint %016llx (1 thread), %016llx (2 threads)\n", (unsigned long long)h[0], (unsigned long long)h[1]);
+    CHECK_EQ(h[0], h[1]);
+    emb_knn_free(&g);
+    free(ds->label);
+    free(ds);
+    emb_matf_free(&x);
+}
+
 int main(void) {
     printf("SIMD level %s (CPU: %s)\n", emb_cpu_level_name(emb_cpu_level_active()), emb_cpu_level_name(emb_cpu_level_detected()));
     test_pixels();
     test_knn();
     test_maps();
+    test_label_issues();
     return check_exit();
 }

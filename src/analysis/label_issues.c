@@ -75,138 +75,115 @@ static void knn_vote(const emb_knn *g, const int32_t *y, int C, float *p, int nt
 #define LR_BLOCK 512
 #define LR_CPAD 16
 
-/* 16 classes at a time in a GCC generic vector: one zmm at AVX-512, two
- * ymm at AVX2, four xmm (or NEON) at the plain-C level; lane-wise IEEE
- * operations in the same order everywhere. */
-typedef float lr_v16 __attribute__((vector_size(64), aligned(4)));
-
-typedef int32_t lr_v16i __attribute__((vector_size(64), aligned(4)));
-
-/* Lane-wise select, in place: x = m ? a : x (m lanes all ones or zeros, as
- * comparisons give); vectors by pointer (by value they change the ABI). */
-static inline __attribute__((always_inline)) void lr_select(lr_v16 *x, const lr_v16i *m, const lr_v16 *a) {
-    lr_v16i ia, ix, r;
-    memcpy(&ia, a, sizeof ia);
-    memcpy(&ix, x, sizeof ix);
-    r = (*m & ia) | (~*m & ix);
-    memcpy(x, &r, sizeof r);
-}
-
-/* e^x in 16 lanes, in place: x = n ln2 + r, |r| <= ln2 / 2, Cephes' expf
- * polynomial (about 1 ulp), 2^n put in the exponent bits; x clamped to
- * [-87, 88] (e^-87 ~ 1e-38: a probability that is 0 in any sum). */
-static inline __attribute__((always_inline)) void lr_exp16(lr_v16 *xp) {
-    const lr_v16 zero = {0}, lo = zero - 87.0f, hi = zero + 88.0f, plus = zero + 0.5f;
-    lr_v16 x = *xp;
-    lr_v16i m = x < lo;
-    lr_select(&x, &m, &lo);
-    m = x > hi;
-    lr_select(&x, &m, &hi);
-    lr_v16 t = x * 1.44269504088896341f, half = zero - 0.5f;
-    m = t >= 0.0f;
-    lr_select(&half, &m, &plus);
-    lr_v16i n = __builtin_convertvector(t + half, lr_v16i);   /* round half away from 0 */
-    lr_v16 nf = __builtin_convertvector(n, lr_v16);
-    lr_v16 r = x - nf * 0.693359375f;
-    r = r - nf * -2.12194440e-4f;
-    lr_v16 p = zero + 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    lr_v16 y = p * (r * r) + r + 1.0f;
-    lr_v16i e = (n + 127) << 23;
-    lr_v16 scale;
-    memcpy(&scale, &e, sizeof scale);
-    *xp = y * scale;
-}
-
-/* Softmax of the logits z (Cp) over the first C classes in place, 0 beyond. */
-static inline __attribute__((always_inline)) void lr_softmax(float *z, int C, int Cp) {
-    float mx = z[0];
-    for (int c = 1; c < C; c++) mx = z[c] > mx ? z[c] : mx;
-    lr_v16 sv = {0};
-    for (int c0 = 0; c0 < Cp; c0 += 16) {
-        lr_v16 v;
-        memcpy(&v, z + c0, sizeof v);
-        v = v - mx;
-        lr_exp16(&v);
-        for (int j = 0; j < 16; j++) if (c0 + j >= C) v[j] = 0.0f;   /* padding classes */
-        memcpy(z + c0, &v, sizeof v);
-        sv += v;
-    }
-    float sum = 0;
-    for (int j = 0; j < 16; j++) sum += sv[j];
-    float inv = 1.0f / sum;
-    for (int c = 0; c < Cp; c++) z[c] *= inv;
-}
-
-/* z[q] (Cp) = softmax(x_q W) for R <= LR_ROWS rows x (R, D): the rows run
- * side by side so that their sums (each in feature order) overlap in the
- * pipeline instead of waiting on one add chain. */
+/* The class loops run on GCC generic vectors of VW lanes: 16 (one zmm) at
+ * AVX-512, 8 (one ymm; GCC splits 16-lane vectors badly there) at AVX2 and
+ * in plain C. A lane is a class: every sum runs over features (or rows) in
+ * the same order whatever the width, and the softmax denominator is added
+ * class by class, so the width changes no byte. LR_KERNELS(suffix, target,
+ * vector, int vector, width) makes one level's functions:
+ *   lr_exp_S      e^x lane-wise, in place: x = n ln2 + r, |r| <= ln2 / 2,
+ *                 Cephes' expf polynomial (about 1 ulp), 2^n put in the
+ *                 exponent bits; x clamped to [-87, 88] (e^-87 ~ 1e-38);
+ *   lr_probs_S    z[q] (Cp) = softmax(x_q W) for R <= LR_ROWS rows side by
+ *                 side (their add chains overlap in the pipeline);
+ *   lr_block_S    g (D, Cp) = sum over the block's rows of x_r (p_r -
+ *                 onehot(y_r))^T, rows added in order. */
 #define LR_ROWS 4
-EMB__INLINE void lr_probs_body(const float *x, int R, int D, const float *W, int C, int Cp, float (*z)[1024 + LR_CPAD]) {
-    for (int c0 = 0; c0 < Cp; c0 += 16) {
-        lr_v16 acc[LR_ROWS] = {{0}};
-        for (int d = 0; d < D; d++) {
-            lr_v16 w = *(const lr_v16 *)(W + (size_t)d * Cp + c0);
-            for (int q = 0; q < R; q++) acc[q] += x[(size_t)q * D + d] * w;
-        }
-        for (int q = 0; q < R; q++) memcpy(z[q] + c0, &acc[q], sizeof(lr_v16));
+#define LR_KERNELS(S, TARGET, VT, VTI, VW)                                                                \
+    TARGET static inline void lr_exp_##S(VT *xp) {                                                      \
+        const VT zero = {0}, lo = zero - 87.0f, hi = zero + 88.0f;                                        \
+        VT x = *xp;                                                                                       \
+        VTI m = x < lo, ix, il, ih;                                                                       \
+        memcpy(&ix, &x, sizeof ix); memcpy(&il, &lo, sizeof il); memcpy(&ih, &hi, sizeof ih);            \
+        ix = (m & il) | (~m & ix);                                                                        \
+        memcpy(&x, &ix, sizeof x);                                                                        \
+        m = x > hi;                                                                                       \
+        ix = (m & ih) | (~m & ix);                                                                        \
+        memcpy(&x, &ix, sizeof x);                                                                        \
+        VT t = x * 1.44269504088896341f;                                                                  \
+        VTI neg = t < 0.0f;                                                                               \
+        VT half = zero + 0.5f;                                                                            \
+        VTI ihalf, imhalf;                                                                                \
+        VT mhalf = zero - 0.5f;                                                                           \
+        memcpy(&ihalf, &half, sizeof ihalf); memcpy(&imhalf, &mhalf, sizeof imhalf);                     \
+        ihalf = (neg & imhalf) | (~neg & ihalf);                                                          \
+        memcpy(&half, &ihalf, sizeof half);                                                               \
+        VTI n = __builtin_convertvector(t + half, VTI); /* round half away from 0 */                    \
+        VT nf = __builtin_convertvector(n, VT);                                                           \
+        VT r = x - nf * 0.693359375f;                                                                     \
+        r = r - nf * -2.12194440e-4f;                                                                     \
+        VT p = zero + 1.9875691500e-4f;                                                                   \
+        p = p * r + 1.3981999507e-3f;                                                                     \
+        p = p * r + 8.3334519073e-3f;                                                                     \
+        p = p * r + 4.1665795894e-2f;                                                                     \
+        p = p * r + 1.6666665459e-1f;                                                                     \
+        p = p * r + 5.0000001201e-1f;                                                                     \
+        VT y = p * (r * r) + r + 1.0f;                                                                    \
+        VTI e = (n + 127) << 23;                                                                          \
+        VT scale;                                                                                         \
+        memcpy(&scale, &e, sizeof scale);                                                                 \
+        *xp = y * scale;                                                                                  \
+    }                                                                                                     \
+    TARGET static void lr_probs_##S(const float *x, int R, int D, const float *W, int C, int Cp,         \
+                                    float (*z)[1024 + LR_CPAD]) {                                         \
+        for (int c0 = 0; c0 < Cp; c0 += VW) {                                                             \
+            VT acc[LR_ROWS] = {{0}};                                                                      \
+            for (int d = 0; d < D; d++) {                                                                 \
+                VT w;                                                                                     \
+                memcpy(&w, W + (size_t)d * Cp + c0, sizeof w);                                            \
+                for (int q = 0; q < R; q++) acc[q] += x[(size_t)q * D + d] * w;                           \
+            }                                                                                             \
+            for (int q = 0; q < R; q++) memcpy(z[q] + c0, &acc[q], sizeof(VT));                           \
+        }                                                                                                 \
+        for (int q = 0; q < R; q++) {                                                                     \
+            float *zq = z[q], mx = zq[0], sum = 0;                                                        \
+            for (int c = 1; c < C; c++) mx = zq[c] > mx ? zq[c] : mx;                                     \
+            for (int c0 = 0; c0 < Cp; c0 += VW) {                                                         \
+                VT v;                                                                                     \
+                memcpy(&v, zq + c0, sizeof v);                                                            \
+                v = v - mx;                                                                               \
+                lr_exp_##S(&v);                                                                           \
+                memcpy(zq + c0, &v, sizeof v);                                                            \
+            }                                                                                             \
+            for (int c = 0; c < C; c++) sum += zq[c];                                                     \
+            float inv = 1.0f / sum;                                                                       \
+            for (int c = 0; c < C; c++) zq[c] *= inv;                                                     \
+            for (int c = C; c < Cp; c++) zq[c] = 0.0f;                                                    \
+        }                                                                                                 \
+    }                                                                                                     \
+    TARGET static void lr_block_##S(const float *X, const int32_t *yt, int64_t r0, int64_t r1, int D,     \
+                                    const float *W, int C, int Cp, float *g) {                            \
+        float z[LR_ROWS][1024 + LR_CPAD];                                                                 \
+        memset(g, 0, sizeof(float) * (size_t)D * Cp);                                                     \
+        for (int64_t r = r0; r < r1; r += LR_ROWS) {                                                      \
+            int R = r1 - r < LR_ROWS ? (int)(r1 - r) : LR_ROWS;                                           \
+            const float *x = X + (size_t)r * D;                                                           \
+            lr_probs_##S(x, R, D, W, C, Cp, z);                                                           \
+            for (int q = 0; q < R; q++) z[q][yt[r + q]] -= 1.0f;                                          \
+            for (int c0 = 0; c0 < Cp; c0 += VW) {                                                         \
+                VT zq[LR_ROWS];                                                                           \
+                for (int q = 0; q < R; q++) memcpy(&zq[q], z[q] + c0, sizeof(VT));                        \
+                for (int d = 0; d < D; d++) {                                                             \
+                    VT v;                                                                                 \
+                    memcpy(&v, g + (size_t)d * Cp + c0, sizeof v);                                        \
+                    for (int q = 0; q < R; q++) v += x[(size_t)q * D + d] * zq[q];                        \
+                    memcpy(g + (size_t)d * Cp + c0, &v, sizeof v);                                        \
+                }                                                                                         \
+            }                                                                                             \
+        }                                                                                                 \
     }
-    for (int q = 0; q < R; q++) lr_softmax(z[q], C, Cp);
-}
 
-/* g (D, Cp) = sum over rows r of the block of x_r (p_r - onehot(y_r))^T,
- * rows added in order. */
-EMB__INLINE void lr_block_body(const float *X, const int32_t *yt, int64_t r0, int64_t r1, int D, const float *W,
-                               int C, int Cp, float *g) {
-    float z[LR_ROWS][1024 + LR_CPAD];
-    memset(g, 0, sizeof(float) * (size_t)D * Cp);
-    for (int64_t r = r0; r < r1; r += LR_ROWS) {
-        int R = r1 - r < LR_ROWS ? (int)(r1 - r) : LR_ROWS;
-        const float *x = X + (size_t)r * D;
-        lr_probs_body(x, R, D, W, C, Cp, z);
-        for (int q = 0; q < R; q++) z[q][yt[r + q]] -= 1.0f;
-        for (int c0 = 0; c0 < Cp; c0 += 16) {
-            lr_v16 zq[LR_ROWS];
-            for (int q = 0; q < R; q++) memcpy(&zq[q], z[q] + c0, sizeof(lr_v16));
-            for (int d = 0; d < D; d++) {
-                lr_v16 *gd = (lr_v16 *)(g + (size_t)d * Cp + c0), v = *gd;
-                for (int q = 0; q < R; q++) v += x[(size_t)q * D + d] * zq[q];
-                *gd = v;
-            }
-        }
-    }
-}
-
+typedef float lr_v8 __attribute__((vector_size(32)));
+typedef int32_t lr_v8i __attribute__((vector_size(32)));
+LR_KERNELS(c, , lr_v8, lr_v8i, 8)
+#ifdef EMB__X86
+typedef float lr_v16 __attribute__((vector_size(64)));
+typedef int32_t lr_v16i __attribute__((vector_size(64)));
+LR_KERNELS(avx2, EMB__TARGET_AVX2, lr_v8, lr_v8i, 8)
+LR_KERNELS(avx512, EMB__TARGET_AVX512, lr_v16, lr_v16i, 16)
+#endif
 typedef void (*lr_block_fn)(const float *, const int32_t *, int64_t, int64_t, int, const float *, int, int, float *);
 typedef void (*lr_probs_fn)(const float *, int, int, const float *, int, int, float (*)[1024 + LR_CPAD]);
-static void lr_block_c(const float *X, const int32_t *yt, int64_t r0, int64_t r1, int D, const float *W, int C, int Cp, float *g) {
-    lr_block_body(X, yt, r0, r1, D, W, C, Cp, g);
-}
-static void lr_probs_c(const float *x, int R, int D, const float *W, int C, int Cp, float (*z)[1024 + LR_CPAD]) {
-    lr_probs_body(x, R, D, W, C, Cp, z);
-}
-#ifdef EMB__X86
-EMB__TARGET_AVX2 static void lr_block_avx2(const float *X, const int32_t *yt, int64_t r0, int64_t r1, int D, const float *W,
-                                           int C, int Cp, float *g) {
-    lr_block_body(X, yt, r0, r1, D, W, C, Cp, g);
-}
-EMB__TARGET_AVX2 static void lr_probs_avx2(const float *x, int R, int D, const float *W, int C, int Cp,
-                                           float (*z)[1024 + LR_CPAD]) {
-    lr_probs_body(x, R, D, W, C, Cp, z);
-}
-EMB__TARGET_AVX512 static void lr_block_avx512(const float *X, const int32_t *yt, int64_t r0, int64_t r1, int D,
-                                               const float *W, int C, int Cp, float *g) {
-    lr_block_body(X, yt, r0, r1, D, W, C, Cp, g);
-}
-EMB__TARGET_AVX512 static void lr_probs_avx512(const float *x, int R, int D, const float *W, int C, int Cp,
-                                               float (*z)[1024 + LR_CPAD]) {
-    lr_probs_body(x, R, D, W, C, Cp, z);
-}
-#endif
 
 /* Train on rows tr (mt) of F (n, D) with labels y, predict rows te (me) into p. */
 static emb_status fit_predict(const float *F, int D, const int32_t *y, int C, const int64_t *tr, int64_t mt,
