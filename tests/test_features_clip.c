@@ -234,7 +234,7 @@ static void case_free(gemm_case *c) {
 /* y = y0 + x W^T + b at `level` (bf16: the level's kernel, ref: the scalar
  * reference, rounded: the float32 kernel on the rounded inputs), with nt
  * threads, all M rows in one call or one row per call. */
-enum { RUN_F32, RUN_BF16, RUN_BF16_REF, RUN_F32_ROUNDED };
+enum { RUN_F32, RUN_BF16, RUN_BF16_REF, RUN_F32_ROUNDED, RUN_BF16_DOT };
 static void run(gemm_case *c, int what, emb_cpu_level level, int nt, bool row_by_row, float *y) {
     memcpy(y, c->y0, sizeof(float) * c->M * c->N);
     for (int i0 = 0; i0 < c->M; i0 += row_by_row ? 1 : c->M) {
@@ -244,6 +244,7 @@ static void run(gemm_case *c, int what, emb_cpu_level level, int nt, bool row_by
         if (what == RUN_F32) emb__linear_f32_at(&c->L, x, m, yi, true, 0, nt, level);
         else if (what == RUN_F32_ROUNDED) emb__linear_f32_at(&c->Lr, x, m, yi, true, 0, nt, level);
         else if (what == RUN_BF16) emb__linear_bf16_at(&c->L, x, m, yi, true, 0, c->scratch, nt, level);
+        else if (what == RUN_BF16_DOT) emb__linear_bf16_dot(&c->L, x, m, yi, true, 0, c->scratch, nt);
         else emb__linear_bf16_ref(&c->L, x, m, yi, true, 0, c->scratch, nt);
     }
 }
@@ -287,9 +288,18 @@ static void test_gemm(void) {
         run(&c, RUN_BF16, lv, 2, false, y1);
         run(&c, RUN_BF16_REF, lv, 2, false, y2);
         check_bound(y1, y2, c.wantr, c.scaler, MN, wb);
-        if (lv < EMB_CPU_AVX512_BF16) {
+        if (!emb__clip_bf16_dot(lv)) {   /* widened: the float32 kernel on the rounded inputs */
             run(&c, RUN_F32_ROUNDED, lv, 2, false, y3);
             CHECK(memcmp(y1, y3, bytes) == 0);
+        }
+        if (lv >= EMB_CPU_AVX512_BF16) {   /* the vdpbf16ps kernel, whether or not this CPU's level picks it */
+            double wd[3];
+            float *y4 = malloc(bytes);
+            run(&c, RUN_BF16_DOT, lv, 2, false, y3);
+            check_bound(y3, y2, c.wantr, c.scaler, MN, wd);
+            run(&c, RUN_BF16_DOT, lv, 1, true, y4);
+            CHECK(memcmp(y3, y4, bytes) == 0);
+            free(y4);
         }
         run(&c, RUN_BF16, lv, 1, false, y3);
         CHECK(memcmp(y1, y3, bytes) == 0);

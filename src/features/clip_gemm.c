@@ -19,8 +19,9 @@
  * forward pass: OpenBLAS's SGEMM sums in an order that depends on its thread
  * count and the matrix shape.
  * bfloat16: x and W rounded to bf16 (nearest even), float32 sums.
- *   EMB_CPU_AVX512_BF16: vdpbf16ps (two products per lane) on W packed in
- *     16-column panels of k-pairs, same tiling;
+ *   EMB_CPU_AVX512_BF16 on CPUs where it pays (not Intel's: bf16_dot_pays):
+ *     vdpbf16ps (two products per lane) on W packed in 16-column panels of
+ *     k-pairs, same tiling;
  *   other levels: each thread widens the bf16 W of the column block it works
  *     on (64 columns x k, a 16-bit shift per value) into float32 panels in
  *     a 64-byte aligned buffer of the caller's scratch and runs the level's float32 tile on it, x
@@ -38,6 +39,9 @@
 
 #include <cblas.h>   /* emb_clip_gemm_gflops's BLAS comparison only */
 #include <omp.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,10 +72,33 @@ static emb_cpu_level usable(emb_cpu_level level) {
     return level < have ? level : have;
 }
 
+/* Does AVX512-BF16's vdpbf16ps (32 products per instruction) beat widening
+ * bf16 to float32 for the FMA kernel? Where the float32 FMAs run at half
+ * the dot product's width, yes: AMD Zen 4 (bf16 63 vs f32 36 images/s,
+ * bench/clip/RESULTS.md). Intel's cores issue vdpbf16ps on one port but
+ * 512-bit FMAs on two: on an Intel Xeon with AVX512-BF16 the dot kernel ran
+ * ViT-B/32 at 17.7 images/s, the widened one at 29.9 (batch 32, 2 threads),
+ * so Intel CPUs take the widened kernel. A property of the CPU, not of a
+ * run: the same machine always sums the same way. */
+static bool bf16_dot_pays(void) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    unsigned a, b, c, d;
+    if (!__get_cpuid(0, &a, &b, &c, &d)) return false;
+    return !(b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu);   /* "Genu" "ineI" "ntel" */
+#else
+    return false;
+#endif
+}
+
+bool emb__clip_bf16_dot(emb_cpu_level level) {
+    return usable(level) >= EMB_CPU_AVX512_BF16 && bf16_dot_pays();
+}
+
 const char *emb__clip_gemm_kernel(emb_cpu_level level, bool bf16) {
+    bool dot = emb__clip_bf16_dot(level);
     level = usable(level);
     if (bf16) {
-        if (level >= EMB_CPU_AVX512_BF16) return "avx512bf16 vdpbf16ps 6x64";
+        if (dot) return "avx512bf16 vdpbf16ps 6x64";
         return level >= EMB_CPU_AVX512 ? "avx512 6x64, bf16 widened" : level >= EMB_CPU_AVX2 ? "avx2 6x16, bf16 widened" : "c 4x16, bf16 widened";
     }
     return level >= EMB_CPU_AVX512 ? "avx512 6x64" : level >= EMB_CPU_AVX2 ? "avx2 6x16" : "c 4x16";
@@ -502,20 +529,31 @@ void emb__linear_f32_at(const emb__linear *L, const float *x, int m, float *y, b
 
 void emb__linear_bf16_at(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
                          void *scratch, int nt, emb_cpu_level level) {
-    level = usable(level);
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (level >= EMB_CPU_AVX512_BF16) {
-        to_bf16_avx512(x, m, L->k, scratch, nt);
-        gemm_bf16_avx512(L, scratch, m, y, accumulate, act, nt);
+    if (emb__clip_bf16_dot(level)) {
+        emb__linear_bf16_dot(L, x, m, y, accumulate, act, scratch, nt);
         return;
     }
 #endif
+    level = usable(level);
     kernel kn = kernel_for(level);
     float *xr = scratch;   /* (m, k): x rounded to bf16, as float32; then the threads' widened W */
     float *wide = (float *)(((uintptr_t)(xr + (size_t)m * L->k) + 63) & ~(uintptr_t)63);
     #pragma omp parallel for num_threads(nt) schedule(static)
     for (int i = 0; i < m; i++) kn.round(x + (size_t)i * L->k, L->k, xr + (size_t)i * L->k);
     gemm_f32(L, wide, xr, m, y, accumulate, act, nt, kn);
+}
+
+void emb__linear_bf16_dot(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
+                          void *scratch, int nt) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (emb_cpu_level_detected() >= EMB_CPU_AVX512_BF16) {
+        to_bf16_avx512(x, m, L->k, scratch, nt);
+        gemm_bf16_avx512(L, scratch, m, y, accumulate, act, nt);
+        return;
+    }
+#endif
+    emb__linear_bf16_ref(L, x, m, y, accumulate, act, scratch, nt);
 }
 
 void emb__linear_bf16_ref(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,

@@ -75,6 +75,13 @@ void emb__linear_bf16_ref(const emb__linear *L, const float *x, int m, float *y,
                           void *scratch, int n_threads);
 /* "avx2 6x16", ...: the GEMM kernel `level` runs, for logs and tests. */
 const char *emb__clip_gemm_kernel(emb_cpu_level level, bool bf16);
+/* Does the bf16 GEMM at this level use vdpbf16ps (AVX512-BF16, on CPUs where
+ * it beats widening to float32: not Intel's, clip_gemm.c), or widen? */
+bool emb__clip_bf16_dot(emb_cpu_level level);
+/* The vdpbf16ps GEMM itself whenever the CPU has AVX512-BF16 (tests run it
+ * on every such CPU), else the scalar reference. */
+void emb__linear_bf16_dot(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
+                          void *scratch, int nt);
 /* Scalar activation: QuickGELU x sigmoid(1.702 x) (openai/CLIP model.py) or
  * GELU (libm expf / erff); identity for EMB__ACT_NONE. */
 static inline float emb__act1(float v, int act) {
