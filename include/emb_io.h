@@ -122,7 +122,9 @@ emb_dataset_params emb_dataset_default_params(void);
 
 /* Open DATA: a folder of IDX files (train + t10k = splits train/test), an IDX
  * images file (labels found beside it), an image folder (DATA/<class>/<files> or
- * DATA/<split>/<class>/<files>, files sorted by name), or a .npy of vectors (with
+ * DATA/<split>/<class>/<files>, files sorted by name; image files (.jpg, .jpeg,
+ * .png, .webp) directly in DATA are unlabelled items, label -1: a flat folder
+ * is an unlabelled dataset), or a .npy of vectors (with
  * items.csv beside it, if present, for labels). Image files are listed, not
  * decoded: unreadable ones are found by the embed stage. */
 emb_status emb_dataset_open(const char *path, const emb_dataset_params *params,

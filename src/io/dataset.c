@@ -325,6 +325,36 @@ static emb_status add_class_dir(emb_dataset *ds, const char *dir, const char *cl
     return st;
 }
 
+/* A file name ending in one of the image extensions embscope decodes. */
+static bool image_name(const char *name) {
+    static const char *const EXT[] = {".jpg", ".jpeg", ".png", ".webp"};
+    size_t n = strlen(name);
+    for (size_t e = 0; e < sizeof EXT / sizeof EXT[0]; e++) {
+        size_t m = strlen(EXT[e]);
+        if (n > m && !strcasecmp(name + n - m, EXT[e])) return true;
+    }
+    return false;
+}
+
+/* Image files directly in DATA (a flat folder, the usual unlabelled set, or
+ * loose files beside class folders): items without a label or split. Other
+ * files there (README, labels.csv, ...) are not items. */
+static emb_status add_loose_images(emb_dataset *ds, const char *path, char **names, int n) {
+    emb_status st = EMB_OK;
+    for (int i = 0; i < n && !st; i++) {
+        if (!image_name(names[i])) continue;
+        char *full = emb_path_join(path, names[i]);
+        if (!full) return emb__fail(EMB_E_NOMEM, "out of memory");
+        if (!is_file(full)) { free(full); continue; }
+        if ((st = reserve(ds, ds->n + 1))) { free(full); break; }
+        ds->path[ds->n] = full;
+        ds->split[ds->n] = (uint8_t)EMB_SPLIT_NONE;
+        ds->label[ds->n] = -1;
+        ds->n++;
+    }
+    return st;
+}
+
 static emb_status open_folder(const char *path, emb_dataset *ds) {
     ds->source = EMB_SOURCE_FOLDER;
     char **top;
@@ -373,6 +403,7 @@ static emb_status open_folder(const char *path, emb_dataset *ds) {
             if (!split_layout) break;
         }
     }
+    if (!st && !split_layout) st = add_loose_images(ds, path, top, nt);
     free_names(top, nt);
     if (!st && split_layout && ds->n_classes > 1) {
         /* pass 0 registered classes in split order; make them sorted by name. */
@@ -453,7 +484,7 @@ emb_status emb_dataset_open(const char *path, const emb_dataset_params *params, 
     }
     st = idx ? open_idx(path, &pp, ds) : open_folder(path, ds);
     if (!st && ds->n == 0)
-        st = emb__fail(EMB_E_FORMAT, "%s: no items found (expected IDX files, DATA/<class>/<images>, DATA/<split>/<class>/<images> or a .npy)", path);
+        st = emb__fail(EMB_E_FORMAT, "%s: no items found (expected IDX files, DATA/<images>, DATA/<class>/<images>, DATA/<split>/<class>/<images> or a .npy)", path);
     if (st) { emb_dataset_free(ds); return st; }
     *out = ds;
     return EMB_OK;
