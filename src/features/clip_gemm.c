@@ -581,7 +581,7 @@ void emb__linear_bf16(const emb__linear *L, const float *x, int m, float *y, boo
 }
 
 /* F32 with blas: the linked BLAS's SGEMM on the row-major W, for comparison
- * only (its thread count is the program's to set: openblas_set_num_threads). */
+ * only (its thread count is the program's to set, not the library's). */
 double emb_clip_gemm_gflops(emb_clip_precision prec, bool blas, int m, int n, int k, int n_threads, double seconds) {
     emb__linear L = {.n = n, .k = k, .w = malloc(sizeof(float) * (size_t)n * k)};
     float *x = malloc(sizeof(float) * (size_t)m * k), *y = malloc(sizeof(float) * (size_t)m * n);
