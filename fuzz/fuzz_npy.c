@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (emb_npy_parse(buf, size, "fuzz.npy", &a) == EMB_OK) {
         size_t es = a.dtype == EMB_DT_U8 ? 1 : a.dtype == EMB_DT_F16 ? 2 : 4;
         int64_t count = 1;
-        for (int i = 0; i < a.ndim; i++) count *= a.shape[i];
+        for (int i = 0; i < a.ndim; i++)
+            if (__builtin_mul_overflow(count, a.shape[i], &count)) abort();   /* the parser bounds every prefix */
         if (count != a.count) abort();  /* the parser's own invariant */
         const uint8_t *p = a.data;
         volatile unsigned sum = 0;

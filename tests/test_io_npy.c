@@ -259,6 +259,12 @@ static void test_lying(void) {
     EXPECT(EMB_E_FORMAT, b, n, "shape_larger.npy");
     n = make_npy(b, "{'descr': '<f4', 'fortran_order': False, 'shape': (1125899906842624, 1125899906842624), }", 48);
     EXPECT(EMB_E_FORMAT, b, n, "shape_overflow.npy");
+    /* a prefix product past 2^60 with a 0 after it: 0 elements, but the count
+     * would not fit int64_t on the way (found by fuzz_npy) */
+    n = make_npy(b, "{'descr': '<f4', 'fortran_order': False, 'shape': (444181, 4488888888, 4881, 0), }", 0);
+    EXPECT(EMB_E_FORMAT, b, n, "shape_prefix_overflow.npy");
+    n = make_npy(b, "{'descr': '<f4', 'fortran_order': False, 'shape': (1000, 0), }", 0);
+    EXPECT(EMB_OK, b, n, "shape_zero.npy");
     n = make_npy(b, "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999, ), }", 48);
     EXPECT(EMB_E_FORMAT, b, n, "shape_huge.npy");
     n = make_npy(b, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, -4), }", 48);

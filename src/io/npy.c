@@ -87,7 +87,10 @@ static emb_status parse_header(const char *h, const char *name, emb_npy *a) {
         char *end;
         unsigned long long v = strtoull(s, &end, 10);
         if (errno || v > (1ull << 50)) return emb__fail(EMB_E_FORMAT, "%s: .npy dimension too large", name);
-        if (!emb__mul_ok(count, (size_t)v, &count)) return emb__fail(EMB_E_FORMAT, "%s: .npy shape overflows", name);
+        /* every prefix product, zeros aside, stays <= 2^60 elements: count
+         * and its byte size fit int64_t even when a later dimension is 0 */
+        if (!emb__mul_ok(count, (size_t)v, &count) || count > ((size_t)1 << 60))
+            return emb__fail(EMB_E_FORMAT, "%s: .npy shape overflows", name);
         a->shape[a->ndim++] = (int64_t)v;
         s = end;
         while (*s == 'L') s++;  /* Python 2 longs */
