@@ -72,6 +72,18 @@ static const emb_matf *in_knn, *in_tsne, *in_pca;   /* inputs, shared read-only 
         if (openblas_get_num_threads() != blas0) (o)->kept_blas = false;     \
     } while (0)
 
+/* A short t-SNE run (60 iterations) with the given gradient and seed. */
+static emb_tsne_params short_tsne(emb_tsne_method method, uint64_t seed) {
+    emb_tsne_params tp = emb_tsne_default_params();
+    tp.method = method;
+    tp.perplexity = 15;
+    tp.early_exaggeration_iter = 30;
+    tp.n_iter = 30;
+    tp.n_threads = N_THREADS;
+    tp.seed = seed;
+    return tp;
+}
+
 static void *job_a(void *arg) {
     job_out *o = arg;
     o->kept_omp = o->kept_blas = true;
@@ -81,13 +93,7 @@ static void *job_a(void *arg) {
     kp.method = EMB_KNN_EXACT;
     kp.n_threads = N_THREADS;
     CALL(o, emb_knn_build(in_knn, &kp, &o->knn));
-    emb_tsne_params tp = emb_tsne_default_params();
-    tp.method = EMB_TSNE_FFT;
-    tp.perplexity = 15;
-    tp.early_exaggeration_iter = 30;
-    tp.n_iter = 30;
-    tp.n_threads = N_THREADS;
-    tp.seed = 7;
+    emb_tsne_params tp = short_tsne(EMB_TSNE_FFT, 7);
     CALL(o, emb_tsne_run(in_tsne, NULL, &tp, &o->map[0], NULL));
     return NULL;
 }
@@ -96,13 +102,7 @@ static void *job_b(void *arg) {
     job_out *o = arg;
     o->kept_omp = o->kept_blas = true;
     o->level = emb_cpu_level_active();
-    emb_tsne_params tp = emb_tsne_default_params();
-    tp.method = EMB_TSNE_EXACT;
-    tp.perplexity = 15;
-    tp.early_exaggeration_iter = 30;
-    tp.n_iter = 30;
-    tp.n_threads = N_THREADS;
-    tp.seed = 11;
+    emb_tsne_params tp = short_tsne(EMB_TSNE_EXACT, 11);
     CALL(o, emb_tsne_run(in_tsne, NULL, &tp, &o->map[1], NULL));
     tp.method = EMB_TSNE_BH;
     tp.dims = 3;

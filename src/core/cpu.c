@@ -37,6 +37,12 @@ static unsigned long long xgetbv0(void) {
  * do (their __builtin_cpu_supports does not know "avx512bf16" or "f16c" in
  * clang before 16): an instruction set counts only when the OS also saves
  * its registers. */
+static bool probe_intel(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(0, &a, &b, &c, &d)) return false;
+    return b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu;   /* "Genu" "ineI" "ntel" */
+}
+
 static emb_cpu_level probe(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return EMB_CPU_SCALAR;
@@ -57,15 +63,17 @@ static emb_cpu_level probe(void) {
     return EMB_CPU_SCALAR;
 }
 #else
+static bool probe_intel(void) { return false; }
 static emb_cpu_level probe(void) { return EMB_CPU_SCALAR; }
 #endif
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static emb_cpu_level detected = EMB_CPU_SCALAR, active = EMB_CPU_SCALAR;
-static bool capped = false;
+static bool capped = false, intel = false;
 
 static void init(void) {
     detected = probe();
+    intel = probe_intel();
     active = detected;
     emb_cpu_level cap;
     const char *env = getenv("EMB_CPU");
@@ -90,4 +98,9 @@ emb_cpu_level emb_cpu_level_active(void) {
 bool emb_cpu_level_capped(void) {
     pthread_once(&once, init);
     return capped;
+}
+
+bool emb__cpu_is_intel(void) {
+    pthread_once(&once, init);
+    return intel;
 }

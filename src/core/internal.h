@@ -20,6 +20,10 @@
 #define EMB__TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define EMB__TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")))
 #endif
+/* The CPU's vendor is Intel (CPUID "GenuineIntel"; probed with the level,
+ * core/cpu.c): for the few kernel choices that depend on the core design
+ * rather than the instruction set (clip_gemm.c's bf16 dot product). */
+bool emb__cpu_is_intel(void);
 #if defined(__GNUC__)
 #define EMB__INLINE static inline __attribute__((always_inline))
 #else

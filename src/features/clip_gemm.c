@@ -39,9 +39,6 @@
 
 #include <cblas.h>   /* emb_clip_gemm_gflops's BLAS comparison only */
 #include <omp.h>
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <cpuid.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,15 +77,7 @@ static emb_cpu_level usable(emb_cpu_level level) {
  * ViT-B/32 at 17.7 images/s, the widened one at 29.9 (batch 32, 2 threads),
  * so Intel CPUs take the widened kernel. A property of the CPU, not of a
  * run: the same machine always sums the same way. */
-static bool bf16_dot_pays(void) {
-#if defined(__x86_64__) && defined(__GNUC__)
-    unsigned a, b, c, d;
-    if (!__get_cpuid(0, &a, &b, &c, &d)) return false;
-    return !(b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu);   /* "Genu" "ineI" "ntel" */
-#else
-    return false;
-#endif
-}
+static bool bf16_dot_pays(void) { return !emb__cpu_is_intel(); }
 
 bool emb__clip_bf16_dot(emb_cpu_level level) {
     return usable(level) >= EMB_CPU_AVX512_BF16 && bf16_dot_pays();
