@@ -102,6 +102,7 @@ typedef struct {
     int64_t n_exact_extra; /* items identical to an earlier one */
     int64_t n_near_pairs, n_shifted_pairs;
     int64_t n_widened;     /* items whose search was widened past k */
+    int64_t n_widen_truncated; /* widened items whose range search stopped at its bound */
     int64_t n_unmerged_pairs; /* pairs whose ends are in different groups (or none): joining
                                  them would put two members below the threshold together */
 } emb_dups;
@@ -110,8 +111,9 @@ typedef struct {
  * Exact: ds->pixel_hash when ds has one (confirmed by comparing the decoded
  * pixels), else a hash of the vector bytes (confirmed by comparing vectors).
  * ds may be NULL. Near: kNN pairs with cos >= threshold; an item whose k
- * neighbours are all that close is searched against every item (widening),
- * so no group member is missed. Groups are cliques: every two members are
+ * neighbours are all that close has its range searched through the graph
+ * (widening: the rows of every item found at >= threshold, until no new one
+ * is; at most 32,768 candidates per item, counted in n_widen_truncated). Groups are cliques: every two members are
  * >= threshold (shifted cosine for pixel vectors), built by complete linkage
  * over the pairs in descending similarity, so A~B~C with A, C apart does not
  * chain into one group. *out is allocated: free with emb_dups_free. */

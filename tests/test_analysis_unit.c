@@ -1,7 +1,8 @@
 /* test_analysis_unit.c - the analysis stage on small inputs against
  * independent references: duplicate groups against brute force over all
  * pairs (with a group larger than k, so widening must find it, and a chain
- * A~B~C~D~E that must not merge into one group), the shifted
+ * A~B~C~D~E that must not merge into one group; blobs of 40 copies with
+ * k = 4, whose pairs must all be found), the shifted
  * cosine against a direct translation, LOF against scikit-learn's
  * LocalOutlierFactor, the image properties against PIL (CleanVision's
  * formulas; edges over the interior), synthetic dark/bright/blurred/constant images flagged and clean
@@ -130,6 +131,44 @@ static void test_dups_brute_force(void) {
         CHECK_CLOSE(1.0, d.similarity[d.item[d.start[gi]]], 0, 1e-6);
         for (int64_t a = d.start[gi] + 1; a < d.start[gi + 1]; a++) CHECK(d.similarity[d.item[a]] >= 0.99f);
     }
+    emb_dups_free(&d);
+    emb_knn_free(&g);
+    emb_matf_free(&x);
+}
+
+/* Widening through the graph: blobs of 40 jittered copies each (far more
+ * than k = 4), 1,000 background rows. Every pair of the blob is >= the
+ * threshold, so the range search must reach all of a blob from the rows of
+ * the members it finds: the pairs must be exactly brute force's. */
+static void test_dups_widen_blobs(void) {
+    enum { NB = 5, M = 40, BG = 1000, N = NB * M + BG, D = 24, K = 4 };
+    emb_rng r;
+    emb_rng_seed(&r, 7);
+    emb_matf x;
+    emb_matf_alloc(&x, N, D);
+    normal_rows(&r, x.data, N, D);
+    for (int b = 0; b < NB; b++)
+        for (int m = 1; m < M; m++)
+            for (int t = 0; t < D; t++)
+                x.data[(b * M + m) * D + t] = x.data[b * M * D + t] + 0.03f * (float)emb_rng_normal(&r);
+    emb_knn g;
+    emb_knn_params kp = emb_knn_default_params();
+    kp.k = K;
+    CHECK(emb_knn_build(&x, &kp, &g) == EMB_OK);
+    emb_dups_params dp = emb_dups_default_params();
+    dp.threshold = 0.99f;
+    emb_dups d;
+    CHECK(emb_dups_find(&x, &g, NULL, &dp, &d) == EMB_OK);
+    int64_t ref = 0, got_ok = 0;
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++) ref += cos_rows(x.data, D, i, j) >= 0.99;
+    for (int64_t a = 0; a < d.n_pairs; a++) got_ok += cos_rows(x.data, D, d.pairs[a].a, d.pairs[a].b) >= 0.99 - 1e-6;
+    CHECK(ref >= NB * M * (M - 1) / 2);
+    CHECK_EQ(ref, d.n_pairs);
+    CHECK_EQ(d.n_pairs, got_ok);
+    CHECK(d.n_widened >= NB);
+    CHECK_EQ(0, d.n_widen_truncated);
+    printf("widen blobs: %lld pairs (brute force %lld), %lld widened\n", (long long)d.n_pairs, (long long)ref, (long long)d.n_widened);
     emb_dups_free(&d);
     emb_knn_free(&g);
     emb_matf_free(&x);
@@ -371,6 +410,7 @@ static void test_cli_dups(void) {
 
 int main(void) {
     test_dups_brute_force();
+    test_dups_widen_blobs();
     test_dups_shift_threshold();
     test_shifted_cosine();
     test_lof_sklearn();

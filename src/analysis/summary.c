@@ -51,6 +51,7 @@ emb_status emb_summary_add_duplicates(emb_summary *s, const emb_dataset *ds, con
     cJSON_AddNumberToObject(o, "items_in_groups", (double)in_groups);
     cJSON_AddNumberToObject(o, "removable_items", (double)(in_groups - d->n_groups));
     cJSON_AddNumberToObject(o, "widened_items", (double)d->n_widened);
+    cJSON_AddNumberToObject(o, "widened_truncated", (double)d->n_widen_truncated);
     cJSON_AddNumberToObject(o, "unmerged_pairs", (double)d->n_unmerged_pairs);
     /* exact sets and groups within one split or across splits */
     int64_t ex_within[4] = {0}, ex_across = 0, gr_within[4] = {0}, gr_across = 0;
