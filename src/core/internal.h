@@ -51,6 +51,14 @@ void *emb__malloc(size_t n, const char *what);
 void *emb__calloc(size_t n, size_t size, const char *what);
 char *emb__strdup(const char *s);
 
+/* C (m, n) = alpha op(A) op(B) + beta C, row-major, op = transpose when
+ * trans_*: A is (m, k) or (k, m), B (k, n) or (n, k). Own kernels per SIMD
+ * level (gemm.c), not the BLAS: results do not depend on n_threads (OpenMP
+ * num_threads, 0 = all cores) or on the shapes' tiling. beta = 0 ignores C's
+ * old values. EMB_E_NOMEM only for its 3 MiB packing buffer. */
+emb_status emb__sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                      size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc, int n_threads);
+
 /* Read a whole file; gzip-compressed files (magic 1f 8b) are inflated.
  * max_bytes caps the decompressed size (0 = no cap). */
 emb_status emb__read_file(const char *path, size_t max_bytes,
