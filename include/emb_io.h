@@ -44,11 +44,14 @@ emb_status emb_npy_write(const char *path, emb_dtype dtype, const void *data,
 emb_status emb_npy_write_f32(const char *path, const float *data, int64_t rows, int64_t cols);
 
 /* ---------------------------------------------------------------- images */
-/* A decoded image, always 8-bit RGB (grayscale replicated, alpha dropped as
- * PIL's convert("RGB") drops it, CMYK converted, 16-bit reduced to its high
- * byte, palette expanded). */
+/* A decoded image, always 8-bit RGB as Pillow's Image.open(f).convert("RGB")
+ * gives it (grayscale replicated, alpha dropped, CMYK converted, palette
+ * expanded, 16-bit reduced to its high byte), plus the alpha channel, when
+ * the file has one (or a transparent colour), for emb_image_composite. */
 typedef struct {
     uint8_t *rgb;          /* (h, w, 3) */
+    uint8_t *alpha;        /* (h, w) opacity 0 (transparent) .. 255, as Pillow's
+                              convert("RGBA"); NULL when the file has no alpha */
     int w, h;
     int src_channels;      /* channels in the file: 1 gray, 2 gray+alpha, 3, 4 */
     int full_w, full_h;    /* size in the file (differs from w, h after a scaled decode) */
@@ -56,8 +59,12 @@ typedef struct {
 
 #define EMB_IMAGE_MAX_PIXELS (1ll << 28)  /* 268 M pixels: refuse larger */
 
-/* Decode JPEG, PNG or WebP from memory (format from the magic bytes). name
- * is used in messages. Returns EMB_E_FORMAT for corrupt or unsupported data. */
+/* Decode JPEG, PNG, WebP, BMP, TIFF (first page), GIF (first frame), PNM,
+ * AVIF or HEIC/HEIF from memory (format from the magic bytes, not the name).
+ * name is used in messages. On success *out owns its buffers (free with
+ * emb_image_free); on failure *out is empty. Returns EMB_E_FORMAT for
+ * corrupt data, EMB_E_UNSUPPORTED for a valid file of a kind not handled
+ * (animated WebP, float TIFF samples), EMB_E_NOMEM. Thread-safe. */
 emb_status emb_image_decode(const void *buf, size_t len, const char *name, emb_image *out);
 emb_status emb_image_load(const char *path, emb_image *out);
 /* As emb_image_decode / emb_image_load, but a JPEG whose shorter side is at
@@ -67,7 +74,16 @@ emb_status emb_image_load(const char *path, emb_image *out);
  * followed by a resize. Other formats, and min_side <= 0, decode at full size. */
 emb_status emb_image_decode_scaled(const void *buf, size_t len, const char *name, int min_side, emb_image *out);
 emb_status emb_image_load_scaled(const char *path, int min_side, emb_image *out);
-void emb_image_free(emb_image *img);
+void emb_image_free(emb_image *img);   /* zeroed or freed is a no-op */
+/* True when img has an alpha channel with a pixel below 255. */
+bool emb_image_has_transparency(const emb_image *img);
+/* Composite img over the colour bg (RGB) and drop its alpha:
+ * rgb = round((rgb * a + bg * (255 - a)) / 255), exactly as Pillow's
+ * Image.new("RGB", size, bg).paste(im, mask=alpha). No-op without alpha. */
+void emb_image_composite(emb_image *img, const uint8_t bg[3]);
+/* "white", "black", "gray"/"grey" or "#rrggbb" -> rgb. EMB_E_INVALID else. */
+emb_status emb_color_parse(const char *s, uint8_t rgb[3]);
+#define EMB_ALPHA_BACKGROUND_DEFAULT "white"
 
 /* Encode RGB8 as PNG or JPEG into a malloc'd buffer (thumbnails, tests). */
 emb_status emb_image_encode_png(const uint8_t *rgb, int w, int h, int channels,

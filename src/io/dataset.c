@@ -327,7 +327,8 @@ static emb_status add_class_dir(emb_dataset *ds, const char *dir, const char *cl
 
 /* A file name ending in one of the image extensions embscope decodes. */
 static bool image_name(const char *name) {
-    static const char *const EXT[] = {".jpg", ".jpeg", ".png", ".webp"};
+    static const char *const EXT[] = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif",
+                                      ".pnm", ".pbm", ".pgm", ".ppm", ".avif", ".heic", ".heif"};
     size_t n = strlen(name);
     for (size_t e = 0; e < sizeof EXT / sizeof EXT[0]; e++) {
         size_t m = strlen(EXT[e]);
