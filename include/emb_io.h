@@ -128,6 +128,14 @@ typedef struct {
      * (XXH3-64 of w, h and the RGB bytes; IDX: of the gray bytes), 0 = unknown */
     uint64_t *pixel_hash;  /* (n) or NULL */
     int32_t *img_w_src, *img_h_src;  /* (n) decoded size, folders; or NULL */
+    uint8_t *transparent;  /* (n) 1 = the file had transparent pixels (folders), or NULL */
+    /* Images with alpha are composited over alpha_bg (RGB) when alpha_bg_set,
+     * else over white, for pixel vectors, image checks and duplicate checks
+     * (emb_dataset_image); CLIP composites only when alpha_bg_set and else
+     * drops alpha, as convert("RGB"). Zeroed = the defaults; set by the
+     * caller after emb_dataset_open (--alpha-background). */
+    bool alpha_bg_set;
+    uint8_t alpha_bg[3];
 } emb_dataset;
 
 typedef struct {
@@ -139,15 +147,19 @@ emb_dataset_params emb_dataset_default_params(void);
 /* Open DATA: a folder of IDX files (train + t10k = splits train/test), an IDX
  * images file (labels found beside it), an image folder (DATA/<class>/<files> or
  * DATA/<split>/<class>/<files>, files sorted by name; image files (.jpg, .jpeg,
- * .png, .webp) directly in DATA are unlabelled items, label -1: a flat folder
+ * .png, .webp, .bmp, .tif, .tiff, .gif, .pnm, .pbm, .pgm, .ppm, .avif, .heic,
+ * .heif) directly in DATA are unlabelled items, label -1: a flat folder
  * is an unlabelled dataset), or a .npy of vectors (with
  * items.csv beside it, if present, for labels). Image files are listed, not
  * decoded: unreadable ones are found by the embed stage. */
 emb_status emb_dataset_open(const char *path, const emb_dataset_params *params,
                             emb_dataset **out);
 void emb_dataset_free(emb_dataset *ds);
-/* Item i as an RGB image (IDX: gray replicated; folders: decoded). */
+/* Item i as an RGB image (IDX: gray replicated; folders: decoded and
+ * composited over emb_dataset_alpha_bg(ds), alpha freed). */
 emb_status emb_dataset_image(const emb_dataset *ds, int64_t i, emb_image *out);
+/* The background images with alpha are composited over: alpha_bg, or white. */
+const uint8_t *emb_dataset_alpha_bg(const emb_dataset *ds);
 /* Keep only items with keep[i] != 0, in order (after skipping unreadable). */
 emb_status emb_dataset_filter(emb_dataset *ds, const uint8_t *keep);
 /* Class index for a name, adding it if new. */

@@ -36,6 +36,8 @@ typedef struct {
     int64_t max_rows;        /* rows kept per findings table (default 2000); per-item
                                 scores and groups are kept for every row */
     int n_threads;           /* 0 = all cores */
+    bool alpha_background_set;   /* thumbnails of images with alpha: composited */
+    uint8_t alpha_background[3]; /* over this RGB when set, else over white */
     emb_progress progress;
 } emb_report_params;
 emb_report_params emb_report_default_params(void);
@@ -65,8 +67,10 @@ emb_status emb_report_write(const char *out_dir, const char *html_path,
 typedef struct emb_item_images emb_item_images;
 emb_item_images *emb_item_images_new(void);          /* NULL when out of memory */
 void emb_item_images_free(emb_item_images *c);       /* NULL is a no-op */
-/* Decode the item's image as RGB. *out is owned by the caller
- * (emb_image_free). Returns EMB_E_IO / EMB_E_FORMAT with the path named. */
+/* Images with alpha are composited over rgb (default white). Call before use. */
+void emb_item_images_set_background(emb_item_images *c, const uint8_t rgb[3]);
+/* Decode the item's image as RGB (alpha composited, freed). *out is owned by
+ * the caller (emb_image_free). Returns EMB_E_IO / EMB_E_FORMAT with the path named. */
 emb_status emb_item_image(emb_item_images *c, const char *path, emb_image *out);
 
 /* Resize RGB8 (w, h) into a side x side cell: the image is scaled by box

@@ -1,5 +1,6 @@
 /* test_io_formats.c - BMP, TIFF, GIF and PNM decoding against Pillow, AVIF
- * and HEIC against the images encoded, alpha compositing, bad files.
+ * and HEIC against the images encoded, alpha of every format (PNG RGBA, LA,
+ * tRNS; WebP; BMP, TIFF, GIF) and its compositing, bad files.
  * ref: tests/ref/formats_pil.py (run at test time; Pillow 9.4's
  * Image.open(f).convert("RGB"), convert("RGBA")'s alpha, and
  * Image.new("RGB", size, bg).paste(rgb, mask=alpha) for the composite):
@@ -94,7 +95,7 @@ static void test_vs_pil(void) {
     int status;
     char *out = check_run(cmd, &status);
     if (!CHECK(out && status == 0)) { fprintf(stderr, "%s\n", out ? out : ""); free(out); return; }
-    int n = 0, seen[4] = {0};
+    int n = 0, seen[5] = {0};
     for (char *line = out; line && *line;) {
         char *nl = strchr(line, '\n');
         if (nl) *nl = 0;
@@ -108,12 +109,14 @@ static void test_vs_pil(void) {
             seen[0] += !strcmp(ext, ".bmp");
             seen[1] += !strcmp(ext, ".tif");
             seen[2] += !strcmp(ext, ".gif");
-            seen[3] += strchr("pP", ext[1]) && strlen(ext) == 4;
+            seen[3] += !strcmp(ext, ".pbm") || !strcmp(ext, ".pgm") || !strcmp(ext, ".ppm");
+            seen[4] += !strcmp(ext, ".png") || !strcmp(ext, ".webp");
         }
         line = nl ? nl + 1 : NULL;
     }
-    fprintf(stderr, "compared %d files with Pillow (%d BMP, %d TIFF, %d GIF, %d PNM)\n", n, seen[0], seen[1], seen[2], seen[3]);
-    CHECK(seen[0] >= 20 && seen[1] >= 20 && seen[2] >= 5 && seen[3] >= 8);
+    fprintf(stderr, "compared %d files with Pillow (%d BMP, %d TIFF, %d GIF, %d PNM, %d PNG/WebP with alpha)\n", n, seen[0],
+            seen[1], seen[2], seen[3], seen[4]);
+    CHECK(seen[0] >= 20 && seen[1] >= 20 && seen[2] >= 5 && seen[3] >= 8 && seen[4] >= 5);
     free(out);
 }
 

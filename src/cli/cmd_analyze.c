@@ -48,6 +48,11 @@ static void add_params(emb_summary *s, const cli_common *c, const cli_features *
     emb_summary_set_string(s, "parameters.features", f->kind);
     emb_summary_set_number(s, "parameters.pixels_size", f->pixels.size);
     emb_summary_set_bool(s, "parameters.pixels_color", f->pixels.color);
+    if (f->alpha_bg_set) {
+        char hex[8];
+        snprintf(hex, sizeof hex, "#%02x%02x%02x", f->alpha_bg[0], f->alpha_bg[1], f->alpha_bg[2]);
+        emb_summary_set_string(s, "parameters.alpha_background", hex);
+    }
     emb_summary_set_number(s, "parameters.k", a->k);
     emb_summary_set_string(s, "parameters.map", a->map);
     emb_summary_set_number(s, "parameters.map_dims", a->dims);
@@ -146,9 +151,11 @@ static int stage_map(const cli_common *c, const analyze_opts *a, const cli_embed
 
 /* Last stage: report.html from everything written so far (summary.json
  * included), then the summary again with the report's timing. */
-static int stage_report(const cli_common *c, emb_summary *s, double t_all) {
+static int stage_report(const cli_common *c, const cli_features *f, emb_summary *s, double t_all) {
     double t0 = emb_now();
     emb_report_params rp = emb_report_default_params();
+    rp.alpha_background_set = f->alpha_bg_set;
+    memcpy(rp.alpha_background, f->alpha_bg, 3);
     rp.n_threads = c->n_threads;
     rp.progress = c->progress;
     int rc = cli_report_stage(c, c->out_dir, NULL, &rp);
@@ -224,7 +231,7 @@ int cmd_analyze(int argc, char **argv) {
 
     emb_summary_set_number(s, "timings.total_s", emb_now() - t_all);
     rc = write_summary(&c, s, false);  /* the report reads it; rewritten below with its timing */
-    if (!rc) rc = stage_report(&c, s, t_all);
+    if (!rc) rc = stage_report(&c, &f, s, t_all);
     if (!rc) cli_log(&c, "analyze: results in %s", c.out_dir);
 done:
     emb_knn_free(&g);

@@ -33,6 +33,10 @@ int cli_features_opt(cli_features *f, int opt, const char *arg) {
     case CLI_OPT_CLASS_NAMES: f->class_names = arg; return 1;
     case CLI_OPT_FAST_DECODE: f->clip.fast_decode = true; return 1;
     case CLI_OPT_NO_OVERLAP: f->clip.overlap = false; return 1;
+    case CLI_OPT_ALPHA_BG:
+        if (emb_color_parse(arg, f->alpha_bg)) { fprintf(stderr, "embscope: --alpha-background: %s\n", emb_errmsg()); return -1; }
+        f->alpha_bg_set = true;
+        return 1;
     }
     return 0;
 }
@@ -84,6 +88,8 @@ int cli_embed_stage(const cli_common *c, const cli_features *f, const char *data
     if (st) { cli_fail(st); return CLI_EXIT_FAIL; }
     if ((st = emb_dataset_open(data, &dp, &out->ds))) return cli_fail(st);
     cli_log(c, "embed: %s: %lld items, %d classes", data, (long long)out->ds->n, out->ds->n_classes);
+    out->ds->alpha_bg_set = f->alpha_bg_set;
+    memcpy(out->ds->alpha_bg, f->alpha_bg, 3);
     if (out->ds->source == EMB_SOURCE_VECTORS) {
         st = emb_npy_load_f32(data, &out->vec);
     } else if (!strcmp(f->kind, "clip")) {
@@ -106,8 +112,10 @@ int cli_embed_stage(const cli_common *c, const cli_features *f, const char *data
     int rc = write_outputs(c, out);
     out->seconds = emb_now() - t0;
     if (rc) { cli_embedded_free(out); return rc; }
-    cli_log(c, "embed: %lld x %lld vectors, %lld skipped, %.2f s", (long long)out->vec.rows,
-            (long long)out->vec.cols, (long long)out->skipped.n, out->seconds);
+    int64_t n_transparent = 0;
+    for (int64_t i = 0; out->ds->transparent && i < out->ds->n; i++) n_transparent += out->ds->transparent[i];
+    cli_log(c, "embed: %lld x %lld vectors, %lld skipped, %lld with transparency, %.2f s", (long long)out->vec.rows,
+            (long long)out->vec.cols, (long long)out->skipped.n, (long long)n_transparent, out->seconds);
     return CLI_EXIT_OK;
 }
 
@@ -118,7 +126,8 @@ static const char *USAGE =
     "OUT/embeddings.npy (N x D float32, row i = item i) and OUT/skipped.csv.\n"
     "DATA is an IDX folder or file (MNIST, Fashion-MNIST), an image folder\n"
     "(DATA/<class>/*.jpg or DATA/<train|valid|test>/<class>/*.jpg; JPEG, PNG,\n"
-    "WebP) or a .npy of vectors. Unreadable files are skipped and listed.\n"
+    "WebP, BMP, TIFF, GIF, PNM, AVIF, HEIC) or a .npy of vectors. Unreadable\n"
+    "files are skipped and listed.\n"
     "\n"
     "Options:\n" CLI_FEATURES_HELP CLI_COMMON_HELP;
 

@@ -18,12 +18,14 @@ static const char *USAGE =
     "  --thumb-size N     thumbnail side in px, 8..256 (default: 64 down to 28 as N grows)\n"
     "  --jpeg-quality N   sprite sheets' JPEG quality 1..100, 101 = PNG\n"
     "                     (default 80 up to 20,000 items, else 70)\n"
+    "  --alpha-background C  thumbnails of images with transparency composited over\n"
+    "                     C (white, black, gray or #rrggbb; default white)\n"
     "  -o, --output FILE  the page (default OUT/report.html)\n"
     "      --threads N    worker threads (default: all cores)\n"
     "      --quiet        no progress on stderr\n"
     "  -h, --help         this help\n";
 
-enum { OPT_TITLE = 1200, OPT_THUMB, OPT_QUALITY };
+enum { OPT_TITLE = 1200, OPT_THUMB, OPT_QUALITY, OPT_ALPHA_BG };
 
 /* Shared with `analyze`: write dir/report.html, log its size. */
 int cli_report_stage(const cli_common *c, const char *dir, const char *html, const emb_report_params *rp) {
@@ -46,12 +48,18 @@ int cmd_report(int argc, char **argv) {
     cli_common_init(&c);
     emb_report_params rp = emb_report_default_params();
     static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {"title", required_argument, 0, OPT_TITLE},
-        {"thumb-size", required_argument, 0, OPT_THUMB}, {"jpeg-quality", required_argument, 0, OPT_QUALITY}, {0, 0, 0, 0}};
+        {"thumb-size", required_argument, 0, OPT_THUMB}, {"jpeg-quality", required_argument, 0, OPT_QUALITY},
+        {"alpha-background", required_argument, 0, OPT_ALPHA_BG}, {0, 0, 0, 0}};
     int opt;
     long v;
     while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         if (opt == 'h') { fputs(USAGE, stdout); return CLI_EXIT_OK; }
         if (opt == OPT_TITLE) { rp.title = optarg; continue; }
+        if (opt == OPT_ALPHA_BG) {
+            if (emb_color_parse(optarg, rp.alpha_background)) return cli_usage_error("report", "--alpha-background: %s", emb_errmsg());
+            rp.alpha_background_set = true;
+            continue;
+        }
         if (opt == OPT_THUMB || opt == OPT_QUALITY) {
             long lo = opt == OPT_THUMB ? 8 : 1, hi = opt == OPT_THUMB ? 256 : 101;
             if (!cli_parse_int(optarg, lo, hi, &v)) return cli_usage_error("report", "'%s' is not in %ld..%ld", optarg, lo, hi);

@@ -57,9 +57,14 @@ static void do_item(pipe_t *P, slot *s, int j) {
     emb_dataset *ds = P->ds;
     int64_t i = s->i0 + j;
     emb_image im;
-    emb_status st = P->min_side > 0 && ds->source == EMB_SOURCE_FOLDER
-                        ? emb_image_load_scaled(ds->path[i], P->min_side, &im)
-                        : emb_dataset_image(ds, i, &im);
+    /* folders: alpha dropped as convert("RGB") does (CLIP's reference
+     * preprocessing), composited only when a background was chosen */
+    emb_status st = ds->source == EMB_SOURCE_FOLDER ? emb_image_load_scaled(ds->path[i], P->min_side, &im)
+                                                    : emb_dataset_image(ds, i, &im);
+    if (st == EMB_OK && ds->source == EMB_SOURCE_FOLDER) {
+        ds->transparent[i] = emb_image_has_transparency(&im);
+        if (ds->alpha_bg_set) emb_image_composite(&im, ds->alpha_bg);
+    }
     if (st == EMB_OK) {
         /* IDX: hash of the gray bytes, as emb_pixels_embed */
         if (ds->source == EMB_SOURCE_IDX)
@@ -151,9 +156,11 @@ emb_status emb_clip_embed_dataset(emb_dataset *ds, const emb_clip *m, const emb_
     if (is_folder) {
         ds->img_w_src = calloc((size_t)n, sizeof(int32_t));
         ds->img_h_src = calloc((size_t)n, sizeof(int32_t));
+        free(ds->transparent);
+        ds->transparent = calloc((size_t)n, 1);
     }
     if (!ws || !P.sl[0].px || !P.sl[1].px || !vec || !slot_item || !P.keep || !P.why || !ds->pixel_hash ||
-        (is_folder && (!ds->img_w_src || !ds->img_h_src))) {
+        (is_folder && (!ds->img_w_src || !ds->img_h_src || !ds->transparent))) {
         st = emb__fail(EMB_E_NOMEM, "out of memory");
         goto done;
     }

@@ -211,7 +211,9 @@ static emb_status embed_folder(emb_dataset *ds, const emb_pixels_params *p, emb_
     ds->pixel_hash = calloc((size_t)n, sizeof(uint64_t));
     ds->img_w_src = calloc((size_t)n, sizeof(int32_t));
     ds->img_h_src = calloc((size_t)n, sizeof(int32_t));
-    if (!keep || !why || !ds->pixel_hash || !ds->img_w_src || !ds->img_h_src) {
+    free(ds->transparent);
+    ds->transparent = calloc((size_t)n, 1);
+    if (!keep || !why || !ds->pixel_hash || !ds->img_w_src || !ds->img_h_src || !ds->transparent) {
         st = emb__fail(EMB_E_NOMEM, "out of memory");
         goto done;
     }
@@ -221,6 +223,9 @@ static emb_status embed_folder(emb_dataset *ds, const emb_pixels_params *p, emb_
         emb_image img;
         emb_status s = emb_image_load(ds->path[i], &img);
         if (s == EMB_OK) {
+            /* alpha composited before anything reads the pixels (the hash too) */
+            ds->transparent[i] = emb_image_has_transparency(&img);
+            emb_image_composite(&img, emb_dataset_alpha_bg(ds));
             ds->pixel_hash[i] = emb_pixels_hash(img.rgb, img.w, img.h, 3);
             ds->img_w_src[i] = img.w;
             ds->img_h_src[i] = img.h;

@@ -48,6 +48,7 @@ void emb_dataset_free(emb_dataset *ds) {
     free(ds->pixel_hash);
     free(ds->img_w_src);
     free(ds->img_h_src);
+    free(ds->transparent);
     free(ds);
 }
 
@@ -85,10 +86,16 @@ emb_status emb_dataset_filter(emb_dataset *ds, const uint8_t *keep) {
         if (ds->pixel_hash) ds->pixel_hash[j] = ds->pixel_hash[i];
         if (ds->img_w_src) ds->img_w_src[j] = ds->img_w_src[i];
         if (ds->img_h_src) ds->img_h_src[j] = ds->img_h_src[i];
+        if (ds->transparent) ds->transparent[j] = ds->transparent[i];
         j++;
     }
     ds->n = j;
     return EMB_OK;
+}
+
+const uint8_t *emb_dataset_alpha_bg(const emb_dataset *ds) {
+    static const uint8_t WHITE[3] = {255, 255, 255};
+    return ds->alpha_bg_set ? ds->alpha_bg : WHITE;
 }
 
 emb_status emb_dataset_image(const emb_dataset *ds, int64_t i, emb_image *out) {
@@ -105,7 +112,11 @@ emb_status emb_dataset_image(const emb_dataset *ds, int64_t i, emb_image *out) {
         out->src_channels = 1;
         return EMB_OK;
     }
-    if (ds->source == EMB_SOURCE_FOLDER) return emb_image_load(ds->path[i], out);
+    if (ds->source == EMB_SOURCE_FOLDER) {
+        emb_status st = emb_image_load(ds->path[i], out);
+        if (!st) emb_image_composite(out, emb_dataset_alpha_bg(ds));
+        return st;
+    }
     return emb__fail(EMB_E_UNSUPPORTED, "item %lld: a vectors dataset has no images", (long long)i);
 }
 

@@ -109,6 +109,15 @@ emb_status emb_summary_add_dataset(emb_summary *s, const emb_dataset *ds, const 
     cJSON_AddStringToObject(ds_j, "source", SRC[ds->source <= 3 ? ds->source : 0]);
     cJSON_AddNumberToObject(ds_j, "items", (double)ds->n);
     cJSON_AddNumberToObject(ds_j, "skipped", skipped ? (double)skipped->n : 0);
+    if (ds->transparent) {   /* folders: images with transparent pixels, and what they were put on */
+        int64_t nt = 0;
+        for (int64_t i = 0; i < ds->n; i++) nt += ds->transparent[i] != 0;
+        cJSON_AddNumberToObject(ds_j, "with_transparency", (double)nt);
+        const uint8_t *bg = emb_dataset_alpha_bg(ds);
+        char hex[8];
+        snprintf(hex, sizeof hex, "#%02x%02x%02x", bg[0], bg[1], bg[2]);
+        cJSON_AddStringToObject(ds_j, "alpha_background", hex);
+    }
     cJSON_AddNumberToObject(ds_j, "n_classes", nc);
     int64_t mn = -1, mx = 0, unl = 0;
     for (int32_t c = 0; c <= nc; c++) {

@@ -33,6 +33,8 @@ static const char *TABLES[][2] = {
 };
 #define N_TABLES (sizeof TABLES / sizeof TABLES[0])
 
+static const uint8_t WHITE[3] = {255, 255, 255};
+
 emb_report_params emb_report_default_params(void) {
     emb_report_params p;
     memset(&p, 0, sizeof p);
@@ -499,7 +501,8 @@ emb_status emb_report_write(const char *out_dir, const char *html_path,
         int size = p.thumb_size > 0 ? p.thumb_size : auto_thumb_size(in.ds);
         /* q 70 keeps 70,000 Fashion-MNIST thumbnails at ~21 MB of base64 (q 80: 26 MB) */
         int quality = p.jpeg_quality > 0 ? p.jpeg_quality : in.ds->n <= 20000 ? 80 : 70;
-        if (size) st = emb__sprites_make(in.ds->path, in.ds->n, size, quality, p.n_threads, &p.progress, &in.sprites);
+        if (size) st = emb__sprites_make(in.ds->path, in.ds->n, size, quality, p.alpha_background_set ? p.alpha_background : WHITE,
+                                         p.n_threads, &p.progress, &in.sprites);
         if (st) goto done;
     }
     emb_outfile o;

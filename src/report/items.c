@@ -18,14 +18,18 @@ struct emb_item_images {
     pthread_mutex_t lock;
     idx_entry *idx;
     int n_idx, cap_idx;
+    uint8_t bg[3];          /* images with alpha are composited over it */
 };
 
 emb_item_images *emb_item_images_new(void) {
     emb_item_images *c = calloc(1, sizeof *c);
     if (!c) { emb__fail(EMB_E_NOMEM, "out of memory"); return NULL; }
     pthread_mutex_init(&c->lock, NULL);
+    memset(c->bg, 255, 3);
     return c;
 }
+
+void emb_item_images_set_background(emb_item_images *c, const uint8_t rgb[3]) { memcpy(c->bg, rgb, 3); }
 
 void emb_item_images_free(emb_item_images *c) {
     if (!c) return;
@@ -68,8 +72,11 @@ emb_status emb_item_image(emb_item_images *c, const char *path, emb_image *out) 
     memset(out, 0, sizeof *out);
     const char *hash = strrchr(path, '#');
     /* A file whose name holds '#' is itself an image; "<file>#<digits>" is IDX. */
-    if (!hash || hash[1] == 0 || strspn(hash + 1, "0123456789") != strlen(hash + 1) || is_file(path))
-        return emb_image_load(path, out);
+    if (!hash || hash[1] == 0 || strspn(hash + 1, "0123456789") != strlen(hash + 1) || is_file(path)) {
+        emb_status st = emb_image_load(path, out);
+        if (!st) emb_image_composite(out, c->bg);
+        return st;
+    }
     size_t plen = (size_t)(hash - path);
     char *file = emb__malloc(plen + 1, "path");
     if (!file) return EMB_E_NOMEM;

@@ -20,7 +20,7 @@ typedef struct {
 /* Decode every item's image (paths as in items.csv) into sprite sheets.
  * Items without an image are marked missing, never fatal. */
 emb_status emb__sprites_make(char *const *paths, int64_t n, int size, int quality,
-                             int n_threads, const emb_progress *progress, emb__sprites *out);
+                             const uint8_t alpha_bg[3], int n_threads, const emb_progress *progress, emb__sprites *out);
 void emb__sprites_free(emb__sprites *s);
 
 /* Writers for the page: base64 of bytes, and a JSON string literal with

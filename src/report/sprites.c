@@ -52,7 +52,7 @@ static emb_status make_sheet(emb_item_images *cache, char *const *paths, int64_t
 }
 
 emb_status emb__sprites_make(char *const *paths, int64_t n, int size, int quality,
-                             int n_threads, const emb_progress *progress, emb__sprites *out) {
+                             const uint8_t alpha_bg[3], int n_threads, const emb_progress *progress, emb__sprites *out) {
     memset(out, 0, sizeof *out);
     if (n <= 0 || size < 4) return EMB_OK;
     out->size = size;
@@ -64,6 +64,7 @@ emb_status emb__sprites_make(char *const *paths, int64_t n, int size, int qualit
     out->is_png = calloc((size_t)out->n_sheets, sizeof *out->is_png);
     out->missing = calloc((size_t)n, 1);
     emb_item_images *cache = emb_item_images_new();
+    if (cache) emb_item_images_set_background(cache, alpha_bg);
     if (!out->data || !out->len || !out->is_png || !out->missing || !cache) {
         emb_item_images_free(cache);
         emb__sprites_free(out);

@@ -350,6 +350,16 @@ files["gray_max4095.pgm"] = f"P5 {W} {H} 4095\n".encode() + g16.tobytes()
 # Pillow opens it as mode I and clips to 255; we scale as for PPM (decode_pnm.c)
 override["gray_max4095.pgm"] = np.repeat(np.array([[round(int(v) / 4095 * 255) for v in row] for row in g16], np.uint8)[:, :, None], 3, 2).tobytes()
 
+# ------------------------------------------------------------------ PNG, WebP alpha
+rgba_png = photo(4)
+rgba_png[5:12, 4:20, 3] = 0
+files["rgba_alpha.png"] = pil_bytes(Image.fromarray(rgba_png, "RGBA"), "PNG")
+files["la_alpha.png"] = pil_bytes(Image.fromarray(la, "LA"), "PNG")
+files["pal_trns_alpha.png"] = pil_bytes(Image.fromarray(rgb).quantize(50), "PNG", transparency=bytes(range(0, 250, 5)))
+files["rgb_trns_alpha.png"] = pil_bytes(Image.fromarray(rgb), "PNG", transparency=tuple(int(v) for v in rgb[1, 1]))
+files["gray_trns_alpha.png"] = pil_bytes(Image.fromarray(photo(1)[:, :, 0]), "PNG", transparency=int(photo(1)[0, 0, 0]))
+files["rgba_alpha.webp"] = pil_bytes(Image.fromarray(rgba_png, "RGBA"), "WEBP", lossless=True)
+
 # ------------------------------------------------------------------ references
 for name in sorted(files):
     path = os.path.join(out, name)
