@@ -11,7 +11,10 @@ for tests/test_cli_embed.c. Uses Debian's python3-pil and python3-numpy.
       PATH") and the corrupt ones ("bad LAYOUT PATH").
   folder_ref.py ref ITEMS_CSV SIZE COLOR OUT_NPY
       For each path of items.csv (Python's csv module), PIL's
-      open().convert("L" or "RGB"), then an exact area resize to SIZE x SIZE
+      open(), composited over white when it has alpha or a transparent
+      colour (Image.new("RGB", size, "white").paste(im.convert("RGB"),
+      mask=im.convert("RGBA").getchannel("A")), as embscope's
+      --alpha-background default), .convert("L" or "RGB"), then an exact area resize to SIZE x SIZE
       (np.kron upsample by out/gcd, mean of in/gcd blocks, float64) / 255,
       saved as float32 (N, SIZE*SIZE*C).
 """
@@ -112,7 +115,12 @@ def ref(items_csv, size, color, out):
     rows = list(csv.reader(open(items_csv, newline="", encoding="utf-8")))[1:]
     vecs = []
     for r in rows:
-        im = Image.open(r[1]).convert("RGB" if color else "L")
+        im = Image.open(r[1])
+        if im.mode in ("RGBA", "LA", "PA", "RGBa") or "transparency" in im.info:
+            flat = Image.new("RGB", im.size, (255, 255, 255))
+            flat.paste(im.convert("RGB"), mask=im.convert("RGBA").getchannel("A"))
+            im = flat
+        im = im.convert("RGB" if color else "L")
         a = np.asarray(im)
         if a.ndim == 2:
             a = a[:, :, None]
