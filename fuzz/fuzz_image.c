@@ -1,6 +1,9 @@
 /* fuzz_image.c - libFuzzer target for the image decoders (emb_image_decode:
- * JPEG via TurboJPEG, PNG via libpng, WebP via libwebp): any bytes must give
- * an RGB8 image of w x h or an error status. Build and run: scripts/fuzz.sh. */
+ * JPEG, PNG, WebP, BMP, TIFF, GIF, PNM, AVIF, HEIC): any bytes must give an
+ * RGB8 image of w x h (with an alpha plane of w x h or none) or an error
+ * status naming the input. fuzz_bmp.c, fuzz_tiff.c, ... include this file
+ * with FUZZ_ACCEPT set to their format's magic bytes, so that each decoder
+ * gets its own corpus and time. Build and run: scripts/fuzz.sh. */
 #include "embscope.h"
 
 #include <stdint.h>
@@ -9,7 +12,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+#ifndef FUZZ_ACCEPT
+#define FUZZ_ACCEPT(d, n) 1
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (!FUZZ_ACCEPT(data, size)) return -1;   /* -1: not added to the corpus */
     uint8_t *buf = malloc(size ? size : 1);
     if (!buf) return 0;
     memcpy(buf, data, size);
@@ -18,6 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (img.w <= 0 || img.h <= 0 || !img.rgb) abort();
         volatile unsigned sum = 0;
         for (size_t i = 0; i < (size_t)img.w * img.h * 3; i++) sum += img.rgb[i];
+        for (size_t i = 0; img.alpha && i < (size_t)img.w * img.h; i++) sum += img.alpha[i];
+        static const uint8_t bg[3] = {255, 0, 128};
+        emb_image_composite(&img, bg);
+        if (img.alpha) abort();
         /* the pixel-vector path behind it: gray + area resize */
         uint8_t *gray = malloc((size_t)img.w * img.h);
         float out[8 * 8];
@@ -28,6 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         free(gray);
         emb_image_free(&img);
+    } else if (!strstr(emb_errmsg(), "fuzz.img")) {
+        abort();                                   /* every message names the file */
     }
     free(buf);
     return 0;

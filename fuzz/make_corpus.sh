@@ -1,6 +1,8 @@
 #!/bin/sh
-# make_corpus.sh - write the small seed corpora fuzz/corpus/{idx,npy,image}/
-# with Debian's python3 (numpy, PIL). The seeds are committed; rerun this
+# make_corpus.sh - write the small seed corpora fuzz/corpus/{idx,npy,image,
+# bmp,tiff,gif,pnm,heif}/
+# with Debian's python3 (numpy, PIL), avifenc and heif-enc (libavif-bin,
+# libheif-examples). The seeds are committed; rerun this
 # only to change them. Each file is a few hundred bytes at most.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,6 +49,65 @@ for name, im, fmt, kw in [("rgb.png", Image.fromarray(img), "PNG", {}),
     im.save(b, fmt, **kw)
     w(f"image/{name}", b.getvalue())
 PY
+# BMP, TIFF, GIF, PNM seeds (one decoder each: fuzz_bmp.c, ...): Pillow's
+# files plus hand-made variants Pillow cannot write (RLE, bit fields, alpha,
+# 16-bit TIFF, top-down BMP, plain PNM).
+mkdir -p "$here/corpus/bmp" "$here/corpus/tiff" "$here/corpus/gif" "$here/corpus/pnm"
+/usr/bin/python3 - "$here/corpus" <<'PY'
+import io, struct, sys
+import numpy as np
+from PIL import Image
+out = sys.argv[1]
+rng = np.random.default_rng(1)
+img = rng.integers(0, 256, (6, 7, 3)).astype(np.uint8)
+w = lambda p, b: open(f"{out}/{p}", "wb").write(b)
+def pil(im, fmt, **kw):
+    b = io.BytesIO(); im.save(b, fmt, **kw); return b.getvalue()
+def bmp(w_, h_, bits, data, hsize=40, comp=0, masks=(), pal=b"", colors=0):
+    head = struct.pack("<IiiHHIIiiII", hsize, w_, h_, 1, bits, comp, len(data), 0, 0, colors, 0)
+    head += b"".join(struct.pack("<I", m) for m in masks)
+    head = head.ljust(hsize, b"\0")
+    off = 14 + len(head) + len(pal)
+    return b"BM" + struct.pack("<IHHI", off + len(data), 0, 0, off) + head + pal + data
+im = Image.fromarray(img)
+w("bmp/rgb24.bmp", pil(im, "BMP"))
+w("bmp/pal8.bmp", pil(im.quantize(8), "BMP"))
+w("bmp/bw1.bmp", pil(im.convert("1"), "BMP"))
+pal4 = bytes(rng.integers(0, 256, 16 * 4).astype(np.uint8))
+w("bmp/rle4.bmp", bmp(7, 6, 4, b"\x07\x12\x00\x00" * 4 + b"\x00\x05\x12\x34\x50\x00\x02\x77\x00\x00" + b"\x07\x35\x00\x00\x00\x01", comp=2, pal=pal4))
+w("bmp/rle8.bmp", bmp(7, 6, 8, b"\x07\x01\x00\x00" * 4 + b"\x00\x03\x05\x06\x07\x00\x04\x02\x00\x00" + b"\x07\x09\x00\x00\x00\x01", comp=1, pal=pal4 * 16))
+bgra = rng.integers(0, 256, (6, 7, 4)).astype(np.uint8).tobytes()
+w("bmp/bgra32_v5.bmp", bmp(7, -6, 32, bgra, hsize=124, comp=3, masks=(0xFF0000, 0xFF00, 0xFF, 0xFF000000)))
+w("bmp/rgb565.bmp", bmp(7, 6, 16, bytes(16 * 6), comp=3, masks=(0xF800, 0x7E0, 0x1F, 0), hsize=56))
+w("tiff/rgb.tif", pil(im, "TIFF"))
+w("tiff/lzw.tif", pil(im, "TIFF", compression="tiff_lzw"))
+w("tiff/pal.tif", pil(im.quantize(8), "TIFF", compression="packbits"))
+w("tiff/rgba.tif", pil(im.convert("RGBA"), "TIFF", compression="tiff_adobe_deflate"))
+w("tiff/cmyk.tif", pil(im.convert("CMYK"), "TIFF"))
+w("tiff/g4.tif", pil(im.convert("1"), "TIFF", compression="group4"))
+w("tiff/gray16.tif", pil(Image.fromarray(rng.integers(0, 65536, (6, 7)).astype(np.uint16)), "TIFF"))
+w("gif/pal.gif", pil(im.quantize(8), "GIF"))
+w("gif/trns.gif", pil(im.quantize(8), "GIF", transparency=2))
+b = io.BytesIO(); im.quantize(4).save(b, "GIF", save_all=True, append_images=[Image.fromarray(img[::-1]).quantize(4)]); w("gif/anim.gif", b.getvalue())
+w("pnm/rgb.ppm", pil(im, "PPM"))
+w("pnm/gray.pgm", pil(im.convert("L"), "PPM"))
+w("pnm/bw.pbm", pil(im.convert("1"), "PPM"))
+w("pnm/plain.ppm", b"P3\n# c\n2 1\n1000\n0 500 1000 7 8 9\n")
+w("pnm/plain.pbm", b"P1 3 2 010 1 1 0\n")
+w("pnm/gray16.pgm", b"P5 2 2 4095\n" + bytes(range(8)))
+PY
+# AVIF and HEIC seeds from a small PNG, with Debian's libavif-bin and
+# libheif-examples (Pillow 9.4 cannot write either format).
+mkdir -p "$here/corpus/heif"
+tmp=$(mktemp -d)
+/usr/bin/python3 -c "
+import numpy as np; from PIL import Image
+a = np.random.default_rng(2).integers(0, 256, (16, 16, 4)).astype(np.uint8); a[:8, :, 3] = 255
+Image.fromarray(a).save('$tmp/a.png'); Image.fromarray(a[:, :, :3]).save('$tmp/rgb.png')"
+avifenc -s 10 --min 20 --max 40 "$tmp/rgb.png" "$here/corpus/heif/rgb.avif" >/dev/null
+avifenc -s 10 --min 20 --max 40 "$tmp/a.png" "$here/corpus/heif/rgba.avif" >/dev/null
+heif-enc -q 30 "$tmp/rgb.png" -o "$here/corpus/heif/rgb.heic" >/dev/null
+rm -rf "$tmp"
 ls -l "$here"/corpus/* | awk '{s += $5} END {print "corpus bytes:", s}'
 
 # safetensors: 8-byte little-endian header length, JSON header, data.

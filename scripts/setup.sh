@@ -21,7 +21,8 @@ build_pkgs=(build-essential cmake pkg-config
 command -v npm >/dev/null 2>&1 || build_pkgs+=(nodejs npm)
 run_pkgs=(dataset-fashion-mnist)
 test_pkgs=(python3 python3-numpy python3-pil python3-sklearn python3-scipy
-  clang libclang-rt-14-dev libomp-14-dev chromium)
+  clang libclang-rt-14-dev libomp-14-dev chromium
+  libavif-bin libheif-examples)
 bench_pkgs=(python3-torch umap-learn python3-pynndescent python3-hnswlib python3-faiss
   r-base-core r-cran-uwot r-cran-rtsne time)
 

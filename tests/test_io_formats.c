@@ -278,6 +278,8 @@ static void test_bad(void) {
     memcpy(b2, bmp, sizeof bmp); b2[28] = 8; put32(b2 + 30, 1); put32(b2 + 46, 1);   /* RLE8 that never ends */
     put32(b2 + 10, 58);
     expect_bad("rle_short.bmp", b2, sizeof b2, EMB_E_FORMAT);
+    memcpy(b2 + 58, "\x02\x07\x00\x01", 4);                                        /* a row, then end of bitmap */
+    expect_bad("rle_early_end.bmp", b2, sizeof b2, EMB_E_FORMAT);
     expect_bad("bm_only.bmp", "BM", 2, EMB_E_FORMAT);
     const char *pnm[] = {"P6\n2 2\n0\n\0\0\0\0\0\0\0\0\0\0\0\0", "P5 2 2 255\n\1\2\3", "P2 2 1 10\n5 11\n",
                          "P3 1 1 255\n1 2\n", "P1 2 2\n0 1 2 0\n", "P6 99999999999 1 255\n", "P4 8 2\n\1"};

@@ -22,6 +22,27 @@
 #define LLVMFuzzerTestOneInput fuzz_image_one
 #include "../fuzz/fuzz_image.c"
 #undef LLVMFuzzerTestOneInput
+/* one target per new decoder: fuzz_image.c behind its format's FUZZ_ACCEPT */
+#undef FUZZ_ACCEPT
+#define LLVMFuzzerTestOneInput fuzz_bmp_one
+#include "../fuzz/fuzz_bmp.c"
+#undef LLVMFuzzerTestOneInput
+#undef FUZZ_ACCEPT
+#define LLVMFuzzerTestOneInput fuzz_tiff_one
+#include "../fuzz/fuzz_tiff.c"
+#undef LLVMFuzzerTestOneInput
+#undef FUZZ_ACCEPT
+#define LLVMFuzzerTestOneInput fuzz_gif_one
+#include "../fuzz/fuzz_gif.c"
+#undef LLVMFuzzerTestOneInput
+#undef FUZZ_ACCEPT
+#define LLVMFuzzerTestOneInput fuzz_pnm_one
+#include "../fuzz/fuzz_pnm.c"
+#undef LLVMFuzzerTestOneInput
+#undef FUZZ_ACCEPT
+#define LLVMFuzzerTestOneInput fuzz_heif_one
+#include "../fuzz/fuzz_heif.c"
+#undef LLVMFuzzerTestOneInput
 
 #define CORPUS TEST_REF "/../../fuzz/corpus"   /* tests/ref exists in every checkout */
 #define FLIPS_PER_SEED 1000
@@ -83,5 +104,10 @@ int main(void) {
     replay("idx", fuzz_idx_one);
     replay("npy", fuzz_npy_one);
     replay("image", fuzz_image_one);
+    replay("bmp", fuzz_bmp_one);
+    replay("tiff", fuzz_tiff_one);
+    replay("gif", fuzz_gif_one);
+    replay("pnm", fuzz_pnm_one);
+    replay("heif", fuzz_heif_one);
     return check_exit();
 }

@@ -14,6 +14,9 @@ emb_status emb__decode_avif(const unsigned char *b, size_t len, const char *name
     avifDecoder *dec = avifDecoderCreate();
     if (!dec) return emb__fail(EMB_E_NOMEM, "%s: cannot start the AVIF decoder", name);
     dec->maxThreads = 1;              /* the caller parallelises over files */
+    /* libaom when present: dav1d (libavif's first choice) logs corrupt
+     * streams to stderr, which a library must not do */
+    if (avifCodecName(AVIF_CODEC_CHOICE_AOM, AVIF_CODEC_FLAG_CAN_DECODE)) dec->codecChoice = AVIF_CODEC_CHOICE_AOM;
     dec->imageSizeLimit = (uint32_t)EMB_IMAGE_MAX_PIXELS;
     dec->ignoreExif = dec->ignoreXMP = AVIF_TRUE;
     emb_status st = EMB_OK;

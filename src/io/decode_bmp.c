@@ -12,11 +12,14 @@
  *   zero: Pillow's BGRA) gives out->alpha;
  * - RLE8 / RLE4 decoded as Pillow's BmpRleDecoder: runs clipped at the row's
  *   end, absolute runs not, delta fills with index 0, word alignment by the
- *   file offset, an RLE4 absolute run of odd length loses its last pixel.
- *   Known differences, where Pillow 9.4 departs from the format: a delta
- *   reads its two bytes once (Pillow reads two more and uses those), and an
- *   end of bitmap before the last row leaves the rest index 0 (Pillow
- *   refuses the file: "not enough image data").
+ *   file offset.
+ *   An end of bitmap before the last pixel is an error, as in Pillow ("not
+ *   enough image data"; the format would fill the rest with index 0: a
+ *   100-byte file could claim 2^28 pixels). Known differences, where Pillow
+ *   9.4 departs from the format: a delta reads its two bytes once (Pillow
+ *   reads two more and uses those); an RLE4 absolute run of odd length n
+ *   reads (n + 1) / 2 bytes (Pillow reads n / 2 and loses the last pixel
+ *   and its alignment).
  * Every size and offset is checked against the file: a truncated file is
  * an error (Pillow too, except for RLE, which it pads with zeros). */
 #include "io/decode.h"
@@ -104,8 +107,8 @@ static void bmp_palette(const unsigned char *p, uint32_t n, int entry, uint8_t p
 }
 
 /* RLE8 / RLE4 into idx (w*h indices in file row order), as Pillow's
- * BmpRleDecoder. Returns false when the data ends before the image is full
- * and before an end-of-bitmap marker. */
+ * BmpRleDecoder. Returns false when the data or an end-of-bitmap marker
+ * comes before the image is full. */
 static bool bmp_rle(const unsigned char *b, size_t len, size_t pos, bool rle4, size_t w, size_t total, uint8_t *idx) {
     size_t n = 0, x = 0;
 #define PUT(v) do { if (n < total) idx[n] = (uint8_t)(v); n++; } while (0)
@@ -118,22 +121,21 @@ static bool bmp_rle(const unsigned char *b, size_t len, size_t pos, bool rle4, s
             for (size_t i = 0; i < k; i++) PUT(rle4 ? (i % 2 ? byte & 15 : byte >> 4) : byte);
             x += k;
         } else if (byte == 0) {                      /* end of line */
-            while (n % w) n++;
+            n = (n + w - 1) / w * w;
             x = 0;
-        } else if (byte == 1) {                      /* end of bitmap */
-            return true;
+        } else if (byte == 1) {                      /* end of bitmap before the last pixel */
+            return false;                            /* Pillow: "not enough image data" */
         } else if (byte == 2) {                      /* delta: right, up */
             if (len - pos < 2) return false;
             n += b[pos] + (size_t)b[pos + 1] * w;
             pos += 2;
             x = n % w;
         } else {                                     /* absolute run of byte pixels */
-            size_t nbytes = rle4 ? byte / 2 : byte;
+            size_t nbytes = rle4 ? (byte + 1) / 2 : byte;
             if (len - pos < nbytes) return false;
-            for (size_t i = 0; i < nbytes; i++) {
-                unsigned v = b[pos + i];
-                if (rle4) { PUT(v >> 4); PUT(v & 15); }
-                else PUT(v);
+            for (size_t i = 0; i < byte; i++) {
+                unsigned v = b[pos + (rle4 ? i / 2 : i)];
+                PUT(rle4 ? (i % 2 ? v & 15 : v >> 4) : v);
             }
             pos += nbytes;
             x += byte;
@@ -185,9 +187,14 @@ emb_status emb__decode_bmp(const unsigned char *b, size_t len, const char *name,
         if (!mask_field(m[c], &shift[c], &maxv[c]))
             return emb__fail(EMB_E_FORMAT, "%s: corrupt BMP: colour mask 0x%08x has a gap", name, (unsigned)m[c]);
     bool alpha = bits == 32 && m[3] != 0 && bi.compression == BI_BITFIELDS;
+    size_t np = (size_t)w * h;
+    size_t stride = (((size_t)w * bits + 31) / 32) * 4, rowbytes = ((size_t)w * (mode1 ? 1 : bits) + 7) / 8;
+    /* sizes against the file before allocating: a 100-byte file may claim 2^28 pixels */
+    if (!rle && (len - bi.data_at < rowbytes || (len - bi.data_at - rowbytes) / stride < (size_t)h - 1))
+        return emb__fail(EMB_E_FORMAT, "%s: corrupt BMP: file is truncated (%zu bytes of pixels for %d rows of %zu)",
+                         name, len - bi.data_at, h, stride);
     if ((st = emb__image_alloc(out, w, h, alpha, name))) return st;
     out->src_channels = bits <= 8 ? (mode1 ? 1 : 3) : alpha ? 4 : 3;
-    size_t np = (size_t)w * h;
     if (rle) {
         uint8_t *idx = calloc(np, 1);
         if (!idx) return emb__fail(EMB_E_NOMEM, "%s: out of memory", name);
@@ -197,12 +204,8 @@ emb_status emb__decode_bmp(const unsigned char *b, size_t len, const char *name,
             for (int x = 0; x < w; x++) memcpy(dst + 3 * x, pal[idx[(size_t)r * w + x]], 3);
         }
         free(idx);
-        return ok ? EMB_OK : emb__fail(EMB_E_FORMAT, "%s: corrupt BMP: RLE data ends before the image does", name);
+        return ok ? EMB_OK : emb__fail(EMB_E_FORMAT, "%s: corrupt BMP: RLE data (or an end-of-bitmap marker) ends before the image does", name);
     }
-    size_t stride = (((size_t)w * bits + 31) / 32) * 4, rowbytes = ((size_t)w * (mode1 ? 1 : bits) + 7) / 8;
-    if (len - bi.data_at < rowbytes || (len - bi.data_at - rowbytes) / stride < (size_t)h - 1)
-        return emb__fail(EMB_E_FORMAT, "%s: corrupt BMP: file is truncated (%zu bytes of pixels for %d rows of %zu)",
-                         name, len - bi.data_at, h, stride);
     for (int r = 0; r < h; r++) {
         const unsigned char *src = b + bi.data_at + (size_t)r * stride;
         size_t y = (size_t)(bi.top_down ? r : h - 1 - r);

@@ -67,6 +67,11 @@ emb_status emb__decode_pnm(const unsigned char *b, size_t len, const char *name,
         return emb__fail(EMB_E_FORMAT, "%s: corrupt PNM: maxval %ld (1 to 65535)", name, maxval);
     emb_status st = emb__image_dims(name, w, h);
     if (st) return st;
+    /* sizes against the file before allocating: a binary raster needs its
+     * bytes, a plain one at least a character per sample */
+    size_t np0 = (size_t)w * h, left = len - s.pos;
+    size_t need = bits ? (plain ? np0 : ((size_t)w + 7) / 8 * h) : np0 * ch * (plain || maxval < 256 ? 1 : 2);
+    if (left < need) return emb__fail(EMB_E_FORMAT, "%s: corrupt PNM: file is truncated (%zu bytes for %ld x %ld)", name, left, w, h);
     if ((st = emb__image_alloc(out, (int)w, (int)h, false, name))) return st;
     out->src_channels = ch;
     size_t np = (size_t)w * h;

@@ -1,0 +1,6 @@
+/* fuzz_heif.c - libFuzzer target for AVIF and HEIC (libavif, libheif; src/io/decode_avif.c, decode_heif.c):
+ * fuzz_image.c's checks on inputs that start as the format does. Seeds:
+ * fuzz/corpus/heif/ (fuzz/make_corpus.sh). Build and run: scripts/fuzz.sh. */
+#include <string.h>
+#define FUZZ_ACCEPT(d, n) ((n) >= 12 && !memcmp((d) + 4, "ftyp", 4))
+#include "fuzz_image.c"
