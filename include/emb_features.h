@@ -18,6 +18,7 @@ extern "C" {
 typedef struct {
     int size;              /* side of the resized image (folders); default 32 */
     bool color;            /* RGB instead of gray (folders) */
+    bool exif_orientation; /* rotate / mirror JPEGs by their EXIF orientation first (default off) */
     int n_threads;         /* 0 = all cores */
     emb_progress progress;
 } emb_pixels_params;

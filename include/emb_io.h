@@ -55,6 +55,8 @@ typedef struct {
     int w, h;
     int src_channels;      /* channels in the file: 1 gray, 2 gray+alpha, 3, 4 */
     int full_w, full_h;    /* size in the file (differs from w, h after a scaled decode) */
+    int orientation;       /* EXIF orientation 1..8 (JPEG), 1 or 0 = as stored; the
+                              pixels are as stored until emb_image_orient */
 } emb_image;
 
 #define EMB_IMAGE_MAX_PIXELS (1ll << 28)  /* 268 M pixels: refuse larger */
@@ -81,6 +83,9 @@ bool emb_image_has_transparency(const emb_image *img);
  * rgb = round((rgb * a + bg * (255 - a)) / 255), exactly as Pillow's
  * Image.new("RGB", size, bg).paste(im, mask=alpha). No-op without alpha. */
 void emb_image_composite(emb_image *img, const uint8_t bg[3]);
+/* Apply img->orientation (rotate / mirror rgb and alpha, swap w and h for
+ * 5-8) as Pillow's ImageOps.exif_transpose, and set it to 1. EMB_E_NOMEM. */
+emb_status emb_image_orient(emb_image *img);
 /* "white", "black", "gray"/"grey" or "#rrggbb" -> rgb. EMB_E_INVALID else. */
 emb_status emb_color_parse(const char *s, uint8_t rgb[3]);
 #define EMB_ALPHA_BACKGROUND_DEFAULT "white"

@@ -69,7 +69,7 @@ emb_item_images *emb_item_images_new(void);          /* NULL when out of memory 
 void emb_item_images_free(emb_item_images *c);       /* NULL is a no-op */
 /* Images with alpha are composited over rgb (default white). Call before use. */
 void emb_item_images_set_background(emb_item_images *c, const uint8_t rgb[3]);
-/* Decode the item's image as RGB (alpha composited, freed). *out is owned by
+/* Decode the item's image as RGB (alpha composited, freed; EXIF orientation applied). *out is owned by
  * the caller (emb_image_free). Returns EMB_E_IO / EMB_E_FORMAT with the path named. */
 emb_status emb_item_image(emb_item_images *c, const char *path, emb_image *out);
 

@@ -8,6 +8,8 @@
  * identical. Pillow 9.4 cannot read AVIF or HEIC: a lossless AVIF (identity
  * matrix, 4:4:4) written with libavif must decode to the same bytes; a HEIC
  * written with libheif/x265 at quality 90 within a mean |diff| of 4 (3.1 measured).
+ * JPEGs with EXIF orientation 1..8: emb_image_orient against Pillow's
+ * ImageOps.exif_transpose (within 1: the same libjpeg-turbo decodes).
  * Every truncation of every file either fails with the file's name in the
  * message or decodes to the same pixels (data past the first page/frame).
  * Exits 77 (skipped) when Pillow or numpy is missing. */
@@ -84,6 +86,30 @@ static void check_one(const char *name, int w, int h, int has_alpha) {
     free(p);
 }
 
+/* JPEG with EXIF orientation o: as stored, then emb_image_orient against
+ * Pillow's ImageOps.exif_transpose (same libjpeg-turbo: within 1). */
+static void check_orient(const char *name, int w, int h, int w0, int h0) {
+    char *p = check_tmp_path(name), ref[300];
+    emb_image img;
+    size_t len;
+    if (!CHECK(emb_image_load(p, &img) == EMB_OK)) { free(p); return; }
+    CHECK(img.w == w0 && img.h == h0);
+    int o = name[4] - '0';
+    CHECK_EQ(o, img.orientation);
+    CHECK(emb_image_orient(&img) == EMB_OK);
+    CHECK(img.orientation == 1);
+    snprintf(ref, sizeof ref, "%s.orient", p);
+    uint8_t *want = check_read_file(ref, &len);
+    if (CHECK(img.w == w && img.h == h && want && len == (size_t)w * h * 3)) {
+        int worst = 0;
+        for (size_t i = 0; i < len; i++) if (abs(want[i] - img.rgb[i]) > worst) worst = abs(want[i] - img.rgb[i]);
+        if (!CHECK(worst <= 1)) fprintf(stderr, "  %s: oriented pixels differ from exif_transpose by %d\n", name, worst);
+    }
+    free(want);
+    emb_image_free(&img);
+    free(p);
+}
+
 static void test_vs_pil(void) {
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "%s -c 'import numpy, PIL' 2>/dev/null", check_python());
@@ -95,13 +121,15 @@ static void test_vs_pil(void) {
     int status;
     char *out = check_run(cmd, &status);
     if (!CHECK(out && status == 0)) { fprintf(stderr, "%s\n", out ? out : ""); free(out); return; }
-    int n = 0, seen[5] = {0};
+    int n = 0, seen[5] = {0}, n_orient = 0;
     for (char *line = out; line && *line;) {
         char *nl = strchr(line, '\n');
         if (nl) *nl = 0;
         char name[128], mode[16];
         int w, h, a;
+        int w0, h0;
         if (!strncmp(line, "versions:", 9)) fprintf(stderr, "ref %s\n", line);
+        else if (sscanf(line, "orient %127s %d %d %d %d", name, &w, &h, &w0, &h0) == 5) { check_orient(name, w, h, w0, h0); n_orient++; }
         else if (sscanf(line, "%127s %d %d %15s %d", name, &w, &h, mode, &a) == 5) {
             check_one(name, w, h, a);
             n++;
@@ -116,6 +144,7 @@ static void test_vs_pil(void) {
     }
     fprintf(stderr, "compared %d files with Pillow (%d BMP, %d TIFF, %d GIF, %d PNM, %d PNG/WebP with alpha)\n", n, seen[0],
             seen[1], seen[2], seen[3], seen[4]);
+    CHECK_EQ(8, n_orient);
     CHECK(seen[0] >= 20 && seen[1] >= 20 && seen[2] >= 5 && seen[3] >= 8 && seen[4] >= 5);
     free(out);
 }

@@ -63,14 +63,15 @@ typedef struct {
 } cli_features;
 void cli_features_init(cli_features *f);
 enum { CLI_OPT_FEATURES = 1100, CLI_OPT_PIXELS_SIZE, CLI_OPT_PIXELS_COLOR, CLI_OPT_MODEL, CLI_OPT_CLASS_NAMES,
-       CLI_OPT_PRECISION, CLI_OPT_BATCH, CLI_OPT_FAST_DECODE, CLI_OPT_NO_OVERLAP, CLI_OPT_ALPHA_BG };
+       CLI_OPT_PRECISION, CLI_OPT_BATCH, CLI_OPT_FAST_DECODE, CLI_OPT_NO_OVERLAP, CLI_OPT_ALPHA_BG,
+       CLI_OPT_EXIF_ORIENTATION };
 #define CLI_FEATURES_LONGOPTS \
     {"features", required_argument, 0, CLI_OPT_FEATURES}, {"pixels-size", required_argument, 0, CLI_OPT_PIXELS_SIZE}, \
     {"pixels-color", no_argument, 0, CLI_OPT_PIXELS_COLOR}, {"model", required_argument, 0, CLI_OPT_MODEL},            \
     {"class-names", required_argument, 0, CLI_OPT_CLASS_NAMES},                                                      \
     {"precision", required_argument, 0, CLI_OPT_PRECISION}, {"batch", required_argument, 0, CLI_OPT_BATCH}, \
     {"fast-decode", no_argument, 0, CLI_OPT_FAST_DECODE}, {"no-overlap", no_argument, 0, CLI_OPT_NO_OVERLAP}, \
-    {"alpha-background", required_argument, 0, CLI_OPT_ALPHA_BG}
+    {"alpha-background", required_argument, 0, CLI_OPT_ALPHA_BG}, {"exif-orientation", no_argument, 0, CLI_OPT_EXIF_ORIENTATION}
 #define CLI_FEATURES_HELP                                                                        \
     "  --features KIND     pixels (default): brightness vectors; clip: CLIP image embeddings\n" \
     "  --model PATH        clip: weights (.safetensors, Hugging Face or OpenAI/OpenCLIP names)\n" \
@@ -87,6 +88,8 @@ enum { CLI_OPT_FEATURES = 1100, CLI_OPT_PIXELS_SIZE, CLI_OPT_PIXELS_COLOR, CLI_O
     "                      black, gray or #rrggbb; default white) for pixel vectors,\n"   \
     "                      thumbnails and image checks; CLIP drops alpha (as PIL's\n"     \
     "                      convert(\"RGB\")) unless this option is given\n"               \
+    "  --exif-orientation  pixels: turn JPEGs upright by their EXIF orientation first\n"   \
+    "                      (thumbnails always are; default off, as PIL's open())\n"       \
     "  --class-names LIST  IDX: comma-separated names of labels 0, 1, ... (default: the\n"     \
     "                      digits, or Fashion-MNIST's names when the path says fashion)\n"
 /* Returns 1 if handled, 0 if not a features option, -1 on a bad value. */

@@ -33,6 +33,7 @@ int cli_features_opt(cli_features *f, int opt, const char *arg) {
     case CLI_OPT_CLASS_NAMES: f->class_names = arg; return 1;
     case CLI_OPT_FAST_DECODE: f->clip.fast_decode = true; return 1;
     case CLI_OPT_NO_OVERLAP: f->clip.overlap = false; return 1;
+    case CLI_OPT_EXIF_ORIENTATION: f->pixels.exif_orientation = true; return 1;
     case CLI_OPT_ALPHA_BG:
         if (emb_color_parse(arg, f->alpha_bg)) { fprintf(stderr, "embscope: --alpha-background: %s\n", emb_errmsg()); return -1; }
         f->alpha_bg_set = true;

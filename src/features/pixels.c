@@ -223,9 +223,13 @@ static emb_status embed_folder(emb_dataset *ds, const emb_pixels_params *p, emb_
         emb_image img;
         emb_status s = emb_image_load(ds->path[i], &img);
         if (s == EMB_OK) {
-            /* alpha composited before anything reads the pixels (the hash too) */
+            /* alpha composited (and the image turned upright, if asked)
+             * before anything reads the pixels, the hash too */
             ds->transparent[i] = emb_image_has_transparency(&img);
             emb_image_composite(&img, emb_dataset_alpha_bg(ds));
+            if (p->exif_orientation && (s = emb_image_orient(&img))) emb_image_free(&img);
+        }
+        if (s == EMB_OK) {
             ds->pixel_hash[i] = emb_pixels_hash(img.rgb, img.w, img.h, 3);
             ds->img_w_src[i] = img.w;
             ds->img_h_src[i] = img.h;

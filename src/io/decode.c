@@ -63,6 +63,46 @@ void emb_image_composite(emb_image *img, const uint8_t bg[3]) {
     img->alpha = NULL;
 }
 
+/* Source pixel of output (u, v) per EXIF orientation (Pillow's
+ * exif_transpose: 2 FLIP_LEFT_RIGHT, 3 ROTATE_180, 4 FLIP_TOP_BOTTOM,
+ * 5 TRANSPOSE, 6 ROTATE_270, 7 TRANSVERSE, 8 ROTATE_90). */
+static size_t orient_src(int o, size_t u, size_t v, size_t w, size_t h) {
+    switch (o) {
+    case 2: return v * w + (w - 1 - u);
+    case 3: return (h - 1 - v) * w + (w - 1 - u);
+    case 4: return (h - 1 - v) * w + u;
+    case 5: return u * w + v;
+    case 6: return (h - 1 - u) * w + v;
+    case 7: return (h - 1 - u) * w + (w - 1 - v);
+    case 8: return u * w + (w - 1 - v);
+    default: return v * w + u;
+    }
+}
+
+emb_status emb_image_orient(emb_image *img) {
+    int o = img->orientation;
+    if (o < 2 || o > 8) { img->orientation = 1; return EMB_OK; }
+    size_t w = (size_t)img->w, h = (size_t)img->h, np = w * h;
+    size_t ow = o >= 5 ? h : w, oh = o >= 5 ? w : h;
+    uint8_t *rgb = malloc(np * 3), *a = img->alpha ? malloc(np) : NULL;
+    if (!rgb || (img->alpha && !a)) { free(rgb); free(a); return emb__fail(EMB_E_NOMEM, "out of memory rotating an image"); }
+    for (size_t v = 0; v < oh; v++)
+        for (size_t u = 0; u < ow; u++) {
+            size_t s = orient_src(o, u, v, w, h), d = v * ow + u;
+            memcpy(rgb + 3 * d, img->rgb + 3 * s, 3);
+            if (a) a[d] = img->alpha[s];
+        }
+    free(img->rgb);
+    free(img->alpha);
+    img->rgb = rgb;
+    img->alpha = a;
+    img->w = (int)ow;
+    img->h = (int)oh;
+    if (o >= 5) { int t = img->full_w; img->full_w = img->full_h; img->full_h = t; }
+    img->orientation = 1;
+    return EMB_OK;
+}
+
 emb_status emb_color_parse(const char *s, uint8_t rgb[3]) {
     static const struct { const char *name; uint8_t v[3]; } NAMED[] = {
         {"white", {255, 255, 255}}, {"black", {0, 0, 0}}, {"gray", {128, 128, 128}}, {"grey", {128, 128, 128}},

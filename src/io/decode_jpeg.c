@@ -34,6 +34,45 @@ static bool jpeg_frame_size(const unsigned char *b, size_t len, int *w, int *h) 
     return false;
 }
 
+/* EXIF orientation (tag 0x0112 of IFD0 in an APP1 "Exif" segment before
+ * the frame), 1..8; 1 when absent or malformed. Every offset is checked. */
+static int jpeg_exif_orientation(const unsigned char *b, size_t len) {
+    size_t p = 2;
+    while (p + 4 <= len && b[p] == 0xff) {
+        unsigned m = b[p + 1];
+        if (m == 0xd8 || m == 0x01 || (m >= 0xd0 && m <= 0xd7) || m == 0xff) { p += m == 0xff ? 1 : 2; continue; }
+        if (m == 0xda || m == 0xd9 || (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc)) return 1;
+        size_t seg = (size_t)b[p + 2] << 8 | b[p + 3];
+        if (seg < 2 || seg > len - p - 2) return 1;
+        const unsigned char *e = b + p + 4;
+        size_t n = seg - 2;
+        if (m == 0xe1 && n >= 14 && !memcmp(e, "Exif\0\0", 6)) {
+            const unsigned char *t = e + 6;     /* TIFF header */
+            size_t tn = n - 6;
+            bool le = t[0] == 'I' && t[1] == 'I';
+            if (!le && !(t[0] == 'M' && t[1] == 'M')) return 1;
+#define U16(q) (le ? (unsigned)(q)[0] | (unsigned)(q)[1] << 8 : (unsigned)(q)[0] << 8 | (q)[1])
+#define U32(q) (le ? (size_t)(q)[0] | (size_t)(q)[1] << 8 | (size_t)(q)[2] << 16 | (size_t)(q)[3] << 24 \
+                   : (size_t)(q)[0] << 24 | (size_t)(q)[1] << 16 | (size_t)(q)[2] << 8 | (q)[3])
+            size_t ifd = U32(t + 4);
+            if (ifd > tn - 2 || tn < 8) return 1;
+            unsigned count = U16(t + ifd);
+            for (unsigned k = 0; k < count && ifd + 2 + 12 * (size_t)(k + 1) <= tn; k++) {
+                const unsigned char *en = t + ifd + 2 + 12 * k;
+                if (U16(en) == 0x0112 && U16(en + 2) == 3) {
+                    unsigned v = U16(en + 8);
+                    return v >= 1 && v <= 8 ? (int)v : 1;
+                }
+            }
+#undef U16
+#undef U32
+            return 1;
+        }
+        p += 2 + seg;
+    }
+    return 1;
+}
+
 /* The scaling factor M/8 (M <= 8) giving the smallest image whose shorter
  * side is >= min_side, when that is at most half the shorter side (only
  * large images are scaled); else the full size. */
@@ -100,6 +139,7 @@ emb_status emb__decode_jpeg(const unsigned char *buf, size_t len, const char *na
     out->full_w = fullw;
     out->full_h = fullh;
     out->src_channels = cs == TJCS_GRAY ? 1 : cmyk ? 4 : 3;
+    out->orientation = jpeg_exif_orientation(buf, len);
 done:
     free(px);
     tjDestroy(tj);

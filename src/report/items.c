@@ -75,6 +75,8 @@ emb_status emb_item_image(emb_item_images *c, const char *path, emb_image *out) 
     if (!hash || hash[1] == 0 || strspn(hash + 1, "0123456789") != strlen(hash + 1) || is_file(path)) {
         emb_status st = emb_image_load(path, out);
         if (!st) emb_image_composite(out, c->bg);
+        if (!st) st = emb_image_orient(out);   /* thumbnails upright, as a viewer shows them */
+        if (st) emb_image_free(out);
         return st;
     }
     size_t plen = (size_t)(hash - path);

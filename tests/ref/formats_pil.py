@@ -10,6 +10,8 @@ for each file NAME:
   NAME.a     convert("RGBA").getchannel("A"), when Pillow sees transparency
   NAME.comp  Image.new("RGB", size, BG).paste(rgb, mask=alpha), BG = #3366cc
 Prints "NAME W H MODE ALPHA" per file (ALPHA 1 when NAME.a was written),
+and "orient NAME W H W0 H0" for JPEGs with EXIF orientation 1..8 (NAME.rgb
+as stored, W0 x H0; NAME.orient: ImageOps.exif_transpose's pixels, W x H),
 then the versions used. Run at test time: nothing generated is committed.
 Known differences (documented in src/io/decode_*.c) are written as such:
 16-bit gray keeps its high byte (Pillow clips to 255).
@@ -362,6 +364,17 @@ files["rgb_trns_alpha.png"] = pil_bytes(Image.fromarray(rgb), "PNG", transparenc
 files["gray_trns_alpha.png"] = pil_bytes(Image.fromarray(photo(1)[:, :, 0]), "PNG", transparency=int(photo(1)[0, 0, 0]))
 files["rgba_alpha.webp"] = pil_bytes(Image.fromarray(rgba_png, "RGBA"), "WEBP", lossless=True)
 
+# ------------------------------------------------------------------ EXIF orientation
+from PIL import ImageOps  # noqa: E402
+
+exif_jpeg = {}
+for o in range(1, 9):
+    ex = Image.Exif()
+    ex[0x0112] = o
+    b_ = io.BytesIO()
+    Image.fromarray(photo(3, w=23, h=11)).save(b_, "JPEG", quality=92, exif=ex.tobytes())
+    exif_jpeg[f"exif{o}.jpg"] = b_.getvalue()
+
 # ------------------------------------------------------------------ references
 for name in sorted(files):
     path = os.path.join(out, name)
@@ -382,5 +395,13 @@ for name in sorted(files):
         comp.paste(im.convert("RGB"), mask=a)
         open(path + ".comp", "wb").write(comp.tobytes())
     print(name, im.size[0], im.size[1], im.mode, int(has_alpha))
+for name, raw in exif_jpeg.items():   # "orient NAME W H": NAME.orient = exif_transpose's pixels
+    path = os.path.join(out, name)
+    open(path, "wb").write(raw)
+    im = Image.open(path)
+    open(path + ".rgb", "wb").write(im.convert("RGB").tobytes())
+    t = ImageOps.exif_transpose(im).convert("RGB")
+    open(path + ".orient", "wb").write(t.tobytes())
+    print("orient", name, t.size[0], t.size[1], im.size[0], im.size[1])
 print("versions: numpy", np.__version__, "PIL", PIL.__version__, "libtiff", features.version("libtiff"),
       "zlib", features.version("zlib"))
