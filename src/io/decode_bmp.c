@@ -113,7 +113,7 @@ static bool bmp_rle(const unsigned char *b, size_t len, size_t pos, bool rle4, s
     size_t n = 0, x = 0;
 #define PUT(v) do { if (n < total) idx[n] = (uint8_t)(v); n++; } while (0)
     while (n < total) {
-        if (len - pos < 2) return false;
+        if (pos > len || len - pos < 2) return false;   /* the alignment step may pass the end */
         unsigned count = b[pos], byte = b[pos + 1];
         pos += 2;
         if (count) {                                 /* a run of one (RLE4: two alternating) value */
