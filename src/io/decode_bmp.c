@@ -146,6 +146,30 @@ static bool bmp_rle(const unsigned char *b, size_t len, size_t pos, bool rle4, s
     return true;
 }
 
+/* One uncompressed row (file order) to RGB (+ alpha): palette indices (or
+ * Pillow's mode "1" bits), BGR, or bit fields with shift / max per channel. */
+typedef struct { unsigned bits; bool mode1; const uint8_t (*pal)[3]; int shift[4]; uint32_t maxv[4]; } bmp_row_fmt;
+
+static void bmp_raw_row(const bmp_row_fmt *f, const unsigned char *src, int w, uint8_t *dst, uint8_t *da) {
+    unsigned bits = f->bits;
+    for (int x = 0; x < w; x++, dst += 3) {
+        if (f->mode1) { memset(dst, (src[x >> 3] >> (7 - (x & 7)) & 1) ? 255 : 0, 3); continue; }
+        if (bits <= 8) {
+            unsigned per = 8 / bits, v = src[x / per] >> (bits * (per - 1 - x % per)) & ((1u << bits) - 1);
+            memcpy(dst, f->pal[v], 3);
+            continue;
+        }
+        if (bits == 24) { dst[0] = src[3 * x + 2]; dst[1] = src[3 * x + 1]; dst[2] = src[3 * x]; continue; }
+        uint32_t v = bits == 16 ? u16le(src + 2 * x) : u32le(src + 4 * x);
+        for (int c = 0; c < 4; c++) {
+            uint32_t fv = f->maxv[c] ? (v >> f->shift[c]) & f->maxv[c] : 0;
+            uint8_t o = f->maxv[c] ? (uint8_t)((uint64_t)fv * 255 / f->maxv[c]) : 0;
+            if (c < 3) dst[c] = o;
+            else if (da) da[x] = o;
+        }
+    }
+}
+
 emb_status emb__decode_bmp(const unsigned char *b, size_t len, const char *name, emb_image *out) {
     bmp_info bi;
     emb_status st = bmp_header(b, len, name, &bi);
@@ -181,10 +205,9 @@ emb_status emb__decode_bmp(const unsigned char *b, size_t len, const char *name,
             if (bits == 32) m[3] = 0xff000000u;      /* Pillow: all-zero masks read as BGRA */
         } else memcpy(m, bi.mask, sizeof m);
     }
-    int shift[4];
-    uint32_t maxv[4];
+    bmp_row_fmt rf = {bits, mode1, (const uint8_t (*)[3])pal, {0}, {0}};
     for (int c = 0; c < 4; c++)
-        if (!mask_field(m[c], &shift[c], &maxv[c]))
+        if (!mask_field(m[c], &rf.shift[c], &rf.maxv[c]))
             return emb__fail(EMB_E_FORMAT, "%s: corrupt BMP: colour mask 0x%08x has a gap", name, (unsigned)m[c]);
     bool alpha = bits == 32 && m[3] != 0 && bi.compression == BI_BITFIELDS;
     size_t np = (size_t)w * h;
@@ -210,22 +233,7 @@ emb_status emb__decode_bmp(const unsigned char *b, size_t len, const char *name,
         const unsigned char *src = b + bi.data_at + (size_t)r * stride;
         size_t y = (size_t)(bi.top_down ? r : h - 1 - r);
         uint8_t *dst = out->rgb + y * w * 3, *da = alpha ? out->alpha + y * w : NULL;
-        for (int x = 0; x < w; x++, dst += 3) {
-            if (mode1) { memset(dst, (src[x >> 3] >> (7 - (x & 7)) & 1) ? 255 : 0, 3); continue; }
-            if (bits <= 8) {
-                unsigned per = 8 / bits, v = src[x / per] >> (bits * (per - 1 - x % per)) & ((1u << bits) - 1);
-                memcpy(dst, pal[v], 3);
-                continue;
-            }
-            if (bits == 24) { dst[0] = src[3 * x + 2]; dst[1] = src[3 * x + 1]; dst[2] = src[3 * x]; continue; }
-            uint32_t v = bits == 16 ? u16le(src + 2 * x) : u32le(src + 4 * x);
-            for (int c = 0; c < 4; c++) {
-                uint32_t f = maxv[c] ? (v >> shift[c]) & maxv[c] : 0;
-                uint8_t o = maxv[c] ? (uint8_t)((uint64_t)f * 255 / maxv[c]) : 0;
-                if (c < 3) dst[c] = o;
-                else if (da) da[x] = o;
-            }
-        }
+        bmp_raw_row(&rf, src, w, dst, da);
     }
     return EMB_OK;
 }
