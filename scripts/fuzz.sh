@@ -20,7 +20,7 @@ for t in $targets; do
     [ -d "$root/fuzz/corpus/$t" ] && cp "$root/fuzz/corpus/$t/"* "$work/"
     echo "== fuzz_$t: ${secs} s"
     # rss_limit: images may claim up to EMB_IMAGE_MAX_PIXELS (2^28) pixels
-    if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    if ! ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions="$root/fuzz/lsan.supp" UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         "$b/fuzz_$t" -max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 -max_len=65536 \
         -print_final_stats=1 -artifact_prefix="$b/artifacts/fuzz_$t-" "$work" 2>"$b/fuzz_$t.log"; then
         echo "fuzz_$t FAILED: see $b/fuzz_$t.log and $b/artifacts/"
