@@ -11,7 +11,8 @@
 
 /* EMB_E_FORMAT for an empty image, EMB_E_UNSUPPORTED above EMB_IMAGE_MAX_PIXELS. */
 emb_status emb__image_dims(const char *name, long long w, long long h);
-/* Allocate out->rgb (and out->alpha when with_alpha) for w x h, zeroed. */
+/* Allocate out->rgb (and out->alpha when with_alpha) for w x h, not
+ * initialised: the decoder writes every pixel before it returns EMB_OK. */
 emb_status emb__image_alloc(emb_image *out, int w, int h, bool with_alpha, const char *name);
 
 emb_status emb__decode_jpeg(const unsigned char *b, size_t len, const char *name, int min_side, emb_image *out);

@@ -152,6 +152,10 @@ typedef struct { unsigned bits; bool mode1; const uint8_t (*pal)[3]; int shift[4
 
 static void bmp_raw_row(const bmp_row_fmt *f, const unsigned char *src, int w, uint8_t *dst, uint8_t *da) {
     unsigned bits = f->bits;
+    if (bits == 8 && !f->mode1) {            /* the common palette case */
+        for (int x = 0; x < w; x++) memcpy(dst + 3 * x, f->pal[src[x]], 3);
+        return;
+    }
     for (int x = 0; x < w; x++, dst += 3) {
         if (f->mode1) { memset(dst, (src[x >> 3] >> (7 - (x & 7)) & 1) ? 255 : 0, 3); continue; }
         if (bits <= 8) {

@@ -95,6 +95,12 @@ emb_status emb__decode_pnm(const unsigned char *b, size_t len, const char *name,
         }
         return EMB_OK;
     }
+    if (!plain && maxval == 255) {          /* the common case: bytes as stored */
+        const unsigned char *src = b + s.pos;
+        if (ch == 3) memcpy(px, src, np * 3);
+        else for (size_t i = 0; i < np; i++) px[3 * i] = px[3 * i + 1] = px[3 * i + 2] = src[i];
+        return EMB_OK;
+    }
     /* sample -> 8 bits, as Pillow's min(255, round(v / maxval * 255)); a
      * binary sample above maxval clips (a plain one is an error, below) */
     uint8_t *lut = malloc(65536);

@@ -77,6 +77,17 @@ static unsigned sample(const unsigned char *row, size_t i, int bps) {
 /* Convert one decoded row (spp samples per pixel, contiguous) to RGB + alpha. */
 static void tiff_row(const tiff_info *t, const unsigned char *row, uint8_t *rgb, uint8_t *alpha) {
     int bps = t->bps, spp = t->spp;
+    /* fast paths, same bytes as the general loop below: 8-bit RGB, RGBA
+     * (unassociated), min-is-black gray */
+    if (bps == 8 && t->photometric == PHOTOMETRIC_RGB && (spp == 3 || (spp == 4 && alpha && t->extra0 == EXTRASAMPLE_UNASSALPHA))) {
+        if (spp == 3) { memcpy(rgb, row, (size_t)t->w * 3); return; }
+        for (uint32_t x = 0; x < t->w; x++) { memcpy(rgb + 3 * x, row + 4 * x, 3); alpha[x] = row[4 * x + 3]; }
+        return;
+    }
+    if (bps == 8 && t->photometric == PHOTOMETRIC_MINISBLACK && spp == 1) {
+        for (uint32_t x = 0; x < t->w; x++) rgb[3 * x] = rgb[3 * x + 1] = rgb[3 * x + 2] = row[x];
+        return;
+    }
     unsigned lmax = (1u << (bps < 8 ? bps : 8)) - 1;     /* gray level scale for bps < 8 */
     for (uint32_t x = 0; x < t->w; x++, rgb += 3) {
         size_t s0 = (size_t)x * spp;
@@ -175,15 +186,33 @@ static emb_status tiff_read_direct(TIFF *tif, const tiff_info *t, const char *na
         for (int c = 0; c < t->spp; c++)
             if (!(planes[c] = malloc((size_t)line))) { st = emb__fail(EMB_E_NOMEM, "%s: out of memory", name); goto done; }
     }
-    for (uint32_t y = 0; y < t->h; y++) {
-        if (t->planar == PLANARCONFIG_SEPARATE) {
-            for (int c = 0; c < t->spp; c++)
-                if (TIFFReadScanline(tif, planes[c], y, (uint16_t)c) < 0) { st = EMB_E_FORMAT; goto done; }
-            interleave(planes, t->spp, t->bps, t->w, row);
-        } else if (TIFFReadScanline(tif, row, y, 0) < 0) {
-            st = EMB_E_FORMAT;
+    if (t->planar != PLANARCONFIG_SEPARATE) {
+        /* whole strips at a time (libtiff's codecs run faster on a strip than
+         * row by row); every strip's size checked against the rows it holds */
+        uint32_t rps = 0;
+        TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &rps);
+        if (rps == 0 || rps > t->h) rps = t->h;
+        tmsize_t ss = TIFFStripSize(tif);
+        uint32_t n_strips = TIFFNumberOfStrips(tif);
+        if (ss <= 0 || (size_t)ss < (size_t)line * rps || n_strips < (t->h - 1) / rps + 1) {
+            st = emb__fail(EMB_E_FORMAT, "%s: corrupt TIFF: strips do not cover the image", name);
             goto done;
         }
+        if (!(band = malloc((size_t)ss))) { st = emb__fail(EMB_E_NOMEM, "%s: out of memory", name); goto done; }
+        for (uint32_t s0 = 0, y0 = 0; y0 < t->h; s0++, y0 += rps) {
+            uint32_t rows = t->h - y0 < rps ? t->h - y0 : rps;
+            if (TIFFReadEncodedStrip(tif, s0, band, (tmsize_t)line * rows) < (tmsize_t)line * rows) { st = EMB_E_FORMAT; goto done; }
+            for (uint32_t r = 0; r < rows; r++) {
+                size_t y = (size_t)y0 + r;
+                tiff_row(t, band + (size_t)r * line, out->rgb + y * t->w * 3, out->alpha ? out->alpha + y * t->w : NULL);
+            }
+        }
+        goto done;
+    }
+    for (uint32_t y = 0; y < t->h; y++) {
+        for (int c = 0; c < t->spp; c++)
+            if (TIFFReadScanline(tif, planes[c], y, (uint16_t)c) < 0) { st = EMB_E_FORMAT; goto done; }
+        interleave(planes, t->spp, t->bps, t->w, row);
         tiff_row(t, row, out->rgb + (size_t)y * t->w * 3, out->alpha ? out->alpha + (size_t)y * t->w : NULL);
     }
 done:
