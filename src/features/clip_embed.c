@@ -57,7 +57,7 @@ static void do_item(pipe_t *P, slot *s, int j) {
     emb_dataset *ds = P->ds;
     int64_t i = s->i0 + j;
     emb_image im;
-    emb_status st = P->min_side > 0 && ds->source == EMB_SOURCE_FOLDER
+    emb_status st = P->min_side > 0 && ds->source == EMB_SOURCE_FOLDER && !ds->box
                         ? emb_image_load_scaled(ds->path[i], P->min_side, &im)
                         : emb_dataset_image(ds, i, &im);
     if (st == EMB_OK) {

@@ -219,7 +219,7 @@ static emb_status embed_folder(emb_dataset *ds, const emb_pixels_params *p, emb_
     #pragma omp parallel for schedule(dynamic, 4) num_threads(emb_threads_resolve(p->n_threads))
     for (int64_t i = 0; i < n; i++) {
         emb_image img;
-        emb_status s = emb_image_load(ds->path[i], &img);
+        emb_status s = emb_dataset_image(ds, i, &img);   /* a file, or a box of one */
         if (s == EMB_OK) {
             ds->pixel_hash[i] = emb_pixels_hash(img.rgb, img.w, img.h, 3);
             ds->img_w_src[i] = img.w;

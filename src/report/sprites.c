@@ -1,6 +1,7 @@
 /* sprites.c - thumbnails packed into sprite sheets (JPEG via TurboJPEG, or
  * PNG for tiny sheets where JPEG's overhead dominates), encoded in parallel
  * one sheet per task. Gray sheets are encoded as 1-channel images. */
+#include "io/io.h"
 #include "report/report.h"
 
 #include <omp.h>
@@ -21,7 +22,7 @@ void emb__sprites_free(emb__sprites *s) {
 }
 
 /* Fill and encode one sheet holding items [i0, i0 + cnt). */
-static emb_status make_sheet(emb_item_images *cache, char *const *paths, int64_t i0, int cnt,
+static emb_status make_sheet(emb_item_images *cache, char *const *paths, const int32_t *boxes, int64_t i0, int cnt,
                              const emb__sprites *s, int quality, uint8_t *missing,
                              unsigned char **out, size_t *out_len, bool *is_png) {
     int T = s->size, cols = s->cols, rows = (cnt + cols - 1) / cols;
@@ -33,7 +34,10 @@ static emb_status make_sheet(emb_item_images *cache, char *const *paths, int64_t
     for (int c = 0; c < cnt; c++) {
         emb_image img;
         uint8_t *cell = px + (size_t)(c / cols) * T * stride + (size_t)(c % cols) * T * 3;
-        if (!paths[i0 + c] || emb_item_image(cache, paths[i0 + c], &img) != EMB_OK) { missing[i0 + c] = 1; continue; }
+        emb_status st = !paths[i0 + c] ? EMB_E_INVALID
+                      : boxes ? emb__box_image(paths[i0 + c], boxes + 4 * (i0 + c), &img)
+                      : emb_item_image(cache, paths[i0 + c], &img);
+        if (st != EMB_OK) { missing[i0 + c] = 1; continue; }
         emb_thumb_fit(img.rgb, img.w, img.h, T, THUMB_BG, cell, stride);
         emb_image_free(&img);
     }
@@ -51,7 +55,7 @@ static emb_status make_sheet(emb_item_images *cache, char *const *paths, int64_t
     return st;
 }
 
-emb_status emb__sprites_make(char *const *paths, int64_t n, int size, int quality,
+emb_status emb__sprites_make(char *const *paths, const int32_t *boxes, int64_t n, int size, int quality,
                              int n_threads, const emb_progress *progress, emb__sprites *out) {
     memset(out, 0, sizeof *out);
     if (n <= 0 || size < 4) return EMB_OK;
@@ -75,7 +79,7 @@ emb_status emb__sprites_make(char *const *paths, int64_t n, int size, int qualit
     for (int sh = 0; sh < out->n_sheets; sh++) {
         int64_t i0 = (int64_t)sh * out->per_sheet;
         int cnt = (int)(n - i0 < out->per_sheet ? n - i0 : out->per_sheet);
-        emb_status s1 = make_sheet(cache, paths, i0, cnt, out, quality, out->missing,
+        emb_status s1 = make_sheet(cache, paths, boxes, i0, cnt, out, quality, out->missing,
                                    &out->data[sh], &out->len[sh], &out->is_png[sh]);
         #pragma omp critical(emb_sprites)
         {
