@@ -60,7 +60,7 @@ typedef struct {
     emb_clip_params clip;    /* --precision, --batch for clip */
     emb_layout layout;       /* --layout (folders), AUTO by default */
     const char *labels;      /* --labels FILE */
-    float box_margin;        /* --box-margin F (detection exports) */
+    double box_margin;       /* --box-margin F (detection exports) */
 } cli_features;
 void cli_features_init(cli_features *f);
 enum { CLI_OPT_FEATURES = 1100, CLI_OPT_PIXELS_SIZE, CLI_OPT_PIXELS_COLOR, CLI_OPT_MODEL, CLI_OPT_CLASS_NAMES,

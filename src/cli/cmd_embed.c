@@ -43,7 +43,7 @@ int cli_features_opt(cli_features *f, int opt, const char *arg) {
     case CLI_OPT_BOX_MARGIN: {
         double m;
         if (!cli_parse_float(arg, 0, 10, &m)) { fprintf(stderr, "embscope: --box-margin: '%s' is not in 0..10\n", arg); return -1; }
-        f->box_margin = (float)m;
+        f->box_margin = m;
         return 1;
     }
     }

@@ -160,7 +160,7 @@ emb_status emb__box_image(const char *item_path, const int32_t *box, emb_image *
 }
 
 /* ------------------------------------------------------------ the sink */
-void emb__boxes_init(emb__boxes *b, emb_dataset *ds, const char *root, float margin) {
+void emb__boxes_init(emb__boxes *b, emb_dataset *ds, const char *root, double margin) {
     memset(b, 0, sizeof *b);
     b->ds = ds;
     b->root = root;

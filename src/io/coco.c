@@ -173,7 +173,11 @@ emb_status emb__coco_parse(const char *text, size_t len, const char *json_rel, e
             ok = cJSON_IsNumber(e);
             if (ok) x[q] = e->valuedouble;
         }
-        if (!ok) { st = emb_annot_issues_add(iss, json_rel, where, "bbox is not [x, y, width, height]"); continue; }
+        if (!ok) {
+            b->k++;   /* #box<k> numbers every annotation of the image, unusable ones included */
+            st = emb_annot_issues_add(iss, json_rel, where, "bbox is not [x, y, width, height]");
+            continue;
+        }
         const char *cat = num(a, "category_id", &cid) ? find_cat(cv, nc, cid) : NULL;
         st = emb__boxes_add(b, x[0], x[1], x[2], x[3], cat, where);
     }

@@ -40,7 +40,7 @@ emb_status emb__labels_apply(emb_dataset *ds, const char *root, const char *csv_
 typedef struct {
     emb_dataset *ds;
     const char *root;        /* DATA */
-    float margin;            /* fraction of w / h added on each side of the crop */
+    double margin;           /* fraction of w / h added on each side of the crop */
     bool no_files;           /* fuzzing: images are not looked for; sizes as given, else fixed_w x fixed_h */
     int fixed_w, fixed_h;
     /* the current image */
@@ -53,7 +53,7 @@ typedef struct {
     int64_t first;           /* its first item */
     int64_t n_boxes_seen, n_images;
 } emb__boxes;
-void emb__boxes_init(emb__boxes *b, emb_dataset *ds, const char *root, float margin);
+void emb__boxes_init(emb__boxes *b, emb_dataset *ds, const char *root, double margin);
 /* Start an image (rel path from root; size 0 x 0 = read it from the file
  * when a box needs it). Ends the previous one. */
 emb_status emb__boxes_image(emb__boxes *b, const char *ann_file, const char *image_rel, int w, int h, emb_split split);

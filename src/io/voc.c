@@ -140,8 +140,10 @@ emb_status emb__voc_parse(const char *text, size_t len, const char *xml_rel, con
             const voc_object *o = &s->obj[i];
             char where[64];
             snprintf(where, sizeof where, "object %d", i + 1);
-            if (!o->has_box || o->have != 15u)
+            if (!o->has_box || o->have != 15u) {
+                b->k++;   /* #box<k> numbers every object, unusable ones included */
                 st = emb_annot_issues_add(iss, xml_rel, where, "object without a complete <bndbox> (xmin, ymin, xmax, ymax)");
+            }
             else
                 st = emb__boxes_add(b, o->v[0], o->v[1], o->v[2] - o->v[0], o->v[3] - o->v[1], o->name[0] ? o->name : NULL, where);
         }

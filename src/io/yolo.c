@@ -124,7 +124,8 @@ emb_status emb__yolo_labels(const char *text, size_t len, const char *txt_rel, c
         if (!nt && !bad) continue;   /* blank line */
         char where[64];
         snprintf(where, sizeof where, "line %ld", line);
-        if (bad || (nt != 5 && (nt < 7 || nt % 2 == 0)) || v[0] != (double)(long)v[0]) {
+        if (bad || (nt != 5 && (nt < 7 || nt % 2 == 0)) || !(v[0] >= 0 && v[0] < 1e9 && v[0] == (double)(long)v[0])) {
+            b->k++;   /* #box<k> numbers every line of the file, unusable ones included */
             st = emb_annot_issues_add(&b->ds->annot_issues, txt_rel, where,
                                       "malformed line: expected 'class cx cy w h' (or a polygon 'class x1 y1 ...')");
             continue;
