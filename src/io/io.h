@@ -17,9 +17,9 @@ emb_status emb__dataset_add(emb_dataset *ds, char *path, emb_split sp, int32_t l
 emb_status emb__dataset_sort_classes(emb_dataset *ds);
 
 /* scan.c: every regular file under root, symlinks followed, each directory
- * read once (device + inode: no loops), hidden entries skipped, in sorted
- * order (names sorted within each directory, depth first). rel[i] is the
- * path relative to root ("cat/1.jpg"). */
+ * read once (device + inode: no loops; real folders before links to them),
+ * hidden entries skipped, in sorted order (names sorted within each
+ * directory, depth first). rel[i] is the path relative to root ("cat/1.jpg"). */
 typedef struct { char **rel; int64_t n, cap; } emb__files;
 emb_status emb__walk(const char *root, emb__files *out);
 void emb__files_free(emb__files *f);

@@ -44,9 +44,28 @@ static emb_status push(void ***v, int64_t *n, int64_t *cap, size_t elem) {
 
 static int cmp_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* Depth-first, names sorted within a directory: "a/x" before "a-b/x", as
- * the old per-folder listing ordered them. */
-static emb_status walk_dir(const char *root, const char *rel, int depth, dir_set *seen, emb__files *out) {
+/* Links to directories wait until every real directory has been read, so a
+ * link never takes a folder's place (alias -> cat would otherwise label cat's
+ * images "alias"); each is then read unless its target was. */
+typedef struct { char **rel; int *depth; int64_t n, cap; } pending;
+
+static emb_status defer(pending *p, const char *rel, int depth) {
+    if (p->n == p->cap) {
+        int64_t cap = p->cap ? 2 * p->cap : 16;
+        char **r = realloc(p->rel, sizeof(char *) * (size_t)cap);
+        if (r) p->rel = r;
+        int *d = realloc(p->depth, sizeof(int) * (size_t)cap);
+        if (d) p->depth = d;
+        if (!r || !d) return emb__fail(EMB_E_NOMEM, "out of memory");
+        p->cap = cap;
+    }
+    if (!(p->rel[p->n] = emb__strdup(rel))) return emb__fail(EMB_E_NOMEM, "out of memory");
+    p->depth[p->n++] = depth;
+    return EMB_OK;
+}
+
+/* Every directory below rel; the files are sorted afterwards. */
+static emb_status walk_dir(const char *root, const char *rel, int depth, dir_set *seen, pending *links, emb__files *out) {
     char *full = rel[0] ? emb_path_join(root, rel) : emb__strdup(root);
     if (!full) return emb__fail(EMB_E_NOMEM, "out of memory");
     DIR *d = opendir(full);
@@ -70,14 +89,16 @@ static emb_status walk_dir(const char *root, const char *rel, int depth, dir_set
     for (int64_t i = 0; i < n && !st; i++) {
         char *r = rel[0] ? emb_path_join(rel, names[i]) : emb__strdup(names[i]);
         char *p = r ? emb_path_join(root, r) : NULL;
-        struct stat sb;
+        struct stat sb, lsb;
         if (!r || !p) st = emb__fail(EMB_E_NOMEM, "out of memory");
-        else if (stat(p, &sb) != 0) { /* a dangling link: not a file */ }
-        else if (S_ISDIR(sb.st_mode)) {
+        else if (stat(p, &sb) != 0 || lstat(p, &lsb) != 0) { /* a dangling link: not a file */ }
+        else if (S_ISDIR(sb.st_mode) && S_ISLNK(lsb.st_mode)) {
+            if (depth < WALK_MAX_DEPTH) st = defer(links, r, depth + 1);
+        } else if (S_ISDIR(sb.st_mode)) {
             if (depth < WALK_MAX_DEPTH && !seen_dir(seen, &sb)) {
                 if (!(st = push((void ***)&seen->v, &seen->n, &seen->cap, sizeof(dir_id)))) {
                     seen->v[seen->n++] = (dir_id){sb.st_dev, sb.st_ino};
-                    st = walk_dir(root, r, depth + 1, seen, out);
+                    st = walk_dir(root, r, depth + 1, seen, links, out);
                 }
             }
         } else if (S_ISREG(sb.st_mode)) {
@@ -95,17 +116,42 @@ static emb_status walk_dir(const char *root, const char *rel, int depth, dir_set
     return st;
 }
 
+/* Path order of a depth-first walk with names sorted in each directory:
+ * '/' ends a component, so "a/x" comes before "a-b/x". */
+static int cmp_walk(const void *pa, const void *pb) {
+    const unsigned char *a = *(const unsigned char *const *)pa, *b = *(const unsigned char *const *)pb;
+    for (; *a && *a == *b; a++, b++) {}
+    int ca = *a == '/' ? 1 : *a, cb = *b == '/' ? 1 : *b;
+    return ca - cb;
+}
+
 emb_status emb__walk(const char *root, emb__files *out) {
     memset(out, 0, sizeof *out);
     dir_set seen = {0};
+    pending links = {0};
     struct stat sb;
     emb_status st = EMB_OK;
     if (stat(root, &sb) != 0) return emb__fail(EMB_E_IO, "%s: %s", root, strerror(errno));
     if (!(st = push((void ***)&seen.v, &seen.n, &seen.cap, sizeof(dir_id)))) {
         seen.v[seen.n++] = (dir_id){sb.st_dev, sb.st_ino};
-        st = walk_dir(root, "", 0, &seen, out);
+        st = walk_dir(root, "", 0, &seen, &links, out);
     }
+    /* then the links to directories, first found first (they may add more) */
+    for (int64_t i = 0; i < links.n && !st; i++) {
+        char *p = emb_path_join(root, links.rel[i]);
+        if (!p) { st = emb__fail(EMB_E_NOMEM, "out of memory"); break; }
+        if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode) && !seen_dir(&seen, &sb) &&
+            !(st = push((void ***)&seen.v, &seen.n, &seen.cap, sizeof(dir_id)))) {
+            seen.v[seen.n++] = (dir_id){sb.st_dev, sb.st_ino};
+            st = walk_dir(root, links.rel[i], links.depth[i], &seen, &links, out);
+        }
+        free(p);
+    }
+    for (int64_t i = 0; i < links.n; i++) free(links.rel[i]);
+    free(links.rel);
+    free(links.depth);
     free(seen.v);
+    if (!st && out->n) qsort(out->rel, (size_t)out->n, sizeof(char *), cmp_walk);
     if (st) emb__files_free(out);
     return st;
 }
