@@ -162,12 +162,19 @@ typedef struct {
 emb_dataset_params emb_dataset_default_params(void);
 
 /* Open DATA: a folder of IDX files (train + t10k = splits train/test), an IDX
- * images file (labels found beside it), an image folder (DATA/<class>/<files> or
- * DATA/<split>/<class>/<files>, files sorted by name; image files (.jpg, .jpeg,
- * .png, .webp) directly in DATA are unlabelled items, label -1: a flat folder
- * is an unlabelled dataset), or a .npy of vectors (with
- * items.csv beside it, if present, for labels). Image files are listed, not
- * decoded: unreadable ones are found by the embed stage. */
+ * images file (labels found beside it), an image folder, a detection export,
+ * or a .npy of vectors (with items.csv beside it, if present, for labels).
+ * Image folders (src/io/scan.c; params->layout forces one): flat DATA/<files>
+ * (unlabelled), DATA/<class>/<files>, DATA/<split>/<class>/<files>, or
+ * recursive at any depth (label = the first folder, below a split folder);
+ * images directly in DATA or a split folder are unlabelled (label -1); only
+ * image extensions count; symlinks are followed, each folder once (device +
+ * inode); files sorted by path. Detection exports (COCO JSON, YOLO, Pascal
+ * VOC; also DATA = a COCO .json) give one item per box (ds->box), problems
+ * listed in ds->annot_issues, never fatal. params->labels_csv then replaces
+ * the labels (labels_csv.c). ds->layout and ds->layout_reason say what was
+ * found. Image files are listed, not decoded: unreadable ones are found by
+ * the embed stage. Returns EMB_E_FORMAT when no item is found. */
 emb_status emb_dataset_open(const char *path, const emb_dataset_params *params,
                             emb_dataset **out);
 void emb_dataset_free(emb_dataset *ds);

@@ -448,8 +448,18 @@ function panelSummary() {
   const splits = {};
   for (let i = 0; i < N; i++) splits[splitName(i) || '(none)'] = (splits[splitName(i) || '(none)'] || 0) + 1;
   const timings = S.timings || {};
+  // how the items were found, and the stages an unlabelled (or split-less) dataset left out
+  const found = {};
+  if (ds.layout) found.layout = ds.layout;
+  if (ds.layout_reason) found.why = ds.layout_reason;
+  if (ds.items_are) found['items are'] = ds.items_are;
+  if (ds.annotation_issues) found['annotation problems'] = `${ds.annotation_issues} (annotation_issues.csv)`;
+  if (ds.labels_file) found.labels = `${ds.labels_file} (${ds.labels_unlisted} items not in it)`;
+  const leftOut = S.stages_left_out || {};
   box.replaceChildren(el('div.stats', {}, cards.map(([k, v]) => el('div.stat', {}, el('div.v', {}, v), el('div.k', {}, k)))),
     el('div.cols', {},
+      ...(Object.keys(found).length ? [el('div', {}, el('h3', {}, 'Dataset'), kv(found))] : []),
+      ...(Object.keys(leftOut).length ? [el('div', {}, el('h3', {}, 'Stages left out'), kv(leftOut))] : []),
       el('div', {}, el('h3', {}, 'Splits'), kv(splits)),
       el('div', {}, el('h3', {}, 'Timings (s)'), Object.keys(timings).length ? kv(timings) : el('p.empty', {}, 'none')),
       el('div', {}, el('h3', {}, 'Run'), kv({ embscope: D.embscope, 'three.js': D.three, ...(S.parameters || {}),

@@ -387,7 +387,7 @@ static emb_status write_data(FILE *f, const char *dir, const char *title, const 
     fputs("},\"files\":{", f);
     static const char *FILES[] = {"items.csv", "embeddings.npy", "neighbors.npy", "distances.npy", "map.npy",
                                   "summary.json", "duplicates.csv", "leakage.csv", "outliers.csv",
-                                  "label_issues.csv", "image_issues.csv", "skipped.csv"};
+                                  "label_issues.csv", "image_issues.csv", "skipped.csv", "annotation_issues.csv"};
     for (size_t i = 0; i < sizeof FILES / sizeof FILES[0]; i++)
         fprintf(f, "%s\"%s\":%s", i ? "," : "", FILES[i], exists(dir, FILES[i]) ? "true" : "false");
     fputs("},\"summary\":", f);
