@@ -97,10 +97,26 @@ emb_status emb__read_text(const char *path, char **buf, size_t *len) {
 
 static uint32_t be32(const unsigned char *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
+#define IMAGE_HEADER_BYTES (512 * 1024)   /* holds a JPEG's SOF past large EXIF / ICC segments */
+
+/* The first max bytes of a file (malloc'd). */
+static emb_status read_prefix(const char *path, size_t max, char **buf, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return emb__fail(EMB_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    char *b = malloc(max);
+    if (!b) { fclose(f); return emb__fail(EMB_E_NOMEM, "%s: out of memory", path); }
+    *len = fread(b, 1, max, f);
+    fclose(f);
+    *buf = b;
+    return EMB_OK;
+}
+
 emb_status emb__image_size(const char *path, int *w, int *h) {
-    char *buf;
-    size_t len;
-    emb_status st = emb__read_text(path, &buf, &len);
+    char *buf = NULL;
+    size_t len = 0;
+    /* the header only (YOLO needs every image's size: reading whole files
+     * would double the embed stage's reads); whole file when that fails */
+    emb_status st = read_prefix(path, IMAGE_HEADER_BYTES, &buf, &len);
     if (st) return st;
     const unsigned char *u = (const unsigned char *)buf;
     *w = *h = 0;
@@ -115,12 +131,12 @@ emb_status emb__image_size(const char *path, int *w, int *h) {
     } else if (len >= 12 && !memcmp(u, "RIFF", 4) && !memcmp(u + 8, "WEBP", 4)) {
         if (!WebPGetInfo(u, len, w, h)) *w = *h = 0;
     }
+    free(buf);
     if (*w <= 0 || *h <= 0) {   /* other formats, or a header we could not read: decode */
         emb_image img;
-        st = emb_image_decode(buf, len, path, &img);
+        st = emb_image_load(path, &img);
         if (!st) { *w = img.w; *h = img.h; emb_image_free(&img); }
     }
-    free(buf);
     return st;
 }
 

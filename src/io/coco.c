@@ -196,10 +196,15 @@ static bool named_coco(const char *rel) {
     return ends_with(base, ".coco.json") || (!strncmp(base, "instances_", 10) && ends_with(base, ".json"));
 }
 
+#define COCO_ANY_JSON_DEPTH 2   /* other .json files are read only this near DATA (not per-image sidecars) */
+
 /* A .json whose text names the three arrays (cheap test before parsing). */
 static bool looks_coco(const char *root, const char *rel) {
     if (!ends_with(rel, ".json")) return false;
     if (named_coco(rel)) return true;
+    int depth = 0;
+    for (const char *c = rel; *c; c++) depth += *c == '/';
+    if (depth >= COCO_ANY_JSON_DEPTH) return false;
     char *p = emb_path_join(root, rel), *buf = NULL;
     size_t len;
     bool yes = false;
