@@ -140,8 +140,7 @@ emb_status emb__image_size(const char *path, int *w, int *h) {
     return st;
 }
 
-/* "<file>#box<k>" -> "<file>" (malloc'd). */
-static char *item_file(const char *item) {
+char *emb__box_file(const char *item) {
     const char *h = strstr(item, "#box"), *n;
     while (h && (n = strstr(h + 1, "#box"))) h = n;
     size_t len = h ? (size_t)(h - item) : strlen(item);
@@ -150,29 +149,46 @@ static char *item_file(const char *item) {
     return f;
 }
 
+emb_status emb__box_crop(const emb_image *full, const char *item_path, const int32_t *box, emb_image *out) {
+    memset(out, 0, sizeof *out);
+    int x = box[0], y = box[1], w = box[2], h = box[3];
+    if (x < 0 || y < 0 || w <= 0 || h <= 0 || x > full->w - w || y > full->h - h)
+        return emb__fail(EMB_E_FORMAT, "%s: box %d,%d %dx%d is outside the %dx%d image", item_path, x, y, w, h, full->w, full->h);
+    out->rgb = emb__malloc((size_t)w * h * 3, "box crop");
+    if (!out->rgb) return EMB_E_NOMEM;
+    for (int r = 0; r < h; r++)
+        memcpy(out->rgb + (size_t)r * w * 3, full->rgb + ((size_t)(y + r) * full->w + x) * 3, (size_t)w * 3);
+    out->w = out->full_w = w;
+    out->h = out->full_h = h;
+    out->src_channels = full->src_channels;
+    return EMB_OK;
+}
+
 emb_status emb__box_image(const char *item_path, const int32_t *box, emb_image *out) {
     memset(out, 0, sizeof *out);
-    char *file = item_file(item_path);
+    char *file = emb__box_file(item_path);
     if (!file) return emb__fail(EMB_E_NOMEM, "out of memory");
     emb_image full;
     emb_status st = emb_image_load(file, &full);
     free(file);
     if (st) return st;
-    int x = box[0], y = box[1], w = box[2], h = box[3];
-    if (x < 0 || y < 0 || w <= 0 || h <= 0 || x > full.w - w || y > full.h - h) {
-        st = emb__fail(EMB_E_FORMAT, "%s: box %d,%d %dx%d is outside the %dx%d image", item_path, x, y, w, h, full.w, full.h);
-        emb_image_free(&full);
-        return st;
-    }
-    out->rgb = emb__malloc((size_t)w * h * 3, "box crop");
-    if (!out->rgb) { emb_image_free(&full); return EMB_E_NOMEM; }
-    for (int r = 0; r < h; r++)
-        memcpy(out->rgb + (size_t)r * w * 3, full.rgb + ((size_t)(y + r) * full.w + x) * 3, (size_t)w * 3);
-    out->w = out->full_w = w;
-    out->h = out->full_h = h;
-    out->src_channels = full.src_channels;
+    st = emb__box_crop(&full, item_path, box, out);
     emb_image_free(&full);
-    return EMB_OK;
+    return st;
+}
+
+int64_t emb__file_groups(const emb_dataset *ds, int64_t *first) {
+    int64_t g = 0;
+    for (int64_t i = 0; i < ds->n; i++) {
+        bool same = false;
+        if (ds->box && i > 0) {
+            const char *a = strrchr(ds->path[i - 1], '#'), *b = strrchr(ds->path[i], '#');
+            same = a && b && a - ds->path[i - 1] == b - ds->path[i] && !strncmp(ds->path[i - 1], ds->path[i], (size_t)(a - ds->path[i - 1]));
+        }
+        if (!same) first[g++] = i;
+    }
+    first[g] = ds->n;
+    return g;
 }
 
 /* ------------------------------------------------------------ the sink */

@@ -63,8 +63,15 @@ emb_status emb__boxes_add(emb__boxes *b, double x, double y, double w, double h,
 /* Size of the current image (reads the file's header if not known); false if missing or unreadable (listed). */
 bool emb__boxes_size(emb__boxes *b, int *w, int *h);
 emb_status emb__boxes_end(emb__boxes *b);   /* ends the current image (duplicate-box check) */
-/* The crop box (x, y, w, h) of "<image>#box<k>". */
+/* The crop box (x, y, w, h) of "<image>#box<k>": decoded and cut, or cut
+ * from an image already decoded; the file of an item ("<image>", malloc'd). */
 emb_status emb__box_image(const char *item_path, const int32_t *box, emb_image *out);
+emb_status emb__box_crop(const emb_image *full, const char *item_path, const int32_t *box, emb_image *out);
+char *emb__box_file(const char *item_path);
+/* Items [first[g], first[g + 1]) share one image file: the boxes of a
+ * detection export (consecutive in the dataset), to decode once per image;
+ * one item per group otherwise. first holds n + 1; returns the groups. */
+int64_t emb__file_groups(const emb_dataset *ds, int64_t *first);
 /* An image's width and height from its header (JPEG, PNG, WebP), else from decoding it. */
 emb_status emb__image_size(const char *path, int *w, int *h);
 /* Read a whole file as it is (malloc'd, NUL-terminated; no gzip). */

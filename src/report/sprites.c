@@ -31,16 +31,33 @@ static emb_status make_sheet(emb_item_images *cache, char *const *paths, const i
     uint8_t *px = emb__malloc(stride * H, "sprite sheet");
     if (!px) return EMB_E_NOMEM;
     memset(px, THUMB_BG, stride * H);
+    emb_image full = {0};   /* boxes: the last image decoded, for its next boxes */
+    char *full_file = NULL;
+    emb_status full_st = EMB_OK;
     for (int c = 0; c < cnt; c++) {
         emb_image img;
         uint8_t *cell = px + (size_t)(c / cols) * T * stride + (size_t)(c % cols) * T * 3;
-        emb_status st = !paths[i0 + c] ? EMB_E_INVALID
-                      : boxes ? emb__box_image(paths[i0 + c], boxes + 4 * (i0 + c), &img)
-                      : emb_item_image(cache, paths[i0 + c], &img);
+        emb_status st = EMB_E_INVALID;
+        if (paths[i0 + c] && boxes) {
+            char *f = emb__box_file(paths[i0 + c]);
+            if (f && (!full_file || strcmp(f, full_file))) {
+                emb_image_free(&full);
+                free(full_file);
+                full_file = f;
+                f = NULL;
+                full_st = emb_image_load(full_file, &full);
+            }
+            free(f);
+            if (full_file && !full_st) st = emb__box_crop(&full, paths[i0 + c], boxes + 4 * (i0 + c), &img);
+        } else if (paths[i0 + c]) {
+            st = emb_item_image(cache, paths[i0 + c], &img);
+        }
         if (st != EMB_OK) { missing[i0 + c] = 1; continue; }
         emb_thumb_fit(img.rgb, img.w, img.h, T, THUMB_BG, cell, stride);
         emb_image_free(&img);
     }
+    emb_image_free(&full);
+    free(full_file);
     bool gray = true;
     for (size_t k = 0; gray && k < (size_t)W * H; k++) gray = px[3 * k] == px[3 * k + 1] && px[3 * k] == px[3 * k + 2];
     int ch = 3;
