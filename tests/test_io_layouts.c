@@ -3,7 +3,7 @@
  * symlinks (a link loop, a second link to a folder, a link to a folder
  * outside DATA, a link to a file), non-image and hidden files, forced
  * layouts (--layout), label CSVs (path,label,split and Roboflow's one-hot
- * _classes.csv), each item's path, split and label against the listing of
+ * _classes.csv, given or found in a split folder), each item's path, split and label against the listing of
  * tests/ref/make_layouts.py; then `embscope analyze` on an unlabelled folder,
  * on class folders relabelled by a CSV and on a recursive folder: the
  * layout and its reason, the stages left out and the CSV's problems in the
@@ -157,6 +157,16 @@ int main(void) {
         CHECK((i = find(ds, "roboflow", "train/z.png")) >= 0 && ds->label[i] == -1);
         CHECK_EQ(1, ds->annot_issues.n);
         if (ds->annot_issues.n) CHECK_CONTAINS(ds->annot_issues.reason[0], "several classes (cat, dog)");
+        emb_dataset_free(ds);
+    }
+
+    /* ... and found without --labels: DATA/<split>/_classes.csv labels the items */
+    if ((ds = open_ds("roboflow", EMB_LAYOUT_AUTO, NULL))) {
+        int64_t i;
+        CHECK((i = find(ds, "roboflow", "train/x.png")) >= 0 && !strcmp(label_of(ds, i), "cat"));
+        CHECK((i = find(ds, "roboflow", "train/y.png")) >= 0 && !strcmp(label_of(ds, i), "dog"));
+        CHECK(ds->labels_file && strstr(ds->labels_file, "_classes.csv"));
+        CHECK_CONTAINS(ds->layout_reason, "labels from");
         emb_dataset_free(ds);
     }
 

@@ -381,6 +381,41 @@ static emb_status open_vectors(const char *path, emb_dataset **out) {
     return EMB_OK;
 }
 
+/* Roboflow's classification exports keep their labels in a one-hot
+ * _classes.csv beside the images: DATA/_classes.csv or DATA/<split>/_classes.csv.
+ * Found, they label the items (as --labels would); the layout's reason says so. */
+static emb_status classes_csv(const char *root, emb_dataset *ds) {
+    char **names;
+    int n;
+    emb_status st = list_dir(root, &names, &n);
+    if (st) return st;
+    char *found[8];
+    int nf = 0;
+    for (int i = -1; i < n && nf < 8 && !st; i++) {
+        if (i >= 0 && emb_split_parse(names[i]) == EMB_SPLIT_NONE) continue;
+        char *dir = i < 0 ? emb__strdup(root) : emb_path_join(root, names[i]);
+        char *p = dir ? emb_path_join(dir, "_classes.csv") : NULL;
+        free(dir);
+        if (!p) st = emb__fail(EMB_E_NOMEM, "out of memory");
+        else if (is_file(p)) found[nf++] = p;
+        else free(p);
+    }
+    free_names(names, n);
+    if (!st && nf) st = emb__labels_apply(ds, root, (const char *const *)found, nf);
+    if (!st && nf && ds->layout_reason) {
+        size_t len = strlen(ds->layout_reason) + strlen(ds->labels_file) + 64;
+        char *r = malloc(len);
+        if (!r) st = emb__fail(EMB_E_NOMEM, "out of memory");
+        else {
+            snprintf(r, len, "%s; labels from %s (one-hot, as Roboflow exports)", ds->layout_reason, ds->labels_file);
+            free(ds->layout_reason);
+            ds->layout_reason = r;
+        }
+    }
+    for (int k = 0; k < nf; k++) free(found[k]);
+    return st;
+}
+
 emb_status emb_dataset_open(const char *path, const emb_dataset_params *params, emb_dataset **out) {
     emb_dataset_params pp = params ? *params : emb_dataset_default_params();
     struct stat sb;
@@ -407,7 +442,8 @@ emb_status emb_dataset_open(const char *path, const emb_dataset_params *params, 
     } else {
         st = emb__open_folder(path, &pp, ds);
     }
-    if (!st && pp.labels_csv) st = emb__labels_apply(ds, path, pp.labels_csv);
+    if (!st && pp.labels_csv) st = emb__labels_apply(ds, path, &pp.labels_csv, 1);
+    else if (!st && ds->source == EMB_SOURCE_FOLDER && !ds->box) st = classes_csv(path, ds);
     if (!st && ds->n == 0)
         st = emb__fail(EMB_E_FORMAT, "%s: no items found (expected IDX files, DATA/<images>, DATA/<class>/<images>, "
                        "DATA/<split>/<class>/<images>, a COCO, YOLO or Pascal VOC export, or a .npy)%s%s", path,

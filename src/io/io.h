@@ -29,9 +29,9 @@ emb_status emb__open_folder(const char *root, const emb_dataset_params *params, 
 /* First path component that names a split ("train/images/a.jpg" -> train). */
 emb_split emb__path_split(const char *rel);
 
-/* labels_csv.c: replace ds's labels (and splits, when the CSV has them) by
- * those of a CSV: path,label[,split] or a one-hot export (filename, c1, c2...). */
-emb_status emb__labels_apply(emb_dataset *ds, const char *root, const char *csv_path);
+/* labels_csv.c: replace ds's labels (and splits, when a CSV has them) by
+ * those of CSVs: path,label[,split] or a one-hot export (filename, c1, c2...). */
+emb_status emb__labels_apply(emb_dataset *ds, const char *root, const char *const *csvs, int n_csv);
 
 /* boxes.c: the items of detection exports. A reader announces an image,
  * then its boxes in pixels (x, y, w, h from the top-left corner); the sink

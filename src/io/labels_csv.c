@@ -149,12 +149,12 @@ static emb_status apply_row(emb_dataset *ds, const finder *fd, const char *csv, 
     return EMB_OK;
 }
 
-emb_status emb__labels_apply(emb_dataset *ds, const char *root, const char *csv) {
+/* One CSV's rows into ds; listed[i] marks the items it names. */
+static emb_status apply_one(emb_dataset *ds, const char *root, const char *csv, uint8_t *listed) {
     FILE *f = fopen(csv, "rb");
     if (!f) return emb__fail(EMB_E_IO, "%s: cannot open: %s", csv, strerror(errno));
     finder fd = {0};
-    uint8_t *listed = calloc((size_t)(ds->n ? ds->n : 1), 1);
-    emb_status st = listed ? build_finder(ds, root, csv, &fd) : emb__fail(EMB_E_NOMEM, "out of memory");
+    emb_status st = build_finder(ds, root, csv, &fd);
     char **hdr = NULL;
     int nh = 0;
     int r = st ? -1 : emb_csv_read_record(f, &hdr, &nh);
@@ -173,12 +173,6 @@ emb_status emb__labels_apply(emb_dataset *ds, const char *root, const char *csv)
         if (!header && nh < 2) st = emb__fail(EMB_E_FORMAT, "%s: expected path,label[,split]", csv);
         if (!header && nh < 3) c_split = -1;
     }
-    if (!st) {
-        /* the CSV's labels replace the folders' */
-        for (int32_t c = 0; c < ds->n_classes; c++) free(ds->class_names[c]);
-        ds->n_classes = 0;
-        for (int64_t i = 0; i < ds->n; i++) ds->label[i] = -1;
-    }
     long line = 1;
     if (!st && !header) st = apply_row(ds, &fd, csv, line, hdr, nh, c_path, c_label, c_split, hdr, nh, listed);
     char **fl;
@@ -190,14 +184,38 @@ emb_status emb__labels_apply(emb_dataset *ds, const char *root, const char *csv)
         emb_csv_record_free(fl, nf);
     }
     if (!st && r < 0) st = emb__fail(EMB_E_FORMAT, "%s: malformed CSV after line %ld", csv, line);
-    if (!st) st = emb__dataset_sort_classes(ds);
-    ds->n_labels_unlisted = 0;
-    for (int64_t i = 0; !st && i < ds->n; i++) ds->n_labels_unlisted += !listed[i];
-    if (!st && !(ds->labels_file = emb__strdup(csv))) st = EMB_E_NOMEM;
     if (hdr) emb_csv_record_free(hdr, nh);
     free(fd.rel);
     free(fd.base);
-    free(listed);
     fclose(f);
+    return st;
+}
+
+emb_status emb__labels_apply(emb_dataset *ds, const char *root, const char *const *csvs, int n_csv) {
+    uint8_t *listed = calloc((size_t)(ds->n ? ds->n : 1), 1);
+    if (!listed) return emb__fail(EMB_E_NOMEM, "out of memory");
+    /* the CSVs' labels replace the folders' */
+    for (int32_t c = 0; c < ds->n_classes; c++) free(ds->class_names[c]);
+    ds->n_classes = 0;
+    for (int64_t i = 0; i < ds->n; i++) ds->label[i] = -1;
+    emb_status st = EMB_OK;
+    size_t names = 1;
+    for (int k = 0; k < n_csv && !st; k++) {
+        st = apply_one(ds, root, csvs[k], listed);
+        names += strlen(csvs[k]) + 2;
+    }
+    if (!st) st = emb__dataset_sort_classes(ds);
+    ds->n_labels_unlisted = 0;
+    for (int64_t i = 0; !st && i < ds->n; i++) ds->n_labels_unlisted += !listed[i];
+    free(ds->labels_file);
+    if (!st && !(ds->labels_file = malloc(names))) st = emb__fail(EMB_E_NOMEM, "out of memory");
+    if (!st) {
+        ds->labels_file[0] = 0;
+        for (int k = 0; k < n_csv; k++) {
+            if (k) strcat(ds->labels_file, ", ");
+            strcat(ds->labels_file, csvs[k]);
+        }
+    }
+    free(listed);
     return st;
 }
