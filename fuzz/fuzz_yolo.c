@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (nul && emb__yolo_names(yaml, ny, "data.yaml", &names, &nn) == EMB_OK)
             for (int i = 0; i < nn; i++) if (!names[i]) abort();
         if (emb__boxes_image(&b, "train/labels/a.txt", "train/images/a.jpg", 0, 0, EMB_SPLIT_TRAIN) == EMB_OK)
-            emb__yolo_labels(lab, nl, "train/labels/a.txt", names, nn, &b);
+            emb__yolo_labels(lab, nl, names, nn, &b);
         for (int i = 0; i < nn; i++) free(names[i]);
         free(names);
         annot_sink_done(&b, ds);

@@ -53,7 +53,7 @@ static emb_status parse_annotations(const char *name, const uint8_t *b, size_t n
         st = nul ? emb__yolo_names((const char *)b, (size_t)(nul - b), "seed.yaml", &names, &nn)
                  : emb__fail(EMB_E_FORMAT, "no NUL between data.yaml and the labels");
         if (!st) st = emb__boxes_image(&bx, "seed.txt", "seed.jpg", 0, 0, EMB_SPLIT_NONE);
-        if (!st) st = emb__yolo_labels((const char *)nul + 1, n - (size_t)(nul - b) - 1, "seed.txt", names, nn, &bx);
+        if (!st) st = emb__yolo_labels((const char *)nul + 1, n - (size_t)(nul - b) - 1, names, nn, &bx);
         for (int i = 0; i < nn; i++) free(names[i]);
         free(names);
     }

@@ -34,7 +34,7 @@ int cli_features_opt(cli_features *f, int opt, const char *arg) {
     case CLI_OPT_FAST_DECODE: f->clip.fast_decode = true; return 1;
     case CLI_OPT_NO_OVERLAP: f->clip.overlap = false; return 1;
     case CLI_OPT_LAYOUT:
-        if ((int)(f->layout = emb_layout_parse(arg)) < 0) {
+        if ((int)(f->layout = emb_layout_parse(arg)) <= 0) {   /* auto is the default, not a choice */
             fprintf(stderr, "embscope: --layout: '%s' is not flat, class, split-class, recursive, coco, yolo or voc\n", arg);
             return -1;
         }

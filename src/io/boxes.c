@@ -277,6 +277,12 @@ bool emb__boxes_size(emb__boxes *b, int *w, int *h) {
     return b->state > 0;
 }
 
+emb_status emb__boxes_reject(emb__boxes *b, const char *where, const char *reason) {
+    b->n_boxes_seen++;
+    b->k++;
+    return b->image ? issue(b, where, "%s: %s", b->image, reason) : issue(b, where, "%s", reason);
+}
+
 emb_status emb__boxes_add(emb__boxes *b, double x, double y, double w, double h, const char *category, const char *where) {
     b->n_boxes_seen++;
     if (!b->image) return EMB_OK;

@@ -173,12 +173,15 @@ emb_status emb__coco_parse(const char *text, size_t len, const char *json_rel, e
             ok = cJSON_IsNumber(e);
             if (ok) x[q] = e->valuedouble;
         }
-        if (!ok) {
-            b->k++;   /* #box<k> numbers every annotation of the image, unusable ones included */
-            st = emb_annot_issues_add(iss, json_rel, where, "bbox is not [x, y, width, height]");
+        if (!ok) { st = emb__boxes_reject(b, where, "bbox is not [x, y, width, height]"); continue; }
+        const char *cat = num(a, "category_id", &cid) ? find_cat(cv, nc, cid) : NULL;
+        if (!cat) {
+            char why[96];
+            if (num(a, "category_id", &cid)) snprintf(why, sizeof why, "unknown category_id %.0f (not in categories)", cid);
+            else snprintf(why, sizeof why, "no numeric category_id");
+            st = emb__boxes_reject(b, where, why);
             continue;
         }
-        const char *cat = num(a, "category_id", &cid) ? find_cat(cv, nc, cid) : NULL;
         st = emb__boxes_add(b, x[0], x[1], x[2], x[3], cat, where);
     }
     if (!st) st = emb__boxes_end(b);

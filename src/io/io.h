@@ -60,6 +60,9 @@ emb_status emb__boxes_image(emb__boxes *b, const char *ann_file, const char *ima
 /* One box of the current image; category NULL = unknown (listed). where says
  * where it is in the annotation file ("annotation 12", "line 3"). */
 emb_status emb__boxes_add(emb__boxes *b, double x, double y, double w, double h, const char *category, const char *where);
+/* An annotation of the current image that cannot be used: listed with the
+ * image's name and the reason; it still takes its #box<k> number. */
+emb_status emb__boxes_reject(emb__boxes *b, const char *where, const char *reason);
 /* Size of the current image (reads the file's header if not known); false if missing or unreadable (listed). */
 bool emb__boxes_size(emb__boxes *b, int *w, int *h);
 emb_status emb__boxes_end(emb__boxes *b);   /* ends the current image (duplicate-box check) */
@@ -81,7 +84,9 @@ emb_status emb__read_text(const char *path, char **buf, size_t *len);
 emb_status emb__coco_parse(const char *text, size_t len, const char *json_rel, emb_split split, emb__boxes *b);
 /* YOLO names from data.yaml text: names[i] malloc'd (free each, then the array). */
 emb_status emb__yolo_names(const char *text, size_t len, const char *name, char ***names, int *n_names);
-emb_status emb__yolo_labels(const char *text, size_t len, const char *txt_rel, char *const *names, int n_names, emb__boxes *b);
+/* The label lines of the image emb__boxes_image opened (issues name its .txt);
+ * names NULL: classes are their indices. */
+emb_status emb__yolo_labels(const char *text, size_t len, char *const *names, int n_names, emb__boxes *b);
 /* image_rel: the image beside the XML, or NULL for the XML's <filename> in img_dir_rel. */
 emb_status emb__voc_parse(const char *text, size_t len, const char *xml_rel, const char *image_rel,
                           const char *img_dir_rel, emb_split split, emb__boxes *b);

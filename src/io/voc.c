@@ -140,12 +140,12 @@ emb_status emb__voc_parse(const char *text, size_t len, const char *xml_rel, con
             const voc_object *o = &s->obj[i];
             char where[64];
             snprintf(where, sizeof where, "object %d", i + 1);
-            if (!o->has_box || o->have != 15u) {
-                b->k++;   /* #box<k> numbers every object, unusable ones included */
-                st = emb_annot_issues_add(iss, xml_rel, where, "object without a complete <bndbox> (xmin, ymin, xmax, ymax)");
-            }
+            if (!o->has_box || o->have != 15u)
+                st = emb__boxes_reject(b, where, "object without a complete <bndbox> (xmin, ymin, xmax, ymax)");
+            else if (!o->name[0])
+                st = emb__boxes_reject(b, where, "object without a <name> (unknown category)");
             else
-                st = emb__boxes_add(b, o->v[0], o->v[1], o->v[2] - o->v[0], o->v[3] - o->v[1], o->name[0] ? o->name : NULL, where);
+                st = emb__boxes_add(b, o->v[0], o->v[1], o->v[2] - o->v[0], o->v[3] - o->v[1], o->name, where);
         }
         if (!st) st = emb__boxes_end(b);
     }

@@ -96,7 +96,7 @@ emb_status emb__yolo_names(const char *text, size_t len, const char *name, char 
 /* ------------------------------------------------------------ label files (.txt) */
 #define YOLO_MAX_TOKENS 4096   /* a polygon of 2047 points */
 
-emb_status emb__yolo_labels(const char *text, size_t len, const char *txt_rel, char *const *names, int n_names, emb__boxes *b) {
+emb_status emb__yolo_labels(const char *text, size_t len, char *const *names, int n_names, emb__boxes *b) {
     emb_status st = EMB_OK;
     size_t pos = 0;
     double *v = malloc(sizeof(double) * YOLO_MAX_TOKENS);
@@ -125,9 +125,7 @@ emb_status emb__yolo_labels(const char *text, size_t len, const char *txt_rel, c
         char where[64];
         snprintf(where, sizeof where, "line %ld", line);
         if (bad || (nt != 5 && (nt < 7 || nt % 2 == 0)) || !(v[0] >= 0 && v[0] < 1e9 && v[0] == (double)(long)v[0])) {
-            b->k++;   /* #box<k> numbers every line of the file, unusable ones included */
-            st = emb_annot_issues_add(&b->ds->annot_issues, txt_rel, where,
-                                      "malformed line: expected 'class cx cy w h' (or a polygon 'class x1 y1 ...')");
+            st = emb__boxes_reject(b, where, "malformed line: expected 'class cx cy w h' (or a polygon 'class x1 y1 ...')");
             continue;
         }
         long c = (long)v[0];
@@ -146,7 +144,12 @@ emb_status emb__yolo_labels(const char *text, size_t len, const char *txt_rel, c
             }
             cx = (x0 + x1) / 2; cy = (y0 + y1) / 2; w = x1 - x0; h = y1 - y0;
         }
-        if (!cat) { st = emb__boxes_add(b, 0, 0, 1, 1, NULL, where); continue; }
+        if (!cat) {
+            char why[96];
+            snprintf(why, sizeof why, "unknown class %ld (data.yaml names %d)", c, n_names);
+            st = emb__boxes_reject(b, where, why);
+            continue;
+        }
         if (w <= 0 || h <= 0) { st = emb__boxes_add(b, 0, 0, w, h, cat, where); continue; }
         int W, H;
         if (!emb__boxes_size(b, &W, &H)) continue;
@@ -236,7 +239,7 @@ emb_status emb__yolo_open(const char *root, const emb__files *f, emb__boxes *b) 
             st = p ? emb__read_text(p, &buf, &len) : EMB_E_NOMEM;
             free(p);
             if (!st) st = emb__boxes_image(b, *hit, r, 0, 0, emb__path_split(r));
-            if (!st) st = emb__yolo_labels(buf, len, *hit, names, nn, b);
+            if (!st) st = emb__yolo_labels(buf, len, names, nn, b);
             free(buf);
         }
         free(l);
