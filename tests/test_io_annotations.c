@@ -79,7 +79,9 @@ int main(void) {
     /* a COCO .json given as DATA: its images are beside it */
     snprintf(data, sizeof data, "%s/coco/valid/_annotations.coco.json", root);
     if (CHECK(emb_dataset_open(data, NULL, &ds) == EMB_OK)) {
-        CHECK_EQ(2, ds->n);
+        CHECK_EQ(3, ds->n);
+        CHECK_EQ(1, ds->annot_issues.n);   /* one object labelled cat and dog */
+        if (ds->annot_issues.n) CHECK_CONTAINS(ds->annot_issues.reason[0], "labelled twice");
         emb_dataset_free(ds);
     }
     /* every stage runs on the boxes */
@@ -90,7 +92,7 @@ int main(void) {
     free(log);
     snprintf(cmd, sizeof cmd, "%s -c \"import json,os; d='%s/an'; s=json.load(open(d+'/summary.json')); ds=s['dataset']; "
              "print('layout_coco', 1, int(ds['layout']=='coco')); print('boxes', 1, int(ds['items_are']=='boxes')); "
-             "print('items', 8, ds['items']); print('annotation_issues', 9, ds['annotation_issues']); "
+             "print('items', 9, ds['items']); print('annotation_issues', 10, ds['annotation_issues']); "
              "print('splits', 2, len(ds['splits'])); "
              "[print('has_'+f.replace('.','_'), 1, int(os.path.getsize(d+'/'+f) > 0)) for f in "
              "['report.html','label_issues.csv','image_issues.csv','duplicates.csv','outliers.csv','leakage.csv','map.npy','annotation_issues.csv']]; "

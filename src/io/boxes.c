@@ -4,7 +4,8 @@
  * which checks them and lists every bad one in annotation_issues.csv:
  * missing image, zero or negative size, box outside the image (dropped) or
  * past its edge (clipped, kept), unknown category; two boxes of one image
- * with IoU >= BOX_DUP_IOU are listed as duplicates (both kept). */
+ * with IoU >= BOX_DUP_IOU are listed as duplicates, or as one object
+ * labelled twice when their classes differ (both kept). */
 #include "core/internal.h"
 #include "io/io.h"
 
@@ -221,15 +222,20 @@ emb_status emb__boxes_end(emb__boxes *b) {
     if (!b->image) return EMB_OK;
     emb_dataset *ds = b->ds;
     emb_status st = EMB_OK;
-    /* duplicate boxes: same label, IoU >= BOX_DUP_IOU (all pairs: an image has few boxes) */
+    /* duplicate boxes: IoU >= BOX_DUP_IOU (all pairs: an image has few
+     * boxes); of one class a repeated annotation, of two a conflict */
     for (int64_t i = b->first; i < ds->n && !st; i++)
         for (int64_t j = i + 1; j < ds->n && !st; j++) {
             double v = iou(ds->box + 4 * i, ds->box + 4 * j);
-            if (v < BOX_DUP_IOU || ds->label[i] != ds->label[j]) continue;
+            if (v < BOX_DUP_IOU) continue;
             const char *hi = strrchr(ds->path[i], '#'), *hj = strrchr(ds->path[j], '#');
             char where[64];
             snprintf(where, sizeof where, "%s", hj ? hj + 1 : "");
-            st = issue(b, where, "%s: duplicate box: IoU %.3f with %s (both kept)", b->image, v, hi ? hi + 1 : "");
+            if (ds->label[i] == ds->label[j])
+                st = issue(b, where, "%s: duplicate box: IoU %.3f with %s (both kept)", b->image, v, hi ? hi + 1 : "");
+            else
+                st = issue(b, where, "%s: the same object labelled twice: IoU %.3f with %s, %s vs %s (both kept)", b->image, v,
+                           hi ? hi + 1 : "", ds->class_names[ds->label[j]], ds->class_names[ds->label[i]]);
         }
     free(b->image);
     b->image = NULL;
