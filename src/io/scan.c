@@ -274,6 +274,7 @@ static emb_status open_images(const char *root, const emb__files *f, emb_layout 
     emb_status st = EMB_OK;
     /* split by split (train, valid, test, then none), each in walk order */
     static const emb_split ORDER[4] = {EMB_SPLIT_TRAIN, EMB_SPLIT_VALID, EMB_SPLIT_TEST, EMB_SPLIT_NONE};
+    int32_t last_c = -1;
     for (int64_t q = 0; q < 4 * f->n && !st; q++) {
         const char *r = f->rel[q % f->n];
         if (!emb__image_name(r)) continue;
@@ -283,7 +284,9 @@ static emb_status open_images(const char *root, const emb__files *f, emb_layout 
         if (!in) { outside += q < f->n; continue; }
         if (sp != ORDER[q / f->n]) continue;
         int32_t c = -1;
-        if (label[0] && (c = emb_dataset_class(ds, label)) < 0) return emb__fail(EMB_E_NOMEM, "out of memory");
+        if (label[0] && last_c >= 0 && !strcmp(label, ds->class_names[last_c])) c = last_c;   /* folders come together */
+        else if (label[0] && (c = emb_dataset_class(ds, label)) < 0) return emb__fail(EMB_E_NOMEM, "out of memory");
+        if (c >= 0) last_c = c;
         char *p = emb_path_join(root, r);
         if (!p) return emb__fail(EMB_E_NOMEM, "out of memory");
         st = emb__dataset_add(ds, p, sp, c, NULL);
