@@ -55,7 +55,7 @@ function table(name) {
   return { columns: t.columns, rows, total: t.total };
 }
 const T = {};
-for (const k of ['duplicates', 'leakage', 'outliers', 'label_issues', 'image_issues', 'skipped']) T[k] = table(k);
+for (const k of ['duplicates', 'leakage', 'outliers', 'label_issues', 'image_issues', 'skipped', 'annotation_issues']) T[k] = table(k);
 
 // ---------------------------------------------------------------- thumbnails
 // The sheets sit in <script type="text/plain" id="emb-sheet-K"> elements
@@ -548,6 +548,14 @@ function panelSkipped() {
   paged(box, t.rows, 50, (r) => el('tr', {}, t.columns.map((c) => el('td', {}, r[c]))), 'table');
   box.querySelector('.table').prepend(el('tr', {}, t.columns.map((c) => el('th', {}, c))));
 }
+// annotation_issues.csv: annotations (or label-CSV rows) that were not used as given
+function panelAnnotations() {
+  const box = $('#annotation_issues .body'), t = T.annotation_issues;
+  if (!t) return empty(box, 'No annotation_issues.csv (the dataset has no annotation files).');
+  if (!t.rows.length) return empty(box, 'Every annotation was used.');
+  paged(box, t.rows, 50, (r) => el('tr', {}, t.columns.map((c) => el('td', {}, r[c]))), 'table');
+  box.querySelector('.table').prepend(el('tr', {}, t.columns.map((c) => el('th', {}, c))));
+}
 // summary.json as a tree of <details>.
 function tree(v, k) {
   if (v && typeof v === 'object') {
@@ -575,6 +583,7 @@ panelGallery('outliers', 'outliers');
 panelGallery('label_issues', 'label suspects');
 panelGallery('image_issues', 'image findings');
 panelSkipped();
+panelAnnotations();
 panelFindings();
 $('#footer').textContent = `embscope ${D.embscope} · three.js ${D.three} · ${N} items`;
 // Hooks for the browser test and the benchmark.

@@ -30,6 +30,7 @@ ASSET(page_html) ASSET(page_js) ASSET(page_css)
 static const char *TABLES[][2] = {
     {"duplicates.csv", "duplicates"}, {"leakage.csv", "leakage"}, {"outliers.csv", "outliers"},
     {"label_issues.csv", "label_issues"}, {"image_issues.csv", "image_issues"}, {"skipped.csv", "skipped"},
+    {"annotation_issues.csv", "annotation_issues"},
 };
 #define N_TABLES (sizeof TABLES / sizeof TABLES[0])
 
