@@ -45,7 +45,10 @@ def image(path, seed, w=W, h=H):
 # (ann id, image id, category id, bbox, expected): expected "ok", "dup"
 # (kept and listed), "clip" (kept, clipped, listed) or "bad".
 COCO_CATS = [(0, "things"), (1, "cat"), (2, "dog")]
-COCO_IMAGES = {"train": [(1, "a.png"), (2, "b.png"), (3, "missing.png")], "valid": [(1, "c.png")]}
+COCO_IMAGES = {"train": [(1, "a.png"), (2, "b.png"), (3, "missing.png")], "valid": [(1, "c.png"), (2, "lies.png")]}
+# lies.png is 64 x 48 but the JSON says 200 x 200: its box fits the JSON,
+# not the image, so the embed stage skips it (skipped.csv), not the reader
+LIES = "valid/lies.png#box0"
 COCO_ANNS = {
     "train": [
         (1, 1, 1, [5, 6, 20, 15], "ok"),
@@ -62,7 +65,8 @@ COCO_ANNS = {
         (12, 2, 2, [2.5, 3.5, 10.25, 7.75], "ok"),
     ],
     "valid": [(1, 1, 1, [0, 0, 64, 48], "ok"), (2, 1, 2, [10, 10, 20, 20], "ok"),
-              (3, 1, 1, [10, 10, 20.5, 20], "dup")],    # box 1's object as a cat: crops' IoU 0.95, two classes
+              (3, 1, 1, [10, 10, 20.5, 20], "dup"),     # box 1's object as a cat: crops' IoU 0.95, two classes
+              (4, 2, 1, [100, 100, 20, 20], "lies")],
 }
 
 
@@ -73,7 +77,8 @@ def make_coco(root):
         for k, (iid, fn) in enumerate(COCO_IMAGES[split]):
             if fn != "missing.png":
                 image(os.path.join(d, fn), 10 * iid + k + (split == "valid"))
-            imgs.append({"id": iid, "file_name": fn, "width": W, "height": H})
+            size = 200 if fn == "lies.png" else None
+            imgs.append({"id": iid, "file_name": fn, "width": size or W, "height": size or H})
         anns = [{"id": a, "image_id": i, "category_id": c, "bbox": b, "area": 1, "iscrowd": 0}
                 for a, i, c, b, _ in COCO_ANNS[split]]
         cats = [{"id": i, "name": n, "supercategory": "things"} for i, n in COCO_CATS]
@@ -102,7 +107,7 @@ def coco_expect():
             if files[i] == "missing.png":
                 issues.append((f, f"{split}/missing.png"))
                 continue
-            if e != "ok":
+            if e not in ("ok", "lies"):
                 issues.append((f, f"box{k}" if e == "dup" else f"annotation id {a}"))
             if e in ("ok", "dup", "clip"):
                 items.append((f"{split}/{files[i]}", k, names[c], split, b))
@@ -276,6 +281,10 @@ def check(root, name, out, margin, size):
         ref = (area_resize(np.asarray(im), size, size) / 255).astype(np.float32).ravel()
         worst = max(worst, float(np.abs(ref - e[i]).max()))
     print("pixels_err_1e6", 0, int(round(worst * 1e6)))
+    sk = list(csv.DictReader(open(os.path.join(out, "skipped.csv"), newline="")))
+    lies = [r for r in sk if r["path"].endswith(LIES) and "outside" in r["reason"]]
+    print("skipped_box_outside_decoded_image", int(name == "coco"), len(lies))
+    print("skipped_rows", int(name == "coco"), len(sk))
 
 
 if __name__ == "__main__":
