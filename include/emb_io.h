@@ -155,6 +155,7 @@ typedef struct {
     const char *class_names;   /* comma-separated names for IDX labels, or NULL */
     emb_layout layout;         /* folders: AUTO (default) or the layout to read */
     const char *labels_csv;    /* CSV of labels (path,label[,split] or one-hot), or NULL */
+    bool unlabelled;           /* drop every label (folders that are not classes: dates, shoots) */
     double box_margin;         /* detection exports: crop margin, fraction of the box's
                                 * width / height added on each side (default 0) */
     emb_progress progress;

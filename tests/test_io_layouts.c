@@ -170,6 +170,20 @@ int main(void) {
         emb_dataset_free(ds);
     }
 
+    /* --labels none: folders that are not classes */
+    {
+        char p[1200];
+        snprintf(p, sizeof p, "%s/recursive", root);
+        emb_dataset_params dp = emb_dataset_default_params();
+        dp.unlabelled = true;
+        if (CHECK(emb_dataset_open(p, &dp, &ds) == EMB_OK)) {
+            CHECK_EQ(5, ds->n);
+            CHECK_EQ(0, ds->n_classes);
+            for (int64_t i = 0; i < ds->n; i++) CHECK_EQ(-1, ds->label[i]);
+            emb_dataset_free(ds);
+        }
+    }
+
     /* the program: an unlabelled folder runs every stage that needs no labels */
     analyze("flat", "", "an_flat");
     char code[3000];

@@ -59,7 +59,7 @@ typedef struct {
     const char *class_names; /* --class-names */
     emb_clip_params clip;    /* --precision, --batch for clip */
     emb_layout layout;       /* --layout (folders), AUTO by default */
-    const char *labels;      /* --labels FILE */
+    const char *labels;      /* --labels FILE, or "none" */
     double box_margin;       /* --box-margin F (detection exports) */
 } cli_features;
 void cli_features_init(cli_features *f);
@@ -91,7 +91,8 @@ enum { CLI_OPT_FEATURES = 1100, CLI_OPT_PIXELS_SIZE, CLI_OPT_PIXELS_COLOR, CLI_O
     "  --layout L          image folders: flat, class, split-class, recursive, coco, yolo\n" \
     "                      or voc (default: detected; summary.json says which and why)\n"   \
     "  --labels FILE       labels from a CSV instead of the folders: path,label[,split]\n"  \
-    "                      (paths relative to DATA) or one-hot (filename,class1,class2,...)\n" \
+    "                      (paths relative to DATA) or one-hot (filename,class1,class2,...);\n" \
+    "                      'none': no labels (folders that are not classes)\n"              \
     "  --box-margin F      detection exports: widen each box's crop by F x its width and\n"  \
     "                      height on each side (default 0)\n"
 /* Returns 1 if handled, 0 if not a features option, -1 on a bad value. */

@@ -103,7 +103,8 @@ int cli_embed_stage(const cli_common *c, const cli_features *f, const char *data
     emb_dataset_params dp = emb_dataset_default_params();
     dp.class_names = f->class_names;
     dp.layout = f->layout;
-    dp.labels_csv = f->labels;
+    dp.unlabelled = f->labels && !strcmp(f->labels, "none");
+    dp.labels_csv = dp.unlabelled ? NULL : f->labels;
     dp.box_margin = f->box_margin;
     dp.progress = c->progress;
     emb_status st = emb_mkdirs(c->out_dir);

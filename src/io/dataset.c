@@ -443,7 +443,12 @@ emb_status emb_dataset_open(const char *path, const emb_dataset_params *params, 
         st = emb__open_folder(path, &pp, ds);
     }
     if (!st && pp.labels_csv) st = emb__labels_apply(ds, path, &pp.labels_csv, 1);
-    else if (!st && ds->source == EMB_SOURCE_FOLDER && !ds->box) st = classes_csv(path, ds);
+    else if (!st && !pp.unlabelled && ds->source == EMB_SOURCE_FOLDER && !ds->box) st = classes_csv(path, ds);
+    if (!st && pp.unlabelled) {
+        for (int64_t i = 0; i < ds->n; i++) ds->label[i] = -1;
+        for (int32_t c = 0; c < ds->n_classes; c++) free(ds->class_names[c]);
+        ds->n_classes = 0;
+    }
     if (!st && ds->n == 0)
         st = emb__fail(EMB_E_FORMAT, "%s: no items found (expected IDX files, DATA/<images>, DATA/<class>/<images>, "
                        "DATA/<split>/<class>/<images>, a COCO, YOLO or Pascal VOC export, or a .npy)%s%s", path,
