@@ -201,8 +201,63 @@ bool emb__voc_detect(const char *root, const emb__files *f) {
     return yes;
 }
 
+/* The original layout's splits: <base>/ImageSets/Main/{train,val,test}.txt
+ * list image stems (one per line) beside <base>/Annotations/. */
+typedef struct { char *stem; emb_split split; } stem_split;
+typedef struct { stem_split *v; int64_t n, cap; char base[1024]; bool loaded; } image_sets;
+
+static int cmp_stem_split(const void *a, const void *b) {
+    return strcmp(((const stem_split *)a)->stem, ((const stem_split *)b)->stem);
+}
+
+static emb_status load_sets(const char *root, const char *base, image_sets *s) {
+    static const struct { const char *file; emb_split split; } SETS[] = {
+        {"train.txt", EMB_SPLIT_TRAIN}, {"val.txt", EMB_SPLIT_VALID}, {"test.txt", EMB_SPLIT_TEST}};
+    snprintf(s->base, sizeof s->base, "%s", base);
+    s->loaded = true;
+    for (size_t k = 0; k < sizeof SETS / sizeof SETS[0]; k++) {
+        char rel[1200];
+        snprintf(rel, sizeof rel, "%s%sImageSets/Main/%s", base, base[0] ? "/" : "", SETS[k].file);
+        char *p = emb_path_join(root, rel), *buf = NULL;
+        size_t len;
+        if (!p) return emb__fail(EMB_E_NOMEM, "out of memory");
+        emb_status st = emb__read_text(p, &buf, &len);
+        free(p);
+        if (st) continue;   /* no such list */
+        for (char *save, *line = strtok_r(buf, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+            line[strcspn(line, " \t")] = 0;   /* "2008_000008  1" in the per-class lists */
+            if (!line[0]) continue;
+            if (s->n == s->cap) {
+                int64_t cap = s->cap ? 2 * s->cap : 256;
+                stem_split *v = realloc(s->v, sizeof *v * (size_t)cap);
+                if (!v) { free(buf); return emb__fail(EMB_E_NOMEM, "out of memory"); }
+                s->v = v;
+                s->cap = cap;
+            }
+            if (!(s->v[s->n].stem = emb__strdup(line))) { free(buf); return EMB_E_NOMEM; }
+            s->v[s->n++].split = SETS[k].split;
+        }
+        free(buf);
+    }
+    if (s->n) qsort(s->v, (size_t)s->n, sizeof *s->v, cmp_stem_split);
+    return EMB_OK;
+}
+
+static emb_split set_split(const image_sets *s, const char *xml_rel) {
+    const char *base = strrchr(xml_rel, '/');
+    base = base ? base + 1 : xml_rel;
+    char stem[512];
+    snprintf(stem, sizeof stem, "%s", base);
+    char *dot = strrchr(stem, '.');
+    if (dot) *dot = 0;
+    stem_split key = {stem, EMB_SPLIT_NONE};
+    const stem_split *hit = s->n ? bsearch(&key, s->v, (size_t)s->n, sizeof key, cmp_stem_split) : NULL;
+    return hit ? hit->split : EMB_SPLIT_NONE;
+}
+
 emb_status emb__voc_open(const char *root, const emb__files *f, emb__boxes *b) {
     images_by_stem ix;
+    image_sets sets = {0};
     emb_status st = index_images(f, &ix);
     for (int64_t i = 0; i < f->n && !st; i++) {
         const char *r = f->rel[i];
@@ -213,8 +268,17 @@ emb_status emb__voc_open(const char *root, const emb__files *f, emb__boxes *b) {
         char *slash = strrchr(dir, '/');
         if (slash) *slash = 0; else dir[0] = 0;
         if (!img && !in_annotations(r)) continue;   /* some other XML */
-        if (!img) {   /* .../Annotations/x.xml -> .../JPEGImages/<filename> */
+        emb_split split = emb__path_split(r);
+        if (!img) {   /* .../Annotations/x.xml -> .../JPEGImages/<filename>, split from ImageSets/Main */
             char *a = strstr(dir, "Annotations"), rest[1024];
+            char base[1024];
+            snprintf(base, sizeof base, "%.*s", a > dir ? (int)(a - dir - 1) : 0, dir);
+            if (!sets.loaded || strcmp(base, sets.base)) {
+                for (int64_t q = 0; q < sets.n; q++) free(sets.v[q].stem);
+                sets.n = 0;
+                if ((st = load_sets(root, base, &sets))) break;
+            }
+            if (split == EMB_SPLIT_NONE) split = set_split(&sets, r);
             snprintf(rest, sizeof rest, "%s", a + 11);
             size_t pre = (size_t)(a - dir);
             snprintf(dir + pre, sizeof dir - pre, "JPEGImages%.*s", (int)(sizeof dir - pre > 11 ? sizeof dir - pre - 11 : 0), rest);
@@ -225,9 +289,11 @@ emb_status emb__voc_open(const char *root, const emb__files *f, emb__boxes *b) {
         st = emb__read_text(p, &buf, &len);
         free(p);
         if (st) { st = emb_annot_issues_add(&b->ds->annot_issues, r, "", emb_errmsg()); continue; }
-        st = emb__voc_parse(buf, len, r, img, dir, emb__path_split(r), b);
+        st = emb__voc_parse(buf, len, r, img, dir, split, b);
         free(buf);
     }
+    for (int64_t q = 0; q < sets.n; q++) free(sets.v[q].stem);
+    free(sets.v);
     free(ix.v);
     return st;
 }

@@ -213,11 +213,13 @@ def make_voc(root):
     os.makedirs(os.path.join(c, "Annotations"), exist_ok=True)
     open(os.path.join(c, "Annotations", "x.xml"), "w").write(voc_xml("x.png", [("cat", (8, 8, 40, 40), "ok")]))
     open(os.path.join(c, "Annotations", "y.xml"), "w").write(voc_xml("y.png", [("cat", (8, 8, 40, 40), "ok")]))
+    os.makedirs(os.path.join(c, "ImageSets", "Main"), exist_ok=True)
+    open(os.path.join(c, "ImageSets", "Main", "val.txt"), "w").write("x\ny\n")     # the splits of the original layout
 
 
 def voc_expect(classic=False):
     if classic:
-        return ([("JPEGImages/x.png", 0, "cat", "", [8, 8, 32, 32])],
+        return ([("JPEGImages/x.png", 0, "cat", "valid", [8, 8, 32, 32])],
                 [("Annotations/y.xml", "JPEGImages/y.png")])
     items, issues = [], [("train/b.xml", "")]
     for stem, objs in VOC.items():
