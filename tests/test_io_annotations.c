@@ -95,6 +95,18 @@ int main(void) {
         if (ds->annot_issues.n) CHECK_CONTAINS(ds->annot_issues.reason[0], "labelled twice");
         emb_dataset_free(ds);
     }
+    /* the original COCO layout: annotations/instances_val2017.json, images in val2017/ */
+    snprintf(data, sizeof data, "%s/coco_orig", root);
+    if (CHECK(emb_dataset_open(data, NULL, &ds) == EMB_OK)) {
+        CHECK_EQ(1, ds->n);
+        CHECK_EQ(0, ds->annot_issues.n);
+        if (ds->n) {
+            CHECK_CONTAINS(ds->path[0], "/val2017/000000000139.png#box0");
+            CHECK_EQ(EMB_SPLIT_VALID, ds->split[0]);
+            CHECK(!strcmp(ds->class_names[ds->label[0]], "person"));
+        }
+        emb_dataset_free(ds);
+    }
     /* every stage runs on the boxes */
     snprintf(cmd, sizeof cmd, "'%s' analyze '%s/coco' -o '%s/an' --threads 2 --map umap --dims 2 -k 3 --pixels-size %d 2>&1",
              EMB_BIN, root, check_tmpdir(), SIZE);

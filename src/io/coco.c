@@ -76,16 +76,19 @@ static char *image_path(const emb__boxes *b, const char *json_rel, const char *f
     const char *base = strrchr(json_rel, '/');
     base = base ? base + 1 : json_rel;
     if (!strncmp(base, "instances_", 10)) {
-        char sub[512], alt[1200];
+        char sub[512];
         snprintf(sub, sizeof sub, "%s", base + 10);
         if (ends_with(sub, ".json")) sub[strlen(sub) - 5] = 0;
         char *up = strrchr(dir, '/');
-        if (up) { *up = 0; snprintf(alt, sizeof alt, "%s/%s/%s", dir, sub, file); }
-        else snprintf(alt, sizeof alt, "%s/%s", sub, file);
-        char *af = emb_path_join(b->root, alt);
+        if (up) *up = 0;
+        char *sd = up ? emb_path_join(dir, sub) : emb__strdup(sub);
+        char *alt = sd ? emb_path_join(sd, file) : NULL;
+        char *af = alt ? emb_path_join(b->root, alt) : NULL;
+        free(sd);
         f = af ? fopen(af, "rb") : NULL;
         free(af);
-        if (f) { fclose(f); free(beside); return emb__strdup(alt); }
+        if (f) { fclose(f); free(beside); return alt; }
+        free(alt);
     }
     return beside;   /* listed as missing by the sink */
 }

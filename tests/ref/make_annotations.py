@@ -88,6 +88,13 @@ def make_coco(root):
     os.makedirs(d, exist_ok=True)
     open(os.path.join(d, "_annotations.coco.json"), "w").write('{"images": [ {"id": 1, ')   # malformed
     open(os.path.join(root, "coco", "README.roboflow.txt"), "w").write("not an image\n")
+    # the original COCO layout: annotations/instances_val2017.json beside val2017/
+    o = os.path.join(root, "coco_orig")
+    image(os.path.join(o, "val2017", "000000000139.png"), 300)
+    os.makedirs(os.path.join(o, "annotations"), exist_ok=True)
+    json.dump({"images": [{"id": 139, "file_name": "000000000139.png", "width": W, "height": H}],
+               "annotations": [{"id": 1, "image_id": 139, "category_id": 1, "bbox": [1, 2, 30, 20], "iscrowd": 0}],
+               "categories": [{"id": 1, "name": "person"}]}, open(os.path.join(o, "annotations", "instances_val2017.json"), "w"))
 
 
 def coco_expect():
