@@ -4,8 +4,8 @@
  * outside DATA, a link to a file), non-image and hidden files, forced
  * layouts (--layout), label CSVs (path,label,split and Roboflow's one-hot
  * _classes.csv, given or found in a split folder), each item's path, split and label against the listing of
- * tests/ref/make_layouts.py; then `embscope analyze` on an unlabelled folder,
- * on class folders relabelled by a CSV and on a recursive folder: the
+ * tests/ref/make_layouts.py; then `embscope analyze` on every layout (flat
+ * and unlabelled, class, class relabelled by a CSV, split-class, recursive): the
  * layout and its reason, the stages left out and the CSV's problems in the
  * files written.
  * ctest-labels: cli */
@@ -203,6 +203,21 @@ int main(void) {
              check_tmpdir());
     o = run_py(code);
     CHECK_CONTAINS(o, "class 1 3 1 line 5 1");
+    free(o);
+    /* split-class and plain class folders: labelled and split, nothing left out but what needs more */
+    analyze("split", "", "an_split");
+    snprintf(code, sizeof code, "import json,os; d='%s/an_split'; s=json.load(open(d+'/summary.json')); ds=s['dataset']; "
+             "l=s.get('stages_left_out', {}); print(ds['layout'], ds['items'], len(ds['splits']), int('leakage' in l), "
+             "int('label_issues' in l), int(os.path.exists(d+'/label_issues.csv')))", check_tmpdir());
+    o = run_py(code);
+    CHECK_CONTAINS(o, "split-class 5 3 0 0 1");
+    free(o);
+    analyze("class", "", "an_class_plain");
+    snprintf(code, sizeof code, "import json; s=json.load(open('%s/an_class_plain/summary.json')); ds=s['dataset']; "
+             "l=s.get('stages_left_out', {}); print(ds['layout'], ds['items'], ds['n_classes'], ds['unlabelled'], "
+             "int('leakage' in l), int('label_issues' in l))", check_tmpdir());
+    o = run_py(code);
+    CHECK_CONTAINS(o, "class 5 3 1 1 0");
     free(o);
     /* recursive: the layout and why */
     analyze("recursive", "", "an_rec");
