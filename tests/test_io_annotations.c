@@ -7,7 +7,8 @@
  * line, each good box must be an item with its label, split and crop, and
  * the crops' pixel vectors must match PIL's crop + exact area resize; an
  * image smaller than its JSON says is skipped with the reason. Then
- * `embscope analyze` on the COCO boxes runs every stage.
+ * `embscope analyze` on the COCO boxes runs every stage; CLIP vectors of
+ * boxes are the same bytes at batch 32 and at batch 3 without overlap.
  * ref: tests/ref/make_annotations.py check (prints "name expected got").
  * ctest-labels: cli */
 #include "check.h"
@@ -107,6 +108,20 @@ int main(void) {
         }
         emb_dataset_free(ds);
     }
+    /* CLIP on boxes: an image's boxes are claimed and decoded together;
+     * the vectors must not depend on the batch size or the overlap */
+    for (int v = 0; v < 2; v++) {
+        snprintf(cmd, sizeof cmd, "'%s' embed '%s/coco' -o '%s/clip%d' --threads 2 --quiet --features clip --model '%s/clip/hf/model.f32.safetensors' %s 2>&1",
+                 EMB_BIN, root, check_tmpdir(), v, TEST_DATA, v ? "--batch 3 --no-overlap" : "--batch 32");
+        char *l = check_run(cmd, &status);
+        if (!CHECK_EQ(0, status)) fprintf(stderr, "%s\n", l ? l : "");
+        free(l);
+    }
+    char *c0 = check_tmp_path("clip0/embeddings.npy"), *c1 = check_tmp_path("clip1/embeddings.npy");
+    size_t l0 = 0, l1 = 0;
+    void *b0 = check_read_file(c0, &l0), *b1 = check_read_file(c1, &l1);
+    CHECK(l0 > 128 && l0 == l1 && b0 && b1 && !memcmp(b0, b1, l0));
+    free(b0); free(b1); free(c0); free(c1);
     /* every stage runs on the boxes */
     snprintf(cmd, sizeof cmd, "'%s' analyze '%s/coco' -o '%s/an' --threads 2 --map umap --dims 2 -k 3 --pixels-size %d 2>&1",
              EMB_BIN, root, check_tmpdir(), SIZE);

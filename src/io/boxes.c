@@ -178,16 +178,16 @@ emb_status emb__box_image(const char *item_path, const int32_t *box, emb_image *
     return st;
 }
 
+bool emb__same_image(const emb_dataset *ds, int64_t i, int64_t k) {
+    if (!ds->box) return false;
+    const char *a = strrchr(ds->path[i], '#'), *b = strrchr(ds->path[k], '#');
+    return a && b && a - ds->path[i] == b - ds->path[k] && !strncmp(ds->path[i], ds->path[k], (size_t)(a - ds->path[i]));
+}
+
 int64_t emb__file_groups(const emb_dataset *ds, int64_t *first) {
     int64_t g = 0;
-    for (int64_t i = 0; i < ds->n; i++) {
-        bool same = false;
-        if (ds->box && i > 0) {
-            const char *a = strrchr(ds->path[i - 1], '#'), *b = strrchr(ds->path[i], '#');
-            same = a && b && a - ds->path[i - 1] == b - ds->path[i] && !strncmp(ds->path[i - 1], ds->path[i], (size_t)(a - ds->path[i - 1]));
-        }
-        if (!same) first[g++] = i;
-    }
+    for (int64_t i = 0; i < ds->n; i++)
+        if (!(i > 0 && emb__same_image(ds, i - 1, i))) first[g++] = i;
     first[g] = ds->n;
     return g;
 }

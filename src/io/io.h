@@ -75,6 +75,7 @@ char *emb__box_file(const char *item_path);
  * detection export (consecutive in the dataset), to decode once per image;
  * one item per group otherwise. first holds n + 1; returns the groups. */
 int64_t emb__file_groups(const emb_dataset *ds, int64_t *first);
+bool emb__same_image(const emb_dataset *ds, int64_t i, int64_t k);   /* boxes of one image file */
 /* An image's width and height from its header (JPEG, PNG, WebP), else from decoding it. */
 emb_status emb__image_size(const char *path, int *w, int *h);
 /* Read a whole file as it is (malloc'd, NUL-terminated; no gzip). */
