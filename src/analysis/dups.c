@@ -528,6 +528,26 @@ static int cmp_pair_desc(const void *x, const void *y) {
  * and leaves as a union-find forest of the groups (root = smallest index).
  * Members of a group are a linked list over exact roots (next[], head =
  * the group's root, tail[root]). */
+/* Is (i, j) among the pairs found (sorted by (a, b), a < b)? Every pair
+ * found passed pair_match's test, so a cross pair of two groups that is
+ * one needs no cosine: on the dense 300k set of bench/scale most of the
+ * checks of the merges that succeed are such pairs. */
+static bool pair_known(const emb_dup_pair *pairs, int64_t n_pairs, int64_t i, int64_t j) {
+    if (i > j) { int64_t t = i; i = j; j = t; }
+    int64_t lo = 0, hi = n_pairs;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (pairs[mid].a < i || (pairs[mid].a == i && pairs[mid].b < j)) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n_pairs && pairs[lo].a == i && pairs[lo].b == j;
+}
+
+static bool known_or_match(const emb_matf *x, const float *norm, const emb_dups_params *p,
+                           const emb_dup_pair *pairs, int64_t n_pairs, int64_t i, int64_t j) {
+    return pair_known(pairs, n_pairs, i, j) || pair_match(x, norm, p, i, j, NULL, NULL);
+}
+
 static emb_status clique_groups(const emb_matf *x, const float *norm, const emb_dups_params *p,
                                 const emb_dup_pair *pairs, int64_t n_pairs, int64_t *parent, emb_dups *d) {
     int64_t n = d->n;
@@ -546,12 +566,12 @@ static emb_status clique_groups(const emb_matf *x, const float *norm, const emb_
          * are found there */
         bool ok = true;
         for (int64_t v = rb; v >= 0 && ok; v = next[v])
-            if (v != b) ok = pair_match(x, norm, p, a, v, NULL, NULL);
+            if (v != b) ok = known_or_match(x, norm, p, pairs, n_pairs, a, v);
         for (int64_t u = ra; u >= 0 && ok; u = next[u])
-            if (u != a) ok = pair_match(x, norm, p, u, b, NULL, NULL);
+            if (u != a) ok = known_or_match(x, norm, p, pairs, n_pairs, u, b);
         for (int64_t u = ra; u >= 0 && ok; u = next[u])
             for (int64_t v = rb; v >= 0 && ok; v = next[v])
-                if (u != a && v != b) ok = pair_match(x, norm, p, u, v, NULL, NULL);
+                if (u != a && v != b) ok = known_or_match(x, norm, p, pairs, n_pairs, u, v);
         if (!ok) continue;
         int64_t lo = ra < rb ? ra : rb, hi = ra < rb ? rb : ra;
         next[tail[lo]] = hi;
