@@ -129,3 +129,32 @@ open(f"{out}/f16_bf16", "wb").write(st({"a": ("F16", [2], b"\x00\x3c\x00\xc0"), 
 open(f"{out}/empty", "wb").write(st({}))
 open(f"{out}/scalar_i64", "wb").write(st({"n": ("I64", [], struct.pack("<q", 7))}))
 PY
+
+# detection exports: COCO JSON, YOLO (data.yaml, NUL, a label file), Pascal
+# VOC XML; each valid (no annotation problem) for 64 x 48 images.
+mkdir -p "$here/corpus/coco" "$here/corpus/yolo" "$here/corpus/voc"
+/usr/bin/python3 - "$here/corpus" <<'PY'
+import json, sys
+out = sys.argv[1]
+w = lambda p, s: open(f"{out}/{p}", "wb").write(s if isinstance(s, bytes) else s.encode())
+cats = [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}]
+imgs = [{"id": 1, "file_name": "a.jpg", "width": 64, "height": 48}, {"id": 7, "file_name": "b.png", "width": 32, "height": 32}]
+w("coco/two_images", json.dumps({"images": imgs, "categories": cats, "annotations": [
+    {"id": 1, "image_id": 1, "category_id": 1, "bbox": [5, 6, 20, 15]},
+    {"id": 2, "image_id": 7, "category_id": 2, "bbox": [1.5, 2, 10, 12.25]},
+    {"id": 3, "image_id": 1, "category_id": 2, "bbox": [30, 10, 25, 30]}]}))
+w("coco/no_annotations", json.dumps({"images": imgs[:1], "categories": cats, "annotations": []}))
+w("coco/roboflow", json.dumps({"info": {"year": "2024"}, "licenses": [],
+    "categories": [{"id": 0, "name": "things", "supercategory": "none"}, {"id": 1, "name": "cat", "supercategory": "things"}],
+    "images": [{"id": 0, "license": 1, "file_name": "x_jpg.rf.1.jpg", "height": 48, "width": 64}],
+    "annotations": [{"id": 0, "image_id": 0, "category_id": 1, "bbox": [0, 0, 64, 48], "area": 3072, "segmentation": [], "iscrowd": 0}]}, indent=1))
+w("yolo/list", "names: ['cat', 'dog']\nnc: 2\n\0" + "0 0.5 0.5 0.25 0.5\n1 0.2 0.3 0.125 0.25\n")
+w("yolo/block_map", "path: ../data\nnames:\n  0: cat\n  1: dog\n  2: bird\n\0" + "2 0.5 0.5 0.5 0.5\n\n0 0.1 0.1 0.2 0.2\n")
+w("yolo/polygon", "names:\n  - cat\n  - dog\n\0" + "1 0.125 0.125 0.375 0.125 0.375 0.5 0.125 0.5\n")
+voc = lambda objs: ("<annotation><folder>train</folder><filename>a.jpg</filename><size><width>64</width><height>48</height>"
+                    "<depth>3</depth></size>" + "".join(f"<object><name>{n}</name><difficult>0</difficult><bndbox><xmin>{b[0]}</xmin>"
+                    f"<ymin>{b[1]}</ymin><xmax>{b[2]}</xmax><ymax>{b[3]}</ymax></bndbox></object>" for n, b in objs) + "</annotation>\n")
+w("voc/one", voc([("cat", (4, 5, 30, 25))]))
+w("voc/two", '<?xml version="1.0"?>\n' + voc([("cat", (4, 5, 30, 25)), ("dog", (20.5, 10, 60, 40))]))
+w("voc/none", voc([]))
+PY

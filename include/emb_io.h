@@ -114,6 +114,19 @@ emb_split emb_split_parse(const char *s);     /* unknown -> EMB_SPLIT_NONE */
 
 typedef enum { EMB_SOURCE_IDX = 1, EMB_SOURCE_FOLDER, EMB_SOURCE_VECTORS } emb_source;
 
+/* Annotations that could not be used (annotation_issues.csv): the file, where
+ * in it (an annotation id, a line, an object), and the reason. */
+typedef struct {
+    int64_t n, cap;
+    char **file;           /* (n) annotation file (or image) */
+    char **where;          /* (n) "annotation 17", "line 3", "object 2", ... */
+    char **reason;         /* (n) */
+} emb_annot_issues;
+emb_status emb_annot_issues_add(emb_annot_issues *a, const char *file, const char *where, const char *reason);
+void emb_annot_issues_free(emb_annot_issues *a);
+/* annotation_issues.csv: file,where,reason */
+emb_status emb_annot_issues_write(const char *path, const emb_annot_issues *a);
+
 /* The items of a dataset. Item i has a path (file path, or
  * "<images file>#<index>" for IDX), a split and a label. */
 typedef struct {
@@ -141,27 +154,65 @@ typedef struct {
      * caller after emb_dataset_open (--alpha-background). */
     bool alpha_bg_set;
     uint8_t alpha_bg[3];
+    /* detection exports (COCO, YOLO, Pascal VOC): item i is one box of an
+     * image, path "<image>#box<k>" (k counts that image's boxes from 0, in
+     * the annotation file's order); NULL when items are whole images */
+    int32_t *box;          /* (n, 4) x, y, w, h of the crop in the image's pixels, margin included */
+    /* how the items were found (summary.json's dataset.layout, .layout_reason) */
+    const char *layout;    /* static: "idx", "flat", "class", "split-class", "recursive", "coco", "yolo", "voc", "vectors" */
+    char *layout_reason;   /* owned; why that layout, in words */
+    emb_annot_issues annot_issues;  /* annotations that were dropped, and why (never fatal) */
+    char *labels_file;     /* --labels: the CSV the labels come from, or NULL */
+    int64_t n_labels_unlisted;  /* --labels: items the CSV does not list (left unlabelled) */
 } emb_dataset;
+
+/* Folder layouts (emb_dataset_params.layout); AUTO detects one. */
+typedef enum {
+    EMB_LAYOUT_AUTO = 0,
+    EMB_LAYOUT_FLAT,        /* DATA/<images>: unlabelled */
+    EMB_LAYOUT_CLASS,       /* DATA/<class>/<images> */
+    EMB_LAYOUT_SPLIT_CLASS, /* DATA/<split>/<class>/<images> */
+    EMB_LAYOUT_RECURSIVE,   /* DATA/<class>/.../<images>, any depth */
+    EMB_LAYOUT_COCO,        /* COCO JSON (images, annotations, categories): one item per box */
+    EMB_LAYOUT_YOLO,        /* .../images/<f> with .../labels/<f>.txt (+ data.yaml names) */
+    EMB_LAYOUT_VOC,         /* Pascal VOC: an .xml beside each image (or Annotations/ + JPEGImages/) */
+} emb_layout;
+const char *emb_layout_name(emb_layout l);       /* "auto", "flat", "class", "split-class", ... */
+emb_layout emb_layout_parse(const char *s);      /* unknown -> -1 */
 
 typedef struct {
     const char *class_names;   /* comma-separated names for IDX labels, or NULL */
+    emb_layout layout;         /* folders: AUTO (default) or the layout to read */
+    const char *labels_csv;    /* CSV of labels (path,label[,split] or one-hot), or NULL */
+    bool unlabelled;           /* drop every label (folders that are not classes: dates, shoots) */
+    double box_margin;         /* detection exports: crop margin, fraction of the box's
+                                * width / height added on each side (default 0) */
     emb_progress progress;
 } emb_dataset_params;
 emb_dataset_params emb_dataset_default_params(void);
 
 /* Open DATA: a folder of IDX files (train + t10k = splits train/test), an IDX
- * images file (labels found beside it), an image folder (DATA/<class>/<files> or
- * DATA/<split>/<class>/<files>, files sorted by name; image files (.jpg, .jpeg,
- * .png, .webp, .bmp, .tif, .tiff, .gif, .pnm, .pbm, .pgm, .ppm, .avif, .heic,
- * .heif) directly in DATA are unlabelled items, label -1: a flat folder
- * is an unlabelled dataset), or a .npy of vectors (with
- * items.csv beside it, if present, for labels). Image files are listed, not
- * decoded: unreadable ones are found by the embed stage. */
+ * images file (labels found beside it), an image folder, a detection export,
+ * or a .npy of vectors (with items.csv beside it, if present, for labels).
+ * Image folders (src/io/scan.c; params->layout forces one): flat DATA/<files>
+ * (unlabelled), DATA/<class>/<files>, DATA/<split>/<class>/<files>, or
+ * recursive at any depth (label = the first folder, below a split folder);
+ * images directly in DATA or a split folder are unlabelled (label -1); only
+ * image extensions count (.jpg, .jpeg, .png, .webp, .bmp, .tif, .tiff, .gif,
+ * .pnm, .pbm, .pgm, .ppm, .avif, .heic, .heif); symlinks are followed, each folder once (device +
+ * inode); files sorted by path. Detection exports (COCO JSON, YOLO, Pascal
+ * VOC; also DATA = a COCO .json) give one item per box (ds->box), problems
+ * listed in ds->annot_issues, never fatal. params->labels_csv then replaces
+ * the labels (labels_csv.c). ds->layout and ds->layout_reason say what was
+ * found. Image files are listed, not decoded: unreadable ones are found by
+ * the embed stage. Returns EMB_E_FORMAT when no item is found. */
 emb_status emb_dataset_open(const char *path, const emb_dataset_params *params,
                             emb_dataset **out);
 void emb_dataset_free(emb_dataset *ds);
 /* Item i as an RGB image (IDX: gray replicated; folders: decoded and
- * composited over emb_dataset_alpha_bg(ds), alpha freed). */
+ * composited over emb_dataset_alpha_bg(ds), alpha freed; boxes: the box's
+ * crop of its decoded, composited image, EMB_E_FORMAT when the crop falls
+ * outside it). */
 emb_status emb_dataset_image(const emb_dataset *ds, int64_t i, emb_image *out);
 /* The background images with alpha are composited over: alpha_bg, or white. */
 const uint8_t *emb_dataset_alpha_bg(const emb_dataset *ds);

@@ -35,7 +35,7 @@ command -v npm >/dev/null 2>&1 || host_pkgs+=(nodejs npm)
 arm64_pkgs=(libc6-dev libgomp1
   libopenblas-dev liblapacke-dev libfftw3-dev libarpack2-dev
   zlib1g-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libwebp-dev
-  libcjson-dev libxxhash-dev
+  libcjson-dev libxxhash-dev libexpat1-dev libyaml-dev
   libtiff-dev libgif-dev libavif-dev libheif-dev)
 missing=()
 for p in "${host_pkgs[@]}"; do

@@ -14,7 +14,7 @@ what=${1:-test}
 build_pkgs=(build-essential cmake pkg-config
   libopenblas-dev liblapacke-dev libfftw3-dev libarpack2-dev
   zlib1g-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libwebp-dev
-  libcjson-dev libxxhash-dev
+  libcjson-dev libxxhash-dev libexpat1-dev libyaml-dev
   libtiff-dev libgif-dev libavif-dev libheif-dev)
 # Some machines carry a Node.js build that bundles npm (and conflicts with
 # Debian's npm package): install Debian's only when npm is missing.

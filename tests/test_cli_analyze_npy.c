@@ -6,7 +6,8 @@
  * items, labels from items.csv reach the label-issue stage; --image-shape
  * turns the shift search on for a .npy of 28x28 images. EMB_CPU=scalar is
  * recorded in summary.json's machine block; an unknown EMB_CPU is a usage
- * error (exit 1).
+ * error (exit 1); progress to a pipe comes as whole lines, a stage's 100%
+ * line with its time.
  * ctest-labels: cli */
 #include "check.h"
 #include "embscope.h"
@@ -125,6 +126,16 @@ int main(void) {
     char *log = check_run(cmd, &status);
     CHECK_EQ(1, status);
     CHECK(log && strstr(log, "EMB_CPU='avx9'"));
+    free(log);
+    /* progress when stderr is not a terminal: plain lines (no carriage
+     * returns), a stage's start and its 100% line with the time taken */
+    snprintf(cmd, sizeof cmd, "%s analyze '%s/d512_1/vectors.npy' -o '%s/progress' --map umap 2>&1", EMB_BIN, check_tmpdir(), check_tmpdir());
+    log = check_run(cmd, &status);
+    CHECK_EQ(0, status);
+    CHECK(log && !strchr(log, '\r'));
+    CHECK(log && strstr(log, "\numap "));
+    CHECK(log && strstr(log, "100.0%  0s"));
+    if (log && !strstr(log, "100.0%  0s")) fprintf(stderr, "%s", log);
     free(log);
     return check_exit();
 }

@@ -193,6 +193,8 @@ static void test_errors(const char *root) {
         "embed DATA -o OUT --no-such-option", "embed DATA -o OUT --threads abc",
         "embed DATA -o OUT --pixels-size 0", "embed DATA -o OUT --pixels-size 5000",
         "embed DATA -o OUT --features nope", "analyze DATA -o OUT -k 0", "analyze", "neighbors",
+        "embed DATA -o OUT --layout nested", "analyze DATA -o OUT --layout auto", "embed DATA -o OUT --box-margin -1",
+        "analyze DATA -o OUT --box-margin x",
     };
     for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++) {
         int rc = run_emb(usage[i], &txt);

@@ -7,6 +7,7 @@
 /* ctest-labels: unit */
 #include "check.h"
 #include "embscope.h"
+#include "core/internal.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -43,15 +44,49 @@
 #define LLVMFuzzerTestOneInput fuzz_heif_one
 #include "../fuzz/fuzz_heif.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_coco_one
+#include "../fuzz/fuzz_coco.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_yolo_one
+#include "../fuzz/fuzz_yolo.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_voc_one
+#include "../fuzz/fuzz_voc.c"
+#undef LLVMFuzzerTestOneInput
 
 #define CORPUS TEST_REF "/../../fuzz/corpus"   /* tests/ref exists in every checkout */
 #define FLIPS_PER_SEED 1000
 
 typedef int (*harness)(const uint8_t *, size_t);
 
+/* An annotation seed: parses with no problem listed and gives items. */
+static emb_status parse_annotations(const char *name, const uint8_t *b, size_t n) {
+    emb__boxes bx;
+    emb_dataset *ds = annot_sink_new(&bx);
+    if (!ds) return EMB_E_NOMEM;
+    emb_status st;
+    if (!strcmp(name, "coco")) st = emb__coco_parse((const char *)b, n, "seed.json", EMB_SPLIT_NONE, &bx);
+    else if (!strcmp(name, "voc")) st = emb__voc_parse((const char *)b, n, "seed.xml", NULL, "", EMB_SPLIT_NONE, &bx);
+    else {
+        const uint8_t *nul = memchr(b, 0, n);
+        char **names = NULL;
+        int nn = 0;
+        st = nul ? emb__yolo_names((const char *)b, (size_t)(nul - b), "seed.yaml", &names, &nn)
+                 : emb__fail(EMB_E_FORMAT, "no NUL between data.yaml and the labels");
+        if (!st) st = emb__boxes_image(&bx, "seed.txt", "seed.jpg", 0, 0, EMB_SPLIT_NONE);
+        if (!st) st = emb__yolo_labels((const char *)nul + 1, n - (size_t)(nul - b) - 1, names, nn, &bx);
+        for (int i = 0; i < nn; i++) free(names[i]);
+        free(names);
+    }
+    if (!st && ds->annot_issues.n) st = emb__fail(EMB_E_FORMAT, "%s: %s", ds->annot_issues.where[0], ds->annot_issues.reason[0]);
+    annot_sink_done(&bx, ds);
+    return st;
+}
+
 /* Does the seed parse as what it is? (gzip IDX and tables are not raw) */
 static emb_status parse(const char *name, const uint8_t *b, size_t n) {
     emb_status st;
+    if (!strcmp(name, "coco") || !strcmp(name, "yolo") || !strcmp(name, "voc")) return parse_annotations(name, b, n);
     if (!strcmp(name, "idx")) { emb_idx a; st = emb_idx_parse(b, n, "seed", &a); if (!st) emb_idx_free(&a); }
     else if (!strcmp(name, "npy")) { emb_npy a; st = emb_npy_parse(b, n, "seed", &a); }
     else { emb_image a; st = emb_image_decode(b, n, "seed", &a); if (!st) emb_image_free(&a); }
@@ -109,5 +144,8 @@ int main(void) {
     replay("gif", fuzz_gif_one);
     replay("pnm", fuzz_pnm_one);
     replay("heif", fuzz_heif_one);
+    replay("coco", fuzz_coco_one);
+    replay("yolo", fuzz_yolo_one);
+    replay("voc", fuzz_voc_one);
     return check_exit();
 }

@@ -55,7 +55,7 @@ function table(name) {
   return { columns: t.columns, rows, total: t.total };
 }
 const T = {};
-for (const k of ['duplicates', 'leakage', 'outliers', 'label_issues', 'image_issues', 'skipped']) T[k] = table(k);
+for (const k of ['duplicates', 'leakage', 'outliers', 'label_issues', 'image_issues', 'skipped', 'annotation_issues']) T[k] = table(k);
 
 // ---------------------------------------------------------------- thumbnails
 // The sheets sit in <script type="text/plain" id="emb-sheet-K"> elements
@@ -448,8 +448,18 @@ function panelSummary() {
   const splits = {};
   for (let i = 0; i < N; i++) splits[splitName(i) || '(none)'] = (splits[splitName(i) || '(none)'] || 0) + 1;
   const timings = S.timings || {};
+  // how the items were found, and the stages an unlabelled (or split-less) dataset left out
+  const found = {};
+  if (ds.layout) found.layout = ds.layout;
+  if (ds.layout_reason) found.why = ds.layout_reason;
+  if (ds.items_are) found['items are'] = ds.items_are;
+  if (ds.annotation_issues) found['annotation problems'] = `${ds.annotation_issues} (annotation_issues.csv)`;
+  if (ds.labels_file) found.labels = `${ds.labels_file} (${ds.labels_unlisted} items not in it)`;
+  const leftOut = S.stages_left_out || {};
   box.replaceChildren(el('div.stats', {}, cards.map(([k, v]) => el('div.stat', {}, el('div.v', {}, v), el('div.k', {}, k)))),
     el('div.cols', {},
+      ...(Object.keys(found).length ? [el('div', {}, el('h3', {}, 'Dataset'), kv(found))] : []),
+      ...(Object.keys(leftOut).length ? [el('div', {}, el('h3', {}, 'Stages left out'), kv(leftOut))] : []),
       el('div', {}, el('h3', {}, 'Splits'), kv(splits)),
       el('div', {}, el('h3', {}, 'Timings (s)'), Object.keys(timings).length ? kv(timings) : el('p.empty', {}, 'none')),
       el('div', {}, el('h3', {}, 'Run'), kv({ embscope: D.embscope, 'three.js': D.three, ...(S.parameters || {}),
@@ -538,6 +548,14 @@ function panelSkipped() {
   paged(box, t.rows, 50, (r) => el('tr', {}, t.columns.map((c) => el('td', {}, r[c]))), 'table');
   box.querySelector('.table').prepend(el('tr', {}, t.columns.map((c) => el('th', {}, c))));
 }
+// annotation_issues.csv: annotations (or label-CSV rows) that were not used as given
+function panelAnnotations() {
+  const box = $('#annotation_issues .body'), t = T.annotation_issues;
+  if (!t) return empty(box, 'No annotation_issues.csv (the dataset has no annotation files).');
+  if (!t.rows.length) return empty(box, 'Every annotation was used.');
+  paged(box, t.rows, 50, (r) => el('tr', {}, t.columns.map((c) => el('td', {}, r[c]))), 'table');
+  box.querySelector('.table').prepend(el('tr', {}, t.columns.map((c) => el('th', {}, c))));
+}
 // summary.json as a tree of <details>.
 function tree(v, k) {
   if (v && typeof v === 'object') {
@@ -565,6 +583,7 @@ panelGallery('outliers', 'outliers');
 panelGallery('label_issues', 'label suspects');
 panelGallery('image_issues', 'image findings');
 panelSkipped();
+panelAnnotations();
 panelFindings();
 $('#footer').textContent = `embscope ${D.embscope} · three.js ${D.three} · ${N} items`;
 // Hooks for the browser test and the benchmark.

@@ -3,12 +3,14 @@
 R's Rtsne (num_threads=2) on Fashion-MNIST, PCA-50 input for all.
 
 usage: flock /tmp/embscope-bench.lock /usr/bin/python3 bench/maps/tsne_bench.py \
-           EMBSCOPE_BIN [--work DIR] [--skip-70k-peers] [--peer-timeout S]
+           EMBSCOPE_BIN [--work DIR] [--sizes 5000,20000,70000] [--skip-70k-peers]
+           [--peer-timeout S] [--emb-only]
 
 Runs (in this order, so a cut-short run still has the small cases):
   5,000 -> 2D   embscope, sklearn, Rtsne
   5,000 -> 3D   embscope, sklearn, Rtsne
   5,000 -> 2D   embscope UMAP (when the binary has it), the seed post's comparison
+  20,000 -> 2D  embscope, sklearn
   70,000 -> 2D  embscope, Rtsne, sklearn
 Each run: wall seconds and peak RSS (/usr/bin/time -v), final KL as the tool
 reports it, 10-NN label accuracy in the map (leave-one-out majority vote).
@@ -106,6 +108,8 @@ def main():
     ap.add_argument("--peer-timeout", type=float, default=3600)
     ap.add_argument("--only-5k", action="store_true", help="the 5,000-point cases only")
     ap.add_argument("--emb-only", action="store_true", help="embscope rows only (no peers)")
+    ap.add_argument("--sizes", default="5000,20000,70000",
+                    help="comma-separated sizes among 5000, 20000, 70000 (default: all); 5000 runs 2D and 3D")
     a = ap.parse_args()
     print(machine.line(a.embscope))
     os.makedirs(a.work, exist_ok=True)
@@ -122,7 +126,8 @@ def main():
     lab = np.concatenate([load_idx(f"{DATA}/train-labels-idx1-ubyte.gz"),
                           load_idx(f"{DATA}/t10k-labels-idx1-ubyte.gz")]).astype(np.int64)
     x50 = PCA(50, random_state=0).fit_transform(x).astype(np.float32)
-    sets = {5000: (x50[:5000], lab[:5000]), 70000: (x50, lab)}
+    sizes = [int(v) for v in a.sizes.split(",")]
+    sets = {n: (x50[:n], lab[:n]) for n in (5000, 20000, 70000) if n in sizes}
     for n, (xs, _) in sets.items():
         np.save(f"{w}/x{n}.npy", xs)
         if not a.emb_only:
@@ -179,17 +184,22 @@ def main():
         rcw = timed(["Rscript", f"{w}/rt.R", f"{w}/x{n}.csv", str(dims), f"{out}.csv"], a.peer_timeout, f"{out}.log")
         record(n, dims, "Rtsne (num_threads=2)", rcw, parse_kl(f"{out}.log"), f"{out}.csv")
 
-    for dims in (2, 3):
-        emb(5000, dims)
+    if 5000 in sets:
+        for dims in (2, 3):
+            emb(5000, dims)
+            if not a.emb_only:
+                sk(5000, dims)
+                rt(5000, dims)
+        emb(5000, 2, "umap")
+    if 20000 in sets and not a.only_5k:
+        emb(20000, 2)
         if not a.emb_only:
-            sk(5000, dims)
-            rt(5000, dims)
-    emb(5000, 2, "umap")
-    if not a.only_5k:
+            sk(20000, 2)
+    if 70000 in sets and not a.only_5k:
         emb(70000, 2)
-    if not a.skip_70k_peers and not a.only_5k and not a.emb_only:
-        rt(70000, 2)
-        sk(70000, 2)
+        if not a.skip_70k_peers and not a.emb_only:
+            rt(70000, 2)
+            sk(70000, 2)
     print("\nFinal table (KL as each tool reports it: embscope from its FFT/BH estimate of Z, "
           "sklearn kl_divergence_, Rtsne last itercosts; 10-NN accuracy computed here):")
     table()

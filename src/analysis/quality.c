@@ -24,6 +24,7 @@
  * default (bicubic) resize of the RGB image; here the gray image is reduced
  * by exact area averaging. */
 #include "analysis/analysis.h"
+#include "io/io.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -189,14 +190,27 @@ emb_status emb_image_issues_find(const emb_dataset *ds, int n_threads, emb_image
         emb_image_issues_free(out);
         return EMB_E_NOMEM;
     }
+    int64_t *first = emb__malloc(sizeof(int64_t) * (nn + 1), "image checks");
+    if (!first) { free(ok); free(sizes); emb_image_issues_free(out); return EMB_E_NOMEM; }
+    int64_t n_groups = emb__file_groups(ds, first);
+    /* boxes of one image (detection exports) decode it once */
     #pragma omp parallel for schedule(dynamic, 8) num_threads(emb_threads_resolve(n_threads))
-    for (int64_t i = 0; i < n; i++) {
-        emb_image img;
-        if (emb_dataset_image(ds, i, &img) != EMB_OK) continue;
-        emb_image_props_compute(&img, &out->props[i]);
-        emb_image_free(&img);
-        ok[i] = 1;
+    for (int64_t g = 0; g < n_groups; g++) {
+        emb_image img, full;
+        char *file = ds->box ? emb__box_file(ds->path[first[g]]) : NULL;
+        bool have_full = file && emb_image_load(file, &full) == EMB_OK;
+        free(file);
+        if (have_full) emb_image_composite(&full, emb_dataset_alpha_bg(ds));   /* once, as emb_dataset_image */
+        for (int64_t i = first[g]; i < first[g + 1]; i++) {
+            if (ds->box ? !have_full || emb__box_crop(&full, ds->path[i], ds->box + 4 * i, &img) != EMB_OK
+                        : emb_dataset_image(ds, i, &img) != EMB_OK) continue;
+            emb_image_props_compute(&img, &out->props[i]);
+            emb_image_free(&img);
+            ok[i] = 1;
+        }
+        if (have_full) emb_image_free(&full);
     }
+    free(first);
     int64_t m = 0, n_color = 0;
     for (int64_t i = 0; i < n; i++) {
         if (!ok[i]) { out->n_unreadable++; continue; }

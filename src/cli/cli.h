@@ -60,18 +60,23 @@ typedef struct {
     emb_clip_params clip;    /* --precision, --batch for clip */
     bool alpha_bg_set;       /* --alpha-background given */
     uint8_t alpha_bg[3];
+    emb_layout layout;       /* --layout (folders), AUTO by default */
+    const char *labels;      /* --labels FILE, or "none" */
+    double box_margin;       /* --box-margin F (detection exports) */
 } cli_features;
 void cli_features_init(cli_features *f);
 enum { CLI_OPT_FEATURES = 1100, CLI_OPT_PIXELS_SIZE, CLI_OPT_PIXELS_COLOR, CLI_OPT_MODEL, CLI_OPT_CLASS_NAMES,
        CLI_OPT_PRECISION, CLI_OPT_BATCH, CLI_OPT_FAST_DECODE, CLI_OPT_NO_OVERLAP, CLI_OPT_ALPHA_BG,
-       CLI_OPT_EXIF_ORIENTATION };
+       CLI_OPT_EXIF_ORIENTATION, CLI_OPT_LAYOUT, CLI_OPT_LABELS, CLI_OPT_BOX_MARGIN };
 #define CLI_FEATURES_LONGOPTS \
     {"features", required_argument, 0, CLI_OPT_FEATURES}, {"pixels-size", required_argument, 0, CLI_OPT_PIXELS_SIZE}, \
     {"pixels-color", no_argument, 0, CLI_OPT_PIXELS_COLOR}, {"model", required_argument, 0, CLI_OPT_MODEL},            \
     {"class-names", required_argument, 0, CLI_OPT_CLASS_NAMES},                                                      \
     {"precision", required_argument, 0, CLI_OPT_PRECISION}, {"batch", required_argument, 0, CLI_OPT_BATCH}, \
     {"fast-decode", no_argument, 0, CLI_OPT_FAST_DECODE}, {"no-overlap", no_argument, 0, CLI_OPT_NO_OVERLAP}, \
-    {"alpha-background", required_argument, 0, CLI_OPT_ALPHA_BG}, {"exif-orientation", no_argument, 0, CLI_OPT_EXIF_ORIENTATION}
+    {"alpha-background", required_argument, 0, CLI_OPT_ALPHA_BG}, {"exif-orientation", no_argument, 0, CLI_OPT_EXIF_ORIENTATION}, \
+    {"layout", required_argument, 0, CLI_OPT_LAYOUT}, {"labels", required_argument, 0, CLI_OPT_LABELS},         \
+    {"box-margin", required_argument, 0, CLI_OPT_BOX_MARGIN}
 #define CLI_FEATURES_HELP                                                                        \
     "  --features KIND     pixels (default): brightness vectors; clip: CLIP image embeddings\n" \
     "  --model PATH        clip: weights (.safetensors, Hugging Face or OpenAI/OpenCLIP names)\n" \
@@ -91,7 +96,14 @@ enum { CLI_OPT_FEATURES = 1100, CLI_OPT_PIXELS_SIZE, CLI_OPT_PIXELS_COLOR, CLI_O
     "  --exif-orientation  pixels: turn JPEGs upright by their EXIF orientation first\n"   \
     "                      (thumbnails always are; default off, as PIL's open())\n"       \
     "  --class-names LIST  IDX: comma-separated names of labels 0, 1, ... (default: the\n"     \
-    "                      digits, or Fashion-MNIST's names when the path says fashion)\n"
+    "                      digits, or Fashion-MNIST's names when the path says fashion)\n"   \
+    "  --layout L          image folders: flat, class, split-class, recursive, coco, yolo\n" \
+    "                      or voc (default: detected; summary.json says which and why)\n"   \
+    "  --labels FILE       labels from a CSV instead of the folders: path,label[,split]\n"  \
+    "                      (paths relative to DATA) or one-hot (filename,class1,class2,...);\n" \
+    "                      'none': no labels (folders that are not classes)\n"              \
+    "  --box-margin F      detection exports: widen each box's crop by F x its width and\n"  \
+    "                      height on each side (default 0)\n"
 /* Returns 1 if handled, 0 if not a features option, -1 on a bad value. */
 int cli_features_opt(cli_features *f, int opt, const char *arg);
 

@@ -38,6 +38,19 @@ int cli_features_opt(cli_features *f, int opt, const char *arg) {
         if (emb_color_parse(arg, f->alpha_bg)) { fprintf(stderr, "embscope: --alpha-background: %s\n", emb_errmsg()); return -1; }
         f->alpha_bg_set = true;
         return 1;
+    case CLI_OPT_LAYOUT:
+        if ((int)(f->layout = emb_layout_parse(arg)) <= 0) {   /* auto is the default, not a choice */
+            fprintf(stderr, "embscope: --layout: '%s' is not flat, class, split-class, recursive, coco, yolo or voc\n", arg);
+            return -1;
+        }
+        return 1;
+    case CLI_OPT_LABELS: f->labels = arg; return 1;
+    case CLI_OPT_BOX_MARGIN: {
+        double m;
+        if (!cli_parse_float(arg, 0, 10, &m)) { fprintf(stderr, "embscope: --box-margin: '%s' is not in 0..10\n", arg); return -1; }
+        f->box_margin = m;
+        return 1;
+    }
     }
     return 0;
 }
@@ -49,12 +62,22 @@ void cli_embedded_free(cli_embedded *e) {
     memset(e, 0, sizeof *e);
 }
 
+/* annotation_issues.csv where annotations or a label CSV were read (or something was listed). */
+static emb_status write_annot_issues(const cli_common *c, const emb_dataset *ds) {
+    if (!ds->box && !ds->labels_file && !ds->annot_issues.n) return EMB_OK;
+    char *p = cli_out_path(c, "annotation_issues.csv");
+    emb_status st = emb_annot_issues_write(p, &ds->annot_issues);
+    free(p);
+    return st;
+}
+
 static int write_outputs(const cli_common *c, cli_embedded *e) {
     char *p_items = cli_out_path(c, "items.csv"), *p_emb = cli_out_path(c, "embeddings.npy"),
          *p_skip = cli_out_path(c, "skipped.csv");
     emb_status st = emb_items_write(p_items, e->ds);
     if (!st) st = emb_npy_write_f32(p_emb, e->vec.data, e->vec.rows, e->vec.cols);
     if (!st) st = emb_skipped_write(p_skip, &e->skipped);
+    if (!st) st = write_annot_issues(c, e->ds);
     free(p_items);
     free(p_emb);
     free(p_skip);
@@ -84,11 +107,19 @@ int cli_embed_stage(const cli_common *c, const cli_features *f, const char *data
     double t0 = emb_now();
     emb_dataset_params dp = emb_dataset_default_params();
     dp.class_names = f->class_names;
+    dp.layout = f->layout;
+    dp.unlabelled = f->labels && !strcmp(f->labels, "none");
+    dp.labels_csv = dp.unlabelled ? NULL : f->labels;
+    dp.box_margin = f->box_margin;
     dp.progress = c->progress;
     emb_status st = emb_mkdirs(c->out_dir);
     if (st) { cli_fail(st); return CLI_EXIT_FAIL; }
     if ((st = emb_dataset_open(data, &dp, &out->ds))) return cli_fail(st);
-    cli_log(c, "embed: %s: %lld items, %d classes", data, (long long)out->ds->n, out->ds->n_classes);
+    cli_log(c, "embed: %s: %lld %s, %d classes%s%s%s", data, (long long)out->ds->n, out->ds->box ? "boxes" : "items",
+            out->ds->n_classes, out->ds->layout_reason ? " (" : "", out->ds->layout_reason ? out->ds->layout_reason : "",
+            out->ds->layout_reason ? ")" : "");
+    if (out->ds->annot_issues.n)
+        cli_log(c, "embed: %lld annotation problems, listed in annotation_issues.csv", (long long)out->ds->annot_issues.n);
     out->ds->alpha_bg_set = f->alpha_bg_set;
     memcpy(out->ds->alpha_bg, f->alpha_bg, 3);
     if (out->ds->source == EMB_SOURCE_VECTORS) {
@@ -126,9 +157,13 @@ static const char *USAGE =
     "Compute a vector for every item of DATA and write OUT/items.csv,\n"
     "OUT/embeddings.npy (N x D float32, row i = item i) and OUT/skipped.csv.\n"
     "DATA is an IDX folder or file (MNIST, Fashion-MNIST), an image folder\n"
-    "(DATA/<class>/*.jpg or DATA/<train|valid|test>/<class>/*.jpg; JPEG, PNG,\n"
-    "WebP, BMP, TIFF, GIF, PNM, AVIF, HEIC) or a .npy of vectors. Unreadable\n"
-    "files are skipped and listed.\n"
+    "(flat DATA/*.jpg, unlabelled; DATA/<class>/*.jpg; DATA/<train|valid|test>/\n"
+    "<class>/*.jpg; or any depth, labelled by the first folder; symlinks\n"
+    "followed; JPEG, PNG, WebP, BMP, TIFF, GIF, PNM, AVIF, HEIC), a detection\n"
+    "export (COCO JSON, YOLO images/ + labels/ with data.yaml, Pascal VOC .xml\n"
+    "per image: one item per box, path IMAGE#box<k>; bad annotations listed in\n"
+    "annotation_issues.csv) or a .npy of vectors. Unreadable files are skipped\n"
+    "and listed in skipped.csv.\n"
     "\n"
     "Options:\n" CLI_FEATURES_HELP CLI_COMMON_HELP;
 

@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,12 +15,66 @@
  * embscope.h): the program, not the library, sets process-wide threads. */
 void openblas_set_num_threads(int n);
 
+/* Progress on stderr. A terminal gets one line per stage, redrawn in
+ * place, with the time so far and an estimate of the time left (from the
+ * fraction done at the stage's average rate); anything else (a log file, a
+ * pipe) gets a plain line when a stage starts, at most one a minute while it
+ * runs, and one when it ends. The library reports from one thread at a
+ * time per call; the lock keeps two concurrent calls' lines whole. */
+typedef struct {
+    pthread_mutex_t lock;
+    bool tty;
+    char stage[32], done_stage[32];   /* the stage running; the one that last reached 100% */
+    double t0, last;
+} progress_state;
+static progress_state g_progress = {PTHREAD_MUTEX_INITIALIZER, false, "", "", 0, 0};
+#define PROGRESS_LOG_SECONDS 60.0
+
+static void fmt_duration(char *buf, size_t n, double s) {
+    if (!(s >= 0) || s > 360000) snprintf(buf, n, "?");
+    else if (s < 60) snprintf(buf, n, "%.0fs", s);
+    else if (s < 3600) snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)s % 60);
+    else snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+}
+
 static void progress_to_stderr(void *ctx, const char *stage, double frac, const char *msg) {
-    (void)ctx;
-    if (frac >= 0) fprintf(stderr, "\r%-12s %5.1f%%%s%s", stage, 100.0 * frac, msg ? "  " : "", msg ? msg : "");
-    else fprintf(stderr, "\r%-12s %s", stage, msg ? msg : "");
-    if (frac >= 1.0) fputc('\n', stderr);
+    progress_state *ps = ctx;
+    pthread_mutex_lock(&ps->lock);
+    double now = emb_now();
+    bool fresh = strncmp(ps->stage, stage, sizeof ps->stage - 1) != 0, done = frac >= 1.0;
+    if (fresh && done && !strncmp(ps->done_stage, stage, sizeof ps->done_stage - 1)) {   /* said already */
+        pthread_mutex_unlock(&ps->lock);
+        return;
+    }
+    if (fresh) {
+        snprintf(ps->stage, sizeof ps->stage, "%s", stage);
+        ps->t0 = now;
+        ps->last = -1e300;
+    }
+    double el = now - ps->t0;
+    char e1[16], e2[16], eta[40] = "";
+    fmt_duration(e1, sizeof e1, el);
+    if (frac > 0.02 && frac < 1.0 && el > 1.0) {   /* too early to tell below 2% or 1 s */
+        fmt_duration(e2, sizeof e2, el * (1.0 - frac) / frac);
+        snprintf(eta, sizeof eta, ", %s left", e2);
+    }
+    if (ps->tty) {
+        if (frac >= 0) fprintf(stderr, "\r%-12s %5.1f%%  %s%s%s%s\033[K", stage, 100.0 * frac, e1, eta, msg ? "  " : "", msg ? msg : "");
+        else fprintf(stderr, "\r%-12s %s\033[K", stage, msg ? msg : "");
+        if (done) fputc('\n', stderr);
+    } else if (fresh || done || now - ps->last >= PROGRESS_LOG_SECONDS) {
+        if (frac >= 0) fprintf(stderr, "%-12s %5.1f%%  %s%s%s%s\n", stage, 100.0 * frac, e1, eta, msg ? "  " : "", msg ? msg : "");
+        else fprintf(stderr, "%-12s %s\n", stage, msg ? msg : "");
+        ps->last = now;
+    }
+    if (done) {
+        snprintf(ps->done_stage, sizeof ps->done_stage, "%s", stage);
+        ps->stage[0] = 0;
+    } else if (fresh) {
+        ps->done_stage[0] = 0;
+    }
     fflush(stderr);
+    pthread_mutex_unlock(&ps->lock);
 }
 
 void cli_common_init(cli_common *c) {
@@ -72,7 +128,11 @@ void cli_common_finish(cli_common *c) {
         omp_set_num_threads(c->n_threads);
         openblas_set_num_threads(c->n_threads);
     }
-    if (!c->quiet && isatty(2)) c->progress.fn = progress_to_stderr;
+    if (!c->quiet) {
+        g_progress.tty = isatty(2);
+        c->progress.fn = progress_to_stderr;
+        c->progress.ctx = &g_progress;
+    }
 }
 
 int cli_fail(emb_status st) {
@@ -96,11 +156,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
 
 void cli_log(const cli_common *c, const char *fmt, ...) {
     if (c->quiet) return;
+    pthread_mutex_lock(&g_progress.lock);
+    if (g_progress.tty && g_progress.stage[0]) fputs("\r\033[K", stderr);   /* over the progress line */
     va_list ap;
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    pthread_mutex_unlock(&g_progress.lock);
 }
 
 char *cli_out_path(const cli_common *c, const char *name) {

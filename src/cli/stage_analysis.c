@@ -65,6 +65,8 @@ int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset
         free(p);
     }
     if (!st && s) st = emb_summary_add_duplicates(s, ds, &d, ds ? &lk : NULL, dp.threshold, 10);
+    if (!st && s && !splits)
+        st = emb_summary_set_string(s, "stages_left_out.leakage", "no item has a split (train, valid, test): leakage.csv is empty");
     double dt = emb_now() - t0;
     if (!st && s) emb_summary_set_number(s, "timings.duplicates_s", dt);
     if (!st)
@@ -117,6 +119,15 @@ int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dat
         double dt = emb_now() - t0;
         emb_summary_set_number(s, "timings.label_issues_s", dt);
         cli_log(c, "label issues: %lld flagged, %.2f s", (long long)flagged, dt);
+    } else {
+        /* an unlabelled (or one-class) dataset: say what was left out and why */
+        const char *why = !labelled ? "no item has a label (unlabelled dataset)" : "fewer than two classes";
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s: label_issues.csv needs labels", why);
+        emb_summary_set_string(s, "stages_left_out.label_issues", msg);
+        snprintf(msg, sizeof msg, "%s: the class-overlap matrix needs two classes", why);
+        emb_summary_set_string(s, "stages_left_out.class_overlap", msg);
+        cli_log(c, "label issues, class overlap: left out (%s)", why);
     }
     /* image checks: image folders */
     if (ds->source == EMB_SOURCE_FOLDER) {
@@ -131,6 +142,10 @@ int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dat
         emb_image_issues_free(&q);
         if (st) return cli_fail(st);
         emb_summary_set_number(s, "timings.image_checks_s", emb_now() - t0);
+    } else {
+        emb_summary_set_string(s, "stages_left_out.image_checks", ds->source == EMB_SOURCE_IDX
+                               ? "IDX images all share one size and format: image checks run on image folders"
+                               : "the items are vectors, not images");
     }
     return CLI_EXIT_OK;
 }

@@ -58,6 +58,13 @@ char *emb__strdup(const char *s);
  * old values. EMB_E_NOMEM only for its 3 MiB packing buffer. */
 emb_status emb__sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
                       size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc, int n_threads);
+/* The same product by OpenBLAS where its kernels cover the SIMD level in use
+ * (emb__gemm_uses_blas: its core is Haswell/Zen/SkylakeX/... on x86, any on
+ * other CPUs), else by emb__sgemm. With the BLAS, the sums depend on
+ * OpenBLAS's own thread count (the program's --threads sets it). */
+emb_status emb__sgemm_fast(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                           size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc, int n_threads);
+bool emb__gemm_uses_blas(void);
 
 /* Read a whole file; gzip-compressed files (magic 1f 8b) are inflated.
  * max_bytes caps the decompressed size (0 = no cap). */

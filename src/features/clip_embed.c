@@ -15,6 +15,7 @@
 #define _GNU_SOURCE   /* SCHED_IDLE */
 #include "clip_internal.h"
 #include "features/features.h"
+#include "io/io.h"
 
 #include <omp.h>
 #include <pthread.h>
@@ -52,19 +53,11 @@ typedef struct {
     pthread_cond_t cv;
 } pipe_t;
 
-/* Decode + preprocess item j of the batch in s (no lock held). */
-static void do_item(pipe_t *P, slot *s, int j) {
+/* Preprocess item j of the batch in s from its decoded image (st: the decode's status). */
+static void finish_item(pipe_t *P, slot *s, int j, emb_status st, emb_image *im_) {
     emb_dataset *ds = P->ds;
     int64_t i = s->i0 + j;
-    emb_image im;
-    /* folders: alpha dropped as convert("RGB") does (CLIP's reference
-     * preprocessing), composited only when a background was chosen */
-    emb_status st = ds->source == EMB_SOURCE_FOLDER ? emb_image_load_scaled(ds->path[i], P->min_side, &im)
-                                                    : emb_dataset_image(ds, i, &im);
-    if (st == EMB_OK && ds->source == EMB_SOURCE_FOLDER) {
-        ds->transparent[i] = emb_image_has_transparency(&im);
-        if (ds->alpha_bg_set) emb_image_composite(&im, ds->alpha_bg);
-    }
+    emb_image im = *im_;
     if (st == EMB_OK) {
         /* IDX: hash of the gray bytes, as emb_pixels_embed */
         if (ds->source == EMB_SOURCE_IDX)
@@ -81,17 +74,58 @@ static void do_item(pipe_t *P, slot *s, int j) {
     else P->why[i] = reason(ds->path[i]);
 }
 
-/* Claim and process items of batch b until none is left unclaimed. */
+/* Decode + preprocess items [j0, j1) of the batch in s (no lock held):
+ * one item, or the boxes of one image, decoded once. */
+static void do_items(pipe_t *P, slot *s, int j0, int j1) {
+    emb_dataset *ds = P->ds;
+    emb_image im;
+    /* folders: alpha dropped as convert("RGB") does (CLIP's reference
+     * preprocessing), composited only when a background was chosen */
+    if (!ds->box) {
+        int64_t i = s->i0 + j0;
+        emb_status st = ds->source == EMB_SOURCE_FOLDER ? emb_image_load_scaled(ds->path[i], P->min_side, &im)
+                                                        : emb_dataset_image(ds, i, &im);
+        if (st == EMB_OK && ds->source == EMB_SOURCE_FOLDER) {
+            ds->transparent[i] = emb_image_has_transparency(&im);
+            if (ds->alpha_bg_set) emb_image_composite(&im, ds->alpha_bg);
+        }
+        finish_item(P, s, j0, st, &im);
+        return;
+    }
+    /* boxes: the image decoded once, each box's transparency read, then
+     * composited once (when a background was chosen) and cut */
+    emb_image full;
+    char *file = emb__box_file(ds->path[s->i0 + j0]);
+    emb_status fs = file ? emb_image_load(file, &full) : emb__fail(EMB_E_NOMEM, "out of memory");
+    free(file);
+    if (fs == EMB_OK) {
+        for (int j = j0; j < j1; j++) ds->transparent[s->i0 + j] = emb__box_transparent(&full, ds->box + 4 * (s->i0 + j));
+        if (ds->alpha_bg_set) emb_image_composite(&full, ds->alpha_bg);
+    }
+    char why[512];
+    snprintf(why, sizeof why, "%s", fs ? emb_errmsg() : "");
+    for (int j = j0; j < j1; j++) {
+        int64_t i = s->i0 + j;
+        emb_status st = fs ? emb__fail(fs, "%s", why) : emb__box_crop(&full, ds->path[i], ds->box + 4 * i, &im);
+        finish_item(P, s, j, st, &im);
+    }
+    if (!fs) emb_image_free(&full);
+}
+
+/* Claim and process items of batch b until none is left unclaimed; the
+ * boxes of one image in the batch are claimed together. */
 static void work_on(pipe_t *P, int b) {
     slot *s = &P->sl[b % 2];
     for (;;) {
         pthread_mutex_lock(&P->mu);
         int j = s->next < s->cnt ? s->next++ : -1;
+        while (j >= 0 && s->next < s->cnt && P->ds->box && emb__same_image(P->ds, s->i0 + j, s->i0 + s->next)) s->next++;
+        int e = j >= 0 ? s->next : -1;
         pthread_mutex_unlock(&P->mu);
         if (j < 0) return;
-        do_item(P, s, j);
+        do_items(P, s, j, e);
         pthread_mutex_lock(&P->mu);
-        if (++s->done == s->cnt) pthread_cond_broadcast(&P->cv);
+        if ((s->done += e - j) == s->cnt) pthread_cond_broadcast(&P->cv);
         pthread_mutex_unlock(&P->mu);
     }
 }

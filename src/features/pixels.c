@@ -1,6 +1,7 @@
 /* pixels.c - pixel brightness vectors (see emb_features.h): IDX bytes / 255,
  * or decoded images converted to gray (Pillow's luma) and area-resized. */
 #include "core/internal.h"
+#include "io/io.h"
 #include "features/features.h"
 
 #include <math.h>
@@ -201,6 +202,46 @@ static emb_status embed_idx(emb_dataset *ds, emb_matf *out, int nt) {
     return EMB_OK;
 }
 
+/* A whole image, decoded: alpha composited (and the image turned upright,
+ * if asked) before anything reads the pixels, the hash too. On failure img
+ * is freed. */
+static emb_status prepare(const emb_pixels_params *p, const emb_dataset *ds, emb_image *img) {
+    emb_image_composite(img, emb_dataset_alpha_bg(ds));
+    emb_status s = p->exif_orientation ? emb_image_orient(img) : EMB_OK;
+    if (s) emb_image_free(img);
+    return s;
+}
+
+/* Item i's vector (and hash, size) from its decoded image; why[i] on failure. */
+static void embed_one(emb_dataset *ds, const emb_pixels_params *p, int64_t i, emb_status s, emb_image *img,
+                      float *dst, uint8_t *keep, char **why) {
+    int c = p->color ? 3 : 1;
+    if (s == EMB_OK) {
+        ds->pixel_hash[i] = emb_pixels_hash(img->rgb, img->w, img->h, 3);
+        ds->img_w_src[i] = img->w;
+        ds->img_h_src[i] = img->h;
+        const uint8_t *px = img->rgb;
+        uint8_t *gray = NULL;
+        if (c == 1) {
+            gray = malloc((size_t)img->w * img->h);
+            if (gray) emb_rgb_to_gray(img->rgb, (size_t)img->w * img->h, gray);
+            px = gray;
+        }
+        s = px ? emb_resize_area(px, img->w, img->h, c, dst, p->size, p->size)
+               : emb__fail(EMB_E_NOMEM, "%s: out of memory", ds->path[i]);
+        free(gray);
+        emb_image_free(img);
+    }
+    if (s == EMB_OK) keep[i] = 1;
+    else {
+        /* the message names the file; keep the reason after "path: " */
+        const char *m = emb_errmsg();
+        size_t pl = strlen(ds->path[i]);
+        if (!strncmp(m, ds->path[i], pl) && m[pl] == ':' && m[pl + 1] == ' ') m += pl + 2;
+        why[i] = strdup(m);
+    }
+}
+
 static emb_status embed_folder(emb_dataset *ds, const emb_pixels_params *p, emb_matf *out, emb_skipped *skipped) {
     int c = p->color ? 3 : 1;
     int64_t d = (int64_t)p->size * p->size * c, n = ds->n;
@@ -208,55 +249,54 @@ static emb_status embed_folder(emb_dataset *ds, const emb_pixels_params *p, emb_
     if (st) return st;
     uint8_t *keep = calloc((size_t)n, 1);
     char **why = calloc((size_t)n, sizeof(char *));
+    int64_t *first = malloc(sizeof(int64_t) * (size_t)(n + 1));
     ds->pixel_hash = calloc((size_t)n, sizeof(uint64_t));
     ds->img_w_src = calloc((size_t)n, sizeof(int32_t));
     ds->img_h_src = calloc((size_t)n, sizeof(int32_t));
     free(ds->transparent);
     ds->transparent = calloc((size_t)n, 1);
-    if (!keep || !why || !ds->pixel_hash || !ds->img_w_src || !ds->img_h_src || !ds->transparent) {
+    if (!keep || !why || !first || !ds->pixel_hash || !ds->img_w_src || !ds->img_h_src || !ds->transparent) {
         st = emb__fail(EMB_E_NOMEM, "out of memory");
         goto done;
     }
-    int64_t done_count = 0;
+    int64_t n_groups = emb__file_groups(ds, first), done_count = 0;
     #pragma omp parallel for schedule(dynamic, 4) num_threads(emb_threads_resolve(p->n_threads))
-    for (int64_t i = 0; i < n; i++) {
-        emb_image img;
-        emb_status s = emb_image_load(ds->path[i], &img);
-        if (s == EMB_OK) {
-            /* alpha composited (and the image turned upright, if asked)
-             * before anything reads the pixels, the hash too */
-            ds->transparent[i] = emb_image_has_transparency(&img);
-            emb_image_composite(&img, emb_dataset_alpha_bg(ds));
-            if (p->exif_orientation && (s = emb_image_orient(&img))) emb_image_free(&img);
-        }
-        if (s == EMB_OK) {
-            ds->pixel_hash[i] = emb_pixels_hash(img.rgb, img.w, img.h, 3);
-            ds->img_w_src[i] = img.w;
-            ds->img_h_src[i] = img.h;
-            const uint8_t *px = img.rgb;
-            uint8_t *gray = NULL;
-            if (c == 1) {
-                gray = malloc((size_t)img.w * img.h);
-                if (gray) emb_rgb_to_gray(img.rgb, (size_t)img.w * img.h, gray);
-                px = gray;
+    for (int64_t g = 0; g < n_groups; g++) {
+        int64_t i0 = first[g], i1 = first[g + 1];
+        emb_image img, full;
+        if (!ds->box) {
+            emb_status s = emb_image_load(ds->path[i0], &img);
+            if (s == EMB_OK) {
+                ds->transparent[i0] = emb_image_has_transparency(&img);
+                s = prepare(p, ds, &img);
             }
-            s = px ? emb_resize_area(px, img.w, img.h, c, out->data + (size_t)i * d, p->size, p->size)
-                   : emb__fail(EMB_E_NOMEM, "%s: out of memory", ds->path[i]);
-            free(gray);
-            emb_image_free(&img);
-        }
-        if (s == EMB_OK) keep[i] = 1;
-        else {
-            /* the message names the file; keep the reason after "path: " */
-            const char *m = emb_errmsg();
-            size_t pl = strlen(ds->path[i]);
-            if (!strncmp(m, ds->path[i], pl) && m[pl] == ':' && m[pl + 1] == ' ') m += pl + 2;
-            why[i] = strdup(m);
+            embed_one(ds, p, i0, s, &img, out->data + (size_t)i0 * d, keep, why);
+        } else {
+            /* the image decoded once for its boxes; its boxes' transparency
+             * read, then composited once, then cut. Boxes are in the file's
+             * stored pixels (as the annotation's image size), so a crop is
+             * turned upright after the cut, if asked. */
+            char *file = emb__box_file(ds->path[i0]);
+            emb_status fs = file ? emb_image_load(file, &full) : emb__fail(EMB_E_NOMEM, "out of memory");
+            free(file);
+            if (fs == EMB_OK) {
+                for (int64_t i = i0; i < i1; i++) ds->transparent[i] = emb__box_transparent(&full, ds->box + 4 * i);
+                emb_image_composite(&full, emb_dataset_alpha_bg(ds));
+            }
+            char reason[512];
+            snprintf(reason, sizeof reason, "%s", fs ? emb_errmsg() : "");
+            for (int64_t i = i0; i < i1; i++) {
+                emb_status s = fs ? emb__fail(fs, "%s", reason)   /* the image's reason, for each of its boxes */
+                                  : emb__box_crop(&full, ds->path[i], ds->box + 4 * i, &img);
+                if (s == EMB_OK && p->exif_orientation && (s = emb_image_orient(&img))) emb_image_free(&img);
+                embed_one(ds, p, i, s, &img, out->data + (size_t)i * d, keep, why);
+            }
+            if (!fs) emb_image_free(&full);
         }
         int64_t k;
         #pragma omp atomic capture
-        k = ++done_count;
-        if (p->progress.fn && (k % 256 == 0 || k == n)) {
+        k = done_count += i1 - i0;
+        if (p->progress.fn && ((k - (i1 - i0)) / 256 != k / 256 || k == n)) {
             #pragma omp critical(emb_progress)
             emb_progress_report(&p->progress, "embed", (double)k / n, NULL);
         }
@@ -266,6 +306,7 @@ done:
     if (why) for (int64_t i = 0; i < n; i++) free(why[i]);
     free(why);
     free(keep);
+    free(first);
     if (st) emb_matf_free(out);
     return st;
 }

@@ -21,12 +21,17 @@ emb_status emb_items_write(const char *path, const emb_dataset *ds) {
     emb_outfile o;
     emb_status st = emb_outfile_open(&o, path);
     if (st) return st;
-    fputs("index,path,split,label\n", o.f);
+    /* boxes: the crop after the label, so readers of the first four columns are unaffected */
+    fputs(ds->box ? "index,path,split,label,box_x,box_y,box_w,box_h\n" : "index,path,split,label\n", o.f);
     for (int64_t i = 0; i < ds->n; i++) {
         fprintf(o.f, "%lld,", (long long)i);
         emb_csv_field(o.f, ds->path[i]);
         fprintf(o.f, ",%s,", emb_split_name((emb_split)ds->split[i]));
         if (ds->label[i] >= 0) emb_csv_field(o.f, ds->class_names[ds->label[i]]);
+        if (ds->box) {
+            const int32_t *b = ds->box + 4 * i;
+            fprintf(o.f, ",%d,%d,%d,%d", b[0], b[1], b[2], b[3]);
+        }
         fputc('\n', o.f);
     }
     return emb_outfile_commit(&o);
@@ -125,6 +130,7 @@ emb_status emb_items_read(const char *path, emb_dataset **out) {
         free(ds);
         return emb__fail(EMB_E_FORMAT, "%s: expected the header index,path,split,label", path);
     }
+    bool boxes = nf >= 8 && !strcmp(fl[4], "box_x");
     emb_csv_record_free(fl, nf);
     int64_t cap = 0, line = 1;
     while ((r = emb_csv_read_record(f, &fl, &nf)) == 1) {
@@ -141,6 +147,15 @@ emb_status emb_items_read(const char *path, emb_dataset **out) {
             int32_t *l = realloc(ds->label, sizeof(int32_t) * (size_t)cap);
             if (l) ds->label = l;
             if (!p || !s || !l) { st = emb__fail(EMB_E_NOMEM, "out of memory"); emb_csv_record_free(fl, nf); break; }
+            if (boxes) {
+                int32_t *b = realloc(ds->box, sizeof(int32_t) * 4 * (size_t)cap);
+                if (!b) { st = emb__fail(EMB_E_NOMEM, "out of memory"); emb_csv_record_free(fl, nf); break; }
+                ds->box = b;
+            }
+        }
+        if (boxes) {
+            if (nf < 8) { st = emb__fail(EMB_E_FORMAT, "%s: record %lld has no box", path, (long long)line); emb_csv_record_free(fl, nf); break; }
+            for (int k = 0; k < 4; k++) ds->box[4 * ds->n + k] = (int32_t)atol(fl[4 + k]);
         }
         ds->split[ds->n] = (uint8_t)emb_split_parse(fl[2]);
         ds->label[ds->n] = fl[3][0] ? emb_dataset_class(ds, fl[3]) : -1;

@@ -1,6 +1,7 @@
 /* dataset.c - open a dataset (IDX, image folder or .npy vectors) as a list
  * of items with path, split and label. See emb_io.h for the layouts. */
 #include "core/internal.h"
+#include "io/io.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -17,6 +18,17 @@ emb_dataset_params emb_dataset_default_params(void) {
     emb_dataset_params p;
     memset(&p, 0, sizeof p);
     return p;
+}
+
+const char *emb_layout_name(emb_layout l) {
+    static const char *const NAMES[] = {"auto", "flat", "class", "split-class", "recursive", "coco", "yolo", "voc"};
+    return (unsigned)l < sizeof NAMES / sizeof NAMES[0] ? NAMES[l] : "";
+}
+
+emb_layout emb_layout_parse(const char *s) {
+    for (int l = EMB_LAYOUT_AUTO; l <= EMB_LAYOUT_VOC; l++)
+        if (!strcmp(s, emb_layout_name((emb_layout)l))) return (emb_layout)l;
+    return (emb_layout)-1;
 }
 
 const char *emb_split_name(emb_split s) {
@@ -49,6 +61,10 @@ void emb_dataset_free(emb_dataset *ds) {
     free(ds->img_w_src);
     free(ds->img_h_src);
     free(ds->transparent);
+    free(ds->box);
+    free(ds->layout_reason);
+    free(ds->labels_file);
+    emb_annot_issues_free(&ds->annot_issues);
     free(ds);
 }
 
@@ -71,6 +87,11 @@ static emb_status reserve(emb_dataset *ds, int64_t n) {
     int32_t *l = realloc(ds->label, sizeof(int32_t) * (size_t)n);
     if (l) ds->label = l;
     if (!p || !s || !l) return emb__fail(EMB_E_NOMEM, "out of memory listing %lld items", (long long)n);
+    if (ds->box) {
+        int32_t *b = realloc(ds->box, sizeof(int32_t) * 4 * (size_t)n);
+        if (!b) return emb__fail(EMB_E_NOMEM, "out of memory listing %lld boxes", (long long)n);
+        ds->box = b;
+    }
     return EMB_OK;
 }
 
@@ -87,6 +108,7 @@ emb_status emb_dataset_filter(emb_dataset *ds, const uint8_t *keep) {
         if (ds->img_w_src) ds->img_w_src[j] = ds->img_w_src[i];
         if (ds->img_h_src) ds->img_h_src[j] = ds->img_h_src[i];
         if (ds->transparent) ds->transparent[j] = ds->transparent[i];
+        if (ds->box) memmove(ds->box + 4 * j, ds->box + 4 * i, 4 * sizeof(int32_t));
         j++;
     }
     ds->n = j;
@@ -101,6 +123,7 @@ const uint8_t *emb_dataset_alpha_bg(const emb_dataset *ds) {
 emb_status emb_dataset_image(const emb_dataset *ds, int64_t i, emb_image *out) {
     memset(out, 0, sizeof *out);
     if (i < 0 || i >= ds->n) return emb__fail(EMB_E_INVALID, "item %lld out of range", (long long)i);
+    if (ds->box) return emb__box_image(ds->path[i], ds->box + 4 * i, emb_dataset_alpha_bg(ds), out);
     if (ds->source == EMB_SOURCE_IDX) {
         size_t np = (size_t)ds->img_w * ds->img_h;
         out->rgb = emb__malloc(np * 3, "image");
@@ -314,28 +337,7 @@ static emb_status open_idx(const char *path, const emb_dataset_params *pp, emb_d
     return st;
 }
 
-/* ------------------------------------------------------------ folders */
-static emb_status add_class_dir(emb_dataset *ds, const char *dir, const char *cls, emb_split sp) {
-    char **names;
-    int n;
-    emb_status st = list_dir(dir, &names, &n);
-    if (st) return st;
-    int32_t c = emb_dataset_class(ds, cls);
-    if (c < 0) { free_names(names, n); return emb__fail(EMB_E_NOMEM, "out of memory"); }
-    for (int i = 0; i < n && !st; i++) {
-        char *full = emb_path_join(dir, names[i]);
-        if (!full) { st = emb__fail(EMB_E_NOMEM, "out of memory"); break; }
-        if (!is_file(full)) { free(full); continue; }
-        if ((st = reserve(ds, ds->n + 1))) { free(full); break; }
-        ds->path[ds->n] = full;
-        ds->split[ds->n] = (uint8_t)sp;
-        ds->label[ds->n] = c;
-        ds->n++;
-    }
-    free_names(names, n);
-    return st;
-}
-
+/* ------------------------------------------------------------ folders (scan.c) */
 /* A file name ending in one of the image extensions embscope decodes. */
 static bool image_name(const char *name) {
     static const char *const EXT[] = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif",
@@ -346,93 +348,6 @@ static bool image_name(const char *name) {
         if (n > m && !strcasecmp(name + n - m, EXT[e])) return true;
     }
     return false;
-}
-
-/* Image files directly in DATA (a flat folder, the usual unlabelled set, or
- * loose files beside class folders): items without a label or split. Other
- * files there (README, labels.csv, ...) are not items. */
-static emb_status add_loose_images(emb_dataset *ds, const char *path, char **names, int n) {
-    emb_status st = EMB_OK;
-    for (int i = 0; i < n && !st; i++) {
-        if (!image_name(names[i])) continue;
-        char *full = emb_path_join(path, names[i]);
-        if (!full) return emb__fail(EMB_E_NOMEM, "out of memory");
-        if (!is_file(full)) { free(full); continue; }
-        if ((st = reserve(ds, ds->n + 1))) { free(full); break; }
-        ds->path[ds->n] = full;
-        ds->split[ds->n] = (uint8_t)EMB_SPLIT_NONE;
-        ds->label[ds->n] = -1;
-        ds->n++;
-    }
-    return st;
-}
-
-static emb_status open_folder(const char *path, emb_dataset *ds) {
-    ds->source = EMB_SOURCE_FOLDER;
-    char **top;
-    int nt;
-    emb_status st = list_dir(path, &top, &nt);
-    if (st) return st;
-    int n_split = 0, n_dirs = 0;
-    for (int i = 0; i < nt; i++) {
-        char *full = emb_path_join(path, top[i]);
-        if (full && is_dir(full)) {
-            n_dirs++;
-            if (emb_split_parse(top[i]) != EMB_SPLIT_NONE) n_split++;
-        }
-        free(full);
-    }
-    bool split_layout = n_split > 0 && n_split == n_dirs;
-    /* Class names are sorted first so class indices do not depend on split. */
-    for (int pass = split_layout ? 0 : 1; pass < 2 && !st; pass++) {
-        for (int s = EMB_SPLIT_TRAIN; s <= EMB_SPLIT_TEST && !st; s++) {
-            for (int i = 0; i < nt && !st; i++) {
-                char *sdir = emb_path_join(path, top[i]);
-                if (!sdir) { st = emb__fail(EMB_E_NOMEM, "out of memory"); break; }
-                if (!is_dir(sdir)) { free(sdir); continue; }
-                if (!split_layout) {
-                    if (s == EMB_SPLIT_TRAIN) st = add_class_dir(ds, sdir, top[i], EMB_SPLIT_NONE);
-                    free(sdir);
-                    continue;
-                }
-                if ((int)emb_split_parse(top[i]) != s) { free(sdir); continue; }
-                char **cls;
-                int nc;
-                if (!(st = list_dir(sdir, &cls, &nc))) {
-                    for (int c = 0; c < nc && !st; c++) {
-                        char *cdir = emb_path_join(sdir, cls[c]);
-                        if (!cdir) { st = emb__fail(EMB_E_NOMEM, "out of memory"); break; }
-                        if (is_dir(cdir)) {
-                            if (pass == 0) { if (emb_dataset_class(ds, cls[c]) < 0) st = EMB_E_NOMEM; }
-                            else st = add_class_dir(ds, cdir, cls[c], (emb_split)s);
-                        }
-                        free(cdir);
-                    }
-                    free_names(cls, nc);
-                }
-                free(sdir);
-            }
-            if (!split_layout) break;
-        }
-    }
-    if (!st && !split_layout) st = add_loose_images(ds, path, top, nt);
-    free_names(top, nt);
-    if (!st && split_layout && ds->n_classes > 1) {
-        /* pass 0 registered classes in split order; make them sorted by name. */
-        int32_t nc = ds->n_classes;
-        char **sorted = malloc(sizeof(char *) * (size_t)nc);
-        int32_t *remap = malloc(sizeof(int32_t) * (size_t)nc);
-        if (!sorted || !remap) { free(sorted); free(remap); return emb__fail(EMB_E_NOMEM, "out of memory"); }
-        memcpy(sorted, ds->class_names, sizeof(char *) * (size_t)nc);
-        qsort(sorted, (size_t)nc, sizeof(char *), cmp_str);
-        for (int32_t c = 0; c < nc; c++)
-            for (int32_t k = 0; k < nc; k++) if (sorted[k] == ds->class_names[c]) remap[c] = k;
-        for (int64_t i = 0; i < ds->n; i++) ds->label[i] = remap[ds->label[i]];
-        memcpy(ds->class_names, sorted, sizeof(char *) * (size_t)nc);
-        free(sorted);
-        free(remap);
-    }
-    return st;
 }
 
 /* ------------------------------------------------------------ vectors */
@@ -478,27 +393,113 @@ static emb_status open_vectors(const char *path, emb_dataset **out) {
     return EMB_OK;
 }
 
+/* Roboflow's classification exports keep their labels in a one-hot
+ * _classes.csv beside the images: DATA/_classes.csv or DATA/<split>/_classes.csv.
+ * Found, they label the items (as --labels would); the layout's reason says so. */
+static emb_status classes_csv(const char *root, emb_dataset *ds) {
+    char **names;
+    int n;
+    emb_status st = list_dir(root, &names, &n);
+    if (st) return st;
+    char *found[8];
+    int nf = 0;
+    for (int i = -1; i < n && nf < 8 && !st; i++) {
+        if (i >= 0 && emb_split_parse(names[i]) == EMB_SPLIT_NONE) continue;
+        char *dir = i < 0 ? emb__strdup(root) : emb_path_join(root, names[i]);
+        char *p = dir ? emb_path_join(dir, "_classes.csv") : NULL;
+        free(dir);
+        if (!p) st = emb__fail(EMB_E_NOMEM, "out of memory");
+        else if (is_file(p)) found[nf++] = p;
+        else free(p);
+    }
+    free_names(names, n);
+    if (!st && nf) st = emb__labels_apply(ds, root, (const char *const *)found, nf);
+    if (!st && nf && ds->layout_reason) {
+        size_t len = strlen(ds->layout_reason) + strlen(ds->labels_file) + 64;
+        char *r = malloc(len);
+        if (!r) st = emb__fail(EMB_E_NOMEM, "out of memory");
+        else {
+            snprintf(r, len, "%s; labels from %s (one-hot, as Roboflow exports)", ds->layout_reason, ds->labels_file);
+            free(ds->layout_reason);
+            ds->layout_reason = r;
+        }
+    }
+    for (int k = 0; k < nf; k++) free(found[k]);
+    return st;
+}
+
 emb_status emb_dataset_open(const char *path, const emb_dataset_params *params, emb_dataset **out) {
     emb_dataset_params pp = params ? *params : emb_dataset_default_params();
     struct stat sb;
     if (stat(path, &sb) != 0) return emb__fail(EMB_E_IO, "%s: %s", path, strerror(errno));
-    if (S_ISREG(sb.st_mode) && ends_with(path, ".npy")) return open_vectors(path, out);
+    if (S_ISREG(sb.st_mode) && ends_with(path, ".npy")) {
+        emb_status st = open_vectors(path, out);
+        if (!st) (*out)->layout = "vectors";
+        return st;
+    }
     emb_dataset *ds = calloc(1, sizeof *ds);
     if (!ds) return emb__fail(EMB_E_NOMEM, "out of memory");
     emb_status st;
-    bool idx = S_ISREG(sb.st_mode);
-    if (S_ISDIR(sb.st_mode)) {
+    bool idx = S_ISREG(sb.st_mode) && !ends_with(path, ".json");
+    if (S_ISDIR(sb.st_mode) && pp.layout == EMB_LAYOUT_AUTO) {
         char **names;
         int n;
         if ((st = list_dir(path, &names, &n))) { free(ds); return st; }
         for (int i = 0; i < n; i++) idx |= is_idx_images(names[i]);
         free_names(names, n);
     }
-    st = idx ? open_idx(path, &pp, ds) : open_folder(path, ds);
+    if (idx) {
+        st = open_idx(path, &pp, ds);
+        ds->layout = "idx";
+    } else {
+        st = emb__open_folder(path, &pp, ds);
+    }
+    if (!st && pp.labels_csv) st = emb__labels_apply(ds, path, &pp.labels_csv, 1);
+    else if (!st && !pp.unlabelled && ds->source == EMB_SOURCE_FOLDER && !ds->box) st = classes_csv(path, ds);
+    if (!st && pp.unlabelled) {
+        for (int64_t i = 0; i < ds->n; i++) ds->label[i] = -1;
+        for (int32_t c = 0; c < ds->n_classes; c++) free(ds->class_names[c]);
+        ds->n_classes = 0;
+    }
     if (!st && ds->n == 0)
-        st = emb__fail(EMB_E_FORMAT, "%s: no items found (expected IDX files, DATA/<images>, DATA/<class>/<images>, DATA/<split>/<class>/<images> or a .npy)", path);
+        st = emb__fail(EMB_E_FORMAT, "%s: no items found (expected IDX files, DATA/<images>, DATA/<class>/<images>, "
+                       "DATA/<split>/<class>/<images>, a COCO, YOLO or Pascal VOC export, or a .npy)%s%s", path,
+                       ds->annot_issues.n ? "; annotation problems: " : "",
+                       ds->annot_issues.n ? ds->annot_issues.reason[0] : "");
     if (st) { emb_dataset_free(ds); return st; }
     *out = ds;
+    return EMB_OK;
+}
+
+/* Shared with scan.c and the annotation readers: the image-extension test
+ * above, the item arrays, class order. */
+bool emb__image_name(const char *name) { return image_name(name); }
+
+emb_status emb__dataset_add(emb_dataset *ds, char *path, emb_split sp, int32_t label, const int32_t *box) {
+    emb_status st = reserve(ds, ds->n + 1);
+    if (st) { free(path); return st; }
+    ds->path[ds->n] = path;
+    ds->split[ds->n] = (uint8_t)sp;
+    ds->label[ds->n] = label;
+    if (ds->box) memcpy(ds->box + 4 * ds->n, box, 4 * sizeof(int32_t));
+    ds->n++;
+    return EMB_OK;
+}
+
+emb_status emb__dataset_sort_classes(emb_dataset *ds) {
+    int32_t nc = ds->n_classes;
+    if (nc < 2) return EMB_OK;
+    char **sorted = malloc(sizeof(char *) * (size_t)nc);
+    int32_t *remap = malloc(sizeof(int32_t) * (size_t)nc);
+    if (!sorted || !remap) { free(sorted); free(remap); return emb__fail(EMB_E_NOMEM, "out of memory"); }
+    memcpy(sorted, ds->class_names, sizeof(char *) * (size_t)nc);
+    qsort(sorted, (size_t)nc, sizeof(char *), cmp_str);
+    for (int32_t c = 0; c < nc; c++)
+        for (int32_t k = 0; k < nc; k++) if (sorted[k] == ds->class_names[c]) remap[c] = k;
+    for (int64_t i = 0; i < ds->n; i++) if (ds->label[i] >= 0) ds->label[i] = remap[ds->label[i]];
+    memcpy(ds->class_names, sorted, sizeof(char *) * (size_t)nc);
+    free(sorted);
+    free(remap);
     return EMB_OK;
 }
 

@@ -107,6 +107,14 @@ emb_status emb_summary_add_dataset(emb_summary *s, const emb_dataset *ds, const 
           *per = cJSON_CreateObject(), *names = cJSON_CreateArray();
     static const char *SRC[] = {"", "idx", "folder", "vectors"};
     cJSON_AddStringToObject(ds_j, "source", SRC[ds->source <= 3 ? ds->source : 0]);
+    if (ds->layout) cJSON_AddStringToObject(ds_j, "layout", ds->layout);
+    if (ds->layout_reason) cJSON_AddStringToObject(ds_j, "layout_reason", ds->layout_reason);
+    if (ds->box) cJSON_AddStringToObject(ds_j, "items_are", "boxes");
+    cJSON_AddNumberToObject(ds_j, "annotation_issues", (double)ds->annot_issues.n);
+    if (ds->labels_file) {
+        cJSON_AddStringToObject(ds_j, "labels_file", ds->labels_file);
+        cJSON_AddNumberToObject(ds_j, "labels_unlisted", (double)ds->n_labels_unlisted);
+    }
     cJSON_AddNumberToObject(ds_j, "items", (double)ds->n);
     cJSON_AddNumberToObject(ds_j, "skipped", skipped ? (double)skipped->n : 0);
     if (ds->transparent) {   /* folders: images with transparent pixels, and what they were put on */

@@ -22,6 +22,9 @@
 
 #include <math.h>
 #include <omp.h>
+#if defined(__SSE__)
+#include <immintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,13 +125,61 @@ __attribute__((always_inline)) static inline float lut_eval(const coef_lut *t, c
     return tab[k] + frac * (tab[k + 1] - tab[k]);
 }
 
+/* One edge's work at DIM = 4 (3D padded, see emb__umap_optimize) on
+ * 4-float vectors: the same operations lane by lane as the scalar loops,
+ * and the squared distances summed in the same order, so the same bytes.
+ * tie: the step for a sample on the head itself, 4 in the lanes in use
+ * (the pad lanes of a 2D or 3D map stay 0). */
+typedef float umap_v4 __attribute__((vector_size(16)));
+static inline umap_v4 v4_clip(umap_v4 v) {
+#if defined(__SSE__)
+    v = _mm_min_ps(v, _mm_set1_ps(UMAP_GRAD_CLIP));    /* v < 4 ? v : 4, as clip4 */
+    return _mm_max_ps(v, _mm_set1_ps(-UMAP_GRAD_CLIP)); /* v > -4 ? v : -4 */
+#else
+    for (int d = 0; d < 4; d++) v[d] = clip4(v[d]);
+    return v;
+#endif
+}
+static inline float v4_sq(umap_v4 v) {
+    v *= v;
+    return ((v[0] + v[1]) + v[2]) + v[3];
+}
+__attribute__((always_inline)) static inline void edge4(float *restrict cur, float *restrict oth, int32_t j, int n_neg,
+                                                        float alpha, const coef_lut *lut, uint32_t n, neg_ring *nr,
+                                                        const float *restrict snap, umap_v4 tie) {
+    umap_v4 c, o, diff;
+    memcpy(&c, cur, sizeof c);   /* unaligned loads: a caller's 4-D rows need not be 16-byte aligned */
+    memcpy(&o, oth, sizeof o);
+    diff = c - o;
+    float d2 = v4_sq(diff), gc = d2 > 0 ? lut_eval(lut, lut->att, d2, false) : 0.0f;
+    umap_v4 g = v4_clip(gc * diff) * alpha;
+    c += g;
+    o -= g;
+    memcpy(cur, &c, sizeof c);   /* stored now: a negative sample may be the head itself */
+    memcpy(oth, &o, sizeof o);
+    umap_v4 acc = {0, 0, 0, 0};
+    for (int p = 0; p < n_neg; p++) {
+        int32_t k = ring_take(nr, n, snap, 4);
+        umap_v4 ok, dn;
+        memcpy(&ok, snap + (size_t)k * 4, sizeof ok);
+        dn = c - ok;
+        float q2 = v4_sq(dn);
+        if (q2 > 0) acc += v4_clip(lut_eval(lut, lut->rep, q2, true) * dn) * alpha;
+        else if (j != k) acc += tie * alpha;
+    }
+    c += acc;
+    memcpy(cur, &c, sizeof c);
+}
+
 /* One epoch's work on edges [e0, e1) for a fixed dimension DIM (the
  * compiler specialises the 2- and 3-D calls). */
 __attribute__((always_inline)) static inline void epoch_edges(float *restrict emb, const int DIM, int64_t e0, int64_t e1,
                                const int32_t *restrict head, const int32_t *restrict tail,
                                const float *restrict eps, float *restrict next, float *restrict next_neg,
                                float inv_nsr, float epoch, float alpha, const coef_lut *lut,
-                               uint32_t n, neg_ring *nr, const float *restrict snap) {
+                               uint32_t n, neg_ring *nr, const float *restrict snap, int used) {
+    umap_v4 tie = {0, 0, 0, 0};   /* the step on a sample that is the head itself: 4 in the used lanes */
+    for (int d = 0; d < used && d < 4; d++) tie[d] = UMAP_GRAD_CLIP;
     /* Which edges are due is found first, without branches, for a chunk
      * at a time: about half the edges are skipped in a typical epoch and a
      * branch on each would be mispredicted about as often. */
@@ -142,38 +193,41 @@ __attribute__((always_inline)) static inline void epoch_edges(float *restrict em
                 __builtin_prefetch(emb + (size_t)tail[c0 + due[q + UMAP_PREFETCH_EDGES]] * DIM, 1, 3);
             int32_t j = head[i];
             float *cur = emb + (size_t)j * DIM, *oth = emb + (size_t)tail[i] * DIM;
-            float diff[DIM > 0 ? DIM : 1], d2 = 0;
-            UNROLL for (int d = 0; d < DIM; d++) { diff[d] = cur[d] - oth[d]; d2 += diff[d] * diff[d]; }
-            float gc = 0;
-            if (d2 > 0) gc = lut_eval(lut, lut->att, d2, false);
-            UNROLL for (int d = 0; d < DIM; d++) {
-                float g = clip4(gc * diff[d]) * alpha;
-                cur[d] += g;
-                oth[d] -= g;
-            }
-            next[i] += eps[i];
             float eneg = eps[i] * inv_nsr;
             int n_neg = (int)((epoch - next_neg[i]) / eneg);
-            /* Negative samples: each gradient is taken at the head's position
-             * after the attractive step (not after the previous negative
-             * sample, as umap-learn does): the n_neg samples are then
-             * independent and overlap in the pipeline instead of forming one
-             * chain of powf + divide latencies. */
-            float c[DIM > 0 ? DIM : 1], acc[DIM > 0 ? DIM : 1];
-            UNROLL for (int d = 0; d < DIM; d++) { c[d] = cur[d]; acc[d] = 0; }
-            for (int p = 0; p < n_neg; p++) {
-                int32_t k = ring_take(nr, n, snap, DIM);
-                const float *o = snap + (size_t)k * DIM;
-                float dn[DIM > 0 ? DIM : 1], q2 = 0;
-                UNROLL for (int d = 0; d < DIM; d++) { dn[d] = c[d] - o[d]; q2 += dn[d] * dn[d]; }
-                if (q2 > 0) {
-                    float rc = lut_eval(lut, lut->rep, q2, true);
-                    UNROLL for (int d = 0; d < DIM; d++) acc[d] += clip4(rc * dn[d]) * alpha;
-                } else if (j != k) {
-                    UNROLL for (int d = 0; d < DIM; d++) acc[d] += UMAP_GRAD_CLIP * alpha;
+            next[i] += eps[i];
+            if (DIM == 4) edge4(cur, oth, j, n_neg, alpha, lut, n, nr, snap, tie);
+            else {
+                float diff[DIM > 0 ? DIM : 1], d2 = 0;
+                UNROLL for (int d = 0; d < DIM; d++) { diff[d] = cur[d] - oth[d]; d2 += diff[d] * diff[d]; }
+                float gc = 0;
+                if (d2 > 0) gc = lut_eval(lut, lut->att, d2, false);
+                UNROLL for (int d = 0; d < DIM; d++) {
+                    float g = clip4(gc * diff[d]) * alpha;
+                    cur[d] += g;
+                    oth[d] -= g;
                 }
+                /* Negative samples: each gradient is taken at the head's position
+                 * after the attractive step (not after the previous negative
+                 * sample, as umap-learn does): the n_neg samples are then
+                 * independent and overlap in the pipeline instead of forming one
+                 * chain of powf + divide latencies. */
+                float c[DIM > 0 ? DIM : 1], acc[DIM > 0 ? DIM : 1];
+                UNROLL for (int d = 0; d < DIM; d++) { c[d] = cur[d]; acc[d] = 0; }
+                for (int p = 0; p < n_neg; p++) {
+                    int32_t k = ring_take(nr, n, snap, DIM);
+                    const float *o = snap + (size_t)k * DIM;
+                    float dn[DIM > 0 ? DIM : 1], q2 = 0;
+                    UNROLL for (int d = 0; d < DIM; d++) { dn[d] = c[d] - o[d]; q2 += dn[d] * dn[d]; }
+                    if (q2 > 0) {
+                        float rc = lut_eval(lut, lut->rep, q2, true);
+                        UNROLL for (int d = 0; d < DIM; d++) acc[d] += clip4(rc * dn[d]) * alpha;
+                    } else if (j != k) {
+                        UNROLL for (int d = 0; d < DIM; d++) acc[d] += UMAP_GRAD_CLIP * alpha;
+                    }
+                }
+                UNROLL for (int d = 0; d < DIM; d++) cur[d] += acc[d];
             }
-            UNROLL for (int d = 0; d < DIM; d++) cur[d] += acc[d];
             next_neg[i] += n_neg * eneg;
         }
     }
@@ -182,11 +236,12 @@ __attribute__((always_inline)) static inline void epoch_edges(float *restrict em
 static void epoch_edges_any(float *emb, int dim, int64_t e0, int64_t e1, const int32_t *head,
                             const int32_t *tail, const float *eps, float *next, float *next_neg,
                             float inv_nsr, float epoch, float alpha, const coef_lut *lut,
-                            uint32_t n, neg_ring *rs, const float *snap) {
+                            uint32_t n, neg_ring *rs, const float *snap, int used) {
     switch (dim) {
-    case 2: epoch_edges(emb, 2, e0, e1, head, tail, eps, next, next_neg, inv_nsr, epoch, alpha, lut, n, rs, snap); break;
-    case 3: epoch_edges(emb, 3, e0, e1, head, tail, eps, next, next_neg, inv_nsr, epoch, alpha, lut, n, rs, snap); break;
-    default: epoch_edges(emb, dim, e0, e1, head, tail, eps, next, next_neg, inv_nsr, epoch, alpha, lut, n, rs, snap); break;
+    case 2: epoch_edges(emb, 2, e0, e1, head, tail, eps, next, next_neg, inv_nsr, epoch, alpha, lut, n, rs, snap, used); break;
+    case 3: epoch_edges(emb, 3, e0, e1, head, tail, eps, next, next_neg, inv_nsr, epoch, alpha, lut, n, rs, snap, used); break;
+    case 4: epoch_edges(emb, 4, e0, e1, head, tail, eps, next, next_neg, inv_nsr, epoch, alpha, lut, n, rs, snap, used); break;
+    default: epoch_edges(emb, dim, e0, e1, head, tail, eps, next, next_neg, inv_nsr, epoch, alpha, lut, n, rs, snap, used); break;
     }
 }
 
@@ -228,6 +283,19 @@ emb_status emb__umap_optimize(const emb__umap_sgd *s, float *emb) {
     coef_lut *lut = emb__malloc(sizeof(coef_lut), "UMAP gradient table");
     if (!lut) { free(eps); free(next); free(next_neg); return EMB_E_NOMEM; }
     lut_build(lut, (float)s->a, (float)s->b, (float)s->gamma);
+    /* 3D runs on rows padded to 4 floats (the pad stays 0: its
+     * difference, gradient and update are 0, and adding 0 to a sum changes
+     * no bit, so the result is the unpadded one's bytes): each step is one
+     * 4-float vector (edge4), and a point never straddles two cache lines.
+     * Fashion-MNIST 70k 3D, one thread: 12.2 -> 8.4 CPU s for `map`. 2D
+     * padded the same way measured no faster (8.3-9.9 against 8.4-9.5 s). */
+    int dim = s->dim == 3 ? 4 : s->dim;
+    float *work = emb;
+    if (dim != s->dim) {
+        work = emb__calloc((size_t)s->n, sizeof(float) * 4, "UMAP padded layout");
+        if (!work) { free(eps); free(next); free(next_neg); free(lut); return EMB_E_NOMEM; }
+        for (int64_t i = 0; i < s->n; i++) memcpy(work + (size_t)i * 4, emb + (size_t)i * s->dim, sizeof(float) * (size_t)s->dim);
+    }
     #pragma omp parallel num_threads(T)
     {
         int t = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -241,16 +309,16 @@ emb_status emb__umap_optimize(const emb__umap_sgd *s, float *emb) {
          * 70k, 2 threads: 2D layout 3.5 -> 2.7 s, 3D 5.2 -> 3.8 s; 10-NN
          * accuracy unchanged). One thread reads the live embedding, as
          * umap-learn does. */
-        size_t snap_bytes = sizeof(float) * (size_t)s->n * (size_t)s->dim;
+        size_t snap_bytes = sizeof(float) * (size_t)s->n * (size_t)dim;
         float *snap = nt > 1 ? malloc(snap_bytes) : NULL;   /* NULL: read the live one */
         for (int epoch = 0; epoch < s->n_epochs; epoch++) {
-            if (snap) memcpy(snap, emb, snap_bytes);
+            if (snap) memcpy(snap, work, snap_bytes);
             /* layouts.py: epoch 0 runs at the initial rate, epoch n at
              * lr (1 - (n - 1) / n_epochs). */
             double alpha = epoch == 0 ? s->learning_rate
                                       : s->learning_rate * (1.0 - (double)(epoch - 1) / s->n_epochs);
-            epoch_edges_any(emb, s->dim, e0, e1, s->head, s->tail, eps, next, next_neg, inv_nsr,
-                            (float)epoch, (float)alpha, lut, (uint32_t)s->n, &rs, snap ? snap : emb);
+            epoch_edges_any(work, dim, e0, e1, s->head, s->tail, eps, next, next_neg, inv_nsr,
+                            (float)epoch, (float)alpha, lut, (uint32_t)s->n, &rs, snap ? snap : work, s->dim);
             /* Threads own their edges and schedules, so they need not meet
              * after every epoch (on a busy machine 200 - 500 barriers cost
              * more than the SGD); they meet every UMAP_SYNC_EPOCHS so that
@@ -263,6 +331,10 @@ emb_status emb__umap_optimize(const emb__umap_sgd *s, float *emb) {
                 emb_progress_report(s->progress, "umap", 0.05 + 0.95 * (epoch + 1) / s->n_epochs, "layout");
         }
         free(snap);
+    }
+    if (work != emb) {
+        for (int64_t i = 0; i < s->n; i++) memcpy(emb + (size_t)i * s->dim, work + (size_t)i * 4, sizeof(float) * (size_t)s->dim);
+        free(work);
     }
     free(eps); free(next); free(next_neg); free(lut);
     return EMB_OK;

@@ -1,14 +1,13 @@
 /* knn_exact.c - exact all-kNN by blocked SGEMM with a per-row top-k,
  * never materialising the N x N similarity matrix. Query rows are taken in
  * blocks of QB, reference rows in blocks of RB; S = Q R^T comes from
- * cblas_sgemm and each row's candidates pass a threshold test before an
+ * emb__sgemm (core/gemm.c: the same bytes at any thread count) and each row's candidates pass a threshold test before an
  * insertion into its sorted top-k list. The final k distances are
  * recomputed directly (no GEMM cancellation) and re-sorted.
  * Also the naive pair-by-pair reference used by the tests. */
 #include "core/internal.h"
 #include "neighbors/neighbors.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -296,8 +295,9 @@ emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric, i
         for (int64_t r0 = q0; r0 < n; r0 += bs) {
             int64_t rb = n - r0 < bs ? n - r0 : bs;
             knn_block B = {S, q0, qb, r0, rb, sq, h, L.dist, L.idx, kk};
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)qb, (int)rb, (int)d, 1.0f,
-                        A + (size_t)q0 * d, (int)d, A + (size_t)r0 * d, (int)d, 0.0f, S, (int)rb);
+            if ((st = emb__sgemm_fast(false, true, qb, rb, d, 1.0f, A + (size_t)q0 * d, (size_t)d, A + (size_t)r0 * d,
+                                 (size_t)d, 0.0f, S, (size_t)rb, nth)))
+                goto done;
             #pragma omp parallel num_threads(nth)
             {
                 int32_t *mine = cand + (size_t)omp_get_thread_num() * bs;

@@ -22,7 +22,6 @@
 #include "core/internal.h"
 #include "neighbors/neighbors.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -276,9 +275,9 @@ static emb_status project(const emb_matf *x, const float *norms, bool cosine, in
     emb_rng rng;
     emb_rng_seed(&rng, seed ^ 0x70726f6aULL);
     for (int64_t a = 0; a < d * pd; a++) r[a] = (float)emb_rng_normal(&rng);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)pd, (int)d, 1.0f, x->data, (int)d,
-                r, (int)pd, 0.0f, proj, (int)pd);
+    emb_status st = emb__sgemm_fast(false, false, n, pd, d, 1.0f, x->data, (size_t)d, r, (size_t)pd, 0.0f, proj, (size_t)pd, nth);
     free(r);
+    if (st) return st;
     if (cosine) {
         #pragma omp parallel for num_threads(nth) schedule(static)
         for (int64_t i = 0; i < n; i++) {

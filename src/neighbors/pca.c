@@ -11,10 +11,10 @@
  * components from fit_rows evenly spaced ones: a kNN preprocessing step
  * (`embscope map` on 784-d Fashion-MNIST) then costs a quarter of the
  * covariance flops. Rows are projected by chunks, centred on the fly.
- * The products run on emb__sgemm (core/gemm.c), not the BLAS: the same
- * bytes at any thread count, and full speed on a CPU that OpenBLAS does not
- * know (0.3.21 ran its SSE3 kernels on a Xeon with AVX-512: 2.0 s for a
- * 70,000 x 784 PCA, 0.6 s now).
+ * The products run on emb__sgemm_fast (core/gemm.c): OpenBLAS where its
+ * kernels cover the CPU's SIMD level, else embscope's own SGEMM (0.3.21 ran
+ * its SSE3 kernels on a Xeon with AVX-512: 2.0 s for a 70,000 x 784 PCA,
+ * 0.59 s with emb__sgemm).
  * Signs: the largest-magnitude loading of each component is made positive
  * (deterministic, like sklearn's svd_flip on V). Explained variance ratio =
  * component variance / total variance (trace of C, from the column variances). */
@@ -76,7 +76,7 @@ static emb_status covariance(const emb_matf *x, int64_t m, const double *mean, f
         tot += centre_chunk(x, m, mean, r0, rc, buf, nt);
         for (int64_t i0 = 0; i0 < d && !st; i0 += rb) {
             int64_t ib = d - i0 < rb ? d - i0 : rb;
-            st = emb__sgemm(true, false, ib, d - i0, rc, 1.0f, buf + i0, (size_t)d, buf + i0, (size_t)d, r0 ? 1.0f : 0.0f,
+            st = emb__sgemm_fast(true, false, ib, d - i0, rc, 1.0f, buf + i0, (size_t)d, buf + i0, (size_t)d, r0 ? 1.0f : 0.0f,
                             cov + (size_t)i0 * d + i0, (size_t)d, nt);
         }
     }
@@ -133,16 +133,16 @@ static emb_status pca_randomized(const float *xc, int64_t n, int64_t d, int P, u
     emb_rng rng;
     emb_rng_seed(&rng, seed);
     for (int64_t a = 0; a < d * l; a++) om[a] = (float)emb_rng_normal(&rng);
-    if ((st = emb__sgemm(false, false, n, l, d, 1.0f, xc, (size_t)d, om, (size_t)l, 0.0f, y, (size_t)l, nt))) goto done;
+    if ((st = emb__sgemm_fast(false, false, n, l, d, 1.0f, xc, (size_t)d, om, (size_t)l, 0.0f, y, (size_t)l, nt))) goto done;
     if ((st = orthonormalise(y, n, l))) goto done;
     for (int it = 0; it < iters; it++) {
-        if ((st = emb__sgemm(true, false, d, l, n, 1.0f, xc, (size_t)d, y, (size_t)l, 0.0f, om, (size_t)l, nt))) goto done;
+        if ((st = emb__sgemm_fast(true, false, d, l, n, 1.0f, xc, (size_t)d, y, (size_t)l, 0.0f, om, (size_t)l, nt))) goto done;
         if ((st = orthonormalise(om, d, l))) goto done;
-        if ((st = emb__sgemm(false, false, n, l, d, 1.0f, xc, (size_t)d, om, (size_t)l, 0.0f, y, (size_t)l, nt))) goto done;
+        if ((st = emb__sgemm_fast(false, false, n, l, d, 1.0f, xc, (size_t)d, om, (size_t)l, 0.0f, y, (size_t)l, nt))) goto done;
         if ((st = orthonormalise(y, n, l))) goto done;
     }
     /* B = Q^T Xc, then B = U S V^T */
-    if ((st = emb__sgemm(true, false, l, d, n, 1.0f, y, (size_t)l, xc, (size_t)d, 0.0f, b, (size_t)d, nt))) goto done;
+    if ((st = emb__sgemm_fast(true, false, l, d, n, 1.0f, y, (size_t)l, xc, (size_t)d, 0.0f, b, (size_t)d, nt))) goto done;
     lapack_int info = LAPACKE_sgesdd(LAPACK_ROW_MAJOR, 'S', l, (lapack_int)d, b, (lapack_int)d, s, u, l, vt, (lapack_int)d);
     if (info) { st = emb__fail(EMB_E_INVALID, "PCA: SVD failed (info %d)", (int)info); goto done; }
     for (int c = 0; c < P; c++) {
@@ -212,7 +212,7 @@ emb_status emb_pca(const emb_matf *x, const emb_pca_params *params, emb_matf *ou
     for (int64_t r0 = 0; r0 < n && !st; r0 += PCA_CHUNK) {
         int64_t rc = n - r0 < PCA_CHUNK ? n - r0 : PCA_CHUNK;
         centre_chunk(x, n, mean, r0, rc, buf, nt);
-        st = emb__sgemm(false, false, rc, P, d, 1.0f, buf, (size_t)d, comp, (size_t)P, 0.0f, out->data + (size_t)r0 * P, (size_t)P, nt);
+        st = emb__sgemm_fast(false, false, rc, P, d, 1.0f, buf, (size_t)d, comp, (size_t)P, 0.0f, out->data + (size_t)r0 * P, (size_t)P, nt);
     }
     if (st) emb_matf_free(out);
 done:

@@ -30,6 +30,7 @@ ASSET(page_html) ASSET(page_js) ASSET(page_css)
 static const char *TABLES[][2] = {
     {"duplicates.csv", "duplicates"}, {"leakage.csv", "leakage"}, {"outliers.csv", "outliers"},
     {"label_issues.csv", "label_issues"}, {"image_issues.csv", "image_issues"}, {"skipped.csv", "skipped"},
+    {"annotation_issues.csv", "annotation_issues"},
 };
 #define N_TABLES (sizeof TABLES / sizeof TABLES[0])
 
@@ -389,7 +390,7 @@ static emb_status write_data(FILE *f, const char *dir, const char *title, const 
     fputs("},\"files\":{", f);
     static const char *FILES[] = {"items.csv", "embeddings.npy", "neighbors.npy", "distances.npy", "map.npy",
                                   "summary.json", "duplicates.csv", "leakage.csv", "outliers.csv",
-                                  "label_issues.csv", "image_issues.csv", "skipped.csv"};
+                                  "label_issues.csv", "image_issues.csv", "skipped.csv", "annotation_issues.csv"};
     for (size_t i = 0; i < sizeof FILES / sizeof FILES[0]; i++)
         fprintf(f, "%s\"%s\":%s", i ? "," : "", FILES[i], exists(dir, FILES[i]) ? "true" : "false");
     fputs("},\"summary\":", f);
@@ -461,7 +462,7 @@ static int auto_thumb_size(const emb_dataset *ds) {
     emb_item_images *c = emb_item_images_new();
     emb_image img;
     for (int64_t i = 0; c && i < n && i < 16; i++)
-        if (emb_item_image(c, ds->path[i], &img) == EMB_OK) {
+        if ((ds->box ? emb_dataset_image(ds, i, &img) : emb_item_image(c, ds->path[i], &img)) == EMB_OK) {
             int m = img.w > img.h ? img.w : img.h;
             if (m < s) s = m < 16 ? 16 : m;
             emb_image_free(&img);
@@ -501,7 +502,8 @@ emb_status emb_report_write(const char *out_dir, const char *html_path,
         int size = p.thumb_size > 0 ? p.thumb_size : auto_thumb_size(in.ds);
         /* q 70 keeps 70,000 Fashion-MNIST thumbnails at ~21 MB of base64 (q 80: 26 MB) */
         int quality = p.jpeg_quality > 0 ? p.jpeg_quality : in.ds->n <= 20000 ? 80 : 70;
-        if (size) st = emb__sprites_make(in.ds->path, in.ds->n, size, quality, p.alpha_background_set ? p.alpha_background : WHITE,
+        if (size) st = emb__sprites_make(in.ds->path, in.ds->box, in.ds->n, size, quality,
+                                         p.alpha_background_set ? p.alpha_background : WHITE,
                                          p.n_threads, &p.progress, &in.sprites);
         if (st) goto done;
     }

@@ -19,7 +19,10 @@ typedef struct {
 
 /* Decode every item's image (paths as in items.csv) into sprite sheets.
  * Items without an image are marked missing, never fatal. */
-emb_status emb__sprites_make(char *const *paths, int64_t n, int size, int quality,
+/* boxes: (n, 4) crop x, y, w, h of each item's image (detection exports), or
+ * NULL; images with alpha are composited over alpha_bg (boxes: the image,
+ * before its crops are cut), and turned upright by their EXIF orientation. */
+emb_status emb__sprites_make(char *const *paths, const int32_t *boxes, int64_t n, int size, int quality,
                              const uint8_t alpha_bg[3], int n_threads, const emb_progress *progress, emb__sprites *out);
 void emb__sprites_free(emb__sprites *s);
 

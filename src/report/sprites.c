@@ -1,6 +1,7 @@
 /* sprites.c - thumbnails packed into sprite sheets (JPEG via TurboJPEG, or
  * PNG for tiny sheets where JPEG's overhead dominates), encoded in parallel
  * one sheet per task. Gray sheets are encoded as 1-channel images. */
+#include "io/io.h"
 #include "report/report.h"
 
 #include <omp.h>
@@ -21,8 +22,8 @@ void emb__sprites_free(emb__sprites *s) {
 }
 
 /* Fill and encode one sheet holding items [i0, i0 + cnt). */
-static emb_status make_sheet(emb_item_images *cache, char *const *paths, int64_t i0, int cnt,
-                             const emb__sprites *s, int quality, uint8_t *missing,
+static emb_status make_sheet(emb_item_images *cache, char *const *paths, const int32_t *boxes, int64_t i0, int cnt,
+                             const emb__sprites *s, int quality, const uint8_t alpha_bg[3], uint8_t *missing,
                              unsigned char **out, size_t *out_len, bool *is_png) {
     int T = s->size, cols = s->cols, rows = (cnt + cols - 1) / cols;
     int W = cols * T, H = rows * T;
@@ -30,13 +31,36 @@ static emb_status make_sheet(emb_item_images *cache, char *const *paths, int64_t
     uint8_t *px = emb__malloc(stride * H, "sprite sheet");
     if (!px) return EMB_E_NOMEM;
     memset(px, THUMB_BG, stride * H);
+    emb_image full = {0};   /* boxes: the last image decoded, for its next boxes */
+    char *full_file = NULL;
+    emb_status full_st = EMB_OK;
     for (int c = 0; c < cnt; c++) {
         emb_image img;
         uint8_t *cell = px + (size_t)(c / cols) * T * stride + (size_t)(c % cols) * T * 3;
-        if (!paths[i0 + c] || emb_item_image(cache, paths[i0 + c], &img) != EMB_OK) { missing[i0 + c] = 1; continue; }
+        emb_status st = EMB_E_INVALID;
+        if (paths[i0 + c] && boxes) {
+            char *f = emb__box_file(paths[i0 + c]);
+            if (f && (!full_file || strcmp(f, full_file))) {
+                emb_image_free(&full);
+                free(full_file);
+                full_file = f;
+                f = NULL;
+                full_st = emb_image_load(full_file, &full);
+                if (!full_st) emb_image_composite(&full, alpha_bg);   /* once, before its crops are cut */
+            }
+            free(f);
+            if (full_file && !full_st) st = emb__box_crop(&full, paths[i0 + c], boxes + 4 * (i0 + c), &img);
+            /* the crop upright, as whole-image thumbnails are (boxes are in the stored pixels) */
+            if (st == EMB_OK && (st = emb_image_orient(&img))) emb_image_free(&img);
+        } else if (paths[i0 + c]) {
+            st = emb_item_image(cache, paths[i0 + c], &img);
+        }
+        if (st != EMB_OK) { missing[i0 + c] = 1; continue; }
         emb_thumb_fit(img.rgb, img.w, img.h, T, THUMB_BG, cell, stride);
         emb_image_free(&img);
     }
+    emb_image_free(&full);
+    free(full_file);
     bool gray = true;
     for (size_t k = 0; gray && k < (size_t)W * H; k++) gray = px[3 * k] == px[3 * k + 1] && px[3 * k] == px[3 * k + 2];
     int ch = 3;
@@ -51,7 +75,7 @@ static emb_status make_sheet(emb_item_images *cache, char *const *paths, int64_t
     return st;
 }
 
-emb_status emb__sprites_make(char *const *paths, int64_t n, int size, int quality,
+emb_status emb__sprites_make(char *const *paths, const int32_t *boxes, int64_t n, int size, int quality,
                              const uint8_t alpha_bg[3], int n_threads, const emb_progress *progress, emb__sprites *out) {
     memset(out, 0, sizeof *out);
     if (n <= 0 || size < 4) return EMB_OK;
@@ -76,7 +100,7 @@ emb_status emb__sprites_make(char *const *paths, int64_t n, int size, int qualit
     for (int sh = 0; sh < out->n_sheets; sh++) {
         int64_t i0 = (int64_t)sh * out->per_sheet;
         int cnt = (int)(n - i0 < out->per_sheet ? n - i0 : out->per_sheet);
-        emb_status s1 = make_sheet(cache, paths, i0, cnt, out, quality, out->missing,
+        emb_status s1 = make_sheet(cache, paths, boxes, i0, cnt, out, quality, alpha_bg, out->missing,
                                    &out->data[sh], &out->len[sh], &out->is_png[sh]);
         #pragma omp critical(emb_sprites)
         {

@@ -72,11 +72,12 @@ def write_class(rng, d, cls_seed, bad):
     if "zero" in bad:
         open(os.path.join(d, "zero.webp"), "wb").close()
         bad_names.append("zero.webp")
-    # hidden files and sub-folders are not items
+    # hidden files are not items; an image in a sub-folder is one of the
+    # class (the recursive layout: the label is the first folder)
     open(os.path.join(d, ".DS_Store"), "w").write("junk")
     os.makedirs(os.path.join(d, "subdir"), exist_ok=True)
     Image.fromarray(photo(rng, 8, 8, 3), "RGB").save(os.path.join(d, "subdir", "deep.png"))
-    return sorted(files + bad_names), set(bad_names)
+    return sorted(files + bad_names + ["subdir/deep.png"]), set(bad_names)
 
 
 def make(root):
