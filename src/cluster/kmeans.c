@@ -16,8 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KMEANS_BLOCK 4096     /* rows per distance block: (4096, k) floats */
-#define KMEANS_DIM_TASK 64    /* columns per centre-update task */
+/* Rows per distance block: (rows, k) floats of at most 16 MB, so that a
+ * pass over 70,000 rows at k = 10 is one GEMM and one team (each OpenMP team
+ * costs a hand-over, dear when the cores are shared). */
+#define KMEANS_BLOCK_FLOATS (4 << 20)
+#define KMEANS_BLOCK_MIN 256
 
 emb_kmeans_params emb_kmeans_default_params(void) {
     return (emb_kmeans_params){.k = 10, .max_iter = 300, .tol = 1e-4, .seed = 42};
@@ -110,7 +113,8 @@ typedef struct {
     const emb_matf *x;
     const float *xn;     /* (n) ||x_i||^2 */
     int k, nth;
-    float *dots;         /* (KMEANS_BLOCK, k) */
+    int64_t block;       /* rows per block */
+    float *dots;         /* (block, k) */
     float *cn;           /* (k) ||c||^2 */
 } assign_ws;
 
@@ -124,9 +128,9 @@ static emb_status assign(assign_ws *w, const float *centers, int32_t *label, flo
         for (int64_t t = 0; t < d; t++) s += (double)centers[(size_t)c * d + t] * centers[(size_t)c * d + t];
         w->cn[c] = (float)s;
     }
-    int64_t ch = 0;
-    for (int64_t b0 = 0; b0 < n; b0 += KMEANS_BLOCK) {
-        int64_t bn = n - b0 < KMEANS_BLOCK ? n - b0 : KMEANS_BLOCK;
+    int64_t ch = 0, bs = w->block;
+    for (int64_t b0 = 0; b0 < n; b0 += bs) {
+        int64_t bn = n - b0 < bs ? n - b0 : bs;
         emb_status st = emb__sgemm(false, true, bn, k, d, 1.0f, w->x->data + (size_t)b0 * d, (size_t)d,
                                    centers, (size_t)d, 0.0f, w->dots, (size_t)k, w->nth);
         if (st) return st;
@@ -156,7 +160,7 @@ static int cmp_far(const void *a, const void *b) {
 }
 
 /* New centres = means of the members, summed in double in item order per
- * (cluster, column block). Empty clusters take the rows farthest from their
+ * cluster (one task each). Empty clusters take the rows farthest from their
  * centre, which leave their old cluster (scikit-learn's
  * _relocate_empty_clusters). order (n), start (k + 1): scratch. */
 static emb_status update(const emb_matf *x, int k, int nth, int32_t *label, const float *d2,
@@ -188,34 +192,38 @@ static emb_status update(const emb_matf *x, int k, int nth, int32_t *label, cons
     memcpy(fill, start, sizeof(int64_t) * (size_t)k);
     for (int64_t i = 0; i < n; i++) order[fill[label[i]]++] = i;
     free(fill);
-    int64_t nb = (d + KMEANS_DIM_TASK - 1) / KMEANS_DIM_TASK, tasks = (int64_t)k * nb;
+    /* one task per cluster: its member rows read whole, in item order */
+    double *acc = emb__malloc(sizeof(double) * (size_t)d * nth, "k-means sums");
+    if (!acc) return EMB_E_NOMEM;
     #pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
-    for (int64_t task = 0; task < tasks; task++) {
-        int c = (int)(task / nb);
-        int64_t t0 = (task % nb) * KMEANS_DIM_TASK, t1 = t0 + KMEANS_DIM_TASK < d ? t0 + KMEANS_DIM_TASK : d;
-        double s[KMEANS_DIM_TASK] = {0};
+    for (int c = 0; c < k; c++) {
+        double *sum = acc + (size_t)omp_get_thread_num() * d;
         int64_t m = start[c + 1] - start[c];
         if (!m) continue;   /* left as it was (only when relocation had no row to give) */
+        memset(sum, 0, sizeof(double) * (size_t)d);
         for (int64_t a = start[c]; a < start[c + 1]; a++) {
             const float *row = x->data + (size_t)order[a] * d;
-            for (int64_t t = t0; t < t1; t++) s[t - t0] += row[t];
+            for (int64_t t = 0; t < d; t++) sum[t] += row[t];
         }
-        for (int64_t t = t0; t < t1; t++) centers[(size_t)c * d + t] = (float)(s[t - t0] / (double)m);
+        for (int64_t t = 0; t < d; t++) centers[(size_t)c * d + t] = (float)(sum[t] / (double)m);
     }
+    free(acc);
     return EMB_OK;
 }
 
 /* Mean per-column variance of x (scikit-learn's _tolerance), in double. */
 static double mean_variance(const emb_matf *x) {
     int64_t n = x->rows, d = x->cols;
-    double tot = 0;
-    for (int64_t t = 0; t < d; t++) {
-        double m = 0, v = 0;
-        for (int64_t i = 0; i < n; i++) m += x->data[(size_t)i * d + t];
-        m /= (double)n;
-        for (int64_t i = 0; i < n; i++) { double e = x->data[(size_t)i * d + t] - m; v += e * e; }
-        tot += v / (double)n;
-    }
+    double *m = calloc((size_t)d, sizeof *m), *v = calloc((size_t)d, sizeof *v), tot = 0;
+    if (!m || !v) { free(m); free(v); return 0; }   /* tol 0: stop on stable labels only */
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t t = 0; t < d; t++) m[t] += x->data[(size_t)i * d + t];
+    for (int64_t t = 0; t < d; t++) m[t] /= (double)n;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t t = 0; t < d; t++) { double e = x->data[(size_t)i * d + t] - m[t]; v[t] += e * e; }
+    for (int64_t t = 0; t < d; t++) tot += v[t] / (double)n;
+    free(m);
+    free(v);
     return tot / (double)d;
 }
 
@@ -243,7 +251,10 @@ emb_status emb_kmeans_run(const emb_matf *x, const emb_kmeans_params *params, co
     start = emb__malloc(sizeof(int64_t) * (size_t)(k + 1), "k-means starts");
     xn = emb__malloc(sizeof(float) * (size_t)n, "k-means norms");
     old = emb__malloc(sizeof(float) * (size_t)k * d, "k-means old centres");
-    dots = emb__malloc(sizeof(float) * (size_t)KMEANS_BLOCK * k, "k-means dot products");
+    int64_t block = KMEANS_BLOCK_FLOATS / k;
+    if (block < KMEANS_BLOCK_MIN) block = KMEANS_BLOCK_MIN;
+    if (block > n) block = n;
+    dots = emb__malloc(sizeof(float) * (size_t)block * k, "k-means dot products");
     cn = emb__malloc(sizeof(float) * (size_t)k, "k-means centre norms");
     if (!c.centers || !c.cluster || !c.dist || !c.probability || !c.outlier || !order || !start || !xn || !old || !dots || !cn) {
         st = EMB_E_NOMEM;
@@ -259,7 +270,7 @@ emb_status emb_kmeans_run(const emb_matf *x, const emb_kmeans_params *params, co
         xn[i] = (float)s;
     }
     double tol = p.tol * mean_variance(x);
-    assign_ws w = {x, xn, k, nth, dots, cn};
+    assign_ws w = {x, xn, k, nth, block, dots, cn};
     for (int64_t i = 0; i < n; i++) c.cluster[i] = -1;
     float *d2 = c.dist;   /* squared until the end */
     for (int it = 0; it < p.max_iter; it++) {
