@@ -10,6 +10,7 @@
  * are summed in double per cluster in item order, so a seed gives the same
  * result at any thread count. */
 #include "core/internal.h"
+#include "neighbors/neighbors.h"
 
 #include <math.h>
 #include <omp.h>
@@ -72,8 +73,9 @@ emb_status emb_kmeans_plusplus(const emb_matf *x, int k, uint64_t seed, int n_th
     int64_t first = (int64_t)(emb_rng_uniform(&rng) * (double)n);
     if (first >= n) first = n - 1;
     memcpy(centers, x->data + (size_t)first * d, sizeof(float) * (size_t)d);
+    emb__simd_init();   /* D^2 in float with the SIMD kernel of this level (neighbors/simd.c) */
     #pragma omp parallel for schedule(static) num_threads(nth)
-    for (int64_t i = 0; i < n; i++) closest[i] = sqdist(x->data + (size_t)i * d, centers, d);
+    for (int64_t i = 0; i < n; i++) closest[i] = emb__sqdist(x->data + (size_t)i * d, centers, d);
     int found = 1;
     while (found < k) {
         double pot = 0;
@@ -85,7 +87,7 @@ emb_status emb_kmeans_plusplus(const emb_matf *x, int k, uint64_t seed, int n_th
         #pragma omp parallel for schedule(static) num_threads(nth)
         for (int64_t i = 0; i < n; i++)
             for (int t = 0; t < nt; t++) {
-                double v = sqdist(x->data + (size_t)i * d, x->data + (size_t)ids[t] * d, d);
+                double v = emb__sqdist(x->data + (size_t)i * d, x->data + (size_t)ids[t] * d, d);
                 cand[(size_t)t * n + i] = v < closest[i] ? v : closest[i];
             }
         int best = 0;
