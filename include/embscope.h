@@ -28,5 +28,6 @@
 #include "emb_clip.h"
 #include "emb_tsne.h"
 #include "emb_report.h"
+#include "emb_cluster.h"
 
 #endif

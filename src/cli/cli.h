@@ -143,6 +143,23 @@ int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset
 int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
                        const emb_knn *g, emb_summary *s);
 
+/* The cluster stage (stage_cluster.c): --clusters, shared by analyze and cluster. */
+typedef struct {
+    const char *method;          /* "kmeans" (default) or "none" */
+    int k;                       /* kmeans:K; 0 = the number of classes when labelled, else 10 */
+} cli_clusters;
+enum { CLI_OPT_CLUSTERS = 1600 };
+#define CLI_CLUSTERS_LONGOPTS {"clusters", required_argument, 0, CLI_OPT_CLUSTERS}
+#define CLI_CLUSTERS_HELP                                                                         \
+    "  --clusters C        kmeans:K, kmeans (K = the number of classes when items are\n"        \
+    "                      labelled, else 10; summary.json says which) or none\n"
+void cli_clusters_init(cli_clusters *o);
+/* Returns 1 if handled, 0 if not a clusters option, -1 on a bad value (printed). */
+int cli_clusters_opt(cli_clusters *o, int opt, const char *arg);
+/* Run k-means on x, write clusters.csv, add "clusters" to s (may be NULL). */
+int cli_cluster_stage(const cli_common *c, const cli_clusters *o, const emb_dataset *ds, const emb_matf *x,
+                      emb_summary *s);
+
 /* t-SNE map options (`embscope map --method tsne`, `analyze --map tsne`);
  * src/cli/map_tsne.c. */
 typedef struct {
@@ -180,6 +197,7 @@ int cmd_analyze(int argc, char **argv);
 int cmd_neighbors(int argc, char **argv);
 int cmd_dups(int argc, char **argv);
 int cmd_map(int argc, char **argv);
+int cmd_cluster(int argc, char **argv);
 
 /* Maps (cmd_map.c): write OUT/map.npy and OUT/map.csv; the kNN graph the
  * map command builds (PCA to 50 first when D > 100). */

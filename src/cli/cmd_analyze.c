@@ -10,8 +10,9 @@ static const char *USAGE =
     "\n"
     "Run every stage on DATA: vectors (items.csv, embeddings.npy, skipped.csv),\n"
     "the neighbour graph (neighbors.npy, distances.npy), a 3-D UMAP map (map.npy,\n"
-    "map.csv), duplicates.csv, leakage.csv, outliers.csv, label_issues.csv,\n"
-    "image_issues.csv (folders), summary.json with every finding's counts,\n"
+    "map.csv), clusters.csv (k-means), duplicates.csv, leakage.csv, outliers.csv,\n"
+    "label_issues.csv, image_issues.csv (folders), summary.json with every\n"
+    "finding's counts and the clusters (size, medoid, purity, majority label),\n"
     "the class and split counts, the class imbalance ratio and each stage's\n"
     "timing, and report.html (see 'embscope report'); prints the report's path.\n"
     "DATA is as for 'embscope embed'.\n"
@@ -21,7 +22,7 @@ static const char *USAGE =
     "  --exact, --approx   force the neighbour search (default: by size)\n"
     "  --map M             umap (default), tsne or none: map.npy, map.csv\n"
     "  --dims N            map dimensions (default 3)\n"
-    CLI_TSNE_HELP CLI_ANALYSIS_HELP CLI_COMMON_HELP;
+    CLI_CLUSTERS_HELP CLI_TSNE_HELP CLI_ANALYSIS_HELP CLI_COMMON_HELP;
 
 typedef struct {
     int k;
@@ -29,6 +30,7 @@ typedef struct {
     const char *map;   /* "umap", "tsne" or "none" */
     int dims;
     cli_tsne_opts tsne;  /* --perplexity, --iterations, ... */
+    cli_clusters clusters;  /* --clusters */
 } analyze_opts;
 
 enum { OPT_MAP = 1400, OPT_DIMS };
@@ -56,6 +58,8 @@ static void add_params(emb_summary *s, const cli_common *c, const cli_features *
     emb_summary_set_number(s, "parameters.k", a->k);
     emb_summary_set_string(s, "parameters.map", a->map);
     emb_summary_set_number(s, "parameters.map_dims", a->dims);
+    emb_summary_set_string(s, "parameters.clusters", a->clusters.method);
+    if (a->clusters.k > 0) emb_summary_set_number(s, "parameters.clusters_k", a->clusters.k);
     emb_summary_set_number(s, "parameters.threads", emb_threads_resolve(c->n_threads));
     emb_summary_set_number(s, "parameters.seed", (double)c->seed);
     emb_summary_add_machine(s);
@@ -177,8 +181,10 @@ int cmd_analyze(int argc, char **argv) {
     static const struct option longopts[] = {CLI_COMMON_LONGOPTS, CLI_FEATURES_LONGOPTS, CLI_ANALYSIS_LONGOPTS,
                                              {"exact", no_argument, 0, OPT_EXACT}, {"approx", no_argument, 0, OPT_APPROX},
                                              {"map", required_argument, 0, OPT_MAP},
-                                             {"dims", required_argument, 0, OPT_DIMS}, CLI_TSNE_LONGOPTS, {0, 0, 0, 0}};
+                                             {"dims", required_argument, 0, OPT_DIMS}, CLI_TSNE_LONGOPTS,
+                                             CLI_CLUSTERS_LONGOPTS, {0, 0, 0, 0}};
     cli_tsne_init(&a.tsne);
+    cli_clusters_init(&a.clusters);
     int opt;
     long v;
     while ((opt = getopt_long(argc, argv, "o:hk:", longopts, NULL)) != -1) {
@@ -204,6 +210,7 @@ int cmd_analyze(int argc, char **argv) {
         if (r == 0) r = cli_features_opt(&f, opt, optarg);
         if (r == 0) r = cli_analysis_opt(&an, opt, optarg);
         if (r == 0) r = cli_tsne_opt(&a.tsne, opt, optarg);
+        if (r == 0) r = cli_clusters_opt(&a.clusters, opt, optarg);
         if (r <= 0) return r < 0 ? CLI_EXIT_USAGE : cli_usage_error("analyze", "unknown option");
     }
     if (optind + 1 != argc) return cli_usage_error("analyze", "expected one DATA argument");
@@ -227,6 +234,7 @@ int cmd_analyze(int argc, char **argv) {
 
     if ((rc = stage_neighbors(&c, &a, &e, s, &g))) goto done;
     if ((rc = stage_analysis(&c, &f, &an, &e, &g, s))) goto done;
+    if ((rc = cli_cluster_stage(&c, &a.clusters, e.ds, &e.vec, s))) goto done;
     if ((rc = stage_map(&c, &a, &e, &g, s))) goto done;
 
     emb_summary_set_number(s, "timings.total_s", emb_now() - t_all);

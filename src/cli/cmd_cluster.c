@@ -1,0 +1,78 @@
+/* cmd_cluster.c - `embscope cluster VECTORS.npy -o OUT`: the cluster stage
+ * alone: OUT/clusters.csv and OUT/clusters.json (the "clusters" block that
+ * `analyze` puts in summary.json). */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *USAGE =
+    "usage: embscope cluster VECTORS.npy -o OUT [options]\n"
+    "\n"
+    "Cluster the rows of VECTORS.npy (N x D) with k-means (k-means++ start,\n"
+    "Lloyd iterations, Euclidean; seeded): OUT/clusters.csv (index,cluster,\n"
+    "probability,outlier_score; k-means: probability 1, outlier score = distance\n"
+    "to the centre / the cluster's largest) and OUT/clusters.json: per cluster\n"
+    "its size, medoid (the member closest to the centre) and, with --items,\n"
+    "majority label, purity and top 3 labels; findings: mixed clusters (purity\n"
+    "< 0.6, the two leading classes named) and split classes (>= 25% of a\n"
+    "label's items in each of two clusters).\n"
+    "\n"
+    "Options:\n"
+    "  --items FILE        items.csv (index,path,split,label) for labels and paths\n"
+    CLI_CLUSTERS_HELP
+    CLI_COMMON_HELP;
+
+enum { OPT_ITEMS = 1400 };
+
+int cmd_cluster(int argc, char **argv) {
+    cli_common c;
+    cli_clusters cs;
+    cli_common_init(&c);
+    cli_clusters_init(&cs);
+    const char *items = NULL;
+    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, CLI_CLUSTERS_LONGOPTS,
+                                             {"items", required_argument, 0, OPT_ITEMS}, {0, 0, 0, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        if (opt == 'h') { fputs(USAGE, stdout); return CLI_EXIT_OK; }
+        if (opt == OPT_ITEMS) { items = optarg; continue; }
+        int r = cli_common_opt(&c, opt, optarg);
+        if (r == 0) r = cli_clusters_opt(&cs, opt, optarg);
+        if (r <= 0) return r < 0 ? CLI_EXIT_USAGE : cli_usage_error("cluster", "unknown option");
+    }
+    if (optind + 1 != argc) return cli_usage_error("cluster", "expected one VECTORS.npy argument");
+    if (!c.out_dir) return cli_usage_error("cluster", "-o OUT is required");
+    if (!strcmp(cs.method, "none")) return cli_usage_error("cluster", "--clusters none: nothing to do");
+    cli_common_finish(&c);
+    emb_matf x = {0};
+    emb_dataset *ds = NULL;
+    emb_summary *s = NULL;
+    int rc = CLI_EXIT_OK;
+    emb_status st = emb_npy_load_f32(argv[optind], &x);
+    if (!st && items) st = emb_items_read(items, &ds);
+    if (!st && ds && ds->n != x.rows) {
+        fprintf(stderr, "embscope cluster: %s has %lld items, %s has %lld rows\n", items, (long long)ds->n, argv[optind], (long long)x.rows);
+        rc = CLI_EXIT_INPUT;
+        goto done;
+    }
+    if (!st) st = emb_mkdirs(c.out_dir);
+    if (st) { rc = cli_fail(st); goto done; }
+    if (!(s = emb_summary_new())) { rc = cli_fail(EMB_E_NOMEM); goto done; }
+    emb_summary_set_string(s, "embscope_version", emb_version());
+    emb_summary_set_string(s, "parameters.vectors", argv[optind]);
+    emb_summary_set_number(s, "parameters.seed", (double)c.seed);
+    emb_summary_set_number(s, "parameters.threads", emb_threads_resolve(c.n_threads));
+    rc = cli_cluster_stage(&c, &cs, ds, &x, s);
+    if (!rc) {
+        char *p = cli_out_path(&c, "clusters.json");
+        if ((st = emb_summary_write(s, p))) rc = cli_fail(st);
+        else cli_log(&c, "cluster: wrote %s", p);
+        free(p);
+    }
+done:
+    emb_summary_free(s);
+    emb_matf_free(&x);
+    emb_dataset_free(ds);
+    return rc;
+}

@@ -1,0 +1,128 @@
+/* test_cli_cluster.c - `embscope cluster` and `analyze --clusters`: the
+ * files written (clusters.csv with one row per item, clusters.json /
+ * summary.json with the K used and why), four labelled blobs found as four
+ * pure clusters, the default K (classes from items.csv, else 10), the same
+ * clusters.csv bytes at 1 and 2 threads, --clusters none, a bad spec
+ * (exit 1).
+ * ctest-labels: cli */
+#include "check.h"
+#include "embscope.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { N = 400, D = 16, N_CLASSES = 4 };
+
+static char *read_text(const char *path) {
+    size_t len = 0;
+    char *b = check_read_file(path, &len), *t = b ? realloc(b, len + 1) : NULL;
+    if (!t) { free(b); return NULL; }
+    t[len] = 0;
+    return t;
+}
+
+static int count_lines(const char *s) {
+    int n = 0;
+    for (; s && *s; s++) n += *s == '\n';
+    return n;
+}
+
+static char *run(const char *args, int *status) {
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cd '%s' && %s %s 2>&1", check_tmpdir(), EMB_BIN, args);
+    return check_run(cmd, status);
+}
+
+static char *out_file(const char *dir, const char *name) {
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s/%s", check_tmpdir(), dir, name);
+    return read_text(p);
+}
+
+int main(void) {
+    emb_matf x = {0};
+    emb_matf_alloc(&x, N, D);
+    emb_rng r;
+    emb_rng_seed(&r, 3);
+    for (int i = 0; i < N; i++)
+        for (int t = 0; t < D; t++) x.data[i * D + t] = (t == i % N_CLASSES ? 12.0f : 0.0f) + (float)emb_rng_normal(&r);
+    char *p = check_tmp_path("vectors.npy");
+    CHECK(emb_npy_write_f32(p, x.data, N, D) == EMB_OK);
+    free(p);
+    p = check_tmp_path("items.csv");
+    FILE *f = fopen(p, "w");
+    fprintf(f, "index,path,split,label\n");
+    for (int i = 0; i < N; i++) fprintf(f, "%d,img%03d.png,train,class%d\n", i, i, i % N_CLASSES);
+    fclose(f);
+    free(p);
+    int status = 0;
+    char *log = run("cluster vectors.npy --items items.csv -o a --threads 2", &status);
+    if (!CHECK_EQ(0, status)) fprintf(stderr, "%s", log ? log : "");
+    free(log);
+    char *csv = out_file("a", "clusters.csv"), *js = out_file("a", "clusters.json");
+    CHECK(csv && !strncmp(csv, "index,cluster,probability,outlier_score\n", 40));
+    CHECK_EQ(N + 1, count_lines(csv));
+    CHECK(js != NULL);
+    if (js) {
+        CHECK_CONTAINS(js, "\"k\":\t4");
+        CHECK_CONTAINS(js, "\"k_source\":\t\"default: the number of classes\"");
+        CHECK_CONTAINS(js, "\"purity\":\t1");
+        CHECK_CONTAINS(js, "\"size\":\t100");
+        CHECK_CONTAINS(js, "\"mixed_clusters\":\t[]");
+        CHECK_CONTAINS(js, "\"split_classes\":\t[]");
+        CHECK(!strstr(js, "\"purity\":\t0."));
+    }
+    free(js);
+    /* 1 thread: the same bytes */
+    log = run("cluster vectors.npy --items items.csv -o b --threads 1 --quiet", &status);
+    CHECK_EQ(0, status);
+    free(log);
+    char *csv1 = out_file("b", "clusters.csv");
+    CHECK(csv && csv1 && !strcmp(csv, csv1));
+    free(csv1);
+    free(csv);
+    /* no labels: K = 10; kmeans:7 given */
+    log = run("cluster vectors.npy -o c --quiet", &status);
+    CHECK_EQ(0, status);
+    free(log);
+    js = out_file("c", "clusters.json");
+    CHECK(js && strstr(js, "\"k\":\t10") && strstr(js, "\"default: 10 (no labels)\""));
+    free(js);
+    log = run("cluster vectors.npy -o d --clusters kmeans:7 --quiet", &status);
+    CHECK_EQ(0, status);
+    free(log);
+    js = out_file("d", "clusters.json");
+    CHECK(js && strstr(js, "\"k\":\t7") && strstr(js, "\"--clusters kmeans:K\""));
+    free(js);
+    /* bad spec */
+    log = run("cluster vectors.npy -o e --clusters kmeans:0", &status);
+    CHECK_EQ(1, status);
+    CHECK(log && strstr(log, "--clusters"));
+    free(log);
+    /* analyze: by default k-means with K = classes (items.csv beside the vectors) */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd '%s' && mkdir -p v && cp vectors.npy items.csv v/", check_tmpdir());
+    free(check_run(cmd, NULL));
+    log = run("analyze v/vectors.npy -o an --map none --threads 2 --quiet", &status);
+    if (!CHECK_EQ(0, status)) fprintf(stderr, "%s", log ? log : "");
+    free(log);
+    csv = out_file("an", "clusters.csv");
+    CHECK_EQ(N + 1, count_lines(csv));
+    free(csv);
+    js = out_file("an", "summary.json");
+    CHECK(js && strstr(js, "\"k_source\":\t\"default: the number of classes\"") && strstr(js, "\"clusters_s\""));
+    free(js);
+    log = run("analyze v/vectors.npy -o none --map none --clusters none --quiet", &status);
+    CHECK_EQ(0, status);
+    free(log);
+    csv = out_file("none", "clusters.csv");
+    CHECK(csv == NULL);
+    free(csv);
+    js = out_file("none", "summary.json");
+    CHECK(js && strstr(js, "\"clusters\":\t\"--clusters none\""));
+    free(js);
+    emb_matf_free(&x);
+    return check_exit();
+}
