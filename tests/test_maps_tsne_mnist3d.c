@@ -3,4 +3,4 @@
 /* ctest-labels: slow */
 #include "tsne_mnist.h"
 
-int main(void) { return run_mnist(3, EMB_TSNE_BH); }
+int main(void) { return run_mnist(3, EMB_TSNE_AUTO, EMB_TSNE_BH); }

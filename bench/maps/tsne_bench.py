@@ -116,8 +116,10 @@ def main():
     w = a.work
     import sklearn
     from sklearn.decomposition import PCA
+    import shutil
+    have_r = shutil.which("Rscript") is not None
     rver = subprocess.run(["Rscript", "-e", "cat(as.character(packageVersion('Rtsne')))"],
-                          capture_output=True, text=True).stdout.strip()
+                          capture_output=True, text=True).stdout.strip() if have_r else "not installed (rows skipped)"
     print(f"embscope {subprocess.run([a.embscope, 'version'], capture_output=True, text=True).stdout.strip()}, "
           f"sklearn {sklearn.__version__}, Rtsne {rver}, {os.cpu_count()} cores", flush=True)
 
@@ -189,7 +191,8 @@ def main():
             emb(5000, dims)
             if not a.emb_only:
                 sk(5000, dims)
-                rt(5000, dims)
+                if have_r:
+                    rt(5000, dims)
         emb(5000, 2, "umap")
     if 20000 in sets and not a.only_5k:
         emb(20000, 2)
@@ -198,7 +201,8 @@ def main():
     if 70000 in sets and not a.only_5k:
         emb(70000, 2)
         if not a.skip_70k_peers and not a.emb_only:
-            rt(70000, 2)
+            if have_r:
+                rt(70000, 2)
             sk(70000, 2)
     print("\nFinal table (KL as each tool reports it: embscope from its FFT/BH estimate of Z, "
           "sklearn kl_divergence_, Rtsne last itercosts; 10-NN accuracy computed here):")

@@ -6,7 +6,7 @@
 #include "emb_tsne.h"
 
 #define TSNE_EXACT_MAX_N 1000   /* AUTO: exact gradient up to here */
-#define TSNE_FFT_MIN_N 10000    /* AUTO: FFT for 2D above here (FIt-SNE's break-even) */
+#define TSNE_FFT_MIN_N 40000    /* AUTO: FFT for 2D from here; Barnes-Hut below (Fashion-MNIST PCA-50, 2 threads, Xeon of bench/maps/RESULTS.md: 20k BH 8.1 s, KL 1.767, vs FFT 17.5 s, KL 1.805; 70k BH 38.7 s vs FFT 25.2 s on the AMD EPYC) */
 #define TSNE_ORDER_MIN_N 4000   /* BH and FFT: renumber the points for locality from here */
 
 /* Each helper below runs its OpenMP regions on nth threads (num_threads
