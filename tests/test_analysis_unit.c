@@ -60,6 +60,16 @@ static void ref_groups(const float *x, int n, int d, double thr, int *grp) {
     free(pr);
 }
 
+/* The kNN graph of x (k neighbours, default method) and its duplicates at thr. */
+static void knn_and_dups(const emb_matf *x, int k, float thr, emb_knn *g, emb_dups *d) {
+    emb_knn_params kp = emb_knn_default_params();
+    kp.k = k;
+    CHECK(emb_knn_build(x, &kp, g) == EMB_OK);
+    emb_dups_params dp = emb_dups_default_params();
+    dp.threshold = thr;
+    CHECK(emb_dups_find(x, g, NULL, &dp, d) == EMB_OK);
+}
+
 static void test_dups_brute_force(void) {
     enum { N = 300, D = 16, K = 3 };
     emb_rng r;
@@ -94,13 +104,8 @@ static void test_dups_brute_force(void) {
     CHECK(cos_rows(x.data, D, 40, 41) >= 0.99 && cos_rows(x.data, D, 41, 42) >= 0.99);
     CHECK(cos_rows(x.data, D, 40, 42) < 0.99 && cos_rows(x.data, D, 42, 44) < 0.99);
     emb_knn g;
-    emb_knn_params kp = emb_knn_default_params();
-    kp.k = K;
-    CHECK(emb_knn_build(&x, &kp, &g) == EMB_OK);
-    emb_dups_params dp = emb_dups_default_params();
-    dp.threshold = 0.99f;
     emb_dups d;
-    CHECK(emb_dups_find(&x, &g, NULL, &dp, &d) == EMB_OK);
+    knn_and_dups(&x, K, 0.99f, &g, &d);
     int grp[N];
     ref_groups(x.data, N, D, 0.99, grp);
     int agree = 1, in_groups = 0, clique = 1;
@@ -152,13 +157,8 @@ static void test_dups_widen_blobs(void) {
             for (int t = 0; t < D; t++)
                 x.data[(b * M + m) * D + t] = x.data[b * M * D + t] + 0.03f * (float)emb_rng_normal(&r);
     emb_knn g;
-    emb_knn_params kp = emb_knn_default_params();
-    kp.k = K;
-    CHECK(emb_knn_build(&x, &kp, &g) == EMB_OK);
-    emb_dups_params dp = emb_dups_default_params();
-    dp.threshold = 0.99f;
     emb_dups d;
-    CHECK(emb_dups_find(&x, &g, NULL, &dp, &d) == EMB_OK);
+    knn_and_dups(&x, K, 0.99f, &g, &d);
     int64_t ref = 0, got_ok = 0;
     for (int i = 0; i < N; i++)
         for (int j = i + 1; j < N; j++) ref += cos_rows(x.data, D, i, j) >= 0.99;
