@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(EMB__X86)
+#if defined(EMB__X86) && (defined(__x86_64__) || defined(__i386__))   /* EMB__X86 implies these; spelled out for readers and checkers */
 #include <immintrin.h>
 #endif
 
