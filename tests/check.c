@@ -118,6 +118,34 @@ void *check_read_file(const char *path, size_t *len) {
     return b;
 }
 
+char *check_read_text(const char *path) {
+    size_t len = 0;
+    char *b = check_read_file(path, &len), *t = b ? realloc(b, len + 1) : NULL;
+    if (!t) { free(b); return NULL; }
+    t[len] = 0;
+    return t;
+}
+
+int check_ref_lines(const char *cmd, const char *what, bool strict) {
+    int status = 0, lines = 0;
+    char *res = check_run(cmd, &status);
+    if (!CHECK_EQ(0, status)) fprintf(stderr, "  %s: %s\n", what, res ? res : "");
+    char *save, *line = res ? strtok_r(res, "\n", &save) : NULL;
+    for (; line; line = strtok_r(NULL, "\n", &save)) {
+        char name[64];
+        long long want, got;
+        if (sscanf(line, "%63s %lld %lld", name, &want, &got) != 3) {
+            if (strict) CHECK(!"unparsed reference line");
+            fprintf(stderr, "  %s\n", line);
+            continue;
+        }
+        if (!CHECK_EQ(want, got)) fprintf(stderr, "  %s: %s\n", what, name);
+        lines++;
+    }
+    free(res);
+    return lines;
+}
+
 bool check_write_file(const char *path, const void *data, size_t len) {
     FILE *f = fopen(path, "wb");
     if (!f) return false;

@@ -34,6 +34,13 @@ const char *check_tmpdir(void);
 char *check_tmp_path(const char *name);
 /* Read a whole file (malloc'd, caller frees); NULL and *len = 0 if it cannot be opened. */
 void *check_read_file(const char *path, size_t *len);
+/* The same as a NUL-terminated string (caller frees), NULL if absent. */
+char *check_read_text(const char *path);
+/* Run cmd (a reference script) and check each output line "NAME WANT GOT"
+ * for WANT == GOT, and its exit status 0; what names the case in messages.
+ * strict: a line of another form fails the test (else it is printed).
+ * Returns the number of NAME WANT GOT lines. */
+int check_ref_lines(const char *cmd, const char *what, bool strict);
 /* Write bytes to a file; true on success. */
 bool check_write_file(const char *path, const void *data, size_t len);
 /* Python 3 with numpy (Debian's), from $PYTHON or /usr/bin/python3. */

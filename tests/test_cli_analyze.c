@@ -62,18 +62,6 @@ int main(void) {
     snprintf(sp, sizeof sp, "%s/check.py", out);
     CHECK(check_write_file(sp, SCRIPT, strlen(SCRIPT)));
     snprintf(cmd, sizeof cmd, "%s '%s' '%s' '%s' 2>&1", check_python(), sp, MNIST_DIR, out);
-    char *res = check_run(cmd, &status);
-    if (!CHECK_EQ(0, status)) fprintf(stderr, "%s\n", res ? res : "");
-    int lines = 0;
-    char *save, *line = res ? strtok_r(res, "\n", &save) : NULL;
-    for (; line; line = strtok_r(NULL, "\n", &save)) {
-        char name[64];
-        long long want, got;
-        if (sscanf(line, "%63s %lld %lld", name, &want, &got) != 3) { CHECK(!"unparsed reference line"); fprintf(stderr, "  %s\n", line); continue; }
-        if (!CHECK_EQ(want, got)) fprintf(stderr, "  %s\n", name);
-        lines++;
-    }
-    CHECK_EQ(36, lines);
-    free(res);
+    CHECK_EQ(36, check_ref_lines(cmd, "analyze", true));
     return check_exit();
 }

@@ -46,15 +46,6 @@ static void make(const char *dir, int d, bool items) {
     emb_matf_free(&x);
 }
 
-/* A whole file as a NUL-terminated string (caller frees), NULL if absent. */
-static char *read_text(const char *path) {
-    size_t len = 0;
-    char *b = check_read_file(path, &len), *t = b ? realloc(b, len + 1) : NULL;
-    if (!t) { free(b); return NULL; }
-    t[len] = 0;
-    return t;
-}
-
 static void run(int d, bool items, const char *extra) {
     char dir[600], cmd[2048], p[700];
     snprintf(dir, sizeof dir, "%s/d%d_%d%s", check_tmpdir(), d, items, extra[0] ? "_shape" : "");
@@ -67,7 +58,7 @@ static void run(int d, bool items, const char *extra) {
     if (!CHECK_EQ(0, status)) fprintf(stderr, "d=%d items=%d: %s\n", d, items, log ? log : "");
     free(log);
     snprintf(p, sizeof p, "%s/out/summary.json", dir);
-    char *js = read_text(p);
+    char *js = check_read_text(p);
     CHECK(js != NULL);
     if (js) {
         CHECK_CONTAINS(js, "\"items\":\t400");
@@ -76,7 +67,7 @@ static void run(int d, bool items, const char *extra) {
     }
     /* every planted pair (k, N-1-k) is in one duplicate group */
     snprintf(p, sizeof p, "%s/out/duplicates.csv", dir);
-    char *csv = read_text(p);
+    char *csv = check_read_text(p);
     CHECK(csv != NULL);
     int found = 0;
     for (int k = 0; csv && k < N_COPIES; k++) {
@@ -95,7 +86,7 @@ static void run(int d, bool items, const char *extra) {
     free(csv);
     if (items) {
         snprintf(p, sizeof p, "%s/out/label_issues.csv", dir);
-        char *li = read_text(p);
+        char *li = check_read_text(p);
         CHECK(li != NULL && strlen(li) > 40);
         free(li);
     }
@@ -115,7 +106,7 @@ int main(void) {
     free(check_run(cmd, &status));
     CHECK_EQ(0, status);
     snprintf(p, sizeof p, "%s/scalar/summary.json", check_tmpdir());
-    char *js = read_text(p);
+    char *js = check_read_text(p);
     CHECK(js != NULL);
     if (js) {
         CHECK_CONTAINS(js, "\"simd_level\":\t\"scalar\"");

@@ -15,14 +15,6 @@
 
 enum { N = 400, D = 16, N_CLASSES = 4 };
 
-static char *read_text(const char *path) {
-    size_t len = 0;
-    char *b = check_read_file(path, &len), *t = b ? realloc(b, len + 1) : NULL;
-    if (!t) { free(b); return NULL; }
-    t[len] = 0;
-    return t;
-}
-
 static int count_lines(const char *s) {
     int n = 0;
     for (; s && *s; s++) n += *s == '\n';
@@ -38,7 +30,7 @@ static char *run(const char *args, int *status) {
 static char *out_file(const char *dir, const char *name) {
     char p[1024];
     snprintf(p, sizeof p, "%s/%s/%s", check_tmpdir(), dir, name);
-    return read_text(p);
+    return check_read_text(p);
 }
 
 int main(void) {

@@ -23,20 +23,7 @@
 
 /* Run the reference check and assert each "name expected got" line. */
 static void check_lines(const char *cmd, int want_lines, const char *what) {
-    int status;
-    char *res = check_run(cmd, &status);
-    if (!CHECK_EQ(0, status)) fprintf(stderr, "  %s: %s\n", what, res ? res : "");
-    int lines = 0;
-    char *save, *line = res ? strtok_r(res, "\n", &save) : NULL;
-    for (; line; line = strtok_r(NULL, "\n", &save)) {
-        char name[64];
-        long long want, got;
-        if (sscanf(line, "%63s %lld %lld", name, &want, &got) != 3) { CHECK(!"unparsed reference line"); fprintf(stderr, "  %s\n", line); continue; }
-        if (!CHECK_EQ(want, got)) fprintf(stderr, "  %s: %s\n", what, name);
-        lines++;
-    }
-    CHECK_EQ(want_lines, lines);
-    free(res);
+    CHECK_EQ(want_lines, check_ref_lines(cmd, what, true));
 }
 
 static void embed_and_check(const char *root, const char *name, double margin) {
