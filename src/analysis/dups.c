@@ -35,12 +35,6 @@
 #include <xxhash.h>
 
 #define DUPS_WIDEN_MAX_VISIT (1 << 15)  /* candidates checked per widened item, at most */
-#ifndef DUPS_WIDEN_GO
-#define DUPS_WIDEN_GO 1.0f       /* the range search goes on through items at cosine >= 1 - GO (1 - threshold):
-                                    1 (only through items in the range) missed 2 of 36,886 pairs of Fashion-MNIST
-                                    70k at 0.985 and 42 of 208,349 of the dense 100k set (bench/scale), groups
-                                    unchanged in number; 1.5 missed none at 2.3x (70k) to 2.9x (100k) the time */
-#endif
 #define DUPS_MAX_STORED_PAIRS (1 << 24)  /* widened pairs beyond this are dropped (256 MiB) */
 #define DUPS_REP_SAMPLE 256      /* representative: mean cosine to at most this many members */
 
@@ -278,14 +272,16 @@ static emb_status near_from_knn(const emb_knn *g, const emb_dups *d, float thr, 
 
 /* Range search for each widened item i over the kNN graph, its edges taken
  * both ways: start from i's row (all >= thr), then expand through the
- * neighbours (row and reverse edges) of every item found at cosine >=
- * 1 - DUPS_WIDEN_GO (1 - thr) to i, until no new item is found or DUPS_WIDEN_MAX_VISIT
- * candidates were checked. Items within the threshold of i sit in one dense
- * patch of the graph, so they are reached from one another's rows: the cost
- * is (range size) x k x d per widened item, not n x d. On Fashion-MNIST 70k
- * this found the same pairs as comparing with all 70,000 rows (checked in
- * test_analysis_unit against brute force; bench/analysis/RESULTS.md) at a
- * hundredth of the work. */
+ * neighbours (row and reverse edges) of every item found at cosine >= thr
+ * to i, until no new item is found or DUPS_WIDEN_MAX_VISIT candidates were
+ * checked. Items within the threshold of i sit in one dense patch of the
+ * graph, so they are reached from one another's rows: the cost is (range
+ * size) x 2k x d per widened item, not n x d. Against comparing with all
+ * rows: Fashion-MNIST 70k at 0.985, the same 3,483 groups, 2 of 36,886
+ * pairs not found; the dense 100k set of bench/scale, 42 of 208,349.
+ * Expanding also through items a little below the threshold (at
+ * 1 - 1.5 (1 - thr)) found every pair, at 2.3x (70k) to 2.9x (100k) the
+ * time. Tested against brute force in test_analysis_unit. */
 static emb_status widen_search(const emb_matf *x, const emb_knn *g, const float *norm, const uint8_t *widen,
                                float thr, emb_dups *d, pair_vec *pv, int nt) {
     int64_t n = x->rows, nq = 0;
@@ -316,7 +312,6 @@ static emb_status widen_search(const emb_matf *x, const emb_knn *g, const float 
     for (int64_t i = 0; i < n; i++) if (widen[i]) q[nq++] = i;
     bool oom = false;
     int64_t truncated = 0;
-    float thr_go = 1.0f - DUPS_WIDEN_GO * (1.0f - thr);
     #pragma omp parallel for num_threads(nt) schedule(dynamic, 4) reduction(+ : truncated)
     for (int64_t a = 0; a < nq; a++) {
         int tid = omp_get_thread_num();
@@ -336,10 +331,10 @@ static emb_status widen_search(const emb_matf *x, const emb_knn *g, const float 
                 mark[c] = gen;
                 if (visited++ >= DUPS_WIDEN_MAX_VISIT) { truncated++; head = tail; break; }
                 float sim = cosine(x, norm, i, c);
-                if (sim < thr_go) continue;
+                if (sim < thr) continue;
                 qu[tail++] = c;
                 int64_t r = d->exact_root[c];
-                if (sim >= thr && r != i && !pair_push(&found[a], i, r, sim, EMB_DUP_NEAR)) oom = true;
+                if (r != i && !pair_push(&found[a], i, r, sim, EMB_DUP_NEAR)) oom = true;
             }
         }
     }
