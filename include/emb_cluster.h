@@ -49,7 +49,7 @@ typedef struct {
     int n_iter;            /* Lloyd iterations run */
     bool converged;        /* labels stable or shift <= tol before max_iter */
     double inertia;        /* sum of squared distances to the centres */
-    const char *method;    /* static: "kmeans" */
+    const char *method;    /* static: "kmeans" or "hdbscan" */
 } emb_clusters;
 
 /* k-means++ (Arthur & Vassilvitskii 2007) with scikit-learn's greedy
@@ -72,6 +72,39 @@ emb_status emb_kmeans_plusplus(const emb_matf *x, int k, uint64_t seed, int n_th
 emb_status emb_kmeans_run(const emb_matf *x, const emb_kmeans_params *params, const float *init,
                           emb_clusters *out);
 void emb_clusters_free(emb_clusters *c);   /* NULL members are fine; leaves c zeroed */
+
+/* HDBSCAN (Campello, Moulavi & Sander 2013) with the accelerated algorithm
+ * of McInnes & Healy 2017, Euclidean, for low-dimensional points (a map or
+ * a clustering embedding; any d works but the k-d tree is made for d <~ 10):
+ * core distances by a k-d tree, the minimum spanning tree of the mutual
+ * reachability distances by Boruvka over that tree, the single-linkage
+ * hierarchy condensed with min_cluster_size, clusters selected by excess of
+ * mass or as the leaves, optionally merged below cluster_selection_epsilon
+ * (Malzer & Baum 2020). Nothing quadratic in n; memory linear. */
+typedef enum { EMB_HDBSCAN_EOM = 0, EMB_HDBSCAN_LEAF = 1 } emb_hdbscan_selection;
+
+typedef struct {
+    int min_cluster_size;         /* default 5 (the hdbscan libraries'); >= 2 */
+    int min_samples;              /* core distance = distance to the min_samples-th nearest
+                                     point, the point itself counted (R dbscan's minPts,
+                                     scikit-learn's min_samples); 0 = min_cluster_size */
+    double cluster_selection_epsilon; /* 0 = off */
+    emb_hdbscan_selection selection;  /* default EMB_HDBSCAN_EOM */
+    bool allow_single_cluster;    /* default false: the root is never a cluster */
+    int n_threads;                /* 0 = all cores */
+    emb_progress progress;
+} emb_hdbscan_params;
+emb_hdbscan_params emb_hdbscan_default_params(void);
+
+/* HDBSCAN on the rows of x (n, d). *out: cluster (-1 = noise, clusters
+ * numbered by the condensed tree's order), probability (hdbscan's: a
+ * member's lambda over the largest lambda in its cluster, capped at 1;
+ * noise 0), outlier = GLOSH (Campello et al. 2015: 1 - lambda_p /
+ * lambda_max, the largest lambda in the subtree of the cluster the point
+ * leaves), centers = members' means, dist = distance to the centre.
+ * Non-finite coordinates are an error. The same input gives the same
+ * output at any thread count. */
+emb_status emb_hdbscan_run(const emb_matf *x, const emb_hdbscan_params *params, emb_clusters *out);
 
 /* clusters.csv: index,cluster,probability,outlier_score (cluster -1 = noise). */
 emb_status emb_clusters_write_csv(const char *path, const emb_clusters *c);
