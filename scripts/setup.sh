@@ -6,7 +6,8 @@
 #          with npm ci) and the C libraries embscope links
 #   run    build + the default dataset (Debian's dataset-fashion-mnist)
 #   test   run + what the tests use (numpy, PIL, scikit-learn, clang for the
-#          fuzzers, Chromium for the report's browser test)
+#          fuzzers, Chromium for the report's browser test, R dbscan for
+#          the HDBSCAN reference)
 #   bench  test + the peers the benchmarks compare against
 set -euo pipefail
 what=${1:-test}
@@ -22,9 +23,9 @@ command -v npm >/dev/null 2>&1 || build_pkgs+=(nodejs npm)
 run_pkgs=(dataset-fashion-mnist)
 test_pkgs=(python3 python3-numpy python3-pil python3-sklearn python3-scipy
   clang libclang-rt-14-dev libomp-14-dev chromium
-  libavif-bin libheif-examples)
+  libavif-bin libheif-examples r-cran-dbscan)
 bench_pkgs=(python3-torch umap-learn python3-pynndescent python3-hnswlib python3-faiss
-  r-base-core r-cran-uwot r-cran-rtsne time)
+  r-base-core r-cran-uwot r-cran-rtsne python3-leidenalg python3-igraph time)
 
 case "$what" in
   build) pkgs=("${build_pkgs[@]}") ;;

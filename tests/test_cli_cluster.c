@@ -1,9 +1,11 @@
 /* test_cli_cluster.c - `embscope cluster` and `analyze --clusters`: the
  * files written (clusters.csv with one row per item, clusters.json /
- * summary.json with the K used and why), four labelled blobs found as four
- * pure clusters, the default K (classes from items.csv, else 10), the same
- * clusters.csv bytes at 1 and 2 threads, --clusters none, a bad spec
- * (exit 1).
+ * summary.json with the method, its parameters and why); four labelled
+ * blobs in 16 dimensions found by HDBSCAN (through the clustering UMAP) as
+ * four pure clusters, the same clusters.csv bytes on two runs with
+ * --threads 1, HDBSCAN straight on 2-column vectors, k-means with the
+ * default K (classes from items.csv, else 10) and the same bytes at 1 and
+ * 2 threads, --clusters none, bad specs (exit 1).
  * ctest-labels: cli */
 #include "check.h"
 #include "embscope.h"
@@ -50,10 +52,66 @@ int main(void) {
     fclose(f);
     free(p);
     int status = 0;
-    char *log = run("cluster vectors.npy --items items.csv -o a --threads 2", &status);
+    /* HDBSCAN (the default) through the clustering UMAP: the four blobs */
+    char *log = run("cluster vectors.npy --items items.csv -o h --threads 1 --quiet", &status);
     if (!CHECK_EQ(0, status)) fprintf(stderr, "%s", log ? log : "");
     free(log);
-    char *csv = out_file("a", "clusters.csv"), *js = out_file("a", "clusters.json");
+    char *csv = out_file("h", "clusters.csv"), *js = out_file("h", "clusters.json");
+    CHECK(csv && !strncmp(csv, "index,cluster,probability,outlier_score\n", 40));
+    CHECK_EQ(N + 1, count_lines(csv));
+    if (js) {
+        CHECK_CONTAINS(js, "\"method\":\t\"hdbscan\"");
+        CHECK_CONTAINS(js, "\"k\":\t4");
+        CHECK_CONTAINS(js, "\"min_cluster_size\":\t10");
+        CHECK_CONTAINS(js, "\"min_samples\":\t10");
+        CHECK_CONTAINS(js, "UMAP of the kNN graph to 2D");
+        CHECK_CONTAINS(js, "\"mixed_clusters\":\t[]");
+        CHECK(!strstr(js, "\"purity\":\t0."));
+    }
+    CHECK(js != NULL);
+    free(js);
+    log = run("cluster vectors.npy --items items.csv -o h1 --threads 1 --quiet", &status);
+    CHECK_EQ(0, status);
+    free(log);
+    char *again = out_file("h1", "clusters.csv");
+    CHECK(csv && again && !strcmp(csv, again));
+    free(again);
+    free(csv);
+    /* HDBSCAN straight on 2 columns: two blobs of 150 and 3 far points */
+    emb_matf x2 = {0};
+    emb_matf_alloc(&x2, 303, 2);
+    for (int i = 0; i < 300; i++) {
+        x2.data[2 * i] = (float)((i % 2) * 50 + emb_rng_normal(&r));
+        x2.data[2 * i + 1] = (float)emb_rng_normal(&r);
+    }
+    for (int i = 300; i < 303; i++) { x2.data[2 * i] = 25.0f; x2.data[2 * i + 1] = 40.0f * (float)(i - 299); }
+    p = check_tmp_path("map2.npy");
+    CHECK(emb_npy_write_f32(p, x2.data, 303, 2) == EMB_OK);
+    free(p);
+    emb_matf_free(&x2);
+    log = run("cluster map2.npy -o m2 --clusters hdbscan:20 --quiet", &status);
+    CHECK_EQ(0, status);
+    free(log);
+    js = out_file("m2", "clusters.json");
+    CHECK(js && strstr(js, "\"k\":\t2") && strstr(js, "\"size\":\t150") && strstr(js, "the vectors, Euclidean"));
+    CHECK(js && strstr(js, "\"min_samples\":\t20") && strstr(js, "\"--clusters hdbscan:M\""));
+    free(js);
+    csv = out_file("m2", "clusters.csv");
+    CHECK(csv && strstr(csv, "\n300,-1,0,") && strstr(csv, "\n302,-1,0,"));
+    free(csv);
+    log = run("cluster map2.npy -o m3 --clusters hdbscan:20 --min-samples 5 --cluster-selection leaf --cluster-epsilon 0.5 --quiet", &status);
+    CHECK_EQ(0, status);
+    free(log);
+    js = out_file("m3", "clusters.json");
+    CHECK(js && strstr(js, "\"min_samples\":\t5") && strstr(js, "\"selection\":\t\"leaf\"") &&
+          strstr(js, "\"cluster_selection_epsilon\":\t0.5"));
+    free(js);
+    /* k-means */
+    log = run("cluster vectors.npy --items items.csv -o a --clusters kmeans --threads 2", &status);
+    if (!CHECK_EQ(0, status)) fprintf(stderr, "%s", log ? log : "");
+    free(log);
+    csv = out_file("a", "clusters.csv");
+    js = out_file("a", "clusters.json");
     CHECK(csv && !strncmp(csv, "index,cluster,probability,outlier_score\n", 40));
     CHECK_EQ(N + 1, count_lines(csv));
     CHECK(js != NULL);
@@ -68,7 +126,7 @@ int main(void) {
     }
     free(js);
     /* 1 thread: the same bytes */
-    log = run("cluster vectors.npy --items items.csv -o b --threads 1 --quiet", &status);
+    log = run("cluster vectors.npy --items items.csv -o b --clusters kmeans --threads 1 --quiet", &status);
     CHECK_EQ(0, status);
     free(log);
     char *csv1 = out_file("b", "clusters.csv");
@@ -76,7 +134,7 @@ int main(void) {
     free(csv1);
     free(csv);
     /* no labels: K = 10; kmeans:7 given */
-    log = run("cluster vectors.npy -o c --quiet", &status);
+    log = run("cluster vectors.npy -o c --clusters kmeans --quiet", &status);
     CHECK_EQ(0, status);
     free(log);
     js = out_file("c", "clusters.json");
@@ -93,11 +151,18 @@ int main(void) {
     CHECK_EQ(1, status);
     CHECK(log && strstr(log, "--clusters"));
     free(log);
-    /* analyze: by default k-means with K = classes (items.csv beside the vectors) */
+    log = run("cluster vectors.npy -o e --clusters hdbscan:1", &status);
+    CHECK_EQ(1, status);
+    free(log);
+    log = run("cluster vectors.npy -o e --cluster-selection best", &status);
+    CHECK_EQ(1, status);
+    CHECK(log && strstr(log, "--cluster-selection"));
+    free(log);
+    /* analyze: by default HDBSCAN; k-means with K = classes (items.csv beside the vectors) */
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "cd '%s' && mkdir -p v && cp vectors.npy items.csv v/", check_tmpdir());
     free(check_run(cmd, NULL));
-    log = run("analyze v/vectors.npy -o an --map none --threads 2 --quiet", &status);
+    log = run("analyze v/vectors.npy -o an --map none --clusters kmeans --threads 2 --quiet", &status);
     if (!CHECK_EQ(0, status)) fprintf(stderr, "%s", log ? log : "");
     free(log);
     csv = out_file("an", "clusters.csv");
@@ -105,6 +170,12 @@ int main(void) {
     free(csv);
     js = out_file("an", "summary.json");
     CHECK(js && strstr(js, "\"k_source\":\t\"default: the number of classes\"") && strstr(js, "\"clusters_s\""));
+    free(js);
+    log = run("analyze v/vectors.npy -o ah --map none --threads 2 --quiet", &status);
+    if (!CHECK_EQ(0, status)) fprintf(stderr, "%s", log ? log : "");
+    free(log);
+    js = out_file("ah", "summary.json");
+    CHECK(js && strstr(js, "\"method\":\t\"hdbscan\"") && strstr(js, "\"hdbscan_s\""));
     free(js);
     log = run("analyze v/vectors.npy -o none --map none --clusters none --quiet", &status);
     CHECK_EQ(0, status);

@@ -143,22 +143,41 @@ int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset
 int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
                        const emb_knn *g, emb_summary *s);
 
-/* The cluster stage (stage_cluster.c): --clusters, shared by analyze and cluster. */
+/* The cluster stage (stage_cluster.c): --clusters and the HDBSCAN options,
+ * shared by analyze and cluster. */
 typedef struct {
-    const char *method;          /* "kmeans" (default) or "none" */
+    const char *method;          /* "hdbscan" (default), "kmeans" or "none" */
     int k;                       /* kmeans:K; 0 = the number of classes when labelled, else 10 */
+    int min_cluster_size;        /* hdbscan:M; 0 = chosen from N (cli_hdbscan_auto_size) */
+    int min_samples;             /* --min-samples; 0 = min(min_cluster_size, 200) */
+    int leaf;                    /* --cluster-selection leaf */
+    double epsilon;              /* --cluster-epsilon */
 } cli_clusters;
-enum { CLI_OPT_CLUSTERS = 1600 };
-#define CLI_CLUSTERS_LONGOPTS {"clusters", required_argument, 0, CLI_OPT_CLUSTERS}
+enum { CLI_OPT_CLUSTERS = 1600, CLI_OPT_MIN_SAMPLES, CLI_OPT_CLUSTER_SELECTION, CLI_OPT_CLUSTER_EPSILON };
+#define CLI_CLUSTERS_LONGOPTS                                                                     \
+    {"clusters", required_argument, 0, CLI_OPT_CLUSTERS},                                         \
+    {"min-samples", required_argument, 0, CLI_OPT_MIN_SAMPLES},                                   \
+    {"cluster-selection", required_argument, 0, CLI_OPT_CLUSTER_SELECTION},                       \
+    {"cluster-epsilon", required_argument, 0, CLI_OPT_CLUSTER_EPSILON}
 #define CLI_CLUSTERS_HELP                                                                         \
-    "  --clusters C        kmeans:K, kmeans (K = the number of classes when items are\n"        \
-    "                      labelled, else 10; summary.json says which) or none\n"
+    "Clusters:\n"                                                                                 \
+    "  --clusters C        hdbscan (default), hdbscan:M (min_cluster_size M; default\n"         \
+    "                      max(10, N / 200)), kmeans, kmeans:K (K = the number of\n"            \
+    "                      classes when items are labelled, else 10) or none\n"                 \
+    "  --min-samples N     HDBSCAN's core distance: the N-th nearest point, itself\n"           \
+    "                      counted (default min(min_cluster_size, 200))\n"                      \
+    "  --cluster-selection eom (default, excess of mass) or leaf\n"                             \
+    "  --cluster-epsilon X HDBSCAN: clusters born below distance X merge into their\n"         \
+    "                      parent (default 0: off)\n"
 void cli_clusters_init(cli_clusters *o);
 /* Returns 1 if handled, 0 if not a clusters option, -1 on a bad value (printed). */
 int cli_clusters_opt(cli_clusters *o, int opt, const char *arg);
-/* Run k-means on x, write clusters.csv, add "clusters" to s (may be NULL). */
+/* The cluster stage: k-means on the vectors x, or HDBSCAN on a space of
+ * few dimensions (see stage_cluster.c: x itself when it has few columns,
+ * else a UMAP of the graph g made for clustering; g NULL: computed).
+ * Writes clusters.csv, adds "clusters" to s (may be NULL). */
 int cli_cluster_stage(const cli_common *c, const cli_clusters *o, const emb_dataset *ds, const emb_matf *x,
-                      emb_summary *s);
+                      const emb_knn *g, emb_summary *s);
 
 /* t-SNE map options (`embscope map --method tsne`, `analyze --map tsne`);
  * src/cli/map_tsne.c. */

@@ -1,6 +1,6 @@
 /* cmd_cluster.c - `embscope cluster VECTORS.npy -o OUT`: the cluster stage
- * alone: OUT/clusters.csv and OUT/clusters.json (the "clusters" block that
- * `analyze` puts in summary.json). */
+ * alone (HDBSCAN or k-means): OUT/clusters.csv and OUT/clusters.json (the
+ * "clusters" block that `analyze` puts in summary.json). */
 #include "cli.h"
 
 #include <stdlib.h>
@@ -9,14 +9,23 @@
 static const char *USAGE =
     "usage: embscope cluster VECTORS.npy -o OUT [options]\n"
     "\n"
-    "Cluster the rows of VECTORS.npy (N x D) with k-means (k-means++ start,\n"
-    "Lloyd iterations, Euclidean; seeded): OUT/clusters.csv (index,cluster,\n"
-    "probability,outlier_score; k-means: probability 1, outlier score = distance\n"
-    "to the centre / the cluster's largest) and OUT/clusters.json: per cluster\n"
-    "its size, medoid (the member closest to the centre) and, with --items,\n"
-    "majority label, purity and top 3 labels; findings: mixed clusters (purity\n"
-    "< 0.6, the two leading classes named) and split classes (>= 25% of a\n"
-    "label's items in each of two clusters).\n"
+    "Cluster the rows of VECTORS.npy (N x D float32).\n"
+    "\n"
+    "HDBSCAN (default): on the vectors themselves when D <= 10 (a map, say),\n"
+    "else on a UMAP of their kNN graph (k = 15, cosine) to 2D with min_dist 0.\n"
+    "Density-based: the number of clusters is found, items in no dense region\n"
+    "are noise (cluster -1). Same results as R's dbscan::hdbscan() for the same\n"
+    "input and minPts = min_cluster_size = --min-samples.\n"
+    "k-means (--clusters kmeans[:K]): k-means++ start, Lloyd iterations on the\n"
+    "vectors, Euclidean; seeded.\n"
+    "\n"
+    "Writes OUT/clusters.csv (index,cluster,probability,outlier_score; HDBSCAN:\n"
+    "membership probability and GLOSH outlier score; k-means: probability 1,\n"
+    "outlier score = distance to the centre / the cluster's largest) and\n"
+    "OUT/clusters.json: per cluster its size, medoid (the member closest to the\n"
+    "centre) and, with --items, majority label, purity and top 3 labels;\n"
+    "findings: mixed clusters (purity < 0.6, the two leading classes named) and\n"
+    "split classes (>= 25% of a label's items in each of two clusters).\n"
     "\n"
     "Options:\n"
     "  --items FILE        items.csv (index,path,split,label) for labels and paths\n"
@@ -63,7 +72,7 @@ int cmd_cluster(int argc, char **argv) {
     emb_summary_set_string(s, "parameters.vectors", argv[optind]);
     emb_summary_set_number(s, "parameters.seed", (double)c.seed);
     emb_summary_set_number(s, "parameters.threads", emb_threads_resolve(c.n_threads));
-    rc = cli_cluster_stage(&c, &cs, ds, &x, s);
+    rc = cli_cluster_stage(&c, &cs, ds, &x, NULL, s);
     if (!rc) {
         char *p = cli_out_path(&c, "clusters.json");
         if ((st = emb_summary_write(s, p))) rc = cli_fail(st);
