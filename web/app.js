@@ -262,10 +262,11 @@ function render() {
 }
 // Cluster id and majority label as text at each cluster's centre (colour by cluster only).
 const labelBox = el('div', { id: 'cluster-labels' });
+const MAX_LABELS = 64, MAX_LEGEND = 200;   // the largest clusters get a label / a legend row (k-means:K allows K = 100000)
 const centresOf = {};   // view -> Map id -> [x, y, z]
 function drawClusterLabels() {
   if (!CL || colouring !== 'cluster') { labelBox.replaceChildren(); return; }
-  const cs = centresOf[view] || (centresOf[view] = clusterCentres(CL, maps[view]));
+  const cs = centresOf[view] || (centresOf[view] = clusterCentres(CL, maps[view], MAX_LABELS));
   const w = mapBox.clientWidth, h = mapBox.clientHeight, v = new THREE.Vector3(), out = [];
   camera.updateMatrixWorld();
   for (const [g, c] of cs) {
@@ -273,8 +274,8 @@ function drawClusterLabels() {
     if (v.z >= 1 || Math.abs(v.x) > 1 || Math.abs(v.y) > 1) continue;
     const info = CL.byId.get(g);
     out.push(el('div.cluster-label' + (selCluster != null && selCluster !== g ? '.dim' : ''),
-      { 'data-cluster': g, style: { left: `${(v.x + 1) / 2 * w}px`, top: `${(1 - v.y) / 2 * h}px`, color: clusterColour(g) } },
-      el('b', {}, g), info && info.majority_label ? ` ${info.majority_label}` : ''));
+      { 'data-cluster': g, style: { left: `${(v.x + 1) / 2 * w}px`, top: `${(1 - v.y) / 2 * h}px`, borderColor: clusterColour(g) } },
+      el('b', {}, `#${g}`), info && info.majority_label ? ` ${info.majority_label}` : ''));
   }
   labelBox.replaceChildren(...out);
 }
@@ -284,7 +285,7 @@ function selectCluster(g) {
   for (const r of document.querySelectorAll('.cluster-row')) r.classList.toggle('on', Number(r.dataset.cluster) === selCluster);
   const s = $('#cluster-sel');
   s.hidden = selCluster == null;
-  if (selCluster != null) s.replaceChildren(`cluster ${selCluster} selected (${CL.byId.get(selCluster).size} items) `,
+  if (selCluster != null) s.replaceChildren(`cluster #${selCluster} selected (${CL.byId.get(selCluster).size} items) `,
     el('button', { onclick: () => selectCluster(null), title: 'clear the cluster selection' }, 'clear'));
   paint();
 }
@@ -334,10 +335,12 @@ function drawLegend() {
     for (const s of seen) box.append(el('div.legend-item', {}, el('span.swatch', { style: { background: PALETTE[s] || '#9aa0a6' } }), el('span.name', {}, D.splits[s] || '(none)')));
   } else if (colouring === 'cluster') {
     box.append(el('div.legend-head', {}, el('b', {}, 'Clusters'), el('small', {}, ' click to select')));
-    for (const c of CL.list) {
+    const list = CL.list.length > MAX_LEGEND ? [...CL.list].sort((a, b) => b.size - a.size).slice(0, MAX_LEGEND) : CL.list;
+    if (list !== CL.list) box.append(el('p.small', {}, `the ${MAX_LEGEND} largest of ${CL.list.length} clusters`));
+    for (const c of list) {
       const item = el('div.legend-item' + (selCluster != null && selCluster !== c.cluster ? '.off' : ''), { 'data-cluster': c.cluster },
         el('span.swatch', { style: { background: clusterColour(c.cluster) } }),
-        el('span.name', {}, `${c.cluster}` + (c.majority_label ? ` · ${c.majority_label}` : '')), el('span.count', {}, c.size));
+        el('span.name', {}, `#${c.cluster}` + (c.majority_label ? ` · ${c.majority_label}` : '')), el('span.count', {}, c.size));
       item.addEventListener('click', () => selectCluster(c.cluster));
       box.append(item);
     }

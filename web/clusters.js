@@ -20,11 +20,12 @@ export function clusterData(D, b64) {
 
 // Where each cluster's label goes: the median of its members' map
 // coordinates, per axis (datamapplot places its labels the same way).
-// m: (N, 3) map; returns Map id -> [x, y, z].
-export function clusterCentres(cl, m) {
+// m: (N, 3) map; returns Map id -> [x, y, z] for the `most` largest clusters.
+export function clusterCentres(cl, m, most) {
   const out = new Map();
-  for (const [g, mem] of cl.members) {
-    if (!mem.length) continue;
+  const big = [...cl.members].filter(([, mem]) => mem.length).sort((a, b) => b[1].length - a[1].length || a[0] - b[0]).slice(0, most);
+  big.sort((a, b) => a[0] - b[0]);
+  for (const [g, mem] of big) {
     const c = [0, 1, 2].map((j) => {
       const v = Float32Array.from(mem, (i) => m[3 * i + j]).sort();
       const h = v.length >> 1;
@@ -41,7 +42,7 @@ export function clustersPanel(box, cl, ui) {
   const { el } = ui;
   const pct = (x) => (x == null ? '–' : `${Math.round(100 * x)}%`);
   const chip = (g, text) => el('button.cluster-chip', { 'data-cluster': g, onclick: () => ui.select(g) },
-    el('span.swatch', { style: { background: ui.colour(g) } }), text ?? `cluster ${g}`);
+    el('span.swatch', { style: { background: ui.colour(g) } }), text ?? `#${g}`);
   const f = cl.findings, mixed = f.mixed_clusters || [], split = f.split_classes || [];
   const found = el('div.cluster-findings', {},
     el('div', {}, el('h3', {}, `Mixed clusters `, el('small', {}, `purity < ${pct(f.mixed_cluster_purity_below)}`)),
@@ -54,7 +55,7 @@ export function clustersPanel(box, cl, ui) {
   const head = el('p', {}, `${cl.list.length} clusters` + (cl.method ? ` (${cl.method})` : '') +
     `, ${cl.noise} noise items (drawn faint on the map when coloured by cluster). Click a row to select its points on the map.`);
   const row = (c) => el('div.cluster-row', { 'data-cluster': c.cluster, onclick: () => ui.select(c.cluster), title: `select cluster ${c.cluster} on the map` },
-    el('div.cluster-id', {}, el('span.swatch', { style: { background: ui.colour(c.cluster) } }), `cluster ${c.cluster}`),
+    el('div.cluster-id', {}, el('span.swatch', { style: { background: ui.colour(c.cluster) } }), `cluster #${c.cluster}`),
     el('div.cluster-size', {}, el('b', {}, c.size), ' items'),
     el('div.cluster-purity', {}, c.purity != null ? `purity ${pct(c.purity)}` : ''),
     el('div.cluster-major', {}, c.majority_label != null ? el('span.tag', { style: { background: ui.classColour(c.majority_label) } }, c.majority_label) : null,
