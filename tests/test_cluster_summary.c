@@ -6,7 +6,8 @@
  * clusters.csv read back) = the first representative; clusters.csv written
  * and read back to the same arrays; a bad clusters.csv (short, an index twice
  * or out of range, a cluster below -1, not a number, no cluster column)
- * refused with the path and the reason; the report's recomputed block.
+ * refused with the path and the reason; the report's recomputed block (none
+ * for a file that summary.json says an earlier run left).
  * ctest-labels: unit */
 #include "check.h"
 #include "cluster/cluster.h"
@@ -175,6 +176,12 @@ static void test_report_block(void) {
     CHECK(rc.block == NULL && rc.item == NULL);
     CHECK_CONTAINS(rc.note, "clusters.csv:21: index 19 outside 0..18");
     emb__report_clusters_free(&rc);
+    cJSON *stale = cJSON_Parse("{\"stages_left_out\":{\"clusters\":\"--clusters none\"}}");
+    CHECK(emb__report_clusters_load(dir, NULL, N, stale, &rc) == EMB_OK);         /* an earlier run's file */
+    CHECK(rc.block == NULL && rc.item == NULL);
+    CHECK_CONTAINS(rc.note, "left out (--clusters none)");
+    emb__report_clusters_free(&rc);
+    cJSON_Delete(stale);
     remove(path);
     CHECK(emb__report_clusters_load(dir, NULL, N, summary, &rc) == EMB_OK);       /* no file: nothing */
     CHECK(rc.block == NULL && !rc.note[0]);

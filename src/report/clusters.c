@@ -4,7 +4,9 @@
  * majority label, representatives, findings), so the page's Clusters panel
  * and map colours always agree with the file beside the page. A missing
  * clusters.csv means no panel; a bad one (wrong row count, index out of
- * range, ...) means no panel and a note saying why, never a failed report. */
+ * range, ...), or one that summary.json says is stale (the run left the
+ * cluster stage out), means no panel and a note saying why, never a failed
+ * report. */
 #include "report/report.h"
 #include "cluster/cluster.h"
 #include "io/io.h"
@@ -21,6 +23,14 @@ emb_status emb__report_clusters_load(const char *dir, const emb_dataset *ds, int
     FILE *f = fopen(p, "rb");
     if (!f) { free(p); return EMB_OK; }   /* no clusters (--clusters none): no panel */
     fclose(f);
+    /* analyze --clusters none into a folder of an earlier run leaves that run's clusters.csv */
+    const cJSON *left = cJSON_GetObjectItem(cJSON_GetObjectItem(summary, "stages_left_out"), "clusters");
+    if (left && !cJSON_GetObjectItem(summary, "clusters")) {
+        snprintf(out->note, sizeof out->note, "clusters.csv not shown: summary.json says the cluster stage was left out (%s), "
+                 "so the file is from an earlier run", cJSON_IsString(left) ? left->valuestring : "");
+        free(p);
+        return EMB_OK;
+    }
     emb_clusters c;
     emb_status st = n > 0 ? emb__clusters_read_csv(p, n, &c) : emb__fail(EMB_E_FORMAT, "%s: no items to match", p);
     free(p);
