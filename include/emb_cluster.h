@@ -106,7 +106,8 @@ emb_hdbscan_params emb_hdbscan_default_params(void);
  * output at any thread count. */
 emb_status emb_hdbscan_run(const emb_matf *x, const emb_hdbscan_params *params, emb_clusters *out);
 
-/* clusters.csv: index,cluster,probability,outlier_score (cluster -1 = noise). */
+/* clusters.csv: index,cluster,probability,outlier_score,distance (cluster -1 =
+ * noise; distance to the cluster's mean in the space clustered, 0 for noise). */
 emb_status emb_clusters_write_csv(const char *path, const emb_clusters *c);
 
 /* Findings thresholds. */
@@ -115,7 +116,10 @@ emb_status emb_clusters_write_csv(const char *path, const emb_clusters *c);
 
 /* summary.json "clusters": method, k, inertia, iterations, per cluster
  * (size, medoid = the member closest to the centre, majority label, purity =
- * majority share of the labelled members, top 3 labels with counts), and
+ * majority share of the labelled members, top 3 labels with counts,
+ * representatives = up to 8 member indices by probability descending, then
+ * outlier score ascending, then distance to the mean, then index; without dist the medoid is the first
+ * representative), the noise count (cluster -1), and
  * "findings": mixed_clusters (purity < EMB_CLUSTER_MIXED_PURITY, the two
  * leading labels named as a pair) and split_classes (a label with >=
  * EMB_CLUSTER_SPLIT_SHARE of its items in each of two or more clusters).

@@ -2,7 +2,9 @@
 // (playwright-core from web/node_modules, Debian's /usr/bin/chromium) and
 // check it. Usage:
 //   node tests/report_browser.mjs REPORT.html SCREENSHOT_PREFIX [EXPECT.json]
-// EXPECT.json: {"n": N, "classes": [...], "dup_groups": [[i, j], ...]}.
+// EXPECT.json: {"n": N, "classes": [...], "dup_groups": [[i, j], ...],
+//   "clusters": null (no panel, no colour-by-cluster) or {"sizes": [...],
+//   "representatives": [[...], ...], "item": [cluster id per item], "noise": n}}.
 // Prints one JSON line of measurements; exit 1 on a failed check.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -28,6 +30,7 @@ page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
 page.on('pageerror', (e) => errors.push(String(e)));
 page.on('request', (r) => { if (!/^(file|data|blob):/.test(r.url())) errors.push(`network request: ${r.url()}`); });
 const tLaunch = Date.now();
+const N_ITEMS = () => (expect ? expect.n : 0);
 // Interactive = the app has drawn the map and answers the mouse; the sprite
 // sheets after it may still be parsing (thumbnails fill in when they arrive).
 await page.goto('file://' + html, { waitUntil: 'commit' });
@@ -72,6 +75,36 @@ for (const v of await page.$$eval('#colour-by option', (o) => o.map((x) => x.val
   await page.selectOption('#colour-by', v);
 }
 m.colourings = await page.$$eval('#colour-by option', (o) => o.map((x) => x.value));
+let clusterStyles = [];   // itemStyle of every item when coloured by cluster (not printed: N entries)
+// Clusters: the panel's rows, colour by cluster (noise faint, labels at the
+// centres), a click on a row selects the cluster's points.
+m.cluster_section = await page.evaluate(() => !document.querySelector('#clusters').hidden);
+m.cluster_rows = await page.$$eval('#clusters .cluster-row', (rs) => rs.map((r) => ({
+  id: Number(r.dataset.cluster), size: Number(r.querySelector('.cluster-size b').textContent),
+  reps: [...r.querySelectorAll('.cluster-reps .thumb')].map((t) => Number(t.dataset.item)),
+  thumbs_filled: [...r.querySelectorAll('.cluster-reps .thumb')].filter((t) => t.style.backgroundImage.startsWith('url("blob')).length })));
+if (m.colourings.includes('cluster')) {
+  await page.selectOption('#colour-by', 'cluster');
+  clusterStyles = await page.evaluate((n) => Array.from({ length: n }, (_, i) => window.embReport.itemStyle(i)), N_ITEMS());
+  m.cluster_legend = await page.$$eval('#legend .legend-item[data-cluster]', (e) => e.map((x) => ({ id: Number(x.dataset.cluster), colour: getComputedStyle(x.querySelector('.swatch')).backgroundColor })));
+  m.cluster_labels = await page.$$eval('#cluster-labels .cluster-label', (e) => e.map((x) => x.textContent));
+  await page.screenshot({ path: `${shot}-cluster-map.png` });
+  if (m.cluster_rows.length > 1) {
+    const pickRow = m.cluster_rows[1];
+    await page.click(`#clusters .cluster-row[data-cluster="${pickRow.id}"]`);
+    m.cluster_clicked = pickRow.id;
+    m.cluster_selected = await page.evaluate(() => window.embReport.selectedCluster());
+    m.cluster_opaque = await page.evaluate((n) => Array.from({ length: n }, (_, i) => window.embReport.itemStyle(i)).map((st, i) => (st && st.alpha === 1 ? i : -1)).filter((i) => i >= 0), N_ITEMS());
+    m.cluster_sel_note = await page.evaluate(() => !document.querySelector('#cluster-sel').hidden && document.querySelector('#cluster-sel').textContent);
+    m.cluster_row_on = await page.$$eval('#clusters .cluster-row.on', (e) => e.map((x) => Number(x.dataset.cluster)));
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: `${shot}-cluster-selected.png` });
+    await page.click(`#clusters .cluster-row[data-cluster="${pickRow.id}"]`);   // again: clear
+    m.cluster_cleared = await page.evaluate(() => window.embReport.selectedCluster() === null && window.embReport.faintCount());
+  }
+  await page.$eval('#clusters', (e) => e.scrollIntoView());
+  await page.screenshot({ path: `${shot}-cluster-panel.png` });
+}
 if (await page.$('#view-buttons button[data-view="2d"]')) {
   await page.selectOption('#colour-by', 'class');
   await page.click('#view-buttons button[data-view="2d"]');
@@ -108,6 +141,28 @@ if (expect) {
   if (m.lasso_selected !== undefined) check(m.lasso_selected === m.lasso_expected && m.lasso_selected > 0.8 * expect.n, `2D lasso selects ${m.lasso_selected} == ${m.lasso_expected} points inside it`);
   if (expect.heat_cells) check(m.heat_cells === expect.heat_cells, `class-overlap heat map has ${m.heat_cells} == ${expect.heat_cells} cells`);
   if (expect.neighbours) check(m.pinned_neighbours === expect.neighbours, `pinned item shows ${expect.neighbours} neighbours`);
+  if (expect.clusters === null) {
+    check(!m.colourings.includes('cluster') && !m.cluster_section && m.cluster_rows.length === 0, 'no clusters: no colour-by-cluster, no Clusters panel');
+  } else if (expect.clusters) {
+    const want = expect.clusters, rows = m.cluster_rows;
+    check(m.cluster_section && rows.length === want.sizes.length, `Clusters panel: ${rows.length} rows == ${want.sizes.length} clusters`);
+    check(JSON.stringify(rows.map((r) => r.size)) === JSON.stringify(want.sizes), `row sizes ${JSON.stringify(rows.map((r) => r.size))} == summary ${JSON.stringify(want.sizes)}`);
+    check(JSON.stringify(rows.map((r) => r.reps)) === JSON.stringify(want.representatives), `row thumbnails are the representatives ${JSON.stringify(want.representatives)}`);
+    check(rows.every((r) => r.thumbs_filled === r.reps.length), 'every representative thumbnail is drawn from the sprite sheet');
+    const swatch = new Map(m.cluster_legend.map((l) => [l.id, l.colour]));
+    const rgb = (hex) => `rgb(${parseInt(hex.slice(1, 3), 16)}, ${parseInt(hex.slice(3, 5), 16)}, ${parseInt(hex.slice(5, 7), 16)})`;
+    const bad = clusterStyles.map((st, i) => [st, i]).filter(([st, i]) => !st || (want.item[i] >= 0 ? !(st.alpha === 1 && rgb(st.colour) === swatch.get(want.item[i])) : !(st.alpha < 0.5 && st.colour === '#9aa0a6')));
+    check(clusterStyles.length === expect.n && bad.length === 0, `colour by cluster: every item in its cluster's legend colour, noise grey and faint (${bad.length} wrong: ${JSON.stringify(bad.slice(0, 3))})`);
+    check(want.item.filter((g) => g < 0).length === want.noise, `${want.noise} noise items`);
+    check(m.cluster_labels.length === want.sizes.filter((x) => x > 0).length, `a label at each cluster's centre (${JSON.stringify(m.cluster_labels)})`);
+    if (m.cluster_clicked !== undefined) {
+      const members = want.item.map((g, i) => (g === m.cluster_clicked ? i : -1)).filter((i) => i >= 0);
+      check(m.cluster_selected === m.cluster_clicked && JSON.stringify(m.cluster_opaque) === JSON.stringify(members),
+        `a click on cluster ${m.cluster_clicked}'s row selects it: ${m.cluster_opaque.length} points drawn solid == its ${members.length} members, the rest faint`);
+      check(m.cluster_sel_note && JSON.stringify(m.cluster_row_on) === JSON.stringify([m.cluster_clicked]), `the selection is shown (${m.cluster_sel_note})`);
+      check(m.cluster_cleared === want.noise, 'a second click clears the selection (only noise stays faint)');
+    }
+  }
   check(errors.length === 0, `no console errors (${errors.join(' | ')})`);
 }
 await browser.close();

@@ -57,7 +57,7 @@ int main(void) {
     if (!CHECK_EQ(0, status)) fprintf(stderr, "%s", log ? log : "");
     free(log);
     char *csv = out_file("h", "clusters.csv"), *js = out_file("h", "clusters.json");
-    CHECK(csv && !strncmp(csv, "index,cluster,probability,outlier_score\n", 40));
+    CHECK(csv && !strncmp(csv, "index,cluster,probability,outlier_score,distance\n", 49));
     CHECK_EQ(N + 1, count_lines(csv));
     if (js) {
         CHECK_CONTAINS(js, "\"method\":\t\"hdbscan\"");
@@ -112,7 +112,7 @@ int main(void) {
     free(log);
     csv = out_file("a", "clusters.csv");
     js = out_file("a", "clusters.json");
-    CHECK(csv && !strncmp(csv, "index,cluster,probability,outlier_score\n", 40));
+    CHECK(csv && !strncmp(csv, "index,cluster,probability,outlier_score,distance\n", 49));
     CHECK_EQ(N + 1, count_lines(csv));
     CHECK(js != NULL);
     if (js) {

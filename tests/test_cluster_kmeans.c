@@ -10,6 +10,7 @@
 #include "check.h"
 #include "embscope.h"
 
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +199,23 @@ static void test_summary(void) {
         CHECK_CONTAINS(js, "\"items\":\t200");
         CHECK_CONTAINS(js, "\"majority_label\":\t\"owl\"");
         CHECK_CONTAINS(js, "\"medoid\":");
+        /* representatives: 8 per cluster, the medoid first, then by distance to the centre */
+        cJSON *root = cJSON_Parse(js), *e;
+        int n_clusters = 0;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "clusters"), "clusters")) {
+            cJSON *reps = cJSON_GetObjectItem(e, "representatives");
+            CHECK_EQ(8, cJSON_GetArraySize(reps));
+            CHECK_EQ(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "medoid"), "index")),
+                     cJSON_GetNumberValue(cJSON_GetArrayItem(reps, 0)));
+            for (int a = 1; a < cJSON_GetArraySize(reps); a++) {
+                int i0 = (int)cJSON_GetNumberValue(cJSON_GetArrayItem(reps, a - 1)), i1 = (int)cJSON_GetNumberValue(cJSON_GetArrayItem(reps, a));
+                CHECK(c.cluster[i1] == n_clusters && c.dist[i0] <= c.dist[i1]);
+            }
+            n_clusters++;
+        }
+        CHECK_EQ(K, n_clusters);
+        CHECK_EQ(0, cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "clusters"), "noise")));
+        cJSON_Delete(root);
         char *mix = strstr(js, "\"mixed_clusters\"");
         CHECK(mix && !strstr(mix, "\"owl\""));   /* pure clusters are not findings */
     }
@@ -206,7 +224,7 @@ static void test_summary(void) {
     CHECK(emb_clusters_write_csv(path, &c) == EMB_OK);
     size_t len = 0;
     char *csv = check_read_file(path, &len);
-    CHECK(csv && len > 40 && !strncmp(csv, "index,cluster,probability,outlier_score\n0,0,1,", 46));
+    CHECK(csv && len > 40 && !strncmp(csv, "index,cluster,probability,outlier_score,distance\n0,0,1,", 55));
     int lines = 0;
     for (size_t a = 0; a < len; a++) lines += csv[a] == '\n';
     CHECK_EQ(N + 1, lines);

@@ -5,7 +5,11 @@
 # issues, a 3D and a 2D map), runs `embscope report`, then opens the page in
 # headless Chromium (tests/report_browser.mjs): points plotted == N, legend ==
 # classes, hover shows the thumbnail, duplicates panel == planted groups,
-# no console errors; screenshots land in the output folder.
+# Clusters panel == summary.json's clusters (sizes, representatives), colour
+# by cluster, a row click selects the cluster, no console errors. Then again
+# with an HDBSCAN-like clusters.csv (noise, probabilities < 1: noise drawn
+# faint, rows and representatives computed here) and with no clusters.csv
+# (no panel, no colour-by-cluster). Screenshots land in the output folder.
 # Args: $1 = embscope binary, $2 = output folder. Exit 77 = no browser/node.
 set -euo pipefail
 bin=$1
@@ -74,9 +78,45 @@ summary = json.load(open(f"{out}/summary.json"))
 classes = summary["dataset"]["class_names"]
 summary.setdefault("analysis", {})["class_overlap"] = {"matrix": [[0, 0.2, 0.1], [0.2, 0, 0.4], [0.1, 0.4, 0]]}
 json.dump(summary, open(f"{out}/summary.json", "w"))
+item_cluster = [0] * n
+for r in csv.DictReader(open(f"{out}/clusters.csv")): item_cluster[int(r["index"])] = int(r["cluster"])
+cl = summary["clusters"]
+clusters = {"sizes": [c["size"] for c in cl["clusters"]], "representatives": [c["representatives"] for c in cl["clusters"]],
+            "item": item_cluster, "noise": cl["noise"]}
 json.dump({"n": n, "classes": classes, "dup_groups": [[int(r["index"]) for r in g] for g in groups],
-           "neighbours": 8, "heat_cells": len(classes) ** 2}, open(f"{out}/expect.json", "w"))
+           "neighbours": 8, "heat_cells": len(classes) ** 2, "clusters": clusters}, open(f"{out}/expect.json", "w"))
 print(f"fixture: {n} items, {len(groups)} duplicate groups, classes {classes}")
 PY
 "$bin" report "$out" --quiet
 node "$here/report_browser.mjs" "$out/report.html" "$out/shot" "$out/expect.json"
+
+# The same items with an HDBSCAN-like clusters.csv: noise, probabilities below 1.
+mkdir -p "$out/noise" "$out/none"
+cp "$out"/*.csv "$out"/*.npy "$out/summary.json" "$out/noise/"
+cp "$out"/*.csv "$out"/*.npy "$out/summary.json" "$out/none/"
+rm "$out/none/clusters.csv"
+/usr/bin/python3 - "$out" <<'PY'
+import csv, json, sys
+import numpy as np
+out = sys.argv[1]
+e = json.load(open(f"{out}/expect.json"))
+n = e["n"]
+rng = np.random.default_rng(3)
+cluster = [int(g) for g in rng.integers(-1, 4, n)]          # 4 clusters, about 1 in 5 noise
+prob = [0.0 if g < 0 else float(np.round(rng.choice([1.0, 0.8, 0.5]), 3)) for g in cluster]
+score = [float(np.round(rng.random(), 3)) for _ in range(n)]
+with open(f"{out}/noise/clusters.csv", "w", newline="") as f:
+    w = csv.writer(f); w.writerow(["index", "cluster", "probability", "outlier_score"])
+    for i in range(n): w.writerow([i, cluster[i], prob[i], score[i]])
+k = max(cluster) + 1
+members = [[i for i in range(n) if cluster[i] == g] for g in range(k)]
+reps = [sorted(m, key=lambda i: (-prob[i], score[i], i))[:8] for m in members]
+e["clusters"] = {"sizes": [len(m) for m in members], "representatives": reps, "item": cluster, "noise": cluster.count(-1)}
+json.dump(e, open(f"{out}/noise/expect.json", "w"))
+e["clusters"] = None
+json.dump(e, open(f"{out}/none/expect.json", "w"))
+PY
+for v in noise none; do
+  "$bin" report "$out/$v" --quiet
+  node "$here/report_browser.mjs" "$out/$v/report.html" "$out/$v/shot" "$out/$v/expect.json"
+done

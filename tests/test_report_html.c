@@ -3,8 +3,10 @@
  * in summary.json's class order, map coordinates, neighbours, tables), the
  * sprite sheet must hold each item's pixels in its cell (PNG sheets: exact;
  * the 2x box reduction checked against a hand computation), markup in the
- * data must not end the script element, and an empty folder still gives a
- * page. */
+ * data must not end the script element, the clusters come from clusters.csv
+ * (ids per item, sizes, majority labels, purity, representatives; a bad file
+ * gives no clusters and a note, none gives null), and an empty folder still
+ * gives a page. */
 /* ctest-labels: unit */
 #include "check.h"
 #include "embscope.h"
@@ -267,6 +269,63 @@ static void test_fixture(void) {
     free(text);
 }
 
+/* clusters.csv beside the fixture: the page's clusters block, by hand. */
+static void test_clusters(void) {
+    char dir[512], html[600];
+    snprintf(dir, sizeof dir, "%s/out", check_tmpdir());
+    snprintf(html, sizeof html, "%s/report_clusters.html", dir);
+    static const int32_t CL[N] = {0, 0, 1, 1, -1, 0, 1, 2, 2, 0, -1, 2};
+    char csv[1024], *o = csv;
+    o += sprintf(o, "index,cluster,probability,outlier_score\n");
+    for (int i = 0; i < N; i++) o += sprintf(o, "%d,%d,%s,%g\n", i, CL[i], CL[i] < 0 ? "0" : "1", i == 9 ? 0.0 : 0.01 * (i + 1));
+    write_text(dir, "clusters.csv", csv);
+    emb_report_params p = emb_report_default_params();
+    p.thumb_size = 10;
+    CHECK(emb_report_write(dir, html, &p, NULL) == EMB_OK);
+    char *text = NULL;
+    cJSON *d = page_data(html, &text), *c = cJSON_GetObjectItem(d, "clusters");
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(d, "clusters_note")));
+    CHECK_EQ(3, cJSON_GetNumberValue(cJSON_GetObjectItem(c, "k")));
+    CHECK_EQ(2, cJSON_GetNumberValue(cJSON_GetObjectItem(c, "noise")));
+    size_t len = 0;
+    int32_t *item = b64_field(c, "item", &len);
+    CHECK_EQ(sizeof CL, len);
+    if (item) CHECK_EQ_I32(CL, item, N);
+    free(item);
+    /* labels a b c a b c ...: cluster 0 = {0 a, 1 b, 5 c, 9 a}, 1 = {2 c, 3 a, 6 a}, 2 = {7 b, 8 c, 11 c} */
+    static const int SIZE[3] = {4, 3, 3};
+    static const char *MAJOR[3] = {"a", "a", "c"};
+    static const double PURITY[3] = {0.5, 2.0 / 3, 2.0 / 3};
+    static const int REP[3][4] = {{9, 0, 1, 5}, {2, 3, 6, -1}, {7, 8, 11, -1}};
+    cJSON *arr = cJSON_GetObjectItem(c, "clusters");
+    CHECK_EQ(3, cJSON_GetArraySize(arr));
+    for (int g = 0; g < 3 && g < cJSON_GetArraySize(arr); g++) {
+        cJSON *e = cJSON_GetArrayItem(arr, g), *r = cJSON_GetObjectItem(e, "representatives");
+        CHECK_EQ(SIZE[g], cJSON_GetNumberValue(cJSON_GetObjectItem(e, "size")));
+        CHECK(!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e, "majority_label")), MAJOR[g]));
+        CHECK_CLOSE(PURITY[g], cJSON_GetNumberValue(cJSON_GetObjectItem(e, "purity")), 1e-12, 0);
+        CHECK_EQ(SIZE[g], cJSON_GetArraySize(r));
+        for (int q = 0; q < SIZE[g]; q++) CHECK_EQ(REP[g][q], cJSON_GetNumberValue(cJSON_GetArrayItem(r, q)));
+    }
+    cJSON_Delete(d);
+    free(text);
+    /* a row short: no clusters, a note naming the file and the reason */
+    *strrchr(csv, '\n') = 0;
+    *(strrchr(csv, '\n') + 1) = 0;
+    write_text(dir, "clusters.csv", csv);
+    CHECK(emb_report_write(dir, html, &p, NULL) == EMB_OK);
+    d = page_data(html, &text);
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(d, "clusters")));
+    const char *note = cJSON_GetStringValue(cJSON_GetObjectItem(d, "clusters_note"));
+    CHECK(note != NULL);
+    if (note) CHECK_CONTAINS(note, "clusters.csv: 11 rows for 12 items");
+    cJSON_Delete(d);
+    free(text);
+    char *cp = path_in(dir, "clusters.csv");
+    remove(cp);
+    free(cp);
+}
+
 /* No inputs at all: a page with empty panels, no error. */
 static void test_empty(void) {
     char dir[512], html[600];
@@ -282,6 +341,7 @@ static void test_empty(void) {
     if (!d) return;
     CHECK_EQ(0, cJSON_GetNumberValue(cJSON_GetObjectItem(d, "n")));
     CHECK(cJSON_IsNull(cJSON_GetObjectItem(d, "map")) && cJSON_IsNull(cJSON_GetObjectItem(d, "thumbs")));
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(d, "clusters")) && cJSON_IsNull(cJSON_GetObjectItem(d, "clusters_note")));
     CHECK(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "tables"), "duplicates")));
     CHECK_CONTAINS(text, "\n<script>\n");   /* the app, a classic script */
     CHECK(strstr(text, "<script type=\"text/plain\"") == NULL);   /* no sheets */
@@ -318,6 +378,7 @@ static void test_item_images(void) {
 
 int main(void) {
     test_fixture();
+    test_clusters();
     test_item_images();
     test_empty();
     return check_exit();

@@ -1,9 +1,12 @@
 // app.js - embscope's report page. Reads the JSON in #emb-data (written by
 // src/report/html.c), draws the map with three.js (one Points object per
-// class, so the legend hides a class by hiding its object), picks the point
-// under the mouse in screen space, and fills the panels below the map.
+// class, so the legend hides a class by hiding its object; faint points -
+// noise, or what a cluster selection leaves out - in one more, translucent,
+// object), picks the point under the mouse in screen space, and fills the
+// panels below the map (the Clusters panel: clusters.js).
 import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+import { clusterData, clusterCentres, clustersPanel } from './clusters.js';
 
 const tStart = performance.now();
 const D = JSON.parse(document.getElementById('emb-data').textContent);
@@ -113,6 +116,11 @@ const rawDups = D.tables && D.tables.duplicates;
 const dupGroup = rawDups && rawDups.item_group ? b64(rawDups.item_group, Int32Array) : new Int32Array(N).fill(-1);
 if (T.duplicates && !(rawDups && rawDups.item_group)) for (const r of T.duplicates.rows) if (r.index >= 0 && r.index < N) dupGroup[r.index] = r.group;
 const scores = { outliers: itemScores('outliers'), label_issues: itemScores('label_issues') };
+const CL = clusterData(D, b64);   // null: no clusters.csv (--clusters none) or a bad one
+const NOISE = '#9aa0a6', FAINT_ALPHA = 0.22;
+const clusterColour = (g) => (g < 0 ? NOISE : classColour(g));
+const classByName = new Map(classes.map((c, q) => [c, q]));
+let selCluster = null;   // the cluster selected in the Clusters panel or the legend, or null
 
 const COLOURINGS = {
   class: { name: 'class', colour: (i) => new THREE.Color(classColour(label[i])) },
@@ -120,7 +128,11 @@ const COLOURINGS = {
   dups: { name: 'duplicate group', when: T.duplicates, colour: (i) => (dupGroup[i] >= 0 ? new THREE.Color(classColour(dupGroup[i] % 997 + 3)) : MUTED) },
   outliers: { name: 'outlier score', when: T.outliers, colour: scoreColour('outliers') },
   label_issues: { name: 'label-issue score', when: T.label_issues, colour: scoreColour('label_issues') },
+  cluster: { name: 'cluster', when: CL, colour: (i) => new THREE.Color(clusterColour(CL.item[i])) },
 };
+// Drawn faint (translucent, behind the rest): noise when coloured by cluster,
+// and everything outside the selected cluster.
+const isFaint = (i) => CL != null && ((selCluster != null && CL.item[i] !== selCluster) || (colouring === 'cluster' && CL.item[i] < 0));
 function scoreColour(key) {
   const s = scores[key], v = Array.from(s).filter((x) => !isNaN(x)).sort((a, b) => a - b);
   const lo = v[0] ?? 0, hi = v[v.length - 1] ?? 1;
@@ -157,7 +169,10 @@ const disc = (() => {
   return new THREE.CanvasTexture(c);
 })();
 const pointsMaterial = (size) => new THREE.PointsMaterial({ size, vertexColors: true, sizeAttenuation: false, alphaMap: disc, alphaTest: 0.5, transparent: false });
-const groups = [];   // one per class: { points, items: Int32Array }
+const groups = [];   // one per class: { points, items: Int32Array }; colour alpha 0 = drawn in faint instead
+const faint = new THREE.Points(new THREE.BufferGeometry(), new THREE.PointsMaterial({ size: 4, vertexColors: true, sizeAttenuation: false,
+  alphaMap: disc, alphaTest: 0.01, transparent: true, opacity: FAINT_ALPHA, depthWrite: false }));
+let faintItems = new Int32Array(0);
 const hidden = new Set();
 let view = maps['3d'] ? '3d' : '2d', camera, controls, colouring = 'class';
 let pointSize = N > 50000 ? 2 : N > 10000 ? 3 : N > 2000 ? 4 : 6;
@@ -170,12 +185,29 @@ function buildGroups() {
   for (const [c, list] of [...by.entries()].sort((a, b) => a[0] - b[0])) {
     const g = new THREE.BufferGeometry(), items = Int32Array.from(list);
     g.setAttribute('position', new THREE.BufferAttribute(new Float32Array(items.length * 3), 3));
-    g.setAttribute('color', new THREE.BufferAttribute(new Float32Array(items.length * 3), 3));
+    g.setAttribute('color', new THREE.BufferAttribute(new Float32Array(items.length * 4), 4));
     const points = new THREE.Points(g, pointsMaterial(pointSize));
     groups.push({ cls: c, points, items });
     scene.add(points);
   }
+  scene.add(faint);
   scene.add(highlight);
+}
+// The faint object: every faint item of a visible class, in the current view.
+function placeFaint() {
+  const m = maps[view], list = [];
+  for (const g of groups) if (g.points.visible) for (const i of g.items) if (isFaint(i)) list.push(i);
+  faintItems = Int32Array.from(list);
+  const pos = new Float32Array(list.length * 3), col = new Float32Array(list.length * 3), grey = new THREE.Color(NOISE), muted = MUTED;
+  list.forEach((i, j) => {
+    pos[3 * j] = m[3 * i]; pos[3 * j + 1] = m[3 * i + 1]; pos[3 * j + 2] = view === '3d' ? m[3 * i + 2] : 0;
+    const c = CL.item[i] < 0 ? grey : muted;
+    col[3 * j] = c.r; col[3 * j + 1] = c.g; col[3 * j + 2] = c.b;
+  });
+  faint.geometry.setAttribute('position', new THREE.BufferAttribute(pos, 3));
+  faint.geometry.setAttribute('color', new THREE.BufferAttribute(col, 3));
+  faint.geometry.computeBoundingSphere();
+  faint.material.size = pointSize;
 }
 function placePoints() {
   const m = maps[view];
@@ -185,16 +217,18 @@ function placePoints() {
     g.points.geometry.attributes.position.needsUpdate = true;
     g.points.geometry.computeBoundingSphere();
   }
+  placeFaint();
 }
 function paint() {
   const f = COLOURINGS[colouring].colour;
   for (const g of groups) {
     const a = g.points.geometry.attributes.color.array;
-    g.items.forEach((i, j) => { const c = f(i); a[3 * j] = c.r; a[3 * j + 1] = c.g; a[3 * j + 2] = c.b; });
+    g.items.forEach((i, j) => { const c = f(i); a[4 * j] = c.r; a[4 * j + 1] = c.g; a[4 * j + 2] = c.b; a[4 * j + 3] = isFaint(i) ? 0 : 1; });
     g.points.geometry.attributes.color.needsUpdate = true;
     g.points.material.size = pointSize;
     g.points.visible = !hidden.has(g.cls);
   }
+  placeFaint();
   drawLegend();
   render();
 }
@@ -224,6 +258,36 @@ let screen = null;   // (N, 2) screen positions of the current frame, NaN = hidd
 function render() {
   renderer.render(scene, camera);
   screen = null;
+  drawClusterLabels();
+}
+// Cluster id and majority label as text at each cluster's centre (colour by cluster only).
+const labelBox = el('div', { id: 'cluster-labels' });
+const MAX_LABELS = 64, MAX_LEGEND = 200;   // the largest clusters get a label / a legend row (k-means:K allows K = 100000)
+const centresOf = {};   // view -> Map id -> [x, y, z]
+function drawClusterLabels() {
+  if (!CL || colouring !== 'cluster') { labelBox.replaceChildren(); return; }
+  const cs = centresOf[view] || (centresOf[view] = clusterCentres(CL, maps[view], MAX_LABELS));
+  const w = mapBox.clientWidth, h = mapBox.clientHeight, v = new THREE.Vector3(), out = [];
+  camera.updateMatrixWorld();
+  for (const [g, c] of cs) {
+    v.set(c[0], c[1], view === '3d' ? c[2] : 0).project(camera);
+    if (v.z >= 1 || Math.abs(v.x) > 1 || Math.abs(v.y) > 1) continue;
+    const info = CL.byId.get(g);
+    out.push(el('div.cluster-label' + (selCluster != null && selCluster !== g ? '.dim' : ''),
+      { 'data-cluster': g, style: { left: `${(v.x + 1) / 2 * w}px`, top: `${(1 - v.y) / 2 * h}px`, borderColor: clusterColour(g) } },
+      el('b', {}, `#${g}`), info && info.majority_label ? ` ${info.majority_label}` : ''));
+  }
+  labelBox.replaceChildren(...out);
+}
+// Select cluster g (null, or g again: clear): its points keep their colour, the rest turn faint.
+function selectCluster(g) {
+  selCluster = g == null || g === selCluster || !CL || !CL.byId.has(g) ? null : g;
+  for (const r of document.querySelectorAll('.cluster-row')) r.classList.toggle('on', Number(r.dataset.cluster) === selCluster);
+  const s = $('#cluster-sel');
+  s.hidden = selCluster == null;
+  if (selCluster != null) s.replaceChildren(`cluster #${selCluster} selected (${CL.byId.get(selCluster).size} items) `,
+    el('button', { onclick: () => selectCluster(null), title: 'clear the cluster selection' }, 'clear'));
+  paint();
 }
 function project() {
   const w = mapBox.clientWidth, h = mapBox.clientHeight, m = maps[view], v = new THREE.Vector3();
@@ -269,6 +333,19 @@ function drawLegend() {
     box.append(el('div.legend-head', {}, el('b', {}, 'Splits')));
     const seen = [...new Set(split)].sort();
     for (const s of seen) box.append(el('div.legend-item', {}, el('span.swatch', { style: { background: PALETTE[s] || '#9aa0a6' } }), el('span.name', {}, D.splits[s] || '(none)')));
+  } else if (colouring === 'cluster') {
+    box.append(el('div.legend-head', {}, el('b', {}, 'Clusters'), el('small', {}, ' click to select')));
+    const list = CL.list.length > MAX_LEGEND ? [...CL.list].sort((a, b) => b.size - a.size).slice(0, MAX_LEGEND) : CL.list;
+    if (list !== CL.list) box.append(el('p.small', {}, `the ${MAX_LEGEND} largest of ${CL.list.length} clusters`));
+    for (const c of list) {
+      const item = el('div.legend-item' + (selCluster != null && selCluster !== c.cluster ? '.off' : ''), { 'data-cluster': c.cluster },
+        el('span.swatch', { style: { background: clusterColour(c.cluster) } }),
+        el('span.name', {}, `#${c.cluster}` + (c.majority_label ? ` · ${c.majority_label}` : '')), el('span.count', {}, c.size));
+      item.addEventListener('click', () => selectCluster(c.cluster));
+      box.append(item);
+    }
+    if (CL.noise) box.append(el('div.legend-item.noise', {}, el('span.swatch', { style: { background: NOISE, opacity: 0.5 } }),
+      el('span.name', {}, 'noise (faint)'), el('span.count', {}, CL.noise)));
   } else if (colouring === 'dups') {
     const n = new Set(dupGroup.filter((g) => g >= 0)).size;
     box.append(el('div.legend-head', {}, el('b', {}, 'Duplicate groups')), el('p', {}, `${n} groups; one colour per group, grey = no duplicate.`));
@@ -395,6 +472,7 @@ function showSelection(sel) {
 function setupMap() {
   if (!maps['3d'] && !maps['2d']) { $('#map-empty').hidden = false; $('#toolbar').hidden = true; return; }
   mapBox.prepend(renderer.domElement);
+  mapBox.append(labelBox);
   renderer.setSize(mapBox.clientWidth, mapBox.clientHeight);
   buildGroups();
   const sel = $('#colour-by');
@@ -566,6 +644,18 @@ function tree(v, k) {
   }
   return el('div.leaf', {}, el('b', {}, k), ': ', el('span', {}, JSON.stringify(v)));
 }
+function panelClusters() {
+  const sec = $('#clusters'), box = $('#clusters .body');
+  const show = CL != null || D.clusters_note != null;
+  sec.hidden = !show;
+  $('nav a[href="#clusters"]').hidden = !show;
+  if (!CL) return D.clusters_note ? empty(box, D.clusters_note) : null;
+  clustersPanel(box, CL, {
+    el, thumb, paged, colour: clusterColour,
+    classColour: (name) => classColour(classByName.has(name) ? classByName.get(name) : -1),
+    select: (g) => { selectCluster(g); $('#map-section').scrollIntoView({ behavior: 'smooth' }); },
+  });
+}
 function panelFindings() {
   const box = $('#findings .body');
   if (!D.summary) return empty(box, 'No summary.json.');
@@ -577,6 +667,7 @@ const t0 = performance.now();
 setupMap();
 panelSummary();
 panelClasses();
+panelClusters();
 panelGroups('duplicates', 'duplicates');
 panelGroups('leakage', 'leaks across splits');
 panelGallery('outliers', 'outliers');
@@ -592,5 +683,19 @@ window.embReport = {
   ready: true, setupMs: performance.now() - t0,
   plotted: () => groups.reduce((s, g) => s + (g.points.visible ? g.points.geometry.attributes.position.count : 0), 0),
   screenPos: (i) => { if (!screen) screen = project(); const r = mapBox.getBoundingClientRect(); return [r.left + screen[2 * i], r.top + screen[2 * i + 1]]; },
-  setView, pin,
+  setView, pin, selectCluster,
+  selectedCluster: () => selCluster,
+  // how item i is drawn now: its colour (#rrggbb) and alpha (1, or FAINT_ALPHA in the faint object)
+  itemStyle: (i) => {
+    for (const g of groups) {
+      const j = g.items.indexOf(i);
+      if (j < 0) continue;
+      const a = g.points.geometry.attributes.color.array;
+      if (a[4 * j + 3] > 0) return { colour: '#' + new THREE.Color(a[4 * j], a[4 * j + 1], a[4 * j + 2]).getHexString(), alpha: 1 };
+      const q = faintItems.indexOf(i), b = faint.geometry.attributes.color.array;
+      return q < 0 ? null : { colour: '#' + new THREE.Color(b[3 * q], b[3 * q + 1], b[3 * q + 2]).getHexString(), alpha: faint.material.opacity };
+    }
+    return null;
+  },
+  faintCount: () => faintItems.length,
 };

@@ -13,8 +13,9 @@ static const char *USAGE =
     "map.csv), clusters.csv (HDBSCAN by default), duplicates.csv, leakage.csv,\n"
     "outliers.csv, label_issues.csv, image_issues.csv (folders), summary.json\n"
     "with every finding's counts and the clusters (size, medoid, purity,\n"
-    "majority label), the class and split counts, the class imbalance ratio and\n"
-    "each stage's timing, and report.html (see 'embscope report'); prints the report's path.\n"
+    "majority label, representatives, noise), the class and split counts, the\n"
+    "class imbalance ratio and each stage's timing, and report.html (see\n"
+    "'embscope report'); prints the report's path.\n"
     "DATA is as for 'embscope embed'.\n"
     "\n"
     "Options:\n" CLI_FEATURES_HELP

@@ -1,7 +1,9 @@
 /* cluster.h - internal to the cluster stage: a k-d tree over low-dimensional
  * points (kdtree.c) and the minimum spanning tree of the mutual
  * reachability distances (hdbscan_mst.c), both used by HDBSCAN
- * (hdbscan.c). */
+ * (hdbscan.c); and, shared inside src/ (the report), each cluster's
+ * representatives (representatives.c) and clusters.csv read back
+ * (clusters_csv.c). */
 #ifndef EMB_CLUSTER_INTERNAL_H
 #define EMB_CLUSTER_INTERNAL_H
 
@@ -49,5 +51,26 @@ emb_status emb__kd_core_dist(const emb__kd_tree *t, int k, int n_threads, double
  * that order would. */
 emb_status emb__mst_boruvka(const emb__kd_tree *t, const double *core, int n_threads,
                             int64_t *ea, int64_t *eb, double *ew, const emb_progress *progress);
+
+/* Representatives kept per cluster in summary.json and shown by the report. */
+#define EMB_CLUSTER_REPRESENTATIVES 8
+
+/* Up to m members of each of the c->k clusters, best first: probability
+ * descending, then outlier score ascending, then distance to the mean, then index ascending (k-means:
+ * the members closest to the centre). rep (k, m) receives item indices,
+ * n_rep (k) how many each cluster has (< m when it has fewer members);
+ * noise (cluster -1) is never a representative. The caller owns both. */
+void emb__cluster_representatives(const emb_clusters *c, int m, int64_t *rep, int *n_rep);
+
+/* Read clusters.csv (index,cluster,probability,outlier_score[,distance], as
+ * emb_clusters_write_csv writes it) for n items: every index in [0, n)
+ * exactly once, cluster in [-1, n), probability and outlier score finite
+ * (a missing probability column reads as 1, a missing outlier column as 0).
+ * *out gets cluster, probability, outlier (n) and dist (n, when the file
+ * has the distance column, else NULL); k = the largest cluster + 1; centers
+ * NULL; method NULL. Free with emb_clusters_free.
+ * Returns EMB_OK, EMB_E_IO, EMB_E_FORMAT (message: path, line, reason) or
+ * EMB_E_NOMEM; on failure *out is zeroed. */
+emb_status emb__clusters_read_csv(const char *path, int64_t n, emb_clusters *out);
 
 #endif

@@ -324,9 +324,12 @@ emb_status emb_clusters_write_csv(const char *path, const emb_clusters *c) {
     emb_outfile o;
     emb_status st = emb_outfile_open(&o, path);
     if (st) return st;
-    fputs("index,cluster,probability,outlier_score\n", o.f);
+    /* %.9g: each float as written reads back the same, so the report's
+     * ranking from this file equals the one summary.json was made with */
+    fputs("index,cluster,probability,outlier_score,distance\n", o.f);
     for (int64_t i = 0; i < c->n; i++)
-        fprintf(o.f, "%lld,%d,%.6g,%.6g\n", (long long)i, c->cluster[i], c->probability[i], c->outlier[i]);
+        fprintf(o.f, "%lld,%d,%.9g,%.9g,%.9g\n", (long long)i, c->cluster[i], c->probability[i], c->outlier[i],
+                c->dist ? c->dist[i] : 0.0f);
     if (ferror(o.f)) { emb_outfile_abort(&o); return emb__fail(EMB_E_IO, "%s: write failed", path); }
     return emb_outfile_commit(&o);
 }

@@ -1,8 +1,9 @@
 /* summary.c - the clusters in summary.json: per cluster its size, medoid,
- * majority label, purity and top labels; the findings "mixed clusters"
+ * majority label, purity, top labels and representatives (the members that
+ * stand for it, see representatives.c); the findings "mixed clusters"
  * (classes the features do not separate) and "split classes" (one label
  * over two or more large clusters: sub-classes, or two meanings of a label). */
-#include "core/internal.h"
+#include "cluster/cluster.h"
 #include "io/io.h"
 
 #include <cjson/cJSON.h>
@@ -42,17 +43,20 @@ emb_status emb_summary_add_clusters(emb_summary *s, const emb_dataset *ds, const
     int64_t *cnt = calloc((size_t)k * (nc ? nc : 1), sizeof *cnt);   /* (k, nc) members per label */
     int64_t *size = calloc((size_t)(k ? k : 1), sizeof *size), *medoid = malloc(sizeof(int64_t) * (size_t)(k ? k : 1));
     int64_t *per_label = calloc((size_t)(nc ? nc : 1), sizeof *per_label), noise = 0;
+    int64_t *rep = malloc(sizeof(int64_t) * (size_t)(k ? k : 1) * EMB_CLUSTER_REPRESENTATIVES);   /* (k, 8) */
+    int *n_rep = malloc(sizeof(int) * (size_t)(k ? k : 1));
     cJSON *o = cJSON_CreateObject();
-    if (!cnt || !size || !medoid || !per_label || !o) {
-        free(cnt); free(size); free(medoid); free(per_label); cJSON_Delete(o);
+    if (!cnt || !size || !medoid || !per_label || !rep || !n_rep || !o) {
+        free(cnt); free(size); free(medoid); free(per_label); free(rep); free(n_rep); cJSON_Delete(o);
         return emb__fail(EMB_E_NOMEM, "out of memory");
     }
+    emb__cluster_representatives(c, EMB_CLUSTER_REPRESENTATIVES, rep, n_rep);
     for (int a = 0; a < k; a++) medoid[a] = -1;
     for (int64_t i = 0; i < c->n; i++) {
         int32_t g = c->cluster[i];
         if (g < 0 || g >= k) { noise++; continue; }
         size[g]++;
-        if (medoid[g] < 0 || c->dist[i] < c->dist[medoid[g]]) medoid[g] = i;
+        if (c->dist && (medoid[g] < 0 || c->dist[i] < c->dist[medoid[g]])) medoid[g] = i;
         int32_t l = nc ? ds->label[i] : -1;
         if (l >= 0 && l < nc) { cnt[(size_t)g * nc + l]++; per_label[l]++; }
     }
@@ -72,6 +76,7 @@ emb_status emb_summary_add_clusters(emb_summary *s, const emb_dataset *ds, const
         cJSON *e = cJSON_CreateObject();
         cJSON_AddNumberToObject(e, "cluster", g);
         cJSON_AddNumberToObject(e, "size", (double)size[g]);
+        if (!c->dist && n_rep[g]) medoid[g] = rep[(size_t)g * EMB_CLUSTER_REPRESENTATIVES];   /* no centre distances */
         if (medoid[g] >= 0) cJSON_AddItemToObject(e, "medoid", item_json(ds, medoid[g]));
         int top[3], m = nc ? top_labels(cnt + (size_t)g * nc, nc, top) : 0;
         int64_t labelled = 0;
@@ -98,6 +103,9 @@ emb_status emb_summary_add_clusters(emb_summary *s, const emb_dataset *ds, const
                 cJSON_AddItemToArray(mixed, f);
             }
         }
+        cJSON *ra = cJSON_AddArrayToObject(e, "representatives");
+        for (int r = 0; r < n_rep[g]; r++)
+            cJSON_AddItemToArray(ra, cJSON_CreateNumber((double)rep[(size_t)g * EMB_CLUSTER_REPRESENTATIVES + r]));
         cJSON_AddItemToArray(arr, e);
     }
     for (int l = 0; l < nc; l++) {
@@ -124,6 +132,6 @@ emb_status emb_summary_add_clusters(emb_summary *s, const emb_dataset *ds, const
     }
     cJSON_AddNumberToObject(fnd, "mixed_cluster_purity_below", EMB_CLUSTER_MIXED_PURITY);
     cJSON_AddNumberToObject(fnd, "split_class_share_at_least", EMB_CLUSTER_SPLIT_SHARE);
-    free(cnt); free(size); free(medoid); free(per_label);
+    free(cnt); free(size); free(medoid); free(per_label); free(rep); free(n_rep);
     return emb__summary_put(s, "clusters", o);
 }

@@ -6,8 +6,9 @@
  *   <!--EMB:TITLE-->  the title, HTML-escaped
  *   <!--EMB:HEAD-->   the page's CSS
  *   <!--EMB:DATA-->   <script type="application/json" id="emb-data"> with the
- *                     items, the map(s), the neighbours, the sprite sheets,
- *                     the findings tables and summary.json
+ *                     items, the map(s), the neighbours, the clusters
+ *                     (clusters.c), the sprite sheets, the findings tables
+ *                     and summary.json
  *   <!--EMB:APP-->    web/app.js bundled with three.js (esbuild, at build time),
  *                     a classic script: it runs as soon as the parser reaches it
  *   <!--EMB:SHEETS--> the sprite sheets as data: URLs, one
@@ -72,6 +73,12 @@ void emb__json_str(FILE *f, const char *s) {
     fputc('"', f);
 }
 
+void emb__json_raw(FILE *f, const char *text, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == '<') fputs("\\u003c", f);
+        else fputc(text[i], f);
+}
+
 static void html_escape(FILE *f, const char *s) {
     for (; *s; s++) {
         if (*s == '<') fputs("&lt;", f);
@@ -93,6 +100,7 @@ typedef struct {
     cJSON *summary;
     char *summary_text;       /* summary.json as parsed and reprinted, or NULL */
     emb__sprites sprites;
+    emb__report_clusters clusters;
 } inputs;
 
 static char *in_path(const char *dir, const char *name) { return emb_path_join(dir, name); }
@@ -370,6 +378,7 @@ static emb_status write_data(FILE *f, const char *dir, const char *title, const 
         free(idx);
         free(dist);
     } else fputs("null", f);
+    emb__report_clusters_write(f, &in->clusters);
     fputs(",\"thumbs\":", f);
     emb__sprites *s = &in->sprites;
     if (s->n_sheets) {
@@ -389,16 +398,13 @@ static emb_status write_data(FILE *f, const char *dir, const char *title, const 
     }
     fputs("},\"files\":{", f);
     static const char *FILES[] = {"items.csv", "embeddings.npy", "neighbors.npy", "distances.npy", "map.npy",
-                                  "summary.json", "duplicates.csv", "leakage.csv", "outliers.csv",
+                                  "summary.json", "clusters.csv", "duplicates.csv", "leakage.csv", "outliers.csv",
                                   "label_issues.csv", "image_issues.csv", "skipped.csv", "annotation_issues.csv"};
     for (size_t i = 0; i < sizeof FILES / sizeof FILES[0]; i++)
         fprintf(f, "%s\"%s\":%s", i ? "," : "", FILES[i], exists(dir, FILES[i]) ? "true" : "false");
     fputs("},\"summary\":", f);
-    if (in->summary_text) {
-        for (const char *c = in->summary_text; *c; c++)   /* '<' only occurs inside strings */
-            if (*c == '<') fputs("\\u003c", f);
-            else fputc(*c, f);
-    } else fputs("null", f);
+    if (in->summary_text) emb__json_raw(f, in->summary_text, strlen(in->summary_text));
+    else fputs("null", f);
     fputs("}", f);
     return EMB_OK;
 }
@@ -451,6 +457,7 @@ static void inputs_free(inputs *in) {
     cJSON_Delete(in->summary);
     free(in->summary_text);
     emb__sprites_free(&in->sprites);
+    emb__report_clusters_free(&in->clusters);
 }
 
 /* Thumbnail side for n items: 64 px for small sets down to 28 px at 50k+,
@@ -498,6 +505,7 @@ emb_status emb_report_write(const char *out_dir, const char *html_path,
     load_maps(out_dir, n, &in);
     if (n < 0) n = in.map.rows;
     load_knn(out_dir, n, p.max_neighbors, &in);
+    if ((st = emb__report_clusters_load(out_dir, in.ds, n, in.summary, &in.clusters))) goto done;
     if (in.ds && in.ds->n) {
         int size = p.thumb_size > 0 ? p.thumb_size : auto_thumb_size(in.ds);
         /* q 70 keeps 70,000 Fashion-MNIST thumbnails at ~21 MB of base64 (q 80: 26 MB) */

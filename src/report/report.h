@@ -30,5 +30,27 @@ void emb__sprites_free(emb__sprites *s);
  * '<' escaped (so "</script>" cannot end the element holding the JSON). */
 void emb__b64_write(FILE *f, const void *data, size_t len);
 void emb__json_str(FILE *f, const char *s);
+/* len bytes of JSON text as printed by cJSON, with '<' (only inside strings)
+ * written as \u003c for the same reason. */
+void emb__json_raw(FILE *f, const char *text, size_t len);
+
+/* The clusters for the page (clusters.c): summary.json's "clusters" block
+ * recomputed from OUT/clusters.csv, and each item's cluster id. */
+typedef struct {
+    struct cJSON *block;     /* as emb_summary_add_clusters makes it, or NULL: no panel */
+    int32_t *item;           /* (n) cluster id per item, -1 = noise */
+    int64_t n;
+    char note[600];          /* why clusters.csv was not used, or "" */
+} emb__report_clusters;
+
+/* Read dir/clusters.csv for n items (ds: labels and paths, may be NULL;
+ * summary: summary.json, for the method name, may be NULL). A missing or
+ * bad file is not an error: out->block stays NULL (bad: out->note says
+ * why). Returns EMB_OK or EMB_E_NOMEM. Free with emb__report_clusters_free. */
+emb_status emb__report_clusters_load(const char *dir, const emb_dataset *ds, int64_t n, const struct cJSON *summary,
+                                     emb__report_clusters *out);
+/* ,"clusters_note":...,"clusters":{...block...,"item":"<base64 int32>"} (null when none). */
+void emb__report_clusters_write(FILE *f, const emb__report_clusters *rc);
+void emb__report_clusters_free(emb__report_clusters *rc);
 
 #endif
