@@ -317,7 +317,7 @@ emb_status emb_hdbscan_run(const emb_matf *x, const emb_hdbscan_params *params, 
         st = EMB_E_NOMEM;
         goto done;
     }
-    emb_progress_report(&p.progress, "hdbscan", 0, NULL);
+    emb_progress_report(&p.progress, "hdbscan", 0, "core distances");
     if ((st = emb__kd_core_dist(&t, ms, p.n_threads, core))) goto done;
     if ((st = emb__mst_boruvka(&t, core, p.n_threads, ea, eb, ew, &p.progress))) goto done;
     if ((st = condense(n, ea, eb, ew, p.min_cluster_size, &ct))) goto done;
@@ -381,7 +381,6 @@ emb_status emb_hdbscan_run(const emb_matf *x, const emb_hdbscan_params *params, 
         }
         out->dist[i] = (float)sqrt(s);
     }
-    emb_progress_report(&p.progress, "hdbscan", -1, NULL);
 done:
     emb__kd_free(&t);
     condensed_free(&ct);

@@ -175,7 +175,7 @@ emb_status emb__mst_boruvka(const emb__kd_tree *t, const double *core, int n_thr
         }
         n_comp -= added;
         if (!added) { st = emb__fail(EMB_E_INVALID, "HDBSCAN: the spanning tree stopped at %lld components", (long long)n_comp); goto done; }
-        if (progress) emb_progress_report(progress, "hdbscan", 1.0 - (double)(n_comp - 1) / (double)(n > 1 ? n - 1 : 1), NULL);
+        if (progress) emb_progress_report(progress, "hdbscan", 1.0 - (double)(n_comp - 1) / (double)(n > 1 ? n - 1 : 1), "spanning tree");
     }
     qsort(out, (size_t)n_edges, sizeof *out, edge_cmp);
     for (int64_t i = 0; i < n_edges; i++) { ea[i] = out[i].a; eb[i] = out[i].b; ew[i] = out[i].w; }
