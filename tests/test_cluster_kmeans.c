@@ -218,6 +218,7 @@ static void test_summary(void) {
         cJSON_Delete(root);
         char *mix = strstr(js, "\"mixed_clusters\"");
         CHECK(mix && !strstr(mix, "\"owl\""));   /* pure clusters are not findings */
+        CHECK(!strstr(js, "unlabelled_clusters"));   /* all labelled: no such finding */
     }
     free(js);
     char *path = check_tmp_path("clusters.csv");
@@ -230,6 +231,23 @@ static void test_summary(void) {
     CHECK_EQ(N + 1, lines);
     free(csv);
     free(path);
+    emb_summary_free(s);
+    /* partly labelled: the owl blob (cluster of item 3) loses its labels but 5 */
+    int owl_kept = 0;
+    for (int i = 3; i < N; i += K)
+        if (owl_kept++ >= 5) label[i] = -1;
+    s = emb_summary_new();
+    CHECK(emb_summary_add_clusters(s, &ds, &c) == EMB_OK);
+    js = emb_summary_print(s);
+    cJSON *root = js ? cJSON_Parse(js) : NULL;
+    cJSON *unl = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "clusters"), "findings"), "unlabelled_clusters");
+    CHECK_EQ(1, cJSON_GetArraySize(unl));   /* only the owl cluster */
+    cJSON *u0 = cJSON_GetArrayItem(unl, 0);
+    CHECK_EQ(c.cluster[3], cJSON_GetNumberValue(cJSON_GetObjectItem(u0, "cluster")));
+    CHECK_EQ(100, cJSON_GetNumberValue(cJSON_GetObjectItem(u0, "size")));
+    CHECK_EQ(5, cJSON_GetNumberValue(cJSON_GetObjectItem(u0, "labelled")));
+    cJSON_Delete(root);
+    free(js);
     emb_summary_free(s);
     emb_clusters_free(&c);
     emb_matf_free(&x);

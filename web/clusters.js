@@ -48,10 +48,13 @@ export function clustersPanel(box, cl, ui) {
     el('div', {}, el('h3', {}, `Mixed clusters `, el('small', {}, `purity < ${pct(f.mixed_cluster_purity_below)}`)),
       mixed.length ? mixed.map((x) => el('div.finding', {}, chip(x.cluster), ` ${x.classes} · ${x.size} items · purity ${pct(x.purity)}`))
         : el('p.empty', {}, 'none: every cluster is mostly one label')),
-    el('div', {}, el('h3', {}, `Split classes `, el('small', {}, `≥ ${pct(f.split_class_share_at_least)} of a label in each of two clusters`)),
+    el('div', {}, el('h3', {}, `Split classes `, el('small', {}, `≥ ${pct(f.split_class_share_at_least)} of a label in each of two or more clusters, < ${pct(f.split_class_largest_share_below)} in one`)),
       split.length ? split.map((x) => el('div.finding', {}, el('b', {}, x.label), ` (${x.items} items): `,
         (x.clusters || []).map((c) => el('span', {}, chip(c.cluster), ` ${pct(c.share)} `))))
-        : el('p.empty', {}, 'none')));
+        : el('p.empty', {}, 'none')),
+    f.unlabelled_clusters ? el('div', {}, el('h3', {}, `Clusters without labels `, el('small', {}, `< ${pct(f.unlabelled_cluster_labelled_share_below)} of the members labelled`)),
+      f.unlabelled_clusters.length ? f.unlabelled_clusters.map((x) => el('div.finding', {}, chip(x.cluster), ` ${x.size} items · ${x.labelled} labelled`))
+        : el('p.empty', {}, 'none')) : null);
   const head = el('p', {}, `${cl.list.length} clusters` + (cl.method ? ` (${cl.method})` : '') +
     `, ${cl.noise} noise items (drawn faint on the map when coloured by cluster). Click a row to select its points on the map.`);
   const row = (c) => el('div.cluster-row', { 'data-cluster': c.cluster, onclick: () => ui.select(c.cluster), title: `select cluster ${c.cluster} on the map` },

@@ -111,8 +111,10 @@ emb_status emb_summary_add_clusters(emb_summary *s, const emb_dataset *ds, const
     for (int l = 0; l < nc; l++) {
         if (!per_label[l]) continue;
         cJSON *cl = NULL;
+        double largest = 0;
         for (int g = 0; g < k; g++) {
             double share = (double)cnt[(size_t)g * nc + l] / (double)per_label[l];
+            if (share > largest) largest = share;
             if (share < EMB_CLUSTER_SPLIT_SHARE) continue;
             if (!cl) cl = cJSON_CreateArray();
             cJSON *t = cJSON_CreateObject();
@@ -120,7 +122,7 @@ emb_status emb_summary_add_clusters(emb_summary *s, const emb_dataset *ds, const
             cJSON_AddNumberToObject(t, "share", share);
             cJSON_AddItemToArray(cl, t);
         }
-        if (cl && cJSON_GetArraySize(cl) >= 2) {
+        if (cl && cJSON_GetArraySize(cl) >= 2 && largest < EMB_CLUSTER_SPLIT_LARGEST) {
             cJSON *f = cJSON_CreateObject();
             cJSON_AddStringToObject(f, "label", label_name(ds, l));
             cJSON_AddNumberToObject(f, "items", (double)per_label[l]);
@@ -130,8 +132,29 @@ emb_status emb_summary_add_clusters(emb_summary *s, const emb_dataset *ds, const
             cJSON_Delete(cl);
         }
     }
+    /* Partly labelled data: clusters whose members are (nearly) all unlabelled. */
+    int64_t n_lab = 0, n_unlab = 0;
+    for (int64_t i = 0; nc && i < c->n; i++) {
+        if (ds->label[i] >= 0 && ds->label[i] < nc) n_lab++;
+        else n_unlab++;
+    }
+    if (n_lab && n_unlab) {
+        cJSON *unl = cJSON_AddArrayToObject(fnd, "unlabelled_clusters");
+        for (int g = 0; g < k; g++) {
+            int64_t labelled = 0;
+            for (int l = 0; l < nc; l++) labelled += cnt[(size_t)g * nc + l];
+            if (!size[g] || (double)labelled / (double)size[g] >= EMB_CLUSTER_UNLABELLED_SHARE) continue;
+            cJSON *f = cJSON_CreateObject();
+            cJSON_AddNumberToObject(f, "cluster", g);
+            cJSON_AddNumberToObject(f, "size", (double)size[g]);
+            cJSON_AddNumberToObject(f, "labelled", (double)labelled);
+            cJSON_AddItemToArray(unl, f);
+        }
+        cJSON_AddNumberToObject(fnd, "unlabelled_cluster_labelled_share_below", EMB_CLUSTER_UNLABELLED_SHARE);
+    }
     cJSON_AddNumberToObject(fnd, "mixed_cluster_purity_below", EMB_CLUSTER_MIXED_PURITY);
     cJSON_AddNumberToObject(fnd, "split_class_share_at_least", EMB_CLUSTER_SPLIT_SHARE);
+    cJSON_AddNumberToObject(fnd, "split_class_largest_share_below", EMB_CLUSTER_SPLIT_LARGEST);
     free(cnt); free(size); free(medoid); free(per_label); free(rep); free(n_rep);
     return emb__summary_put(s, "clusters", o);
 }
