@@ -134,7 +134,7 @@ static void test_read_csv(void) {
     CHECK_CONTAINS(emb_errmsg(), "20 rows for 21 items");
     CHECK(back.cluster == NULL && back.k == 0);
     /* rows in another order, extra columns, no probability column */
-    CHECK(check_write_file(path, "cluster,note,index\n1,x,1\n-1,,0\n0,\"a,b\",2\n", 43));
+    CHECK(check_write_file(path, "cluster,note,index\n1,x,1\n-1,,0\n0,\"a,b\",2\n", strlen("cluster,note,index\n1,x,1\n-1,,0\n0,\"a,b\",2\n")));
     CHECK(emb__clusters_read_csv(path, 3, &back) == EMB_OK);
     static const int32_t WANT[3] = {-1, 1, 0};
     CHECK_EQ_I32(WANT, back.cluster, 3);
