@@ -1,0 +1,31 @@
+"""quality.py - the data and the measure of python/tests/test_quality.py and
+of ref/make_quality_ref.py (which records the peers' numbers)."""
+import numpy as np
+
+SEEDS = [0, 1, 2]
+# rows of load_digits per method: t-SNE on 1000 (embscope's exact gradient
+# runs at n <= 1000, Barnes-Hut above: both are tested elsewhere), UMAP on all
+ROWS = {"tsne": 1000, "umap": 1797}
+
+
+def quality_data(name):
+    """(x float32 (n, 64), labels) from scikit-learn's bundled digits."""
+    from sklearn.datasets import load_digits
+    d = load_digits()
+    n = ROWS[name]
+    return d.data[:n].astype(np.float32), d.target[:n]
+
+
+def knn_accuracy(m, labels, k=10):
+    """Leave-one-out k-NN label accuracy in the map m (n, dims), Euclidean,
+    majority vote (ties: the smallest label)."""
+    m = np.asarray(m, np.float64)
+    d2 = ((m[:, None, :] - m[None, :, :]) ** 2).sum(-1)
+    np.fill_diagonal(d2, np.inf)
+    nn = np.argsort(d2, axis=1, kind="stable")[:, :k]
+    votes = labels[nn]
+    n_cls = int(labels.max()) + 1
+    counts = np.zeros((len(labels), n_cls), int)
+    for c in range(n_cls):
+        counts[:, c] = (votes == c).sum(1)
+    return float((counts.argmax(1) == labels).mean())
