@@ -2,10 +2,12 @@
 of ref/make_quality_ref.py (which records the peers' numbers)."""
 import numpy as np
 
-SEEDS = [0, 1, 2]
-# rows of load_digits per method: t-SNE on 1000 (embscope's exact gradient
-# runs at n <= 1000, Barnes-Hut above: both are tested elsewhere), UMAP on all
-ROWS = {"tsne": 1000, "umap": 1797}
+# seeds per method: embscope's t-SNE map depends on the seed only through a
+# randomized PCA solver for very wide data (not these), so one seed says all
+SEEDS = {"tsne": [0], "umap": [0, 1, 2]}
+# rows of load_digits per method: t-SNE on 700 (embscope's exact gradient,
+# O(n^2), keeps the suite short), UMAP on all 1797
+ROWS = {"tsne": 700, "umap": 1797}
 
 
 def quality_data(name):

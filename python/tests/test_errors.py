@@ -66,11 +66,3 @@ def test_library_message_reaches_python():
     with pytest.raises(embscope.InvalidArgumentError, match="perplexity 30 must be in") as e:
         embscope.TSNE().fit_transform(x)
     assert isinstance(e.value, ValueError) and e.value.status == 1
-
-
-def test_abi_pinned():
-    assert embscope.ABI_VERSION == 1
-    from embscope import _lib
-    assert _lib.lib.emb_abi_version() == embscope.ABI_VERSION
-    assert _lib.lib.emb_abi_sizeof(b"emb_tsne_params") > 0
-    assert _lib.lib.emb_abi_sizeof(b"no_such_struct") == 0

@@ -28,14 +28,14 @@ def main():
     for name in ("tsne", "umap"):
         x, y = quality_data(name)
         accs = []
-        for seed in SEEDS:
+        for seed in SEEDS[name]:
             if name == "tsne":
                 m = TSNE(n_components=2, random_state=seed).fit_transform(x)
             else:
                 m = umap.UMAP(n_components=2, random_state=seed).fit_transform(x)
             accs.append(knn_accuracy(m, y))
             print(name, seed, accs[-1], flush=True)
-        out["runs"][name] = {"n": int(x.shape[0]), "seeds": SEEDS, "accuracy": accs,
+        out["runs"][name] = {"n": int(x.shape[0]), "seeds": SEEDS[name], "accuracy": accs,
                              "mean": float(np.mean(accs))}
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "quality_ref.json")
     with open(path, "w") as f:
