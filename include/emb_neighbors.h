@@ -60,6 +60,17 @@ emb_knn_params emb_knn_default_params(void);
 emb_status emb_knn_build(const emb_matf *x, const emb_knn_params *params, emb_knn *out);
 void emb_knn_free(emb_knn *g);
 
+/* The k nearest rows of x (n, d) for each row of q (m, d): out (m, k) with
+ * indices into x, nearest first, ties by smaller index; no row is left out
+ * (q's rows are new points, not rows of x). Exact (blocked SGEMM, then the
+ * candidates' distances recomputed); the result does not depend on
+ * n_threads. params->k, metric, n_threads and progress are read (method
+ * and seed are not). k > n pads rows with idx -1, dist INFINITY.
+ * Returns EMB_OK, EMB_E_INVALID (k < 1, column counts differ, empty x) or
+ * EMB_E_NOMEM. Thread-safe. */
+emb_status emb_knn_query(const emb_matf *x, const emb_matf *q, const emb_knn_params *params,
+                         emb_knn *out);
+
 /* Exact kNN by brute force, one pair at a time: the reference for tests. */
 emb_status emb_knn_exact_naive(const emb_matf *x, int k, emb_metric metric, emb_knn *out);
 

@@ -109,6 +109,7 @@ SIGNATURES = {
     "emb_knn_default_params": (emb_knn_params, []),
     "emb_knn_build": (c_int, [P(emb_matf), P(emb_knn_params), P(emb_knn)]),
     "emb_knn_free": (None, [P(emb_knn)]),
+    "emb_knn_query": (c_int, [P(emb_matf), P(emb_matf), P(emb_knn_params), P(emb_knn)]),
     "emb_pca_default_params": (emb_pca_params, []),
     "emb_pca": (c_int, [P(emb_matf), P(emb_pca_params), P(emb_matf), P(c_float)]),
     "emb_map_input_default_params": (emb_map_input_params, []),
@@ -121,6 +122,7 @@ SIGNATURES = {
     "emb_umap_default_params": (emb_umap_params, []),
     "emb_umap_run": (c_int, [P(emb_knn), P(emb_matf), P(emb_umap_params), P(emb_matf),
                              P(emb_umap_info)]),
+    "emb_umap_transform": (c_int, [P(emb_knn), P(emb_matf), P(emb_umap_params), P(emb_matf)]),
 }
 
 

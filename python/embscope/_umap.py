@@ -49,7 +49,10 @@ class UMAP(_common.Estimator):
 
     Not implemented (NotImplementedError): supervised fit (y), densMAP,
     other output metrics, precomputed_knn, disconnection_distance, unique,
-    transform_mode="graph", array or callable init and metrics, transform().
+    transform_mode="graph", array or callable init and metrics.
+
+    transform(X) places new points in the fitted map as umap-learn does
+    (see its docstring); the fit keeps a reference to X for it.
 
     Attributes after fit: embedding_ (n_samples, n_components) float32,
     n_features_in_, n_epochs_, graph_components_ (connected components of
@@ -165,6 +168,9 @@ class UMAP(_common.Estimator):
         self.n_epochs_ = info.n_epochs
         self.graph_components_ = info.n_graph_components
         self.init_ = info.init.decode() if info.init else self.init
+        self._raw_data = x            # transform's neighbours are searched here
+        self._n_neighbors = params.n_neighbors
+        self._ab = (info.a, info.b)
         _lib.log.log(20 if self.verbose else 10,
                      "UMAP: %dD, %d epochs, %d edges, %d component(s), init %s; graph %.2f s, "
                      "init %.2f s, layout %.2f s", self.n_components, info.n_epochs, info.n_edges,
@@ -176,9 +182,37 @@ class UMAP(_common.Estimator):
         return self.fit(X, y).embedding_
 
     def transform(self, X):
-        """Not implemented yet: placing new points in a fitted map."""
-        raise NotImplementedError("UMAP.transform is not implemented in embscope yet; "
-                                  "fit_transform the training and new points together")
+        """Place new points X (m, n_features) in the fitted map, as
+        umap-learn does: their n_neighbors nearest training points (exact,
+        with the fit's metric, on the vectors as given: no PCA), initial
+        positions the membership-weighted mean of those points' map
+        positions, then n_epochs / 3 epochs of SGD (100 by default; 30 above
+        10,000 new points) that move only the new points. Seeded by
+        transform_seed; does not depend on n_jobs. Returns (m, n_components)
+        float32."""
+        if not hasattr(self, "embedding_"):
+            raise ValueError("UMAP.transform: fit the model first")
+        x = _common.as_matrix(X)
+        if x.shape[1] != self.n_features_in_:
+            raise ValueError("X has %d features, the model was fitted on %d"
+                             % (x.shape[1], self.n_features_in_))
+        params = self._params(_common.seed(self.transform_seed))
+        params.a, params.b = self._ab
+        kp = _lib.lib.emb_knn_default_params()
+        kp.k = self._n_neighbors
+        kp.metric = _lib.METRIC[self.metric]
+        kp.n_threads, kp.progress = params.n_threads, params.progress
+        base, query, q = _common.matf(self._raw_data), _common.matf(x), _lib.emb_knn()
+        _lib.check(_lib.lib.emb_knn_query(ctypes.byref(base), ctypes.byref(query), ctypes.byref(kp),
+                                          ctypes.byref(q)), "UMAP.transform: neighbours")
+        emb, out = _common.matf(self.embedding_), _lib.emb_matf()
+        try:
+            st = _lib.lib.emb_umap_transform(ctypes.byref(q), ctypes.byref(emb), ctypes.byref(params),
+                                             ctypes.byref(out))
+        finally:
+            _lib.lib.emb_knn_free(ctypes.byref(q))
+        _lib.check(st, "UMAP.transform")
+        return _common.take_matf(out)
 
 
 EMB_MAP_PCA_FIT_ROWS_FAST = 20000  # EMB_MAP_PCA_FIT_ROWS_FAST in include/emb_map.h

@@ -31,3 +31,22 @@ def knn_accuracy(m, labels, k=10):
     for c in range(n_cls):
         counts[:, c] = (votes == c).sum(1)
     return float((counts.argmax(1) == labels).mean())
+
+
+def split(n, every=5):
+    """Held-out rows for transform: every 5th row (train, test boolean masks)."""
+    test = np.arange(n) % every == 0
+    return ~test, test
+
+
+def heldout_accuracy(train_map, train_labels, test_map, test_labels, k=10):
+    """k-NN label accuracy of held-out points placed in a map: each test
+    point's k nearest training points in the map vote."""
+    a = np.asarray(test_map, np.float64)
+    b = np.asarray(train_map, np.float64)
+    d2 = ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)
+    nn = np.argsort(d2, axis=1, kind="stable")[:, :k]
+    votes = train_labels[nn]
+    n_cls = int(max(train_labels.max(), test_labels.max())) + 1
+    counts = np.stack([(votes == c).sum(1) for c in range(n_cls)], 1)
+    return float((counts.argmax(1) == test_labels).mean())

@@ -95,8 +95,24 @@ def test_supervised_umap_not_implemented(blobs):
     x, y = blobs
     with pytest.raises(NotImplementedError):
         embscope.UMAP().fit(x, y)
-    with pytest.raises(NotImplementedError):
+
+
+def test_transform_checks(blobs):
+    x, y = blobs
+    with pytest.raises(ValueError, match="fit"):
         embscope.UMAP().transform(x)
+    tr, te = slice(0, None, 2), slice(1, None, 2)
+    u = embscope.UMAP(n_epochs=30, random_state=0).fit(x[tr])
+    with pytest.raises(ValueError, match="features"):
+        u.transform(x[:10, :50])
+    a = u.transform(x[te])
+    assert a.shape == (150, 2) and a.dtype == np.float32
+    # the same bytes on one thread (each new point has its own random stream)
+    u.set_params(n_jobs=1)
+    np.testing.assert_array_equal(u.transform(x[te]), a)
+    # new points land among the training points of their blob
+    d2 = ((a[:, None, :] - u.embedding_[None, :, :]) ** 2).sum(-1)
+    assert (y[tr][d2.argmin(1)] == y[te]).all()
 
 
 def test_clone_and_repr():

@@ -40,5 +40,22 @@ def test_knn_accuracy_close_to_peer(name):
 def test_wide_input_goes_through_pca(blobs):
     # 120 features > 100: PCA-50 first (emb_map_input); the blobs stay apart
     x, y = blobs
-    for est in (embscope.TSNE(random_state=0), embscope.UMAP(random_state=0)):
+    for est in (embscope.TSNE(random_state=0, n_iter=400), embscope.UMAP(random_state=0)):
         assert knn_accuracy(est.fit_transform(x), y) == 1.0
+
+
+def test_transform_places_heldout_points_near_their_class():
+    # umap-learn's transform on the same split, recorded in quality_ref.json
+    from quality import heldout_accuracy, split
+    ref = reference("umap_transform")
+    x, y = quality_data("umap")
+    tr, te = split(len(y))
+    accs = []
+    for seed in SEEDS["umap"]:
+        u = embscope.UMAP(random_state=seed).fit(x[tr])
+        z = u.transform(x[te])
+        assert z.shape == (te.sum(), 2) and z.dtype == np.float32 and np.isfinite(z).all()
+        accs.append(heldout_accuracy(u.embedding_, y[tr], z, y[te]))
+    ours = float(np.mean(accs))
+    print("transform: embscope %.4f, umap-learn %.4f (%s)" % (ours, ref["mean"], accs))
+    assert ours >= ref["mean"] - 2 * TOLERANCE   # 360 held-out points: 0.01 is 3.6 of them

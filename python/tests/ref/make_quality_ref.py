@@ -2,7 +2,8 @@
 compares embscope against: 10-NN label accuracy (leave-one-out, Euclidean,
 in the map) of scikit-learn's TSNE and umap-learn's UMAP on the data the test
 builds (scikit-learn's load_digits, see quality_data in conftest.py), one map
-per seed. Writes quality_ref.json beside this file with the versions used.
+per seed, and of umap-learn's transform (held-out rows placed in a map
+fitted without them). Writes quality_ref.json beside this file with the versions used.
 
     /usr/bin/python3 python/tests/ref/make_quality_ref.py
 """
@@ -14,7 +15,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from quality import SEEDS, knn_accuracy, quality_data  # noqa: E402
+from quality import SEEDS, heldout_accuracy, knn_accuracy, quality_data, split  # noqa: E402
 
 
 def main():
@@ -37,6 +38,18 @@ def main():
             print(name, seed, accs[-1], flush=True)
         out["runs"][name] = {"n": int(x.shape[0]), "seeds": SEEDS[name], "accuracy": accs,
                              "mean": float(np.mean(accs))}
+    # transform: fit on 4/5 of the digits, place the held-out fifth
+    x, y = quality_data("umap")
+    tr, te = split(len(y))
+    accs = []
+    for seed in SEEDS["umap"]:
+        u = umap.UMAP(n_components=2, random_state=seed).fit(x[tr])
+        accs.append(heldout_accuracy(u.embedding_, y[tr], u.transform(x[te]), y[te]))
+        print("umap_transform", seed, accs[-1], flush=True)
+    out["runs"]["umap_transform"] = {"n": int(x.shape[0]), "seeds": SEEDS["umap"], "accuracy": accs,
+                                     "mean": float(np.mean(accs)),
+                                     "measure": "10-NN accuracy of held-out rows (every 5th) "
+                                                "among the training rows in the map"}
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "quality_ref.json")
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
