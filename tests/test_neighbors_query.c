@@ -12,15 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static emb_matf random_matrix(int64_t n, int64_t d, uint64_t seed) {
-    emb_matf x;
-    emb_matf_alloc(&x, n, d);
-    emb_rng r;
-    emb_rng_seed(&r, seed);
-    for (int64_t i = 0; i < n * d; i++) x.data[i] = (float)emb_rng_normal(&r);
-    return x;
-}
-
 static double dist(const float *a, const float *b, int64_t d, emb_metric m) {
     double s = 0, na = 0, nb = 0;
     for (int64_t t = 0; t < d; t++) {
@@ -31,7 +22,7 @@ static double dist(const float *a, const float *b, int64_t d, emb_metric m) {
 }
 
 static void check_self_query(emb_metric metric) {
-    emb_matf x = random_matrix(700, 24, 1);
+    emb_matf x = check_random_matrix(700, 24, 1);
     emb_knn ref, got;
     emb_knn_params p = emb_knn_default_params();
     p.k = 11;
@@ -51,7 +42,7 @@ static void check_self_query(emb_metric metric) {
 }
 
 static void check_other_queries(emb_metric metric) {
-    emb_matf x = random_matrix(900, 30, 2), q = random_matrix(130, 30, 3);
+    emb_matf x = check_random_matrix(900, 30, 2), q = check_random_matrix(130, 30, 3);
     emb_knn_params p = emb_knn_default_params();
     p.k = 7;
     p.metric = metric;
@@ -89,7 +80,7 @@ int main(void) {
     check_other_queries(EMB_METRIC_COSINE);
 
     /* k > n: padded */
-    emb_matf x = random_matrix(3, 4, 4), q = random_matrix(2, 4, 5), w = random_matrix(2, 5, 6);
+    emb_matf x = check_random_matrix(3, 4, 4), q = check_random_matrix(2, 4, 5), w = check_random_matrix(2, 5, 6);
     emb_knn_params p = emb_knn_default_params();
     p.k = 5;
     emb_knn g;
