@@ -5,7 +5,9 @@ The input goes through emb_map_input first, as `embscope map --method tsne`
 does: PCA to 50 dimensions when the vectors have more than 100 (fitted on all
 rows), then a Euclidean graph of 3 x perplexity neighbours and the
 affinities. The optimiser follows openTSNE (see emb_tsne.h): with the same
-data, seed and parameters the map is the CLI's, byte for byte."""
+data, seed and parameters the map is the CLI's, byte for byte, when both
+run OpenBLAS on one thread (the PCA's sums depend on its thread count;
+tests/test_same_as_cli.py)."""
 import ctypes
 import math
 

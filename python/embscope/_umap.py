@@ -148,7 +148,7 @@ class UMAP(_common.Estimator):
         x = _common.as_matrix(X, min_rows=2)
         n = x.shape[0]
         params = self._params(_common.seed(self.random_state))
-        if params.n_neighbors > n - 1 + 1:
+        if n <= params.n_neighbors:             # umap-learn's rule and message
             warnings.warn("n_neighbors (%d) is larger than the dataset size; truncating to %d"
                           % (params.n_neighbors, n - 1))
             params.n_neighbors = n - 1

@@ -76,3 +76,23 @@ def test_no_rss_growth_over_repeated_calls(digits):
         once()
     grown = rss_kib() - before
     assert grown < 8 * 1024, "RSS grew by %d KiB over 50 rounds" % grown
+
+
+def test_gil_released_during_the_call(digits):
+    # While a map is computed on another thread, this thread keeps running
+    # Python: with the GIL held for the C call it would get only the few
+    # milliseconds of Python around it.
+    x = digits[0][:800]
+    done = threading.Event()
+
+    def work():
+        embscope.UMAP(n_jobs=1, random_state=0, n_epochs=200).fit_transform(x)
+        done.set()
+
+    t = threading.Thread(target=work)
+    t.start()
+    spins = 0
+    while not done.is_set():
+        spins += 1
+    t.join()
+    assert spins > 20000, spins
