@@ -152,7 +152,7 @@ _ERRORS = {1: InvalidArgumentError, 4: OutOfMemoryError, 5: UnsupportedError}
 def _library_path():
     env = os.environ.get("EMBSCOPE_LIBRARY")
     if env:
-        return env
+        return os.path.abspath(env)   # a bare name would make dlopen search the system paths
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "libembscope.so")
 
 

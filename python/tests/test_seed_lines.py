@@ -22,7 +22,7 @@ def test_umap_seed_line(blobs):
 def test_fit_sets_embedding(blobs):
     from embscope import TSNE, UMAP
     x, _ = blobs
-    for est in (TSNE(random_state=0), UMAP(random_state=0, n_jobs=1)):
+    for est in (TSNE(random_state=0, n_jobs=1), UMAP(random_state=0, n_jobs=1)):
         assert est.fit(x) is est
         assert est.embedding_.shape == (300, 2)
         assert est.n_features_in_ == 120
