@@ -92,6 +92,23 @@ emb_pca_params emb_pca_default_params(void);
 emb_status emb_pca(const emb_matf *x, const emb_pca_params *params, emb_matf *out,
                    float *explained_ratio);
 
+/* The same in two steps, for projecting other rows later: emb_pca_fit
+ * learns the model (mean and components, as emb_pca computes them; free
+ * with emb_pca_model_free), emb_pca_transform projects any rows with d
+ * columns on it into out (rows, n_components), allocated. emb_pca(x) is
+ * emb_pca_transform(emb_pca_fit(x), x), byte for byte. Thread-safe; one
+ * model may serve several threads at once. */
+typedef struct {
+    int64_t d;               /* columns of the fitted rows */
+    int n_components;        /* P = min(params n_components, n, d) */
+    double *mean;            /* (d) column means */
+    float *components;       /* (d, P) row-major: column c = component c */
+    float *explained_ratio;  /* (P) share of the total variance */
+} emb_pca_model;
+emb_status emb_pca_fit(const emb_matf *x, const emb_pca_params *params, emb_pca_model *out);
+emb_status emb_pca_transform(const emb_pca_model *model, const emb_matf *x, int n_threads, emb_matf *out);
+void emb_pca_model_free(emb_pca_model *m);   /* zeroed is a no-op */
+
 #ifdef __cplusplus
 }
 #endif

@@ -56,6 +56,11 @@ class emb_pca_params(ctypes.Structure):
                 ("fit_rows", c_int64)]
 
 
+class emb_pca_model(ctypes.Structure):
+    _fields_ = [("d", c_int64), ("n_components", c_int), ("mean", ctypes.POINTER(c_double)),
+                ("components", ctypes.POINTER(c_float)), ("explained_ratio", ctypes.POINTER(c_float))]
+
+
 class emb_map_input_params(ctypes.Structure):
     _fields_ = [("pca_above", c_int), ("pca_dims", c_int), ("fit_rows", c_int64),
                 ("n_threads", c_int), ("seed", c_uint64)]
@@ -93,7 +98,7 @@ class emb_umap_info(ctypes.Structure):
                 ("init_s", c_double), ("layout_s", c_double)]
 
 
-STRUCTS = (emb_matf, emb_progress, emb_knn, emb_knn_params, emb_pca_params,
+STRUCTS = (emb_matf, emb_progress, emb_knn, emb_knn_params, emb_pca_params, emb_pca_model,
            emb_map_input_params, emb_tsne_params, emb_tsne_stats, emb_umap_params, emb_umap_info)
 
 P = ctypes.POINTER
@@ -112,6 +117,9 @@ SIGNATURES = {
     "emb_knn_query": (c_int, [P(emb_matf), P(emb_matf), P(emb_knn_params), P(emb_knn)]),
     "emb_pca_default_params": (emb_pca_params, []),
     "emb_pca": (c_int, [P(emb_matf), P(emb_pca_params), P(emb_matf), P(c_float)]),
+    "emb_pca_fit": (c_int, [P(emb_matf), P(emb_pca_params), P(emb_pca_model)]),
+    "emb_pca_transform": (c_int, [P(emb_pca_model), P(emb_matf), c_int, P(emb_matf)]),
+    "emb_pca_model_free": (None, [P(emb_pca_model)]),
     "emb_map_input_default_params": (emb_map_input_params, []),
     "emb_map_input": (c_int, [P(emb_matf), P(emb_map_input_params), P(emb_matf), P(P(emb_matf))]),
     "emb_map_graph": (c_int, [P(emb_matf), P(emb_map_input_params), P(emb_knn_params), P(emb_knn)]),

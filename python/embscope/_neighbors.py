@@ -54,11 +54,11 @@ class PCA(_common.Estimator):
     svd_solver="auto", tol=0, iterated_power="auto", n_oversamples=10,
     power_iteration_normalizer="auto"); copy is accepted (X is never changed).
 
-    The library returns the projections only, so there is fit_transform
-    (and fit) but not yet transform. Each component's sign makes its
-    largest-magnitude loading positive (scikit-learn flips by the scores).
-    Attributes after fit: n_components_, explained_variance_ratio_,
-    n_features_in_, embedding_ (the projections).
+    fit, transform, fit_transform (emb_pca_fit / emb_pca_transform). Each
+    component's sign makes its largest-magnitude loading positive
+    (scikit-learn flips by the scores). Attributes after fit: components_
+    (n_components_, n_features), mean_ (float64), explained_variance_ratio_,
+    n_components_, n_features_in_; embedding_ after fit_transform.
     """
 
     def __init__(self, n_components=None, *, copy=True, whiten=False, svd_solver="auto", tol=0.0,
@@ -87,9 +87,8 @@ class PCA(_common.Estimator):
         if nc is not None and nc < 1:
             raise ValueError("n_components: %r must be >= 1" % (nc,))
 
-    def fit_transform(self, X, y=None):
-        """Project X (n_samples, n_features) on its first n_components
-        principal components; returns (n_samples, n_components) float32."""
+    def fit(self, X, y=None):
+        """Learn the mean and components of X (n_samples, n_features)."""
         self._check_params()
         x = _common.as_matrix(X)
         nc = min(x.shape) if self.n_components is None else int(self.n_components)
@@ -98,21 +97,41 @@ class PCA(_common.Estimator):
                              % (nc, min(x.shape)))
         pp = _lib.lib.emb_pca_default_params()
         pp.n_components, pp.seed = nc, _common.seed(self.random_state)
-        ratio = np.zeros(nc, np.float32)
-        xm, out = _common.matf(x), _lib.emb_matf()
-        _lib.check(_lib.lib.emb_pca(ctypes.byref(xm), ctypes.byref(pp), ctypes.byref(out),
-                                    ratio.ctypes.data_as(ctypes.POINTER(ctypes.c_float))), "PCA")
-        self.embedding_ = _common.take_matf(out)
-        self.n_components_ = self.embedding_.shape[1]
-        self.explained_variance_ratio_ = ratio[:self.n_components_]
-        self.n_features_in_ = x.shape[1]
-        return self.embedding_
-
-    def fit(self, X, y=None):
-        self.fit_transform(X, y)
+        xm, model = _common.matf(x), _lib.emb_pca_model()
+        _lib.check(_lib.lib.emb_pca_fit(ctypes.byref(xm), ctypes.byref(pp), ctypes.byref(model)), "PCA")
+        try:
+            d, p = model.d, model.n_components
+            self.mean_ = np.ctypeslib.as_array(model.mean, shape=(d,)).copy()
+            # components_ (P, d) as scikit-learn's; the library's (d, P) is kept for transform
+            self._components = np.ctypeslib.as_array(model.components, shape=(d, p)).copy()
+            self.explained_variance_ratio_ = np.ctypeslib.as_array(
+                model.explained_ratio, shape=(p,)).copy()
+        finally:
+            _lib.lib.emb_pca_model_free(ctypes.byref(model))
+        self.components_ = self._components.T
+        self.n_components_ = p
+        self.n_features_in_ = d
         return self
 
     def transform(self, X):
-        """Not implemented yet (the library returns projections, not components)."""
-        raise NotImplementedError("PCA.transform is not implemented in embscope yet; "
-                                  "use fit_transform")
+        """Project X (m, n_features) on the fitted components: (m, n_components_) float32."""
+        if not hasattr(self, "_components"):
+            raise ValueError("PCA.transform: fit the model first")
+        x = _common.as_matrix(X)
+        if x.shape[1] != self.n_features_in_:
+            raise ValueError("X has %d features, the model was fitted on %d"
+                             % (x.shape[1], self.n_features_in_))
+        model = _lib.emb_pca_model(self.n_features_in_, self.n_components_,
+                                   self.mean_.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+                                   self._components.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                                   None)
+        xm, out = _common.matf(x), _lib.emb_matf()
+        _lib.check(_lib.lib.emb_pca_transform(ctypes.byref(model), ctypes.byref(xm), 0,
+                                              ctypes.byref(out)), "PCA.transform")
+        return _common.take_matf(out)
+
+    def fit_transform(self, X, y=None):
+        """Fit on X and project it: (n_samples, n_components_) float32, the
+        same bytes as fit(X).transform(X)."""
+        self.embedding_ = self.fit(X).transform(X)
+        return self.embedding_

@@ -43,3 +43,23 @@ def test_pca_matches_sklearn(digits):
     np.testing.assert_allclose(ours.explained_variance_ratio_, ref.explained_variance_ratio_, rtol=1e-4)
     with pytest.raises(ValueError):
         embscope.PCA(100).fit_transform(x)
+
+
+def test_pca_transform(digits):
+    decomposition = pytest.importorskip("sklearn.decomposition")
+    x = digits[0]
+    train, new = x[:1200], x[1200:]
+    ours = embscope.PCA(4).fit(train)
+    ref = decomposition.PCA(4, svd_solver="full").fit(train)
+    assert ours.components_.shape == (4, 64) and ours.mean_.shape == (64,)
+    np.testing.assert_allclose(ours.mean_, ref.mean_, rtol=1e-6, atol=1e-6)
+    z, zr = ours.transform(new), ref.transform(new)
+    for j in range(4):
+        s = np.sign(np.dot(ours.components_[j], ref.components_[j]))
+        np.testing.assert_allclose(s * z[:, j], zr[:, j], rtol=1e-3, atol=1e-2 * np.abs(zr[:, j]).max())
+    # fit_transform is fit + transform, byte for byte
+    np.testing.assert_array_equal(embscope.PCA(4).fit_transform(train), ours.transform(train))
+    with pytest.raises(ValueError, match="features"):
+        ours.transform(new[:, :10])
+    with pytest.raises(ValueError, match="fit"):
+        embscope.PCA(2).transform(new)

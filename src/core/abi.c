@@ -14,6 +14,7 @@ size_t emb_abi_sizeof(const char *type_name) {
         {"emb_knn", sizeof(emb_knn)},
         {"emb_knn_params", sizeof(emb_knn_params)},
         {"emb_pca_params", sizeof(emb_pca_params)},
+        {"emb_pca_model", sizeof(emb_pca_model)},
         {"emb_map_input_params", sizeof(emb_map_input_params)},
         {"emb_tsne_params", sizeof(emb_tsne_params)},
         {"emb_tsne_stats", sizeof(emb_tsne_stats)},
