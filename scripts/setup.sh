@@ -6,7 +6,7 @@
 #          with npm ci), the C libraries embscope links, and what
 #          `pip install ./python` builds the Python package with
 #   run    build + the default dataset (Debian's dataset-fashion-mnist)
-#   test   run + what the tests use (numpy, PIL, scikit-learn, pytest, clang for the
+#   test   run + what the tests use (numpy, PIL, scikit-learn, clang for the
 #          fuzzers, Chromium for the report's browser test)
 #   bench  test + the peers the benchmarks compare against
 set -euo pipefail
