@@ -60,6 +60,17 @@ emb_knn_params emb_knn_default_params(void);
 emb_status emb_knn_build(const emb_matf *x, const emb_knn_params *params, emb_knn *out);
 void emb_knn_free(emb_knn *g);
 
+/* The k nearest rows of x (n, d) for each row of q (m, d): out (m, k) with
+ * indices into x, nearest first, ties by smaller index; no row is left out
+ * (q's rows are new points, not rows of x). Exact (blocked SGEMM, then the
+ * candidates' distances recomputed); the result does not depend on
+ * n_threads. params->k, metric, n_threads and progress are read (method
+ * and seed are not). k > n pads rows with idx -1, dist INFINITY.
+ * Returns EMB_OK, EMB_E_INVALID (k < 1, column counts differ, empty x) or
+ * EMB_E_NOMEM. Thread-safe. */
+emb_status emb_knn_query(const emb_matf *x, const emb_matf *q, const emb_knn_params *params,
+                         emb_knn *out);
+
 /* Exact kNN by brute force, one pair at a time: the reference for tests. */
 emb_status emb_knn_exact_naive(const emb_matf *x, int k, emb_metric metric, emb_knn *out);
 
@@ -80,6 +91,23 @@ typedef struct {
 emb_pca_params emb_pca_default_params(void);
 emb_status emb_pca(const emb_matf *x, const emb_pca_params *params, emb_matf *out,
                    float *explained_ratio);
+
+/* The same in two steps, for projecting other rows later: emb_pca_fit
+ * learns the model (mean and components, as emb_pca computes them; free
+ * with emb_pca_model_free), emb_pca_transform projects any rows with d
+ * columns on it into out (rows, n_components), allocated. emb_pca(x) is
+ * emb_pca_transform(emb_pca_fit(x), x), byte for byte. Thread-safe; one
+ * model may serve several threads at once. */
+typedef struct {
+    int64_t d;               /* columns of the fitted rows */
+    int n_components;        /* P = min(params n_components, n, d) */
+    double *mean;            /* (d) column means */
+    float *components;       /* (d, P) row-major: column c = component c */
+    float *explained_ratio;  /* (P) share of the total variance */
+} emb_pca_model;
+emb_status emb_pca_fit(const emb_matf *x, const emb_pca_params *params, emb_pca_model *out);
+emb_status emb_pca_transform(const emb_pca_model *model, const emb_matf *x, int n_threads, emb_matf *out);
+void emb_pca_model_free(emb_pca_model *m);   /* zeroed is a no-op */
 
 #ifdef __cplusplus
 }

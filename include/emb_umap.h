@@ -117,6 +117,22 @@ emb_status emb_umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed,
 emb_status emb_umap_run(const emb_knn *g, const emb_matf *x, const emb_umap_params *params,
                         emb_matf *out, emb_umap_info *info);
 
+/* Place new points in a fitted map, as umap-learn's UMAP.transform: q is
+ * the kNN graph of the new points among the training points
+ * (emb_knn_query, k = n_neighbors: no point is its own neighbour there),
+ * map (n, dims) the training map, which does not move. Memberships from
+ * smooth kNN distances with local_connectivity - 1, initial positions the
+ * membership-weighted means of the neighbours' positions, then SGD of the
+ * new points only: params->n_epochs / 3 epochs (0 = auto: 100 for up to
+ * 10,000 new points, else 30) at learning_rate / 4; a, b, min_dist, spread,
+ * negative_sample_rate, repulsion_strength, seed and n_threads as in
+ * emb_umap_run. out (q->n, dims) is allocated. Each new point has its own
+ * random stream: the result does not depend on n_threads. A point with
+ * no neighbour is NaN (as in umap-learn). Returns EMB_OK, EMB_E_INVALID
+ * (indices outside the map, dims > 64, k > 1024) or EMB_E_NOMEM. */
+emb_status emb_umap_transform(const emb_knn *q, const emb_matf *map, const emb_umap_params *params,
+                              emb_matf *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,6 +24,7 @@
 #include "emb_features.h"
 #include "emb_neighbors.h"
 #include "emb_analysis.h"
+#include "emb_map.h"
 #include "emb_umap.h"
 #include "emb_clip.h"
 #include "emb_tsne.h"

@@ -5,7 +5,8 @@
 #   2. AddressSanitizer + UBSan build, the unit tests;
 #   3. ThreadSanitizer build (clang, LLVM libomp + Archer) of test_core_threads;
 #   4. each libFuzzer target for a bounded time (FUZZ_SECONDS, default 30);
-#   5. aarch64 cross build, the unit tests under QEMU (scripts/cross-arm64.sh).
+#   5. aarch64 cross build, the unit tests under QEMU (scripts/cross-arm64.sh);
+#   6. shared library build, the Python package's pytest suite (label python).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -42,3 +43,8 @@ fi
 
 echo "== arm64 cross build + unit tests under qemu"
 JOBS="$jobs" bash scripts/cross-arm64.sh build-arm64
+
+echo "== shared library + Python package (pytest)"
+cmake -S . -B build-shared -DCMAKE_BUILD_TYPE=Release -DEMB_SHARED=ON >/dev/null
+cmake --build build-shared -j"$jobs" --target embscope embscope_cli
+(cd build-shared && ctest --output-on-failure -L python --timeout 900)

@@ -157,3 +157,12 @@ const char *check_python(void) {
     const char *p = getenv("PYTHON");
     return p && *p ? p : "/usr/bin/python3";
 }
+
+emb_matf check_random_matrix(int64_t n, int64_t d, uint64_t seed) {
+    emb_matf x;
+    emb_matf_alloc(&x, n, d);
+    emb_rng r;
+    emb_rng_seed(&r, seed);
+    for (int64_t i = 0; i < n * d; i++) x.data[i] = (float)emb_rng_normal(&r);
+    return x;
+}

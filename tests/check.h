@@ -45,5 +45,9 @@ int check_ref_lines(const char *cmd, const char *what, bool strict);
 bool check_write_file(const char *path, const void *data, size_t len);
 /* Python 3 with numpy (Debian's), from $PYTHON or /usr/bin/python3. */
 const char *check_python(void);
+/* An (n, d) matrix of standard normal values from emb_rng seeded with seed
+ * (free with emb_matf_free). */
+#include "emb_core.h"
+emb_matf check_random_matrix(int64_t n, int64_t d, uint64_t seed);
 
 #endif

@@ -14,15 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static emb_matf random_matrix(int64_t n, int64_t d, uint64_t seed) {
-    emb_matf x;
-    emb_matf_alloc(&x, n, d);
-    emb_rng r;
-    emb_rng_seed(&r, seed);
-    for (int64_t i = 0; i < n * d; i++) x.data[i] = (float)emb_rng_normal(&r);
-    return x;
-}
-
 static int cmp_i32(const void *a, const void *b) { int32_t x = *(const int32_t *)a, y = *(const int32_t *)b; return (x > y) - (x < y); }
 
 /* Rows must hold the same index sets (order may differ only inside ties)
@@ -46,7 +37,7 @@ static void check_same_graph(const emb_knn *ref, const emb_knn *got, double rtol
 }
 
 static void test_vs_naive(int64_t n, int64_t d, int k, emb_metric metric) {
-    emb_matf x = random_matrix(n, d, 1000 + n + d);
+    emb_matf x = check_random_matrix(n, d, 1000 + n + d);
     emb_knn ref = {0}, got = {0};
     emb_knn_params p = emb_knn_default_params();
     p.k = k;
@@ -73,7 +64,7 @@ static void test_vs_naive(int64_t n, int64_t d, int k, emb_metric metric) {
 static void test_vs_sklearn(emb_metric metric) {
     int64_t n = 1500, d = 48;
     int k = 15;
-    emb_matf x = random_matrix(n, d, 77);
+    emb_matf x = check_random_matrix(n, d, 77);
     char in[512], oi[512], od[512], cmd[2048];
     snprintf(in, sizeof in, "%s/x.npy", check_tmpdir());
     snprintf(oi, sizeof oi, "%s/ref_idx.npy", check_tmpdir());
@@ -113,7 +104,7 @@ static void test_vs_sklearn(emb_metric metric) {
 static void test_duplicates(emb_metric metric) {
     int64_t n = 60, d = 8;
     int k = 5;
-    emb_matf x = random_matrix(n, d, 5);
+    emb_matf x = check_random_matrix(n, d, 5);
     for (int64_t i = 10; i < 20; i++) memcpy(x.data + i * d, x.data + 3 * d, sizeof(float) * d);  /* 3, 10..19 equal */
     emb_knn g = {0}, ref = {0};
     emb_knn_params p = emb_knn_default_params();
@@ -135,7 +126,7 @@ static void test_duplicates(emb_metric metric) {
 static void test_zero_cosine(void) {
     int64_t n = 40, d = 6;
     int k = 4;
-    emb_matf x = random_matrix(n, d, 9);
+    emb_matf x = check_random_matrix(n, d, 9);
     memset(x.data + 7 * d, 0, sizeof(float) * d);
     memset(x.data + 0 * d, 0, sizeof(float) * d);
     emb_knn g = {0};
@@ -154,7 +145,7 @@ static void test_zero_cosine(void) {
 
 /* N <= k: every other item, then padding (idx -1, distance INFINITY). */
 static void test_small_n(void) {
-    emb_matf x = random_matrix(4, 3, 11);
+    emb_matf x = check_random_matrix(4, 3, 11);
     emb_knn g = {0};
     emb_knn_params p = emb_knn_default_params();
     p.k = 6;
@@ -170,7 +161,7 @@ static void test_small_n(void) {
     emb_knn_free(&g);
     emb_matf_free(&x);
     /* one item: a row of padding */
-    x = random_matrix(1, 3, 12);
+    x = check_random_matrix(1, 3, 12);
     CHECK(emb_knn_build(&x, &p, &g) == EMB_OK);
     CHECK_EQ(-1, g.idx[0]);
     emb_knn_free(&g);
@@ -202,7 +193,7 @@ static void test_d1(void) {
 }
 
 static void test_auto_choice(void) {
-    emb_matf x = random_matrix(300, 4, 13);
+    emb_matf x = check_random_matrix(300, 4, 13);
     emb_knn g = {0};
     emb_knn_params p = emb_knn_default_params();
     CHECK(emb_knn_build(&x, &p, &g) == EMB_OK);
@@ -225,7 +216,7 @@ static void test_auto_choice(void) {
 static void test_kernels(void) {
     printf("SIMD level: %s (machine: %s), neighbour kernels level %d\n", emb_cpu_level_name(emb_cpu_level_active()),
            emb_cpu_level_name(emb_cpu_level_detected()), emb__simd_init());
-    emb_matf x = random_matrix(6, 1000, 5);
+    emb_matf x = check_random_matrix(6, 1000, 5);
     const float *a = x.data, *b[4] = {x.data + 1000, x.data + 2000, x.data + 3000, x.data + 4000};
     int lens[] = {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 70, 1000};
     double worst = 0;

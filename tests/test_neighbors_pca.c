@@ -2,7 +2,9 @@
  * (computed here by /usr/bin/python3, float64): explained variance ratios
  * and projections (signs fixed by the same largest-loading rule) within
  * 1e-4, on the covariance path (d = 60) and the randomized SVD (d = 4500),
- * fitted on all rows and on fit_rows evenly spaced rows.
+ * fitted on all rows and on fit_rows evenly spaced rows; emb_pca_fit +
+ * emb_pca_transform against emb_pca (same bytes) and against a plain
+ * double-precision projection of other rows on the model.
  * ctest-labels: unit */
 #include "check.h"
 #include "embscope.h"
@@ -10,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* X = Z diag(s) W + noise: distinct, decaying variances. */
 static emb_matf low_rank(int64_t n, int64_t d, int rank, double noise, uint64_t seed) {
@@ -92,7 +95,39 @@ static void test_edges(void) {
     emb_matf_free(&x);
 }
 
+/* The model: emb_pca's bytes; other rows projected as (y - mean) W. */
+static void test_model(void) {
+    emb_matf x = low_rank(400, 60, 12, 0.1, 5), y = low_rank(50, 60, 12, 0.1, 6), a = {0}, b = {0}, c = {0};
+    emb_pca_params p = emb_pca_default_params();
+    p.n_components = 8;
+    emb_pca_model m;
+    CHECK(emb_pca_fit(&x, &p, &m) == EMB_OK);
+    CHECK_EQ(8, m.n_components);
+    CHECK_EQ(60, m.d);
+    CHECK(emb_pca(&x, &p, &a, NULL) == EMB_OK);
+    CHECK(emb_pca_transform(&m, &x, p.n_threads, &b) == EMB_OK);
+    CHECK(a.data && b.data && !memcmp(a.data, b.data, sizeof(float) * 400 * 8));
+    CHECK(emb_pca_transform(&m, &y, 1, &c) == EMB_OK);
+    float ref[50 * 8];
+    for (int64_t i = 0; i < 50; i++)
+        for (int k = 0; k < 8; k++) {
+            double s = 0;
+            for (int64_t t = 0; t < 60; t++) s += (y.data[i * 60 + t] - m.mean[t]) * (double)m.components[t * 8 + k];
+            ref[i * 8 + k] = (float)s;
+        }
+    CHECK_CLOSE_F32(ref, c.data, 50 * 8, 1e-4, 1e-4);
+    emb_matf_free(&c);
+    y.cols = 59;
+    CHECK(emb_pca_transform(&m, &y, 1, &c) == EMB_E_INVALID);
+    CHECK_CONTAINS(emb_errmsg(), "columns");
+    y.cols = 60;
+    emb_pca_model_free(&m);
+    emb_pca_model_free(&m);   /* zeroed: a no-op */
+    emb_matf_free(&a); emb_matf_free(&b); emb_matf_free(&x); emb_matf_free(&y);
+}
+
 int main(void) {
+    test_model();
     test_against_numpy(400, 60, 12, 10, 0, "cov");
     test_against_numpy(300, 4500, 20, 5, 0, "rsvd");
     test_against_numpy(1000, 60, 12, 10, 300, "cov_fit300");

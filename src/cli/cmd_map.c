@@ -101,16 +101,9 @@ static emb_status load_graph(const char *dir, int64_t n, emb_knn *g) {
     return st;
 }
 
-/* The PCA before the graph fits its components on at most this many rows
- * (emb_pca_params.fit_rows). Fashion-MNIST 70k x 784, 2 threads: the PCA
- * takes 0.36 s instead of 0.74 s, and the 2-D UMAP map's 10-NN label
- * accuracy stays where it was (0.7754 and 0.7766 against 0.7763 - 0.7779
- * over the same seeds with all rows). */
-#define CLI_MAP_PCA_FIT_ROWS 20000
-
-/* kNN graph of x as 'embscope analyze' would build it, but PCA to 50
- * dimensions first when D > 100 (the neighbours of the first 50 principal
- * components are those UMAP and t-SNE users compute). */
+/* kNN graph of x as 'embscope analyze' would build it, but on the map's
+ * input (emb_map_input: PCA to 50 dimensions first when D > 100, fitted on
+ * at most EMB_MAP_PCA_FIT_ROWS_FAST rows). */
 emb_status cli_map_graph(const cli_common *c, const emb_matf *x, int k, emb_metric metric, emb_knn *g) {
     emb_knn_params kp = emb_knn_default_params();
     kp.k = k;
@@ -118,17 +111,11 @@ emb_status cli_map_graph(const cli_common *c, const emb_matf *x, int k, emb_metr
     kp.n_threads = c->n_threads;
     kp.seed = c->seed;
     kp.progress = c->progress;
-    if (x->cols <= 100) return emb_knn_build(x, &kp, g);
-    emb_pca_params pp = emb_pca_default_params();
-    pp.n_components = 50;
-    pp.n_threads = c->n_threads;
-    pp.seed = c->seed;
-    pp.fit_rows = CLI_MAP_PCA_FIT_ROWS;
-    emb_matf y = {0};
-    emb_status st = emb_pca(x, &pp, &y, NULL);
-    if (!st) st = emb_knn_build(&y, &kp, g);
-    emb_matf_free(&y);
-    return st;
+    emb_map_input_params mp = emb_map_input_default_params();
+    mp.fit_rows = EMB_MAP_PCA_FIT_ROWS_FAST;
+    mp.n_threads = c->n_threads;
+    mp.seed = c->seed;
+    return emb_map_graph(x, &mp, &kp, g);
 }
 
 int cmd_map(int argc, char **argv) {

@@ -6,9 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TSNE_PCA_ABOVE 100  /* PCA to 50 first when D > 100 (openTSNE / FIt-SNE practice) */
-#define TSNE_PCA_DIMS 50
-
 void cli_tsne_init(cli_tsne_opts *o) {
     emb_tsne_params p = emb_tsne_default_params();
     o->perplexity = p.perplexity;
@@ -53,18 +50,14 @@ int cli_tsne_opt(cli_tsne_opts *o, int opt, const char *arg) {
 int cli_map_tsne(const cli_common *c, const cli_tsne_opts *o, const emb_matf *vec,
                  const emb_knn *g, int dims, emb_summary *s, emb_matf *map) {
     double t0 = emb_now();
-    emb_matf pca = {0};
-    const emb_matf *x = vec;
-    emb_status st = EMB_OK;
-    if (vec->cols > TSNE_PCA_ABOVE) {
-        emb_pca_params pp = emb_pca_default_params();
-        pp.n_components = TSNE_PCA_DIMS;
-        pp.n_threads = c->n_threads;
-        pp.seed = c->seed;
-        if ((st = emb_pca(vec, &pp, &pca, NULL))) return cli_fail(st);
-        x = &pca;
-        /* a graph of the full vectors still serves: same neighbourhoods */
-    }
+    emb_matf pca;
+    const emb_matf *x;
+    emb_map_input_params mp = emb_map_input_default_params();   /* PCA-50 fitted on all rows */
+    mp.n_threads = c->n_threads;
+    mp.seed = c->seed;
+    /* a graph g of the full vectors still serves: same neighbourhoods */
+    emb_status st = emb_map_input(vec, &mp, &pca, &x);
+    if (st) return cli_fail(st);
     emb_tsne_params tp = emb_tsne_default_params();
     tp.dims = dims;
     tp.perplexity = o->perplexity;

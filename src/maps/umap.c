@@ -116,60 +116,66 @@ emb_status emb_umap_smooth_knn(const emb_knn *g, int n_neighbors, float local_co
             if (g->idx[i * g->k + j] >= 0) { total += g->dist[i * g->k + j]; count++; }
     }
     double mean_all = count ? total / count : 0;
-    int index = (int)floor(local_connectivity);
-    double interp = local_connectivity - index;
     #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < n; i++) {
         const float *d = g->dist + i * g->k;
         const int32_t *id = g->idx + i * g->k;
         int mv = 0;                       /* valid (non-padded) columns */
         while (mv < m && id[mv] >= 0) mv++;
-        float nz[1024];                   /* the first nonzero distances */
-        int n_nz = 0;
-        double row_sum = 0;
-        for (int j = 0; j < mv; j++) {
-            row_sum += d[j];
-            if (d[j] > 0 && n_nz < 1024) nz[n_nz++] = d[j];
-        }
-        float r = 0;
-        if (n_nz >= local_connectivity) {
-            if (index > 0) {
-                r = nz[index - 1];
-                if (interp > UMAP_SMOOTH_K_TOLERANCE) r += (float)(interp * (nz[index] - nz[index - 1]));
-            } else {
-                r = (float)(interp * nz[0]);
-            }
-        } else if (n_nz > 0) {
-            r = nz[n_nz - 1];
-        }
-        double lo = 0, hi = INFINITY, mid = 1.0;
-        for (int it = 0; it < UMAP_SMOOTH_K_ITER; it++) {
-            double psum = 0;
-            for (int j = 0; j < mv; j++) {          /* columns 1.. of umap-learn's row */
-                float dd = d[j] - r;
-                psum += dd > 0 ? exp(-(dd / mid)) : 1.0;
-            }
-            if (fabs(psum - target) < UMAP_SMOOTH_K_TOLERANCE) break;
-            if (psum > target) {
-                hi = mid;
-                mid = (lo + hi) / 2.0;
-            } else {
-                lo = mid;
-                if (hi == INFINITY) mid *= 2;
-                else mid = (lo + hi) / 2.0;
-            }
-        }
-        float s = (float)mid;
-        if (r > 0) {
-            double mean_i = row_sum / (mv + 1);     /* self column included */
-            if (s < UMAP_MIN_K_DIST_SCALE * mean_i) s = (float)(UMAP_MIN_K_DIST_SCALE * mean_i);
-        } else if (s < UMAP_MIN_K_DIST_SCALE * mean_all) {
-            s = (float)(UMAP_MIN_K_DIST_SCALE * mean_all);
-        }
-        sigma[i] = s;
-        rho[i] = r;
+        /* umap-learn's row is the point itself (0) and then these */
+        emb__umap_smooth_row(d, mv, 0, mv + 1, target, local_connectivity, mean_all, &sigma[i], &rho[i]);
     }
     return EMB_OK;
+}
+
+void emb__umap_smooth_row(const float *d, int cols, int psum_from, int mean_cols, double target,
+                          float local_connectivity, double mean_all, float *sigma, float *rho) {
+    int index = (int)floor(local_connectivity);
+    double interp = local_connectivity - index;
+    float nz[1024];                   /* the first nonzero distances */
+    int n_nz = 0;
+    double row_sum = 0;
+    for (int j = 0; j < cols; j++) {
+        row_sum += d[j];
+        if (d[j] > 0 && n_nz < 1024) nz[n_nz++] = d[j];
+    }
+    float r = 0;
+    if (n_nz >= local_connectivity) {
+        if (index > 0) {
+            r = nz[index - 1];
+            if (interp > UMAP_SMOOTH_K_TOLERANCE) r += (float)(interp * (nz[index] - nz[index - 1]));
+        } else if (n_nz > 0) {
+            r = (float)(interp * nz[0]);
+        }
+    } else if (n_nz > 0) {
+        r = nz[n_nz - 1];
+    }
+    double lo = 0, hi = INFINITY, mid = 1.0;
+    for (int it = 0; it < UMAP_SMOOTH_K_ITER; it++) {
+        double psum = 0;
+        for (int j = psum_from; j < cols; j++) {   /* columns 1.. of umap-learn's row */
+            float dd = d[j] - r;
+            psum += dd > 0 ? exp(-(dd / mid)) : 1.0;
+        }
+        if (fabs(psum - target) < UMAP_SMOOTH_K_TOLERANCE) break;
+        if (psum > target) {
+            hi = mid;
+            mid = (lo + hi) / 2.0;
+        } else {
+            lo = mid;
+            if (hi == INFINITY) mid *= 2;
+            else mid = (lo + hi) / 2.0;
+        }
+    }
+    float s = (float)mid;
+    if (r > 0) {
+        double mean_i = row_sum / mean_cols;
+        if (s < UMAP_MIN_K_DIST_SCALE * mean_i) s = (float)(UMAP_MIN_K_DIST_SCALE * mean_i);
+    } else if (s < UMAP_MIN_K_DIST_SCALE * mean_all) {
+        s = (float)(UMAP_MIN_K_DIST_SCALE * mean_all);
+    }
+    *sigma = s;
+    *rho = r;
 }
 
 /* ---- compute_membership_strengths + fuzzy union. */

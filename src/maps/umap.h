@@ -14,6 +14,17 @@
 #define UMAP_INIT_EXTENT 10.0          /* spectral init scaled to max |x| = 10 */
 #define UMAP_INIT_NOISE 1e-4           /* N(0, 1e-4) added to the spectral init */
 
+/* umap-learn's smooth_knn_dist for one row d (cols distances, ascending):
+ * rho from the nonzero distances (local_connectivity interpolated), sigma
+ * by binary search so that sum_{j >= psum_from} exp(-(d_j - rho)/sigma) =
+ * target, floored at 1e-3 times the row's mean (row sum / mean_cols) or,
+ * when rho = 0, the whole matrix's mean_all. The fit passes its rows
+ * without the point itself (psum_from 0, mean_cols cols + 1), the
+ * transform its new points' rows (psum_from 1, mean_cols cols), as
+ * umap-learn's loops read them. */
+void emb__umap_smooth_row(const float *d, int cols, int psum_from, int mean_cols, double target,
+                          float local_connectivity, double mean_all, float *sigma, float *rho);
+
 /* Components up to this many items get the dense eigensolver (spectral.c). */
 #define UMAP_SPECTRAL_DENSE_MAX 1500
 

@@ -58,25 +58,6 @@ emb_status emb__knn_alloc(emb_knn *g, int64_t n, int k, emb_metric metric) {
     return EMB_OK;
 }
 
-/* (d, j) < (d2, j2) lexicographically; idx -1 (empty) sorts last. */
-static inline bool better(float d, int32_t j, float d2, int32_t j2) {
-    if (j2 < 0) return true;
-    return d < d2 || (d == d2 && j < j2);
-}
-
-/* Insert (d, j) into the sorted list of k if it belongs there. */
-static inline void topk_insert(float *dist, int32_t *idx, int k, float d, int32_t j) {
-    if (!better(d, j, dist[k - 1], idx[k - 1])) return;
-    int p = k - 1;
-    while (p > 0 && better(d, j, dist[p - 1], idx[p - 1])) {
-        dist[p] = dist[p - 1];
-        idx[p] = idx[p - 1];
-        p--;
-    }
-    dist[p] = d;
-    idx[p] = j;
-}
-
 float emb__knn_distance(const float *a, const float *b, int64_t d, emb_metric metric,
                         float na, float nb) {
     if (metric == EMB_METRIC_COSINE) {
@@ -133,7 +114,7 @@ void emb__knn_refine(const emb_matf *x, const float *norms, int nth, emb_knn *g)
             float d = dist[a];
             int32_t j = idx[a];
             int p = a;
-            while (p > 0 && better(d, j, dist[p - 1], idx[p - 1])) { dist[p] = dist[p - 1]; idx[p] = idx[p - 1]; p--; }
+            while (p > 0 && emb__knn_better(d, j, dist[p - 1], idx[p - 1])) { dist[p] = dist[p - 1]; idx[p] = idx[p - 1]; p--; }
             dist[p] = d;
             idx[p] = j;
         }
@@ -150,7 +131,7 @@ emb_status emb_knn_exact_naive(const emb_matf *x, int k, emb_metric metric, emb_
             if (j == i) continue;
             float d = emb__knn_distance(x->data + (size_t)i * x->cols, x->data + (size_t)j * x->cols,
                                         x->cols, metric, nr[i], nr[j]);
-            topk_insert(out->dist + (size_t)i * k, out->idx + (size_t)i * k, k, d, (int32_t)j);
+            emb__topk_insert(out->dist + (size_t)i * k, out->idx + (size_t)i * k, k, d, (int32_t)j);
         }
     free(nr);
     out->method = EMB_KNN_EXACT;
@@ -191,7 +172,7 @@ static void rows_pass(const knn_block *B, int64_t a0, int64_t a1, int32_t *cand)
             int64_t j = B->r0 + cand[u];
             if (j == i) continue;
             float v = rank_value(B, i, j, B->S[(size_t)a * B->rb + cand[u]]);
-            if (v <= ld[kk - 1]) topk_insert(ld, li, kk, v, (int32_t)j);
+            if (v <= ld[kk - 1]) emb__topk_insert(ld, li, kk, v, (int32_t)j);
         }
     }
 }
@@ -222,7 +203,7 @@ static void cols_pass(const knn_block *B, int32_t *cand, float *T) {
                 int32_t *li = B->li + (size_t)j * kk;
                 float v = rank_value(B, i, j, srow[b]);
                 if (v > ld[kk - 1]) continue;
-                topk_insert(ld, li, kk, v, (int32_t)i);
+                emb__topk_insert(ld, li, kk, v, (int32_t)i);
                 Tc[b] = B->sq ? 0.5f * (B->sq[j] - ld[kk - 1]) : 1.0f - ld[kk - 1];
             }
         }

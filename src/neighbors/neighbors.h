@@ -4,6 +4,25 @@
 
 #include "embscope.h"
 
+/* (d, j) < (d2, j2) lexicographically; idx -1 (empty) sorts last. */
+static inline bool emb__knn_better(float d, int32_t j, float d2, int32_t j2) {
+    if (j2 < 0) return true;
+    return d < d2 || (d == d2 && j < j2);
+}
+
+/* Insert (d, j) into the sorted list of k if it belongs there. */
+static inline void emb__topk_insert(float *dist, int32_t *idx, int k, float d, int32_t j) {
+    if (!emb__knn_better(d, j, dist[k - 1], idx[k - 1])) return;
+    int p = k - 1;
+    while (p > 0 && emb__knn_better(d, j, dist[p - 1], idx[p - 1])) {
+        dist[p] = dist[p - 1];
+        idx[p] = idx[p - 1];
+        p--;
+    }
+    dist[p] = d;
+    idx[p] = j;
+}
+
 /* Allocate a graph with every slot empty (idx -1, dist INFINITY). */
 emb_status emb__knn_alloc(emb_knn *g, int64_t n, int k, emb_metric metric);
 /* Distance of two rows given their norms (cosine: 1 - cos, 1 for a zero row). */

@@ -154,7 +154,15 @@ done:
     return st;
 }
 
-emb_status emb_pca(const emb_matf *x, const emb_pca_params *params, emb_matf *out, float *explained_ratio) {
+void emb_pca_model_free(emb_pca_model *m) {
+    if (!m) return;
+    free(m->mean);
+    free(m->components);
+    free(m->explained_ratio);
+    memset(m, 0, sizeof *m);
+}
+
+emb_status emb_pca_fit(const emb_matf *x, const emb_pca_params *params, emb_pca_model *out) {
     emb_pca_params p = params ? *params : emb_pca_default_params();
     int64_t n = x->rows, d = x->cols;
     int P = p.n_components;
@@ -175,7 +183,8 @@ emb_status emb_pca(const emb_matf *x, const emb_pca_params *params, emb_matf *ou
     float *work = emb__malloc(sizeof(float) * (size_t)(exact ? d : m) * d, exact ? "PCA covariance" : "PCA centred rows");
     float *buf = emb__malloc(sizeof(float) * PCA_CHUNK * (size_t)d, "PCA chunk");   /* centred rows, by chunks */
     float *comp = malloc(sizeof(float) * (size_t)d * P);  /* (d, P), column c = component c */
-    if (!mean || !var || !work || !buf || !comp) { st = emb__fail(EMB_E_NOMEM, "PCA: out of memory"); goto done; }
+    float *ratio = malloc(sizeof(float) * (size_t)P);
+    if (!mean || !var || !work || !buf || !comp || !ratio) { st = emb__fail(EMB_E_NOMEM, "PCA: out of memory"); goto done; }
     #pragma omp parallel num_threads(nt)
     {   /* column sums: each thread a range of columns, rows in order */
         int t = omp_get_thread_num(), T = omp_get_num_threads();
@@ -203,19 +212,47 @@ emb_status emb_pca(const emb_matf *x, const emb_pca_params *params, emb_matf *ou
             if (fabsf(comp[(size_t)t * P + c]) > fabsf(comp[(size_t)arg * P + c])) arg = t;
         if (comp[(size_t)arg * P + c] < 0)
             for (int64_t t = 0; t < d; t++) comp[(size_t)t * P + c] = -comp[(size_t)t * P + c];
-        if (explained_ratio) explained_ratio[c] = total > 0 ? (float)(var[c] / total) : 0.0f;
+        ratio[c] = total > 0 ? (float)(var[c] / total) : 0.0f;
     }
-    if (explained_ratio)
-        for (int c = P; c < p.n_components; c++) explained_ratio[c] = 0.0f;
-    if ((st = emb_matf_alloc(out, n, P))) goto done;
+    out->d = d;
+    out->n_components = P;
+    out->mean = mean; mean = NULL;            /* the model owns them now */
+    out->components = comp; comp = NULL;
+    out->explained_ratio = ratio; ratio = NULL;
+done:
+    free(mean); free(var); free(work); free(buf); free(comp); free(ratio);
+    return st;
+}
+
+emb_status emb_pca_transform(const emb_pca_model *model, const emb_matf *x, int n_threads, emb_matf *out) {
+    int64_t n = x->rows, d = x->cols;
+    int P = model->n_components, nt = emb_threads_resolve(n_threads);
+    memset(out, 0, sizeof *out);
+    if (d != model->d)
+        return emb__fail(EMB_E_INVALID, "PCA transform: rows have %lld columns, the model %lld",
+                         (long long)d, (long long)model->d);
+    float *buf = emb__malloc(sizeof(float) * PCA_CHUNK * (size_t)d, "PCA chunk");   /* centred rows, by chunks */
+    emb_status st = buf ? emb_matf_alloc(out, n, P) : EMB_E_NOMEM;
     /* (x - mean) comp, by chunks of rows centred into buf */
     for (int64_t r0 = 0; r0 < n && !st; r0 += PCA_CHUNK) {
         int64_t rc = n - r0 < PCA_CHUNK ? n - r0 : PCA_CHUNK;
-        centre_chunk(x, n, mean, r0, rc, buf, nt);
-        st = emb__sgemm_fast(false, false, rc, P, d, 1.0f, buf, (size_t)d, comp, (size_t)P, 0.0f, out->data + (size_t)r0 * P, (size_t)P, nt);
+        centre_chunk(x, n, model->mean, r0, rc, buf, nt);
+        st = emb__sgemm_fast(false, false, rc, P, d, 1.0f, buf, (size_t)d, model->components, (size_t)P, 0.0f,
+                             out->data + (size_t)r0 * P, (size_t)P, nt);
     }
     if (st) emb_matf_free(out);
-done:
-    free(mean); free(var); free(work); free(buf); free(comp);
+    free(buf);
+    return st;
+}
+
+emb_status emb_pca(const emb_matf *x, const emb_pca_params *params, emb_matf *out, float *explained_ratio) {
+    emb_pca_params p = params ? *params : emb_pca_default_params();
+    emb_pca_model m;
+    memset(out, 0, sizeof *out);
+    emb_status st = emb_pca_fit(x, &p, &m);
+    if (!st) st = emb_pca_transform(&m, x, p.n_threads, out);
+    if (!st && explained_ratio)
+        for (int c = 0; c < p.n_components; c++) explained_ratio[c] = c < m.n_components ? m.explained_ratio[c] : 0.0f;
+    emb_pca_model_free(&m);
     return st;
 }

@@ -1,0 +1,247 @@
+"""_lib.py - the ctypes binding of libembscope: loading, the pinned ABI check,
+the C structs the package passes, errors and progress.
+
+The library is found at $EMBSCOPE_LIBRARY, else as libembscope.so beside this
+file (where `pip install ./python` puts it). At load the library must report
+the ABI number this file was written for (EMB_ABI_VERSION in emb_core.h) and,
+for every struct declared here, the same size as ctypes computes: a library
+built from other headers fails the import with a message instead of
+corrupting memory later.
+
+ctypes releases the GIL around every call into a CDLL, so the C work runs
+while other Python threads go on; the per-thread error message of the
+library (emb_errmsg) is read on the thread that made the call.
+"""
+import ctypes
+import logging
+import os
+import threading
+
+ABI_VERSION = 1  # EMB_ABI_VERSION in include/emb_core.h this binding mirrors
+
+log = logging.getLogger("embscope")
+
+c_int, c_double, c_float = ctypes.c_int, ctypes.c_double, ctypes.c_float
+c_int64, c_uint64, c_char_p = ctypes.c_int64, ctypes.c_uint64, ctypes.c_char_p
+PROGRESS_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, c_char_p, c_double, c_char_p)
+
+# enums (emb_core.h, emb_neighbors.h, emb_tsne.h, emb_umap.h)
+METRIC = {"cosine": 0, "euclidean": 1}
+KNN_AUTO, KNN_EXACT, KNN_APPROX = 0, 1, 2
+TSNE_AUTO, TSNE_EXACT, TSNE_BH, TSNE_FFT = 0, 1, 2, 3
+UMAP_INIT = {"spectral": 0, "pca": 1, "random": 2}
+
+
+class emb_matf(ctypes.Structure):
+    _fields_ = [("data", ctypes.POINTER(c_float)), ("rows", c_int64), ("cols", c_int64)]
+
+
+class emb_progress(ctypes.Structure):
+    _fields_ = [("fn", PROGRESS_FN), ("ctx", ctypes.c_void_p)]
+
+
+class emb_knn(ctypes.Structure):
+    _fields_ = [("n", c_int64), ("k", c_int), ("metric", c_int),
+                ("idx", ctypes.POINTER(ctypes.c_int32)), ("dist", ctypes.POINTER(c_float)),
+                ("method", c_int), ("reason", ctypes.c_char * 128)]
+
+
+class emb_knn_params(ctypes.Structure):
+    _fields_ = [("k", c_int), ("metric", c_int), ("method", c_int), ("n_threads", c_int),
+                ("seed", c_uint64), ("progress", emb_progress)]
+
+
+class emb_pca_params(ctypes.Structure):
+    _fields_ = [("n_components", c_int), ("n_threads", c_int), ("seed", c_uint64),
+                ("fit_rows", c_int64)]
+
+
+class emb_pca_model(ctypes.Structure):
+    _fields_ = [("d", c_int64), ("n_components", c_int), ("mean", ctypes.POINTER(c_double)),
+                ("components", ctypes.POINTER(c_float)), ("explained_ratio", ctypes.POINTER(c_float))]
+
+
+class emb_map_input_params(ctypes.Structure):
+    _fields_ = [("pca_above", c_int), ("pca_dims", c_int), ("fit_rows", c_int64),
+                ("n_threads", c_int), ("seed", c_uint64)]
+
+
+class emb_tsne_params(ctypes.Structure):
+    _fields_ = [("dims", c_int), ("perplexity", c_double), ("n_iter", c_int),
+                ("early_exaggeration_iter", c_int), ("early_exaggeration", c_double),
+                ("exaggeration", c_double), ("learning_rate", c_double), ("momentum", c_double),
+                ("final_momentum", c_double), ("theta", c_double), ("max_step_norm", c_double),
+                ("method", c_int), ("init", ctypes.POINTER(c_float)), ("n_threads", c_int),
+                ("seed", c_uint64), ("progress", emb_progress)]
+
+
+class emb_tsne_stats(ctypes.Structure):
+    _fields_ = [("kl", c_double), ("iterations", c_int), ("method", c_int), ("k", c_int)] + [
+        (name, c_double) for name in (
+            "seconds_affinities", "seconds_optimize", "seconds_knn", "seconds_early",
+            "seconds_final", "seconds_attractive", "seconds_repulsive", "seconds_fft_spread",
+            "seconds_fft_transform", "seconds_fft_interp")] + [("fft_grid_max", c_int)]
+
+
+class emb_umap_params(ctypes.Structure):
+    _fields_ = [("n_components", c_int), ("n_neighbors", c_int), ("min_dist", c_float),
+                ("spread", c_float), ("local_connectivity", c_float),
+                ("set_op_mix_ratio", c_float), ("n_epochs", c_int), ("learning_rate", c_float),
+                ("negative_sample_rate", c_int), ("repulsion_strength", c_float),
+                ("a", c_double), ("b", c_double), ("init", c_int), ("n_threads", c_int),
+                ("seed", c_uint64), ("progress", emb_progress)]
+
+
+class emb_umap_info(ctypes.Structure):
+    _fields_ = [("a", c_double), ("b", c_double), ("n_epochs", c_int), ("n_edges", c_int64),
+                ("n_graph_components", c_int), ("init", c_char_p), ("graph_s", c_double),
+                ("init_s", c_double), ("layout_s", c_double)]
+
+
+STRUCTS = (emb_matf, emb_progress, emb_knn, emb_knn_params, emb_pca_params, emb_pca_model,
+           emb_map_input_params, emb_tsne_params, emb_tsne_stats, emb_umap_params, emb_umap_info)
+
+P = ctypes.POINTER
+# name: (restype, argtypes)
+SIGNATURES = {
+    "emb_abi_version": (c_int, []),
+    "emb_abi_sizeof": (ctypes.c_size_t, [c_char_p]),
+    "emb_version": (c_char_p, []),
+    "emb_errmsg": (c_char_p, []),
+    "emb_status_str": (c_char_p, [c_int]),
+    "emb_threads_resolve": (c_int, [c_int]),
+    "emb_matf_free": (None, [P(emb_matf)]),
+    "emb_knn_default_params": (emb_knn_params, []),
+    "emb_knn_build": (c_int, [P(emb_matf), P(emb_knn_params), P(emb_knn)]),
+    "emb_knn_free": (None, [P(emb_knn)]),
+    "emb_knn_query": (c_int, [P(emb_matf), P(emb_matf), P(emb_knn_params), P(emb_knn)]),
+    "emb_pca_default_params": (emb_pca_params, []),
+    "emb_pca": (c_int, [P(emb_matf), P(emb_pca_params), P(emb_matf), P(c_float)]),
+    "emb_pca_fit": (c_int, [P(emb_matf), P(emb_pca_params), P(emb_pca_model)]),
+    "emb_pca_transform": (c_int, [P(emb_pca_model), P(emb_matf), c_int, P(emb_matf)]),
+    "emb_pca_model_free": (None, [P(emb_pca_model)]),
+    "emb_map_input_default_params": (emb_map_input_params, []),
+    "emb_map_input": (c_int, [P(emb_matf), P(emb_map_input_params), P(emb_matf), P(P(emb_matf))]),
+    "emb_map_graph": (c_int, [P(emb_matf), P(emb_map_input_params), P(emb_knn_params), P(emb_knn)]),
+    "emb_tsne_default_params": (emb_tsne_params, []),
+    "emb_tsne_run": (c_int, [P(emb_matf), P(emb_knn), P(emb_tsne_params), P(emb_matf),
+                             P(emb_tsne_stats)]),
+    "emb_tsne_method_name": (c_char_p, [c_int]),
+    "emb_umap_default_params": (emb_umap_params, []),
+    "emb_umap_run": (c_int, [P(emb_knn), P(emb_matf), P(emb_umap_params), P(emb_matf),
+                             P(emb_umap_info)]),
+    "emb_umap_transform": (c_int, [P(emb_knn), P(emb_matf), P(emb_umap_params), P(emb_matf)]),
+}
+
+
+class EmbscopeError(RuntimeError):
+    """An embscope call failed; the message is the library's (emb_errmsg)."""
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status
+
+
+class InvalidArgumentError(EmbscopeError, ValueError):
+    """EMB_E_INVALID: an argument the library cannot work with."""
+
+
+class UnsupportedError(EmbscopeError, NotImplementedError):
+    """EMB_E_UNSUPPORTED."""
+
+
+class OutOfMemoryError(EmbscopeError, MemoryError):
+    """EMB_E_NOMEM."""
+
+
+_ERRORS = {1: InvalidArgumentError, 4: OutOfMemoryError, 5: UnsupportedError}
+
+
+def _library_path():
+    env = os.environ.get("EMBSCOPE_LIBRARY")
+    if env:
+        return os.path.abspath(env)   # a bare name would make dlopen search the system paths
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "libembscope.so")
+
+
+def _load():
+    path = _library_path()
+    if not os.path.exists(path):
+        raise ImportError(
+            "embscope: the shared library %s is missing: install the package with "
+            "`pip install ./python` from the repository, or point EMBSCOPE_LIBRARY at a "
+            "libembscope.so built with cmake -DEMB_SHARED=ON" % path)
+    try:
+        lib = ctypes.CDLL(path)
+    except OSError as e:
+        raise ImportError("embscope: cannot load %s: %s" % (path, e)) from None
+    if not hasattr(lib, "emb_abi_version"):
+        raise ImportError("embscope: %s has no emb_abi_version(): a library older than this "
+                          "package (ABI %d); rebuild it from the same checkout" % (path, ABI_VERSION))
+    lib.emb_abi_version.restype = c_int
+    abi = lib.emb_abi_version()
+    if abi != ABI_VERSION:
+        raise ImportError("embscope: %s has ABI %d, this package was written for ABI %d; "
+                          "reinstall the package and the library from one checkout"
+                          % (path, abi, ABI_VERSION))
+    for name, (restype, argtypes) in SIGNATURES.items():
+        fn = getattr(lib, name)
+        fn.restype, fn.argtypes = restype, argtypes
+    for s in STRUCTS:
+        size = lib.emb_abi_sizeof(s.__name__.encode())
+        if size != ctypes.sizeof(s):
+            raise ImportError("embscope: %s: struct %s is %d bytes in the library, %d in this "
+                              "package (ABI %d): the headers and python/embscope/_lib.py differ"
+                              % (path, s.__name__, size, ctypes.sizeof(s), ABI_VERSION))
+    return lib, path
+
+
+lib, library_path = _load()
+library_version = lib.emb_version().decode()
+
+
+def check(status, what):
+    """Raise the exception for a non-zero emb_status, with the library's message."""
+    if status == 0:
+        return
+    msg = lib.emb_errmsg().decode(errors="replace")
+    kind = lib.emb_status_str(status).decode()
+    raise _ERRORS.get(status, EmbscopeError)("%s: %s (%s)" % (what, msg or kind, kind), status)
+
+
+class _Progress:
+    """The library's progress callback, logged to the "embscope" logger: one
+    INFO (verbose) or DEBUG record per stage and tenth of the work."""
+
+    def __init__(self):
+        self._last = {}
+        self._lock = threading.Lock()
+        self.fn = PROGRESS_FN(self._report)
+
+    def _report(self, ctx, stage, frac, msg):
+        try:
+            stage = stage.decode() if stage else "?"
+            tenth = int(frac * 10) if frac >= 0 else -1
+            key = (threading.get_ident(), stage)
+            with self._lock:
+                if self._last.get(key) == tenth and frac < 1:
+                    return
+                self._last[key] = tenth
+            level = logging.INFO if ctx else logging.DEBUG
+            if log.isEnabledFor(level):
+                text = " " + msg.decode(errors="replace") if msg else ""
+                if frac >= 0:
+                    log.log(level, "%s %3.0f%%%s", stage, 100 * frac, text)
+                else:
+                    log.log(level, "%s%s", stage, text)
+        except Exception:  # never let a logging problem unwind through C
+            pass
+
+
+_progress = _Progress()
+
+
+def progress(verbose):
+    """An emb_progress for one call; its records go out at INFO when verbose
+    (the callback's ctx carries the flag), else at DEBUG."""
+    return emb_progress(_progress.fn, 1 if verbose else None)
