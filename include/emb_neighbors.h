@@ -60,6 +60,13 @@ emb_knn_params emb_knn_default_params(void);
 emb_status emb_knn_build(const emb_matf *x, const emb_knn_params *params, emb_knn *out);
 void emb_knn_free(emb_knn *g);
 
+/* The graph on disk: DIR/neighbors.npy (n x k int32) and DIR/distances.npy
+ * (n x k float32), written atomically. emb_knn_load checks dtypes, shapes
+ * (n rows, or any when n < 0) and every index (-1 padding allowed); the
+ * metric is not stored (loaded as cosine: set it when known). */
+emb_status emb_knn_save(const emb_knn *g, const char *dir);
+emb_status emb_knn_load(const char *dir, int64_t n, emb_knn *g);
+
 /* The k nearest rows of x (n, d) for each row of q (m, d): out (m, k) with
  * indices into x, nearest first, ties by smaller index; no row is left out
  * (q's rows are new points, not rows of x). Exact (blocked SGEMM, then the

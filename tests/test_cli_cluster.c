@@ -76,6 +76,20 @@ int main(void) {
     char *again = out_file("h1", "clusters.csv");
     CHECK(csv && again && !strcmp(csv, again));
     free(again);
+    /* the graph from `embscope neighbors` (k 15, cosine: what cluster computes): the same clusters */
+    log = run("neighbors vectors.npy -k 15 -o g --quiet", &status);
+    CHECK_EQ(0, status);
+    free(log);
+    log = run("cluster vectors.npy --neighbors g -o h2 --threads 1 --quiet", &status);
+    CHECK_EQ(0, status);
+    free(log);
+    again = out_file("h2", "clusters.csv");
+    CHECK(csv && again && !strcmp(csv, again));
+    free(again);
+    log = run("cluster vectors.npy --neighbors missing -o h3 --quiet", &status);
+    CHECK(status != 0);
+    CHECK(log && strstr(log, "missing"));
+    free(log);
     free(csv);
     /* HDBSCAN straight on 2 columns: two blobs of 150 and 3 far points */
     emb_matf x2 = {0};

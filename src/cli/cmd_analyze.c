@@ -77,12 +77,7 @@ static int stage_neighbors(const cli_common *c, const analyze_opts *a, const cli
     kp.progress = c->progress;
     emb_status st = emb_knn_build(&e->vec, &kp, g);
     if (st) return cli_fail(st);
-    char *pi = cli_out_path(c, "neighbors.npy"), *pd = cli_out_path(c, "distances.npy");
-    int64_t shape[2] = {g->n, g->k};
-    st = emb_npy_write(pi, EMB_DT_I32, g->idx, 2, shape);
-    if (!st) st = emb_npy_write(pd, EMB_DT_F32, g->dist, 2, shape);
-    free(pi);
-    free(pd);
+    st = emb_knn_save(g, c->out_dir);
     if (st) { cli_fail(st); return CLI_EXIT_FAIL; }
     double dt = emb_now() - t0;
     emb_summary_set_number(s, "timings.neighbors_s", dt);

@@ -32,23 +32,28 @@ static const char *USAGE =
     "\n"
     "Options:\n"
     "  --items FILE        items.csv (index,path,split,label) for labels and paths\n"
+    "  --neighbors DIR     HDBSCAN's clustering UMAP: reuse DIR/neighbors.npy and\n"
+    "                      DIR/distances.npy (from 'embscope neighbors' or\n"
+    "                      'analyze') instead of computing the graph\n"
     CLI_CLUSTERS_HELP
     CLI_COMMON_HELP;
 
-enum { OPT_ITEMS = 1400 };
+enum { OPT_ITEMS = 1400, OPT_NEIGHBORS };
 
 int cmd_cluster(int argc, char **argv) {
     cli_common c;
     cli_clusters cs;
     cli_common_init(&c);
     cli_clusters_init(&cs);
-    const char *items = NULL;
+    const char *items = NULL, *nbr_dir = NULL;
     static const struct option longopts[] = {CLI_COMMON_LONGOPTS, CLI_CLUSTERS_LONGOPTS,
-                                             {"items", required_argument, 0, OPT_ITEMS}, {0, 0, 0, 0}};
+                                             {"items", required_argument, 0, OPT_ITEMS},
+                                             {"neighbors", required_argument, 0, OPT_NEIGHBORS}, {0, 0, 0, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         if (opt == 'h') { fputs(USAGE, stdout); return CLI_EXIT_OK; }
         if (opt == OPT_ITEMS) { items = optarg; continue; }
+        if (opt == OPT_NEIGHBORS) { nbr_dir = optarg; continue; }
         int r = cli_common_opt(&c, opt, optarg);
         if (r == 0) r = cli_clusters_opt(&cs, opt, optarg);
         if (r <= 0) return r < 0 ? CLI_EXIT_USAGE : cli_usage_error("cluster", "unknown option");
@@ -60,8 +65,10 @@ int cmd_cluster(int argc, char **argv) {
     emb_matf x = {0};
     emb_dataset *ds = NULL;
     emb_summary *s = NULL;
+    emb_knn g = {0};
     int rc = CLI_EXIT_OK;
     emb_status st = emb_npy_load_f32(argv[optind], &x);
+    if (!st && nbr_dir) st = emb_knn_load(nbr_dir, x.rows, &g);
     if (!st && items) st = emb_items_read(items, &ds);
     if (!st && ds && ds->n != x.rows) {
         fprintf(stderr, "embscope cluster: %s has %lld items, %s has %lld rows\n", items, (long long)ds->n, argv[optind], (long long)x.rows);
@@ -75,7 +82,7 @@ int cmd_cluster(int argc, char **argv) {
     emb_summary_set_string(s, "parameters.vectors", argv[optind]);
     emb_summary_set_number(s, "parameters.seed", (double)c.seed);
     emb_summary_set_number(s, "parameters.threads", emb_threads_resolve(c.n_threads));
-    rc = cli_cluster_stage(&c, &cs, ds, &x, NULL, s);
+    rc = cli_cluster_stage(&c, &cs, ds, &x, nbr_dir ? &g : NULL, s);
     if (!rc) {
         char *p = cli_out_path(&c, "clusters.json");
         if ((st = emb_summary_write(s, p))) rc = cli_fail(st);
@@ -84,6 +91,7 @@ int cmd_cluster(int argc, char **argv) {
     }
 done:
     emb_summary_free(s);
+    emb_knn_free(&g);
     emb_matf_free(&x);
     emb_dataset_free(ds);
     return rc;

@@ -62,45 +62,6 @@ emb_status cli_map_write(const cli_common *c, const emb_matf *map) {
     return st;
 }
 
-/* Read DIR/neighbors.npy (int32) and DIR/distances.npy (float32) into g. */
-static emb_status load_graph(const char *dir, int64_t n, emb_knn *g) {
-    char *pi = emb_path_join(dir, "neighbors.npy"), *pd = emb_path_join(dir, "distances.npy");
-    emb_npy ai = {0}, ad = {0};
-    emb_status st = (!pi || !pd) ? EMB_E_NOMEM : EMB_OK;
-    memset(g, 0, sizeof *g);
-    if (!st) st = emb_npy_open(pi, false, &ai);
-    if (!st) st = emb_npy_open(pd, false, &ad);
-    if (!st && (ai.dtype != EMB_DT_I32 || ai.ndim != 2 || ad.dtype != EMB_DT_F32 || ad.ndim != 2 ||
-                ai.shape[0] != ad.shape[0] || ai.shape[1] != ad.shape[1] || ai.shape[0] != n || ai.shape[1] < 1)) {
-        fprintf(stderr, "embscope map: %s: expected %lld x k int32 neighbors.npy and float32 distances.npy of the same shape\n",
-                dir, (long long)n);
-        st = EMB_E_FORMAT;
-    }
-    if (!st) {
-        size_t cnt = (size_t)ai.count;
-        g->n = ai.shape[0];
-        g->k = (int)ai.shape[1];
-        g->idx = malloc(cnt * sizeof(int32_t));
-        g->dist = malloc(cnt * sizeof(float));
-        if (!g->idx || !g->dist) st = EMB_E_NOMEM;
-        else {
-            memcpy(g->idx, ai.data, cnt * sizeof(int32_t));
-            memcpy(g->dist, ad.data, cnt * sizeof(float));
-            for (size_t i = 0; i < cnt && !st; i++)
-                if (g->idx[i] < -1 || g->idx[i] >= n) {
-                    fprintf(stderr, "embscope map: %s: neighbour index %d out of range\n", pi, g->idx[i]);
-                    st = EMB_E_FORMAT;
-                }
-        }
-    }
-    if (st) emb_knn_free(g);
-    emb_npy_close(&ai);
-    emb_npy_close(&ad);
-    free(pi);
-    free(pd);
-    return st;
-}
-
 /* kNN graph of x as 'embscope analyze' would build it, but on the map's
  * input (emb_map_input: PCA to 50 dimensions first when D > 100, fitted on
  * at most EMB_MAP_PCA_FIT_ROWS_FAST rows). */
@@ -206,7 +167,7 @@ int cmd_map(int argc, char **argv) {
          * carries the final KL divergence. */
         emb_summary *s = emb_summary_new();
         if (nbr_dir) {
-            st = load_graph(nbr_dir, x.rows, &g);
+            st = emb_knn_load(nbr_dir, x.rows, &g);
             g.metric = metric;
         }
         int rc = st ? cli_fail(st) : s ? CLI_EXIT_OK : CLI_EXIT_FAIL;
@@ -240,7 +201,7 @@ int cmd_map(int argc, char **argv) {
         pp.seed = c.seed;
         st = emb_pca(&x, &pp, &map, NULL);
     } else {
-        if (nbr_dir) st = load_graph(nbr_dir, x.rows, &g);
+        if (nbr_dir) st = emb_knn_load(nbr_dir, x.rows, &g);
         else st = cli_map_graph(&c, &x, k, metric, &g);
         double t1 = emb_now();
         if (!st) cli_log(&c, "map: neighbour graph %lld x %d, %.2f s", (long long)g.n, g.k, t1 - t0);

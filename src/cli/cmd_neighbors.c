@@ -64,12 +64,7 @@ int cmd_neighbors(int argc, char **argv) {
     double t0 = emb_now();
     if (!st) st = emb_knn_build(&x, &kp, &g);
     if (!st) {
-        char *pi = cli_out_path(&c, "neighbors.npy"), *pd = cli_out_path(&c, "distances.npy");
-        int64_t shape[2] = {g.n, g.k};
-        st = emb_npy_write(pi, EMB_DT_I32, g.idx, 2, shape);
-        if (!st) st = emb_npy_write(pd, EMB_DT_F32, g.dist, 2, shape);
-        free(pi);
-        free(pd);
+        st = emb_knn_save(&g, c.out_dir);
         double dt = emb_now() - t0;
         /* exact: the GEMM does about n^2 d multiply-adds (upper half, 2 flops each) */
         double gflops = (double)x.rows * (double)x.rows * (double)x.cols / (dt > 0 ? dt : 1) * 1e-9;
