@@ -221,6 +221,42 @@ static struct heif_error heif_write_cb(struct heif_context *ctx, const void *dat
     return ok;
 }
 
+/* A HEIC on which libheif 1.15 itself segfaults (found by fuzz_heif, kept
+ * in fuzz/crashes/heif/): decoded in a child process (src/io/isolate.c), it
+ * must give a clean EMB_E_FORMAT naming the file, and the process goes on.
+ * Then 12 decodes at once on OpenMP threads, the good file (good, n: its
+ * pixels are want) and one of the bad file: each gets its own answer (the
+ * bad file costs libheif 2-3 s of writing memory before it faults). */
+static void heic_isolation(const uint8_t *good, size_t n, const emb_image *want) {
+    const char *path = TEST_DATA "/corrupt/libheif115-segv.heic";
+    size_t blen;
+    uint8_t *bad = check_read_file(path, &blen);
+    if (!CHECK(bad != NULL)) return;
+    emb_image img;
+    emb_status st = emb_image_load(path, &img);
+    CHECK_EQ(EMB_E_FORMAT, st);
+    if (st) {
+        fprintf(stderr, "  libheif115-segv.heic: %s\n", emb_errmsg());
+        CHECK_CONTAINS(emb_errmsg(), path);
+    }
+    CHECK(img.rgb == NULL && img.alpha == NULL);
+    int wrong = 0;
+    #pragma omp parallel for num_threads(4) reduction(+ : wrong)
+    for (int k = 0; k < 12; k++) {
+        emb_image im;
+        if (k == 5) {
+            wrong += emb_image_decode(bad, blen, "bad.heic", &im) != EMB_E_FORMAT || !strstr(emb_errmsg(), "bad.heic");
+        } else if (emb_image_decode(good, n, "good.heic", &im) == EMB_OK) {
+            wrong += im.w != want->w || im.h != want->h || memcmp(im.rgb, want->rgb, (size_t)im.w * im.h * 3);
+            emb_image_free(&im);
+        } else {
+            wrong++;
+        }
+    }
+    CHECK_EQ(0, wrong);
+    free(bad);
+}
+
 static void test_heic(void) {
     enum { W = 64, H = 48 };
     for (int ch = 3; ch <= 4; ch++) {
@@ -256,6 +292,7 @@ static void test_heic(void) {
             fprintf(stderr, "  q90.heic (%s): mean |diff| %.2f\n", ch == 4 ? "RGBA" : "RGB", mad);
             CHECK(mad < 4.0);
             if (ch == 4) CHECK(img.alpha != NULL && asum / (W * H) < 4.0);
+            if (ch == 3) heic_isolation(data.data, data.size, &img);
             emb_image_free(&img);
             size_t bad = 0;
             for (size_t cut = 0; cut < data.size; cut += data.size / 30 + 1)

@@ -25,6 +25,13 @@ emb_status emb__decode_pnm(const unsigned char *b, size_t len, const char *name,
 emb_status emb__decode_avif(const unsigned char *b, size_t len, const char *name, emb_image *out);
 emb_status emb__decode_heif(const unsigned char *b, size_t len, const char *name, emb_image *out);
 
+/* Run fn in a child process (fork) and copy its image back: a crash or hang
+ * of a decoder library becomes EMB_E_FORMAT "<format> decoder crashed on
+ * NAME" instead of the end of the program (isolate.c). Same result as fn. */
+typedef emb_status (*emb__decoder_fn)(const unsigned char *b, size_t len, const char *name, emb_image *out);
+emb_status emb__decode_isolated(emb__decoder_fn fn, const char *format, const unsigned char *b, size_t len,
+                                const char *name, emb_image *out);
+
 bool emb__is_avif(const unsigned char *b, size_t len);  /* ISO BMFF 'ftyp' with an AVIF brand */
 bool emb__is_heif(const unsigned char *b, size_t len);  /* ... with a HEIC / HEIF brand */
 
