@@ -90,6 +90,11 @@ emb_status emb__read_text(const char *path, char **buf, size_t *len);
 
 /* coco.c, yolo.c, voc.c: the readers, on files in memory (fuzzed). */
 emb_status emb__coco_parse(const char *text, size_t len, const char *json_rel, emb_split split, emb__boxes *b);
+/* coco_segm.c: the box (x, y, w, h in pixels) of a COCO "segmentation"
+ * (a cJSON *: polygons, or an RLE mask, compressed or not), its extent as
+ * pycocotools gives it; img_w / img_h (0 = unknown) must match an RLE's size.
+ * False with the reason in why (cap bytes) when it is malformed or empty. */
+bool emb__coco_segm_box(const void *segmentation, int img_w, int img_h, double box[4], char *why, size_t cap);
 /* YOLO names from data.yaml text: names[i] malloc'd (free each, then the array). */
 emb_status emb__yolo_names(const char *text, size_t len, const char *name, char ***names, int *n_names);
 /* The label lines of the image emb__boxes_image opened (issues name its .txt);
