@@ -167,6 +167,8 @@ w("coco/segmentation", json.dumps({"images": imgs, "categories": cats, "annotati
     {"id": 4, "image_id": 7, "category_id": 2, "bbox": [1, 1, 8, 8], "segmentation": [[1, 1, 9, 1, 9, 9]]}]}))
 w("yolo/list", "names: ['cat', 'dog']\nnc: 2\n\0" + "0 0.5 0.5 0.25 0.5\n1 0.2 0.3 0.125 0.25\n")
 w("yolo/block_map", "path: ../data\nnames:\n  0: cat\n  1: dog\n  2: bird\n\0" + "2 0.5 0.5 0.5 0.5\n\n0 0.1 0.1 0.2 0.2\n")
+w("yolo/splits", "path: ../datasets/d\ntrain: ../train/images\nval: [valid/images, lists/val.txt]\ntest:\n"
+    "names: {0: cat, 1: dog}\n\0" + "1 0.5 0.5 0.25 0.25\n")
 w("yolo/polygon", "names:\n  - cat\n  - dog\n\0" + "1 0.125 0.125 0.375 0.125 0.375 0.5 0.125 0.5\n")
 voc = lambda objs: ("<annotation><folder>train</folder><filename>a.jpg</filename><size><width>64</width><height>48</height>"
                     "<depth>3</depth></size>" + "".join(f"<object><name>{n}</name><difficult>0</difficult><bndbox><xmin>{b[0]}</xmin>"

@@ -17,7 +17,6 @@
  * Cost: one fork (page tables of the parent copied, pages shared copy on
  * write) and one pipe copy of the pixels per image; measured in
  * bench/io/RESULTS.md. POSIX only (fork, pipe, poll, waitpid). */
-#define _POSIX_C_SOURCE 200809L
 #include "io/decode.h"
 
 #include <errno.h>
