@@ -25,6 +25,10 @@ emb_status emb__decode_pnm(const unsigned char *b, size_t len, const char *name,
 emb_status emb__decode_avif(const unsigned char *b, size_t len, const char *name, emb_image *out);
 emb_status emb__decode_heif(const unsigned char *b, size_t len, const char *name, emb_image *out);
 
+/* EXIF orientation 1..8 of a TIFF-structured EXIF block (optionally after
+ * "Exif\0\0"), 1 when absent or malformed (exif.c). */
+int emb__exif_orientation(const unsigned char *exif, size_t n);
+
 /* Run fn in a child process (fork) and copy its image back: a crash or hang
  * of a decoder library becomes EMB_E_FORMAT "<format> decoder crashed on
  * NAME" instead of the end of the program (isolate.c). Same result as fn. */
