@@ -7,7 +7,10 @@
  * every file's pixels identical byte for byte, alpha identical, composite
  * identical. Pillow 9.4 cannot read AVIF or HEIC: a lossless AVIF (identity
  * matrix, 4:4:4) written with libavif must decode to the same bytes; a HEIC
- * written with libheif/x265 at quality 90 within a mean |diff| of 4 (3.1 measured).
+ * written with libheif/x265 at quality 90 within a mean |diff| of 4 (3.1 measured);
+ * one written with irot/imir (orientation 6) comes out turned, as
+ * exif_transpose would; libheif 1.15's own crash on a corrupt HEIC
+ * (tests/data/corrupt/) is a clean error (the decode runs in a child).
  * EXIF orientation 1..8 in JPEG, PNG (eXIf), WebP (EXIF): emb_image_orient
  * against Pillow's ImageOps.exif_transpose (exact; JPEG within 1); TIFF's
  * tag (plain and JPEG-compressed) applied at decode as Pillow's Image.open.
@@ -260,6 +263,42 @@ static void heic_isolation(const uint8_t *good, size_t n, const emb_image *want)
     free(bad);
 }
 
+/* A HEIC written with libheif's image_orientation 6 (irot + imir boxes):
+ * libheif applies them at decode, so the image comes out upright (48 x 64),
+ * as ImageOps.exif_transpose would turn the picture for orientation 6 (our
+ * emb_image_orient, tested against Pillow above), with orientation 1. */
+static void heic_transformed(struct heif_image *im, struct heif_encoder *enc, const uint8_t *px, int w, int h) {
+    struct heif_context *ctx = heif_context_alloc();   /* its own file: this image is the primary one */
+    struct heif_encoding_options *opt = heif_encoding_options_alloc();
+    opt->image_orientation = heif_orientation_rotate_90_cw;
+    CHECK(heif_context_encode_image(ctx, im, enc, opt, NULL).code == heif_error_Ok);
+    heif_encoding_options_free(opt);
+    struct heif_writer wr = {1, heif_write_cb};
+    avifRWData data = AVIF_DATA_EMPTY;
+    CHECK(heif_context_write(ctx, &wr, &data).code == heif_error_Ok);
+    emb_image got, want;
+    memset(&want, 0, sizeof want);
+    if (CHECK(emb_image_decode(data.data, data.size, "rot.heic", &got) == EMB_OK)) {
+        CHECK(got.w == h && got.h == w && got.orientation <= 1);
+        want.w = w;
+        want.h = h;
+        want.rgb = malloc((size_t)w * h * 3);
+        want.alpha = NULL;
+        want.orientation = 6;
+        memcpy(want.rgb, px, (size_t)w * h * 3);
+        if (CHECK(emb_image_orient(&want) == EMB_OK) && got.w == want.w && got.h == want.h) {
+            double sum = 0;
+            for (size_t i = 0; i < (size_t)w * h * 3; i++) sum += fabs((double)got.rgb[i] - want.rgb[i]);
+            fprintf(stderr, "  rot.heic (irot/imir of orientation 6): mean |diff| %.2f to the turned picture\n", sum / (w * h * 3));
+            CHECK(sum / (w * h * 3) < 4.0);
+        }
+        emb_image_free(&want);
+        emb_image_free(&got);
+    }
+    avifRWDataFree(&data);
+    heif_context_free(ctx);
+}
+
 static void test_heic(void) {
     enum { W = 64, H = 48 };
     for (int ch = 3; ch <= 4; ch++) {
@@ -296,6 +335,7 @@ static void test_heic(void) {
             CHECK(mad < 4.0);
             if (ch == 4) CHECK(img.alpha != NULL && asum / (W * H) < 4.0);
             if (ch == 3) heic_isolation(data.data, data.size, &img);
+            if (ch == 3) heic_transformed(im, enc, px, W, H);
             emb_image_free(&img);
             size_t bad = 0;
             for (size_t cut = 0; cut < data.size; cut += data.size / 30 + 1)
