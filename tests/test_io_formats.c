@@ -6,7 +6,8 @@
  * Image.new("RGB", size, bg).paste(rgb, mask=alpha) for the composite):
  * every file's pixels identical byte for byte, alpha identical, composite
  * identical. Pillow 9.4 cannot read AVIF or HEIC: a lossless AVIF (identity
- * matrix, 4:4:4) written with libavif must decode to the same bytes; a HEIC
+ * matrix, 4:4:4) written with libavif must decode to the same bytes, and
+ * with irot / imir (all 12 pairs) to the bytes turned as HEIF says; a HEIC
  * written with libheif/x265 at quality 90 within a mean |diff| of 4 (3.1 measured);
  * one written with irot/imir (orientation 6) comes out turned, as
  * exif_transpose would; libheif 1.15's own crash on a corrupt HEIC
@@ -172,6 +173,64 @@ static void picture(uint8_t *px, int w, int h, int ch) {
         }
 }
 
+/* HEIF's transformations done plainly on an RGB image (w, h): irot turns
+ * angle x 90 degrees anti-clockwise, then imir mode 0 exchanges top and
+ * bottom, mode 1 left and right (ISO/IEC 23008-12 6.5.10, 6.5.12). *w, *h
+ * become the result's size. */
+static void heif_transform(const uint8_t *src, int *w, int *h, int angle, int mirror, uint8_t *dst) {
+    int W = *w, H = *h;
+    uint8_t tmp[64 * 64 * 3];
+    memcpy(tmp, src, (size_t)W * H * 3);
+    for (int a = 0; a < angle; a++) {   /* (x, y) -> (y, W-1-x) in the H x W result */
+        uint8_t t2[64 * 64 * 3];
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) memcpy(t2 + 3 * ((size_t)(W - 1 - x) * H + y), tmp + 3 * ((size_t)y * W + x), 3);
+        memcpy(tmp, t2, (size_t)W * H * 3);
+        int t = W; W = H; H = t;
+    }
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int sx = mirror == 2 ? W - 1 - x : x, sy = mirror == 1 ? H - 1 - y : y;   /* mirror: 0 none, 1 mode 0, 2 mode 1 */
+            memcpy(dst + 3 * ((size_t)y * W + x), tmp + 3 * ((size_t)sy * W + sx), 3);
+        }
+    *w = W;
+    *h = H;
+}
+
+/* A lossless AVIF written with every irot x imir combination: decoded
+ * upright (the transformations applied, as libheif applies a HEIC's),
+ * exactly as heif_transform turns the picture. */
+static void avif_transformed(avifImage *im, const uint8_t *px, int w, int h) {
+    int bad = 0;
+    for (int angle = 0; angle < 4; angle++)
+        for (int mirror = 0; mirror < 3; mirror++) {
+            im->transformFlags = (angle ? AVIF_TRANSFORM_IROT : 0) | (mirror ? AVIF_TRANSFORM_IMIR : 0);
+            im->irot.angle = (uint8_t)angle;
+            im->imir.mode = (uint8_t)(mirror == 2);
+            avifEncoder *enc = avifEncoderCreate();
+            enc->minQuantizer = enc->maxQuantizer = AVIF_QUANTIZER_LOSSLESS;
+            enc->speed = AVIF_SPEED_FASTEST;
+            avifRWData data = AVIF_DATA_EMPTY;
+            emb_image img;
+            uint8_t want[64 * 64 * 3];
+            int ww = w, wh = h;
+            heif_transform(px, &ww, &wh, angle, mirror, want);
+            if (avifEncoderWrite(enc, im, &data) != AVIF_RESULT_OK) bad++;
+            else if (emb_image_decode(data.data, data.size, "turned.avif", &img) != EMB_OK) bad++;
+            else {
+                if (img.w != ww || img.h != wh || img.orientation > 1 || memcmp(img.rgb, want, (size_t)ww * wh * 3)) {
+                    bad++;
+                    fprintf(stderr, "  turned.avif irot %d imir %d: %dx%d, not as turned\n", angle, mirror - 1, img.w, img.h);
+                }
+                emb_image_free(&img);
+            }
+            avifRWDataFree(&data);
+            avifEncoderDestroy(enc);
+        }
+    im->transformFlags = 0;
+    CHECK_EQ(0, bad);
+}
+
 static void test_avif(void) {
     enum { W = 40, H = 24 };
     for (int ch = 3; ch <= 4; ch++) {
@@ -205,6 +264,7 @@ static void test_avif(void) {
             CHECK(same(img.rgb, want, sizeof want, "RGB", "lossless.avif"));
             if (ch == 4 && CHECK(img.alpha != NULL)) CHECK(same(img.alpha, alpha, sizeof alpha, "alpha", "lossless.avif"));
             if (ch == 3) CHECK(img.alpha == NULL);
+            if (ch == 3) avif_transformed(im, want, W, H);
             emb_image_free(&img);
             size_t bad = 0;
             for (size_t cut = 0; cut < data.size; cut += data.size / 30 + 1)
