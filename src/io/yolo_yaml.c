@@ -35,19 +35,25 @@ static emb_status set_name(char ***names, int *n, long idx, const char *v) {
     return ((*names)[idx] = emb__strdup(v)) ? EMB_OK : EMB_E_NOMEM;
 }
 
-emb_status emb__yolo_names(const char *text, size_t len, const char *name, char ***names_out, int *n_out) {
+/* Parse text into d (free with yaml_document_delete on success). */
+static emb_status yaml_load(const char *text, size_t len, const char *name, yaml_document_t *d) {
     yaml_parser_t p;
+    if (!yaml_parser_initialize(&p)) return emb__fail(EMB_E_NOMEM, "out of memory");
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    emb_status st = EMB_OK;
+    if (!yaml_parser_load(&p, d))
+        st = emb__fail(EMB_E_FORMAT, "%s: malformed YAML: %s (line %zu)", name, p.problem ? p.problem : "?",
+                       p.problem_mark.line + 1);
+    yaml_parser_delete(&p);   /* the document does not need the parser */
+    return st;
+}
+
+emb_status emb__yolo_names(const char *text, size_t len, const char *name, char ***names_out, int *n_out) {
     yaml_document_t d;
     *names_out = NULL;
     *n_out = 0;
-    if (!yaml_parser_initialize(&p)) return emb__fail(EMB_E_NOMEM, "out of memory");
-    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&p, &d)) {
-        emb_status st = emb__fail(EMB_E_FORMAT, "%s: malformed YAML: %s (line %zu)", name,
-                                  p.problem ? p.problem : "?", p.problem_mark.line + 1);
-        yaml_parser_delete(&p);
-        return st;
-    }
+    emb_status ls = yaml_load(text, len, name, &d);
+    if (ls) return ls;
     char **names = NULL;
     int n = 0;
     emb_status st = EMB_OK;
@@ -72,7 +78,6 @@ emb_status emb__yolo_names(const char *text, size_t len, const char *name, char 
     for (int i = 0; !st && i < n; i++)
         if (!names[i]) st = emb__fail(EMB_E_FORMAT, "%s: class %d has no name", name, i);
     yaml_document_delete(&d);
-    yaml_parser_delete(&p);
     if (st) { for (int i = 0; i < n; i++) free(names[i]); free(names); return st; }
     *names_out = names;
     *n_out = n;
@@ -104,16 +109,9 @@ static emb_status add_entries(yaml_document_t *d, yaml_node_t *v, const char *na
 
 emb_status emb__yolo_splits_parse(const char *text, size_t len, const char *name, emb__yolo_yaml_splits *out) {
     memset(out, 0, sizeof *out);
-    yaml_parser_t p;
     yaml_document_t d;
-    if (!yaml_parser_initialize(&p)) return emb__fail(EMB_E_NOMEM, "out of memory");
-    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&p, &d)) {
-        emb_status st = emb__fail(EMB_E_FORMAT, "%s: malformed YAML: %s (line %zu)", name,
-                                  p.problem ? p.problem : "?", p.problem_mark.line + 1);
-        yaml_parser_delete(&p);
-        return st;
-    }
+    emb_status ls = yaml_load(text, len, name, &d);
+    if (ls) return ls;
     yaml_node_t *root = yaml_document_get_root_node(&d), *v = map_get(&d, root, "path");
     emb_status st = EMB_OK;
     if (v && v->type == YAML_SCALAR_NODE && v->data.scalar.value[0] &&
@@ -123,7 +121,6 @@ emb_status emb__yolo_splits_parse(const char *text, size_t len, const char *name
         for (int q = 0; q < 3 && SPLIT_KEYS[k][q] && !st; q++)
             if ((v = map_get(&d, root, SPLIT_KEYS[k][q]))) st = add_entries(&d, v, name, SPLIT_KEYS[k][q], out, k);
     yaml_document_delete(&d);
-    yaml_parser_delete(&p);
     if (st) emb__yolo_splits_free(out);
     return st;
 }
