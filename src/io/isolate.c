@@ -14,6 +14,12 @@
  * ASan, exits non-zero) before its last byte gives "<FORMAT> decoder crashed
  * on FILE"; one that sends nothing for ISOLATE_TIMEOUT_S is killed.
  *
+ * The child closes every descriptor but its pipe and stdin/out/err, resets
+ * crash signals to their defaults and writes no core file. A host program
+ * that reaps all children itself (SIGCHLD ignored, or waitpid(-1) in a
+ * handler) still gets correct pixels; a crash is then reported with an
+ * exit status instead of its signal.
+ *
  * Cost: one fork (page tables of the parent copied, pages shared copy on
  * write) and one pipe copy of the pixels per image; measured in
  * bench/io/RESULTS.md. POSIX only (fork, pipe, poll, waitpid). */
@@ -27,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,8 +74,21 @@ static void child_defaults(void) {
     setrlimit(RLIMIT_CORE, &no_core);
 }
 
+/* Close every descriptor but stdin/out/err and fd: a child forked by one
+ * thread must not hold the pipe of another thread's child, whose parent
+ * sees that child's death only when every write end is closed. */
+static void child_close_others(int fd) {
+#ifdef SYS_close_range
+    if (fd > 3) syscall(SYS_close_range, 3u, (unsigned)fd - 1, 0u);
+    syscall(SYS_close_range, (unsigned)fd + 1, ~0u, 0u);
+#else
+    for (int k = 3; k < 1024; k++) if (k != fd) close(k);
+#endif
+}
+
 static _Noreturn void child_run(emb__decoder_fn fn, const unsigned char *b, size_t len, const char *name, int fd) {
     child_defaults();
+    child_close_others(fd);
     emb_image img;
     emb_status st = fn(b, len, name, &img);
     isolate_header hd = {.status = (int32_t)st};
