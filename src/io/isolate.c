@@ -90,6 +90,7 @@ static _Noreturn void child_run(emb__decoder_fn fn, const unsigned char *b, size
     child_defaults();
     child_close_others(fd);
     emb_image img;
+    memset(&img, 0, sizeof img);   /* as the dispatcher hands it to a decoder: fields it does not set are 0 */
     emb_status st = fn(b, len, name, &img);
     isolate_header hd = {.status = (int32_t)st};
     const char *msg = emb_errmsg();
