@@ -148,8 +148,27 @@ w("coco/roboflow", json.dumps({"info": {"year": "2024"}, "licenses": [],
     "categories": [{"id": 0, "name": "things", "supercategory": "none"}, {"id": 1, "name": "cat", "supercategory": "things"}],
     "images": [{"id": 0, "license": 1, "file_name": "x_jpg.rf.1.jpg", "height": 48, "width": 64}],
     "annotations": [{"id": 0, "image_id": 0, "category_id": 1, "bbox": [0, 0, 64, 48], "area": 3072, "segmentation": [], "iscrowd": 0}]}, indent=1))
+def rle_string(cnts):   # pycocotools' rleToString (maskApi.c)
+    s = ""
+    for i, x in enumerate(cnts):
+        if i > 2: x -= cnts[i - 2]
+        more = True
+        while more:
+            c = x & 0x1f; x >>= 5
+            more = x != -1 if c & 0x10 else x != 0
+            s += chr((c | 0x20 if more else c) + 48)
+    return s
+mask_runs = [48 * 5 + 6, 10, 38, 10, 48 * 64 - 48 * 5 - 6 - 58]   # columns 5-6, rows 6-15, of 64 x 48
+mask2_runs = [48 * 40 + 2, 8, 40, 8, 40, 8, 48 * 64 - 48 * 40 - 2 - 104]   # columns 40-42, rows 2-9
+w("coco/segmentation", json.dumps({"images": imgs, "categories": cats, "annotations": [
+    {"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[5, 6, 25, 6, 25, 21, 5, 21], [30, 30, 40, 30, 35, 40]]},
+    {"id": 2, "image_id": 1, "category_id": 2, "iscrowd": 1, "segmentation": {"size": [48, 64], "counts": mask_runs}},
+    {"id": 3, "image_id": 1, "category_id": 1, "iscrowd": 1, "segmentation": {"size": [48, 64], "counts": rle_string(mask2_runs)}},
+    {"id": 4, "image_id": 7, "category_id": 2, "bbox": [1, 1, 8, 8], "segmentation": [[1, 1, 9, 1, 9, 9]]}]}))
 w("yolo/list", "names: ['cat', 'dog']\nnc: 2\n\0" + "0 0.5 0.5 0.25 0.5\n1 0.2 0.3 0.125 0.25\n")
 w("yolo/block_map", "path: ../data\nnames:\n  0: cat\n  1: dog\n  2: bird\n\0" + "2 0.5 0.5 0.5 0.5\n\n0 0.1 0.1 0.2 0.2\n")
+w("yolo/splits", "path: ../datasets/d\ntrain: ../train/images\nval: [valid/images, lists/val.txt]\ntest:\n"
+    "names: {0: cat, 1: dog}\n\0" + "1 0.5 0.5 0.25 0.25\n")
 w("yolo/polygon", "names:\n  - cat\n  - dog\n\0" + "1 0.125 0.125 0.375 0.125 0.375 0.5 0.125 0.5\n")
 voc = lambda objs: ("<annotation><folder>train</folder><filename>a.jpg</filename><size><width>64</width><height>48</height>"
                     "<depth>3</depth></size>" + "".join(f"<object><name>{n}</name><difficult>0</difficult><bndbox><xmin>{b[0]}</xmin>"

@@ -2,8 +2,10 @@
  * format (BMP, TIFF, GIF, PNM) with transparent icons and a corrupt file,
  * checked file by file with Pillow + numpy (the script below):
  * - items.csv lists the .bmp .tif .tiff .gif .ppm .pgm .pbm files, the
- *   corrupt .tif is in skipped.csv with its reason;
- * - summary.json: dataset.with_transparency = the 3 icons, dataset.skipped = 1;
+ *   corrupt .tif is in skipped.csv with its reason, and so is a HEIC on
+ *   which libheif 1.15 itself segfaults (tests/data/corrupt/: decoded in a
+ *   child process, "HEIC decoder crashed on ...") while the run goes on;
+ * - summary.json: dataset.with_transparency = the 3 icons, dataset.skipped = 2;
  * - embeddings.npy: a plain file's row equals Pillow's convert("L") area
  *   mean (32 x 32 / 255) within 1e-6; the same icon at 64 and 40 px with
  *   different junk under its transparent pixels: cosine > 0.99 (composited
@@ -41,23 +43,26 @@ static const char *MAKE =
     "g().save(d + '/plain/a.bmp'); g().save(d + '/plain/b.tif'); g().save(d + '/plain/c.tiff', compression='tiff_lzw')\n"
     "g().save(d + '/plain/d.ppm'); g().convert('L').save(d + '/plain/e.pgm'); g().convert('1').save(d + '/plain/f.pbm')\n"
     "g().quantize(30).save(d + '/plain/g.gif')\n"
-    "open(d + '/plain/broken.tif', 'wb').write(b'II*\\x00\\x08\\x00\\x00\\x00junk')\n";
+    "open(d + '/plain/broken.tif', 'wb').write(b'II*\\x00\\x08\\x00\\x00\\x00junk')\n"
+    "import shutil; shutil.copy(sys.argv[2], d + '/plain/crash.heic')\n";
 
 static const char *CHECK_PY =
-    "import csv, json, sys\n"
+    "import csv, json, os, sys\n"
     "import numpy as np\n"
     "from PIL import Image\n"
     "d, out, out_black = sys.argv[1:4]\n"
     "s = json.load(open(out + '/summary.json'))['dataset']\n"
     "print('with_transparency', 3, s.get('with_transparency', -1))\n"
-    "print('skipped', 1, s['skipped'])\n"
+    "print('skipped', 2, s['skipped'])\n"
     "rows = list(csv.reader(open(out + '/items.csv', newline='')))[1:]\n"
     "paths = [r[1] for r in rows]\n"
     "print('items', 10, len(paths))\n"
     "for ext in ('.bmp', '.tif', '.tiff', '.gif', '.ppm', '.pgm', '.pbm', '.png'):\n"
     "    print('has' + ext, 1, int(any(p.endswith(ext) for p in paths)))\n"
     "sk = list(csv.reader(open(out + '/skipped.csv', newline='')))[1:]\n"
-    "print('skipped_is_broken', 1, int(len(sk) == 1 and sk[0][0].endswith('broken.tif') and 'TIFF' in sk[0][1]))\n"
+    "why = {os.path.basename(r[0]): r[1] for r in sk}\n"
+    "print('skipped_is_broken', 1, int(len(sk) == 2 and 'TIFF' in why.get('broken.tif', '')))\n"
+    "print('skipped_heic_crashed', 1, int('HEIC decoder crashed on' in why.get('crash.heic', '')))\n"
     "e = np.load(out + '/embeddings.npy'); eb = np.load(out_black + '/embeddings.npy')\n"
     "def ref(p):\n"
     "    a = np.asarray(Image.open(p).convert('L'), np.float64)\n"
@@ -89,7 +94,7 @@ int main(void) {
     const char *t = check_tmpdir();
     char *mk = check_tmp_path("make.py"), *ck = check_tmp_path("check.py");
     CHECK(check_write_file(mk, MAKE, strlen(MAKE)) && check_write_file(ck, CHECK_PY, strlen(CHECK_PY)));
-    snprintf(cmd, sizeof cmd, "%s '%s' '%s/data' 2>&1", check_python(), mk, t);
+    snprintf(cmd, sizeof cmd, "%s '%s' '%s/data' '%s/corrupt/libheif115-segv.heic' 2>&1", check_python(), mk, t, TEST_DATA);
     CHECK_EQ(0, run(cmd));
     snprintf(cmd, sizeof cmd, "'%s' analyze '%s/data' -o '%s/out' --threads 2 -k 3 --map none 2>&1", EMB_BIN, t, t);
     CHECK_EQ(0, run(cmd));
@@ -102,7 +107,7 @@ int main(void) {
     CHECK_CONTAINS(log ? log : "", "alpha-background");
     free(log);
     snprintf(cmd, sizeof cmd, "%s '%s' '%s/data' '%s/out' '%s/out_black' 2>&1", check_python(), ck, t, t, t);
-    CHECK(check_ref_lines(cmd, "formats", false) >= 18);
+    CHECK(check_ref_lines(cmd, "formats", false) >= 19);
     free(mk);
     free(ck);
     return check_exit();

@@ -1,6 +1,7 @@
 /* coco.c - COCO detection JSON (cocodataset.org/#format-data): "images"
  * (id, file_name, width, height), "annotations" (image_id, category_id,
- * bbox [x, y, width, height] in pixels from the top-left corner) and
+ * bbox [x, y, width, height] in pixels from the top-left corner, or, when
+ * there is no bbox, the extent of "segmentation": coco_segm.c) and
  * "categories" (id, name). Roboflow exports one <split>/_annotations.coco.json
  * beside that split's images; the original COCO keeps
  * annotations/instances_<split>.json beside <split>/. Each box is an item;
@@ -93,6 +94,17 @@ static char *image_path(const emb__boxes *b, const char *json_rel, const char *f
     return beside;   /* listed as missing by the sink */
 }
 
+/* bbox [x, y, width, height] into x; false when absent or not 4 numbers. */
+static bool bbox_of(const cJSON *bb, double x[4]) {
+    bool ok = cJSON_IsArray(bb) && cJSON_GetArraySize(bb) == 4;
+    for (int q = 0; ok && q < 4; q++) {
+        const cJSON *e = cJSON_GetArrayItem(bb, q);
+        ok = cJSON_IsNumber(e);
+        if (ok) x[q] = e->valuedouble;
+    }
+    return ok;
+}
+
 static emb_status read_images(const cJSON *arr, const char *json_rel, emb__boxes *b, img_t **out, int64_t *n_out) {
     int64_t n = cJSON_GetArraySize(arr), m = 0;
     img_t *v = emb__calloc((size_t)(n ? n : 1), sizeof *v, "COCO images");
@@ -170,13 +182,17 @@ emb_status emb__coco_parse(const char *text, size_t len, const char *json_rel, e
         char where[64];
         if (num(a, "id", &ann_id)) snprintf(where, sizeof where, "annotation id %.0f", ann_id);
         else snprintf(where, sizeof where, "annotations[%lld]", (long long)refs[r].pos);
-        bool ok = cJSON_IsArray(bb) && cJSON_GetArraySize(bb) == 4;
-        for (int q = 0; ok && q < 4; q++) {
-            const cJSON *e = cJSON_GetArrayItem(bb, q);
-            ok = cJSON_IsNumber(e);
-            if (ok) x[q] = e->valuedouble;
+        const cJSON *seg = cJSON_GetObjectItemCaseSensitive(a, "segmentation");
+        if (!bb && seg) {   /* segmentation only: its extent is the box */
+            char why[128];
+            if (!emb__coco_segm_box(seg, iv[refs[r].img].w, iv[refs[r].img].h, x, why, sizeof why)) {
+                st = emb__boxes_reject(b, where, why);
+                continue;
+            }
+        } else if (!bbox_of(bb, x)) {
+            st = emb__boxes_reject(b, where, bb ? "bbox is not [x, y, width, height]" : "no bbox and no segmentation");
+            continue;
         }
-        if (!ok) { st = emb__boxes_reject(b, where, "bbox is not [x, y, width, height]"); continue; }
         const char *cat = num(a, "category_id", &cid) ? find_cat(cv, nc, cid) : NULL;
         if (!cat) {
             char why[96];

@@ -2,7 +2,8 @@
  * (never by its name) and holds what the decoders share: size checks,
  * allocation, and compositing of alpha over a background colour.
  * Formats (one file each, decode_<format>.c): JPEG, PNG, WebP, BMP, TIFF,
- * GIF, PNM, AVIF, HEIC/HEIF. Each matches Pillow's
+ * GIF, PNM, AVIF, HEIC/HEIF (in a child process: isolate.c, as libheif
+ * 1.15 crashes on some corrupt files). Each matches Pillow's
  * Image.open(f).convert("RGB") (alpha dropped), and keeps the alpha that
  * convert("RGBA") would give in emb_image.alpha for emb_image_composite. */
 #include "io/decode.h"
@@ -160,7 +161,7 @@ emb_status emb_image_decode_scaled(const void *data, size_t len, const char *nam
     else if (len >= 6 && (!memcmp(b, "GIF87a", 6) || !memcmp(b, "GIF89a", 6))) st = emb__decode_gif(b, len, name, out);
     else if (is_pnm(b, len)) st = emb__decode_pnm(b, len, name, out);
     else if (emb__is_avif(b, len)) st = emb__decode_avif(b, len, name, out);
-    else if (emb__is_heif(b, len)) st = emb__decode_heif(b, len, name, out);
+    else if (emb__is_heif(b, len)) st = emb__decode_isolated(emb__decode_heif, "HEIC", b, len, name, out);
     else return emb__fail(EMB_E_FORMAT, "%s: not an image in a known format (JPEG, PNG, WebP, BMP, TIFF, GIF, PNM, AVIF, HEIC)", name);
     if (st != EMB_OK) {
         emb_image_free(out);

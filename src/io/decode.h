@@ -25,6 +25,17 @@ emb_status emb__decode_pnm(const unsigned char *b, size_t len, const char *name,
 emb_status emb__decode_avif(const unsigned char *b, size_t len, const char *name, emb_image *out);
 emb_status emb__decode_heif(const unsigned char *b, size_t len, const char *name, emb_image *out);
 
+/* EXIF orientation 1..8 of a TIFF-structured EXIF block (optionally after
+ * "Exif\0\0"), 1 when absent or malformed (exif.c). */
+int emb__exif_orientation(const unsigned char *exif, size_t n);
+
+/* Run fn in a child process (fork) and copy its image back: a crash or hang
+ * of a decoder library becomes EMB_E_FORMAT "<format> decoder crashed on
+ * NAME" instead of the end of the program (isolate.c). Same result as fn. */
+typedef emb_status (*emb__decoder_fn)(const unsigned char *b, size_t len, const char *name, emb_image *out);
+emb_status emb__decode_isolated(emb__decoder_fn fn, const char *format, const unsigned char *b, size_t len,
+                                const char *name, emb_image *out);
+
 bool emb__is_avif(const unsigned char *b, size_t len);  /* ISO BMFF 'ftyp' with an AVIF brand */
 bool emb__is_heif(const unsigned char *b, size_t len);  /* ... with a HEIC / HEIF brand */
 

@@ -1,7 +1,9 @@
 /* decode_avif.c - AVIF (AV1 still image, first frame of a sequence) via
  * libavif (with dav1d / libaom / libgav1 behind it), YUV -> RGB with
  * libavif's defaults (the file's matrix coefficients and range, 8 bits), as
- * pillow-avif-plugin does; alpha to out->alpha. Pillow 9.4 itself cannot read
+ * pillow-avif-plugin does; alpha to out->alpha. The file's irot / imir
+ * (rotation, mirror) are applied, as libheif applies them to a HEIC (clap,
+ * the crop, is not). Pillow 9.4 itself cannot read
  * AVIF: the tests compare with the image that was encoded (see
  * tests/test_io_formats.c). */
 #include "io/decode.h"
@@ -9,6 +11,18 @@
 #include <avif/avif.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The EXIF orientation (1..8) equal to the image's irot (angle x 90 degrees
+ * anti-clockwise) then imir (mode 0: top and bottom exchanged, 1: left and
+ * right), HEIF's order; the inverse of libavif's
+ * avifImageExtractExifOrientationToIrotImir. */
+static int avif_orientation(const avifImage *im) {
+    static const int BY_ANGLE[4][3] = {   /* [angle][no mirror, mode 0, mode 1] */
+        {1, 4, 2}, {8, 5, 7}, {3, 2, 4}, {6, 7, 5}};
+    int angle = im->transformFlags & AVIF_TRANSFORM_IROT ? im->irot.angle & 3 : 0;
+    int mirror = im->transformFlags & AVIF_TRANSFORM_IMIR ? 1 + (im->imir.mode & 1) : 0;
+    return BY_ANGLE[angle][mirror];
+}
 
 emb_status emb__decode_avif(const unsigned char *b, size_t len, const char *name, emb_image *out) {
     avifDecoder *dec = avifDecoderCreate();
@@ -54,6 +68,8 @@ emb_status emb__decode_avif(const unsigned char *b, size_t len, const char *name
         }
     }
     out->src_channels = im->yuvFormat == AVIF_PIXEL_FORMAT_YUV400 ? (alpha ? 2 : 1) : ch;
+    out->orientation = avif_orientation(im);
+    st = emb_image_orient(out);   /* upright, as libheif gives HEIC; orientation 1 */
 done:
     if (rgb.pixels) avifRGBImageFreePixels(&rgb);
     avifDecoderDestroy(dec);

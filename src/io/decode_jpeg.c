@@ -46,28 +46,7 @@ static int jpeg_exif_orientation(const unsigned char *b, size_t len) {
         if (seg < 2 || seg > len - p - 2) return 1;
         const unsigned char *e = b + p + 4;
         size_t n = seg - 2;
-        if (m == 0xe1 && n >= 14 && !memcmp(e, "Exif\0\0", 6)) {
-            const unsigned char *t = e + 6;     /* TIFF header */
-            size_t tn = n - 6;
-            bool le = t[0] == 'I' && t[1] == 'I';
-            if (!le && !(t[0] == 'M' && t[1] == 'M')) return 1;
-#define U16(q) (le ? (unsigned)(q)[0] | (unsigned)(q)[1] << 8 : (unsigned)(q)[0] << 8 | (q)[1])
-#define U32(q) (le ? (size_t)(q)[0] | (size_t)(q)[1] << 8 | (size_t)(q)[2] << 16 | (size_t)(q)[3] << 24 \
-                   : (size_t)(q)[0] << 24 | (size_t)(q)[1] << 16 | (size_t)(q)[2] << 8 | (q)[3])
-            size_t ifd = U32(t + 4);
-            if (ifd > tn - 2 || tn < 8) return 1;
-            unsigned count = U16(t + ifd);
-            for (unsigned k = 0; k < count && ifd + 2 + 12 * (size_t)(k + 1) <= tn; k++) {
-                const unsigned char *en = t + ifd + 2 + 12 * k;
-                if (U16(en) == 0x0112 && U16(en + 2) == 3) {
-                    unsigned v = U16(en + 8);
-                    return v >= 1 && v <= 8 ? (int)v : 1;
-                }
-            }
-#undef U16
-#undef U32
-            return 1;
-        }
+        if (m == 0xe1 && n >= 14 && !memcmp(e, "Exif\0\0", 6)) return emb__exif_orientation(e, n);
         p += 2 + seg;
     }
     return 1;

@@ -3,7 +3,8 @@
  * byte, no gamma correction. Alpha (RGBA, LA, and a tRNS chunk's palette
  * alphas or transparent colour) goes to out->alpha, as convert("RGBA").
  * Known difference: Pillow clips 16-bit grayscale to 255 (its I;16 -> L
- * conversion); we keep the high byte, which preserves the image. */
+ * conversion); we keep the high byte, which preserves the image.
+ * An eXIf chunk's orientation goes to out->orientation. */
 #include "io/decode.h"
 
 #include <png.h>
@@ -26,6 +27,21 @@ static void png_error_cb(png_structp png, png_const_charp msg) {
     longjmp(e->jb, 1);
 }
 static void png_warn_cb(png_structp png, png_const_charp msg) { (void)png; (void)msg; }
+
+/* The EXIF orientation of an eXIf chunk (PNG 1.5 extension; before or after
+ * the image data, as Pillow reads both), 1 when none. The chunks are walked
+ * in the bytes: libpng reports an eXIf after IDAT only from png_read_end,
+ * which would make a file cut after its pixels an error. */
+static int png_exif_orientation(const unsigned char *b, size_t len) {
+    for (size_t p = 8; p + 12 <= len;) {
+        size_t n = (size_t)b[p] << 24 | (size_t)b[p + 1] << 16 | (size_t)b[p + 2] << 8 | b[p + 3];
+        if (n > len - p - 12) return 1;
+        if (!memcmp(b + p + 4, "eXIf", 4)) return emb__exif_orientation(b + p + 8, n);
+        if (!memcmp(b + p + 4, "IEND", 4)) return 1;
+        p += 12 + n;
+    }
+    return 1;
+}
 
 emb_status emb__decode_png(const unsigned char *buf, size_t len, const char *name, emb_image *out) {
     png_src src = {buf, len, 0};
@@ -89,6 +105,7 @@ emb_status emb__decode_png(const unsigned char *buf, size_t len, const char *nam
     out->w = (int)w;
     out->h = (int)h;
     out->src_channels = src_ch;
+    out->orientation = png_exif_orientation(buf, len);
 done:
     png_destroy_read_struct(&png, info ? &info : NULL, NULL);
     free(px);

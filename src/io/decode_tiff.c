@@ -13,6 +13,9 @@
  *   unspecified one (0) ignored (Pillow's RGBX);
  * - other layouts (YCbCr, JPEG-in-TIFF, Lab, ...) through libtiff's
  *   TIFFReadRGBAImage, which may differ from Pillow by rounding.
+ * - the Orientation tag (274) is applied: Pillow 9.4's Image.open already
+ *   gives TIFFs upright (its exif_transpose then applies the tag a second
+ *   time, which we do not copy), so out->orientation is 1.
  * libtiff's messages go to this decode's error text, never to stderr. */
 #include "io/decode.h"
 
@@ -223,10 +226,13 @@ done:
 }
 
 /* libtiff's RGBA interface (YCbCr, JPEG, Lab, odd depths). */
-static emb_status tiff_read_rgba(TIFF *tif, const tiff_info *t, const char *name, emb_image *out) {
+static emb_status tiff_read_rgba(TIFF *tif, const tiff_info *t, const char *name, int orientation, emb_image *out) {
     uint32_t *px = malloc((size_t)t->w * t->h * 4);
     if (!px) return emb__fail(EMB_E_NOMEM, "%s: out of memory", name);
-    if (!TIFFReadRGBAImageOriented(tif, t->w, t->h, px, ORIENTATION_TOPLEFT, 1)) {
+    /* asked for the file's own orientation, libtiff flips nothing: the
+     * pixels as stored, as the direct path gives them (the caller turns
+     * both upright) */
+    if (!TIFFReadRGBAImageOriented(tif, t->w, t->h, px, orientation, 1)) {
         free(px);
         return EMB_E_FORMAT;
     }
@@ -275,7 +281,12 @@ emb_status emb__decode_tiff(const unsigned char *b, size_t len, const char *name
     if ((st = emb__image_alloc(out, (int)t.w, (int)t.h, alpha, name))) goto done;
     out->src_channels = t.photometric == PHOTOMETRIC_SEPARATED ? 4 : t.photometric == PHOTOMETRIC_PALETTE ? 3
                         : t.photometric <= PHOTOMETRIC_MINISBLACK ? (alpha ? 2 : 1) : alpha ? 4 : 3;
-    st = direct ? tiff_read_direct(tif, &t, name, out) : tiff_read_rgba(tif, &t, name, out);
+    uint16_t orientation = ORIENTATION_TOPLEFT;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &orientation);
+    if (orientation < 1 || orientation > 8) orientation = ORIENTATION_TOPLEFT;
+    st = direct ? tiff_read_direct(tif, &t, name, out) : tiff_read_rgba(tif, &t, name, orientation, out);
+    out->orientation = orientation;
+    if (st == EMB_OK) st = emb_image_orient(out);   /* upright, as Pillow opens it; orientation 1 */
     if (st == EMB_E_FORMAT)
         st = emb__fail(EMB_E_FORMAT, "%s: corrupt TIFF: %s", name, src.msg[0] ? src.msg : "cannot decode the pixels");
 done:

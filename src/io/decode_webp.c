@@ -1,11 +1,25 @@
 /* decode_webp.c - still WebP (lossy, lossless, with alpha) via libwebp, as
  * Pillow's convert("RGB") (which decodes with the same library); the alpha
- * plane goes to out->alpha. Animated WebP is refused. */
+ * plane goes to out->alpha, an EXIF chunk's orientation to out->orientation.
+ * Animated WebP is refused. */
 #include "io/decode.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <webp/decode.h>
+
+/* The EXIF orientation of the RIFF container's "EXIF" chunk (extended
+ * format, after VP8X), 1 when none. Chunks: FourCC, little-endian size,
+ * data padded to an even length. */
+static int webp_exif_orientation(const unsigned char *b, size_t len) {
+    for (size_t p = 12; p + 8 <= len;) {
+        size_t n = (size_t)b[p + 4] | (size_t)b[p + 5] << 8 | (size_t)b[p + 6] << 16 | (size_t)b[p + 7] << 24;
+        if (n > len - p - 8) return 1;
+        if (!memcmp(b + p, "EXIF", 4)) return emb__exif_orientation(b + p + 8, n);
+        p += 8 + n + (n & 1);
+    }
+    return 1;
+}
 
 emb_status emb__decode_webp(const unsigned char *buf, size_t len, const char *name, emb_image *out) {
     WebPBitstreamFeatures feat;
@@ -43,5 +57,6 @@ emb_status emb__decode_webp(const unsigned char *buf, size_t len, const char *na
     out->w = feat.width;
     out->h = feat.height;
     out->src_channels = feat.has_alpha ? 4 : 3;
+    out->orientation = webp_exif_orientation(buf, len);
     return EMB_OK;
 }

@@ -90,8 +90,25 @@ emb_status emb__read_text(const char *path, char **buf, size_t *len);
 
 /* coco.c, yolo.c, voc.c: the readers, on files in memory (fuzzed). */
 emb_status emb__coco_parse(const char *text, size_t len, const char *json_rel, emb_split split, emb__boxes *b);
+/* coco_segm.c: the box (x, y, w, h in pixels) of a COCO "segmentation"
+ * (a cJSON *: polygons, or an RLE mask, compressed or not), its extent as
+ * pycocotools gives it; img_w / img_h (0 = unknown) must match an RLE's size.
+ * False with the reason in why (cap bytes) when it is malformed or empty. */
+bool emb__coco_segm_box(const void *segmentation, int img_w, int img_h, double box[4], char *why, size_t cap);
 /* YOLO names from data.yaml text: names[i] malloc'd (free each, then the array). */
 emb_status emb__yolo_names(const char *text, size_t len, const char *name, char ***names, int *n_names);
+/* yolo_yaml.c: data.yaml's "path" (NULL when absent) and what its train,
+ * val (or valid) and test name (entry[k][0..n[k]), k = 0 train, 1 valid,
+ * 2 test), as written. Free with emb__yolo_splits_free (also on failure). */
+typedef struct { char *path; char **entry[3]; int n[3]; } emb__yolo_yaml_splits;
+emb_status emb__yolo_splits_parse(const char *text, size_t len, const char *name, emb__yolo_yaml_splits *out);
+void emb__yolo_splits_free(emb__yolo_yaml_splits *s);
+/* yolo_splits.c: the split of each file f->rel[i] that data.yaml (at
+ * yaml_rel under root) names, in split_of[i] (EMB_SPLIT_NONE: not named);
+ * entries that name nothing, lie outside root or list missing images are
+ * listed in iss. */
+emb_status emb__yolo_splits_apply(const char *root, const char *yaml_rel, const emb__yolo_yaml_splits *ys,
+                                  const emb__files *f, emb_split *split_of, emb_annot_issues *iss);
 /* The label lines of the image emb__boxes_image opened (issues name its .txt);
  * names NULL: classes are their indices. */
 emb_status emb__yolo_labels(const char *text, size_t len, char *const *names, int n_names, emb__boxes *b);

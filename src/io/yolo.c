@@ -5,7 +5,9 @@
  * "class cx cy w h", normalised to the image's width and height (a polygon
  * "class x1 y1 x2 y2 ..." of a segmentation export gives its bounding box).
  * Class names come from data.yaml's "names" (a list, or a map index: name),
- * read with libyaml; without a data.yaml the class is its index. An image
+ * and the splits from its train / val / test (yolo_yaml.c reads it,
+ * yolo_splits.c finds what they name); without a data.yaml the class is its
+ * index and the split the first folder's name. An image
  * without a label file has no boxes (a background image); a label file
  * without an image is listed. */
 #include "core/internal.h"
@@ -16,81 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <yaml.h>
 
 static bool ends_with(const char *s, const char *suf) {
     size_t a = strlen(s), b = strlen(suf);
     return a >= b && !strcasecmp(s + a - b, suf);
-}
-
-/* ------------------------------------------------------------ data.yaml */
-static yaml_node_t *map_get(yaml_document_t *d, yaml_node_t *m, const char *key) {
-    if (!m || m->type != YAML_MAPPING_NODE) return NULL;
-    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(d, p->key);
-        if (k && k->type == YAML_SCALAR_NODE && !strcmp((const char *)k->data.scalar.value, key))
-            return yaml_document_get_node(d, p->value);
-    }
-    return NULL;
-}
-
-#define YOLO_MAX_CLASSES 100000  /* a names map with a larger index is not a class list */
-
-static emb_status set_name(char ***names, int *n, long idx, const char *v) {
-    if (idx < 0 || idx >= YOLO_MAX_CLASSES) return emb__fail(EMB_E_FORMAT, "class index %ld out of range", idx);
-    if (idx >= *n) {
-        char **nv = realloc(*names, sizeof(char *) * (size_t)(idx + 1));
-        if (!nv) return emb__fail(EMB_E_NOMEM, "out of memory");
-        for (long i = *n; i <= idx; i++) nv[i] = NULL;
-        *names = nv;
-        *n = (int)idx + 1;
-    }
-    free((*names)[idx]);
-    return ((*names)[idx] = emb__strdup(v)) ? EMB_OK : EMB_E_NOMEM;
-}
-
-emb_status emb__yolo_names(const char *text, size_t len, const char *name, char ***names_out, int *n_out) {
-    yaml_parser_t p;
-    yaml_document_t d;
-    *names_out = NULL;
-    *n_out = 0;
-    if (!yaml_parser_initialize(&p)) return emb__fail(EMB_E_NOMEM, "out of memory");
-    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&p, &d)) {
-        emb_status st = emb__fail(EMB_E_FORMAT, "%s: malformed YAML: %s (line %zu)", name,
-                                  p.problem ? p.problem : "?", p.problem_mark.line + 1);
-        yaml_parser_delete(&p);
-        return st;
-    }
-    char **names = NULL;
-    int n = 0;
-    emb_status st = EMB_OK;
-    yaml_node_t *v = map_get(&d, yaml_document_get_root_node(&d), "names");
-    if (!v) st = emb__fail(EMB_E_FORMAT, "%s: no 'names' list", name);
-    else if (v->type == YAML_SEQUENCE_NODE) {
-        long i = 0;
-        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top && !st; it++, i++) {
-            yaml_node_t *e = yaml_document_get_node(&d, *it);
-            if (!e || e->type != YAML_SCALAR_NODE) st = emb__fail(EMB_E_FORMAT, "%s: names[%ld] is not a name", name, i);
-            else st = set_name(&names, &n, i, (const char *)e->data.scalar.value);
-        }
-    } else if (v->type == YAML_MAPPING_NODE) {
-        for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top && !st; q++) {
-            yaml_node_t *k = yaml_document_get_node(&d, q->key), *e = yaml_document_get_node(&d, q->value);
-            char *end = NULL;
-            long idx = k && k->type == YAML_SCALAR_NODE ? strtol((const char *)k->data.scalar.value, &end, 10) : -1;
-            if (!end || *end || !e || e->type != YAML_SCALAR_NODE) st = emb__fail(EMB_E_FORMAT, "%s: names is not index: name", name);
-            else st = set_name(&names, &n, idx, (const char *)e->data.scalar.value);
-        }
-    } else st = emb__fail(EMB_E_FORMAT, "%s: 'names' is not a list", name);
-    for (int i = 0; !st && i < n; i++)
-        if (!names[i]) st = emb__fail(EMB_E_FORMAT, "%s: class %d has no name", name, i);
-    yaml_document_delete(&d);
-    yaml_parser_delete(&p);
-    if (st) { for (int i = 0; i < n; i++) free(names[i]); free(names); return st; }
-    *names_out = names;
-    *n_out = n;
-    return EMB_OK;
 }
 
 /* ------------------------------------------------------------ label files (.txt) */
@@ -203,20 +134,31 @@ emb_status emb__yolo_open(const char *root, const emb__files *f, emb__boxes *b) 
     char **names = NULL;
     int nn = 0;
     emb_status st = EMB_OK;
-    /* class names: data.yaml, else the first *.yaml in DATA with names */
+    emb_split *split_of = calloc((size_t)(f->n ? f->n : 1), sizeof *split_of);   /* EMB_SPLIT_NONE: not named */
+    if (!split_of) return emb__fail(EMB_E_NOMEM, "out of memory");
+    /* class names: data.yaml, else the first *.yaml in DATA with names;
+     * splits: data.yaml's train / val / test */
     for (int pass = 0; pass < 2 && !names && !st; pass++)
         for (int64_t i = 0; i < f->n && !names && !st; i++) {
             const char *r = f->rel[i];
             if (pass == 0 ? strcmp(r, "data.yaml") && strcmp(r, "data.yml") : !is_yaml(r)) continue;
             char *p = emb_path_join(root, r), *buf = NULL;
             size_t len;
-            if (!p) return EMB_E_NOMEM;
+            if (!p) { free(split_of); return EMB_E_NOMEM; }
             emb_status rs = emb__read_text(p, &buf, &len);
             free(p);
             if (!rs) rs = emb__yolo_names(buf, len, r, &names, &nn);
+            if (rs != EMB_E_NOMEM && pass == 0) {
+                if (rs) st = emb_annot_issues_add(iss, r, "names", emb_errmsg());
+                emb__yolo_yaml_splits ys = {0};
+                emb_status ss = buf ? emb__yolo_splits_parse(buf, len, r, &ys) : EMB_E_IO;
+                if (!st && !ss) st = emb__yolo_splits_apply(root, r, &ys, f, split_of, iss);
+                else if (!st && ss == EMB_E_NOMEM) st = ss;
+                else if (!st && !rs && ss == EMB_E_FORMAT) st = emb_annot_issues_add(iss, r, "splits", emb_errmsg());
+                emb__yolo_splits_free(&ys);
+            }
             free(buf);
-            if (rs == EMB_E_NOMEM) return rs;
-            if (rs && pass == 0) st = emb_annot_issues_add(iss, r, "names", emb_errmsg());
+            if (rs == EMB_E_NOMEM) { free(split_of); return rs; }
         }
     /* label files, sorted for lookup; used[] marks those with an image */
     char **txt = malloc(sizeof(char *) * (size_t)(f->n ? f->n : 1));
@@ -238,7 +180,8 @@ emb_status emb__yolo_open(const char *root, const emb__files *f, emb__boxes *b) 
             size_t len;
             st = p ? emb__read_text(p, &buf, &len) : EMB_E_NOMEM;
             free(p);
-            if (!st) st = emb__boxes_image(b, *hit, r, 0, 0, emb__path_split(r));
+            emb_split sp = split_of[i] != EMB_SPLIT_NONE ? split_of[i] : emb__path_split(r);
+            if (!st) st = emb__boxes_image(b, *hit, r, 0, 0, sp);
             if (!st) st = emb__yolo_labels(buf, len, names, nn, b);
             free(buf);
         }
@@ -248,6 +191,7 @@ emb_status emb__yolo_open(const char *root, const emb__files *f, emb__boxes *b) 
         if (!used[i]) st = emb_annot_issues_add(iss, txt[i], "", "missing image file: no image at the same place under images/");
     free(used);
     free(txt);
+    free(split_of);
     for (int i = 0; i < nn; i++) free(names[i]);
     free(names);
     return st;

@@ -375,6 +375,13 @@ for o in range(1, 9):
     b_ = io.BytesIO()
     Image.fromarray(photo(3, w=23, h=11)).save(b_, "JPEG", quality=92, exif=ex.tobytes())
     exif_jpeg[f"exif{o}.jpg"] = b_.getvalue()
+    # the same orientation in PNG's eXIf chunk, WebP's EXIF chunk, TIFF's own tag (lossless: exact)
+    exif_jpeg[f"exif{o}.png"] = pil_bytes(Image.fromarray(photo(3, w=23, h=11)), "PNG", exif=ex.tobytes())
+    exif_jpeg[f"exif{o}.webp"] = pil_bytes(Image.fromarray(photo(3, w=23, h=11)), "WEBP", lossless=True, exif=ex.tobytes())
+    exif_jpeg[f"exif{o}.tif"] = pil_bytes(Image.fromarray(photo(3, w=23, h=11)), "TIFF", tiffinfo={0x0112: o})
+    # through libtiff's RGBA interface (JPEG-in-TIFF): within 1, as the JPEGs
+    exif_jpeg[f"exif{o}_jpeg.tif"] = pil_bytes(Image.fromarray(photo(3, w=24, h=16)), "TIFF", compression="jpeg",
+                                               tiffinfo={0x0112: o})
 
 # ------------------------------------------------------------------ references
 for name in sorted(files):
@@ -401,7 +408,9 @@ for name, raw in exif_jpeg.items():   # "orient NAME W H": NAME.orient = exif_tr
     open(path, "wb").write(raw)
     im = Image.open(path)
     open(path + ".rgb", "wb").write(im.convert("RGB").tobytes())
-    t = ImageOps.exif_transpose(im).convert("RGB")
+    # Pillow 9.4 opens a TIFF upright already (its exif_transpose would turn
+    # it a second time): the reference is what it opens
+    t = im.convert("RGB") if name.endswith(".tif") else ImageOps.exif_transpose(im).convert("RGB")
     open(path + ".orient", "wb").write(t.tobytes())
     print("orient", name, t.size[0], t.size[1], im.size[0], im.size[1])
 print("versions: numpy", np.__version__, "PIL", PIL.__version__, "libtiff", features.version("libtiff"),
