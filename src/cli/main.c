@@ -11,11 +11,11 @@ typedef struct {
 } command;
 
 static const command COMMANDS[] = {
-    {"analyze", cmd_analyze, "every stage on a dataset: vectors, neighbours, map, findings, report"},
+    {"analyze", cmd_analyze, "every stage on a dataset: vectors, neighbours, findings, clusters, map, report"},
     {"embed", cmd_embed, "compute vectors: items.csv, embeddings.npy, skipped.csv"},
     {"neighbors", cmd_neighbors, "k-nearest-neighbour graph of a .npy of vectors"},
     {"map", cmd_map, "2-D or 3-D map (UMAP, t-SNE, PCA) of a .npy of vectors"},
-    {"cluster", cmd_cluster, "k-means clusters of a .npy of vectors: clusters.csv, clusters.json"},
+    {"cluster", cmd_cluster, "HDBSCAN or k-means clusters of a .npy of vectors: clusters.csv, clusters.json"},
     {"dups", cmd_dups, "duplicate groups and split leakage of a .npy of vectors"},
     {"report", cmd_report, "write OUT/report.html from the results in OUT"},
     {"clip", cmd_clip, "CLIP vectors of preprocessed images (.npy), timed"},
