@@ -149,7 +149,7 @@ typedef struct {
     const char *method;          /* "hdbscan" (default), "kmeans" or "none" */
     int k;                       /* kmeans:K; 0 = the number of classes when labelled, else 10 */
     int min_cluster_size;        /* hdbscan:M; 0 = chosen from N (cli_hdbscan_auto_size) */
-    int min_samples;             /* --min-samples; 0 = min(min_cluster_size, 200) */
+    int min_samples;             /* --min-samples; 0 = N / 100 in 10..200, or M up to 200 with hdbscan:M */
     int leaf;                    /* --cluster-selection leaf */
     double epsilon;              /* --cluster-epsilon */
 } cli_clusters;
@@ -165,7 +165,8 @@ enum { CLI_OPT_CLUSTERS = 1600, CLI_OPT_MIN_SAMPLES, CLI_OPT_CLUSTER_SELECTION, 
     "                      max(10, N / 200)), kmeans, kmeans:K (K = the number of\n"            \
     "                      classes when items are labelled, else 10) or none\n"                 \
     "  --min-samples N     HDBSCAN's core distance: the N-th nearest point, itself\n"           \
-    "                      counted (default min(min_cluster_size, 200))\n"                      \
+    "                      counted (default N / 100 within 10..200; with hdbscan:M,\n"         \
+    "                      M up to 200)\n"                                                      \
     "  --cluster-selection eom (default, excess of mass) or leaf\n"                             \
     "  --cluster-epsilon X HDBSCAN: clusters born below distance X merge into their\n"         \
     "                      parent (default 0: off)\n"
