@@ -88,7 +88,8 @@ def main():
         y = np.array([r["label"] for r in csv.DictReader(open(f"{W}/emb/items.csv"))])
         n = len(y)
         mcs = max(10, n // 200)
-        print(f"\n== {name}: {n} items x {x.shape[1]}; embscope's min_cluster_size {mcs}, min_samples {min(mcs, 200)}")
+        print(f"\n== {name}: {n} items x {x.shape[1]}; embscope's min_cluster_size {mcs}, "
+              f"min_samples {min(max(10, n // 100), 200)}")
         rows = []
         # embscope, end to end (kNN + clustering UMAP + HDBSCAN), 2 threads; 1 thread twice for determinism
         t_e2e, rss_e2e, _ = timed([E, "cluster", f"{W}/emb/embeddings.npy", "--items", f"{W}/emb/items.csv",
