@@ -109,13 +109,13 @@ static emb_status condense(int64_t n, const int64_t *ea, const int64_t *eb, cons
         double lam = ew[e] > 0 ? 1.0 / ew[e] : INFINITY;   /* edges ascending: a point's first is its lowest */
         if (own[a] < 0) own[a] = lam;
         if (own[b] < 0) own[b] = lam;
-        while (uf[a] != a) { uf[a] = uf[uf[a]]; a = uf[a]; }
-        while (uf[b] != b) { uf[b] = uf[uf[b]]; b = uf[b]; }
+        a = emb__uf_find(uf, a);
+        b = emb__uf_find(uf, b);
         left[e] = cur[a];
         right[e] = cur[b];
         sz[n + e] = sz[cur[a]] + sz[cur[b]];
-        uf[b] = a;
-        cur[a] = n + e;
+        emb__uf_union(uf, a, b);
+        cur[emb__uf_find(uf, a)] = n + e;
     }
     /* Breadth first from the root; a child that continues its parent's
      * cluster is queued, a part that falls out is walked once. */

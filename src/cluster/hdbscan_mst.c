@@ -32,11 +32,6 @@ static bool edge_less(double w, int64_t a, int64_t b, const edge *e) {
     return b < e->b;
 }
 
-static int64_t uf_find(int64_t *parent, int64_t i) {
-    while (parent[i] != i) { parent[i] = parent[parent[i]]; i = parent[i]; }
-    return i;
-}
-
 /* Lowers *slot to v (both >= 0, so the bits order as the values do). */
 static void atomic_min_double(double *slot, double v) {
     uint64_t nv, cur;
@@ -139,7 +134,7 @@ emb_status emb__mst_boruvka(const emb__kd_tree *t, const double *core, int n_thr
     int round = 0;
     while (n_comp > 1) {
         round++;
-        for (int64_t i = 0; i < n; i++) comp[i] = uf_find(uf, i);
+        for (int64_t i = 0; i < n; i++) comp[i] = emb__uf_find(uf, i);
         for (int32_t v = nn - 1; v >= 0; v--) {
             const emb__kd_node *nd = &t->nodes[v];
             int64_t c = comp[nd->lo];
@@ -167,9 +162,8 @@ emb_status emb__mst_boruvka(const emb__kd_tree *t, const double *core, int n_thr
         for (int64_t c = 0; c < n; c++) {
             const edge *e = &cbest[c];
             if (comp[c] != c || e->a < 0) continue;
-            int64_t ra = uf_find(uf, e->pa), rb = uf_find(uf, e->pb);
-            if (ra == rb) continue;   /* the other component chose the same edge */
-            uf[ra < rb ? rb : ra] = ra < rb ? ra : rb;
+            if (emb__uf_find(uf, e->pa) == emb__uf_find(uf, e->pb)) continue;   /* the other component chose it too */
+            emb__uf_union(uf, e->pa, e->pb);
             out[n_edges++] = *e;
             added++;
         }

@@ -75,4 +75,21 @@ emb_status emb__read_file(const char *path, size_t max_bytes,
 float    emb__f16_to_f32(uint16_t h);
 uint16_t emb__f32_to_f16(float f);
 
+/* Union-find (dups, HDBSCAN) over n items with path halving; the root of a set is its
+ * smallest index (union links the larger root under the smaller). */
+static inline int64_t emb__uf_find(int64_t *parent, int64_t i) {
+    while (parent[i] != i) {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    return i;
+}
+static inline void emb__uf_union(int64_t *parent, int64_t a, int64_t b) {
+    a = emb__uf_find(parent, a);
+    b = emb__uf_find(parent, b);
+    if (a == b) return;
+    if (a < b) parent[b] = a;
+    else parent[a] = b;
+}
+
 #endif
