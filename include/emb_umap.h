@@ -44,6 +44,17 @@ typedef enum {
     EMB_UMAP_INIT_RANDOM,       /* uniform in [-10, 10] */
 } emb_umap_init;
 
+/* Work that several emb_umap_run calls on one kNN graph share: the
+ * pruned fuzzy graph (when n_neighbors, local_connectivity,
+ * set_op_mix_ratio and the epoch count's pruning match) and the spectral
+ * initialisation, computed once for the widest map asked for
+ * (spectral_dims, or the run's own n_components when wider); a narrower
+ * map takes its first columns. The graph g must stay as it was between the
+ * calls. Not for two threads at once. */
+typedef struct emb_umap_cache emb_umap_cache;
+emb_status emb_umap_cache_new(int spectral_dims, emb_umap_cache **out);
+void emb_umap_cache_free(emb_umap_cache *c);    /* NULL is a no-op */
+
 typedef struct {
     int n_components;          /* output dimension, default 2 */
     int n_neighbors;           /* default 15, counting the point itself (see above) */
@@ -60,6 +71,7 @@ typedef struct {
     int n_threads;             /* 0 = all cores */
     uint64_t seed;             /* default 42 */
     emb_progress progress;
+    emb_umap_cache *cache;     /* NULL (default), or shared by runs on one graph */
 } emb_umap_params;
 emb_umap_params emb_umap_default_params(void);
 
@@ -71,6 +83,7 @@ typedef struct {
     int n_graph_components;    /* connected components of the fuzzy graph */
     const char *init;          /* "spectral", "spectral (dense)", "pca", "random", ... */
     double graph_s, init_s, layout_s;   /* seconds */
+    bool shared_graph, shared_init;     /* taken from params.cache */
 } emb_umap_info;
 
 /* The symmetrised fuzzy simplicial set (1-skeleton) as a CSR matrix:

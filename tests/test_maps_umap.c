@@ -312,7 +312,70 @@ static void test_cli(void) {
     emb_matf_free(&m1); emb_matf_free(&m2); emb_matf_free(&mp); emb_matf_free(&ref); emb_matf_free(&x);
 }
 
+/* emb_umap_params.cache: a second run on the same graph takes the pruned
+ * graph and the spectral layout from the first; a cache made for 2 columns
+ * gives the uncached 2D run's bytes (one thread), and the 2D layout taken
+ * from a 3-column spectral is the first 2 columns of it (eigenvectors 2..3
+ * either way: checked against the 2-column solve up to sign). */
+static void test_cache(void) {
+    emb_matf x;
+    make_data(&x, 11, 3.0);
+    emb_knn g = {0};
+    CHECK(emb_knn_exact_naive(&x, NN, EMB_METRIC_EUCLIDEAN, &g) == EMB_OK);
+    emb_umap_params up = emb_umap_default_params();
+    up.n_threads = 1;
+    up.n_epochs = 50;
+    emb_matf plain = {0}, a = {0}, b = {0}, c3 = {0}, c2 = {0};
+    emb_umap_info info;
+    CHECK(emb_umap_run(&g, &x, &up, &plain, &info) == EMB_OK);
+    CHECK(!info.shared_graph && !info.shared_init);
+    emb_umap_cache *cache = NULL;
+    CHECK(emb_umap_cache_new(2, &cache) == EMB_OK);
+    up.cache = cache;
+    CHECK(emb_umap_run(&g, &x, &up, &a, &info) == EMB_OK);
+    CHECK(!info.shared_graph && !info.shared_init);
+    CHECK(emb_umap_run(&g, &x, &up, &b, &info) == EMB_OK);
+    CHECK(info.shared_graph && info.shared_init);
+    CHECK(plain.data && a.data && b.data && !memcmp(plain.data, a.data, sizeof(float) * N * 2) &&
+          !memcmp(a.data, b.data, sizeof(float) * N * 2));
+    up.n_epochs = 60;                          /* another pruning cut: the graph is rebuilt */
+    emb_matf_free(&b);
+    CHECK(emb_umap_run(&g, &x, &up, &b, &info) == EMB_OK);
+    CHECK(!info.shared_graph && !info.shared_init);
+    emb_umap_cache_free(cache);
+    /* 3 columns computed once, the 2D run takes the first two */
+    CHECK(emb_umap_cache_new(3, &cache) == EMB_OK);
+    up.cache = cache;
+    up.n_components = 3;
+    CHECK(emb_umap_run(&g, &x, &up, &c3, &info) == EMB_OK);
+    up.n_components = 2;
+    CHECK(emb_umap_run(&g, &x, &up, &c2, &info) == EMB_OK);
+    CHECK(info.shared_init);
+    emb_umap_graph gr;
+    emb_matf s2 = {0}, s3 = {0};
+    int ncomp;
+    bool dense;
+    CHECK(emb_umap_graph_build(&g, &up, &gr, NULL, NULL) == EMB_OK);
+    CHECK(emb_umap_spectral(&gr, 2, up.seed, &s2, &ncomp, &dense) == EMB_OK);
+    CHECK(emb_umap_spectral(&gr, 3, up.seed, &s3, &ncomp, &dense) == EMB_OK);
+    for (int col = 0; col < 2; col++) {
+        double dot = 0, n2 = 0, n3 = 0;
+        for (int i = 0; i < N; i++) {
+            double u = s2.data[i * 2 + col], v = s3.data[i * 3 + col];
+            dot += u * v; n2 += u * u; n3 += v * v;
+        }
+        CHECK_CLOSE(1.0, fabs(dot) / sqrt(n2 * n3), 0, 1e-4);
+    }
+    emb_umap_graph_free(&gr);
+    emb_umap_cache_free(cache);
+    emb_matf_free(&s2); emb_matf_free(&s3);
+    emb_matf_free(&plain); emb_matf_free(&a); emb_matf_free(&b); emb_matf_free(&c3); emb_matf_free(&c2);
+    emb_knn_free(&g);
+    emb_matf_free(&x);
+}
+
 int main(void) {
+    test_cache();
     test_ab();
     test_graph_and_spectral();
     test_sgd_naive();

@@ -17,7 +17,7 @@ import logging
 import os
 import threading
 
-ABI_VERSION = 1  # EMB_ABI_VERSION in include/emb_core.h this binding mirrors
+ABI_VERSION = 2  # EMB_ABI_VERSION in include/emb_core.h this binding mirrors
 
 log = logging.getLogger("embscope")
 
@@ -89,13 +89,14 @@ class emb_umap_params(ctypes.Structure):
                 ("set_op_mix_ratio", c_float), ("n_epochs", c_int), ("learning_rate", c_float),
                 ("negative_sample_rate", c_int), ("repulsion_strength", c_float),
                 ("a", c_double), ("b", c_double), ("init", c_int), ("n_threads", c_int),
-                ("seed", c_uint64), ("progress", emb_progress)]
+                ("seed", c_uint64), ("progress", emb_progress), ("cache", ctypes.c_void_p)]
 
 
 class emb_umap_info(ctypes.Structure):
     _fields_ = [("a", c_double), ("b", c_double), ("n_epochs", c_int), ("n_edges", c_int64),
                 ("n_graph_components", c_int), ("init", c_char_p), ("graph_s", c_double),
-                ("init_s", c_double), ("layout_s", c_double)]
+                ("init_s", c_double), ("layout_s", c_double),
+                ("shared_graph", ctypes.c_bool), ("shared_init", ctypes.c_bool)]
 
 
 STRUCTS = (emb_matf, emb_progress, emb_knn, emb_knn_params, emb_pca_params, emb_pca_model,

@@ -21,7 +21,7 @@ def import_with(lib):
 
 def test_abi_pinned():
     from embscope import _lib
-    assert embscope.ABI_VERSION == _lib.lib.emb_abi_version() == 1
+    assert embscope.ABI_VERSION == _lib.lib.emb_abi_version() == 2
     assert _lib.lib.emb_abi_sizeof(b"emb_tsne_params") > 0
     assert _lib.lib.emb_abi_sizeof(b"no_such_struct") == 0
 
@@ -41,4 +41,4 @@ def test_other_abi_refused(tmp_path):
     subprocess.run([cc, "-shared", "-fPIC", "-o", str(so), str(src)], check=True)
     r = import_with(so)
     assert r.returncode != 0
-    assert "has ABI 999, this package was written for ABI 1" in r.stderr
+    assert "has ABI 999, this package was written for ABI 2" in r.stderr

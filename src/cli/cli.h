@@ -152,6 +152,7 @@ typedef struct {
     int min_samples;             /* --min-samples; 0 = N / 100 in 10..200, or M up to 200 with hdbscan:M */
     int leaf;                    /* --cluster-selection leaf */
     double epsilon;              /* --cluster-epsilon */
+    emb_umap_cache *umap_cache;  /* analyze: the fuzzy graph and spectral init shared with the map */
 } cli_clusters;
 enum { CLI_OPT_CLUSTERS = 1600, CLI_OPT_MIN_SAMPLES, CLI_OPT_CLUSTER_SELECTION, CLI_OPT_CLUSTER_EPSILON };
 #define CLI_CLUSTERS_LONGOPTS                                                                     \

@@ -112,7 +112,7 @@ static int stage_analysis(const cli_common *c, const cli_features *f, cli_analys
  * umap-learn users choose for embeddings, and for pixel vectors it ranks
  * neighbours much as Euclidean distance does). */
 static int stage_map(const cli_common *c, const analyze_opts *a, const cli_embedded *e,
-                     const emb_knn *g, emb_summary *s) {
+                     const emb_knn *g, emb_umap_cache *cache, emb_summary *s) {
     if (!strcmp(a->map, "none")) return CLI_EXIT_OK;
     double t0 = emb_now();
     emb_matf map = {0};
@@ -131,6 +131,7 @@ static int stage_map(const cli_common *c, const analyze_opts *a, const cli_embed
     up.n_threads = c->n_threads;
     up.seed = c->seed;
     up.progress = c->progress;
+    up.cache = cache;
     emb_umap_info info;
     st = emb_umap_run(g, &e->vec, &up, &map, &info);
     if (!st) st = cli_map_write(c, &map);
@@ -145,7 +146,9 @@ static int stage_map(const cli_common *c, const analyze_opts *a, const cli_embed
     emb_summary_set_number(s, "map.n_neighbors", up.n_neighbors);
     emb_summary_set_number(s, "map.min_dist", up.min_dist);
     emb_summary_set_number(s, "map.graph_components", info.n_graph_components);
-    cli_log(c, "map: UMAP %dD, %d epochs, init %s, %.2f s", a->dims, info.n_epochs, info.init, dt);
+    emb_summary_set_bool(s, "map.shared_with_clusters", info.shared_graph);
+    cli_log(c, "map: UMAP %dD, %d epochs, init %s%s, %.2f s", a->dims, info.n_epochs, info.init,
+            info.shared_init ? " (shared with the clusters)" : info.shared_graph ? " (graph shared with the clusters)" : "", dt);
     return CLI_EXIT_OK;
 }
 
@@ -220,6 +223,7 @@ int cmd_analyze(int argc, char **argv) {
     if (rc) return rc;
     emb_summary *s = emb_summary_new();
     emb_knn g = {0};
+    emb_umap_cache *umap_cache = NULL;
     if (!s) { fprintf(stderr, "embscope: out of memory\n"); rc = CLI_EXIT_FAIL; goto done; }
     add_params(s, &c, &f, &a, data);
     emb_summary_set_number(s, "timings.embed_s", e.seconds);
@@ -230,14 +234,21 @@ int cmd_analyze(int argc, char **argv) {
 
     if ((rc = stage_neighbors(&c, &a, &e, s, &g))) goto done;
     if ((rc = stage_analysis(&c, &f, &an, &e, &g, s))) goto done;
+    /* The clustering UMAP (2D) and the map (UMAP, dims) share the fuzzy
+     * graph and one spectral layout of max(2, dims) columns. */
+    if (!strcmp(a.map, "umap") && (st = emb_umap_cache_new(a.dims > 2 ? a.dims : 2, &umap_cache))) { rc = cli_fail(st); goto done; }
+    a.clusters.umap_cache = umap_cache;
     if ((rc = cli_cluster_stage(&c, &a.clusters, e.ds, &e.vec, &g, s))) goto done;
-    if ((rc = stage_map(&c, &a, &e, &g, s))) goto done;
+    if ((rc = stage_map(&c, &a, &e, &g, umap_cache, s))) goto done;
+    emb_umap_cache_free(umap_cache);
+    umap_cache = NULL;
 
     emb_summary_set_number(s, "timings.total_s", emb_now() - t_all);
     rc = write_summary(&c, s, false);  /* the report reads it; rewritten below with its timing */
     if (!rc) rc = stage_report(&c, &f, s, t_all);
     if (!rc) cli_log(&c, "analyze: results in %s", c.out_dir);
 done:
+    emb_umap_cache_free(umap_cache);
     emb_knn_free(&g);
     emb_summary_free(s);
     cli_embedded_free(&e);

@@ -94,8 +94,8 @@ static int auto_min_samples(int64_t n) {
 #define CLUSTER_UMAP_DIMS 2
 #define CLUSTER_UMAP_EPOCHS 200
 
-static int cluster_space(const cli_common *c, const emb_matf *x, const emb_knn *g, emb_matf *space,
-                         const char **what) {
+static int cluster_space(const cli_common *c, const emb_matf *x, const emb_knn *g, emb_umap_cache *cache,
+                         emb_matf *space, const char **what) {
     if (x->cols <= CLUSTER_DIRECT_DIMS) {
         *what = "the vectors, Euclidean (few enough columns)";
         return CLI_EXIT_OK;
@@ -117,6 +117,7 @@ static int cluster_space(const cli_common *c, const emb_matf *x, const emb_knn *
     up.n_threads = c->n_threads;
     up.seed = c->seed;
     up.progress = c->progress;
+    up.cache = own.n ? NULL : cache;   /* a graph of its own is not the one the map uses */
     st = emb_umap_run(g, x, &up, space, NULL);
     emb_knn_free(&own);
     if (st) return cli_fail(st);
@@ -158,7 +159,7 @@ int cli_cluster_stage(const cli_common *c, const cli_clusters *o, const emb_data
     int k_req = 0;
     if (!strcmp(o->method, "hdbscan")) {
         emb_matf space = {0};
-        int rc = cluster_space(c, x, g, &space, &what);
+        int rc = cluster_space(c, x, g, o->umap_cache, &space, &what);
         if (rc) return rc;
         double t1 = emb_now();
         st = run_hdbscan(c, o, space.data ? &space : x, &cl, &hp);

@@ -310,6 +310,9 @@ static void init_rescale(emb_matf *e) {
     }
 }
 
+static emb_status cached_spectral(emb_umap_cache *c, const emb_umap_graph *gr, int dims, uint64_t seed,
+                                  emb_matf *out, emb_umap_info *info, bool *dense);
+
 static emb_status make_init(const emb_umap_graph *gr, const emb_matf *x, const emb_umap_params *p,
                             emb_rng *rng, emb_matf *out, emb_umap_info *info) {
     int dims = p->n_components;
@@ -330,11 +333,121 @@ static emb_status make_init(const emb_umap_graph *gr, const emb_matf *x, const e
         info->init = "pca";
     } else {
         bool dense = false;
-        if ((st = emb__umap_spectral(gr, dims, p->seed, UMAP_SPECTRAL_DENSE_MAX, out, &info->n_graph_components, &dense))) return st;
+        if (p->cache) st = cached_spectral(p->cache, gr, dims, p->seed, out, info, &dense);
+        else st = emb__umap_spectral(gr, dims, p->seed, UMAP_SPECTRAL_DENSE_MAX, out, &info->n_graph_components, &dense);
+        if (st) return st;
         init_expand_noise(out, rng);
         info->init = dense ? "spectral (dense)" : "spectral";
     }
     init_rescale(out);
+    return EMB_OK;
+}
+
+/* Work that several maps of one kNN graph share (analyze's clustering
+ * UMAP and its map): the pruned fuzzy graph, keyed by what makes it, and
+ * the spectral layout of the widest map asked for. */
+struct emb_umap_cache {
+    int spectral_dims;
+    bool has_graph;
+    const emb_knn *g;
+    int64_t g_n;
+    int n_neighbors;
+    float local_connectivity, set_op_mix_ratio;
+    double cut;
+    emb_umap_graph gr;
+    int32_t *head;
+    bool has_spec;
+    uint64_t spec_seed;
+    emb_matf spec;
+    int spec_components;
+    bool spec_dense;
+};
+
+emb_status emb_umap_cache_new(int spectral_dims, emb_umap_cache **out) {
+    *out = NULL;
+    if (spectral_dims < 0 || spectral_dims > 1000) return emb__fail(EMB_E_INVALID, "UMAP cache: spectral_dims %d not in 0..1000", spectral_dims);
+    emb_umap_cache *c = emb__calloc(1, sizeof *c, "UMAP cache");
+    if (!c) return EMB_E_NOMEM;
+    c->spectral_dims = spectral_dims;
+    *out = c;
+    return EMB_OK;
+}
+
+static void cache_drop_graph(emb_umap_cache *c) {
+    emb_umap_graph_free(&c->gr);
+    free(c->head);
+    c->head = NULL;
+    c->has_graph = false;
+    emb_matf_free(&c->spec);
+    c->has_spec = false;
+}
+
+void emb_umap_cache_free(emb_umap_cache *c) {
+    if (!c) return;
+    cache_drop_graph(c);
+    free(c);
+}
+
+/* The fuzzy graph with the edges below max / n_epochs dropped (they would
+ * never be sampled; dropped before the spectral init, as umap-learn does),
+ * and each edge's head (CSR order: heads ascending). */
+static emb_status prepared_graph(const emb_knn *g, const emb_umap_params *p, int n_epochs,
+                                 emb_umap_graph *gr, int32_t **head_out) {
+    emb_status st;
+    *head_out = NULL;
+    if ((st = emb_umap_graph_build(g, p, gr, NULL, NULL))) return st;
+    int64_t n = g->n;
+    float wmax = 0;
+    for (int64_t e = 0; e < gr->nnz; e++) wmax = fmaxf(wmax, gr->weights[e]);
+    int default_epochs = n <= 10000 ? 500 : 200;
+    double cut = (double)wmax / (n_epochs > 10 ? n_epochs : default_epochs);
+    int64_t ne = 0, start = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t end = gr->indptr[i + 1];
+        for (int64_t e = start; e < end; e++)
+            if ((double)gr->weights[e] >= cut) { gr->indices[ne] = gr->indices[e]; gr->weights[ne] = gr->weights[e]; ne++; }
+        start = end;
+        gr->indptr[i + 1] = ne;
+    }
+    gr->nnz = ne;
+    int32_t *head = emb__malloc(sizeof(int32_t) * (ne ? ne : 1), "UMAP edges");
+    if (!head) { emb_umap_graph_free(gr); return EMB_E_NOMEM; }
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t e = gr->indptr[i]; e < gr->indptr[i + 1]; e++) head[e] = (int32_t)i;
+    *head_out = head;
+    return EMB_OK;
+}
+
+/* The cut prepared_graph applies depends on n_epochs only through this. */
+static int cut_epochs(int64_t n, int n_epochs) { return n_epochs > 10 ? n_epochs : (n <= 10000 ? 500 : 200); }
+
+static bool cache_has_graph(const emb_umap_cache *c, const emb_knn *g, const emb_umap_params *p, int n_epochs) {
+    return c && c->has_graph && c->g == g && c->g_n == g->n && c->n_neighbors == p->n_neighbors &&
+           c->local_connectivity == p->local_connectivity && c->set_op_mix_ratio == p->set_op_mix_ratio &&
+           c->cut == cut_epochs(g->n, n_epochs);
+}
+
+/* Spectral init from the cache: the first dims columns of the widest
+ * layout asked for (eigenvectors 2..dims+1 either way; for a graph of
+ * several components the meta layout is the wider one's). */
+static emb_status cached_spectral(emb_umap_cache *c, const emb_umap_graph *gr, int dims, uint64_t seed,
+                                  emb_matf *out, emb_umap_info *info, bool *dense) {
+    emb_status st;
+    int want = dims > c->spectral_dims ? dims : c->spectral_dims;
+    if (!c->has_spec || c->spec_seed != seed || c->spec.cols < dims) {
+        emb_matf_free(&c->spec);
+        c->has_spec = false;
+        if ((st = emb__umap_spectral(gr, want, seed, UMAP_SPECTRAL_DENSE_MAX, &c->spec, &c->spec_components, &c->spec_dense))) return st;
+        c->has_spec = true;
+        c->spec_seed = seed;
+    } else {
+        info->shared_init = true;
+    }
+    if ((st = emb_matf_alloc(out, gr->n, dims))) return st;
+    for (int64_t i = 0; i < gr->n; i++)
+        memcpy(out->data + (size_t)i * dims, c->spec.data + (size_t)i * c->spec.cols, sizeof(float) * (size_t)dims);
+    info->n_graph_components = c->spec_components;
+    *dense = c->spec_dense;
     return EMB_OK;
 }
 
@@ -348,36 +461,38 @@ emb_status emb_umap_run(const emb_knn *g, const emb_matf *x, const emb_umap_para
     if (p.negative_sample_rate < 0 || p.n_epochs < 0 || !(p.learning_rate > 0))
         return emb__fail(EMB_E_INVALID, "UMAP: negative_sample_rate, n_epochs must be >= 0 and learning_rate > 0");
     if (!(p.set_op_mix_ratio >= 0 && p.set_op_mix_ratio <= 1)) return emb__fail(EMB_E_INVALID, "UMAP: set_op_mix_ratio not in [0, 1]");
+    if (g->n < 1) return emb__fail(EMB_E_INVALID, "UMAP: empty neighbour graph");
     emb_status st;
     double t0 = emb_now();
     info.a = p.a;
     info.b = p.b;
     if (!(p.a > 0 && p.b > 0) && (st = emb_umap_find_ab(p.spread, p.min_dist, &info.a, &info.b))) return st;
-    emb_umap_graph gr;
-    if ((st = emb_umap_graph_build(g, &p, &gr, NULL, NULL))) return st;
-    emb_progress_report(&p.progress, "umap", 0.02, "fuzzy graph");
     int64_t n = g->n;
     info.n_epochs = p.n_epochs ? p.n_epochs : (n <= 10000 ? 500 : 200);
-    int32_t *head = NULL;
-    /* Edges below max / n_epochs would never be sampled: drop them (before
-     * the spectral init, as umap-learn does). Compacts gr in place. */
-    float wmax = 0;
-    for (int64_t e = 0; e < gr.nnz; e++) wmax = fmaxf(wmax, gr.weights[e]);
-    int default_epochs = n <= 10000 ? 500 : 200;
-    double cut = (double)wmax / (info.n_epochs > 10 ? info.n_epochs : default_epochs);
-    int64_t ne = 0, start = 0;
-    for (int64_t i = 0; i < n; i++) {
-        int64_t end = gr.indptr[i + 1];
-        for (int64_t e = start; e < end; e++)
-            if ((double)gr.weights[e] >= cut) { gr.indices[ne] = gr.indices[e]; gr.weights[ne] = gr.weights[e]; ne++; }
-        start = end;
-        gr.indptr[i + 1] = ne;
+    emb_umap_cache *cache = p.cache;
+    emb_umap_graph own = {0};
+    int32_t *own_head = NULL;
+    const emb_umap_graph *gr;
+    const int32_t *head;
+    if (cache_has_graph(cache, g, &p, info.n_epochs)) {
+        info.shared_graph = true;
+    } else if (cache) {
+        cache_drop_graph(cache);
+        if ((st = prepared_graph(g, &p, info.n_epochs, &cache->gr, &cache->head))) return st;
+        cache->has_graph = true;
+        cache->g = g;
+        cache->g_n = g->n;
+        cache->n_neighbors = p.n_neighbors;
+        cache->local_connectivity = p.local_connectivity;
+        cache->set_op_mix_ratio = p.set_op_mix_ratio;
+        cache->cut = cut_epochs(g->n, info.n_epochs);
+    } else if ((st = prepared_graph(g, &p, info.n_epochs, &own, &own_head))) {
+        return st;
     }
-    gr.nnz = ne;
-    head = emb__malloc(sizeof(int32_t) * (ne ? ne : 1), "UMAP edges");
-    if (!head) { st = EMB_E_NOMEM; goto done; }
-    for (int64_t i = 0; i < n; i++)          /* CSR order: heads ascending */
-        for (int64_t e = gr.indptr[i]; e < gr.indptr[i + 1]; e++) head[e] = (int32_t)i;
+    gr = cache ? &cache->gr : &own;
+    head = cache ? cache->head : own_head;
+    emb_progress_report(&p.progress, "umap", 0.02, "fuzzy graph");
+    int64_t ne = gr->nnz;
     info.n_edges = ne;
     info.graph_s = emb_now() - t0;
 
@@ -385,13 +500,13 @@ emb_status emb_umap_run(const emb_knn *g, const emb_matf *x, const emb_umap_para
     emb_rng rng;
     emb_rng_seed(&rng, p.seed);
     info.n_graph_components = 1;
-    if ((st = make_init(&gr, x, &p, &rng, out, &info))) goto done;
+    if ((st = make_init(gr, x, &p, &rng, out, &info))) goto done;
     info.init_s = emb_now() - t0;
     emb_progress_report(&p.progress, "umap", 0.05, "initialised");
 
     t0 = emb_now();
     emb__umap_sgd s = {
-        .n = n, .dim = p.n_components, .n_edges = ne, .head = head, .tail = gr.indices, .weight = gr.weights,
+        .n = n, .dim = p.n_components, .n_edges = ne, .head = head, .tail = gr->indices, .weight = gr->weights,
         .n_epochs = info.n_epochs, .a = info.a, .b = info.b, .gamma = p.repulsion_strength,
         .learning_rate = p.learning_rate, .negative_sample_rate = p.negative_sample_rate,
         .n_threads = p.n_threads, .seed = emb_rng_next(&rng), .progress = &p.progress,
@@ -402,7 +517,7 @@ emb_status emb_umap_run(const emb_knn *g, const emb_matf *x, const emb_umap_para
 done:
     if (st) emb_matf_free(out);
     else if (info_out) *info_out = info;
-    emb_umap_graph_free(&gr);
-    free(head);
+    emb_umap_graph_free(&own);
+    free(own_head);
     return st;
 }
