@@ -38,6 +38,21 @@ emb_status emb_npy_parse(const void *buf, size_t len, const char *name, emb_npy 
  * stored: u8 is not scaled). *out is allocated; free with emb_matf_free. */
 emb_status emb_npy_load_f32(const char *path, emb_matf *out);
 
+/* A .npy of vectors as float32 without a copy where the file allows it:
+ * a 2-D (or 1-D, as n x 1) little-endian float32 array is memory-mapped
+ * (pages read from the page cache, not held twice; a caller that writes to
+ * m.data gets private copies of the pages it writes, the file is never
+ * changed); any other dtype is converted into memory as emb_npy_load_f32
+ * does. Close with emb_npy_vectors_close, never emb_matf_free. */
+typedef struct {
+    emb_matf m;
+    bool mapped;           /* m.data points into the file's mapping */
+    void *map_;            /* private */
+    size_t map_len_;
+} emb_npy_vectors;
+emb_status emb_npy_vectors_open(const char *path, emb_npy_vectors *out);
+void emb_npy_vectors_close(emb_npy_vectors *v);   /* zeroed is a no-op */
+
 /* Write a C-order array, format 1.0 (2.0 when the header needs it). */
 emb_status emb_npy_write(const char *path, emb_dtype dtype, const void *data,
                          int ndim, const int64_t *shape);

@@ -175,7 +175,33 @@ static void test_read(void) {
         }
         free(p);
     }
-    char *p = check_tmp_path("n_f32_1d.npy");
+    /* emb_npy_vectors_open: float32 mapped in place (a write changes the
+     * private copy of a page, never the file), other dtypes converted */
+    const char *vfiles[] = {"n_f32.npy", "n_v2.npy", "n_f16.npy", "n_u8.npy", "n_f32_1d.npy"};
+    for (int k = 0; k < 5; k++) {
+        char *vp = check_tmp_path(vfiles[k]);
+        emb_npy_vectors v;
+        if (CHECK(emb_npy_vectors_open(vp, &v) == EMB_OK)) {
+            CHECK_EQ(k < 2 || k == 4, v.mapped);
+            CHECK_EQ(k == 4 ? 42 : 6, v.m.rows);
+            CHECK_EQ(k == 4 ? 1 : 7, v.m.cols);
+            float want = k == 2 ? 41 * 0.5f - 7 : k == 3 ? (float)(uint8_t)(41 * 6) : 41 * 0.25f - 3;
+            CHECK_EQ(1, v.m.data[41] == want);
+            v.m.data[41] = 1234.5f;
+            emb_npy_vectors_close(&v);
+            CHECK(v.m.data == NULL && !v.mapped);
+            CHECK(emb_npy_vectors_open(vp, &v) == EMB_OK);
+            CHECK_EQ(1, v.m.data[41] == want);   /* the file is as it was */
+            emb_npy_vectors_close(&v);
+        }
+        free(vp);
+    }
+    char *p = check_tmp_path("n_fortran.npy");
+    emb_npy_vectors fv;
+    CHECK_EQ(EMB_E_UNSUPPORTED, emb_npy_vectors_open(p, &fv));
+    free(p);
+    emb_npy_vectors_close(NULL);
+    p = check_tmp_path("n_f32_1d.npy");
     emb_npy a;
     if (CHECK(emb_npy_open(p, false, &a) == EMB_OK)) {
         CHECK_EQ(1, a.ndim);

@@ -48,6 +48,11 @@ bool cli_parse_int(const char *s, long lo, long hi, long *out);
 bool cli_parse_float(const char *s, double lo, double hi, double *out);
 /* Progress line on stderr ("stage  42%"), only when stderr is a terminal. */
 void cli_log(const cli_common *c, const char *fmt, ...);
+/* After a stage of analyze: the process's CPU seconds (user + system, all
+ * threads) since the previous mark into summary "cpu_s.<stage>", and its
+ * peak resident memory so far into "memory.peak_rss_mb_after.<stage>"
+ * (getrusage). *cpu_prev holds the previous mark (start at 0). */
+void cli_resources_mark(emb_summary *s, const char *stage, double *cpu_prev);
 /* Path in the output folder (caller frees). */
 char *cli_out_path(const cli_common *c, const char *name);
 
@@ -112,6 +117,7 @@ int cli_features_opt(cli_features *f, int opt, const char *arg);
 typedef struct {
     emb_dataset *ds;
     emb_matf vec;
+    emb_npy_vectors file_vec;  /* a .npy DATA: vec is file_vec.m (memory-mapped) */
     emb_skipped skipped;
     double seconds;
 } cli_embedded;

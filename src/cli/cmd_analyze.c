@@ -154,7 +154,7 @@ static int stage_map(const cli_common *c, const analyze_opts *a, const cli_embed
 
 /* Last stage: report.html from everything written so far (summary.json
  * included), then the summary again with the report's timing. */
-static int stage_report(const cli_common *c, const cli_features *f, emb_summary *s, double t_all) {
+static int stage_report(const cli_common *c, const cli_features *f, emb_summary *s, double t_all, double *cpu) {
     double t0 = emb_now();
     emb_report_params rp = emb_report_default_params();
     rp.alpha_background_set = f->alpha_bg_set;
@@ -164,6 +164,7 @@ static int stage_report(const cli_common *c, const cli_features *f, emb_summary 
     int rc = cli_report_stage(c, c->out_dir, NULL, &rp);
     if (rc) return rc;
     emb_summary_set_number(s, "timings.report_s", emb_now() - t0);
+    cli_resources_mark(s, "report", cpu);
     emb_summary_set_number(s, "timings.total_s", emb_now() - t_all);
     return write_summary(c, s, true);
 }
@@ -232,20 +233,26 @@ int cmd_analyze(int argc, char **argv) {
     emb_summary_set_number(s, "embeddings.rows", (double)e.vec.rows);
     emb_summary_set_number(s, "embeddings.dims", (double)e.vec.cols);
 
+    double cpu = 0;
+    cli_resources_mark(s, "embed", &cpu);
     if ((rc = stage_neighbors(&c, &a, &e, s, &g))) goto done;
+    cli_resources_mark(s, "neighbors", &cpu);
     if ((rc = stage_analysis(&c, &f, &an, &e, &g, s))) goto done;
+    cli_resources_mark(s, "findings", &cpu);
     /* The clustering UMAP (2D) and the map (UMAP, dims) share the fuzzy
      * graph and one spectral layout of max(2, dims) columns. */
     if (!strcmp(a.map, "umap") && (st = emb_umap_cache_new(a.dims > 2 ? a.dims : 2, &umap_cache))) { rc = cli_fail(st); goto done; }
     a.clusters.umap_cache = umap_cache;
     if ((rc = cli_cluster_stage(&c, &a.clusters, e.ds, &e.vec, &g, s))) goto done;
+    cli_resources_mark(s, "clusters", &cpu);
     if ((rc = stage_map(&c, &a, &e, &g, umap_cache, s))) goto done;
+    cli_resources_mark(s, "map", &cpu);
     emb_umap_cache_free(umap_cache);
     umap_cache = NULL;
 
     emb_summary_set_number(s, "timings.total_s", emb_now() - t_all);
     rc = write_summary(&c, s, false);  /* the report reads it; rewritten below with its timing */
-    if (!rc) rc = stage_report(&c, &f, s, t_all);
+    if (!rc) rc = stage_report(&c, &f, s, t_all, &cpu);
     if (!rc) cli_log(&c, "analyze: results in %s", c.out_dir);
 done:
     emb_umap_cache_free(umap_cache);

@@ -63,11 +63,13 @@ int cmd_cluster(int argc, char **argv) {
     if (!strcmp(cs.method, "none")) return cli_usage_error("cluster", "--clusters none: nothing to do");
     cli_common_finish(&c);
     emb_matf x = {0};
+    emb_npy_vectors xf = {0};
     emb_dataset *ds = NULL;
     emb_summary *s = NULL;
     emb_knn g = {0};
     int rc = CLI_EXIT_OK;
-    emb_status st = emb_npy_load_f32(argv[optind], &x);
+    emb_status st = emb_npy_vectors_open(argv[optind], &xf);   /* mapped, not copied */
+    x = xf.m;
     if (!st && nbr_dir) st = emb_knn_load(nbr_dir, x.rows, &g);
     if (!st && items) st = emb_items_read(items, &ds);
     if (!st && ds && ds->n != x.rows) {
@@ -92,7 +94,7 @@ int cmd_cluster(int argc, char **argv) {
 done:
     emb_summary_free(s);
     emb_knn_free(&g);
-    emb_matf_free(&x);
+    emb_npy_vectors_close(&xf);
     emb_dataset_free(ds);
     return rc;
 }

@@ -53,10 +53,12 @@ int cmd_dups(int argc, char **argv) {
     cli_common_finish(&c);
     an.features = "pixels";
     emb_matf x = {0};
+    emb_npy_vectors xf = {0};
     emb_knn g = {0};
     emb_dataset *ds = NULL;
     int rc = CLI_EXIT_OK;
-    emb_status st = emb_npy_load_f32(argv[optind], &x);
+    emb_status st = emb_npy_vectors_open(argv[optind], &xf);   /* mapped, not copied */
+    x = xf.m;
     if (!st && items) st = emb_items_read(items, &ds);
     if (!st && ds && ds->n != x.rows) {
         fprintf(stderr, "embscope dups: %s has %lld items, %s has %lld rows\n", items, (long long)ds->n, argv[optind], (long long)x.rows);
@@ -74,7 +76,7 @@ int cmd_dups(int argc, char **argv) {
     rc = cli_dups_stage(&c, &an, ds, &x, &g, NULL);
 done:
     emb_knn_free(&g);
-    emb_matf_free(&x);
+    emb_npy_vectors_close(&xf);
     emb_dataset_free(ds);
     return rc;
 }

@@ -57,7 +57,8 @@ int cli_features_opt(cli_features *f, int opt, const char *arg) {
 
 void cli_embedded_free(cli_embedded *e) {
     emb_dataset_free(e->ds);
-    emb_matf_free(&e->vec);
+    if (e->file_vec.m.data) emb_npy_vectors_close(&e->file_vec);   /* vec is its matrix */
+    else emb_matf_free(&e->vec);
     emb_skipped_free(&e->skipped);
     memset(e, 0, sizeof *e);
 }
@@ -123,7 +124,8 @@ int cli_embed_stage(const cli_common *c, const cli_features *f, const char *data
     out->ds->alpha_bg_set = f->alpha_bg_set;
     memcpy(out->ds->alpha_bg, f->alpha_bg, 3);
     if (out->ds->source == EMB_SOURCE_VECTORS) {
-        st = emb_npy_load_f32(data, &out->vec);
+        st = emb_npy_vectors_open(data, &out->file_vec);
+        out->vec = out->file_vec.m;
     } else if (!strcmp(f->kind, "clip")) {
         st = clip_embed(c, f, out);
     } else {

@@ -156,10 +156,12 @@ int cmd_map(int argc, char **argv) {
     up.progress = c.progress;
 
     emb_matf x = {0}, map = {0};
+    emb_npy_vectors xf = {0};
     emb_knn g = {0};
-    emb_status st = emb_npy_load_f32(argv[optind], &x);
+    emb_status st = emb_npy_vectors_open(argv[optind], &xf);   /* mapped, not copied */
+    x = xf.m;
     if (!st) st = emb_mkdirs(c.out_dir);
-    if (st) { int rc = cli_fail(st); emb_matf_free(&x); return rc; }
+    if (st) { int rc = cli_fail(st); emb_npy_vectors_close(&xf); return rc; }
     double t0 = emb_now();
     if (!strcmp(method, "tsne")) {
         /* t-SNE (map_tsne.c): PCA-50 when D > 100, its own Euclidean graph
@@ -191,7 +193,7 @@ int cmd_map(int argc, char **argv) {
         if (rc) {
             emb_knn_free(&g);
             emb_matf_free(&map);
-            emb_matf_free(&x);
+            emb_npy_vectors_close(&xf);
             return rc;
         }
     } else if (!strcmp(method, "pca")) {
@@ -218,6 +220,6 @@ int cmd_map(int argc, char **argv) {
     int rc = st ? cli_fail(st) : CLI_EXIT_OK;
     emb_knn_free(&g);
     emb_matf_free(&map);
-    emb_matf_free(&x);
+    emb_npy_vectors_close(&xf);
     return rc;
 }

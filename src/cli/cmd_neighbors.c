@@ -58,8 +58,10 @@ int cmd_neighbors(int argc, char **argv) {
     kp.seed = c.seed;
     kp.progress = c.progress;
     emb_matf x = {0};
+    emb_npy_vectors xf = {0};
     emb_knn g = {0};
-    emb_status st = emb_npy_load_f32(argv[optind], &x);
+    emb_status st = emb_npy_vectors_open(argv[optind], &xf);   /* mapped, not copied */
+    x = xf.m;
     if (!st) st = emb_mkdirs(c.out_dir);
     double t0 = emb_now();
     if (!st) st = emb_knn_build(&x, &kp, &g);
@@ -75,6 +77,6 @@ int cmd_neighbors(int argc, char **argv) {
     }
     int rc = st ? cli_fail(st) : CLI_EXIT_OK;
     emb_knn_free(&g);
-    emb_matf_free(&x);
+    emb_npy_vectors_close(&xf);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* OpenBLAS's own (cblas.h declares it too, but the program includes only
@@ -177,4 +178,16 @@ void cli_features_init(cli_features *f) {
     f->kind = "pixels";
     f->pixels = emb_pixels_default_params();
     f->clip = emb_clip_default_params();
+}
+
+void cli_resources_mark(emb_summary *s, const char *stage, double *cpu_prev) {
+    struct rusage ru;
+    if (!s || getrusage(RUSAGE_SELF, &ru) != 0) return;
+    double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+    char key[96];
+    snprintf(key, sizeof key, "cpu_s.%s", stage);
+    emb_summary_set_number(s, key, cpu - *cpu_prev);
+    *cpu_prev = cpu;
+    snprintf(key, sizeof key, "memory.peak_rss_mb_after.%s", stage);
+    emb_summary_set_number(s, key, (double)ru.ru_maxrss / 1024.0);   /* Linux: KiB */
 }

@@ -218,6 +218,43 @@ emb_status emb_npy_load_f32(const char *path, emb_matf *out) {
     return EMB_OK;
 }
 
+emb_status emb_npy_vectors_open(const char *path, emb_npy_vectors *out) {
+    memset(out, 0, sizeof *out);
+    emb_npy a;
+    emb_status st = emb_npy_open(path, true, &a);
+    if (st) return st;
+    bool le = true;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    le = false;
+#endif
+    bool two_d = a.ndim == 2 || a.ndim == 1;
+    if (!two_d || !a.map_ || a.dtype != EMB_DT_F32 || !le || ((uintptr_t)a.data & 3)) {
+        emb_npy_close(&a);   /* another dtype, or not mappable: converted (and checked) in memory */
+        return emb_npy_load_f32(path, &out->m);
+    }
+    /* Mapped read-only and populated (MAP_POPULATE on a writable private
+     * mapping would copy every page at once); made writable afterwards, so
+     * that only pages a caller writes are copied. */
+    if (mprotect(a.map_, a.map_len_, PROT_READ | PROT_WRITE) != 0) {
+        emb_npy_close(&a);
+        return emb_npy_load_f32(path, &out->m);
+    }
+    out->m.rows = a.shape[0];
+    out->m.cols = a.ndim == 2 ? a.shape[1] : 1;
+    out->m.data = (float *)a.data;
+    out->mapped = true;
+    out->map_ = a.map_;
+    out->map_len_ = a.map_len_;
+    return EMB_OK;
+}
+
+void emb_npy_vectors_close(emb_npy_vectors *v) {
+    if (!v) return;
+    if (v->mapped) munmap(v->map_, v->map_len_);
+    else emb_matf_free(&v->m);
+    memset(v, 0, sizeof *v);
+}
+
 emb_status emb_npy_write(const char *path, emb_dtype dtype, const void *data,
                          int ndim, const int64_t *shape) {
     if (ndim < 0 || ndim > 8) return emb__fail(EMB_E_INVALID, "%s: %d dimensions", path, ndim);
