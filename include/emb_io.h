@@ -224,6 +224,8 @@ emb_dataset_params emb_dataset_default_params(void);
 emb_status emb_dataset_open(const char *path, const emb_dataset_params *params,
                             emb_dataset **out);
 void emb_dataset_free(emb_dataset *ds);
+/* ds->layout (for bindings that do not mirror the struct); NULL ds: NULL. */
+const char *emb_dataset_layout(const emb_dataset *ds);
 /* Item i as an RGB image (IDX: gray replicated; folders: decoded and
  * composited over emb_dataset_alpha_bg(ds), alpha freed; boxes: the box's
  * crop of its decoded, composited image, EMB_E_FORMAT when the crop falls

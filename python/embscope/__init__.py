@@ -6,6 +6,8 @@ the C library libembscope (ctypes; the GIL is released during each call).
     import embscope
     indices, distances = embscope.kneighbors(X, 15, metric="cosine")
     Y = embscope.PCA(50).fit_transform(X)
+    e = embscope.embed("photos/", features="clip", model="clip-vit-base-patch32/model.safetensors")
+    e.vectors, e.items, e.skipped
 
 Input: NumPy arrays (n_samples, n_features); float32 C-contiguous arrays are
 read in place, other real dtypes and layouts are converted. Progress and
@@ -15,11 +17,12 @@ NotImplementedError or MemoryError subclasses by kind) with its message.
 """
 from ._lib import (ABI_VERSION, EmbscopeError, InvalidArgumentError, OutOfMemoryError,
                    UnsupportedError, library_path, library_version)
+from ._embed import Embedded, embed
 from ._neighbors import PCA, kneighbors
 from ._tsne import TSNE
 from ._umap import UMAP
 
 __version__ = library_version
-__all__ = ["TSNE", "UMAP", "PCA", "kneighbors", "EmbscopeError", "InvalidArgumentError",
+__all__ = ["TSNE", "UMAP", "PCA", "kneighbors", "embed", "Embedded", "EmbscopeError", "InvalidArgumentError",
            "UnsupportedError", "OutOfMemoryError", "ABI_VERSION", "library_path",
            "library_version"]

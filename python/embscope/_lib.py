@@ -23,6 +23,7 @@ log = logging.getLogger("embscope")
 
 c_int, c_double, c_float = ctypes.c_int, ctypes.c_double, ctypes.c_float
 c_int64, c_uint64, c_char_p = ctypes.c_int64, ctypes.c_uint64, ctypes.c_char_p
+P_CHARP = ctypes.POINTER(ctypes.c_char_p)
 PROGRESS_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, c_char_p, c_double, c_char_p)
 
 # enums (emb_core.h, emb_neighbors.h, emb_tsne.h, emb_umap.h)
@@ -30,6 +31,8 @@ METRIC = {"cosine": 0, "euclidean": 1}
 KNN_AUTO, KNN_EXACT, KNN_APPROX = 0, 1, 2
 TSNE_AUTO, TSNE_EXACT, TSNE_BH, TSNE_FFT = 0, 1, 2, 3
 UMAP_INIT = {"spectral": 0, "pca": 1, "random": 2}
+LAYOUTS = ("auto", "flat", "class", "split-class", "recursive", "coco", "yolo", "voc")  # emb_layout
+CLIP_PRECISION = {"f32": 0, "bf16": 1}
 
 
 class emb_matf(ctypes.Structure):
@@ -99,8 +102,28 @@ class emb_umap_info(ctypes.Structure):
                 ("shared_graph", ctypes.c_bool), ("shared_init", ctypes.c_bool)]
 
 
+class emb_dataset_params(ctypes.Structure):
+    _fields_ = [("class_names", c_char_p), ("layout", c_int), ("labels_csv", c_char_p),
+                ("unlabelled", ctypes.c_bool), ("box_margin", c_double), ("progress", emb_progress)]
+
+
+class emb_skipped(ctypes.Structure):
+    _fields_ = [("n", c_int64), ("cap", c_int64), ("path", P_CHARP), ("reason", P_CHARP)]
+
+
+class emb_pixels_params(ctypes.Structure):
+    _fields_ = [("size", c_int), ("color", ctypes.c_bool), ("exif_orientation", ctypes.c_bool),
+                ("n_threads", c_int), ("progress", emb_progress)]
+
+
+class emb_clip_params(ctypes.Structure):
+    _fields_ = [("n_threads", c_int), ("batch", c_int), ("precision", c_int),
+                ("overlap", ctypes.c_bool), ("fast_decode", ctypes.c_bool), ("progress", emb_progress)]
+
+
 STRUCTS = (emb_matf, emb_progress, emb_knn, emb_knn_params, emb_pca_params, emb_pca_model,
-           emb_map_input_params, emb_tsne_params, emb_tsne_stats, emb_umap_params, emb_umap_info)
+           emb_map_input_params, emb_tsne_params, emb_tsne_stats, emb_umap_params, emb_umap_info,
+           emb_dataset_params, emb_skipped, emb_pixels_params, emb_clip_params)
 
 P = ctypes.POINTER
 # name: (restype, argtypes)
@@ -132,6 +155,19 @@ SIGNATURES = {
     "emb_umap_run": (c_int, [P(emb_knn), P(emb_matf), P(emb_umap_params), P(emb_matf),
                              P(emb_umap_info)]),
     "emb_umap_transform": (c_int, [P(emb_knn), P(emb_matf), P(emb_umap_params), P(emb_matf)]),
+    "emb_dataset_default_params": (emb_dataset_params, []),
+    "emb_dataset_open": (c_int, [c_char_p, P(emb_dataset_params), P(ctypes.c_void_p)]),
+    "emb_dataset_free": (None, [ctypes.c_void_p]),
+    "emb_dataset_layout": (c_char_p, [ctypes.c_void_p]),
+    "emb_items_write": (c_int, [c_char_p, ctypes.c_void_p]),
+    "emb_skipped_free": (None, [P(emb_skipped)]),
+    "emb_pixels_default_params": (emb_pixels_params, []),
+    "emb_pixels_embed": (c_int, [ctypes.c_void_p, P(emb_pixels_params), P(emb_matf), P(emb_skipped)]),
+    "emb_clip_default_params": (emb_clip_params, []),
+    "emb_clip_load": (c_int, [c_char_p, P(emb_clip_params), P(ctypes.c_void_p)]),
+    "emb_clip_free": (None, [ctypes.c_void_p]),
+    "emb_clip_embed_dataset": (c_int, [ctypes.c_void_p, ctypes.c_void_p, P(emb_clip_params), P(emb_matf),
+                                       P(emb_skipped)]),
 }
 
 

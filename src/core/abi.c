@@ -20,6 +20,10 @@ size_t emb_abi_sizeof(const char *type_name) {
         {"emb_tsne_stats", sizeof(emb_tsne_stats)},
         {"emb_umap_params", sizeof(emb_umap_params)},
         {"emb_umap_info", sizeof(emb_umap_info)},
+        {"emb_dataset_params", sizeof(emb_dataset_params)},
+        {"emb_skipped", sizeof(emb_skipped)},
+        {"emb_pixels_params", sizeof(emb_pixels_params)},
+        {"emb_clip_params", sizeof(emb_clip_params)},
     };
     if (!type_name) return 0;
     for (size_t i = 0; i < sizeof SIZES / sizeof SIZES[0]; i++)

@@ -532,3 +532,5 @@ void emb_skipped_free(emb_skipped *s) {
     free(s->reason);
     memset(s, 0, sizeof *s);
 }
+
+const char *emb_dataset_layout(const emb_dataset *ds) { return ds ? ds->layout : NULL; }
