@@ -78,8 +78,6 @@ emb_status emb_knn_load(const char *dir, int64_t n, emb_knn *g);
 emb_status emb_knn_query(const emb_matf *x, const emb_matf *q, const emb_knn_params *params,
                          emb_knn *out);
 
-/* Exact kNN by brute force, one pair at a time: the reference for tests. */
-emb_status emb_knn_exact_naive(const emb_matf *x, int k, emb_metric metric, emb_knn *out);
 
 /* PCA to n_components dimensions: rows centred; for d <= 4000 covariance by
  * SSYRK and top eigenvectors by LAPACKE_ssyevr, above that randomized SVD

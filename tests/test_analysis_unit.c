@@ -10,6 +10,7 @@
  * ctest-labels: unit
  * ctest-levels: all */
 #include "check.h"
+#include "neighbors/neighbors.h"
 #include "embscope.h"
 
 #include <math.h>

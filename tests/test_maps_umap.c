@@ -7,6 +7,7 @@
  * reproducibility; no NaN with duplicates and disconnected graphs. */
 /* ctest-labels: unit */
 #include "check.h"
+#include "neighbors/neighbors.h"
 #include "maps/umap.h"
 
 #include <math.h>

@@ -7,6 +7,7 @@
  * a 1,000-point sample. Skips (77) when the MNIST files are missing. */
 /* ctest-labels: slow */
 #include "check.h"
+#include "neighbors/neighbors.h"
 #include "embscope.h"
 
 #include <cblas.h>

@@ -6,6 +6,7 @@
  * bad arguments.
  * ctest-labels: unit */
 #include "check.h"
+#include "neighbors/neighbors.h"
 #include "embscope.h"
 
 #include <math.h>

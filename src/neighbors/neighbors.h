@@ -66,4 +66,8 @@ emb_status emb__rptree_build(const float *x, int64_t n, int64_t d, int leaf_size
                              uint64_t seed, emb__rptree *t);
 void emb__rptree_free(emb__rptree *t);
 
+/* Exact kNN by brute force, one pair at a time: the reference for tests
+ * (not part of the public API). */
+emb_status emb_knn_exact_naive(const emb_matf *x, int k, emb_metric metric, emb_knn *out);
+
 #endif
