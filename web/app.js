@@ -786,6 +786,7 @@ window.embReport = {
   plotted: () => groups.reduce((s, g) => s + (g.points.visible ? drawn(g.items.length, lodFrac) : 0), 0),
   lodFraction: () => lodFrac,
   splitFiles: D.files_dir || null,
+  thumbs: D.thumbs && { size: D.thumbs.size, cols: D.thumbs.cols, per_sheet: D.thumbs.per_sheet, n_sheets: D.thumbs.n_sheets },
   screenPos: (i) => { if (!screen) screen = project(); const r = mapBox.getBoundingClientRect(); return [r.left + screen[2 * i], r.top + screen[2 * i + 1]]; },
   setView, pin, selectCluster,
   selectedCluster: () => selCluster,
