@@ -73,7 +73,7 @@ if (target) {
   m.target = target;
   await page.screenshot({ path: `${shot}-hover.png` });
   await page.mouse.click(target.x, target.y);
-  // neighbours: in the page, or (past the budget) knn.js loaded on the first pin
+  // neighbours: in the page, or (past the budget) knn-<b>.js loaded on the first pin
   await page.waitForFunction(() => !/loading/.test(document.querySelector('#pinned .sub')?.textContent || 'loading'), null, { timeout: 5000 }).catch(() => null);
   m.pinned_neighbours = await page.$$eval('#pinned .grid .thumb', (e) => e.length);
   m.pinned_items = await page.$$eval('#pinned .grid .thumb', (e) => e.map((x) => Number(x.dataset.item)));

@@ -8,7 +8,7 @@
  * gives no clusters and a note, none gives null), an empty folder still
  * gives a page, and past the size budget the sheets and the neighbours go
  * to <stem>_files/ beside the page: the same sheet bytes as the one-file
- * page holds, knn.js with the same neighbours, the folder swapped in whole
+ * page holds, knn-0.js with the same neighbours, the folder swapped in whole
  * and removed again when a later page fits the budget. */
 /* ctest-labels: unit */
 #include "check.h"
@@ -321,7 +321,7 @@ static void test_split(void) {
     p.inline_max_bytes = 1;
     emb_report_info info;
     if (!CHECK(emb_report_write(dir, html, &p, &info) == EMB_OK)) { fprintf(stderr, "%s\n", emb_errmsg()); return; }
-    CHECK_EQ(2, info.n_files);   /* sheet-0.png, knn.js */
+    CHECK_EQ(2, info.n_files);   /* sheet-0.png, knn-0.js */
     char *text = NULL, *text1 = NULL;
     cJSON *d = page_data(html, &text), *d1 = page_data(one, &text1);
     if (!d || !d1) return;
@@ -332,7 +332,8 @@ static void test_split(void) {
     CHECK(cJSON_GetArraySize(ext) == 1 && !strcmp(cJSON_GetArrayItem(ext, 0)->valuestring, "png"));
     cJSON *kn = cJSON_GetObjectItem(d, "knn");
     CHECK_EQ(3, cJSON_GetNumberValue(cJSON_GetObjectItem(kn, "k")));
-    CHECK(!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(kn, "file")), "knn.js"));
+    CHECK_EQ(65536, cJSON_GetNumberValue(cJSON_GetObjectItem(kn, "block")));
+    CHECK_EQ(1, cJSON_GetNumberValue(cJSON_GetObjectItem(kn, "n_files")));
     /* sheet-0.png: the bytes the one-file page carries as its data: URL */
     const char *tag = "id=\"emb-sheet-0\">data:image/png;base64,";
     char *b = strstr(text1, tag);
@@ -348,10 +349,10 @@ static void test_split(void) {
         free(want);
     }
     free(file);
-    /* knn.js: a classic script assigning the neighbours the one-file page holds */
-    snprintf(path, sizeof path, "%s/knn.js", fdir);
+    /* knn-0.js: a classic script assigning the neighbours the one-file page holds */
+    snprintf(path, sizeof path, "%s/knn-0.js", fdir);
     char *js = (char *)read_all(path, &flen);
-    const char *head = "(window.embReportFiles = window.embReportFiles || {}).knn = ";
+    const char *head = "(window.embReportFiles = window.embReportFiles || {})[\"knn-0\"] = ";
     if (CHECK(js && !strncmp(js, head, strlen(head)) && flen > strlen(head) + 2 && !strcmp(js + flen - 2, ";\n"))) {
         cJSON *k = cJSON_ParseWithLength(js + strlen(head), flen - strlen(head) - 2), *k1 = cJSON_GetObjectItem(d1, "knn");
         CHECK(k != NULL);

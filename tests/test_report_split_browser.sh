@@ -4,10 +4,10 @@
 # here as an IDX file), a PCA-3 map and exact 8-NN (scikit-learn) as the
 # other stages would leave them; `embscope report --inline-max 0` forces the
 # split: report.html holds no sprite sheet, report_files/ holds the sheets
-# and knn.js. Then from file:// in headless Chromium (tests/report_browser.mjs):
+# and knn-0.js. Then from file:// in headless Chromium (tests/report_browser.mjs):
 # every point plotted, the legend lists the classes, a hover shows the item's
 # thumbnail from its sheet file, a pin lists its 8 neighbours as
-# neighbors.npy has them (knn.js loaded on demand), no console errors, no
+# neighbors.npy has them (knn-0.js loaded on demand), no console errors, no
 # network request. Args: $1 = embscope binary, $2 = output folder.
 # Exit 77 = no browser, node, playwright-core, scikit-learn or dataset.
 set -euo pipefail
@@ -52,7 +52,7 @@ PY
 "$bin" report "$out" --inline-max 0 --thumb-size 48 --quiet
 # the page holds no sheet; the folder holds the two sheets (1,764 cells each) and the neighbours
 if grep -q 'id="emb-sheet-' "$out/report.html"; then echo "FAIL: a sprite sheet is still in report.html"; exit 1; fi
-for f in sheet-0.jpg sheet-1.jpg knn.js; do
+for f in sheet-0.jpg sheet-1.jpg knn-0.js; do
   [ -s "$out/report_files/$f" ] || { echo "FAIL: report_files/$f missing"; exit 1; }
 done
 [ "$(ls "$out/report_files" | wc -l)" = 3 ] || { echo "FAIL: report_files holds $(ls "$out/report_files")"; exit 1; }

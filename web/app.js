@@ -53,29 +53,34 @@ const className = (i) => (label[i] >= 0 ? classes[label[i]] : '(none)');
 const path = (i) => (D.path_name ? D.path_dirs[pathDir[i]] + D.path_name[i] : `item ${i}`);
 // A file of the side folder (D.files_dir), as a URL relative to the page.
 const fileUrl = (name) => encodeURIComponent(D.files_dir) + '/' + name;
-// Neighbours (N, k), decoded on first use (pinning an item); from the side
-// folder's knn.js, a classic script, when the page passed its size budget:
-// knnData(then) is null until it has loaded, and calls then() when it has.
-let knnCache = null, knnWait = null;
+// Item i's neighbours { idx: Int32Array (k), dist: Float32Array (k) | null },
+// decoded on first use (pinning an item). Past the page's size budget they
+// are in the side folder, D.knn.block items a file (knn-<b>.js, a classic
+// script): knnRow(i, then) is null until i's file has loaded, and calls
+// then() when it has.
+const knnBlocks = [], knnWait = [];
 const knnDecode = (K) => ({ k: K.k, idx: b64(K.idx, Int32Array), dist: K.dist && b64(K.dist, Float32Array) });
-function knnData(then) {
-  if (knnCache || !D.knn) return knnCache;
-  if (!D.knn.file) return (knnCache = knnDecode(D.knn));
-  if (!knnWait) {
-    knnWait = [];
-    const sc = document.createElement('script');
-    sc.src = fileUrl(D.knn.file);
+function knnRow(i, then) {
+  if (!D.knn) return null;
+  const B = D.knn.block || N, b = D.knn.block ? Math.floor(i / B) : 0, j = i - b * B;
+  if (!knnBlocks[b] && !D.knn.block) knnBlocks[b] = knnDecode(D.knn);
+  const K = knnBlocks[b];
+  if (K) return { idx: K.idx.subarray(j * K.k, (j + 1) * K.k), dist: K.dist && K.dist.subarray(j * K.k, (j + 1) * K.k) };
+  if (!knnWait[b]) {
+    knnWait[b] = [];
+    const sc = document.createElement('script'), key = `knn-${b}`;
+    sc.src = fileUrl(key + '.js');
     sc.onload = () => {
       const F = window.embReportFiles;
-      if (!F || !F.knn) { console.error(`embscope: ${sc.src} did not define the neighbours`); return; }
-      knnCache = knnDecode(F.knn);
-      delete F.knn;
-      for (const f of knnWait) f();
+      if (!F || !F[key]) { console.error(`embscope: ${sc.src} did not define the neighbours`); return; }
+      knnBlocks[b] = knnDecode(F[key]);
+      delete F[key];
+      for (const f of knnWait[b]) f();
     };
     sc.onerror = () => console.error(`embscope: ${sc.src} could not be loaded: keep ${D.files_dir}/ beside the page`);
     document.head.append(sc);
   }
-  if (then) knnWait.push(then);
+  if (then) knnWait[b].push(then);
   return null;
 }
 
@@ -212,7 +217,10 @@ function normalise(m) {
 if (D.map) maps[D.map.dims === 3 ? '3d' : '2d'] = normalise(D.map);
 if (D.map2d && !maps['2d']) maps['2d'] = normalise(D.map2d);
 
-const renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+const LOD_POINTS = 250000;   // level of detail, see lodFraction
+// Past LOD_POINTS, no multisampling: the points are alpha-tested discs, and
+// a software renderer (SwiftShader) draws a frame about twice as fast.
+const renderer = new THREE.WebGLRenderer({ antialias: N <= LOD_POINTS, preserveDrawingBuffer: true });
 renderer.setPixelRatio(window.devicePixelRatio);
 const scene = new THREE.Scene();
 scene.background = new THREE.Color('#ffffff');
@@ -241,7 +249,6 @@ highlight.renderOrder = 1;
 // share LOD_POINTS / N when zoomed out (the whole map's shape at the cost
 // of LOD_POINTS points), growing with the square of the zoom (the points
 // that stay in view), until all are drawn.
-const LOD_POINTS = 250000;
 let lodRef = 1;   // 3D: the camera's starting distance to its target
 function lodFraction() {
   if (N <= LOD_POINTS || !camera) return 1;
@@ -341,11 +348,21 @@ function setView(v) {
   $('#lasso-btn') && ($('#lasso-btn').hidden = v !== '2d');
 }
 let screen = null;   // (N, 2) screen positions of the current frame, NaN = hidden
+// A frame: at most one per display frame (requestAnimationFrame), however
+// many changes ask for one; renderNow draws at once (the page's first frame).
+let frameQueued = false;
 function render() {
+  if (frameQueued) return;
+  frameQueued = true;
+  requestAnimationFrame(() => { frameQueued = false; renderNow(); });
+}
+let firstFrameAt = null;
+function renderNow() {
   lodFrac = lodFraction();
   for (const g of groups) g.points.geometry.setDrawRange(0, drawn(g.items.length, lodFrac));
   faint.geometry.setDrawRange(0, drawn(faintItems.length, lodFrac));
   renderer.render(scene, camera);
+  if (firstFrameAt == null) firstFrameAt = performance.now();
   screen = null;
   drawClusterLabels();
 }
@@ -386,6 +403,7 @@ function project() {
   const w = mapBox.clientWidth, h = mapBox.clientHeight, m = maps[view], z3 = view === '3d' ? 1 : 0;
   const s = new Float32Array(2 * N).fill(NaN), list = [];
   camera.updateMatrixWorld();
+  lodFrac = lodFraction();   // as the next frame will draw
   const e = new THREE.Matrix4().multiplyMatrices(camera.projectionMatrix, camera.matrixWorldInverse).elements;
   for (const g of groups) {
     if (!g.points.visible) continue;
@@ -477,14 +495,14 @@ function pin(i) {
   pinned = i;
   const box = $('#pinned');
   const hl = [];
-  const knn = i == null ? null : knnData(() => { if (pinned === i) pin(i); });
+  const knn = i == null ? null : knnRow(i, () => { if (pinned === i) pin(i); });
   if (i == null) { box.hidden = true; } else {
-    const nb = knn ? Array.from(knn.idx.subarray(i * knn.k, (i + 1) * knn.k)) : [];
+    const nb = knn ? Array.from(knn.idx) : [];
     box.hidden = false;
     box.replaceChildren(el('div.pin-head', {}, el('b', {}, `Item ${i}`), el('button.close', { onclick: () => pin(null), title: 'unpin' }, '×')),
       el('div.pin-main', {}, thumb(i, 128), caption(i, scoreLines(i))),
       nb.length ? el('div.sub', {}, `${nb.length} nearest neighbours`) : el('div.sub', {}, D.knn ? 'loading the neighbours…' : 'no neighbours.npy'),
-      el('div.grid', {}, nb.map((j, q) => card(j, knn.dist ? `${className(j)} · ${fmt(knn.dist[i * knn.k + q], 2)}` : null, 56))));
+      el('div.grid', {}, nb.map((j, q) => card(j, knn.dist ? `${className(j)} · ${fmt(knn.dist[q], 2)}` : null, 56))));
     hl.push([i, '#111111'], ...nb.map((j) => [j, '#ff2d55']));
   }
   const m = maps[view], pos = [], col = [];
@@ -781,14 +799,17 @@ $('#footer').textContent = `embscope ${D.embscope} · three.js ${D.three} · ${N
 // Hooks for the browser test and the benchmark.
 window.embReport = {
   readyAt: performance.now(), startAt: tStart, parsedAt: tParsed, setupAt: t0,
-  ready: true, setupMs: performance.now() - t0,
+  ready: true, setupMs: performance.now() - t0, n: N,
   // points drawn in this frame (visible classes; past LOD_POINTS, the level of detail's share)
   plotted: () => groups.reduce((s, g) => s + (g.points.visible ? drawn(g.items.length, lodFrac) : 0), 0),
   lodFraction: () => lodFrac,
+  firstFrameAt: () => firstFrameAt,   // the page's clock when the first frame was submitted
   splitFiles: D.files_dir || null,
   thumbs: D.thumbs && { size: D.thumbs.size, cols: D.thumbs.cols, per_sheet: D.thumbs.per_sheet, n_sheets: D.thumbs.n_sheets },
   screenPos: (i) => { if (!screen) screen = project(); const r = mapBox.getBoundingClientRect(); return [r.left + screen[2 * i], r.top + screen[2 * i + 1]]; },
   setView, pin, selectCluster,
+  // one frame drawn to the end (readPixels waits for the GPU, or SwiftShader), in ms
+  frameMs: () => { const t = performance.now(); renderNow(); const g = renderer.getContext(); g.readPixels(0, 0, 1, 1, g.RGBA, g.UNSIGNED_BYTE, new Uint8Array(4)); return performance.now() - t; },
   selectedCluster: () => selCluster,
   // how item i is drawn now: its colour (#rrggbb) and alpha (1, or FAINT_ALPHA in the faint object)
   itemStyle: (i) => {

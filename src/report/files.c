@@ -8,7 +8,7 @@
  * The folder is written under a temporary name and swapped in together with
  * the page (emb__report_files_commit before the page's own rename), so a
  * failed run leaves the previous page and folder as they were. Only files
- * this code writes (sheet-<K>.jpg|png, knn.js) are ever removed. */
+ * this code writes (sheet-<K>.jpg|png, knn-<B>.js) are ever removed. */
 #include "report/report.h"
 
 #include <dirent.h>
@@ -38,7 +38,10 @@ static emb_status folder_names(const char *html_path, char **final, char **rel) 
 
 /* A name this code writes into the folder. */
 static bool ours(const char *name) {
-    if (!strcmp(name, "knn.js")) return true;
+    if (!strncmp(name, "knn-", 4)) {
+        size_t d = strspn(name + 4, "0123456789");
+        return d > 0 && !strcmp(name + 4 + d, ".js");
+    }
     if (strncmp(name, "sheet-", 6)) return false;
     size_t d = strspn(name + 6, "0123456789");
     return d > 0 && (!strcmp(name + 6 + d, ".jpg") || !strcmp(name + 6 + d, ".png"));

@@ -20,9 +20,9 @@
  *
  * Past the size budget (params.inline_max_bytes, 100 MB) the sheets leave
  * the page for report_files/sheet-K.jpg and the neighbours for
- * report_files/knn.js (files.c); the page loads a sheet with an <img> when
+ * report_files/knn-B.js, 65,536 items each (files.c); the page loads a sheet with an <img> when
  * a thumbnail on it is first shown, and the neighbours with a <script> when
- * an item is first pinned. A 1M-item Fashion-MNIST report is then a ~60 MB
+ * an item of its block is first pinned. A 1M-item Fashion-MNIST report is then a ~60 MB
  * page and ~450 MB of sheets (bench/report/RESULTS.md). */
 #include "report/report.h"
 
@@ -45,6 +45,7 @@ static const char *TABLES[][2] = {
 #define N_TABLES (sizeof TABLES / sizeof TABLES[0])
 
 static const uint8_t WHITE[3] = {255, 255, 255};
+#define KNN_BLOCK 65536   /* items per neighbours file past the budget: ~5 MB at k = 8 */
 
 emb_report_params emb_report_default_params(void) {
     emb_report_params p;
@@ -336,17 +337,17 @@ static emb_status write_paths(FILE *f, const emb_dataset *ds) {
     return st;
 }
 
-/* {"k":K,"idx":"<b64 (n, K) int32>","dist":"<b64 (n, K) float32>"|null}: the
- * first K = in->k neighbours of each item. */
-static emb_status write_knn(FILE *f, const inputs *in, int64_t n) {
+/* {"k":K,"idx":"<b64 (m, K) int32>","dist":"<b64 (m, K) float32>"|null}: the
+ * first K = in->k neighbours of items [i0, i0 + m). */
+static emb_status write_knn(FILE *f, const inputs *in, int64_t i0, int64_t m) {
     int64_t K = in->nbr.shape[1];
-    size_t cnt = (size_t)n * (size_t)in->k;
+    size_t cnt = (size_t)m * (size_t)in->k;
     int32_t *idx = emb__malloc(cnt * 4 + 4, "neighbours");
     float *dist = emb__malloc(cnt * 4 + 4, "neighbours");
     if (!idx || !dist) { free(idx); free(dist); return EMB_E_NOMEM; }
-    const int32_t *ni = in->nbr.data;
-    const float *nd = in->dist.data;
-    for (int64_t i = 0; i < n; i++)
+    const int32_t *ni = (const int32_t *)in->nbr.data + i0 * K;
+    const float *nd = in->dist.data ? (const float *)in->dist.data + i0 * K : NULL;
+    for (int64_t i = 0; i < m; i++)
         for (int j = 0; j < in->k; j++) {
             idx[i * in->k + j] = ni[i * K + j];
             dist[i * in->k + j] = nd ? nd[i * K + j] : -1.0f;
@@ -408,9 +409,10 @@ static emb_status write_data(FILE *f, const char *dir, const char *title, const 
     if (in->map2d.rows) write_f32(f, &in->map2d);
     else fputs("null", f);
     fputs(",\"knn\":", f);
-    if (in->k && in->split) fprintf(f, "{\"k\":%d,\"file\":\"knn.js\"}", in->k);
+    if (in->k && in->split)   /* items [b * block, (b + 1) * block) in <files_dir>/knn-<b>.js */
+        fprintf(f, "{\"k\":%d,\"block\":%d,\"n_files\":%lld}", in->k, KNN_BLOCK, (long long)((n + KNN_BLOCK - 1) / KNN_BLOCK));
     else if (in->k) {
-        emb_status st = write_knn(f, in, n);
+        emb_status st = write_knn(f, in, 0, n);
         if (st) return st;
     } else fputs("null", f);
     emb__report_clusters_write(f, &in->clusters);
@@ -525,17 +527,22 @@ static emb_status maybe_split(const char *html_path, int64_t n, size_t budget, i
         st = emb__report_files_put(&in->files, name, s->data[i], s->len[i], &in->files_bytes);
         in->n_files++;
     }
-    if (st || !in->k) return st;
-    /* A classic script, so that a page opened from file:// may load it. */
-    FILE *f = emb__report_files_fopen(&in->files, "knn.js");
-    if (!f) return EMB_E_IO;
-    fputs("(window.embReportFiles = window.embReportFiles || {}).knn = ", f);
-    st = write_knn(f, in, n);
-    fputs(";\n", f);
-    in->files_bytes += (size_t)ftell(f);
-    in->n_files++;
-    emb_status st2 = emb__report_files_close(&in->files, "knn.js", f);
-    return st ? st : st2;
+    /* The neighbours in blocks of KNN_BLOCK items, each a classic script
+     * (a page opened from file:// may load those): a pin loads one block. */
+    for (int64_t b = 0; !st && b * KNN_BLOCK < (in->k ? n : 0); b++) {
+        snprintf(name, sizeof name, "knn-%lld.js", (long long)b);
+        FILE *f = emb__report_files_fopen(&in->files, name);
+        if (!f) return EMB_E_IO;
+        fprintf(f, "(window.embReportFiles = window.embReportFiles || {})[\"knn-%lld\"] = ", (long long)b);
+        int64_t i0 = b * KNN_BLOCK;
+        st = write_knn(f, in, i0, n - i0 < KNN_BLOCK ? n - i0 : KNN_BLOCK);
+        fputs(";\n", f);
+        in->files_bytes += (size_t)ftell(f);
+        in->n_files++;
+        emb_status st2 = emb__report_files_close(&in->files, name, f);
+        if (!st) st = st2;
+    }
+    return st;
 }
 
 /* Thumbnail side for n items: 64 px for small sets down to 28 px at 50k+,
