@@ -127,18 +127,26 @@ function whenSheet(s, cb) {
     cb(sheetUrls[s]);
   } else if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => whenSheet(s, cb), { once: true });
 }
-function thumb(i, px = 64) {
+// Past the budget a gallery's thumbnails load their sheets only once they
+// scroll into view (a panel's items may sit on dozens of sheets); eager
+// ones (the tooltip, the pinned item) at once.
+const lazyThumbs = D.files_dir && 'IntersectionObserver' in window ? new IntersectionObserver((seen) => {
+  for (const x of seen) if (x.isIntersecting) { lazyThumbs.unobserve(x.target); x.target.embFill(); }
+}, { rootMargin: '200px' }) : null;
+function thumb(i, px = 64, eager = false) {
   const e = el('div.thumb', { style: { width: px + 'px', height: px + 'px' } });
   const t = D.thumbs;
   if (!t || i == null || i < 0 || i >= N) return e;
   const s = Math.floor(i / t.per_sheet), c = i % t.per_sheet, k = px / t.size;
   e.dataset.item = i;
-  whenSheet(s, (url) => {
+  e.embFill = () => whenSheet(s, (url) => {
     e.style.backgroundImage = `url("${url}")`;
     e.style.backgroundSize = `${t.cols * px}px auto`;
     e.style.backgroundPosition = `${-(c % t.cols) * t.size * k}px ${-Math.floor(c / t.cols) * t.size * k}px`;
     e.dataset.loaded = '1';
   });
+  if (lazyThumbs && !eager) lazyThumbs.observe(e);
+  else e.embFill();
   return e;
 }
 
@@ -483,7 +491,7 @@ function caption(i, extra) {
 function showTip(i, x, y) {
   if (i == null) { tip.hidden = true; tip.dataset.item = ''; return; }
   if (tip.dataset.item !== String(i)) {
-    tip.replaceChildren(thumb(i, 96), caption(i));
+    tip.replaceChildren(thumb(i, 96, true), caption(i));
     tip.dataset.item = i;
   }
   tip.hidden = false;
@@ -500,7 +508,7 @@ function pin(i) {
     const nb = knn ? Array.from(knn.idx) : [];
     box.hidden = false;
     box.replaceChildren(el('div.pin-head', {}, el('b', {}, `Item ${i}`), el('button.close', { onclick: () => pin(null), title: 'unpin' }, '×')),
-      el('div.pin-main', {}, thumb(i, 128), caption(i, scoreLines(i))),
+      el('div.pin-main', {}, thumb(i, 128, true), caption(i, scoreLines(i))),
       nb.length ? el('div.sub', {}, `${nb.length} nearest neighbours`) : el('div.sub', {}, D.knn ? 'loading the neighbours…' : 'no neighbours.npy'),
       el('div.grid', {}, nb.map((j, q) => card(j, knn.dist ? `${className(j)} · ${fmt(knn.dist[q], 2)}` : null, 56))));
     hl.push([i, '#111111'], ...nb.map((j) => [j, '#ff2d55']));
