@@ -15,7 +15,9 @@
  * outliers.csv, label_issues.csv, image_issues.csv, skipped.csv,
  * summary.json. The page holds three.js (embedded in the library at build
  * time), the data and JPEG/PNG sprite sheets of thumbnails, so it opens
- * from disk with no network. */
+ * from disk with no network. Past a size budget (inline_max_bytes) the
+ * sheets and the neighbours sit in a folder beside the page instead
+ * (report.html -> report_files/), loaded on demand. */
 #ifndef EMB_REPORT_H
 #define EMB_REPORT_H
 
@@ -35,12 +37,20 @@ typedef struct {
     int max_neighbors;       /* neighbours per item kept for the page (default 8) */
     int64_t max_rows;        /* rows kept per findings table (default 2000); per-item
                                 scores and groups are kept for every row */
+    size_t inline_max_bytes; /* size budget of the one-file page: when the page
+                                would pass it, the sprite sheets and the
+                                neighbours go to "<page stem>_files/" beside it
+                                (report.html -> report_files/), loaded on demand
+                                by <img> and <script> elements (still opens from
+                                file://); 0 = EMB_REPORT_INLINE_MAX (100 MB),
+                                1 = always */
     int n_threads;           /* 0 = all cores */
     bool alpha_background_set;   /* thumbnails of images with alpha: composited */
     uint8_t alpha_background[3]; /* over this RGB when set, else over white */
     emb_progress progress;
 } emb_report_params;
 emb_report_params emb_report_default_params(void);
+#define EMB_REPORT_INLINE_MAX ((size_t)100 * 1000 * 1000)   /* bytes */
 
 /* What emb_report_write found and wrote. */
 typedef struct {
@@ -52,6 +62,8 @@ typedef struct {
     int n_sheets;            /* sprite sheets */
     int64_t n_thumbs;        /* items with a decoded image */
     size_t bytes;            /* size of report.html */
+    size_t files_bytes;      /* bytes in "<page stem>_files/", 0 = none (one page) */
+    int64_t n_files;         /* files in it */
 } emb_report_info;
 
 /* Read the outputs in out_dir and write html_path atomically. info may be

@@ -4,7 +4,9 @@
 //   node tests/report_browser.mjs REPORT.html SCREENSHOT_PREFIX [EXPECT.json]
 // EXPECT.json: {"n": N, "classes": [...], "dup_groups": [[i, j], ...],
 //   "clusters": null (no panel, no colour-by-cluster) or {"sizes": [...],
-//   "representatives": [[...], ...], "item": [cluster id per item], "noise": n}}.
+//   "representatives": [[...], ...], "item": [cluster id per item], "noise": n},
+//   "files_dir": "report_files" (the page past its size budget: sheets and
+//   neighbours loaded from that folder), "knn": [[neighbours of item i], ...]}.
 // Prints one JSON line of measurements; exit 1 on a failed check.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -58,17 +60,23 @@ if (target) {
   const th = Date.now();
   await page.mouse.move(target.x - 30, target.y - 30);
   await page.mouse.move(target.x, target.y);
-  await page.waitForSelector('#tooltip:not([hidden]) .thumb', { timeout: 5000 }).catch(() => null);
+  // the thumbnail shown: its sheet decoded (a blob: URL of the page's own
+  // data, or past the size budget a file of the side folder)
+  await page.waitForSelector('#tooltip:not([hidden]) .thumb[data-loaded]', { timeout: 5000 }).catch(() => null);
   m.hover_ms = Date.now() - th;
   hovered = await page.evaluate(() => {
     const t = document.querySelector('#tooltip');
-    const th = t.querySelector('.thumb');
-    return t.hidden || !th ? null : { item: th.dataset.item, bg: getComputedStyle(th).backgroundImage.slice(0, 9), path: t.querySelector('.path').textContent };
+    const th = t.querySelector('.thumb[data-loaded]');
+    return t.hidden || !th ? null : { item: th.dataset.item, bg: getComputedStyle(th).backgroundImage, path: t.querySelector('.path').textContent };
   });
-  m.hovered = hovered;
+  m.hovered = hovered && { ...hovered, bg: hovered.bg.slice(0, 9) };
+  m.target = target;
   await page.screenshot({ path: `${shot}-hover.png` });
   await page.mouse.click(target.x, target.y);
+  // neighbours: in the page, or (past the budget) knn-<b>.js loaded on the first pin
+  await page.waitForFunction(() => !/loading/.test(document.querySelector('#pinned .sub')?.textContent || 'loading'), null, { timeout: 5000 }).catch(() => null);
   m.pinned_neighbours = await page.$$eval('#pinned .grid .thumb', (e) => e.length);
+  m.pinned_items = await page.$$eval('#pinned .grid .thumb', (e) => e.map((x) => Number(x.dataset.item)));
 }
 // Every colouring draws without errors; in 2D a lasso around the whole map selects every point.
 for (const v of await page.$$eval('#colour-by option', (o) => o.map((x) => x.value))) {
@@ -134,7 +142,14 @@ console.log(JSON.stringify(m));
 if (expect) {
   check(m.plotted === expect.n, `plotted points ${m.plotted} == N ${expect.n}`);
   check(JSON.stringify(m.legend) === JSON.stringify(expect.classes), `legend ${JSON.stringify(m.legend)} lists the classes`);
-  check(hovered && hovered.bg.startsWith('url("blob') && Number(hovered.item) === target.i, `hover shows item ${target && target.i}'s thumbnail`);
+  if (expect.files_dir) {
+    const thumbs = await page.evaluate(() => window.embReport.thumbs);
+    const want = `/${expect.files_dir}/sheet-${Math.floor(target.i / thumbs.per_sheet)}.`;
+    check(hovered && hovered.bg.startsWith('url("file:') && hovered.bg.includes(want) && Number(hovered.item) === target.i,
+      `hover shows item ${target && target.i}'s thumbnail from its sheet file (${want}): ${hovered && hovered.bg}`);
+  } else check(hovered && hovered.bg.startsWith('url("blob') && Number(hovered.item) === target.i, `hover shows item ${target && target.i}'s thumbnail`);
+  check((await page.evaluate(() => window.embReport.splitFiles)) === (expect.files_dir || null), `the page's side folder is ${expect.files_dir || 'none'}`);
+  if (expect.knn) check(JSON.stringify(m.pinned_items) === JSON.stringify(expect.knn[target.i]), `pinned item ${target.i} lists its neighbours ${JSON.stringify(expect.knn[target.i])} (got ${JSON.stringify(m.pinned_items)})`);
   const got = m.dup_groups.map((g) => [...g].sort((a, b) => a - b).join(',')).sort();
   const want = (expect.dup_groups || []).map((g) => [...g].sort((a, b) => a - b).join(',')).sort();
   check(JSON.stringify(got) === JSON.stringify(want), `duplicates panel shows groups ${JSON.stringify(want)} (got ${JSON.stringify(got)})`);

@@ -5,8 +5,11 @@
  * the 2x box reduction checked against a hand computation), markup in the
  * data must not end the script element, the clusters come from clusters.csv
  * (ids per item, sizes, majority labels, purity, representatives; a bad file
- * gives no clusters and a note, none gives null), and an empty folder still
- * gives a page. */
+ * gives no clusters and a note, none gives null), an empty folder still
+ * gives a page, and past the size budget the sheets and the neighbours go
+ * to <stem>_files/ beside the page: the same sheet bytes as the one-file
+ * page holds, knn-0.js with the same neighbours, the folder swapped in whole
+ * and removed again when a later page fits the budget. */
 /* ctest-labels: unit */
 #include "check.h"
 #include "embscope.h"
@@ -15,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum { N_IDX = 10, H = 10, W = 8, N = 12, K = 5 };
 
@@ -155,24 +160,34 @@ static void test_fixture(void) {
     CHECK_EQ(3, cJSON_GetArraySize(cl));
     CHECK(!strcmp(cJSON_GetArrayItem(cl, 0)->valuestring, "c") && !strcmp(cJSON_GetArrayItem(cl, 1)->valuestring, "a"));
     /* items.csv labels a,b,c,... in summary.json's order c=0, a=1, b=2 */
-    int32_t want_label[N], got_label[N], want_split[N], got_split[N];
+    /* labels (int32), splits (uint8) and folders (int32) as base64 typed arrays */
+    size_t len;
+    int32_t want_label[N], want_split[N], *got_label = b64_field(d, "label", &len);
+    CHECK_EQ(N * sizeof(int32_t), len);
+    uint8_t *got_split = b64_field(d, "split", &len);
+    CHECK_EQ(N, len);
+    int32_t *pd = b64_field(d, "path_dir", &len);
+    CHECK_EQ(N * sizeof(int32_t), len);
+    if (!got_label || !got_split || !pd) return;
+    int32_t split32[N];
     for (int i = 0; i < N; i++) {
         want_label[i] = (int32_t[]){1, 2, 0}[i % 3];
-        got_label[i] = (int32_t)cJSON_GetNumberValue(cJSON_GetArrayItem(cJSON_GetObjectItem(d, "label"), i));
         want_split[i] = i < 8 ? EMB_SPLIT_TRAIN : EMB_SPLIT_TEST;
-        got_split[i] = (int32_t)cJSON_GetNumberValue(cJSON_GetArrayItem(cJSON_GetObjectItem(d, "split"), i));
+        split32[i] = got_split[i];
     }
     CHECK_EQ_I32(want_label, got_label, N);
-    CHECK_EQ_I32(want_split, got_split, N);
+    CHECK_EQ_I32(want_split, split32, N);
     /* paths: folder table + names rebuild items.csv's paths */
-    cJSON *pd = cJSON_GetObjectItem(d, "path_dir"), *pn = cJSON_GetObjectItem(d, "path_name"), *dirs = cJSON_GetObjectItem(d, "path_dirs");
+    cJSON *pn = cJSON_GetObjectItem(d, "path_name"), *dirs = cJSON_GetObjectItem(d, "path_dirs");
     char rebuilt[1024];
-    snprintf(rebuilt, sizeof rebuilt, "%s%s", cJSON_GetArrayItem(dirs, (int)cJSON_GetArrayItem(pd, 3)->valuedouble)->valuestring,
-             cJSON_GetArrayItem(pn, 3)->valuestring);
+    CHECK(pd[3] >= 0 && pd[3] < cJSON_GetArraySize(dirs));
+    snprintf(rebuilt, sizeof rebuilt, "%s%s", cJSON_GetArrayItem(dirs, pd[3])->valuestring, cJSON_GetArrayItem(pn, 3)->valuestring);
     char want_path[1024];
     snprintf(want_path, sizeof want_path, "%s/imgs-idx3-ubyte#3", dir);
     CHECK(!strcmp(rebuilt, want_path));
-    size_t len;
+    free(got_label);
+    free(got_split);
+    free(pd);
     float *m = b64_field(cJSON_GetObjectItem(d, "map"), "b64", &len);
     CHECK_EQ(sizeof map3, len);
     if (m) CHECK_CLOSE_F32(map3, m, N * 3, 0, 0);
@@ -267,6 +282,110 @@ static void test_fixture(void) {
     free(png);
     cJSON_Delete(d);
     free(text);
+}
+
+static unsigned char *read_all(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long l = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc((size_t)l + 1);
+    *len = fread(b, 1, (size_t)l, f);
+    b[*len] = 0;
+    fclose(f);
+    return b;
+}
+
+static bool is_file(const char *p) {
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static bool is_dir(const char *p) {
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* The fixture again with a budget of 1 byte: split.html + split_files/. */
+static void test_split(void) {
+    char dir[512], html[600], one[600], fdir[700], path[800];
+    snprintf(dir, sizeof dir, "%s/out", check_tmpdir());
+    snprintf(html, sizeof html, "%s/split.html", dir);
+    snprintf(one, sizeof one, "%s/report.html", dir);   /* test_fixture's one-file page */
+    snprintf(fdir, sizeof fdir, "%s/split_files", dir);
+    emb_report_params p = emb_report_default_params();
+    p.thumb_size = 10;
+    p.jpeg_quality = 101;
+    p.max_neighbors = 3;
+    p.inline_max_bytes = 1;
+    emb_report_info info;
+    if (!CHECK(emb_report_write(dir, html, &p, &info) == EMB_OK)) { fprintf(stderr, "%s\n", emb_errmsg()); return; }
+    CHECK_EQ(2, info.n_files);   /* sheet-0.png, knn-0.js */
+    char *text = NULL, *text1 = NULL;
+    cJSON *d = page_data(html, &text), *d1 = page_data(one, &text1);
+    if (!d || !d1) return;
+    CHECK(!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(d, "files_dir")), "split_files"));
+    CHECK(strstr(text, "id=\"emb-sheet-") == NULL);   /* no sheet left in the page */
+    CHECK_EQ(2, count(text, "</script>"));
+    cJSON *ext = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "thumbs"), "ext");
+    CHECK(cJSON_GetArraySize(ext) == 1 && !strcmp(cJSON_GetArrayItem(ext, 0)->valuestring, "png"));
+    cJSON *kn = cJSON_GetObjectItem(d, "knn");
+    CHECK_EQ(3, cJSON_GetNumberValue(cJSON_GetObjectItem(kn, "k")));
+    CHECK_EQ(65536, cJSON_GetNumberValue(cJSON_GetObjectItem(kn, "block")));
+    CHECK_EQ(1, cJSON_GetNumberValue(cJSON_GetObjectItem(kn, "n_files")));
+    /* sheet-0.png: the bytes the one-file page carries as its data: URL */
+    const char *tag = "id=\"emb-sheet-0\">data:image/png;base64,";
+    char *b = strstr(text1, tag);
+    size_t len = 0, flen = 0;
+    snprintf(path, sizeof path, "%s/sheet-0.png", fdir);
+    unsigned char *file = read_all(path, &flen);
+    if (CHECK(b && file)) {
+        b += strlen(tag);
+        *strstr(b, "</script>") = 0;
+        unsigned char *want = malloc(strlen(b));
+        len = b64_decode(b, want);
+        CHECK(len == flen && !memcmp(want, file, len));
+        free(want);
+    }
+    free(file);
+    /* knn-0.js: a classic script assigning the neighbours the one-file page holds */
+    snprintf(path, sizeof path, "%s/knn-0.js", fdir);
+    char *js = (char *)read_all(path, &flen);
+    const char *head = "(window.embReportFiles = window.embReportFiles || {})[\"knn-0\"] = ";
+    if (CHECK(js && !strncmp(js, head, strlen(head)) && flen > strlen(head) + 2 && !strcmp(js + flen - 2, ";\n"))) {
+        cJSON *k = cJSON_ParseWithLength(js + strlen(head), flen - strlen(head) - 2), *k1 = cJSON_GetObjectItem(d1, "knn");
+        CHECK(k != NULL);
+        CHECK(!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(k, "idx")), cJSON_GetStringValue(cJSON_GetObjectItem(k1, "idx"))));
+        CHECK(!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(k, "dist")), cJSON_GetStringValue(cJSON_GetObjectItem(k1, "dist"))));
+        cJSON_Delete(k);
+    }
+    free(js);
+    snprintf(path, sizeof path, "%s.tmp.%ld", fdir, (long)getpid());
+    CHECK(!is_dir(path));   /* the temporary folder was renamed */
+    cJSON_Delete(d);
+    cJSON_Delete(d1);
+    free(text);
+    free(text1);
+    /* a folder holding a file of the user's is not replaced: EMB_E_IO naming it, the page kept */
+    snprintf(path, sizeof path, "%s/mine.txt", fdir);
+    CHECK(check_write_file(path, "x", 1));
+    CHECK(emb_report_write(dir, html, &p, NULL) == EMB_E_IO);
+    CHECK_CONTAINS(emb_errmsg(), "split_files");
+    CHECK_CONTAINS(emb_errmsg(), "holds files of its own");
+    size_t hl = 0;
+    unsigned char *h = read_all(html, &hl);
+    CHECK(h && strstr((char *)h, "\"files_dir\":\"split_files\"") != NULL);
+    free(h);
+    snprintf(path, sizeof path, "%s/sheet-0.png", fdir);
+    CHECK(is_file(path));   /* and its folder */
+    snprintf(path, sizeof path, "%s/mine.txt", fdir);
+    remove(path);
+    /* within the budget again: one file, and the earlier folder removed */
+    p.inline_max_bytes = 0;
+    CHECK(emb_report_write(dir, html, &p, &info) == EMB_OK);
+    CHECK_EQ(0, info.n_files);
+    CHECK(!is_dir(fdir));
 }
 
 /* clusters.csv beside the fixture: the page's clusters block, by hand. */
@@ -378,6 +497,7 @@ static void test_item_images(void) {
 
 int main(void) {
     test_fixture();
+    test_split();
     test_clusters();
     test_item_images();
     test_empty();

@@ -4,6 +4,15 @@
 // noise, or what a cluster selection leaves out - in one more, translucent,
 // object), picks the point under the mouse in screen space, and fills the
 // panels below the map (the Clusters panel: clusters.js).
+//
+// A million points: per-item data are typed arrays (base64 in the JSON);
+// past N = LOD_POINTS each frame draws a uniform sample whose share grows
+// as the view zooms in (level of detail, see lodFraction); picking projects
+// only the points drawn. Past the page's size budget the sprite sheets and
+// the neighbours are files in D.files_dir beside the page, loaded on demand
+// by an <img> (a sheet, when a thumbnail on it is first shown) or a
+// <script> (the neighbours, when an item is first pinned): both work from
+// file://, where fetch() does not.
 import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { clusterData, clusterCentres, clustersPanel } from './clusters.js';
@@ -36,14 +45,44 @@ const fmt = (x, d = 3) => (typeof x === 'number' && !Number.isInteger(x) ? x.toP
 
 // ---------------------------------------------------------------- items
 const classes = D.classes || [];
-const label = D.label || new Array(N).fill(-1);
-const split = D.split || new Array(N).fill(0);
+const label = D.label ? b64(D.label, Int32Array) : new Int32Array(N).fill(-1);   // (N) page class, -1 = none
+const split = D.split ? b64(D.split, Uint8Array) : new Uint8Array(N);            // (N) index into D.splits
+const pathDir = D.path_dir ? b64(D.path_dir, Int32Array) : null;                  // (N) index into D.path_dirs
 const splitName = (i) => (D.splits ? D.splits[split[i]] : '') || '';
 const className = (i) => (label[i] >= 0 ? classes[label[i]] : '(none)');
-const path = (i) => (D.path_name ? D.path_dirs[D.path_dir[i]] + D.path_name[i] : `item ${i}`);
-// Neighbours (N, k), decoded on first use (pinning an item).
-let knnCache = null;
-const knnData = () => knnCache || (knnCache = D.knn && { k: D.knn.k, idx: b64(D.knn.idx, Int32Array), dist: D.knn.dist && b64(D.knn.dist, Float32Array) });
+const path = (i) => (D.path_name ? D.path_dirs[pathDir[i]] + D.path_name[i] : `item ${i}`);
+// A file of the side folder (D.files_dir), as a URL relative to the page.
+const fileUrl = (name) => encodeURIComponent(D.files_dir) + '/' + name;
+// Item i's neighbours { idx: Int32Array (k), dist: Float32Array (k) | null },
+// decoded on first use (pinning an item). Past the page's size budget they
+// are in the side folder, D.knn.block items a file (knn-<b>.js, a classic
+// script): knnRow(i, then) is null until i's file has loaded, and calls
+// then() when it has.
+const knnBlocks = [], knnWait = [];
+const knnDecode = (K) => ({ k: K.k, idx: b64(K.idx, Int32Array), dist: K.dist && b64(K.dist, Float32Array) });
+function knnRow(i, then) {
+  if (!D.knn) return null;
+  const B = D.knn.block || N, b = D.knn.block ? Math.floor(i / B) : 0, j = i - b * B;
+  if (!knnBlocks[b] && !D.knn.block) knnBlocks[b] = knnDecode(D.knn);
+  const K = knnBlocks[b];
+  if (K) return { idx: K.idx.subarray(j * K.k, (j + 1) * K.k), dist: K.dist && K.dist.subarray(j * K.k, (j + 1) * K.k) };
+  if (!knnWait[b]) {
+    knnWait[b] = [];
+    const sc = document.createElement('script'), key = `knn-${b}`;
+    sc.src = fileUrl(key + '.js');
+    sc.onload = () => {
+      const F = window.embReportFiles;
+      if (!F || !F[key]) { console.error(`embscope: ${sc.src} did not define the neighbours`); return; }
+      knnBlocks[b] = knnDecode(F[key]);
+      delete F[key];
+      for (const f of knnWait[b]) f();
+    };
+    sc.onerror = () => console.error(`embscope: ${sc.src} could not be loaded: keep ${D.files_dir}/ beside the page`);
+    document.head.append(sc);
+  }
+  if (then) knnWait[b].push(then);
+  return null;
+}
 
 // Tables: rows as objects, numbers parsed; the path comes from items.csv.
 function table(name) {
@@ -61,34 +100,53 @@ const T = {};
 for (const k of ['duplicates', 'leakage', 'outliers', 'label_issues', 'image_issues', 'skipped', 'annotation_issues']) T[k] = table(k);
 
 // ---------------------------------------------------------------- thumbnails
-// The sheets sit in <script type="text/plain" id="emb-sheet-K"> elements
-// after this script, so the map is interactive before the browser has
-// parsed them; a thumbnail asked for earlier is filled in when they arrive.
-const sheetUrls = [];
-function sheetUrl(s) {
-  if (!sheetUrls[s]) {
-    const e = document.getElementById('emb-sheet-' + s);
-    if (!e) return null;
+// In one-file pages the sheets sit in <script type="text/plain"
+// id="emb-sheet-K"> elements after this script, so the map is interactive
+// before the browser has parsed them; a thumbnail asked for earlier is
+// filled in when they arrive. Past the size budget, sheet K is the file
+// D.files_dir/sheet-K.<ext>, loaded by an <img> when first asked for.
+const sheetUrls = [], sheetWait = [], sheetImgs = [];
+function whenSheet(s, cb) {
+  if (sheetUrls[s]) return cb(sheetUrls[s]);
+  if (D.files_dir) {
+    if (!sheetWait[s]) {
+      const url = fileUrl(`sheet-${s}.${D.thumbs.ext[s]}`), img = new Image();
+      sheetWait[s] = [];
+      img.onload = () => { sheetUrls[s] = url; for (const f of sheetWait[s]) f(url); sheetWait[s] = []; };
+      img.onerror = () => console.error(`embscope: ${url} could not be loaded: keep ${D.files_dir}/ beside the page`);
+      img.src = url;
+      sheetImgs[s] = img;   // held: the sheet stays decoded for the next thumbnail on it
+    }
+    sheetWait[s].push(cb);
+    return;
+  }
+  const e = document.getElementById('emb-sheet-' + s);
+  if (e) {
     const [head, data] = e.textContent.split(',');
     sheetUrls[s] = URL.createObjectURL(new Blob([b64(data, Uint8Array)], { type: head.slice(5, head.indexOf(';')) }));
-  }
-  return sheetUrls[s];
+    cb(sheetUrls[s]);
+  } else if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => whenSheet(s, cb), { once: true });
 }
-function thumb(i, px = 64) {
+// Past the budget a gallery's thumbnails load their sheets only once they
+// scroll into view (a panel's items may sit on dozens of sheets); eager
+// ones (the tooltip, the pinned item) at once.
+const lazyThumbs = D.files_dir && 'IntersectionObserver' in window ? new IntersectionObserver((seen) => {
+  for (const x of seen) if (x.isIntersecting) { lazyThumbs.unobserve(x.target); x.target.embFill(); }
+}, { rootMargin: '200px' }) : null;
+function thumb(i, px = 64, eager = false) {
   const e = el('div.thumb', { style: { width: px + 'px', height: px + 'px' } });
   const t = D.thumbs;
   if (!t || i == null || i < 0 || i >= N) return e;
   const s = Math.floor(i / t.per_sheet), c = i % t.per_sheet, k = px / t.size;
   e.dataset.item = i;
-  const fill = () => {
-    const url = sheetUrl(s);
-    if (!url) return false;
-    e.style.backgroundImage = `url(${url})`;
+  e.embFill = () => whenSheet(s, (url) => {
+    e.style.backgroundImage = `url("${url}")`;
     e.style.backgroundSize = `${t.cols * px}px auto`;
     e.style.backgroundPosition = `${-(c % t.cols) * t.size * k}px ${-Math.floor(c / t.cols) * t.size * k}px`;
-    return true;
-  };
-  if (!fill() && document.readyState === 'loading') document.addEventListener('DOMContentLoaded', fill, { once: true });
+    e.dataset.loaded = '1';
+  });
+  if (lazyThumbs && !eager) lazyThumbs.observe(e);
+  else e.embFill();
   return e;
 }
 
@@ -98,6 +156,9 @@ const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948
   '#dbdb8d', '#9edae5'];
 const classColour = (c) => (c < 0 ? '#9aa0a6' : c < PALETTE.length ? PALETTE[c] : `hsl(${(c * 137.5) % 360},60%,50%)`);
 const MUTED = new THREE.Color('#d9dde3');
+// One THREE.Color per CSS colour string (a million items share a few dozen).
+const colourOf = new Map();
+const C3 = (css) => { let c = colourOf.get(css); if (!c) colourOf.set(css, (c = new THREE.Color(css))); return c; };
 // Colour ramp for scores in [0, 1]: light blue -> purple -> orange-red.
 function ramp(t) {
   const stops = [[0.75, 0.85, 0.95], [0.42, 0.3, 0.7], [0.93, 0.3, 0.13]];
@@ -123,20 +184,28 @@ const classByName = new Map(classes.map((c, q) => [c, q]));
 let selCluster = null;   // the cluster selected in the Clusters panel or the legend, or null
 
 const COLOURINGS = {
-  class: { name: 'class', colour: (i) => new THREE.Color(classColour(label[i])) },
-  split: { name: 'split', colour: (i) => new THREE.Color(PALETTE[split[i]] || '#9aa0a6') },
-  dups: { name: 'duplicate group', when: T.duplicates, colour: (i) => (dupGroup[i] >= 0 ? new THREE.Color(classColour(dupGroup[i] % 997 + 3)) : MUTED) },
+  class: { name: 'class', colour: (i) => C3(classColour(label[i])) },
+  split: { name: 'split', colour: (i) => C3(PALETTE[split[i]] || '#9aa0a6') },
+  dups: { name: 'duplicate group', when: T.duplicates, colour: (i) => (dupGroup[i] >= 0 ? C3(classColour(dupGroup[i] % 997 + 3)) : MUTED) },
   outliers: { name: 'outlier score', when: T.outliers, colour: scoreColour('outliers') },
   label_issues: { name: 'label-issue score', when: T.label_issues, colour: scoreColour('label_issues') },
-  cluster: { name: 'cluster', when: CL, colour: (i) => new THREE.Color(clusterColour(CL.item[i])) },
+  cluster: { name: 'cluster', when: CL, colour: (i) => C3(clusterColour(CL.item[i])) },
 };
 // Drawn faint (translucent, behind the rest): noise when coloured by cluster,
 // and everything outside the selected cluster.
 const isFaint = (i) => CL != null && ((selCluster != null && CL.item[i] !== selCluster) || (colouring === 'cluster' && CL.item[i] < 0));
+// Scores scaled from their smallest to their largest, found on first use.
 function scoreColour(key) {
-  const s = scores[key], v = Array.from(s).filter((x) => !isNaN(x)).sort((a, b) => a - b);
-  const lo = v[0] ?? 0, hi = v[v.length - 1] ?? 1;
-  return (i) => (isNaN(s[i]) ? MUTED : ramp(hi > lo ? (s[i] - lo) / (hi - lo) : 1));
+  const s = scores[key];
+  let lo, hi;
+  return (i) => {
+    if (lo === undefined) {
+      lo = Infinity; hi = -Infinity;
+      for (const x of s) if (!isNaN(x)) { if (x < lo) lo = x; if (x > hi) hi = x; }
+      if (lo === Infinity) { lo = 0; hi = 1; }
+    }
+    return isNaN(s[i]) ? MUTED : ramp(hi > lo ? (s[i] - lo) / (hi - lo) : 1);
+  };
 }
 
 // ---------------------------------------------------------------- the map
@@ -156,7 +225,10 @@ function normalise(m) {
 if (D.map) maps[D.map.dims === 3 ? '3d' : '2d'] = normalise(D.map);
 if (D.map2d && !maps['2d']) maps['2d'] = normalise(D.map2d);
 
-const renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+const LOD_POINTS = 250000;   // level of detail, see lodFraction
+// Past LOD_POINTS, no multisampling: the points are alpha-tested discs, and
+// a software renderer (SwiftShader) draws a frame about twice as fast.
+const renderer = new THREE.WebGLRenderer({ antialias: N <= LOD_POINTS, preserveDrawingBuffer: true });
 renderer.setPixelRatio(window.devicePixelRatio);
 const scene = new THREE.Scene();
 scene.background = new THREE.Color('#ffffff');
@@ -179,11 +251,39 @@ let pointSize = N > 50000 ? 2 : N > 10000 ? 3 : N > 2000 ? 4 : 6;
 const highlight = new THREE.Points(new THREE.BufferGeometry(), pointsMaterial(11));
 highlight.renderOrder = 1;
 
+// Level of detail. Past LOD_POINTS items, each class's items are kept in a
+// fixed random order, so that the first m of them are a uniform sample of
+// the class; a frame draws the first lodFraction() of every class: the
+// share LOD_POINTS / N when zoomed out (the whole map's shape at the cost
+// of LOD_POINTS points), growing with the square of the zoom (the points
+// that stay in view), until all are drawn.
+let lodRef = 1;   // 3D: the camera's starting distance to its target
+function lodFraction() {
+  if (N <= LOD_POINTS || !camera) return 1;
+  const zoom = camera.isOrthographicCamera ? camera.zoom : lodRef / camera.position.distanceTo(controls.target);
+  return Math.min(1, (LOD_POINTS / N) * zoom * zoom);
+}
+const drawn = (len, frac) => (frac >= 1 ? len : Math.ceil(len * frac));
+// Fisher-Yates with a fixed-seed generator (mulberry32): the same order on every load.
+function shuffle(a, seed) {
+  let t = seed >>> 0;
+  const rnd = () => { t = (t + 0x6d2b79f5) >>> 0; let r = Math.imul(t ^ (t >>> 15), 1 | t); r ^= r + Math.imul(r ^ (r >>> 7), 61 | r); return ((r ^ (r >>> 14)) >>> 0) / 4294967296; };
+  for (let i = a.length - 1; i > 0; i--) { const j = Math.floor(rnd() * (i + 1)), x = a[i]; a[i] = a[j]; a[j] = x; }
+  return a;
+}
+let lodFrac = 1;
+
 function buildGroups() {
-  const by = new Map();
-  for (let i = 0; i < N; i++) { const c = label[i]; if (!by.has(c)) by.set(c, []); by.get(c).push(i); }
-  for (const [c, list] of [...by.entries()].sort((a, b) => a[0] - b[0])) {
-    const g = new THREE.BufferGeometry(), items = Int32Array.from(list);
+  // items by class (counting sort: classes -1 .. top)
+  let top = -1;
+  for (let i = 0; i < N; i++) if (label[i] > top) top = label[i];
+  const cnt = new Int32Array(top + 2), at = new Int32Array(top + 2);
+  for (let i = 0; i < N; i++) cnt[label[i] + 1]++;
+  const lists = Array.from(cnt, (n) => new Int32Array(n));
+  for (let i = 0; i < N; i++) { const c = label[i] + 1; lists[c][at[c]++] = i; }
+  for (let q = 0; q < lists.length; q++) {
+    if (!lists[q].length) continue;
+    const c = q - 1, g = new THREE.BufferGeometry(), items = N > LOD_POINTS ? shuffle(lists[q], 17 + q) : lists[q];
     g.setAttribute('position', new THREE.BufferAttribute(new Float32Array(items.length * 3), 3));
     g.setAttribute('color', new THREE.BufferAttribute(new Float32Array(items.length * 4), 4));
     const points = new THREE.Points(g, pointsMaterial(pointSize));
@@ -197,9 +297,9 @@ function buildGroups() {
 function placeFaint() {
   const m = maps[view], list = [];
   for (const g of groups) if (g.points.visible) for (const i of g.items) if (isFaint(i)) list.push(i);
-  faintItems = Int32Array.from(list);
+  faintItems = N > LOD_POINTS ? shuffle(Int32Array.from(list), 5) : Int32Array.from(list);   // a prefix is a sample (LOD)
   const pos = new Float32Array(list.length * 3), col = new Float32Array(list.length * 3), grey = new THREE.Color(NOISE), muted = MUTED;
-  list.forEach((i, j) => {
+  faintItems.forEach((i, j) => {
     pos[3 * j] = m[3 * i]; pos[3 * j + 1] = m[3 * i + 1]; pos[3 * j + 2] = view === '3d' ? m[3 * i + 2] : 0;
     const c = CL.item[i] < 0 ? grey : muted;
     col[3 * j] = c.r; col[3 * j + 1] = c.g; col[3 * j + 2] = c.b;
@@ -239,6 +339,7 @@ function setView(v) {
   if (v === '3d') {
     camera = new THREE.PerspectiveCamera(45, w / h, 0.01, 100);
     camera.position.set(1.5, 1.1, 2.3);
+    lodRef = camera.position.length();
   } else {
     camera = new THREE.OrthographicCamera(-1.15 * w / h, 1.15 * w / h, 1.15, -1.15, -10, 10);
     camera.position.set(0, 0, 5);
@@ -255,8 +356,21 @@ function setView(v) {
   $('#lasso-btn') && ($('#lasso-btn').hidden = v !== '2d');
 }
 let screen = null;   // (N, 2) screen positions of the current frame, NaN = hidden
+// A frame: at most one per display frame (requestAnimationFrame), however
+// many changes ask for one; renderNow draws at once (the page's first frame).
+let frameQueued = false;
 function render() {
+  if (frameQueued) return;
+  frameQueued = true;
+  requestAnimationFrame(() => { frameQueued = false; renderNow(); });
+}
+let firstFrameAt = null;
+function renderNow() {
+  lodFrac = lodFraction();
+  for (const g of groups) g.points.geometry.setDrawRange(0, drawn(g.items.length, lodFrac));
+  faint.geometry.setDrawRange(0, drawn(faintItems.length, lodFrac));
   renderer.render(scene, camera);
+  if (firstFrameAt == null) firstFrameAt = performance.now();
   screen = null;
   drawClusterLabels();
 }
@@ -289,27 +403,40 @@ function selectCluster(g) {
     el('button', { onclick: () => selectCluster(null), title: 'clear the cluster selection' }, 'clear'));
   paint();
 }
+// Screen positions (N, 2) in map pixels of the points drawn in this frame
+// (visible classes, the level of detail's share of each), NaN elsewhere:
+// Vector3.project's arithmetic (clip = projection x view x point), inline.
+let screenItems = null;   // the items with a position, for pick
 function project() {
-  const w = mapBox.clientWidth, h = mapBox.clientHeight, m = maps[view], v = new THREE.Vector3();
-  const s = new Float32Array(2 * N).fill(NaN);
+  const w = mapBox.clientWidth, h = mapBox.clientHeight, m = maps[view], z3 = view === '3d' ? 1 : 0;
+  const s = new Float32Array(2 * N).fill(NaN), list = [];
   camera.updateMatrixWorld();
+  lodFrac = lodFraction();   // as the next frame will draw
+  const e = new THREE.Matrix4().multiplyMatrices(camera.projectionMatrix, camera.matrixWorldInverse).elements;
   for (const g of groups) {
     if (!g.points.visible) continue;
-    for (const i of g.items) {
-      v.set(m[3 * i], m[3 * i + 1], view === '3d' ? m[3 * i + 2] : 0).project(camera);
-      if (v.z < 1) { s[2 * i] = (v.x + 1) / 2 * w; s[2 * i + 1] = (1 - v.y) / 2 * h; }
+    const it = g.items, cnt = drawn(it.length, lodFrac);
+    list.push(it.subarray(0, cnt));
+    for (let j = 0; j < cnt; j++) {
+      const i = it[j], x = m[3 * i], y = m[3 * i + 1], z = z3 * m[3 * i + 2];
+      const iw = 1 / (e[3] * x + e[7] * y + e[11] * z + e[15]);
+      if ((e[2] * x + e[6] * y + e[10] * z + e[14]) * iw >= 1) continue;   // behind the far plane or the camera
+      s[2 * i] = ((e[0] * x + e[4] * y + e[8] * z + e[12]) * iw + 1) / 2 * w;
+      s[2 * i + 1] = (1 - (e[1] * x + e[5] * y + e[9] * z + e[13]) * iw) / 2 * h;
     }
   }
+  screenItems = list;
   return s;
 }
-// The visible item nearest to (x, y) in map pixels, within r px, or null.
+// The drawn item nearest to (x, y) in map pixels, within r px, or null.
 function pick(x, y, r = 8) {
   if (!screen) screen = project();
   let best = null, bd = r * r;
-  for (let i = 0; i < N; i++) {
-    const dx = screen[2 * i] - x, dy = screen[2 * i + 1] - y, d = dx * dx + dy * dy;
-    if (d < bd) { bd = d; best = i; }
-  }
+  for (const it of screenItems)
+    for (let j = 0; j < it.length; j++) {
+      const i = it[j], dx = screen[2 * i] - x, dy = screen[2 * i + 1] - y, d = dx * dx + dy * dy;
+      if (d < bd) { bd = d; best = i; }
+    }
   return best;
 }
 
@@ -364,7 +491,7 @@ function caption(i, extra) {
 function showTip(i, x, y) {
   if (i == null) { tip.hidden = true; tip.dataset.item = ''; return; }
   if (tip.dataset.item !== String(i)) {
-    tip.replaceChildren(thumb(i, 96), caption(i));
+    tip.replaceChildren(thumb(i, 96, true), caption(i));
     tip.dataset.item = i;
   }
   tip.hidden = false;
@@ -376,14 +503,14 @@ function pin(i) {
   pinned = i;
   const box = $('#pinned');
   const hl = [];
-  const knn = knnData();
+  const knn = i == null ? null : knnRow(i, () => { if (pinned === i) pin(i); });
   if (i == null) { box.hidden = true; } else {
-    const nb = knn ? Array.from(knn.idx.subarray(i * knn.k, (i + 1) * knn.k)) : [];
+    const nb = knn ? Array.from(knn.idx) : [];
     box.hidden = false;
     box.replaceChildren(el('div.pin-head', {}, el('b', {}, `Item ${i}`), el('button.close', { onclick: () => pin(null), title: 'unpin' }, '×')),
-      el('div.pin-main', {}, thumb(i, 128), caption(i, scoreLines(i))),
-      nb.length ? el('div.sub', {}, `${nb.length} nearest neighbours`) : el('div.sub', {}, 'no neighbours.npy'),
-      el('div.grid', {}, nb.map((j, q) => card(j, knn.dist ? `${className(j)} · ${fmt(knn.dist[i * knn.k + q], 2)}` : null, 56))));
+      el('div.pin-main', {}, thumb(i, 128, true), caption(i, scoreLines(i))),
+      nb.length ? el('div.sub', {}, `${nb.length} nearest neighbours`) : el('div.sub', {}, D.knn ? 'loading the neighbours…' : 'no neighbours.npy'),
+      el('div.grid', {}, nb.map((j, q) => card(j, knn.dist ? `${className(j)} · ${fmt(knn.dist[q], 2)}` : null, 56))));
     hl.push([i, '#111111'], ...nb.map((j) => [j, '#ff2d55']));
   }
   const m = maps[view], pos = [], col = [];
@@ -680,10 +807,17 @@ $('#footer').textContent = `embscope ${D.embscope} · three.js ${D.three} · ${N
 // Hooks for the browser test and the benchmark.
 window.embReport = {
   readyAt: performance.now(), startAt: tStart, parsedAt: tParsed, setupAt: t0,
-  ready: true, setupMs: performance.now() - t0,
-  plotted: () => groups.reduce((s, g) => s + (g.points.visible ? g.points.geometry.attributes.position.count : 0), 0),
+  ready: true, setupMs: performance.now() - t0, n: N,
+  // points drawn in this frame (visible classes; past LOD_POINTS, the level of detail's share)
+  plotted: () => groups.reduce((s, g) => s + (g.points.visible ? drawn(g.items.length, lodFrac) : 0), 0),
+  lodFraction: () => lodFrac,
+  firstFrameAt: () => firstFrameAt,   // the page's clock when the first frame was submitted
+  splitFiles: D.files_dir || null,
+  thumbs: D.thumbs && { size: D.thumbs.size, cols: D.thumbs.cols, per_sheet: D.thumbs.per_sheet, n_sheets: D.thumbs.n_sheets },
   screenPos: (i) => { if (!screen) screen = project(); const r = mapBox.getBoundingClientRect(); return [r.left + screen[2 * i], r.top + screen[2 * i + 1]]; },
   setView, pin, selectCluster,
+  // one frame drawn to the end (readPixels waits for the GPU, or SwiftShader), in ms
+  frameMs: () => { const t = performance.now(); renderNow(); const g = renderer.getContext(); g.readPixels(0, 0, 1, 1, g.RGBA, g.UNSIGNED_BYTE, new Uint8Array(4)); return performance.now() - t; },
   selectedCluster: () => selCluster,
   // how item i is drawn now: its colour (#rrggbb) and alpha (1, or FAINT_ALPHA in the faint object)
   itemStyle: (i) => {

@@ -15,7 +15,9 @@ static const char *USAGE =
     "noise drawn faint), duplicates, leakage, outliers, label issues, image\n"
     "findings and summary.json of the results in OUT. Every input file is\n"
     "optional: a missing one gives an empty panel (no clusters.csv: no\n"
-    "Clusters panel; one that does not match items.csv: a note why).\n"
+    "Clusters panel; one that does not match items.csv: a note why). Past\n"
+    "the size budget (--inline-max) the thumbnails and neighbours sit in\n"
+    "OUT/report_files/ instead, loaded on demand: keep it beside the page.\n"
     "\n"
     "Options:\n"
     "  --title TEXT       page title (default: 'embscope report: <OUT>')\n"
@@ -24,12 +26,17 @@ static const char *USAGE =
     "                     (default 80 up to 20,000 items, else 70)\n"
     "  --alpha-background C  thumbnails of images with transparency composited over\n"
     "                     C (white, black, gray or #rrggbb; default white)\n"
+    "  --inline-max MB    size budget of the one-file page (default 100): past it the\n"
+    "                     thumbnails' sprite sheets and the neighbours go to a folder\n"
+    "                     beside the page (report.html -> report_files/), loaded on\n"
+    "                     demand; the page still opens from disk with no server.\n"
+    "                     0 = always use the folder\n"
     "  -o, --output FILE  the page (default OUT/report.html)\n"
     "      --threads N    worker threads (default: all cores)\n"
     "      --quiet        no progress on stderr\n"
     "  -h, --help         this help\n";
 
-enum { OPT_TITLE = 1200, OPT_THUMB, OPT_QUALITY, OPT_ALPHA_BG };
+enum { OPT_TITLE = 1200, OPT_THUMB, OPT_QUALITY, OPT_ALPHA_BG, OPT_INLINE_MAX };
 
 /* Shared with `analyze`: write dir/report.html, log its size. */
 int cli_report_stage(const cli_common *c, const char *dir, const char *html, const emb_report_params *rp) {
@@ -41,6 +48,9 @@ int cli_report_stage(const cli_common *c, const char *dir, const char *html, con
         cli_log(c, "report: %lld items, map %dD%s, %lld thumbnails (%d px, %d sheets), %.1f MB, %.2f s",
                 (long long)info.n_items, info.map_dims, info.map_is_pca ? " (PCA)" : "", (long long)info.n_thumbs,
                 info.thumb_size, info.n_sheets, info.bytes / 1e6, emb_now() - t0);
+        if (info.n_files)
+            cli_log(c, "report: past the page's size budget: %lld files (%.1f MB) in the folder beside it",
+                    (long long)info.n_files, info.files_bytes / 1e6);
         if (!c->quiet) printf("%s\n", html ? html : def);
     }
     free(def);
@@ -53,7 +63,8 @@ int cmd_report(int argc, char **argv) {
     emb_report_params rp = emb_report_default_params();
     static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {"title", required_argument, 0, OPT_TITLE},
         {"thumb-size", required_argument, 0, OPT_THUMB}, {"jpeg-quality", required_argument, 0, OPT_QUALITY},
-        {"alpha-background", required_argument, 0, OPT_ALPHA_BG}, {0, 0, 0, 0}};
+        {"alpha-background", required_argument, 0, OPT_ALPHA_BG}, {"inline-max", required_argument, 0, OPT_INLINE_MAX},
+        {0, 0, 0, 0}};
     int opt;
     long v;
     while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -62,6 +73,11 @@ int cmd_report(int argc, char **argv) {
         if (opt == OPT_ALPHA_BG) {
             if (emb_color_parse(optarg, rp.alpha_background)) return cli_usage_error("report", "--alpha-background: %s", emb_errmsg());
             rp.alpha_background_set = true;
+            continue;
+        }
+        if (opt == OPT_INLINE_MAX) {
+            if (!cli_parse_int(optarg, 0, 1000000, &v)) return cli_usage_error("report", "--inline-max: '%s' is not in 0..1000000 (MB)", optarg);
+            rp.inline_max_bytes = v ? (size_t)v * 1000 * 1000 : 1;
             continue;
         }
         if (opt == OPT_THUMB || opt == OPT_QUALITY) {

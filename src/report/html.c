@@ -14,7 +14,16 @@
  *   <!--EMB:SHEETS--> the sprite sheets as data: URLs, one
  *                     <script type="text/plain" id="emb-sheet-K"> each, after
  *                     the app so that the map works while they are parsed
- * Binary arrays travel as base64 of little-endian float32 / int32. */
+ * Binary arrays (labels, splits, map coordinates, neighbours, scores) travel
+ * as base64 of little-endian int32 / uint8 / float32: the page reads them
+ * into typed arrays.
+ *
+ * Past the size budget (params.inline_max_bytes, 100 MB) the sheets leave
+ * the page for report_files/sheet-K.jpg and the neighbours for
+ * report_files/knn-B.js, 65,536 items each (files.c); the page loads a sheet with an <img> when
+ * a thumbnail on it is first shown, and the neighbours with a <script> when
+ * an item of its block is first pinned. A 1M-item Fashion-MNIST report is then a ~60 MB
+ * page and ~450 MB of sheets (bench/report/RESULTS.md). */
 #include "report/report.h"
 
 #include <cjson/cJSON.h>
@@ -36,6 +45,7 @@ static const char *TABLES[][2] = {
 #define N_TABLES (sizeof TABLES / sizeof TABLES[0])
 
 static const uint8_t WHITE[3] = {255, 255, 255};
+#define KNN_BLOCK 65536   /* items per neighbours file past the budget: ~5 MB at k = 8 */
 
 emb_report_params emb_report_default_params(void) {
     emb_report_params p;
@@ -101,6 +111,10 @@ typedef struct {
     char *summary_text;       /* summary.json as parsed and reprinted, or NULL */
     emb__sprites sprites;
     emb__report_clusters clusters;
+    bool split;               /* sheets and neighbours in files (below), not in the page */
+    emb__report_files files;
+    size_t files_bytes;
+    int64_t n_files;
 } inputs;
 
 static char *in_path(const char *dir, const char *name) { return emb_path_join(dir, name); }
@@ -316,11 +330,37 @@ static emb_status write_paths(FILE *f, const emb_dataset *ds) {
         free(dirs[d]);
     }
     free(dirs);
-    fputs("],\"path_dir\":[", f);
-    for (int64_t i = 0; i < n; i++) fprintf(f, i ? ",%d" : "%d", di[i]);
-    fputs("]", f);
+    fputs("],\"path_dir\":\"", f);   /* (n) int32 index into path_dirs */
+    emb__b64_write(f, di, sizeof(int32_t) * (size_t)n);
+    fputc('"', f);
     free(di);
     return st;
+}
+
+/* {"k":K,"idx":"<b64 (m, K) int32>","dist":"<b64 (m, K) float32>"|null}: the
+ * first K = in->k neighbours of items [i0, i0 + m). */
+static emb_status write_knn(FILE *f, const inputs *in, int64_t i0, int64_t m) {
+    int64_t K = in->nbr.shape[1];
+    size_t cnt = (size_t)m * (size_t)in->k;
+    int32_t *idx = emb__malloc(cnt * 4 + 4, "neighbours");
+    float *dist = emb__malloc(cnt * 4 + 4, "neighbours");
+    if (!idx || !dist) { free(idx); free(dist); return EMB_E_NOMEM; }
+    const int32_t *ni = (const int32_t *)in->nbr.data + i0 * K;
+    const float *nd = in->dist.data ? (const float *)in->dist.data + i0 * K : NULL;
+    for (int64_t i = 0; i < m; i++)
+        for (int j = 0; j < in->k; j++) {
+            idx[i * in->k + j] = ni[i * K + j];
+            dist[i * in->k + j] = nd ? nd[i * K + j] : -1.0f;
+        }
+    fprintf(f, "{\"k\":%d,\"idx\":\"", in->k);
+    emb__b64_write(f, idx, cnt * 4);
+    fputs("\",\"dist\":", f);
+    if (nd) { fputc('"', f); emb__b64_write(f, dist, cnt * 4); fputc('"', f); }
+    else fputs("null", f);
+    fputs("}", f);
+    free(idx);
+    free(dist);
+    return EMB_OK;
 }
 
 static emb_status write_data(FILE *f, const char *dir, const char *title, const emb_report_params *p, inputs *in) {
@@ -329,6 +369,10 @@ static emb_status write_data(FILE *f, const char *dir, const char *title, const 
     fputs("{\"title\":", f);
     emb__json_str(f, title);
     fprintf(f, ",\"n\":%lld,\"three\":\"%s\",\"embscope\":\"%s\"", (long long)n, emb__asset_three_version, emb_version());
+    if (in->split) {   /* the side folder, relative to the page */
+        fputs(",\"files_dir\":", f);
+        emb__json_str(f, in->files.rel);
+    }
     if (ds) {
         fputs(",\"classes\":[", f);
         int32_t *page_of = emb__malloc(sizeof(int32_t) * ((size_t)ds->n_classes + 1), "classes");
@@ -338,12 +382,21 @@ static emb_status write_data(FILE *f, const char *dir, const char *title, const 
             if (c) fputc(',', f);
             emb__json_str(f, ds->class_names[in->class_order[c]]);
         }
-        fputs("],\"label\":[", f);
-        for (int64_t i = 0; i < n; i++) fprintf(f, i ? ",%d" : "%d", ds->label[i] >= 0 ? page_of[ds->label[i]] : -1);
+        int32_t *lab = emb__malloc(sizeof(int32_t) * (size_t)(n ? n : 1), "labels");
+        uint8_t *spl = emb__malloc((size_t)(n ? n : 1), "splits");
+        if (!lab || !spl) { free(page_of); free(lab); free(spl); return EMB_E_NOMEM; }
+        for (int64_t i = 0; i < n; i++) {
+            lab[i] = ds->label[i] >= 0 ? page_of[ds->label[i]] : -1;
+            spl[i] = (uint8_t)ds->split[i];
+        }
         free(page_of);
-        fputs("],\"splits\":[\"\",\"train\",\"valid\",\"test\"],\"split\":[", f);
-        for (int64_t i = 0; i < n; i++) fprintf(f, i ? ",%d" : "%d", ds->split[i]);
-        fputs("],", f);
+        fputs("],\"label\":\"", f);   /* (n) int32, -1 = none */
+        emb__b64_write(f, lab, sizeof(int32_t) * (size_t)n);
+        fputs("\",\"splits\":[\"\",\"train\",\"valid\",\"test\"],\"split\":\"", f);   /* (n) uint8 */
+        emb__b64_write(f, spl, (size_t)n);
+        fputs("\",", f);
+        free(lab);
+        free(spl);
         emb_status st = write_paths(f, ds);
         if (st) return st;
     }
@@ -356,27 +409,11 @@ static emb_status write_data(FILE *f, const char *dir, const char *title, const 
     if (in->map2d.rows) write_f32(f, &in->map2d);
     else fputs("null", f);
     fputs(",\"knn\":", f);
-    if (in->k) {
-        int64_t K = in->nbr.shape[1];
-        size_t cnt = (size_t)n * (size_t)in->k;
-        int32_t *idx = emb__malloc(cnt * 4, "neighbours");
-        float *dist = emb__malloc(cnt * 4, "neighbours");
-        if (!idx || !dist) { free(idx); free(dist); return EMB_E_NOMEM; }
-        const int32_t *ni = in->nbr.data;
-        const float *nd = in->dist.data;
-        for (int64_t i = 0; i < n; i++)
-            for (int j = 0; j < in->k; j++) {
-                idx[i * in->k + j] = ni[i * K + j];
-                dist[i * in->k + j] = nd ? nd[i * K + j] : -1.0f;
-            }
-        fprintf(f, "{\"k\":%d,\"idx\":\"", in->k);
-        emb__b64_write(f, idx, cnt * 4);
-        fputs("\",\"dist\":", f);
-        if (nd) { fputc('"', f); emb__b64_write(f, dist, cnt * 4); fputc('"', f); }
-        else fputs("null", f);
-        fputs("}", f);
-        free(idx);
-        free(dist);
+    if (in->k && in->split)   /* items [b * block, (b + 1) * block) in <files_dir>/knn-<b>.js */
+        fprintf(f, "{\"k\":%d,\"block\":%d,\"n_files\":%lld}", in->k, KNN_BLOCK, (long long)((n + KNN_BLOCK - 1) / KNN_BLOCK));
+    else if (in->k) {
+        emb_status st = write_knn(f, in, 0, n);
+        if (st) return st;
     } else fputs("null", f);
     emb__report_clusters_write(f, &in->clusters);
     fputs(",\"thumbs\":", f);
@@ -386,7 +423,13 @@ static emb_status write_data(FILE *f, const char *dir, const char *title, const 
                 s->size, s->cols, s->per_sheet, s->n_sheets);
         for (int64_t i = 0, m = 0; i < n; i++)
             if (s->missing[i]) fprintf(f, m++ ? ",%lld" : "%lld", (long long)i);
-        fputs("]}", f);
+        fputc(']', f);
+        if (in->split) {   /* sheet K is <files_dir>/sheet-K.<ext[K]> */
+            fputs(",\"ext\":[", f);
+            for (int i = 0; i < s->n_sheets; i++) fprintf(f, i ? ",\"%s\"" : "\"%s\"", s->is_png[i] ? "png" : "jpg");
+            fputc(']', f);
+        }
+        fputc('}', f);
     } else fputs("null", f);
     fputs(",\"tables\":{", f);
     for (size_t t = 0; t < N_TABLES; t++) {
@@ -436,7 +479,7 @@ static emb_status write_page(FILE *f, const char *dir, const char *title, const 
             fputs("</script>\n", f);
         } else if (kl == 6 && !strncmp(key, "SHEETS", 6)) {
             const emb__sprites *s = &in->sprites;
-            for (int i = 0; i < s->n_sheets; i++) {
+            for (int i = 0; i < s->n_sheets && !in->split; i++) {
                 fprintf(f, "<script type=\"text/plain\" id=\"emb-sheet-%d\">data:image/%s;base64,", i, s->is_png[i] ? "png" : "jpeg");
                 emb__b64_write(f, s->data[i], s->len[i]);
                 fputs("</script>\n", f);
@@ -458,6 +501,48 @@ static void inputs_free(inputs *in) {
     free(in->summary_text);
     emb__sprites_free(&in->sprites);
     emb__report_clusters_free(&in->clusters);
+    emb__report_files_free(&in->files);
+}
+
+/* Base64 length of len bytes. */
+static size_t b64_len(size_t len) { return (len + 2) / 3 * 4; }
+
+/* Decide whether the page would pass the budget: its big parts are the
+ * sheets, the neighbours, the maps and the per-item arrays (labels, splits,
+ * folders, scores: about 40 bytes an item with the names). When it would,
+ * write the sheets and the neighbours into the side folder instead. */
+static emb_status maybe_split(const char *html_path, int64_t n, size_t budget, inputs *in) {
+    const emb__sprites *s = &in->sprites;
+    size_t sheets = 0;
+    for (int i = 0; i < s->n_sheets; i++) sheets += b64_len(s->len[i]);
+    size_t est = sheets + (in->k ? 2 * b64_len((size_t)n * (size_t)in->k * 4) : 0) +
+                 b64_len(4 * (size_t)(in->map.rows * in->map.cols + in->map2d.rows * in->map2d.cols)) + (size_t)n * 40;
+    if (est <= budget || (!s->n_sheets && !in->k)) return EMB_OK;
+    emb_status st = emb__report_files_open(html_path, &in->files);
+    if (st) return st;
+    in->split = true;
+    char name[64];
+    for (int i = 0; i < s->n_sheets && !st; i++) {
+        snprintf(name, sizeof name, "sheet-%d.%s", i, s->is_png[i] ? "png" : "jpg");
+        st = emb__report_files_put(&in->files, name, s->data[i], s->len[i], &in->files_bytes);
+        in->n_files++;
+    }
+    /* The neighbours in blocks of KNN_BLOCK items, each a classic script
+     * (a page opened from file:// may load those): a pin loads one block. */
+    for (int64_t b = 0; !st && b * KNN_BLOCK < (in->k ? n : 0); b++) {
+        snprintf(name, sizeof name, "knn-%lld.js", (long long)b);
+        FILE *f = emb__report_files_fopen(&in->files, name);
+        if (!f) return EMB_E_IO;
+        fprintf(f, "(window.embReportFiles = window.embReportFiles || {})[\"knn-%lld\"] = ", (long long)b);
+        int64_t i0 = b * KNN_BLOCK;
+        st = write_knn(f, in, i0, n - i0 < KNN_BLOCK ? n - i0 : KNN_BLOCK);
+        fputs(";\n", f);
+        in->files_bytes += (size_t)ftell(f);
+        in->n_files++;
+        emb_status st2 = emb__report_files_close(&in->files, name, f);
+        if (!st) st = st2;
+    }
+    return st;
 }
 
 /* Thumbnail side for n items: 64 px for small sets down to 28 px at 50k+,
@@ -515,13 +600,16 @@ emb_status emb_report_write(const char *out_dir, const char *html_path,
                                          p.n_threads, &p.progress, &in.sprites);
         if (st) goto done;
     }
+    if ((st = maybe_split(html_path, n, p.inline_max_bytes ? p.inline_max_bytes : EMB_REPORT_INLINE_MAX, &in))) goto done;
     emb_outfile o;
     if ((st = emb_outfile_open(&o, html_path))) goto done;
     st = write_page(o.f, out_dir, title, &p, &in);
     long bytes = ftell(o.f);
     if (!st && ferror(o.f)) st = emb__fail(EMB_E_IO, "%s: write failed", html_path);
+    if (!st && in.split) st = emb__report_files_commit(&in.files);   /* the folder first, then the page */
     if (st) emb_outfile_abort(&o);
     else st = emb_outfile_commit(&o);
+    if (!st && !in.split) emb__report_files_remove_stale(html_path);   /* an earlier split report's folder */
     if (!st && info) {
         info->n_items = in.ds ? in.ds->n : 0;
         info->map_dims = (int)in.map.cols;
@@ -531,6 +619,8 @@ emb_status emb_report_write(const char *out_dir, const char *html_path,
         info->n_sheets = in.sprites.n_sheets;
         info->n_thumbs = in.sprites.n_thumbs;
         info->bytes = (size_t)bytes;
+        info->files_bytes = in.files_bytes;
+        info->n_files = in.n_files;
     }
     emb_progress_report(&p.progress, "report", 1.0, NULL);
 done:

@@ -53,4 +53,24 @@ emb_status emb__report_clusters_load(const char *dir, const emb_dataset *ds, int
 void emb__report_clusters_write(FILE *f, const emb__report_clusters *rc);
 void emb__report_clusters_free(emb__report_clusters *rc);
 
+/* The side folder "<page stem>_files/" (files.c): open makes it under a
+ * temporary name; fopen/close or put write one file into it (put adds len
+ * to *bytes); commit swaps it in for the previous one (call it just before
+ * the page's own rename); free removes whatever was not committed.
+ * remove_stale: the folder an earlier, split report left beside html_path
+ * (only the files this code writes). */
+typedef struct {
+    char *final;             /* <page dir>/<stem>_files */
+    char *tmp;               /* <final>.tmp.<pid>, NULL once committed */
+    char *rel;               /* "<stem>_files": how the page names it */
+} emb__report_files;
+emb_status emb__report_files_open(const char *html_path, emb__report_files *rf);
+FILE *emb__report_files_fopen(const emb__report_files *rf, const char *name);
+emb_status emb__report_files_close(const emb__report_files *rf, const char *name, FILE *f);
+emb_status emb__report_files_put(const emb__report_files *rf, const char *name, const void *data, size_t len,
+                                 size_t *bytes);
+emb_status emb__report_files_commit(emb__report_files *rf);
+void emb__report_files_free(emb__report_files *rf);
+void emb__report_files_remove_stale(const char *html_path);
+
 #endif
