@@ -86,8 +86,10 @@ static emb_status cv_probs(const emb_matf *x, const int32_t *y, int C, const emb
     pp.n_threads = prm->n_threads;
     pp.seed = prm->seed;
     emb_matf z = {0};
+    emb_progress_report(&prm->progress, "label_issues", 0.0, "PCA");
     emb_status st = emb_pca(x, &pp, &z, NULL);
     if (st) return st;
+    emb_progress_report(&prm->progress, "label_issues", 0.0, "PCA done, training the folds");
     int D = (int)z.cols + 1;  /* + bias column */
     int folds = prm->cv_folds < 2 ? 2 : prm->cv_folds;
     float *F = emb__malloc(sizeof(float) * (size_t)n * D, "features");
@@ -169,6 +171,7 @@ emb_status emb_label_issues_find(const emb_matf *x, const emb_knn *g, const emb_
         st = emb__fail(EMB_E_NOMEM, "out of memory");
         goto done;
     }
+    emb_progress_report(&prm.progress, "label_issues", 0.0, "kNN vote");
     knn_vote(g, y, C, out->p_knn, emb_threads_resolve(prm.n_threads));
     float w = out->knn_weight;
     if (w < 1 && (st = cv_probs(x, y, C, &prm, out->p_cv))) goto done;
