@@ -95,6 +95,9 @@ def prec_at(score, planted, k):
 
 
 def line(name, score, flagged, planted, k):
+    if flagged is None:  # a ranking without its own flag rule
+        print(f"  {name:<44}{prec_at(score, planted, k):>8.3f}{'-':>9}{'-':>9}{'-':>9}")
+        return
     f = flagged.sum()
     tp = (flagged & planted).sum()
     print(f"  {name:<44}{prec_at(score, planted, k):>8.3f}{f:>9}{tp / max(f, 1):>9.3f}{tp / planted.sum():>9.3f}")
@@ -127,8 +130,8 @@ def label_case(binp, name, x, y, n_flip, kind, seed):
           f"{summ['timings']['label_issues_s']:.2f} s, signals {li.get('signals')}, knn_weight {li.get('knn_weight')}")
     print(f"  {'ranking (flag rule)':<44}{'p@K':>8}{'flagged':>9}{'prec':>9}{'recall':>9}   K = {n_flip}")
     line("embscope combined (confident learning)", sc["score"], fl, planted, n_flip)
-    line("embscope kNN vote alone (score column)", sc["knn_score"], fl, planted, n_flip)
-    line("embscope classifier alone (score column)", sc["cv_score"], fl, planted, n_flip)
+    line("embscope kNN vote alone (knn_score column)", sc["knn_score"], None, planted, n_flip)
+    line("embscope classifier alone (cv_score column)", sc["cv_score"], None, planted, n_flip)
     # references, same pixels
     t0 = time.time()
     idx, sim = knn_cosine(x, 10)
