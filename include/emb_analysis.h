@@ -13,6 +13,8 @@
  *     emb_leakage lk;  emb_leakage_find(ds, &d, &lk);      // groups spanning splits
  *     float *score = malloc(n * sizeof *score), *pct = malloc(n * sizeof *pct);
  *     emb_outliers_score(&g, EMB_OUTLIER_KNN, score, pct);
+ *     uint8_t *flag = malloc(n); emb_outlier_rule rule;      // score > Q3 + 3 IQR
+ *     emb_outliers_flag(score, n, EMB_OUTLIER_FENCE_KNN, flag, &rule);
  *     emb_label_issues li; emb_label_issues_find(&vec, &g, ds, NULL, &li);
  *     emb_dups_free(&d); emb_label_issues_free(&li); ...
  *
