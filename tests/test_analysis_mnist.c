@@ -226,7 +226,7 @@ int main(void) {
     }
     int64_t fl_true = 0;
     for (int64_t i = 0; i < n; i++) fl_true += li.flagged[i] && flipped[i];
-    printf("label issues: precision@300 combined %.3f, kNN vote %.3f, CV logistic regression %.3f; "
+    printf("label issues: precision@300 combined %.3f, kNN vote %.3f, CV network %.3f; "
            "flagged %lld (%lld flipped); %.1f s\n", prec[0], prec[1], prec[2], (long long)li.n_flagged,
            (long long)fl_true, t_li);
     CHECK(prec[0] >= 0.85);

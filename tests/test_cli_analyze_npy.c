@@ -84,6 +84,25 @@ static void run(int d, bool items, const char *extra) {
     }
     if (!CHECK_EQ(N_COPIES, found)) fprintf(stderr, "d=%d items=%d: %d of %d planted pairs grouped\n", d, items, found, N_COPIES);
     free(csv);
+    /* outliers.csv ranks every item and marks the flagged ones; summary.json counts them */
+    snprintf(p, sizeof p, "%s/out/outliers.csv", dir);
+    char *oc = check_read_text(p);
+    CHECK(oc && strncmp(oc, "rank,index,path,split,label,score,percentile,flagged\n", 53) == 0);
+    int rows = 0, n_fl = 0;
+    for (char *l = oc ? strchr(oc, '\n') : NULL; l && l[1]; l = strchr(l + 1, '\n')) {
+        char *e = strchr(l + 1, '\n');
+        rows++;
+        n_fl += e && e[-1] == '1' && e[-2] == ',';
+    }
+    CHECK_EQ(N, rows);
+    free(oc);
+    snprintf(p, sizeof p, "%s/out/summary.json", dir);
+    js = check_read_text(p);
+    char want[64];
+    snprintf(want, sizeof want, "\"flagged\":\t%d,", n_fl);
+    const char *os = js ? strstr(js, "\"outliers\":") : NULL;
+    CHECK(os != NULL && strstr(os, want) != NULL && strstr(os, "upper IQR fence") != NULL);
+    free(js);
     if (items) {
         snprintf(p, sizeof p, "%s/out/label_issues.csv", dir);
         char *li = check_read_text(p);

@@ -648,7 +648,7 @@ function kv(obj) {
 function panelSummary() {
   const S = D.summary || {}, ds = S.dataset || {}, box = $('#summary .body');
   const cards = [['items', N], ['classes', classes.length], ['in duplicate groups', T.duplicates ? T.duplicates.total : '–'],
-    ['ranked by outlier score', T.outliers ? T.outliers.total : '–'], ['label suspects', T.label_issues ? T.label_issues.total : '–'],
+    ['flagged outliers', S.outliers && S.outliers.flagged != null ? S.outliers.flagged : '–'], ['flagged label suspects', S.label_issues && S.label_issues.flagged != null ? S.label_issues.flagged : '–'],
     ['skipped', T.skipped ? T.skipped.total : ds.skipped ?? '–']];
   const splits = {};
   for (let i = 0; i < N; i++) splits[splitName(i) || '(none)'] = (splits[splitName(i) || '(none)'] || 0) + 1;

@@ -11,4 +11,21 @@ void emb__csv_item(FILE *f, const emb_dataset *ds, int64_t i);
 #define EMB__DUPS_CSV_HEADER "group,index,path,split,label,similarity,kind\n"
 void emb__dups_csv_group(FILE *f, const emb_dataset *ds, const emb_dups *d, int64_t gi);
 
+
+/* One-hidden-layer perceptron (mlp.c): fit on rows tr (mt) of F (n, D), whose
+ * last column is the constant 1, with labels y in [0, C); write the class
+ * probabilities of rows te (me) into rows te of p (n, C). One thread; the
+ * bytes depend on seed and the SIMD level only. */
+typedef struct {
+    int hidden;            /* hidden units; default 256 */
+    int epochs;            /* passes over the training rows; default 20 */
+    int batch;             /* rows per SGD step; default 256 */
+    float lr;              /* first step size, cosine-decayed to 0; default 0.05 */
+    float momentum;        /* default 0.9 */
+    float l2;              /* weight decay (not on biases); default 1e-4 */
+} emb__mlp_params;
+emb__mlp_params emb__mlp_default_params(void);
+emb_status emb__mlp_fit_predict(const float *F, int D, const int32_t *y, int C, const int64_t *tr, int64_t mt,
+                                const int64_t *te, int64_t me, const emb__mlp_params *prm, uint64_t seed, float *p);
+
 #endif

@@ -1,7 +1,13 @@
 /* outliers.c - outlier scores from the kNN graph: the mean distance to the
  * k nearest neighbours, or the local outlier factor (Breunig, Kriegel, Ng,
  * Sander, SIGMOD 2000): LOF(i) = mean_j lrd(j) / lrd(i), lrd(i) = 1 /
- * mean_j max(k-distance(j), d(i, j)) over i's k neighbours j. */
+ * mean_j max(k-distance(j), d(i, j)) over i's k neighbours j.
+ * Flagged: a score above the upper fence Q3 + f (Q3 - Q1) of all the
+ * scores (Tukey, "Exploratory Data Analysis", 1977: f = 1.5 "outside",
+ * f = 3 "far out"), Q1 and Q3 by linear interpolation between order
+ * statistics (NumPy's default percentile); f chosen by measurement on
+ * planted out-of-distribution items (bench/analysis/outliers.py), see
+ * EMB_OUTLIER_FENCE. */
 #include "analysis/analysis.h"
 
 #include <math.h>
@@ -82,8 +88,40 @@ emb_status emb_outliers_score(const emb_knn *g, emb_outlier_method method, float
     return percentile ? percentiles(score, n, percentile) : EMB_OK;
 }
 
+/* q-quantile (0..1) of the sorted v (n): v[floor(h)] + (h - floor(h)) (v[floor(h) + 1] - v[floor(h)]), h = (n - 1) q. */
+static double quantile_sorted(const float *v, int64_t n, double q) {
+    double h = (double)(n - 1) * q;
+    int64_t lo = (int64_t)h;
+    if (lo >= n - 1) return v[n - 1];
+    return (double)v[lo] + (h - (double)lo) * ((double)v[lo + 1] - (double)v[lo]);
+}
+static int cmp_float(const void *x, const void *y) {
+    float a = *(const float *)x, b = *(const float *)y;
+    return (a > b) - (a < b);
+}
+
+emb_status emb_outliers_flag(const float *score, int64_t n, float fence, uint8_t *flagged, emb_outlier_rule *rule) {
+    memset(rule, 0, sizeof *rule);
+    rule->fence = fence;
+    if (n <= 0) return EMB_OK;
+    if (!(fence >= 0)) return emb__fail(EMB_E_INVALID, "outliers: fence %g is not >= 0", (double)fence);
+    float *v = emb__malloc(sizeof(float) * (size_t)n, "outlier rule");
+    if (!v) return EMB_E_NOMEM;
+    memcpy(v, score, sizeof(float) * (size_t)n);
+    qsort(v, (size_t)n, sizeof(float), cmp_float);
+    rule->q1 = quantile_sorted(v, n, 0.25);
+    rule->q3 = quantile_sorted(v, n, 0.75);
+    rule->threshold = rule->q3 + (double)fence * (rule->q3 - rule->q1);
+    free(v);
+    for (int64_t i = 0; i < n; i++) {
+        flagged[i] = (double)score[i] > rule->threshold;
+        rule->n_flagged += flagged[i];
+    }
+    return EMB_OK;
+}
+
 emb_status emb_outliers_write_csv(const char *path, const emb_dataset *ds, const float *score,
-                                  const float *percentile, int64_t n) {
+                                  const float *percentile, const uint8_t *flagged, int64_t n) {
     score_item *si = emb__malloc(sizeof *si * (size_t)(n ? n : 1), "outliers");
     if (!si) return EMB_E_NOMEM;
     for (int64_t i = 0; i < n; i++) si[i] = (score_item){score[i], i};
@@ -91,11 +129,13 @@ emb_status emb_outliers_write_csv(const char *path, const emb_dataset *ds, const
     emb_outfile o;
     emb_status st = emb_outfile_open(&o, path);
     if (st) { free(si); return st; }
-    fputs("rank,index,path,split,label,score,percentile\n", o.f);
+    fputs(flagged ? "rank,index,path,split,label,score,percentile,flagged\n" : "rank,index,path,split,label,score,percentile\n", o.f);
     for (int64_t r = 0; r < n; r++) {
         fprintf(o.f, "%lld,", (long long)r + 1);
         emb__csv_item(o.f, ds, si[r].i);
-        fprintf(o.f, ",%.6g,%.3f\n", si[r].s, percentile ? percentile[si[r].i] : 0.0f);
+        fprintf(o.f, ",%.6g,%.3f", si[r].s, percentile ? percentile[si[r].i] : 0.0f);
+        if (flagged) fprintf(o.f, ",%d", flagged[si[r].i]);
+        fputc('\n', o.f);
     }
     free(si);
     return emb_outfile_commit(&o);

@@ -3,6 +3,7 @@
 #include "io/io.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,9 +115,19 @@ emb_status emb_summary_add_duplicates(emb_summary *s, const emb_dataset *ds, con
 }
 
 emb_status emb_summary_add_outliers(emb_summary *s, const emb_dataset *ds, const float *score, int64_t n,
-                                    emb_outlier_method method, int top) {
+                                    emb_outlier_method method, const emb_outlier_rule *rule, int top) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "method", method == EMB_OUTLIER_LOF ? "lof" : "knn_mean_distance");
+    cJSON_AddNumberToObject(o, "ranked", (double)n);
+    if (rule) {
+        cJSON_AddNumberToObject(o, "flagged", (double)rule->n_flagged);
+        char txt[160];
+        snprintf(txt, sizeof txt, "score > Q3 + %g (Q3 - Q1) of the scores (upper IQR fence)", (double)rule->fence);
+        cJSON_AddStringToObject(o, "rule", txt);
+        cJSON_AddNumberToObject(o, "threshold", rule->threshold);
+        cJSON_AddNumberToObject(o, "q1", rule->q1);
+        cJSON_AddNumberToObject(o, "q3", rule->q3);
+    }
     cJSON *arr = cJSON_AddArrayToObject(o, "top");
     int64_t *ti = malloc(sizeof(int64_t) * (size_t)(top > 0 ? top : 1));
     int64_t t = ti ? top_items(score, n, NULL, top, ti) : 0;
@@ -140,6 +151,13 @@ emb_status emb_summary_add_label_issues(emb_summary *s, const emb_dataset *ds, c
     int C = li->n_classes;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "flagged", (double)li->n_flagged);
+    cJSON_AddStringToObject(o, "flag_rule", "confident learning: another class j has p_j >= t_j (mean p_j of the items labelled j) and the highest such p");
+    cJSON *sig = cJSON_AddArrayToObject(o, "signals");
+    if (li->knn_weight > 0) cJSON_AddItemToArray(sig, cJSON_CreateString("knn_vote"));
+    if (li->knn_weight < 1) cJSON_AddItemToArray(sig, cJSON_CreateString("mlp_out_of_fold"));
+    cJSON_AddNumberToObject(o, "knn_weight", li->knn_weight);
+    cJSON_AddStringToObject(o, "combination", li->knn_weight <= 0 ? "classifier alone" : li->knn_weight >= 1 ? "kNN vote alone"
+                            : "p = w p_knn + (1 - w) p_mlp, w = knn_weight");
     cJSON *arr = cJSON_AddArrayToObject(o, "top");
     int64_t *ti = malloc(sizeof(int64_t) * (size_t)(top > 0 ? top : 1));
     uint8_t *skip = malloc((size_t)(li->n ? li->n : 1));

@@ -10,6 +10,7 @@ void cli_analysis_init(cli_analysis *a) {
     memset(a, 0, sizeof *a);
     a->dup_threshold = -1;
     a->outlier_method = EMB_OUTLIER_KNN;
+    a->outlier_fence = -1;
 }
 
 int cli_analysis_opt(cli_analysis *a, int opt, const char *arg) {
@@ -26,6 +27,11 @@ int cli_analysis_opt(cli_analysis *a, int opt, const char *arg) {
             return -1;
         }
         a->img_h = h; a->img_w = w; a->img_c = ch;
+        return 1;
+    }
+    if (opt == CLI_OPT_OUTLIER_FENCE) {
+        if (!cli_parse_float(arg, 0.0, 1000.0, &v)) { fprintf(stderr, "embscope: --outlier-fence: '%s' is not a number in 0..1000\n", arg); return -1; }
+        a->outlier_fence = (float)v;
         return 1;
     }
     if (opt == CLI_OPT_OUTLIER_METHOD) {
@@ -86,17 +92,24 @@ int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dat
     double t0 = emb_now();
     int64_t n = x->rows;
     float *score = malloc(sizeof(float) * (size_t)(n ? n : 1)), *pct = malloc(sizeof(float) * (size_t)(n ? n : 1));
-    emb_status st = score && pct ? emb_outliers_score(g, a->outlier_method, score, pct) : EMB_E_NOMEM;
+    uint8_t *flag = malloc((size_t)(n ? n : 1));
+    emb_outlier_rule rule;
+    emb_status st = score && pct && flag ? emb_outliers_score(g, a->outlier_method, score, pct) : EMB_E_NOMEM;
+    float fence = a->outlier_fence >= 0 ? a->outlier_fence
+                  : a->outlier_method == EMB_OUTLIER_LOF ? EMB_OUTLIER_FENCE_LOF : EMB_OUTLIER_FENCE_KNN;
+    if (!st) st = emb_outliers_flag(score, n, fence, flag, &rule);
     if (!st) {
         char *p = cli_out_path(c, "outliers.csv");
-        st = emb_outliers_write_csv(p, ds, score, pct, n);
+        st = emb_outliers_write_csv(p, ds, score, pct, flag, n);
         free(p);
     }
-    if (!st) st = emb_summary_add_outliers(s, ds, score, n, a->outlier_method, 10);
+    if (!st) st = emb_summary_add_outliers(s, ds, score, n, a->outlier_method, &rule, 10);
     free(score);
     free(pct);
+    free(flag);
     if (st) return cli_fail(st);
     emb_summary_set_number(s, "timings.outliers_s", emb_now() - t0);
+    cli_log(c, "outliers: %lld flagged (score > %.4g = Q3 + %g IQR)", (long long)rule.n_flagged, rule.threshold, (double)fence);
     /* label issues and class overlap */
     bool labelled = false;
     for (int64_t i = 0; ds->label && i < ds->n && !labelled; i++) labelled = ds->label[i] >= 0;

@@ -1,0 +1,239 @@
+#!/usr/bin/python3
+"""Label-issue and outlier benchmark on planted errors (issue 16).
+
+Labels: MNIST test (10,000, 300 uniform flips) and Fashion-MNIST (70,000:
+150 uniform flips; 150 class-confusion flips T-shirt/top <-> Shirt).
+`embscope analyze --map none --clusters none` on the pixels (.npy + items.csv
+with the flipped labels); its label_issues.csv ranked by the combined score,
+by the kNN vote alone and by the classifier alone; against, in this script,
+on the same pixels:
+  - a plain similarity-weighted 10-NN vote (exact cosine neighbours, numpy);
+  - cleanlab's recipe: out-of-fold probabilities of its default classifier,
+    scikit-learn LogisticRegression (5-fold cross_val_predict) on PCA-50,
+    ranked by self-confidence, flagged by confident learning (off-diagonal
+    of the confident joint, per-class thresholds t_j = mean p_j over the
+    items labelled j; Northcutt et al. 2021; cleanlab filter_by=
+    'confident_learning').
+Prints precision@K (K = number planted) and, for each flag rule, the
+flagged count, precision and recall at that count.
+
+Outliers: Fashion-MNIST 70,000 + 100 MNIST test digits (unlabelled run);
+the share of the planted digits flagged by embscope's rule and of the
+others, and the same rule at other fences computed here from the scores
+(numpy percentiles), to show how the default fence was chosen.
+
+usage: flock /tmp/embscope-bench.lock bench/analysis/labels.py EMBSCOPE_BIN [labels|outliers|all] [mnist,fashion,confusion]
+"""
+import csv, gzip, os, subprocess, sys, tempfile, time
+import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import machine  # noqa: E402  (bench/machine.py)
+
+FASHION = "/usr/share/datasets/fashion-mnist"   # Debian dataset-fashion-mnist
+MNIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "data", "mnist")
+THREADS = 2
+
+
+def load_idx(d, pre):
+    x = np.frombuffer(gzip.open(f"{d}/{pre}-images-idx3-ubyte.gz").read(), np.uint8, offset=16).reshape(-1, 784)
+    y = np.frombuffer(gzip.open(f"{d}/{pre}-labels-idx1-ubyte.gz").read(), np.uint8, offset=8)
+    return x.astype(np.float32) / 255.0, y.astype(np.int64)
+
+
+def mnist_dir():
+    for d in (MNIST, "/work/shared/data/mnist"):
+        if os.path.exists(f"{d}/t10k-images-idx3-ubyte.gz"):
+            return d
+    sys.exit("MNIST test set not found")
+
+
+def run_embscope(binp, x, labels, tmp):
+    os.makedirs(tmp, exist_ok=True)
+    np.save(f"{tmp}/vectors.npy", x)
+    if labels is not None:
+        with open(f"{tmp}/items.csv", "w") as f:
+            f.write("index,path,split,label\n")
+            for i, l in enumerate(labels):
+                f.write(f"{i},item{i},,c{l}\n")
+    t0 = time.time()
+    subprocess.run([binp, "analyze", f"{tmp}/vectors.npy", "-o", f"{tmp}/out", "--map", "none", "--clusters", "none",
+                    "--threads", str(THREADS), "--quiet"], check=True)
+    wall = time.time() - t0
+    import json
+    summ = json.load(open(f"{tmp}/out/summary.json"))
+    return wall, summ
+
+
+def knn_cosine(x, k):
+    """Exact cosine kNN by blocked matrix products (self excluded): PyTorch's
+    CPU matmul and topk (Debian's numpy OpenBLAS runs SSE3 kernels on some
+    AVX-512 VMs: 10 min for Fashion-MNIST here), numpy without it."""
+    xn = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    n = len(x)
+    try:
+        import torch
+        torch.set_num_threads(THREADS)
+        t = torch.from_numpy(np.ascontiguousarray(xn))
+        idx = np.zeros((n, k), np.int64)
+        sim = np.zeros((n, k), np.float32)
+        for a in range(0, n, 4096):
+            s = t[a:a + 4096] @ t.T
+            r = torch.arange(s.shape[0])
+            s[r, r + a] = -float("inf")
+            v, i = torch.topk(s, k, dim=1)
+            idx[a:a + 4096], sim[a:a + 4096] = i.numpy(), v.numpy()
+        return idx, sim
+    except ImportError:
+        pass
+    idx = np.zeros((n, k), np.int64)
+    sim = np.zeros((n, k), np.float32)
+    for a in range(0, n, 2048):
+        s = xn[a:a + 2048] @ xn.T
+        s[np.arange(len(s)), np.arange(a, a + len(s))] = -np.inf
+        part = np.argpartition(-s, k, axis=1)[:, :k]
+        ps = np.take_along_axis(s, part, 1)
+        o = np.argsort(-ps, axis=1)
+        idx[a:a + 2048] = np.take_along_axis(part, o, 1)
+        sim[a:a + 2048] = np.take_along_axis(ps, o, 1)
+    return idx, sim
+
+
+def confident_learning(P, y):
+    C = P.shape[1]
+    t = np.array([P[y == j, j].mean() if np.any(y == j) else 1.0 for j in range(C)])
+    ok = P >= t
+    conf = np.where(ok, P, -1).argmax(1)
+    return ok.any(1) & (conf != y)
+
+
+def prec_at(score, planted, k):
+    o = np.argsort(-score, kind="stable")[:k]
+    return planted[o].mean()
+
+
+def line(name, score, flagged, planted, k):
+    if flagged is None:  # a ranking without its own flag rule
+        print(f"  {name:<44}{prec_at(score, planted, k):>8.3f}{'-':>9}{'-':>9}{'-':>9}")
+        return
+    f = flagged.sum()
+    tp = (flagged & planted).sum()
+    print(f"  {name:<44}{prec_at(score, planted, k):>8.3f}{f:>9}{tp / max(f, 1):>9.3f}{tp / planted.sum():>9.3f}")
+
+
+def label_case(binp, name, x, y, n_flip, kind, seed):
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    yn = y.copy()
+    if kind == "uniform":
+        at = rng.choice(n, n_flip, replace=False)
+        yn[at] = (y[at] + rng.integers(1, 10, n_flip)) % 10
+    else:  # T-shirt/top (0) <-> Shirt (6)
+        cand = np.flatnonzero((y == 0) | (y == 6))
+        at = rng.choice(cand, n_flip, replace=False)
+        yn[at] = np.where(y[at] == 0, 6, 0)
+    planted = np.zeros(n, bool)
+    planted[at] = True
+    tmp = tempfile.mkdtemp(prefix="embscope-bench-labels-")
+    wall, summ = run_embscope(binp, x, yn, tmp)
+    li = summ["label_issues"]
+    sc = {c: np.zeros(n) for c in ("score", "knn_score", "cv_score")}
+    fl = np.zeros(n, bool)
+    for r in csv.DictReader(open(f"{tmp}/out/label_issues.csv")):
+        i = int(r["index"])
+        for c in sc:
+            sc[c][i] = float(r[c])
+        fl[i] = r["flagged"] == "1"
+    print(f"{name}: {n} items, {n_flip} {kind} flips; embscope analyze {wall:.1f} s wall, label stage "
+          f"{summ['timings']['label_issues_s']:.2f} s, signals {li.get('signals')}, knn_weight {li.get('knn_weight')}")
+    print(f"  {'ranking (flag rule)':<44}{'p@K':>8}{'flagged':>9}{'prec':>9}{'recall':>9}   K = {n_flip}")
+    line("embscope combined (confident learning)", sc["score"], fl, planted, n_flip)
+    line("embscope kNN vote alone (knn_score column)", sc["knn_score"], None, planted, n_flip)
+    line("embscope classifier alone (cv_score column)", sc["cv_score"], None, planted, n_flip)
+    # references, same pixels (the exact 10-NN is cached per data set: 7.7 TFLOP at 70k)
+    t0 = time.time()
+    cache = f"/tmp/embscope-bench-knn10-{name.replace(' ', '_')}-{n}.npz"
+    if os.path.exists(cache):
+        z = np.load(cache)
+        idx, sim = z["idx"], z["sim"]
+    else:
+        idx, sim = knn_cosine(x, 10)
+        np.savez(cache, idx=idx, sim=sim)
+    P = np.zeros((n, 10))
+    np.add.at(P, (np.repeat(np.arange(n), 10), yn[idx].ravel()), np.maximum(sim, 0).ravel())
+    P /= np.maximum(P.sum(1, keepdims=True), 1e-12)
+    line(f"ref: weighted 10-NN vote ({time.time() - t0:.0f} s)", 1 - P[np.arange(n), yn], confident_learning(P, yn), planted, n_flip)
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict, StratifiedKFold
+    t0 = time.time()
+    z = PCA(50, random_state=0).fit_transform(x)
+    z = (z - z.mean(0)) / z.std(0)
+    Pl = cross_val_predict(LogisticRegression(max_iter=300), z, yn, cv=StratifiedKFold(5, shuffle=True, random_state=0),
+                           method="predict_proba", n_jobs=1)
+    line(f"ref: cleanlab recipe, LogReg PCA-50 ({time.time() - t0:.0f} s)", 1 - Pl[np.arange(n), yn],
+         confident_learning(Pl, yn), planted, n_flip)
+    Pc = 0.5 * (P + Pl)
+    line("ref: mean of the two references", 1 - Pc[np.arange(n), yn], confident_learning(Pc, yn), planted, n_flip)
+
+
+def labels(binp, cases="mnist,fashion,confusion"):
+    cases = cases.split(",")
+    if "mnist" in cases:
+        xm, ym = load_idx(mnist_dir(), "t10k")
+        label_case(binp, "MNIST test", xm, ym, 300, "uniform", 1)
+    a, b = load_idx(FASHION, "train"), load_idx(FASHION, "t10k")
+    xf, yf = np.vstack([a[0], b[0]]), np.concatenate([a[1], b[1]])
+    if "fashion" in cases:
+        label_case(binp, "Fashion-MNIST", xf, yf, 150, "uniform", 1)
+    if "confusion" in cases:
+        label_case(binp, "Fashion-MNIST", xf, yf, 150, "T-shirt<->Shirt", 2)
+
+
+def outliers(binp):
+    a, b = load_idx(FASHION, "train"), load_idx(FASHION, "t10k")
+    xf = np.vstack([a[0], b[0]])
+    xm, _ = load_idx(mnist_dir(), "t10k")
+    rng = np.random.default_rng(3)
+    x = np.vstack([xf, xm[rng.choice(len(xm), 100, replace=False)]])
+    n = len(x)
+    planted = np.zeros(n, bool)
+    planted[len(xf):] = True
+    tmp = tempfile.mkdtemp(prefix="embscope-bench-outliers-")
+    wall, summ = run_embscope(binp, x, None, tmp)
+    score = np.zeros(n, np.float32)
+    fl = np.zeros(n, bool)
+    for r in csv.DictReader(open(f"{tmp}/out/outliers.csv")):
+        score[int(r["index"])] = float(r["score"])
+        fl[int(r["index"])] = r["flagged"] == "1"
+    o = summ["outliers"]
+    print(f"outliers: Fashion-MNIST 70,000 + 100 MNIST digits, kNN mean cosine distance (k = 15); analyze {wall:.1f} s; "
+          f"rule: {o.get('rule')}")
+    print(f"  {'rule':<36}{'threshold':>10}{'flagged':>9}{'planted flagged':>17}{'others flagged':>16}")
+    print(f"  {'embscope (summary.json)':<36}{o.get('threshold', float('nan')):>10.4f}{fl.sum():>9}"
+          f"{fl[planted].mean():>17.3f}{fl[~planted].mean():>16.4f}")
+    q1, q3 = np.percentile(score, [25, 75])
+    for f in (1.5, 2.0, 2.5, 3.0, 4.0):
+        t = q3 + f * (q3 - q1)
+        g = score > t
+        print(f"  {'numpy: score > Q3 + %.1f IQR' % f:<36}{t:>10.4f}{g.sum():>9}{g[planted].mean():>17.3f}{g[~planted].mean():>16.4f}")
+    for p in (99.0, 99.5, 99.8):
+        t = np.percentile(score, p)
+        g = score > t
+        print(f"  {'numpy: score > percentile %.1f' % p:<36}{t:>10.4f}{g.sum():>9}{g[planted].mean():>17.3f}{g[~planted].mean():>16.4f}")
+    top = np.argsort(-score, kind="stable")[:100]
+    print(f"  planted among the top 100: {planted[top].sum()}")
+
+
+def main():
+    binp = sys.argv[1]
+    what = sys.argv[2] if len(sys.argv) > 2 else "all"
+    print(machine.line(binp))
+    print(f"threads {THREADS}; numpy {np.__version__}")
+    if what in ("labels", "all"):
+        labels(binp, sys.argv[3] if len(sys.argv) > 3 else "mnist,fashion,confusion")
+    if what in ("outliers", "all"):
+        outliers(binp)
+
+
+if __name__ == "__main__":
+    main()
