@@ -219,8 +219,18 @@ static void test_dups_shift_threshold(void) {
     CHECK_EQ(-1, d.group[2]);
     CHECK_EQ(1, d.n_groups);
     emb_dups_free(&d);
-    /* with shift_threshold at the threshold, C joins */
+    /* with shift_threshold at the threshold, C is similar to A: with the copy
+     * kind off, C joins A's group; with it on, A and B are a sure group of
+     * copies, which a merely similar item does not join (the pair A~C is kept) */
     dp.shift_threshold = dp.threshold;
+    CHECK(emb_dups_find(&x, &g, NULL, &dp, &d) == EMB_OK);
+    CHECK(d.group[0] >= 0 && d.group_kind[d.group[0]] == EMB_DUP_COPY);
+    CHECK_EQ(-1, d.group[2]);
+    int found02 = 0;
+    for (int64_t q = 0; q < d.n_pairs; q++) found02 += d.pairs[q].a == 0 && d.pairs[q].b == 2 && d.pairs[q].kind == EMB_DUP_SIMILAR;
+    CHECK_EQ(1, found02);
+    emb_dups_free(&d);
+    dp.copy_threshold = dp.copy_shift_threshold = 2;
     CHECK(emb_dups_find(&x, &g, NULL, &dp, &d) == EMB_OK);
     CHECK(d.group[2] >= 0 && d.group[2] == d.group[0]);
     emb_dups_free(&d);

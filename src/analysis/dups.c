@@ -210,7 +210,9 @@ static float median9(float *v) {
 }
 
 /* The copy signature of one (h, w, c) image: each channel 3x3-median
- * filtered (zero outside, as scipy.ndimage.median_filter(mode="constant")),
+ * filtered (the edge repeated outside, scipy.ndimage.median_filter's
+ * mode="nearest": a copy moved by 1 px with its edge repeated then filters
+ * to the source moved),
  * minus its mean, divided by its norm (all zero when the image is flat).
  * The dot product of two signatures is their Pearson correlation. */
 static void copy_signature(const float *src, int w, int h, int c, float *dst) {
@@ -223,8 +225,9 @@ static void copy_signature(const float *src, int w, int h, int c, float *dst) {
                 int m = 0;
                 for (int dy = -1; dy <= 1; dy++)
                     for (int dx = -1; dx <= 1; dx++) {
-                        int yy = y + dy, xx = x + dx;
-                        v[m++] = yy >= 0 && yy < h && xx >= 0 && xx < w ? src[((size_t)yy * w + xx) * c + ch] : 0.0f;
+                        int yy = y + dy < 0 ? 0 : y + dy >= h ? h - 1 : y + dy;   /* the edge repeated */
+                        int xx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx;
+                        v[m++] = src[((size_t)yy * w + xx) * c + ch];
                     }
                 float md = median9(v);
                 dst[((size_t)y * w + x) * c + ch] = md;
@@ -251,11 +254,47 @@ static emb_status copy_signatures(const emb_matf *x, const emb_dups_params *p, f
     return EMB_OK;
 }
 
+/* The best Pearson correlation of a with b moved by (dy, dx), |dy|, |dx| <=
+ * max_shift, each alignment over the overlap only (what moved in or out
+ * does not count): the same sums for every alignment, in 8 lanes of a
+ * GCC generic vector, in a fixed order at every SIMD level. */
+static float shifted_corr_best(const float *a, const float *b, int w, int h, int c, int max_shift) {
+    double best = -1;
+    for (int dy = -max_shift; dy <= max_shift; dy++)
+        for (int dx = -max_shift; dx <= max_shift; dx++) {
+            int y0 = dy > 0 ? dy : 0, y1 = dy < 0 ? h + dy : h;
+            int x0 = dx > 0 ? dx : 0, x1 = dx < 0 ? w + dx : w;
+            int len = (x1 - x0) * c, len8 = len & ~7;
+            dups_v8 sa = {0}, sb = {0}, saa = {0}, sbb = {0}, sab = {0};
+            double ta = 0, tb = 0, taa = 0, tbb = 0, tab = 0;
+            for (int y = y0; y < y1; y++) {
+                const float *ra = a + ((size_t)y * w + x0) * c;
+                const float *rb = b + ((size_t)(y - dy) * w + (x0 - dx)) * c;
+                for (int t = 0; t < len8; t += 8) {
+                    dups_v8 va = *(const dups_v8 *)(ra + t), vb = *(const dups_v8 *)(rb + t);
+                    sa += va; sb += vb; saa += va * va; sbb += vb * vb; sab += va * vb;
+                }
+                for (int t = len8; t < len; t++) { ta += ra[t]; tb += rb[t]; taa += ra[t] * ra[t]; tbb += rb[t] * rb[t]; tab += ra[t] * rb[t]; }
+            }
+            for (int l = 0; l < 8; l++) { ta += sa[l]; tb += sb[l]; taa += saa[l]; tbb += sbb[l]; tab += sab[l]; }
+            double m = (double)(y1 - y0) * len;
+            double va = taa - ta * ta / m, vb = tbb - tb * tb / m;
+            if (m < 1 || va <= 0 || vb <= 0) continue;
+            double r = (tab - ta * tb / m) / sqrt(va * vb);
+            if (r > best) best = r;
+        }
+    return (float)(best > 1 ? 1 : best);
+}
+
 /* Is (i, j) a copy? Pixels: signature correlation >= copy_threshold, or
- * (with_shift) its best over translations >= copy_shift_threshold; vectors:
+ * (with_shift) its best over translations >= copy_shift_threshold, tried
+ * only when the pair's best raw cosine over shifts reaches the similar
+ * threshold (a moved copy does; 25 correlations per candidate would double
+ * the shift search; shifted_cos < -1: not known yet); vectors:
  * cosine >= copy_threshold. *score gets the score that decided (the
  * unshifted one when neither holds), *shifted whether a translation did. */
-static bool copy_match(const dups_ctx *c, int64_t i, int64_t j, bool with_shift, float *score, uint8_t *shifted) {
+static bool copy_match_hint(const dups_ctx *c, int64_t i, int64_t j, bool with_shift, float shifted_cos, float *score,
+                            uint8_t *shifted) {
     const emb_dups_params *p = c->p;
     *shifted = 0;
     if (!c->cs) {
@@ -268,10 +307,21 @@ static bool copy_match(const dups_ctx *c, int64_t i, int64_t j, bool with_shift,
     *score = s > 1 ? 1 : s;
     if (s >= p->copy_threshold) return true;
     if (!with_shift || p->max_shift <= 0 || p->copy_shift_threshold > 1) return false;
-    /* signatures have unit norm (or are zero: shifted_cosine_n's norms of 1 give 0) */
-    float t = shifted_cosine_n(a, b, 1.0, 1.0, p->img_w, p->img_h, p->img_c > 0 ? p->img_c : 1, p->max_shift);
+    int w = p->img_w, h = p->img_h, ch = p->img_c > 0 ? p->img_c : 1;
+    if (shifted_cos < -1) {
+        const emb_matf *x = c->x;
+        shifted_cos = c->norm[i] > 0 && c->norm[j] > 0
+                          ? shifted_cosine_n(x->data + (size_t)i * d, x->data + (size_t)j * d, c->norm[i], c->norm[j], w, h, ch, p->max_shift)
+                          : 0.0f;
+    }
+    if (shifted_cos < p->threshold) return false;
+    float t = shifted_corr_best(a, b, w, h, ch, p->max_shift);
     if (t >= p->copy_shift_threshold) { *score = t; *shifted = 1; return true; }
     return false;
+}
+
+static bool copy_match(const dups_ctx *c, int64_t i, int64_t j, bool with_shift, float *score, uint8_t *shifted) {
+    return copy_match_hint(c, i, j, with_shift, -2.0f, score, shifted);
 }
 
 /* Are i and j similar? Cosine >= threshold; for pixel vectors else the best
@@ -302,9 +352,10 @@ static bool similar_match(const dups_ctx *c, int64_t i, int64_t j, float *sim, u
 static bool make_pair(const dups_ctx *c, int64_t i, int64_t j, bool with_shift, emb_dup_pair *out) {
     float cs, sim;
     uint8_t sh_c, sh_s;
-    bool copy = copy_match(c, i, j, with_shift, &cs, &sh_c);
+    sh_s = 0;
     bool simi = with_shift ? similar_match(c, i, j, &sim, &sh_s) : ((sim = cosine(c->x, c->norm, i, j)) >= c->p->threshold);
-    if (!with_shift) sh_s = 0;
+    /* sim is the best raw cosine over shifts, or >= threshold already */
+    bool copy = copy_match_hint(c, i, j, with_shift, sim, &cs, &sh_c);
     if (!copy && !simi) return false;
     *out = (emb_dup_pair){(int32_t)i, (int32_t)j, sim, cs, copy ? EMB_DUP_COPY : EMB_DUP_SIMILAR,
                           copy ? sh_c : sh_s};
@@ -660,8 +711,9 @@ static bool phase_match(const dups_ctx *c, int phase, const emb_dup_pair *known,
     if (pair_known(known, n_known, i, j)) return true;
     float s;
     uint8_t sh;
-    if (copy_match(c, i, j, true, &s, &sh)) return true;
-    return phase == 2 && similar_match(c, i, j, &s, &sh);
+    if (phase == 1) return copy_match(c, i, j, true, &s, &sh);
+    if (similar_match(c, i, j, &s, &sh)) return true;
+    return copy_match_hint(c, i, j, true, s, &s, &sh);
 }
 
 /* Complete linkage cut at the phase's test, greedily: pairs (ord) by
@@ -773,8 +825,8 @@ static uint8_t order_group(const dups_ctx *c, bool sure, emb_dups *d, int64_t *i
         if (i == rep) mb.sim = 2.0f;  /* sorts first */
         else if (d->exact_root[i] == d->exact_root[rep]) mb.kind = EMB_DUP_EXACT;
         else {
-            bool copy = copy_match(c, rep, i, true, &mb.copy, &sh);
             similar_match(c, rep, i, &mb.sim, &sh);
+            bool copy = copy_match_hint(c, rep, i, true, mb.sim, &mb.copy, &sh);
             mb.kind = copy ? EMB_DUP_COPY : EMB_DUP_SIMILAR;
             if (gk == EMB_DUP_EXACT) gk = EMB_DUP_COPY;
         }
