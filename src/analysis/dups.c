@@ -362,6 +362,18 @@ static bool make_pair(const dups_ctx *c, int64_t i, int64_t j, bool with_shift, 
     return true;
 }
 
+/* make_pair without translations, for a pair whose cosine sim is known
+ * (the kNN graph's, the range search's): for pixels one more dot product
+ * (the signatures'), for vectors none. */
+static bool pair_from_cos(const dups_ctx *c, int64_t i, int64_t j, float sim, emb_dup_pair *out) {
+    float cs = sim;
+    uint8_t sh;
+    bool copy = c->cs ? copy_match(c, i, j, false, &cs, &sh) : sim >= c->p->copy_threshold;
+    if (!copy && sim < c->p->threshold) return false;
+    *out = (emb_dup_pair){(int32_t)i, (int32_t)j, sim, cs, copy ? EMB_DUP_COPY : EMB_DUP_SIMILAR, 0};
+    return true;
+}
+
 /* Do items i and j (equal hash) have identical pixels (or vectors)? */
 static bool same_content(const emb_matf *x, const emb_dataset *ds, bool pixel_hash, int64_t i, int64_t j) {
     if (!pixel_hash) return !memcmp(x->data + (size_t)i * x->cols, x->data + (size_t)j * x->cols, sizeof(float) * (size_t)x->cols);
@@ -448,10 +460,12 @@ static emb_status near_from_knn(const dups_ctx *c, const emb_knn *g, const emb_d
             int above = 0;
             for (int a = 0; a < k; a++) {
                 if (idx[a] < 0) break;
-                above += 1.0f - dist[a] >= thr;
+                float sim = 1.0f - dist[a];
+                above += sim >= thr;
                 int64_t r = d->exact_root[idx[a]];
+                if (r == i) continue;
                 emb_dup_pair e;
-                if (r != i && make_pair(c, i, r, false, &e) && !pair_push(&part[bi], e)) oom = true;
+                if (pair_from_cos(c, i, r, sim, &e) && !pair_push(&part[bi], e)) oom = true;
             }
             if (above == k) widen[i] = 1;
         }
@@ -533,7 +547,7 @@ static emb_status widen_search(const dups_ctx *cx, const emb_knn *g, const uint8
                 qu[tail++] = c;
                 int64_t r = d->exact_root[c];
                 emb_dup_pair e;
-                if (r != i && make_pair(cx, i, r, false, &e) && !pair_push(&found[a], e)) oom = true;
+                if (r != i && pair_from_cos(cx, i, r, sim, &e) && !pair_push(&found[a], e)) oom = true;
             }
         }
     }
