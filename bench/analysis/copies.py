@@ -79,6 +79,14 @@ def pairs_from_range(lims, I, n):
     return out
 
 
+def peer_row(name, seconds, pairs, planted, leaks, n0, src):
+    """A peer's table row: planted pairs found, unplanted items in its pairs, leaks found."""
+    inpairs = {i for p in pairs for i in p}
+    srcs = set(src.tolist())
+    return (name, seconds, sum(1 for p in planted if p in pairs) / len(planted),
+            sum(1 for i in inpairs if i < n0 and i not in srcs), f"{sum(1 for p in leaks if p in pairs)}/{len(leaks)}")
+
+
 def main():
     binp = sys.argv[1]
     out = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="embscope-copies-")
@@ -160,10 +168,7 @@ def main():
     lims, D, I = index.range_search(vn, 0.985)
     fp = pairs_from_range(lims, I, n)
     t_faiss = time.time() - t0
-    inpairs = {i for p in fp for i in p}
-    rows.append(("faiss IndexFlatIP range_search cos>=0.985", t_faiss, sum(1 for p in planted if p in fp) / len(planted),
-                 sum(1 for i in inpairs if i < n0 and i not in set(src.tolist())),
-                 f"{sum(1 for p in leaks if p in fp)}/{len(leaks)}"))
+    rows.append(peer_row("faiss IndexFlatIP range_search cos>=0.985", t_faiss, fp, planted, leaks, n0, src))
     # pHash baseline
     t0 = time.time()
     hb = phash(X)
@@ -171,10 +176,7 @@ def main():
     lims, D, I = bindex.range_search(hb, 11)   # radius is exclusive: Hamming <= 10
     hp = pairs_from_range(lims, I, n)
     t_ph = time.time() - t0
-    inpairs = {i for p in hp for i in p}
-    rows.append(("pHash (DCT 8x8, Hamming <= 10)", t_ph, sum(1 for p in planted if p in hp) / len(planted),
-                 sum(1 for i in inpairs if i < n0 and i not in set(src.tolist())),
-                 f"{sum(1 for p in leaks if p in hp)}/{len(leaks)}"))
+    rows.append(peer_row("pHash (DCT 8x8, Hamming <= 10)", t_ph, hp, planted, leaks, n0, src))
 
     print(f"data: Fashion-MNIST {n0} + {n_copy} planted copies ({', '.join(KINDS)}), {len(leaks)} planted leaks; 2 threads")
     print(f"{'tool':<44}{'seconds':>9}{'recall':>8}{'unplanted items':>17}{'leaks found':>13}")
