@@ -345,20 +345,17 @@ static bool similar_match(const dups_ctx *c, int64_t i, int64_t j, float *sim, u
     return ok;
 }
 
-/* The pair (i, j) when it is a copy or similar: kind COPY when the copy
- * criterion holds, else SIMILAR. Without with_shift no translation is
- * tried (the candidates of the kNN graph; shifted copies are looked for
- * among the centred graph's candidates, see shift_search). */
-static bool make_pair(const dups_ctx *c, int64_t i, int64_t j, bool with_shift, emb_dup_pair *out) {
+/* The pair (i, j), translations tried, when it is a copy or similar: kind
+ * COPY when the copy criterion holds, else SIMILAR (the centred graph's
+ * candidates, see shift_search). */
+static bool make_pair(const dups_ctx *c, int64_t i, int64_t j, emb_dup_pair *out) {
     float cs, sim;
     uint8_t sh_c, sh_s;
-    sh_s = 0;
-    bool simi = with_shift ? similar_match(c, i, j, &sim, &sh_s) : ((sim = cosine(c->x, c->norm, i, j)) >= c->p->threshold);
+    bool simi = similar_match(c, i, j, &sim, &sh_s);
     /* sim is the best raw cosine over shifts, or >= threshold already */
-    bool copy = copy_match_hint(c, i, j, with_shift, sim, &cs, &sh_c);
+    bool copy = copy_match_hint(c, i, j, true, sim, &cs, &sh_c);
     if (!copy && !simi) return false;
-    *out = (emb_dup_pair){(int32_t)i, (int32_t)j, sim, cs, copy ? EMB_DUP_COPY : EMB_DUP_SIMILAR,
-                          copy ? sh_c : sh_s};
+    *out = (emb_dup_pair){(int32_t)i, (int32_t)j, sim, cs, copy ? EMB_DUP_COPY : EMB_DUP_SIMILAR, copy ? sh_c : sh_s};
     return true;
 }
 
@@ -686,7 +683,7 @@ static emb_status shift_search(const dups_ctx *cx, const emb_dups *d, pair_vec *
             }
             /* pairs found from several exact copies are pushed again; pairs_unique merges */
             emb_dup_pair e;
-            if (!make_pair(cx, i, r, true, &e)) continue;
+            if (!make_pair(cx, i, r, &e)) continue;
             #pragma omp critical(dups_shift)
             if (!pair_push(pv, e)) oom = true;
         }
