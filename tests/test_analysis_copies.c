@@ -228,6 +228,45 @@ static void test_leakage_directions(void) {
     ds->split[109] = EMB_SPLIT_TEST;
     emb_leakage lk;
     CHECK(emb_leakage_find(ds, &d, &lk) == EMB_OK);
+    /* kinds in summary.json: the headline counts exact + copy, by_kind all three */
+    emb_summary *sm = emb_summary_new();
+    CHECK(emb_summary_add_duplicates(sm, ds, &d, &lk, 0.985f, 5) == EMB_OK);
+    int64_t sure_items = d.n_items_kind[EMB_DUP_EXACT] + d.n_items_kind[EMB_DUP_COPY];
+    CHECK_EQ(sure_items, (int64_t)emb_summary_get_number(sm, "duplicates.items_in_groups", -1));
+    CHECK_EQ(d.n_groups_kind[EMB_DUP_EXACT] + d.n_groups_kind[EMB_DUP_COPY], (int64_t)emb_summary_get_number(sm, "duplicates.groups", -1));
+    CHECK_EQ(d.n_groups_kind[EMB_DUP_SIMILAR], (int64_t)emb_summary_get_number(sm, "duplicates.by_kind.similar.groups", -1));
+    CHECK_EQ(1, (int64_t)emb_summary_get_number(sm, "duplicates.by_kind.exact.groups", -1));
+    CHECK_EQ(27, (int64_t)emb_summary_get_number(sm, "leakage.pairs", -1));
+    CHECK_EQ(9, (int64_t)emb_summary_get_number(sm, "leakage.split_pairs.valid-test", -1));
+    emb_summary_free(sm);
+    /* kinds in duplicates.csv and leakage.csv */
+    char path[700];
+    snprintf(path, sizeof path, "%s/dups.csv", check_tmpdir());
+    CHECK(emb_dups_write_csv(path, ds, &d) == EMB_OK);
+    size_t len = 0;
+    char *txt = check_read_file(path, &len);
+    int rows_kind[4] = {0};
+    if (CHECK(txt != NULL)) {
+        CHECK(!strncmp(txt, "group,index,path,split,label,similarity,kind,copy_score,group_kind\n", 67));
+        for (char *line = strchr(txt, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+            const char *end = strchr(line + 1, '\n'), *comma = line;
+            for (const char *q = line + 1; q < end; q++) if (*q == ',') comma = q;
+            for (int k = 1; k <= 3; k++)
+                if ((size_t)(end - comma - 1) == strlen(emb_dup_kind_name((emb_dup_kind)k)) &&
+                    !strncmp(comma + 1, emb_dup_kind_name((emb_dup_kind)k), (size_t)(end - comma - 1))) rows_kind[k]++;
+        }
+    }
+    free(txt);
+    CHECK_EQ(d.n_items_kind[EMB_DUP_EXACT], rows_kind[EMB_DUP_EXACT]);
+    CHECK_EQ(d.n_items_kind[EMB_DUP_COPY], rows_kind[EMB_DUP_COPY]);
+    CHECK_EQ(d.n_items_kind[EMB_DUP_SIMILAR], rows_kind[EMB_DUP_SIMILAR]);
+    snprintf(path, sizeof path, "%s/leakage.csv", check_tmpdir());
+    CHECK(emb_leakage_write_csv(path, ds, &d, &lk) == EMB_OK);
+    txt = check_read_file(path, &len);
+    int lines = 0;
+    for (size_t q = 0; txt && q < len; q++) lines += txt[q] == '\n';
+    CHECK_EQ(1 + 2 * lk.n_pairs, lines);   /* header + two rows per leak pair */
+    free(txt);
     /* every planted copy leaks, in its direction */
     int leaked = 0;
     for (int s = 0; s < 6; s++)
