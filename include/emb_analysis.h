@@ -1,5 +1,5 @@
 /* emb_analysis.h - what a person cleaning a dataset came for: duplicates
- * (exact, near, shifted) grouped with a representative, split leakage,
+ * (exact, copy, similar) grouped with a representative, split leakage,
  * outliers, label issues, class overlap and image checks. Part of embscope.h.
  *
  * Usage (error handling shortened):
@@ -67,12 +67,14 @@ const char *emb_dup_kind_name(emb_dup_kind k);   /* "", "exact", "copy", "simila
  * max_shift px >= EMB_DUP_COPY_SHIFT_THRESHOLD_PIXELS. The median filter
  * removes salt-and-pepper noise; centring removes the silhouette's
  * brightness that makes any two garments of one layout cosine-alike.
- * Measured (bench/analysis/copies.py, 400 planted copies of Fashion-MNIST
- * items against the 236,623 kNN pairs of its 70,000 items with raw cosine
- * >= 0.96): at 0.995 / 0.998, 177 pairs of Fashion-MNIST are flagged
- * (raw cosine >= 0.985 flags 28,711); the planted copies found per
- * transform are in bench/analysis/RESULTS.md. Raw pixels cannot separate
- * strong blur, resizing or 2-px shifts from look-alike garments: those
+ * Chosen by measurement (bench/analysis/RESULTS.md, "Copies"): 400 copies
+ * of Fashion-MNIST items (7 transforms) against the 236,623 pairs of its
+ * 70,000 items' kNN graph with raw cosine >= 0.96: median-filtered
+ * correlation >= 0.995 flags 177 of them where raw cosine >= 0.985 flags
+ * 28,711, and the pairs a default run flags were judged by eye; the planted
+ * copies found per transform are there too (bench/analysis/copies.py).
+ * Raw pixels cannot separate strong blur, resizing or 2-px shifts with
+ * content lost at the border from look-alike garments: those
  * copies stay SIMILAR. Vectors without an image shape (CLIP, .npy): COPY
  * is cosine >= copy_threshold (EMB_DUP_COPY_THRESHOLD_CLIP, not measured:
  * re-encoded copies of one photo have CLIP cosine near 1). */
@@ -147,17 +149,19 @@ typedef struct {
 /* Find duplicates among the rows of x (n, d) with its cosine kNN graph g.
  * Exact: ds->pixel_hash when ds has one (confirmed by comparing the decoded
  * pixels), else a hash of the vector bytes (confirmed by comparing vectors).
- * ds may be NULL. Near: kNN pairs with cos >= threshold; an item whose k
- * neighbours are all that close has its range searched through the graph
- * (widening: the rows of every item found at >= threshold, until no new one
- * is; at most 32,768 candidates per item, counted in n_widen_truncated). Groups are cliques: every two members are
- * >= threshold (shifted cosine for pixel vectors), built by complete linkage
- * over the pairs in descending similarity, so A~B~C with A, C apart does not
- * chain into one group. *out is allocated: free with emb_dups_free. */
-/* Copies first: complete linkage over the COPY pairs gives the sure groups
+ * ds may be NULL. Pairs: every kNN pair that is a copy or has cos >=
+ * threshold; an item whose k neighbours are all that close has its range
+ * searched through the graph (widening: the rows of every item found at
+ * >= threshold, until no new one is; at most 32,768 candidates per item,
+ * counted in n_widen_truncated); pixel vectors also take the candidates of
+ * a centred, blurred copy, tried over translations. Groups are cliques,
+ * built by complete linkage over the pairs in descending score, so A~B~C
+ * with A, C apart does not chain into one group.
+ * Copies first: complete linkage over the COPY pairs gives the sure groups
  * (every two members exact or copies); the items left then form SIMILAR
  * groups by complete linkage over the remaining pairs (cosine or shifted
- * cosine >= threshold). An item is in one group at most. */
+ * cosine >= threshold). An item is in one group at most. *out is
+ * allocated: free with emb_dups_free. Results do not depend on n_threads. */
 emb_status emb_dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset *ds,
                          const emb_dups_params *params, emb_dups *out);
 void emb_dups_free(emb_dups *d);
