@@ -161,7 +161,9 @@ typedef struct {
  * (every two members exact or copies); the items left then form SIMILAR
  * groups by complete linkage over the remaining pairs (cosine or shifted
  * cosine >= threshold). An item is in one group at most. *out is
- * allocated: free with emb_dups_free. Results do not depend on n_threads. */
+ * allocated: free with emb_dups_free. For a given g the result does not
+ * depend on n_threads, except through the shift search's own candidate
+ * graph (NN-descent above a few thousand items). */
 emb_status emb_dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset *ds,
                          const emb_dups_params *params, emb_dups *out);
 void emb_dups_free(emb_dups *d);
