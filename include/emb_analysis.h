@@ -1,5 +1,5 @@
 /* emb_analysis.h - what a person cleaning a dataset came for: duplicates
- * (exact, near, shifted) grouped with a representative, split leakage,
+ * (exact, copy, similar) grouped with a representative, split leakage,
  * outliers, label issues, class overlap and image checks. Part of embscope.h.
  *
  * Usage (error handling shortened):
@@ -31,8 +31,13 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------- duplicates */
-typedef enum { EMB_DUP_NONE = 0, EMB_DUP_EXACT, EMB_DUP_NEAR, EMB_DUP_SHIFTED } emb_dup_kind;
-const char *emb_dup_kind_name(emb_dup_kind k);   /* "", "exact", "near", "shifted" */
+/* What a duplicate is. EXACT: identical pixels (or vector bytes). COPY: the
+ * copy criterion holds (high precision: "the same photo, re-encoded,
+ * darkened, noised or moved"), see EMB_DUP_COPY_THRESHOLD_PIXELS. SIMILAR:
+ * only the recall-oriented cosine threshold holds (look-alikes and copies
+ * the copy criterion misses). Headline counts are EXACT + COPY. */
+typedef enum { EMB_DUP_NONE = 0, EMB_DUP_EXACT, EMB_DUP_COPY, EMB_DUP_SIMILAR } emb_dup_kind;
+const char *emb_dup_kind_name(emb_dup_kind k);   /* "", "exact", "copy", "similar" */
 
 /* Default near-duplicate thresholds (cosine similarity), per feature type.
  * Pixels: 0.985 is the highest value that still finds copies with visible
@@ -58,6 +63,26 @@ const char *emb_dup_kind_name(emb_dup_kind k);   /* "", "exact", "near", "shifte
  * the shifted copies seen scored 0.9981 and 0.9985 (two bags) and a copy
  * moved by whole pixels scores 1.0 (MNIST test: 100/100). */
 #define EMB_DUP_SHIFT_THRESHOLD_PIXELS 0.997f
+/* The copy criterion for pixel vectors (img_w, img_h set): the correlation
+ * (mean-centred, normalised) of the 3x3-median-filtered images, unshifted
+ * >= EMB_DUP_COPY_THRESHOLD_PIXELS, or best over translations of up to
+ * max_shift px >= EMB_DUP_COPY_SHIFT_THRESHOLD_PIXELS. The median filter
+ * removes salt-and-pepper noise; centring removes the silhouette's
+ * brightness that makes any two garments of one layout cosine-alike.
+ * Chosen by measurement (bench/analysis/RESULTS.md, "Copies"): 400 copies
+ * of Fashion-MNIST items (7 transforms) against the 236,623 pairs of its
+ * 70,000 items' kNN graph with raw cosine >= 0.96: median-filtered
+ * correlation >= 0.995 flags 177 of them where raw cosine >= 0.985 flags
+ * 28,711, and the pairs a default run flags were judged by eye; the planted
+ * copies found per transform are there too (bench/analysis/copies.py).
+ * Raw pixels cannot separate strong blur, resizing or 2-px shifts with
+ * content lost at the border from look-alike garments: those
+ * copies stay SIMILAR. Vectors without an image shape (CLIP, .npy): COPY
+ * is cosine >= copy_threshold (EMB_DUP_COPY_THRESHOLD_CLIP, not measured:
+ * re-encoded copies of one photo have CLIP cosine near 1). */
+#define EMB_DUP_COPY_THRESHOLD_PIXELS 0.995f
+#define EMB_DUP_COPY_SHIFT_THRESHOLD_PIXELS 0.998f
+#define EMB_DUP_COPY_THRESHOLD_CLIP 0.98f
 
 typedef struct {
     float threshold;       /* near duplicates: cosine >= threshold; default pixels' */
@@ -70,6 +95,11 @@ typedef struct {
     float shift_threshold; /* shifted matches: best cosine over shifts >= this (raised to
                               threshold when below); default EMB_DUP_SHIFT_THRESHOLD_PIXELS */
     int shift_candidates;  /* neighbours per item in the centred copy; default 10 */
+    float copy_threshold;  /* COPY: pixels: median-filtered correlation >= this; vectors
+                              without an image shape: cosine >= this. Default
+                              EMB_DUP_COPY_THRESHOLD_PIXELS; > 1 = no COPY kind */
+    float copy_shift_threshold; /* pixels: the same over shifts; default
+                              EMB_DUP_COPY_SHIFT_THRESHOLD_PIXELS */
     int n_threads;         /* 0 = all cores */
     emb_progress progress;
 } emb_dups_params;
@@ -78,8 +108,11 @@ emb_dups_params emb_dups_default_params(void);
 /* One pair found: items a < b (each an exact-duplicate root, see below). */
 typedef struct {
     int32_t a, b;
-    float similarity;      /* cosine, or the best cosine over shifts */
-    uint8_t kind;          /* EMB_DUP_NEAR or EMB_DUP_SHIFTED */
+    float similarity;      /* cosine, or the best cosine over shifts when that decided */
+    float copy_score;      /* the copy criterion's score (pixels: median-filtered
+                              correlation, best over shifts when that decided) */
+    uint8_t kind;          /* EMB_DUP_COPY or EMB_DUP_SIMILAR */
+    uint8_t shifted;       /* 1 if only a translation made the pair match */
 } emb_dup_pair;
 
 typedef struct {
@@ -88,13 +121,17 @@ typedef struct {
     int64_t *exact_root;   /* (n) smallest index with identical pixels (itself if none) */
     int64_t *group;        /* (n) group id, or -1 when the item has no duplicate */
     uint8_t *kind;         /* (n) emb_dup_kind relative to its representative (rep: NONE) */
-    float *similarity;     /* (n) similarity to its representative (rep: 1) */
+    float *similarity;     /* (n) cosine similarity to its representative (rep: 1) */
+    float *copy_score;     /* (n) copy score to its representative (rep: 1) */
     /* groups: members of group g are item[start[g] .. start[g+1]), the
      * representative first (highest mean similarity to the others), then by
      * descending similarity; groups by descending similarity of their last
      * (weakest) member, exact sets first */
     int64_t n_groups;
     int64_t *start;        /* (n_groups + 1) */
+    uint8_t *group_kind;   /* (n_groups) EXACT (all identical), COPY (every two members
+                              exact or copies), SIMILAR (the rest); groups are ordered
+                              by kind (exact, copy, similar), then as above */
     int64_t *item;         /* (start[n_groups]) */
     /* non-exact pairs found (between exact roots), sorted by (a, b) */
     int64_t n_pairs;
@@ -102,7 +139,9 @@ typedef struct {
     /* counts */
     int64_t n_exact_sets;  /* sets of >= 2 identical items */
     int64_t n_exact_extra; /* items identical to an earlier one */
-    int64_t n_near_pairs, n_shifted_pairs;
+    int64_t n_copy_pairs, n_similar_pairs, n_shifted_pairs;
+    int64_t n_groups_kind[4];  /* groups by group_kind (index emb_dup_kind) */
+    int64_t n_items_kind[4];   /* items in those groups */
     int64_t n_widened;     /* items whose search was widened past k */
     int64_t n_widen_truncated; /* widened items whose range search stopped at its bound */
     int64_t n_unmerged_pairs; /* pairs whose ends are in different groups (or none): joining
@@ -112,17 +151,26 @@ typedef struct {
 /* Find duplicates among the rows of x (n, d) with its cosine kNN graph g.
  * Exact: ds->pixel_hash when ds has one (confirmed by comparing the decoded
  * pixels), else a hash of the vector bytes (confirmed by comparing vectors).
- * ds may be NULL. Near: kNN pairs with cos >= threshold; an item whose k
- * neighbours are all that close has its range searched through the graph
- * (widening: the rows of every item found at >= threshold, until no new one
- * is; at most 32,768 candidates per item, counted in n_widen_truncated). Groups are cliques: every two members are
- * >= threshold (shifted cosine for pixel vectors), built by complete linkage
- * over the pairs in descending similarity, so A~B~C with A, C apart does not
- * chain into one group. *out is allocated: free with emb_dups_free. */
+ * ds may be NULL. Pairs: every kNN pair that is a copy or has cos >=
+ * threshold; an item whose k neighbours are all that close has its range
+ * searched through the graph (widening: the rows of every item found at
+ * >= threshold, until no new one is; at most 32,768 candidates per item,
+ * counted in n_widen_truncated); pixel vectors also take the candidates of
+ * a centred, blurred copy, tried over translations. Groups are cliques,
+ * built by complete linkage over the pairs in descending score, so A~B~C
+ * with A, C apart does not chain into one group.
+ * Copies first: complete linkage over the COPY pairs gives the sure groups
+ * (every two members exact or copies); the items left then form SIMILAR
+ * groups by complete linkage over the remaining pairs (cosine or shifted
+ * cosine >= threshold). An item is in one group at most. *out is
+ * allocated: free with emb_dups_free. For a given g the result does not
+ * depend on n_threads, except through the shift search's own candidate
+ * graph (NN-descent above a few thousand items). */
 emb_status emb_dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset *ds,
                          const emb_dups_params *params, emb_dups *out);
 void emb_dups_free(emb_dups *d);
-/* duplicates.csv: group,index,path,split,label,similarity,kind (ds may be NULL). */
+/* duplicates.csv: group,index,path,split,label,similarity,kind,copy_score,group_kind
+ * (ds may be NULL). */
 emb_status emb_dups_write_csv(const char *path, const emb_dataset *ds, const emb_dups *d);
 
 /* Best cosine of a (h, w, c) image against b over translations of b by up to
@@ -130,15 +178,32 @@ emb_status emb_dups_write_csv(const char *path, const emb_dataset *ds, const emb
 float emb_shifted_cosine(const float *a, const float *b, int w, int h, int c, int max_shift);
 
 /* ------------------------------------------------------------- leakage */
+/* Every exact, copy or similar pair whose two items are in different splits,
+ * whatever the direction (train-test, test-train, valid-either): pairs are
+ * taken from the duplicate pairs and exact sets, not from the groups, so a
+ * copy whose ends sit in two groups still leaks. Each item of an exact set
+ * is paired with the first member of each other split in the set or in the
+ * set at the other end of a pair. */
 typedef struct {
-    int64_t pairs[4][4];   /* [s][t], s < t: groups spanning splits s and t (emb_split) */
+    int64_t a, b;          /* items, a < b, in different splits */
+    float similarity, copy_score;
+    uint8_t kind;          /* EMB_DUP_EXACT, EMB_DUP_COPY or EMB_DUP_SIMILAR */
+} emb_leak_pair;
+typedef struct {
+    int64_t pairs[4][4];   /* [s][t], s < t: sure (exact + copy) leak pairs between splits s, t */
+    int64_t similar_pairs[4][4]; /* the same for SIMILAR pairs */
+    int64_t n_sure;        /* exact + copy leak pairs */
+    int64_t n_items;       /* distinct items in sure leak pairs */
     int64_t n_groups;      /* groups spanning >= 2 splits */
-    int64_t n_items;       /* items in those groups */
     uint8_t *group_leaks;  /* (d->n_groups) 1 if the group spans splits */
+    int64_t n_pairs;       /* all leak pairs */
+    emb_leak_pair *leaks;  /* (n_pairs) sure ones first (exact, copy), then similar;
+                              then by descending similarity */
 } emb_leakage;
 emb_status emb_leakage_find(const emb_dataset *ds, const emb_dups *d, emb_leakage *out);
 void emb_leakage_free(emb_leakage *lk);
-/* leakage.csv: group,index,path,split,label,similarity,kind of leaking groups. */
+/* leakage.csv: one block of two rows per leak pair, in duplicates.csv's
+ * columns (group = leak pair id). */
 emb_status emb_leakage_write_csv(const char *path, const emb_dataset *ds, const emb_dups *d,
                                  const emb_leakage *lk);
 

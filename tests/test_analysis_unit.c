@@ -176,7 +176,7 @@ static void test_dups_widen_blobs(void) {
 }
 
 /* Pixel vectors with shifts: B = A moved 1 px (shifted cosine 1) joins A's
- * group as "shifted"; C = A moved 1 px plus noise, shifted cosine between
+ * group, the pair marked shifted; C = A moved 1 px plus noise, shifted cosine between
  * threshold and shift_threshold (and plain cosine below threshold), stays out. */
 static void test_dups_shift_threshold(void) {
     enum { N = 60, W = 12, D = W * W };
@@ -212,12 +212,26 @@ static void test_dups_shift_threshold(void) {
     emb_dups d;
     CHECK(emb_dups_find(&x, &g, NULL, &dp, &d) == EMB_OK);
     CHECK(d.group[0] >= 0 && d.group[0] == d.group[1]);
-    CHECK(d.kind[0] == EMB_DUP_SHIFTED || d.kind[1] == EMB_DUP_SHIFTED);
+    /* the pair was matched by a translation (kinds are exact / copy / similar now) */
+    int found01 = 0;
+    for (int64_t q = 0; q < d.n_pairs; q++) found01 += d.pairs[q].a == 0 && d.pairs[q].b == 1 && d.pairs[q].shifted;
+    CHECK_EQ(1, found01);
+    CHECK(d.kind[0] != EMB_DUP_EXACT && d.kind[1] != EMB_DUP_EXACT);
     CHECK_EQ(-1, d.group[2]);
     CHECK_EQ(1, d.n_groups);
     emb_dups_free(&d);
-    /* with shift_threshold at the threshold, C joins */
+    /* with shift_threshold at the threshold, C is similar to A: with the copy
+     * kind off, C joins A's group; with it on, A and B are a sure group of
+     * copies, which a merely similar item does not join (the pair A~C is kept) */
     dp.shift_threshold = dp.threshold;
+    CHECK(emb_dups_find(&x, &g, NULL, &dp, &d) == EMB_OK);
+    CHECK(d.group[0] >= 0 && d.group_kind[d.group[0]] == EMB_DUP_COPY);
+    CHECK_EQ(-1, d.group[2]);
+    int found02 = 0;
+    for (int64_t q = 0; q < d.n_pairs; q++) found02 += d.pairs[q].a == 0 && d.pairs[q].b == 2 && d.pairs[q].kind == EMB_DUP_SIMILAR;
+    CHECK_EQ(1, found02);
+    emb_dups_free(&d);
+    dp.copy_threshold = dp.copy_shift_threshold = 2;
     CHECK(emb_dups_find(&x, &g, NULL, &dp, &d) == EMB_OK);
     CHECK(d.group[2] >= 0 && d.group[2] == d.group[0]);
     emb_dups_free(&d);
@@ -403,8 +417,8 @@ static void test_cli_dups(void) {
     char *txt = check_run(csvp, &status);
     CHECK(txt != NULL);
     if (txt) {
-        CHECK_CONTAINS(txt, "group,index,path,split,label,similarity,kind\n0,3,");
-        CHECK_CONTAINS(txt, "0,7,,,,1.000000,exact");
+        CHECK_CONTAINS(txt, "group,index,path,split,label,similarity,kind,copy_score,group_kind\n0,3,");
+        CHECK_CONTAINS(txt, "0,7,,,,1.000000,exact,1.000000,exact");
     }
     free(txt);
 }

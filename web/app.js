@@ -647,7 +647,10 @@ function kv(obj) {
 
 function panelSummary() {
   const S = D.summary || {}, ds = S.dataset || {}, box = $('#summary .body');
-  const cards = [['items', N], ['classes', classes.length], ['in duplicate groups', T.duplicates ? T.duplicates.total : '–'],
+  // duplicates: the headline counts the sure kinds (exact + copy); similar groups are possible duplicates
+  const SD = S.duplicates || {};
+  const dupCard = SD.by_kind ? ['in copy groups (exact + copy)', SD.items_in_groups] : ['in duplicate groups', T.duplicates ? T.duplicates.total : '–'];
+  const cards = [['items', N], ['classes', classes.length], dupCard,
     ['flagged outliers', S.outliers && S.outliers.flagged != null ? S.outliers.flagged : '–'], ['flagged label suspects', S.label_issues && S.label_issues.flagged != null ? S.label_issues.flagged : '–'],
     ['skipped', T.skipped ? T.skipped.total : ds.skipped ?? '–']];
   const splits = {};
@@ -717,9 +720,12 @@ function panelGroups(key, what) {
   for (const r of t.rows) { if (!by.has(r.group)) by.set(r.group, []); by.get(r.group).push(r); }
   const list = [...by.entries()];
   const note = t.total > t.rows.length ? el('p.small', {}, `first ${t.rows.length} of ${t.total} rows`) : null;
-  const head = el('p', {}, `${list.length} groups, ${t.rows.length} items`);
+  const kinds = {};
+  for (const [, rows] of list) if (rows[0].group_kind) kinds[rows[0].group_kind] = (kinds[rows[0].group_kind] || 0) + 1;
+  const kindNote = Object.keys(kinds).length ? ` (${Object.entries(kinds).map(([k, c]) => `${c} ${k}`).join(', ')}; exact and copy are sure, similar possible)` : '';
+  const head = el('p', {}, `${list.length} ${key === 'leakage' ? 'pairs' : 'groups'}, ${t.rows.length} items${kindNote}`);
   paged(box, list, 12, ([g, rows]) => el('div.group', { 'data-group': g },
-    el('div.group-head', {}, `group ${g}`, rows[0].kind ? el('span.kind', {}, rows[0].kind) : null,
+    el('div.group-head', {}, `group ${g}`, rows[0].group_kind || rows[0].kind ? el('span.kind', {}, rows[0].group_kind || rows[0].kind) : null,
       new Set(rows.map((r) => r.split)).size > 1 ? el('span.kind.warn', {}, 'crosses splits') : null),
     el('div.row', {}, rows.map((r) => card(r.index, [r.split, r.label, r.similarity !== undefined ? `sim ${fmt(r.similarity, 4)}` : r.score !== undefined ? fmt(r.score) : ''].filter((x) => x !== '' && x != null).join(' · '), 72)))), 'groups');
   box.prepend(head);

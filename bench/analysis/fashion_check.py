@@ -6,6 +6,7 @@ roots, as embscope counts them). Checks against OUT/summary.json and
 OUT/duplicates.csv: the exact-set and near-pair counts, that every embscope
 group is a clique (each two non-shifted members >= T; a group means copies
 of one image), and how much union-find over the same pairs would chain.
+Kinds: similar groups are checked as cliques at T (their similar members).
 usage: flock /tmp/embscope-bench.lock bench/analysis/fashion_check.py OUT [T]"""
 import collections, csv, gzip, json, os, sys, time
 import numpy as np, faiss
@@ -56,18 +57,23 @@ print(f"brute force (faiss IndexFlatIP range search {t_faiss:.1f} s): exact sets
       f"near pairs (cos >= {thr}) {len(pairs)} "
       f"({sum(1 for a, b in pairs if split[a] != split[b])} across train/test); "
       f"union-find components {len(comp)}, largest {max(comp.values()) if comp else 0} items")
-eg = collections.defaultdict(list); kind = {}
+eg = collections.defaultdict(list); kind = {}; gkind = {}
 with open(os.path.join(out, "duplicates.csv")) as f:
     for r in csv.DictReader(f):
-        eg[int(r["group"])].append(int(r["index"])); kind[int(r["index"])] = r["kind"]
+        eg[int(r["group"])].append(int(r["index"])); kind[int(r["index"])] = r["kind"]; gkind[int(r["group"])] = r["group_kind"]
 bad = 0
-for g in eg.values():
-    m = sorted({int(root[i]) for i in g if kind[i] != "shifted"})
+# similar groups: every two members >= T (members that are copies of the
+# representative, or matched by a shift, may be below: left out of the check)
+for gi, g in eg.items():
+    if gkind[gi] != "similar":
+        continue
+    m = sorted({int(root[i]) for i in g if kind[i] in ("similar", "representative")})
     for a in range(len(m)):
         for b in range(a + 1, len(m)):
             if (m[a], m[b]) not in pairs and float(v[m[a]] @ v[m[b]]) < thr - 1e-5:
                 bad += 1
-print(f"embscope: exact sets {summ['exact_sets']}, near pairs {summ['near_pairs']} (match: "
-      f"{summ['exact_sets'] == len(exact) and summ['near_pairs'] == len(pairs)}), shifted pairs {summ['shifted_pairs']}, "
+print(f"embscope: exact sets {summ['exact_sets']} (match: {summ['exact_sets'] == len(exact)}), copy pairs "
+      f"{summ['copy_pairs']}, similar pairs {summ['similar_pairs']} (copy + similar >= brute force's pairs at T: "
+      f"{summ['copy_pairs'] + summ['similar_pairs'] >= len(pairs)}), shifted pairs {summ['shifted_pairs']}, "
       f"groups {len(eg)}, items {len(kind)}, largest {max(map(len, eg.values())) if eg else 0}; "
       f"member pairs below threshold {bad} (must be 0)")

@@ -41,8 +41,8 @@
 const char *emb_dup_kind_name(emb_dup_kind k) {
     switch (k) {
     case EMB_DUP_EXACT: return "exact";
-    case EMB_DUP_NEAR: return "near";
-    case EMB_DUP_SHIFTED: return "shifted";
+    case EMB_DUP_COPY: return "copy";
+    case EMB_DUP_SIMILAR: return "similar";
     default: return "";
     }
 }
@@ -54,6 +54,8 @@ emb_dups_params emb_dups_default_params(void) {
     p.shift_threshold = EMB_DUP_SHIFT_THRESHOLD_PIXELS;
     p.max_shift = 2;
     p.shift_candidates = 10;
+    p.copy_threshold = EMB_DUP_COPY_THRESHOLD_PIXELS;
+    p.copy_shift_threshold = EMB_DUP_COPY_SHIFT_THRESHOLD_PIXELS;
     return p;
 }
 
@@ -63,6 +65,8 @@ void emb_dups_free(emb_dups *d) {
     free(d->group);
     free(d->kind);
     free(d->similarity);
+    free(d->copy_score);
+    free(d->group_kind);
     free(d->start);
     free(d->item);
     free(d->pairs);
@@ -75,8 +79,8 @@ typedef struct {
     int64_t n, cap;
 } pair_vec;
 
-static bool pair_push(pair_vec *v, int64_t a, int64_t b, float sim, uint8_t kind) {
-    if (a > b) { int64_t t = a; a = b; b = t; }
+static bool pair_push(pair_vec *v, emb_dup_pair e) {
+    if (e.a > e.b) { int32_t t = e.a; e.a = e.b; e.b = t; }
     if (v->n == v->cap) {
         int64_t cap = v->cap ? v->cap * 2 : 1024;
         emb_dup_pair *np = realloc(v->p, sizeof *np * (size_t)cap);
@@ -84,7 +88,7 @@ static bool pair_push(pair_vec *v, int64_t a, int64_t b, float sim, uint8_t kind
         v->p = np;
         v->cap = cap;
     }
-    v->p[v->n++] = (emb_dup_pair){(int32_t)a, (int32_t)b, sim, kind};
+    v->p[v->n++] = e;
     return true;
 }
 
@@ -92,7 +96,7 @@ static int cmp_pair(const void *x, const void *y) {
     const emb_dup_pair *a = x, *b = y;
     if (a->a != b->a) return a->a < b->a ? -1 : 1;
     if (a->b != b->b) return a->b < b->b ? -1 : 1;
-    /* near before shifted, then higher similarity first */
+    /* copy before similar, then higher similarity first */
     if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
     return a->similarity > b->similarity ? -1 : a->similarity < b->similarity;
 }
@@ -183,6 +187,190 @@ float emb_shifted_cosine(const float *a, const float *b, int w, int h, int c, in
     return shifted_cosine_n(a, b, sqrt(na), sqrt(nb), w, h, c, max_shift);
 }
 
+/* ---------------------------------------------------------------- copy criterion */
+/* What a pair test needs: the vectors, their norms, the parameters and, for
+ * pixel vectors, the copy signatures. */
+typedef struct {
+    const emb_matf *x;
+    const float *norm;        /* (n) L2 norms of x's rows */
+    const emb_dups_params *p;
+    const float *cs;          /* (n, d) centred, unit-norm, 3x3-median-filtered images; NULL
+                                 for vectors without an image shape */
+} dups_ctx;
+
+/* Median of 9 floats (insertion sort; 9 is small). */
+static float median9(float *v) {
+    for (int a = 1; a < 9; a++) {
+        float t = v[a];
+        int b = a - 1;
+        while (b >= 0 && v[b] > t) { v[b + 1] = v[b]; b--; }
+        v[b + 1] = t;
+    }
+    return v[4];
+}
+
+/* The copy signature of one (h, w, c) image: each channel 3x3-median
+ * filtered (the edge repeated outside, scipy.ndimage.median_filter's
+ * mode="nearest": a copy moved by 1 px with its edge repeated then filters
+ * to the source moved),
+ * minus its mean, divided by its norm (all zero when the image is flat).
+ * The dot product of two signatures is their Pearson correlation. */
+static void copy_signature(const float *src, int w, int h, int c, float *dst) {
+    size_t d = (size_t)w * h * c;
+    double mean = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int ch = 0; ch < c; ch++) {
+                float v[9];
+                int m = 0;
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++) {
+                        int yy = y + dy < 0 ? 0 : y + dy >= h ? h - 1 : y + dy;   /* the edge repeated */
+                        int xx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx;
+                        v[m++] = src[((size_t)yy * w + xx) * c + ch];
+                    }
+                float md = median9(v);
+                dst[((size_t)y * w + x) * c + ch] = md;
+                mean += md;
+            }
+    mean /= (double)d;
+    double ss = 0;
+    for (size_t t = 0; t < d; t++) { dst[t] = (float)(dst[t] - mean); ss += (double)dst[t] * dst[t]; }
+    float inv = ss > 0 ? (float)(1.0 / sqrt(ss)) : 0.0f;
+    for (size_t t = 0; t < d; t++) dst[t] *= inv;
+}
+
+static emb_status copy_signatures(const emb_matf *x, const emb_dups_params *p, float **out) {
+    *out = NULL;
+    int w = p->img_w, h = p->img_h, c = p->img_c > 0 ? p->img_c : 1;
+    if ((int64_t)w * h * c != x->cols)
+        return emb__fail(EMB_E_INVALID, "dups: image shape %dx%dx%d does not match %lld dims", h, w, c, (long long)x->cols);
+    float *cs = emb__malloc(sizeof(float) * (size_t)(x->rows ? x->rows : 1) * (size_t)x->cols, "copy signatures");
+    if (!cs) return EMB_E_NOMEM;
+    #pragma omp parallel for num_threads(emb_threads_resolve(p->n_threads)) schedule(static)
+    for (int64_t i = 0; i < x->rows; i++)
+        copy_signature(x->data + (size_t)i * x->cols, w, h, c, cs + (size_t)i * x->cols);
+    *out = cs;
+    return EMB_OK;
+}
+
+/* The best Pearson correlation of a with b moved by (dy, dx), |dy|, |dx| <=
+ * max_shift, each alignment over the overlap only (what moved in or out
+ * does not count): the same sums for every alignment, in 8 lanes of a
+ * GCC generic vector, in a fixed order at every SIMD level. */
+static float shifted_corr_best(const float *a, const float *b, int w, int h, int c, int max_shift) {
+    double best = -1;
+    for (int dy = -max_shift; dy <= max_shift; dy++)
+        for (int dx = -max_shift; dx <= max_shift; dx++) {
+            int y0 = dy > 0 ? dy : 0, y1 = dy < 0 ? h + dy : h;
+            int x0 = dx > 0 ? dx : 0, x1 = dx < 0 ? w + dx : w;
+            int len = (x1 - x0) * c, len8 = len & ~7;
+            dups_v8 sa = {0}, sb = {0}, saa = {0}, sbb = {0}, sab = {0};
+            double ta = 0, tb = 0, taa = 0, tbb = 0, tab = 0;
+            for (int y = y0; y < y1; y++) {
+                const float *ra = a + ((size_t)y * w + x0) * c;
+                const float *rb = b + ((size_t)(y - dy) * w + (x0 - dx)) * c;
+                for (int t = 0; t < len8; t += 8) {
+                    dups_v8 va = *(const dups_v8 *)(ra + t), vb = *(const dups_v8 *)(rb + t);
+                    sa += va; sb += vb; saa += va * va; sbb += vb * vb; sab += va * vb;
+                }
+                for (int t = len8; t < len; t++) { ta += ra[t]; tb += rb[t]; taa += ra[t] * ra[t]; tbb += rb[t] * rb[t]; tab += ra[t] * rb[t]; }
+            }
+            for (int l = 0; l < 8; l++) { ta += sa[l]; tb += sb[l]; taa += saa[l]; tbb += sbb[l]; tab += sab[l]; }
+            double m = (double)(y1 - y0) * len;
+            double va = taa - ta * ta / m, vb = tbb - tb * tb / m;
+            if (m < 1 || va <= 0 || vb <= 0) continue;
+            double r = (tab - ta * tb / m) / sqrt(va * vb);
+            if (r > best) best = r;
+        }
+    return (float)(best > 1 ? 1 : best);
+}
+
+/* Is (i, j) a copy? Pixels: signature correlation >= copy_threshold, or
+ * (with_shift) its best over translations >= copy_shift_threshold, tried
+ * only when the pair's best raw cosine over shifts reaches the similar
+ * threshold (a moved copy does; 25 correlations per candidate would double
+ * the shift search; shifted_cos < -1: not known yet); vectors:
+ * cosine >= copy_threshold. *score gets the score that decided (the
+ * unshifted one when neither holds), *shifted whether a translation did. */
+static bool copy_match_hint(const dups_ctx *c, int64_t i, int64_t j, bool with_shift, float shifted_cos, float *score,
+                            uint8_t *shifted) {
+    const emb_dups_params *p = c->p;
+    *shifted = 0;
+    if (!c->cs) {
+        *score = cosine(c->x, c->norm, i, j);
+        return *score >= p->copy_threshold;
+    }
+    int64_t d = c->x->cols;
+    const float *a = c->cs + (size_t)i * d, *b = c->cs + (size_t)j * d;
+    float s = dotf(a, b, d);
+    *score = s > 1 ? 1 : s;
+    if (s >= p->copy_threshold) return true;
+    if (!with_shift || p->max_shift <= 0 || p->copy_shift_threshold > 1) return false;
+    int w = p->img_w, h = p->img_h, ch = p->img_c > 0 ? p->img_c : 1;
+    if (shifted_cos < -1) {
+        const emb_matf *x = c->x;
+        shifted_cos = c->norm[i] > 0 && c->norm[j] > 0
+                          ? shifted_cosine_n(x->data + (size_t)i * d, x->data + (size_t)j * d, c->norm[i], c->norm[j], w, h, ch, p->max_shift)
+                          : 0.0f;
+    }
+    if (shifted_cos < p->threshold) return false;
+    float t = shifted_corr_best(a, b, w, h, ch, p->max_shift);
+    if (t >= p->copy_shift_threshold) { *score = t; *shifted = 1; return true; }
+    return false;
+}
+
+static bool copy_match(const dups_ctx *c, int64_t i, int64_t j, bool with_shift, float *score, uint8_t *shifted) {
+    return copy_match_hint(c, i, j, with_shift, -2.0f, score, shifted);
+}
+
+/* Are i and j similar? Cosine >= threshold; for pixel vectors else the best
+ * cosine over shifts >= shift_threshold. *sim gets the similarity that
+ * decided (the larger), *shifted whether a translation did. */
+static bool similar_match(const dups_ctx *c, int64_t i, int64_t j, float *sim, uint8_t *shifted) {
+    const emb_dups_params *p = c->p;
+    float s = cosine(c->x, c->norm, i, j);
+    *shifted = 0;
+    bool ok = s >= p->threshold;
+    if (!ok && p->img_w > 0 && p->img_h > 0 && p->max_shift > 0) {
+        const emb_matf *x = c->x;
+        float t = c->norm[i] > 0 && c->norm[j] > 0
+                      ? shifted_cosine_n(x->data + (size_t)i * x->cols, x->data + (size_t)j * x->cols, c->norm[i], c->norm[j],
+                                         p->img_w, p->img_h, p->img_c > 0 ? p->img_c : 1, p->max_shift)
+                      : 0.0f;
+        if (t > s) { s = t; *shifted = 1; }
+        ok = t >= p->shift_threshold;
+    }
+    *sim = s;
+    return ok;
+}
+
+/* The pair (i, j), translations tried, when it is a copy or similar: kind
+ * COPY when the copy criterion holds, else SIMILAR (the centred graph's
+ * candidates, see shift_search). */
+static bool make_pair(const dups_ctx *c, int64_t i, int64_t j, emb_dup_pair *out) {
+    float cs, sim;
+    uint8_t sh_c, sh_s;
+    bool simi = similar_match(c, i, j, &sim, &sh_s);
+    /* sim is the best raw cosine over shifts, or >= threshold already */
+    bool copy = copy_match_hint(c, i, j, true, sim, &cs, &sh_c);
+    if (!copy && !simi) return false;
+    *out = (emb_dup_pair){(int32_t)i, (int32_t)j, sim, cs, copy ? EMB_DUP_COPY : EMB_DUP_SIMILAR, copy ? sh_c : sh_s};
+    return true;
+}
+
+/* make_pair without translations, for a pair whose cosine sim is known
+ * (the kNN graph's, the range search's): for pixels one more dot product
+ * (the signatures'), for vectors none. */
+static bool pair_from_cos(const dups_ctx *c, int64_t i, int64_t j, float sim, emb_dup_pair *out) {
+    float cs = sim;
+    uint8_t sh;
+    bool copy = c->cs ? copy_match(c, i, j, false, &cs, &sh) : sim >= c->p->copy_threshold;
+    if (!copy && sim < c->p->threshold) return false;
+    *out = (emb_dup_pair){(int32_t)i, (int32_t)j, sim, cs, copy ? EMB_DUP_COPY : EMB_DUP_SIMILAR, 0};
+    return true;
+}
+
 /* Do items i and j (equal hash) have identical pixels (or vectors)? */
 static bool same_content(const emb_matf *x, const emb_dataset *ds, bool pixel_hash, int64_t i, int64_t j) {
     if (!pixel_hash) return !memcmp(x->data + (size_t)i * x->cols, x->data + (size_t)j * x->cols, sizeof(float) * (size_t)x->cols);
@@ -247,27 +435,45 @@ static emb_status find_exact(const emb_matf *x, const emb_dataset *ds, emb_dups 
 }
 
 /* ---------------------------------------------------------------- near */
-/* Pairs from the kNN rows of exact roots; rows entirely above threshold are
- * marked for widening. */
-static emb_status near_from_knn(const emb_knn *g, const emb_dups *d, float thr, pair_vec *pv,
-                                uint8_t *widen) {
+/* Pairs from the kNN rows of exact roots: every neighbour is tried as a
+ * copy (a salt-and-peppered or blurred copy may sit below the cosine
+ * threshold), and is similar at cosine >= threshold. Rows entirely above
+ * the threshold are marked for widening. Rows in parallel, pairs kept in
+ * row order: the same at any thread count. */
+static emb_status near_from_knn(const dups_ctx *c, const emb_knn *g, const emb_dups *d, pair_vec *pv,
+                                uint8_t *widen, int nt) {
     int k = g->k;
-    for (int64_t i = 0; i < g->n; i++) {
-        if (d->exact_root[i] != i) continue;
-        const int32_t *idx = g->idx + (size_t)i * k;
-        const float *dist = g->dist + (size_t)i * k;
-        int above = 0;
-        for (int a = 0; a < k; a++) {
-            if (idx[a] < 0) break;
-            float sim = 1.0f - dist[a];
-            if (sim < thr) break;
-            above++;
-            int64_t r = d->exact_root[idx[a]];
-            if (r != i && !pair_push(pv, i, r, sim, EMB_DUP_NEAR)) return emb__fail(EMB_E_NOMEM, "out of memory");
+    float thr = c->p->threshold;
+    int64_t n = g->n, nb = (n + 1023) / 1024;
+    pair_vec *part = emb__calloc((size_t)(nb ? nb : 1), sizeof *part, "pairs");
+    if (!part) return EMB_E_NOMEM;
+    bool oom = false;
+    #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (int64_t bi = 0; bi < nb; bi++)
+        for (int64_t i = bi * 1024; i < n && i < (bi + 1) * 1024; i++) {
+            if (d->exact_root[i] != i) continue;
+            const int32_t *idx = g->idx + (size_t)i * k;
+            const float *dist = g->dist + (size_t)i * k;
+            int above = 0;
+            for (int a = 0; a < k; a++) {
+                if (idx[a] < 0) break;
+                float sim = 1.0f - dist[a];
+                above += sim >= thr;
+                int64_t r = d->exact_root[idx[a]];
+                if (r == i) continue;
+                emb_dup_pair e;
+                if (pair_from_cos(c, i, r, sim, &e) && !pair_push(&part[bi], e)) oom = true;
+            }
+            if (above == k) widen[i] = 1;
         }
-        if (above == k) widen[i] = 1;
+    emb_status st = oom ? emb__fail(EMB_E_NOMEM, "out of memory") : EMB_OK;
+    for (int64_t bi = 0; bi < nb; bi++) {
+        for (int64_t q = 0; q < part[bi].n && !st; q++)
+            if (!pair_push(pv, part[bi].p[q])) st = emb__fail(EMB_E_NOMEM, "out of memory");
+        free(part[bi].p);
     }
-    return EMB_OK;
+    free(part);
+    return st;
 }
 
 /* Range search for each widened item i over the kNN graph, its edges taken
@@ -282,8 +488,11 @@ static emb_status near_from_knn(const emb_knn *g, const emb_dups *d, float thr, 
  * Expanding also through items a little below the threshold (at
  * 1 - 1.5 (1 - thr)) found every pair, at 2.3x (70k) to 2.9x (100k) the
  * time. Tested against brute force in test_analysis_unit. */
-static emb_status widen_search(const emb_matf *x, const emb_knn *g, const float *norm, const uint8_t *widen,
-                               float thr, emb_dups *d, pair_vec *pv, int nt) {
+static emb_status widen_search(const dups_ctx *cx, const emb_knn *g, const uint8_t *widen,
+                               emb_dups *d, pair_vec *pv, int nt) {
+    const emb_matf *x = cx->x;
+    const float *norm = cx->norm;
+    float thr = cx->p->threshold;
     int64_t n = x->rows, nq = 0;
     int k = g->k;
     for (int64_t i = 0; i < n; i++) nq += widen[i];
@@ -334,7 +543,8 @@ static emb_status widen_search(const emb_matf *x, const emb_knn *g, const float 
                 if (sim < thr) continue;
                 qu[tail++] = c;
                 int64_t r = d->exact_root[c];
-                if (r != i && !pair_push(&found[a], i, r, sim, EMB_DUP_NEAR)) oom = true;
+                emb_dup_pair e;
+                if (r != i && pair_from_cos(cx, i, r, sim, &e) && !pair_push(&found[a], e)) oom = true;
             }
         }
     }
@@ -342,7 +552,7 @@ static emb_status widen_search(const emb_matf *x, const emb_knn *g, const float 
     d->n_widen_truncated = truncated;
     for (int64_t a = 0; a < nq; a++)   /* in item order: the same pairs kept at any thread count */
         for (int64_t b = 0; b < found[a].n && pv->n < DUPS_MAX_STORED_PAIRS; b++)
-            if (!pair_push(pv, found[a].p[b].a, found[a].p[b].b, found[a].p[b].similarity, EMB_DUP_NEAR)) {
+            if (!pair_push(pv, found[a].p[b])) {
                 st = emb__fail(EMB_E_NOMEM, "out of memory");
                 goto done;
             }
@@ -416,8 +626,9 @@ static void blur_down(const float *src, int w, int h, int c, float *tmp, float *
             }
 }
 
-static emb_status shift_search(const emb_matf *x, const float *norm, const emb_dups_params *p,
-                               const emb_dups *d, pair_vec *pv) {
+static emb_status shift_search(const dups_ctx *cx, const emb_dups *d, pair_vec *pv) {
+    const emb_matf *x = cx->x;
+    const emb_dups_params *p = cx->p;
     int w = p->img_w, h = p->img_h, c = p->img_c > 0 ? p->img_c : 1;
     if ((int64_t)w * h * c != x->cols)
         return emb__fail(EMB_E_INVALID, "dups: image shape %dx%dx%d does not match %lld dims", h, w, c, (long long)x->cols);
@@ -453,7 +664,6 @@ static emb_status shift_search(const emb_matf *x, const float *norm, const emb_d
     st = emb_knn_build(&z, &kp, &gz);
     emb_matf_free(&z);
     if (st) return st;
-    float thr = p->threshold, sthr = p->shift_threshold;
     #pragma omp parallel for num_threads(emb_threads_resolve(p->n_threads)) schedule(dynamic, 64)
     for (int64_t i = 0; i < n; i++) {
         if (d->exact_root[i] != i) continue;
@@ -472,16 +682,10 @@ static emb_status shift_search(const emb_matf *x, const float *norm, const emb_d
                 if (both) continue;
             }
             /* pairs found from several exact copies are pushed again; pairs_unique merges */
-            float sim = cosine(x, norm, i, r);
-            uint8_t kind = EMB_DUP_NEAR;
-            if (sim < thr) {
-                sim = norm[i] > 0 && norm[r] > 0 ? shifted_cosine_n(x->data + (size_t)i * x->cols, x->data + (size_t)r * x->cols,
-                                                                    norm[i], norm[r], w, h, c, p->max_shift) : 0.0f;
-                kind = EMB_DUP_SHIFTED;
-                if (sim < sthr) continue;
-            }
+            emb_dup_pair e;
+            if (!make_pair(cx, i, r, &e)) continue;
             #pragma omp critical(dups_shift)
-            if (!pair_push(pv, i, r, sim, kind)) oom = true;
+            if (!pair_push(pv, e)) oom = true;
         }
     }
     emb_knn_free(&gz);
@@ -489,42 +693,17 @@ static emb_status shift_search(const emb_matf *x, const float *norm, const emb_d
 }
 
 /* ---------------------------------------------------------------- groups */
-/* Are i and j duplicates? Cosine >= threshold (kind NEAR); for pixel
- * vectors (img_w, img_h set) else the best cosine over shifts >=
- * shift_threshold (kind SHIFTED). *sim gets the similarity that decided. */
-static bool pair_match(const emb_matf *x, const float *norm, const emb_dups_params *p, int64_t i, int64_t j,
-                       float *sim, uint8_t *kind) {
-    float s = cosine(x, norm, i, j);
-    uint8_t k = EMB_DUP_NEAR;
-    bool ok = s >= p->threshold;
-    if (!ok && p->img_w > 0 && p->img_h > 0) {
-        float t = norm[i] > 0 && norm[j] > 0
-                      ? shifted_cosine_n(x->data + (size_t)i * x->cols, x->data + (size_t)j * x->cols, norm[i], norm[j],
-                                         p->img_w, p->img_h, p->img_c > 0 ? p->img_c : 1, p->max_shift)
-                      : 0.0f;
-        if (t > s) { s = t; k = EMB_DUP_SHIFTED; }
-        ok = t >= p->shift_threshold;
-    }
-    if (sim) *sim = s;
-    if (kind) *kind = k;
-    return ok;
-}
-
 static int cmp_pair_desc(const void *x, const void *y) {
     const emb_dup_pair *a = x, *b = y;
-    if (a->similarity != b->similarity) return a->similarity > b->similarity ? -1 : 1;
+    float sa = a->kind == EMB_DUP_COPY ? a->copy_score : a->similarity;
+    float sb = b->kind == EMB_DUP_COPY ? b->copy_score : b->similarity;
+    if (sa != sb) return sa > sb ? -1 : 1;
     if (a->a != b->a) return a->a < b->a ? -1 : 1;
     return a->b < b->b ? -1 : a->b > b->b;
 }
 
-/* Complete linkage cut at the threshold, greedily: pairs by descending
- * similarity; the groups of a pair's ends merge when every cross pair is
- * >= threshold. parent[] comes in as exact_root (each exact set one unit)
- * and leaves as a union-find forest of the groups (root = smallest index).
- * Members of a group are a linked list over exact roots (next[], head =
- * the group's root, tail[root]). */
 /* Is (i, j) among the pairs found (sorted by (a, b), a < b)? Every pair
- * found passed pair_match's test, so a cross pair of two groups that is
+ * found passed the phase's test, so a cross pair of two groups that is
  * one needs no cosine: on the dense 300k set of bench/scale most of the
  * checks of the merges that succeed are such pairs. */
 static bool pair_known(const emb_dup_pair *pairs, int64_t n_pairs, int64_t i, int64_t j) {
@@ -538,22 +717,25 @@ static bool pair_known(const emb_dup_pair *pairs, int64_t n_pairs, int64_t i, in
     return lo < n_pairs && pairs[lo].a == i && pairs[lo].b == j;
 }
 
-static bool known_or_match(const emb_matf *x, const float *norm, const emb_dups_params *p,
-                           const emb_dup_pair *pairs, int64_t n_pairs, int64_t i, int64_t j) {
-    return pair_known(pairs, n_pairs, i, j) || pair_match(x, norm, p, i, j, NULL, NULL);
+/* Phase 1 (copies): is (i, j) a copy? Phase 2: a copy or similar? */
+static bool phase_match(const dups_ctx *c, int phase, const emb_dup_pair *known, int64_t n_known, int64_t i, int64_t j) {
+    if (pair_known(known, n_known, i, j)) return true;
+    float s;
+    uint8_t sh;
+    if (phase == 1) return copy_match(c, i, j, true, &s, &sh);
+    if (similar_match(c, i, j, &s, &sh)) return true;
+    return copy_match_hint(c, i, j, true, s, &s, &sh);
 }
 
-static emb_status clique_groups(const emb_matf *x, const float *norm, const emb_dups_params *p,
-                                const emb_dup_pair *pairs, int64_t n_pairs, int64_t *parent, emb_dups *d) {
-    int64_t n = d->n;
-    emb_dup_pair *ord = emb__malloc(sizeof *ord * (size_t)(n_pairs ? n_pairs : 1), "pairs");
-    int64_t *next = emb__malloc(sizeof(int64_t) * (size_t)(n ? n : 1), "groups");
-    int64_t *tail = emb__malloc(sizeof(int64_t) * (size_t)(n ? n : 1), "groups");
-    if (!ord || !next || !tail) { free(ord); free(next); free(tail); return EMB_E_NOMEM; }
-    if (n_pairs) memcpy(ord, pairs, sizeof *ord * (size_t)n_pairs);
-    qsort(ord, (size_t)n_pairs, sizeof *ord, cmp_pair_desc);
-    for (int64_t i = 0; i < n; i++) { next[i] = -1; tail[i] = i; }
-    for (int64_t q = 0; q < n_pairs; q++) {
+/* Complete linkage cut at the phase's test, greedily: pairs (ord) by
+ * descending score; the groups of a pair's ends merge when every cross
+ * pair passes. parent[] is a union-find forest of the groups (root =
+ * smallest index), exact sets each one unit from the start. Members of a
+ * group are a linked list over exact roots (next[], head = the group's
+ * root, tail[root]). known (sorted by (a, b)) are pairs that passed. */
+static void clique_merge(const dups_ctx *c, int phase, const emb_dup_pair *ord, int64_t n_ord,
+                         const emb_dup_pair *known, int64_t n_known, int64_t *parent, int64_t *next, int64_t *tail) {
+    for (int64_t q = 0; q < n_ord; q++) {
         int64_t a = ord[q].a, b = ord[q].b;
         int64_t ra = emb__uf_find(parent, a), rb = emb__uf_find(parent, b);
         if (ra == rb) continue;
@@ -561,24 +743,53 @@ static emb_status clique_groups(const emb_matf *x, const float *norm, const emb_
          * are found there */
         bool ok = true;
         for (int64_t v = rb; v >= 0 && ok; v = next[v])
-            if (v != b) ok = known_or_match(x, norm, p, pairs, n_pairs, a, v);
+            if (v != b) ok = phase_match(c, phase, known, n_known, a, v);
         for (int64_t u = ra; u >= 0 && ok; u = next[u])
-            if (u != a) ok = known_or_match(x, norm, p, pairs, n_pairs, u, b);
+            if (u != a) ok = phase_match(c, phase, known, n_known, u, b);
         for (int64_t u = ra; u >= 0 && ok; u = next[u])
             for (int64_t v = rb; v >= 0 && ok; v = next[v])
-                if (u != a && v != b) ok = known_or_match(x, norm, p, pairs, n_pairs, u, v);
+                if (u != a && v != b) ok = phase_match(c, phase, known, n_known, u, v);
         if (!ok) continue;
         int64_t lo = ra < rb ? ra : rb, hi = ra < rb ? rb : ra;
         next[tail[lo]] = hi;
         tail[lo] = tail[hi];
         parent[hi] = lo;
     }
+}
+
+/* Phase 1 over the COPY pairs; phase 2 over all pairs whose two ends are
+ * still alone (an exact set counts as grouped: it is sure). in_sure[root]
+ * marks the roots of phase 1's groups of >= 2 items. */
+static emb_status clique_groups(const dups_ctx *c, const emb_dup_pair *pairs, int64_t n_pairs, int64_t *parent,
+                                uint8_t *in_sure, emb_dups *d) {
+    int64_t n = d->n, nc = 0, no = 0;
+    emb_dup_pair *ord = emb__malloc(sizeof *ord * (size_t)(n_pairs ? n_pairs : 1), "pairs");
+    emb_dup_pair *cp = emb__malloc(sizeof *cp * (size_t)(n_pairs ? n_pairs : 1), "pairs");
+    int64_t *next = emb__malloc(sizeof(int64_t) * (size_t)(n ? n : 1), "groups");
+    int64_t *tail = emb__malloc(sizeof(int64_t) * (size_t)(n ? n : 1), "groups");
+    int64_t *size = emb__calloc((size_t)(n ? n : 1), sizeof(int64_t), "groups");
+    emb_status st = EMB_OK;
+    if (!ord || !cp || !next || !tail || !size) { st = EMB_E_NOMEM; goto done; }
+    for (int64_t i = 0; i < n; i++) { next[i] = -1; tail[i] = i; }
+    for (int64_t q = 0; q < n_pairs; q++) if (pairs[q].kind == EMB_DUP_COPY) cp[nc++] = pairs[q];  /* sorted by (a, b) */
+    memcpy(ord, cp, sizeof *ord * (size_t)nc);
+    qsort(ord, (size_t)nc, sizeof *ord, cmp_pair_desc);
+    clique_merge(c, 1, ord, nc, cp, nc, parent, next, tail);
+    for (int64_t i = 0; i < n; i++) size[emb__uf_find(parent, i)]++;
+    for (int64_t i = 0; i < n; i++) in_sure[i] = size[emb__uf_find(parent, i)] >= 2;
+    for (int64_t q = 0; q < n_pairs; q++)
+        if (!in_sure[pairs[q].a] && !in_sure[pairs[q].b]) ord[no++] = pairs[q];
+    qsort(ord, (size_t)no, sizeof *ord, cmp_pair_desc);
+    clique_merge(c, 2, ord, no, pairs, n_pairs, parent, next, tail);
     for (int64_t q = 0; q < n_pairs; q++)
         d->n_unmerged_pairs += emb__uf_find(parent, pairs[q].a) != emb__uf_find(parent, pairs[q].b);
+done:
     free(ord);
+    free(cp);
     free(next);
     free(tail);
-    return EMB_OK;
+    free(size);
+    return st;
 }
 
 typedef struct { int64_t root, i; } root_item;
@@ -588,16 +799,18 @@ static int cmp_root_item(const void *x, const void *y) {
     return a->i < b->i ? -1 : a->i > b->i;
 }
 
-typedef struct { int64_t i; float sim; uint8_t kind; } member;
+typedef struct { int64_t i; float sim, copy; uint8_t kind; } member;
 static int cmp_member(const void *x, const void *y) {
     const member *a = x, *b = y;
+    if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
     if (a->sim != b->sim) return a->sim > b->sim ? -1 : 1;
     return a->i < b->i ? -1 : a->i > b->i;
 }
 
-/* Order one group's members: representative first, then by similarity. */
-static void order_group(const emb_matf *x, const float *norm, const emb_dups_params *p, emb_dups *d,
-                        int64_t *items, int64_t m, member *tmp) {
+/* Order one group's members: representative first (highest mean cosine to
+ * the others), then exact, copies, similar, each by similarity. Returns
+ * the group's kind. */
+static uint8_t order_group(const dups_ctx *c, bool sure, emb_dups *d, int64_t *items, int64_t m, member *tmp) {
     int64_t best = 0;
     double best_mean = -2;
     int64_t step = m > DUPS_REP_SAMPLE ? m / DUPS_REP_SAMPLE : 1;
@@ -607,7 +820,7 @@ static void order_group(const emb_matf *x, const float *norm, const emb_dups_par
         for (int64_t b = 0; b < m; b += step) {
             if (b == a) continue;
             float sim = 1.0f;
-            if (d->exact_root[items[a]] != d->exact_root[items[b]]) pair_match(x, norm, p, items[a], items[b], &sim, NULL);
+            if (d->exact_root[items[a]] != d->exact_root[items[b]]) sim = cosine(c->x, c->norm, items[a], items[b]);
             s += sim;
             cnt++;
         }
@@ -615,12 +828,19 @@ static void order_group(const emb_matf *x, const float *norm, const emb_dups_par
         if (mean > best_mean) { best_mean = mean; best = a; }
     }
     int64_t rep = items[best];
+    uint8_t gk = EMB_DUP_EXACT;
     for (int64_t a = 0; a < m; a++) {
         int64_t i = items[a];
-        member mb = {i, 1.0f, EMB_DUP_NONE};
+        member mb = {i, 1.0f, 1.0f, EMB_DUP_NONE};
+        uint8_t sh;
         if (i == rep) mb.sim = 2.0f;  /* sorts first */
         else if (d->exact_root[i] == d->exact_root[rep]) mb.kind = EMB_DUP_EXACT;
-        else pair_match(x, norm, p, rep, i, &mb.sim, &mb.kind);
+        else {
+            similar_match(c, rep, i, &mb.sim, &sh);
+            bool copy = copy_match_hint(c, rep, i, true, mb.sim, &mb.copy, &sh);
+            mb.kind = copy ? EMB_DUP_COPY : EMB_DUP_SIMILAR;
+            if (gk == EMB_DUP_EXACT) gk = EMB_DUP_COPY;
+        }
         tmp[a] = mb;
     }
     qsort(tmp, (size_t)m, sizeof *tmp, cmp_member);
@@ -628,11 +848,12 @@ static void order_group(const emb_matf *x, const float *norm, const emb_dups_par
         items[a] = tmp[a].i;
         d->kind[tmp[a].i] = tmp[a].kind;
         d->similarity[tmp[a].i] = a == 0 ? 1.0f : tmp[a].sim;
+        d->copy_score[tmp[a].i] = a == 0 ? 1.0f : tmp[a].copy;
     }
+    return sure ? gk : EMB_DUP_SIMILAR;
 }
 
-static emb_status build_groups(const emb_matf *x, const float *norm, const emb_dups_params *p, int64_t *parent,
-                               emb_dups *d) {
+static emb_status build_groups(const dups_ctx *c, const uint8_t *in_sure, int64_t *parent, emb_dups *d) {
     int64_t n = d->n, m = 0;
     for (int64_t i = 0; i < n; i++) d->group[i] = -1;
     int64_t *size = calloc(n > 0 ? (size_t)n : 1, sizeof(int64_t));
@@ -642,6 +863,9 @@ static emb_status build_groups(const emb_matf *x, const float *norm, const emb_d
     root_item *ri = emb__malloc(sizeof *ri * (size_t)(m ? m : 1), "groups");
     d->item = emb__malloc(sizeof(int64_t) * (size_t)(m ? m : 1), "group members");
     member *tmp = emb__malloc(sizeof *tmp * (size_t)(m ? m : 1), "group members");
+    member *key = NULL;
+    int64_t *item2 = NULL, *start2 = NULL;
+    uint8_t *gk = NULL;
     emb_status st = EMB_OK;
     if (!ri || !d->item || !tmp) { st = EMB_E_NOMEM; goto done; }
     m = 0;
@@ -650,44 +874,52 @@ static emb_status build_groups(const emb_matf *x, const float *norm, const emb_d
     int64_t ng = 0;
     for (int64_t a = 0; a < m; a++) if (a == 0 || ri[a].root != ri[a - 1].root) ng++;
     d->start = emb__malloc(sizeof(int64_t) * (size_t)(ng + 1), "groups");
-    if (!d->start) { st = EMB_E_NOMEM; goto done; }
+    gk = emb__malloc((size_t)(ng ? ng : 1), "groups");
+    key = emb__malloc(sizeof *key * (size_t)(ng ? ng : 1), "groups");
+    item2 = emb__malloc(sizeof(int64_t) * (size_t)(m ? m : 1), "groups");
+    start2 = emb__malloc(sizeof(int64_t) * (size_t)(ng + 1), "groups");
+    if (!d->start || !gk || !key || !item2 || !start2) { st = EMB_E_NOMEM; goto done; }
     ng = 0;
     for (int64_t a = 0; a < m; a++) {
         if (a == 0 || ri[a].root != ri[a - 1].root) d->start[ng++] = a;
         d->item[a] = ri[a].i;
-        d->group[ri[a].i] = ng - 1;
     }
     d->start[ng] = m;
     d->n_groups = ng;
-    #pragma omp parallel for num_threads(emb_threads_resolve(p->n_threads)) schedule(dynamic, 16)
+    #pragma omp parallel for num_threads(emb_threads_resolve(c->p->n_threads)) schedule(dynamic, 16)
     for (int64_t gi = 0; gi < ng; gi++)
-        order_group(x, norm, p, d, d->item + d->start[gi], d->start[gi + 1] - d->start[gi], tmp + d->start[gi]);
-    /* groups by descending weakest similarity to the representative (exact
-     * sets first), so that the surest copies head duplicates.csv */
-    {
-        member *key = emb__malloc(sizeof *key * (size_t)(ng ? ng : 1), "groups");
-        int64_t *item2 = emb__malloc(sizeof(int64_t) * (size_t)(m ? m : 1), "groups");
-        int64_t *start2 = emb__malloc(sizeof(int64_t) * (size_t)(ng + 1), "groups");
-        if (!key || !item2 || !start2) { free(key); free(item2); free(start2); st = EMB_E_NOMEM; goto done; }
-        for (int64_t gi = 0; gi < ng; gi++) key[gi] = (member){gi, d->similarity[d->item[d->start[gi + 1] - 1]], 0};
-        qsort(key, (size_t)ng, sizeof *key, cmp_member);   /* ties: by old id = smallest member */
-        int64_t w = 0;
-        for (int64_t r = 0; r < ng; r++) {
-            int64_t gi = key[r].i;
-            start2[r] = w;
-            for (int64_t a = d->start[gi]; a < d->start[gi + 1]; a++) { item2[w++] = d->item[a]; d->group[d->item[a]] = r; }
-        }
-        start2[ng] = w;
-        free(d->item);
-        free(d->start);
-        d->item = item2;
-        d->start = start2;
-        free(key);
+        gk[gi] = order_group(c, in_sure[d->item[d->start[gi]]], d, d->item + d->start[gi],
+                             d->start[gi + 1] - d->start[gi], tmp + d->start[gi]);
+    /* groups by kind (exact, copy, similar), then by descending similarity
+     * of the weakest member, so that the surest copies head duplicates.csv */
+    for (int64_t gi = 0; gi < ng; gi++) key[gi] = (member){gi, d->similarity[d->item[d->start[gi + 1] - 1]], 0, gk[gi]};
+    qsort(key, (size_t)ng, sizeof *key, cmp_member);   /* ties: by old id = smallest member */
+    int64_t w = 0;
+    for (int64_t r = 0; r < ng; r++) {
+        int64_t gi = key[r].i;
+        start2[r] = w;
+        for (int64_t a = d->start[gi]; a < d->start[gi + 1]; a++) { item2[w++] = d->item[a]; d->group[d->item[a]] = r; }
+        d->n_groups_kind[gk[gi]]++;
+        d->n_items_kind[gk[gi]] += d->start[gi + 1] - d->start[gi];
+        key[r].kind = gk[gi];
     }
+    start2[ng] = w;
+    for (int64_t r = 0; r < ng; r++) gk[r] = key[r].kind;
+    free(d->item);
+    free(d->start);
+    d->item = item2;
+    d->start = start2;
+    d->group_kind = gk;
+    item2 = start2 = NULL;
+    gk = NULL;
 done:
     free(size);
     free(ri);
     free(tmp);
+    free(key);
+    free(item2);
+    free(start2);
+    free(gk);
     return st;
 }
 
@@ -701,20 +933,23 @@ emb_status emb_dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset 
     if (n > INT32_MAX) return emb__fail(EMB_E_UNSUPPORTED, "dups: more than 2^31 items");
     if (p.shift_threshold < p.threshold) p.shift_threshold = p.threshold;
     if (p.max_shift < 0 || p.max_shift > 8) return emb__fail(EMB_E_INVALID, "dups: max_shift %d not in 0..8", p.max_shift);
-    int nt = emb_threads_resolve(p.n_threads);
-    (void)nt;
     out->n = n;
     size_t nn = (size_t)(n ? n : 1);
     out->exact_root = emb__malloc(sizeof(int64_t) * nn, "dups");
     out->group = emb__malloc(sizeof(int64_t) * nn, "dups");
     out->kind = emb__calloc(nn, 1, "dups");
     out->similarity = emb__calloc(nn, sizeof(float), "dups");
+    out->copy_score = emb__calloc(nn, sizeof(float), "dups");
+    uint8_t *in_sure = emb__calloc(nn, 1, "dups");
+    float *cs = NULL;
     int64_t *parent = emb__malloc(sizeof(int64_t) * nn, "union-find");
     float *norm = emb__malloc(sizeof(float) * nn, "norms");
     uint8_t *widen = emb__calloc(nn, 1, "dups");
     pair_vec pv = {0};
+    bool image = p.img_w > 0 && p.img_h > 0;
+    dups_ctx ctx = {x, norm, &p, NULL};
     emb_status st = EMB_OK;
-    if (!out->exact_root || !out->group || !out->kind || !out->similarity || !parent || !norm || !widen) {
+    if (!out->exact_root || !out->group || !out->kind || !out->similarity || !out->copy_score || !in_sure || !parent || !norm || !widen) {
         st = EMB_E_NOMEM;
         goto done;
     }
@@ -728,23 +963,26 @@ emb_status emb_dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset 
     emb_progress_report(&p.progress, "dups", 0.0, "exact");
     if ((st = find_exact(x, ds, out, emb_threads_resolve(p.n_threads)))) goto done;
     for (int64_t i = 0; i < n; i++) parent[i] = out->exact_root[i];  /* roots are the smallest index */
+    if (image && (st = copy_signatures(x, &p, &cs))) goto done;
+    ctx.cs = cs;
     emb_progress_report(&p.progress, "dups", 0.2, "near");
-    if ((st = near_from_knn(g, out, p.threshold, &pv, widen))) goto done;
-    if ((st = widen_search(x, g, norm, widen, p.threshold, out, &pv, emb_threads_resolve(p.n_threads)))) goto done;
-    if (p.img_w > 0 && p.img_h > 0) {
+    if ((st = near_from_knn(&ctx, g, out, &pv, widen, emb_threads_resolve(p.n_threads)))) goto done;
+    if ((st = widen_search(&ctx, g, widen, out, &pv, emb_threads_resolve(p.n_threads)))) goto done;
+    if (image) {
         emb_progress_report(&p.progress, "dups", 0.4, "shifts");
-        if ((st = shift_search(x, norm, &p, out, &pv))) goto done;
+        if ((st = shift_search(&ctx, out, &pv))) goto done;
     }
     pairs_unique(&pv);
     for (int64_t a = 0; a < pv.n; a++) {
-        if (pv.p[a].kind == EMB_DUP_SHIFTED) out->n_shifted_pairs++;
-        else out->n_near_pairs++;
+        out->n_shifted_pairs += pv.p[a].shifted;
+        if (pv.p[a].kind == EMB_DUP_COPY) out->n_copy_pairs++;
+        else out->n_similar_pairs++;
     }
     emb_progress_report(&p.progress, "dups", 0.8, "groups");
-    if ((st = clique_groups(x, norm, &p, pv.p, pv.n, parent, out))) goto done;
+    if ((st = clique_groups(&ctx, pv.p, pv.n, parent, in_sure, out))) goto done;
     for (int64_t i = 0; i < n; i++) parent[i] = emb__uf_find(parent, i);
     emb_progress_report(&p.progress, "dups", 0.9, "groups");
-    if ((st = build_groups(x, norm, &p, parent, out))) goto done;
+    if ((st = build_groups(&ctx, in_sure, parent, out))) goto done;
     out->n_pairs = pv.n;
     out->pairs = pv.p;
     pv.p = NULL;
@@ -754,6 +992,8 @@ done:
     free(parent);
     free(norm);
     free(widen);
+    free(in_sure);
+    free(cs);
     if (st) emb_dups_free(out);
     return st;
 }
@@ -779,8 +1019,9 @@ void emb__dups_csv_group(FILE *f, const emb_dataset *ds, const emb_dups *d, int6
         int64_t i = d->item[a];
         fprintf(f, "%lld,", (long long)gi);
         emb__csv_item(f, ds, i);
-        fprintf(f, ",%.6f,%s\n", d->similarity[i],
-                a == d->start[gi] ? "representative" : emb_dup_kind_name((emb_dup_kind)d->kind[i]));
+        fprintf(f, ",%.6f,%s,%.6f,%s\n", d->similarity[i],
+                a == d->start[gi] ? "representative" : emb_dup_kind_name((emb_dup_kind)d->kind[i]), d->copy_score[i],
+                emb_dup_kind_name((emb_dup_kind)d->group_kind[gi]));
     }
 }
 

@@ -45,12 +45,21 @@ emb_status emb_summary_add_duplicates(emb_summary *s, const emb_dataset *ds, con
     cJSON_AddNumberToObject(o, "threshold", threshold);
     cJSON_AddNumberToObject(o, "exact_sets", (double)d->n_exact_sets);
     cJSON_AddNumberToObject(o, "exact_extra_items", (double)d->n_exact_extra);
-    cJSON_AddNumberToObject(o, "near_pairs", (double)d->n_near_pairs);
+    cJSON_AddNumberToObject(o, "copy_pairs", (double)d->n_copy_pairs);
+    cJSON_AddNumberToObject(o, "similar_pairs", (double)d->n_similar_pairs);
     cJSON_AddNumberToObject(o, "shifted_pairs", (double)d->n_shifted_pairs);
-    cJSON_AddNumberToObject(o, "groups", (double)d->n_groups);
-    int64_t in_groups = d->n_groups ? d->start[d->n_groups] : 0;
-    cJSON_AddNumberToObject(o, "items_in_groups", (double)in_groups);
-    cJSON_AddNumberToObject(o, "removable_items", (double)(in_groups - d->n_groups));
+    /* the headline: exact + copy groups (sure); similar groups are possible duplicates */
+    int64_t sure_groups = d->n_groups_kind[EMB_DUP_EXACT] + d->n_groups_kind[EMB_DUP_COPY];
+    int64_t sure_items = d->n_items_kind[EMB_DUP_EXACT] + d->n_items_kind[EMB_DUP_COPY];
+    cJSON_AddNumberToObject(o, "groups", (double)sure_groups);
+    cJSON_AddNumberToObject(o, "items_in_groups", (double)sure_items);
+    cJSON_AddNumberToObject(o, "removable_items", (double)(sure_items - sure_groups));
+    cJSON *bk = cJSON_AddObjectToObject(o, "by_kind");
+    for (int k = EMB_DUP_EXACT; k <= EMB_DUP_SIMILAR; k++) {
+        cJSON *e = cJSON_AddObjectToObject(bk, emb_dup_kind_name((emb_dup_kind)k));
+        cJSON_AddNumberToObject(e, "groups", (double)d->n_groups_kind[k]);
+        cJSON_AddNumberToObject(e, "items", (double)d->n_items_kind[k]);
+    }
     cJSON_AddNumberToObject(o, "widened_items", (double)d->n_widened);
     cJSON_AddNumberToObject(o, "widened_truncated", (double)d->n_widen_truncated);
     cJSON_AddNumberToObject(o, "unmerged_pairs", (double)d->n_unmerged_pairs);
@@ -105,12 +114,19 @@ emb_status emb_summary_add_duplicates(emb_summary *s, const emb_dataset *ds, con
     emb_status st = emb__summary_put(s, "duplicates", o);
     if (st || !lk) return st;
     cJSON *l = cJSON_CreateObject();
-    cJSON_AddNumberToObject(l, "groups", (double)lk->n_groups);
+    /* pairs of items in two splits: exact + copy (sure), similar apart */
+    cJSON_AddNumberToObject(l, "pairs", (double)lk->n_sure);
     cJSON_AddNumberToObject(l, "items", (double)lk->n_items);
-    cJSON *pairs = cJSON_AddObjectToObject(l, "split_pairs");
-    cJSON_AddNumberToObject(pairs, "train-test", (double)lk->pairs[EMB_SPLIT_TRAIN][EMB_SPLIT_TEST]);
-    cJSON_AddNumberToObject(pairs, "train-valid", (double)lk->pairs[EMB_SPLIT_TRAIN][EMB_SPLIT_VALID]);
-    cJSON_AddNumberToObject(pairs, "valid-test", (double)lk->pairs[EMB_SPLIT_VALID][EMB_SPLIT_TEST]);
+    cJSON_AddNumberToObject(l, "similar_pairs", (double)(lk->n_pairs - lk->n_sure));
+    cJSON_AddNumberToObject(l, "groups", (double)lk->n_groups);
+    cJSON *pairs = cJSON_AddObjectToObject(l, "split_pairs"), *sp = cJSON_AddObjectToObject(l, "similar_split_pairs");
+    static const int st_[3][2] = {{EMB_SPLIT_TRAIN, EMB_SPLIT_TEST}, {EMB_SPLIT_TRAIN, EMB_SPLIT_VALID}, {EMB_SPLIT_VALID, EMB_SPLIT_TEST}};
+    static const char *names[3] = {"train-test", "train-valid", "valid-test"};
+    for (int q = 0; q < 3; q++) {
+        int a = st_[q][0] < st_[q][1] ? st_[q][0] : st_[q][1], b = st_[q][0] < st_[q][1] ? st_[q][1] : st_[q][0];
+        cJSON_AddNumberToObject(pairs, names[q], (double)lk->pairs[a][b]);
+        cJSON_AddNumberToObject(sp, names[q], (double)lk->similar_pairs[a][b]);
+    }
     return emb__summary_put(s, "leakage", l);
 }
 

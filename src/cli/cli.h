@@ -127,18 +127,23 @@ void cli_embedded_free(cli_embedded *e);
 /* The analysis stage (stage_analysis.c): options shared by analyze and dups. */
 typedef struct {
     float dup_threshold;         /* --dup-threshold; < 0 = the features' default */
+    float copy_threshold;        /* --copy-threshold; < 0 = the features' default */
     emb_outlier_method outlier_method;  /* --outlier-method knn|lof */
     float outlier_fence;         /* --outlier-fence F; < 0 = the method's default */
     const char *features;        /* "pixels", "clip", or NULL (vectors) */
     int img_w, img_h, img_c;     /* pixel vectors' image shape (shift search), 0 = none */
 } cli_analysis;
-enum { CLI_OPT_DUP_THRESHOLD = 1300, CLI_OPT_OUTLIER_METHOD, CLI_OPT_IMAGE_SHAPE, CLI_OPT_OUTLIER_FENCE };
+enum { CLI_OPT_DUP_THRESHOLD = 1300, CLI_OPT_OUTLIER_METHOD, CLI_OPT_IMAGE_SHAPE, CLI_OPT_OUTLIER_FENCE, CLI_OPT_COPY_THRESHOLD };
 #define CLI_ANALYSIS_LONGOPTS \
     {"dup-threshold", required_argument, 0, CLI_OPT_DUP_THRESHOLD}, {"outlier-method", required_argument, 0, CLI_OPT_OUTLIER_METHOD}, \
-    {"image-shape", required_argument, 0, CLI_OPT_IMAGE_SHAPE}, {"outlier-fence", required_argument, 0, CLI_OPT_OUTLIER_FENCE}
+    {"image-shape", required_argument, 0, CLI_OPT_IMAGE_SHAPE}, {"outlier-fence", required_argument, 0, CLI_OPT_OUTLIER_FENCE}, \
+    {"copy-threshold", required_argument, 0, CLI_OPT_COPY_THRESHOLD}
 #define CLI_ANALYSIS_HELP                                                                         \
-    "  --dup-threshold T   near duplicates: cosine >= T (default 0.985 for pixels and .npy\n"    \
-    "                      vectors, 0.95 CLIP)\n"                                               \
+    "  --dup-threshold T   similar (possible duplicates, recall-oriented): cosine >= T\n"      \
+    "                      (default 0.985 for pixels and .npy vectors, 0.95 CLIP)\n"            \
+    "  --copy-threshold T  copies (sure, the headline): pixel images: correlation of the\n"    \
+    "                      3x3-median-filtered pixels >= T (default 0.995; 0.998 over 1-2 px\n" \
+    "                      shifts); other vectors: cosine >= T (0.98 CLIP); > 1 = none\n"     \
     "  --outlier-method M  knn (mean distance to the k neighbours, default) or lof\n"            \
     "  --outlier-fence F   flag outliers with score > Q3 + F (Q3 - Q1) of the scores\n"           \
     "                      (default 3); outliers.csv still ranks every item\n"                    \

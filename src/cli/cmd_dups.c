@@ -1,5 +1,5 @@
 /* cmd_dups.c - `embscope dups VECTORS.npy -o OUT`: the duplicate stages
- * alone (exact, near, shifted; groups; split leakage when items.csv gives
+ * alone (exact, copy, similar; groups; split leakage when items.csv gives
  * splits): OUT/duplicates.csv, OUT/leakage.csv. */
 #include "cli.h"
 
@@ -9,17 +9,22 @@
 static const char *USAGE =
     "usage: embscope dups VECTORS.npy -o OUT [options]\n"
     "\n"
-    "Find exact and near duplicates among the rows of VECTORS.npy (N x D) and\n"
-    "group them: OUT/duplicates.csv (group,index,path,split,label,similarity,\n"
-    "kind; the representative first) and, with --items, OUT/leakage.csv (groups\n"
-    "that span splits). Near: cosine >= the threshold among the k nearest\n"
-    "neighbours; when all k are that close, the search goes on through the\n"
-    "neighbours of the items found (widening).\n"
+    "Find duplicates among the rows of VECTORS.npy (N x D) and group them:\n"
+    "OUT/duplicates.csv (group,index,path,split,label,similarity,kind,copy_score,\n"
+    "group_kind; the representative first) and, with --items, OUT/leakage.csv (every\n"
+    "pair of items in two splits, two rows per pair). Kinds: exact (identical),\n"
+    "copy (the copy criterion, for precision), similar (cosine >= the threshold\n"
+    "only, for recall). Candidates: the k nearest neighbours; when all k are\n"
+    "above the threshold, the search goes on through the neighbours of the items\n"
+    "found (widening).\n"
     "\n"
     "Options:\n"
     "  --items FILE        items.csv (index,path,split,label) for paths and splits\n"
-    "  --dup-threshold T   cosine threshold (default 0.985)\n"
-    "  --image-shape HxWxC rows are pixel images: also find copies shifted by 1-2 px\n"
+    "  --dup-threshold T   similar: cosine >= T (default 0.985)\n"
+    "  --copy-threshold T  copy: cosine >= T, or with --image-shape the median-filtered\n"
+    "                      correlation >= T (default 0.995)\n"
+    "  --image-shape HxWxC rows are pixel images: copy criterion on pixels, and copies\n"
+    "                      shifted by 1-2 px\n"
     "  -k N                neighbours per item (default 15)\n"
     CLI_COMMON_HELP;
 

@@ -9,6 +9,7 @@
 void cli_analysis_init(cli_analysis *a) {
     memset(a, 0, sizeof *a);
     a->dup_threshold = -1;
+    a->copy_threshold = -1;
     a->outlier_method = EMB_OUTLIER_KNN;
     a->outlier_fence = -1;
 }
@@ -18,6 +19,11 @@ int cli_analysis_opt(cli_analysis *a, int opt, const char *arg) {
     if (opt == CLI_OPT_DUP_THRESHOLD) {
         if (!cli_parse_float(arg, 0.0, 1.0, &v)) { fprintf(stderr, "embscope: --dup-threshold: '%s' is not in 0..1\n", arg); return -1; }
         a->dup_threshold = (float)v;
+        return 1;
+    }
+    if (opt == CLI_OPT_COPY_THRESHOLD) {
+        if (!cli_parse_float(arg, 0.0, 2.0, &v)) { fprintf(stderr, "embscope: --copy-threshold: '%s' is not in 0..2\n", arg); return -1; }
+        a->copy_threshold = (float)v;
         return 1;
     }
     if (opt == CLI_OPT_IMAGE_SHAPE) {
@@ -50,6 +56,8 @@ int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset
     emb_dups_params dp = emb_dups_default_params();
     if (a->dup_threshold >= 0) dp.threshold = a->dup_threshold;
     else if (a->features && strcmp(a->features, "pixels")) dp.threshold = EMB_DUP_THRESHOLD_CLIP;
+    if (a->copy_threshold >= 0) dp.copy_threshold = a->copy_threshold;
+    else if (a->features && strcmp(a->features, "pixels")) dp.copy_threshold = EMB_DUP_COPY_THRESHOLD_CLIP;
     dp.img_w = a->img_w;
     dp.img_h = a->img_h;
     dp.img_c = a->img_c;
@@ -76,9 +84,12 @@ int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset
     double dt = emb_now() - t0;
     if (!st && s) emb_summary_set_number(s, "timings.duplicates_s", dt);
     if (!st)
-        cli_log(c, "dups: %lld exact copies, %lld groups (%lld near + %lld shifted pairs), %lld leaking groups, %.2f s",
-                (long long)d.n_exact_extra, (long long)d.n_groups, (long long)d.n_near_pairs,
-                (long long)d.n_shifted_pairs, (long long)lk.n_groups, dt);
+        cli_log(c, "dups: %lld exact + %lld copy groups (%lld items), %lld similar groups (%lld copy + %lld similar pairs), "
+                "%lld leak pairs across splits (+%lld similar), %.2f s",
+                (long long)d.n_groups_kind[EMB_DUP_EXACT], (long long)d.n_groups_kind[EMB_DUP_COPY],
+                (long long)(d.n_items_kind[EMB_DUP_EXACT] + d.n_items_kind[EMB_DUP_COPY]),
+                (long long)d.n_groups_kind[EMB_DUP_SIMILAR], (long long)d.n_copy_pairs, (long long)d.n_similar_pairs,
+                (long long)lk.n_sure, (long long)(lk.n_pairs - lk.n_sure), dt);
     emb_leakage_free(&lk);
     emb_dups_free(&d);
     return st ? cli_fail(st) : CLI_EXIT_OK;
