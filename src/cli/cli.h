@@ -19,6 +19,7 @@ typedef struct {
     uint64_t seed;           /* --seed */
     bool quiet;              /* --quiet */
     emb_progress progress;   /* stderr progress, unless quiet */
+    emb_mpi_world mpi;       /* {0, 1} alone; under mpirun: this rank (src/mpi/) */
 } cli_common;
 
 /* Long options shared by all commands; ids >= CLI_OPT_BASE. */
