@@ -48,7 +48,8 @@ typedef struct {
     double comm_s;         /* waiting for and moving data between ranks, wall seconds */
     int64_t bytes_sent;    /* payload this rank sent (rank 0: 0) */
     int64_t bytes_received;/* payload this rank received (only rank 0 receives) */
-    int64_t items;         /* rows this rank computed (embed: items of its shard) */
+    int64_t items;         /* this rank's share: embed, items of its shard; exact kNN,
+                              block pairs of the SGEMM; approximate kNN, rows of its slab */
 } emb_mpi_stats;
 
 /* One rank's share of the embed stage: vectors for the items of shard, as

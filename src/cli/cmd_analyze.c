@@ -17,6 +17,8 @@ static const char *USAGE =
     "class imbalance ratio and each stage's timing, and report.html (see\n"
     "'embscope report'); prints the report's path.\n"
     "DATA is as for 'embscope embed'.\n"
+    "Under mpirun (a build with -DEMB_MPI=ON) embed and neighbours run on every\n"
+    "rank, the later stages on rank 0 (OUT on a file system all ranks see).\n"
     "\n"
     "Options:\n" CLI_FEATURES_HELP
     "  -k N                neighbours per item (default 15)\n"

@@ -182,6 +182,8 @@ static const char *USAGE =
     "per image: one item per box, path IMAGE#box<k>; bad annotations listed in\n"
     "annotation_issues.csv) or a .npy of vectors. Unreadable files are skipped\n"
     "and listed in skipped.csv.\n"
+    "Under mpirun with R ranks (a build with -DEMB_MPI=ON), each rank embeds\n"
+    "a contiguous shard of the items and rank 0 writes the same files.\n"
     "\n"
     "Options:\n" CLI_FEATURES_HELP CLI_COMMON_HELP;
 

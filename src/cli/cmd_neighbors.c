@@ -71,7 +71,7 @@ int cmd_neighbors(int argc, char **argv) {
     if (c.mpi.size > 1) st = emb_mpi_agree(st);
     if (!st) st = c.mpi.size > 1 ? emb_mpi_knn_build(&x, &kp, &g, &ms) : emb_knn_build(&x, &kp, &g);
     if (!st && c.mpi.size > 1)
-        fprintf(stderr, "embscope: rank %d/%d: neighbors: %lld block pairs, %.2f s computing, %.2f s merging, %lld B sent, %lld B received\n",
+        fprintf(stderr, "embscope: rank %d/%d: neighbors: share %lld (exact: block pairs, approx: rows), %.2f s computing, %.2f s merging, %lld B sent, %lld B received\n",
                 c.mpi.rank, c.mpi.size, (long long)ms.items, ms.compute_s, ms.comm_s, (long long)ms.bytes_sent,
                 (long long)ms.bytes_received);
     if (!st && c.mpi.rank == 0) {
