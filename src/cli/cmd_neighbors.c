@@ -21,7 +21,7 @@ static const char *USAGE =
     "                     default: exact below ~7,000 items (d = 512; depends on d)\n"
     "Under mpirun with R ranks (a build with -DEMB_MPI=ON), the exact search\n"
     "is split among the ranks and rank 0 writes the same files; approximate\n"
-    "search runs on rank 0 alone.\n"
+    "search runs NN-descent on R overlapping slabs, merged on rank 0.\n"
     CLI_COMMON_HELP;
 
 enum { OPT_METRIC = 1200, OPT_EXACT, OPT_APPROX };

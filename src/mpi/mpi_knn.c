@@ -177,6 +177,14 @@ static emb_status slab_graph(const emb_matf *x, const emb_knn_params *p, const i
     return EMB_OK;
 }
 
+/* Rank r's widened slab: positions [lo, hi) of the projection order. */
+static void slab_range(int64_t n, int r, int size, int64_t *lo, int64_t *hi) {
+    int64_t a = emb__mpi_lo(n, r, size), b = emb__mpi_lo(n, r + 1, size);
+    int64_t widen = (int64_t)(APPROX_OVERLAP * (double)(b - a));
+    *lo = a - widen < 0 ? 0 : a - widen;
+    *hi = b + widen > n ? n : b + widen;
+}
+
 static void merge_slab(emb_knn *out, const int32_t *rows, int64_t m, const int32_t *idx, const float *dist) {
     int k = out->k;
     for (int64_t i = 0; i < m; i++) {
@@ -212,10 +220,8 @@ static emb_status approx_ranks(const emb_matf *x, const emb_knn_params *p, emb_m
     for (int64_t i = 0; i < n; i++) order[i] = (int32_t)i;
     g_proj = proj;
     qsort(order, (size_t)n, sizeof(int32_t), cmp_proj);
-    int64_t lo = emb__mpi_lo(n, w.rank, w.size), hi = emb__mpi_lo(n, w.rank + 1, w.size);
-    int64_t widen = (int64_t)(APPROX_OVERLAP * (double)(hi - lo));
-    lo = lo - widen < 0 ? 0 : lo - widen;
-    hi = hi + widen > n ? n : hi + widen;
+    int64_t lo, hi;
+    slab_range(n, w.rank, w.size, &lo, &hi);
     st = slab_graph(x, p, order, lo, hi, &g);
     S->items = hi - lo;
     S->compute_s = emb_now() - t0 - S->comm_s;
@@ -225,9 +231,8 @@ static emb_status approx_ranks(const emb_matf *x, const emb_knn_params *p, emb_m
         st = emb__knn_alloc(out, n, p->k, p->metric);
         if (!st) merge_slab(out, order + lo, hi - lo, g.idx, g.dist);
         for (int r = 1; !st && r < w.size; r++) {
-            int64_t rl = emb__mpi_lo(n, r, w.size), rh = emb__mpi_lo(n, r + 1, w.size), wd = (int64_t)(APPROX_OVERLAP * (double)(rh - rl));
-            rl = rl - wd < 0 ? 0 : rl - wd;
-            rh = rh + wd > n ? n : rh + wd;
+            int64_t rl, rh;
+            slab_range(n, r, w.size, &rl, &rh);
             emb_knn_free(&g);
             if ((st = emb__knn_alloc(&g, rh - rl, p->k, p->metric))) break;
             size_t cnt = (size_t)(rh - rl) * (size_t)p->k;
