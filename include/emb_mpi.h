@@ -27,6 +27,7 @@ extern "C" {
 typedef struct {
     int rank;              /* 0 .. size - 1; rank 0 writes the outputs */
     int size;              /* ranks in MPI_COMM_WORLD, 1 when run alone */
+    int local_size;        /* ranks on this node (MPI_COMM_TYPE_SHARED), 1 when run alone */
 } emb_mpi_world;
 
 /* This process's place. The first call made where a launcher started more

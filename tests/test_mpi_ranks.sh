@@ -4,6 +4,8 @@
 # same binary:
 #   - embed of an image folder (3 classes, 2 unreadable files): items.csv,
 #     embeddings.npy and skipped.csv byte-identical;
+#   - the same with more ranks than items, and with one rank's whole
+#     shard unreadable;
 #   - neighbors --exact of 9,000 x 16 random vectors (3 x 3 blocks of the
 #     SGEMM, 6 block pairs to split; cosine k 15 and Euclidean k 7):
 #     neighbors.npy and distances.npy byte-identical; the single-process
@@ -69,6 +71,19 @@ for np in 1 2 3; do
 done
 "${run[@]}" -np 3 "$bin" neighbors vec.npy --exact --metric euclidean -k 7 -o ke3 --threads 1 --quiet
 same ke_one ke3 neighbors.npy distances.npy
+
+# more ranks than items (rank 0's shard is empty), and a shard with no
+# readable file (rank 2's: the last 6 items are broken); no --threads:
+# the node's cores shared among its ranks
+mkdir -p tiny/a edge/a edge/z
+cp data/cat/000.png data/cat/001.png tiny/a/
+cp data/cat/00*.png edge/a/
+for i in 1 2 3 4 5 6; do echo junk > edge/z/bad$i.png; done
+for d in tiny edge; do
+  "$bin" embed $d -o ${d}_one --threads 1 --quiet
+  "${run[@]}" -np 3 "$bin" embed $d -o ${d}3 --quiet
+  same ${d}_one ${d}3 items.csv embeddings.npy skipped.csv
+done
 
 # the exact graph against scikit-learn, and approximate recall under 2 ranks
 "${run[@]}" -np 2 "$bin" neighbors vec_low.npy --approx -o ka2 --threads 1 --quiet

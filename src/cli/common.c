@@ -82,6 +82,7 @@ void cli_common_init(cli_common *c) {
     memset(c, 0, sizeof *c);
     c->seed = 42;
     c->mpi.size = 1;
+    c->mpi.local_size = 1;
 }
 
 bool cli_parse_int(const char *s, long lo, long hi, long *out) {
@@ -128,6 +129,11 @@ void cli_common_finish(cli_common *c) {
     emb_status st = emb_mpi_world_get(&c->mpi);
     if (st) exit(cli_fail(st));
     if (c->mpi.rank > 0) c->quiet = true;
+    /* no --threads under mpirun: share the node's cores among its ranks */
+    if (c->n_threads == 0 && c->mpi.local_size > 1) {
+        c->n_threads = emb_threads_resolve(0) / c->mpi.local_size;
+        if (c->n_threads < 1) c->n_threads = 1;
+    }
     /* --threads governs both pools: OpenMP's (the library's parallel
      * regions default to it) and OpenBLAS's (its SGEMM calls) */
     if (c->n_threads > 0) {

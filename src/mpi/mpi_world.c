@@ -32,6 +32,7 @@ static void finalize(void) {
 emb_status emb_mpi_world_get(emb_mpi_world *out) {
     out->rank = 0;
     out->size = 1;
+    out->local_size = 1;
     int init = 0;
     MPI_Initialized(&init);
     if (!init) {
@@ -43,6 +44,16 @@ emb_status emb_mpi_world_get(emb_mpi_world *out) {
     }
     MPI_Comm_rank(MPI_COMM_WORLD, &out->rank);
     MPI_Comm_size(MPI_COMM_WORLD, &out->size);
+    static int local_size;   /* set once, from the main thread (MPI_THREAD_FUNNELED) */
+    if (!local_size) {
+        MPI_Comm node;
+        local_size = 1;
+        if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+            MPI_Comm_size(node, &local_size);
+            MPI_Comm_free(&node);
+        }
+    }
+    out->local_size = local_size;
     return EMB_OK;
 }
 
@@ -90,6 +101,7 @@ emb_status emb_mpi_agree(emb_status st) {
 emb_status emb_mpi_world_get(emb_mpi_world *out) {
     out->rank = 0;
     out->size = 1;
+    out->local_size = 1;
     if (launched_size() > 1)
         return emb__fail(EMB_E_UNSUPPORTED, "started as %d MPI ranks, but this embscope was built without MPI "
                          "(configure with -DEMB_MPI=ON, needs libopenmpi-dev)", launched_size());
