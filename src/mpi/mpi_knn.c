@@ -151,11 +151,11 @@ static emb_status principal_projection(const emb_matf *x, uint64_t seed, int nth
     return EMB_OK;
 }
 
-static const float *g_proj;   /* qsort has no context argument; set by one thread, under MPI_THREAD_FUNNELED */
-static int cmp_proj(const void *a, const void *b) {
-    int32_t i = *(const int32_t *)a, j = *(const int32_t *)b;
-    if (g_proj[i] != g_proj[j]) return g_proj[i] < g_proj[j] ? -1 : 1;
-    return (i > j) - (i < j);
+typedef struct { float proj; int32_t row; } proj_row;
+static int cmp_proj(const void *a, const void *b) {   /* by projection, then row: one order on every rank */
+    const proj_row *x = a, *y = b;
+    if (x->proj != y->proj) return x->proj < y->proj ? -1 : 1;
+    return (x->row > y->row) - (x->row < y->row);
 }
 
 /* This rank's widened slab: rows[0..m) (global indices), its NN-descent graph. */
@@ -217,9 +217,13 @@ static emb_status approx_ranks(const emb_matf *x, const emb_knn_params *p, emb_m
     }
     if (w.rank) S->bytes_received += n * 4; else S->bytes_sent += n * 4 * (w.size - 1);
     S->comm_s += emb_now() - t1;
-    for (int64_t i = 0; i < n; i++) order[i] = (int32_t)i;
-    g_proj = proj;
-    qsort(order, (size_t)n, sizeof(int32_t), cmp_proj);
+    proj_row *pr = malloc(sizeof(proj_row) * (size_t)(n ? n : 1));
+    if (!pr) st = emb__fail(EMB_E_NOMEM, "out of memory (%lld rows)", (long long)n);
+    if ((st = emb_mpi_agree(st))) goto done;
+    for (int64_t i = 0; i < n; i++) pr[i] = (proj_row){proj[i], (int32_t)i};
+    qsort(pr, (size_t)n, sizeof(proj_row), cmp_proj);
+    for (int64_t i = 0; i < n; i++) order[i] = pr[i].row;
+    free(pr);
     int64_t lo, hi;
     slab_range(n, w.rank, w.size, &lo, &hi);
     st = slab_graph(x, p, order, lo, hi, &g);
