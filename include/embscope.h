@@ -30,5 +30,6 @@
 #include "emb_tsne.h"
 #include "emb_report.h"
 #include "emb_cluster.h"
+#include "emb_mpi.h"
 
 #endif

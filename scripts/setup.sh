@@ -4,7 +4,8 @@
 # Usage: scripts/setup.sh [build|run|test|bench]   (default: test)
 #   build  compiler, CMake, Node.js/npm (the report's front end is built
 #          with npm ci), the C libraries embscope links, and what
-#          `pip install ./python` builds the Python package with
+#          `pip install ./python` builds the Python package with; Open MPI
+#          (optional at build time: -DEMB_MPI=ON uses it, off without it)
 #   run    build + the default dataset (Debian's dataset-fashion-mnist)
 #   test   run + what the tests use (numpy, PIL, scikit-learn, clang for the
 #          fuzzers, Chromium for the report's browser test, R dbscan for
@@ -18,12 +19,13 @@ build_pkgs=(build-essential cmake pkg-config
   zlib1g-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libwebp-dev
   libcjson-dev libxxhash-dev libexpat1-dev libyaml-dev
   libtiff-dev libgif-dev libavif-dev libheif-dev
-  python3-dev python3-pip python3-setuptools python3-wheel python3-numpy)
+  python3-dev python3-pip python3-setuptools python3-wheel python3-numpy
+  libopenmpi-dev)
 # Some machines carry a Node.js build that bundles npm (and conflicts with
 # Debian's npm package): install Debian's only when npm is missing.
 command -v npm >/dev/null 2>&1 || build_pkgs+=(nodejs npm)
 run_pkgs=(dataset-fashion-mnist)
-test_pkgs=(python3 python3-numpy python3-pil python3-sklearn python3-scipy python3-pytest
+test_pkgs=(openmpi-bin python3 python3-numpy python3-pil python3-sklearn python3-scipy python3-pytest
   clang libclang-rt-14-dev libomp-14-dev chromium
   libavif-bin libheif-examples r-cran-dbscan)
 bench_pkgs=(python3-torch umap-learn python3-pynndescent python3-hnswlib python3-faiss

@@ -6,7 +6,9 @@
 #   3. ThreadSanitizer build (clang, LLVM libomp + Archer) of test_core_threads;
 #   4. each libFuzzer target for a bounded time (FUZZ_SECONDS, default 30);
 #   5. aarch64 cross build, the unit tests under QEMU (scripts/cross-arm64.sh);
-#   6. shared library build, the Python package's pytest suite (label python).
+#   6. shared library build, the Python package's pytest suite (label python);
+#   7. MPI build (-DEMB_MPI=ON, Open MPI), the MPI tests (label mpi: mpirun
+#      with 1, 2 and 3 ranks on localhost, about 15 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -48,3 +50,9 @@ echo "== shared library + Python package (pytest)"
 cmake -S . -B build-shared -DCMAKE_BUILD_TYPE=Release -DEMB_SHARED=ON >/dev/null
 cmake --build build-shared -j"$jobs" --target embscope embscope_cli
 (cd build-shared && ctest --output-on-failure -L python --timeout 900)
+
+echo "== MPI build + MPI tests (mpirun -np 1/2/3 on localhost)"
+cmake -S . -B build-mpi -DCMAKE_BUILD_TYPE=Release -DEMB_MPI=ON >/dev/null
+cmake --build build-mpi -j"$jobs" --target embscope_cli
+# Open MPI refuses root unless told; CI containers often run as root
+(cd build-mpi && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ctest --output-on-failure -L mpi --timeout 300)

@@ -15,10 +15,11 @@
 /* Options every command takes. */
 typedef struct {
     const char *out_dir;     /* -o */
-    int n_threads;           /* --threads, 0 = all cores */
+    int n_threads;           /* --threads, 0 = all cores (mpirun: the node's cores / its ranks) */
     uint64_t seed;           /* --seed */
     bool quiet;              /* --quiet */
     emb_progress progress;   /* stderr progress, unless quiet */
+    emb_mpi_world mpi;       /* {0, 1} alone; under mpirun: this rank (src/mpi/) */
 } cli_common;
 
 /* Long options shared by all commands; ids >= CLI_OPT_BASE. */
@@ -29,7 +30,8 @@ enum { CLI_OPT_BASE = 1000, CLI_OPT_THREADS, CLI_OPT_SEED, CLI_OPT_QUIET, CLI_OP
     {"help", no_argument, 0, 'h'}
 #define CLI_COMMON_HELP                                                              \
     "  -o, --output DIR   output folder (created if needed)\n"                      \
-    "      --threads N    worker threads (default: all cores)\n"                    \
+    "      --threads N    worker threads (default: all cores; under mpirun,\n"     \
+    "                     the cores of a node / its ranks)\n"                      \
     "      --seed N       random seed for reproducible runs (default 42)\n"         \
     "      --quiet        no progress on stderr\n"                                  \
     "  -h, --help         this help\n"

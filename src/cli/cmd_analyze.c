@@ -17,6 +17,8 @@ static const char *USAGE =
     "class imbalance ratio and each stage's timing, and report.html (see\n"
     "'embscope report'); prints the report's path.\n"
     "DATA is as for 'embscope embed'.\n"
+    "Under mpirun (a build with -DEMB_MPI=ON) embed and neighbours run on every\n"
+    "rank, the later stages on rank 0 (OUT on a file system all ranks see).\n"
     "\n"
     "Options:\n" CLI_FEATURES_HELP
     "  -k N                neighbours per item (default 15)\n"
@@ -75,8 +77,9 @@ static int stage_neighbors(const cli_common *c, const analyze_opts *a, const cli
     kp.n_threads = c->n_threads;
     kp.seed = c->seed;
     kp.progress = c->progress;
-    emb_status st = emb_knn_build(&e->vec, &kp, g);
+    emb_status st = c->mpi.size > 1 ? emb_mpi_knn_build(&e->vec, &kp, g, NULL) : emb_knn_build(&e->vec, &kp, g);
     if (st) return cli_fail(st);
+    if (c->mpi.rank > 0) return CLI_EXIT_OK;   /* mpirun: the later stages run on rank 0 */
     st = emb_knn_save(g, c->out_dir);
     if (st) { cli_fail(st); return CLI_EXIT_FAIL; }
     double dt = emb_now() - t0;
@@ -87,6 +90,20 @@ static int stage_neighbors(const cli_common *c, const analyze_opts *a, const cli
     emb_summary_set_number(s, "neighbors.k", g->k);
     cli_log(c, "neighbors: k=%d, %s, %.2f s", g->k, g->reason, dt);
     return CLI_EXIT_OK;
+}
+
+/* mpirun, ranks > 0: the neighbours over rank 0's OUT/embeddings.npy (mapped;
+ * a .npy DATA is mapped already), then done: the later stages run on rank 0. */
+static int cli_mpi_analyze_rank(const cli_common *c, const analyze_opts *a, cli_embedded *e) {
+    char *p = cli_out_path(c, "embeddings.npy");
+    emb_status st = e->vec.rows ? EMB_OK : emb_npy_vectors_open(p, &e->file_vec);
+    free(p);
+    if (!e->vec.rows) e->vec = e->file_vec.m;
+    emb_knn g = {0};
+    int rc = st ? cli_fail(st) : stage_neighbors(c, a, e, NULL, &g);
+    emb_knn_free(&g);
+    cli_embedded_free(e);
+    return rc;
 }
 
 /* Duplicates, leakage, outliers, label issues, class overlap, image checks. */
@@ -222,6 +239,7 @@ int cmd_analyze(int argc, char **argv) {
     cli_embedded e;
     int rc = cli_embed_stage(&c, &f, data, &e);
     if (rc) return rc;
+    if (c.mpi.rank > 0) return cli_mpi_analyze_rank(&c, &a, &e);   /* mpirun: neighbours, then done */
     emb_summary *s = emb_summary_new();
     emb_knn g = {0};
     emb_umap_cache *umap_cache = NULL;

@@ -87,7 +87,8 @@ static int write_outputs(const cli_common *c, cli_embedded *e) {
 }
 
 /* --features clip: load the weights, embed every readable image. */
-static emb_status clip_embed(const cli_common *c, const cli_features *f, cli_embedded *out) {
+static emb_status clip_embed(const cli_common *c, const cli_features *f, emb_dataset *ds, emb_matf *vec,
+                             emb_skipped *skipped) {
     emb_clip_params cp = f->clip;
     cp.n_threads = c->n_threads;
     cp.progress = c->progress;
@@ -98,9 +99,20 @@ static emb_status clip_embed(const cli_common *c, const cli_features *f, cli_emb
     cli_log(c, "embed: CLIP %s names, width %d, %d layers, %d heads, patch %d, image %d, dim %d, %s, %s",
             in.naming, in.width, in.layers, in.heads, in.patch, in.image_size, in.dim,
             in.quick_gelu ? "quick_gelu" : "gelu", in.precision == EMB_CLIP_BF16 ? "bf16" : "f32");
-    st = emb_clip_embed_dataset(out->ds, m, &cp, &out->vec, &out->skipped);
+    st = emb_clip_embed_dataset(ds, m, &cp, vec, skipped);
     emb_clip_free(m);
     return st;
+}
+
+/* The items of ds (all of them, or one MPI rank's shard) to vectors. */
+typedef struct { const cli_common *c; const cli_features *f; } embed_ctx;
+static emb_status embed_items(emb_dataset *ds, void *ctx, emb_matf *vec, emb_skipped *skipped) {
+    const embed_ctx *x = ctx;
+    if (!strcmp(x->f->kind, "clip")) return clip_embed(x->c, x->f, ds, vec, skipped);
+    emb_pixels_params pp = x->f->pixels;
+    pp.n_threads = x->c->n_threads;
+    pp.progress = x->c->progress;
+    return emb_pixels_embed(ds, &pp, vec, skipped);
 }
 
 int cli_embed_stage(const cli_common *c, const cli_features *f, const char *data, cli_embedded *out) {
@@ -126,15 +138,17 @@ int cli_embed_stage(const cli_common *c, const cli_features *f, const char *data
     if (out->ds->source == EMB_SOURCE_VECTORS) {
         st = emb_npy_vectors_open(data, &out->file_vec);
         out->vec = out->file_vec.m;
-    } else if (!strcmp(f->kind, "clip")) {
-        st = clip_embed(c, f, out);
     } else {
-        emb_pixels_params pp = f->pixels;
-        pp.n_threads = c->n_threads;
-        pp.progress = c->progress;
-        st = emb_pixels_embed(out->ds, &pp, &out->vec, &out->skipped);
+        embed_ctx ctx = {c, f};
+        emb_mpi_stats ms = {0};   /* mpirun: each rank embeds a shard, rank 0 gathers (src/mpi/) */
+        st = c->mpi.size > 1 ? emb_mpi_embed(out->ds, embed_items, &ctx, &out->vec, &out->skipped, &ms)
+                             : embed_items(out->ds, &ctx, &out->vec, &out->skipped);
+        if (!st && c->mpi.size > 1)
+            fprintf(stderr, "embscope: rank %d/%d: embed: %lld items, %.2f s computing, %.2f s gathering, %lld B sent, %lld B received\n",
+                    c->mpi.rank, c->mpi.size, (long long)ms.items, ms.compute_s, ms.comm_s, (long long)ms.bytes_sent,
+                    (long long)ms.bytes_received);
         /* the skipped list is worth writing even when nothing was readable */
-        if (st && out->skipped.n) {
+        if (st && out->skipped.n && !strcmp(f->kind, "pixels")) {
             char *p = cli_out_path(c, "skipped.csv");
             emb_status ws = emb_skipped_write(p, &out->skipped);
             fprintf(stderr, "embscope: %s: %lld files could not be read%s%s\n", data, (long long)out->skipped.n,
@@ -143,7 +157,9 @@ int cli_embed_stage(const cli_common *c, const cli_features *f, const char *data
         }
     }
     if (st) { int rc = cli_fail(st); cli_embedded_free(out); return rc; }
-    int rc = write_outputs(c, out);
+    int rc = c->mpi.rank == 0 ? write_outputs(c, out) : CLI_EXIT_OK;
+    if (c->mpi.size > 1 && (st = emb_mpi_agree(rc ? EMB_E_IO : EMB_OK)) && !rc) rc = cli_fail(st);
+    if (c->mpi.rank > 0) return rc;   /* rank 0 holds the vectors and writes */
     out->seconds = emb_now() - t0;
     if (rc) { cli_embedded_free(out); return rc; }
     int64_t n_transparent = 0;
@@ -166,6 +182,8 @@ static const char *USAGE =
     "per image: one item per box, path IMAGE#box<k>; bad annotations listed in\n"
     "annotation_issues.csv) or a .npy of vectors. Unreadable files are skipped\n"
     "and listed in skipped.csv.\n"
+    "Under mpirun with R ranks (a build with -DEMB_MPI=ON), each rank embeds\n"
+    "a contiguous shard of the items and rank 0 writes the same files.\n"
     "\n"
     "Options:\n" CLI_FEATURES_HELP CLI_COMMON_HELP;
 

@@ -19,6 +19,9 @@ static const char *USAGE =
     "  --exact            exact search (blocked SGEMM), whatever N\n"
     "  --approx           approximate search (NN-descent, recall ~0.99)\n"
     "                     default: exact below ~7,000 items (d = 512; depends on d)\n"
+    "Under mpirun with R ranks (a build with -DEMB_MPI=ON), the exact search\n"
+    "is split among the ranks and rank 0 writes the same files; approximate\n"
+    "search runs NN-descent on R overlapping slabs, merged on rank 0.\n"
     CLI_COMMON_HELP;
 
 enum { OPT_METRIC = 1200, OPT_EXACT, OPT_APPROX };
@@ -62,10 +65,16 @@ int cmd_neighbors(int argc, char **argv) {
     emb_knn g = {0};
     emb_status st = emb_npy_vectors_open(argv[optind], &xf);   /* mapped, not copied */
     x = xf.m;
-    if (!st) st = emb_mkdirs(c.out_dir);
+    if (!st && c.mpi.rank == 0) st = emb_mkdirs(c.out_dir);
     double t0 = emb_now();
-    if (!st) st = emb_knn_build(&x, &kp, &g);
-    if (!st) {
+    emb_mpi_stats ms = {0};   /* mpirun: ranks split the exact search, rank 0 merges (src/mpi/) */
+    if (c.mpi.size > 1) st = emb_mpi_agree(st);
+    if (!st) st = c.mpi.size > 1 ? emb_mpi_knn_build(&x, &kp, &g, &ms) : emb_knn_build(&x, &kp, &g);
+    if (!st && c.mpi.size > 1)
+        fprintf(stderr, "embscope: rank %d/%d: neighbors: share %lld (exact: block pairs, approx: rows), %.2f s computing, %.2f s merging, %lld B sent, %lld B received\n",
+                c.mpi.rank, c.mpi.size, (long long)ms.items, ms.compute_s, ms.comm_s, (long long)ms.bytes_sent,
+                (long long)ms.bytes_received);
+    if (!st && c.mpi.rank == 0) {
         st = emb_knn_save(&g, c.out_dir);
         double dt = emb_now() - t0;
         /* exact: the GEMM does about n^2 d multiply-adds (upper half, 2 flops each) */

@@ -81,6 +81,8 @@ static void progress_to_stderr(void *ctx, const char *stage, double frac, const 
 void cli_common_init(cli_common *c) {
     memset(c, 0, sizeof *c);
     c->seed = 42;
+    c->mpi.size = 1;
+    c->mpi.local_size = 1;
 }
 
 bool cli_parse_int(const char *s, long lo, long hi, long *out) {
@@ -123,6 +125,15 @@ int cli_common_opt(cli_common *c, int opt, const char *arg) {
 }
 
 void cli_common_finish(cli_common *c) {
+    /* under mpirun / srun with several ranks: start MPI; rank 0 alone logs */
+    emb_status st = emb_mpi_world_get(&c->mpi);
+    if (st) exit(cli_fail(st));
+    if (c->mpi.rank > 0) c->quiet = true;
+    /* no --threads under mpirun: share the node's cores among its ranks */
+    if (c->n_threads == 0 && c->mpi.local_size > 1) {
+        c->n_threads = emb_threads_resolve(0) / c->mpi.local_size;
+        if (c->n_threads < 1) c->n_threads = 1;
+    }
     /* --threads governs both pools: OpenMP's (the library's parallel
      * regions default to it) and OpenBLAS's (its SGEMM calls) */
     if (c->n_threads > 0) {

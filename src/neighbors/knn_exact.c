@@ -226,18 +226,47 @@ static void cols_pass(const knn_block *B, int32_t *cand, float *T) {
  *   S block + per-thread buffers   B^2 4 B + ...       =   16 MB
  *   total                                             ~= 2.35 GB < 4 GiB
  * (Euclidean needs no copy: ~0.3 GB.) */
-emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric, int n_threads,
-                                  const emb_progress *progress, emb_knn *out) {
+int emb__knn_exact_kk(int64_t n, int k) {
+    if (n - 1 <= k) return k;
+    return n - 1 < k + KNN_MARGIN ? (int)(n - 1) : k + KNN_MARGIN;
+}
+
+int64_t emb__knn_exact_pairs(int64_t n, int64_t d) {
+    const int64_t bs = d <= KNN_SMALL_D ? KNN_B_SMALL_D : KNN_B;
+    int64_t nb = (n + bs - 1) / bs;
+    return nb * (nb + 1) / 2;
+}
+
+void emb__knn_exact_split(int64_t n, int64_t d, int part, int n_parts, int64_t *pair_lo, int64_t *pair_hi) {
+    const int64_t bs = d <= KNN_SMALL_D ? KNN_B_SMALL_D : KNN_B;
+    /* cost of a pair ~ its GEMM, qb rb d: part p starts at the first pair
+     * whose cumulative cost reaches p / n_parts of the total */
+    double total = 0, acc = 0;
+    for (int64_t q0 = 0; q0 < n; q0 += bs)
+        for (int64_t r0 = q0; r0 < n; r0 += bs) total += (double)(n - q0 < bs ? n - q0 : bs) * (double)(n - r0 < bs ? n - r0 : bs);
+    int64_t pair = 0;
+    *pair_lo = part == 0 ? 0 : -1;
+    *pair_hi = emb__knn_exact_pairs(n, d);
+    for (int64_t q0 = 0; q0 < n; q0 += bs)
+        for (int64_t r0 = q0; r0 < n; r0 += bs, pair++) {
+            if (*pair_lo < 0 && acc >= total * part / n_parts) *pair_lo = pair;
+            if (part + 1 < n_parts && acc >= total * (part + 1) / n_parts) { *pair_hi = pair; return; }
+            acc += (double)(n - q0 < bs ? n - q0 : bs) * (double)(n - r0 < bs ? n - r0 : bs);
+        }
+    if (*pair_lo < 0) *pair_lo = *pair_hi;
+}
+
+emb_status emb__knn_exact_part(const emb_matf *x, int k, emb_metric metric, int n_threads,
+                               const emb_progress *progress, int64_t pair_lo, int64_t pair_hi,
+                               emb_knn *cand_out, float **norms_out) {
     int64_t n = x->rows, d = x->cols;
-    emb_status st = emb__knn_alloc(out, n, k, metric);
-    if (st) return st;
     emb__simd_init();
-    int kk = k;
-    if (n - 1 > k) kk = n - 1 < k + KNN_MARGIN ? (int)(n - 1) : k + KNN_MARGIN;
+    int kk = emb__knn_exact_kk(n, k);
     int nth = emb_threads_resolve(n_threads);
     float *norms = NULL, *xn = NULL, *sq = NULL, *h = NULL, *S = NULL, *Tcol = NULL;
     int32_t *cand = NULL;
     emb_knn L = {0};
+    emb_status st;
     if ((st = emb__knn_alloc(&L, n, kk, metric))) goto done;
     if ((st = emb__row_norms(x, nth, &norms))) goto done;
     const float *A = x->data;
@@ -270,10 +299,14 @@ emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric, i
      * libgomp's OMP_WAIT_POLICY), so every hand-over costs CPU time. S's last
      * bits may depend on how OpenBLAS splits a call; the result does not:
      * KNN_MARGIN extra candidates absorb GEMM rounding and the kept distances
-     * are recomputed directly (emb__knn_refine). */
-    for (int64_t q0 = 0; q0 < n; q0 += bs) {
+     * are recomputed directly (emb__knn_refine). Pairs are numbered q-major
+     * (q0 = 0: r0 = 0, bs, ...; then q0 = bs ...); only [pair_lo, pair_hi)
+     * are computed, so that MPI ranks can split the work (src/mpi/mpi_knn.c). */
+    int64_t pair = 0;
+    for (int64_t q0 = 0; q0 < n && pair < pair_hi; q0 += bs) {
         int64_t qb = n - q0 < bs ? n - q0 : bs;
-        for (int64_t r0 = q0; r0 < n; r0 += bs) {
+        for (int64_t r0 = q0; r0 < n; r0 += bs, pair++) {
+            if (pair < pair_lo || pair >= pair_hi) continue;
             int64_t rb = n - r0 < bs ? n - r0 : bs;
             knn_block B = {S, q0, qb, r0, rb, sq, h, L.dist, L.idx, kk};
             if ((st = emb__sgemm_fast(false, true, qb, rb, d, 1.0f, A + (size_t)q0 * d, (size_t)d, A + (size_t)r0 * d,
@@ -288,14 +321,15 @@ emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric, i
                 if (r0 != q0) cols_pass(&B, mine, Tcol);   /* after the rows' implicit barrier */
             }
         }
-        emb_progress_report(progress, "neighbors", (double)(q0 + qb) / n, NULL);
+        if (pair > pair_lo)
+            emb_progress_report(progress, "neighbors",
+                                (double)((pair < pair_hi ? pair : pair_hi) - pair_lo) / (double)(pair_hi - pair_lo), NULL);
     }
-    emb__knn_refine(x, norms, nth, &L);
-    for (int64_t i = 0; i < n; i++) {
-        memcpy(out->idx + (size_t)i * k, L.idx + (size_t)i * kk, sizeof(int32_t) * (size_t)(kk < k ? kk : k));
-        memcpy(out->dist + (size_t)i * k, L.dist + (size_t)i * kk, sizeof(float) * (size_t)(kk < k ? kk : k));
-    }
-    out->method = EMB_KNN_EXACT;
+    *cand_out = L;
+    L.idx = NULL;
+    L.dist = NULL;
+    *norms_out = norms;
+    norms = NULL;
 done:
     emb_knn_free(&L);
     free(norms);
@@ -305,7 +339,32 @@ done:
     free(S);
     free(Tcol);
     free(cand);
-    if (st) emb_knn_free(out);
+    return st;
+}
+
+emb_status emb__knn_exact_finish(const emb_matf *x, const float *norms, int n_threads, emb_knn *cand,
+                                 int k, emb_knn *out) {
+    int kk = cand->k;
+    emb_status st = emb__knn_alloc(out, x->rows, k, cand->metric);
+    if (st) return st;
+    emb__knn_refine(x, norms, emb_threads_resolve(n_threads), cand);
+    for (int64_t i = 0; i < x->rows; i++) {
+        memcpy(out->idx + (size_t)i * k, cand->idx + (size_t)i * kk, sizeof(int32_t) * (size_t)(kk < k ? kk : k));
+        memcpy(out->dist + (size_t)i * k, cand->dist + (size_t)i * kk, sizeof(float) * (size_t)(kk < k ? kk : k));
+    }
+    out->method = EMB_KNN_EXACT;
+    return EMB_OK;
+}
+
+emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric, int n_threads,
+                                  const emb_progress *progress, emb_knn *out) {
+    emb_knn L = {0};
+    float *norms = NULL;
+    emb_status st = emb__knn_exact_part(x, k, metric, n_threads, progress, 0, emb__knn_exact_pairs(x->rows, x->cols),
+                                        &L, &norms);
+    if (!st) st = emb__knn_exact_finish(x, norms, n_threads, &L, k, out);
+    emb_knn_free(&L);
+    free(norms);
     return st;
 }
 
@@ -324,6 +383,8 @@ done:
 static int64_t auto_exact_max_n(int64_t d) {
     return (int64_t)(KNN_COST_NND * ((double)d + KNN_COST_NND_D0) / (KNN_COST_GEMM * (double)d + KNN_COST_SELECT));
 }
+
+bool emb__knn_auto_is_exact(int64_t n, int64_t d) { return n <= auto_exact_max_n(d); }
 
 emb_status emb_knn_build(const emb_matf *x, const emb_knn_params *params, emb_knn *out) {
     emb_knn_params p = params ? *params : emb_knn_default_params();

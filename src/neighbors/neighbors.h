@@ -33,6 +33,26 @@ emb_status emb__row_norms(const emb_matf *x, int nth, float **out);
 void emb__knn_refine(const emb_matf *x, const float *norms, int nth, emb_knn *g);
 emb_status emb__knn_exact_blocked(const emb_matf *x, int k, emb_metric metric, int n_threads,
                                   const emb_progress *progress, emb_knn *out);
+/* emb__knn_exact_blocked in two steps, so that MPI ranks can split it:
+ * the block pairs of the upper half of S, numbered q-major, total
+ * emb__knn_exact_pairs(n, d); emb__knn_exact_part computes the candidate
+ * lists *cand (n, emb__knn_exact_kk(n, k), GEMM ranking values, ascending,
+ * ties by index) from pairs [pair_lo, pair_hi) only, and the row norms
+ * *norms (malloc'd); candidate lists of disjoint pair ranges merge row by
+ * row (emb__topk_insert) into exactly the lists of the whole range;
+ * emb__knn_exact_finish recomputes their distances and keeps k per row
+ * into *out (allocated). cand is re-sorted in place. */
+int emb__knn_exact_kk(int64_t n, int k);
+/* AUTO's choice for n rows of d columns (n > k + 1): exact or not. */
+bool emb__knn_auto_is_exact(int64_t n, int64_t d);
+int64_t emb__knn_exact_pairs(int64_t n, int64_t d);
+/* Part `part` of n_parts contiguous pair ranges of about equal GEMM cost. */
+void emb__knn_exact_split(int64_t n, int64_t d, int part, int n_parts, int64_t *pair_lo, int64_t *pair_hi);
+emb_status emb__knn_exact_part(const emb_matf *x, int k, emb_metric metric, int n_threads,
+                               const emb_progress *progress, int64_t pair_lo, int64_t pair_hi,
+                               emb_knn *cand, float **norms);
+emb_status emb__knn_exact_finish(const emb_matf *x, const float *norms, int n_threads, emb_knn *cand,
+                                 int k, emb_knn *out);
 /* NN-descent initialised from random-projection trees (nndescent.c). */
 emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_knn *out);
 
