@@ -150,6 +150,62 @@ emb_status emb_clip_preprocess(const emb_image *img, int size, uint8_t *crop, fl
 emb_status emb_clip_embed_dataset(emb_dataset *ds, const emb_clip *m, const emb_clip_params *params,
                                   emb_matf *out, emb_skipped *skipped);
 
+
+/* ---------------------------------------------------------------- text: tokenizer */
+/* CLIP's byte-level BPE (openai/CLIP simple_tokenizer.py; Hugging Face
+ * CLIPTokenizer): text cleanup (html.unescape twice, white space runs -> one
+ * space, strip), lower case, simple_tokenizer's pre-tokenisation pattern
+ * over Unicode letters / numbers, "</w>" word ends, <|startoftext|> ...
+ * <|endoftext|>, truncated to the context (77) keeping the end token, zero
+ * padded. Not done: ftfy.fix_text (mojibake repair, NFC composition: give
+ * composed text); clip_tokenizer.c lists
+ * the other shortcuts.
+ *
+ *   emb_clip_tokenizer *tok;
+ *   if (emb_clip_tokenizer_load("clip-vit-base-patch32/", &tok)) die(emb_errmsg());
+ *   int32_t ids[EMB_CLIP_CONTEXT];
+ *   emb_clip_tokenize(tok, "a photo of a dog.", EMB_CLIP_CONTEXT, ids, NULL, NULL);
+ *   emb_clip_tokenizer_free(tok);
+ */
+#define EMB_CLIP_CONTEXT 77   /* CLIP's text context length (Radford et al. 2021) */
+
+typedef struct emb_clip_tokenizer emb_clip_tokenizer;   /* opaque, immutable: thread-safe */
+typedef enum {
+    EMB_CLIP_TOK_HF_JSON = 0,      /* Hugging Face tokenizer.json (model.vocab, model.merges, added_tokens) */
+    EMB_CLIP_TOK_VOCAB_MERGES,     /* vocab.json (token -> id) + merges.txt ("#version" line optional) */
+    EMB_CLIP_TOK_OPENAI_BPE,       /* bpe_simple_vocab_16e6.txt (inflated): vocabulary built as simple_tokenizer.py does */
+} emb_clip_tokenizer_format;
+
+/* Load a tokenizer: path is a tokenizer.json, a vocab.json or merges.txt
+ * (the other beside it), an OpenAI bpe_simple_vocab_16e6.txt[.gz], or a
+ * folder holding one of these (looked for in that order). Every byte symbol
+ * and both special tokens must be in the vocabulary and every merge must
+ * join two tokens into a third (EMB_E_FORMAT naming the file and the entry).
+ * *out: free with emb_clip_tokenizer_free. EMB_E_IO, EMB_E_FORMAT, EMB_E_NOMEM. */
+emb_status emb_clip_tokenizer_load(const char *path, emb_clip_tokenizer **out);
+/* The same from memory: a (alen bytes) the tokenizer.json, vocab.json or the
+ * inflated BPE text; b (blen) merges.txt for EMB_CLIP_TOK_VOCAB_MERGES, else
+ * unused; name for messages. Inputs are untrusted (the fuzz target drives it). */
+emb_status emb_clip_tokenizer_parse(emb_clip_tokenizer_format fmt, const void *a, size_t alen, const void *b, size_t blen,
+                                    const char *name, emb_clip_tokenizer **out);
+void emb_clip_tokenizer_free(emb_clip_tokenizer *t);   /* NULL is a no-op */
+int emb_clip_tokenizer_vocab_size(const emb_clip_tokenizer *t);
+int32_t emb_clip_tokenizer_start_id(const emb_clip_tokenizer *t);
+int32_t emb_clip_tokenizer_end_id(const emb_clip_tokenizer *t);
+const char *emb_clip_tokenizer_token(const emb_clip_tokenizer *t, int32_t id);   /* NULL outside the vocabulary */
+
+/* text (UTF-8, NUL-terminated) -> ids (context >= 2): start, BPE ids, end,
+ * zeros. *n_tokens (may be NULL) = tokens before the padding, start and end
+ * included (the end token sits at *n_tokens - 1); *truncated (may be NULL)
+ * whether BPE ids were cut to fit. Invalid UTF-8 bytes read as U+FFFD.
+ * Returns EMB_OK, EMB_E_INVALID, EMB_E_NOMEM. */
+emb_status emb_clip_tokenize(const emb_clip_tokenizer *t, const char *text, int context, int32_t *ids, int *n_tokens,
+                             bool *truncated);
+/* All BPE ids of text, no start / end token, no truncation: the first cap
+ * go to ids (may be NULL when cap is 0). Returns the count (may exceed
+ * cap: call again with a larger buffer), -1 on error (emb_errmsg). */
+int64_t emb_clip_tokenize_all(const emb_clip_tokenizer *t, const char *text, int32_t *ids, int64_t cap);
+
 #ifdef __cplusplus
 }
 #endif
