@@ -206,6 +206,55 @@ emb_status emb_clip_tokenize(const emb_clip_tokenizer *t, const char *text, int 
  * cap: call again with a larger buffer), -1 on error (emb_errmsg). */
 int64_t emb_clip_tokenize_all(const emb_clip_tokenizer *t, const char *text, int32_t *ids, int64_t cap);
 
+
+/* ---------------------------------------------------------------- text: tower */
+/* The text tower of a CLIP checkpoint (the same .safetensors as the image
+ * tower's, or a text-only one), for zero-shot labels and text search:
+ *
+ *   emb_clip_text *tm;
+ *   if (emb_clip_text_load("model.safetensors", NULL, &tm)) die(emb_errmsg());
+ *   const char *q[1] = {"a photo of a dog."};
+ *   float v[512];                                          // emb_clip_text_info_get(tm).dim
+ *   emb_clip_text_embed_strings(tm, tok, q, 1, v);         // L2 = 1, comparable with emb_clip_embed's
+ *   emb_clip_text_free(tm);
+ */
+typedef struct emb_clip_text emb_clip_text;         /* opaque: weights + config, immutable */
+typedef struct emb_clip_text_ws emb_clip_text_ws;   /* opaque: one caller's buffers */
+
+typedef struct {
+    int width, layers, heads, context, vocab, dim, mlp;   /* context: positions (77); dim: output length */
+    double gflop;                  /* work of one full-length text, GFLOP */
+    bool quick_gelu;
+    const char *naming;            /* "hf" or "openai" */
+    emb_clip_precision precision;
+    float logit_scale;             /* exp(logit_scale) of the checkpoint (the softmax temperature of
+                                      zero-shot labels), 100 when the file has none */
+    bool has_logit_scale;
+} emb_clip_text_info;
+
+/* Load the text tower: Hugging Face names (text_model.*, text_projection.weight)
+ * or OpenAI / OpenCLIP names (token_embedding, positional_embedding,
+ * transformer.resblocks.*, ln_final, text_projection); F32, F16, BF16; heads
+ * and activation from config.json (text_config) or open_clip_config.json
+ * (text_cfg) beside it, else width / 64 and QuickGELU. params as for
+ * emb_clip_load (n_threads, precision). A file without a text tower is
+ * EMB_E_FORMAT. *out: free with emb_clip_text_free. */
+emb_status emb_clip_text_load(const char *path, const emb_clip_params *params, emb_clip_text **out);
+void emb_clip_text_free(emb_clip_text *m);   /* NULL is a no-op */
+emb_clip_text_info emb_clip_text_info_get(const emb_clip_text *m);
+emb_clip_text_ws *emb_clip_text_ws_new(const emb_clip_text *m, int max_batch);   /* NULL on OOM */
+void emb_clip_text_ws_free(emb_clip_text_ws *ws);
+/* Embed n rows of token ids (n, context), as emb_clip_tokenize writes them,
+ * into out (n, dim), L2-normalised; each row pooled at its first highest id
+ * (the end token). An id outside the vocabulary is EMB_E_INVALID naming the
+ * row. Same kernels, levels and determinism as emb_clip_embed. */
+emb_status emb_clip_text_embed(const emb_clip_text *m, emb_clip_text_ws *ws, const int32_t *ids, int64_t n, float *out);
+/* The straightforward forward pass over all context positions (float32 weights only), the reference. */
+emb_status emb_clip_text_embed_naive(const emb_clip_text *m, const int32_t *ids, int64_t n, float *out);
+/* Tokenise (context of the model) and embed n texts into out (n, dim). */
+emb_status emb_clip_text_embed_strings(const emb_clip_text *m, const emb_clip_tokenizer *tok, const char *const *texts, int64_t n,
+                                       float *out);
+
 #ifdef __cplusplus
 }
 #endif
