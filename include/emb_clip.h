@@ -255,6 +255,63 @@ emb_status emb_clip_text_embed_naive(const emb_clip_text *m, const int32_t *ids,
 emb_status emb_clip_text_embed_strings(const emb_clip_text *m, const emb_clip_tokenizer *tok, const char *const *texts, int64_t n,
                                        float *out);
 
+
+/* ---------------------------------------------------------------- text: zero-shot, search */
+#define EMB_CLIP_DEFAULT_TEMPLATE "a photo of a {}."   /* Radford et al. 2021, sec. 3.1.4 */
+/* One vector per class (out (n_classes, dim), L2 = 1): every template with
+ * its "{}" replaced by the class name, embedded, the unit vectors averaged
+ * and renormalised (the CLIP paper's prompt ensembling). n_templates 0:
+ * EMB_CLIP_DEFAULT_TEMPLATE alone. A template without "{}" is EMB_E_INVALID. */
+emb_status emb_clip_zeroshot_classes(const emb_clip_text *m, const emb_clip_tokenizer *tok, const char *const *classes, int n_classes,
+                                     const char *const *templates, int n_templates, float *out);
+/* Zero-shot labels of image vectors (n, dim): softmax over the classes of
+ * logit_scale x cosine(image, class vector); pred (n) the best class, prob
+ * (n, may be NULL) its probability, prob_all (n, n_classes, may be NULL)
+ * every class's. Sums in double. */
+emb_status emb_clip_zeroshot(const emb_matf *images, const float *class_vec, int n_classes, float logit_scale, int32_t *pred,
+                             float *prob, float *prob_all);
+/* The vector of one image file (decoded, CLIP's preprocessing, the image
+ * tower) into out (dim floats, L2 = 1). */
+emb_status emb_clip_embed_image_file(const emb_clip *m, const char *path, float *out);
+/* parameters.model of DIR/summary.json (malloc'd, caller frees), or NULL. */
+char *emb_clip_results_model(const char *dir);
+
+
+/* Zero-shot labels of a dataset (clip_zeroshot.c). */
+typedef struct {
+    const char *model;                 /* weights with a text tower */
+    const char *tokenizer;             /* NULL: the model's folder */
+    const char *const *classes;        /* (n_classes) names; 0 classes: the dataset's class names */
+    int n_classes;
+    const char *const *templates;      /* (n_templates) prompts with "{}"; 0: EMB_CLIP_DEFAULT_TEMPLATE */
+    int n_templates;
+    emb_clip_params clip;              /* n_threads, precision of the text tower */
+} emb_zeroshot_params;
+emb_zeroshot_params emb_zeroshot_default_params(void);
+
+typedef struct {
+    int64_t n;                         /* items */
+    int n_classes;
+    char **classes;                    /* (n_classes) */
+    int32_t *pred;                     /* (n) zero-shot class */
+    float *prob;                       /* (n) its softmax probability */
+    float logit_scale;                 /* the temperature used */
+    int n_label_classes;               /* the dataset's classes */
+    int32_t *label_class;              /* (n_label_classes) the zero-shot class of the same name
+                                          (case-insensitive), -1 none */
+    int64_t *confusion;                /* (n_label_classes, n_classes) counts: given label x prediction */
+    int64_t n_labelled, n_correct;     /* items whose label names a class; of them, predicted so */
+} emb_zeroshot;
+
+/* Zero-shot labels of ds's CLIP image vectors vec (ds->n, dim). out is
+ * allocated (emb_zeroshot_free). Fewer than 2 classes, or a text tower of
+ * another width, is EMB_E_INVALID. */
+emb_status emb_clip_zeroshot_dataset(const emb_dataset *ds, const emb_matf *vec, const emb_zeroshot_params *p, emb_zeroshot *out);
+void emb_zeroshot_free(emb_zeroshot *z);
+/* zero_shot.csv: index,path,label,predicted,probability,agrees (1 / 0,
+ * empty when the item's label names no class); written atomically. */
+emb_status emb_zeroshot_write_csv(const char *path, const emb_dataset *ds, const emb_zeroshot *z);
+
 #ifdef __cplusplus
 }
 #endif

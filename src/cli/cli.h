@@ -180,6 +180,37 @@ int cli_clusters_opt(cli_clusters *o, int opt, const char *arg);
 int cli_cluster_stage(const cli_common *c, const cli_clusters *o, const emb_dataset *ds, const emb_matf *x,
                       const emb_knn *g, emb_summary *s);
 
+/* Zero-shot labels (stage_zeroshot.c), for analyze --features clip. */
+typedef struct {
+    bool on;                     /* --zero-shot (implied by --prompts, --classes) */
+    const char *prompts;         /* --prompts FILE: one template with {} a line */
+    const char *classes;         /* --classes a,b,c */
+    const char *tokenizer;       /* --tokenizer PATH; NULL: beside the model */
+} cli_zeroshot;
+enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKENIZER };
+#define CLI_ZEROSHOT_LONGOPTS \
+    {"zero-shot", no_argument, 0, CLI_OPT_ZERO_SHOT}, {"prompts", required_argument, 0, CLI_OPT_PROMPTS}, \
+    {"classes", required_argument, 0, CLI_OPT_CLASSES}, {"tokenizer", required_argument, 0, CLI_OPT_TOKENIZER}
+#define CLI_ZEROSHOT_HELP                                                                          \
+    "Zero-shot labels (--features clip; the model file needs its text tower):\n"                   \
+    "  --zero-shot         label each image with the class whose prompt \"a photo of a\n"          \
+    "                      {}.\" is nearest (CLIP's text tower): zero_shot.csv, and in\n"         \
+    "                      summary.json the accuracy against the labels and a confusion\n"      \
+    "                      matrix\n"                                                             \
+    "  --prompts FILE      templates, one a line with {} for the class name, averaged\n"        \
+    "                      per class (the CLIP paper's prompt ensembling)\n"                    \
+    "  --classes a,b,c     class names (default: the dataset's); unlabelled data takes\n"      \
+    "                      the zero-shot labels as its labels\n"                                \
+    "  --tokenizer PATH    tokenizer.json, vocab.json + merges.txt, bpe_simple_vocab_16e6\n"  \
+    "                      .txt.gz or their folder (default: the model's folder)\n"
+void cli_zeroshot_init(cli_zeroshot *z);
+/* Returns 1 if handled, 0 if not a zero-shot option. */
+int cli_zeroshot_opt(cli_zeroshot *z, int opt, const char *arg);
+/* Zero-shot labels of the embedded items (no-op unless z->on); may give
+ * unlabelled items labels (see stage_zeroshot.c). Returns an exit code. */
+int cli_zeroshot_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, emb_dataset *ds, const emb_matf *vec,
+                       emb_summary *s);
+
 /* t-SNE map options (`embscope map --method tsne`, `analyze --map tsne`);
  * src/cli/map_tsne.c. */
 typedef struct {
@@ -218,6 +249,7 @@ int cmd_neighbors(int argc, char **argv);
 int cmd_dups(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 
 /* Maps (cmd_map.c): write OUT/map.npy and OUT/map.csv; the kNN graph the
  * map command builds (PCA to 50 first when D > 100). */

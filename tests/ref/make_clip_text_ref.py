@@ -22,7 +22,9 @@ tower of make_clip_ref.py's seed-0 model, this text tower; F16), its
 config.json, the tokenizer.json, and zeroshot.txt: for the images
 tests/data/clip/pre/*.png, PyTorch's zero-shot prediction over CLASSES with
 the template "a photo of a {}." (image and text towers in float64 from the
-F16 weights, softmax of logit_scale.exp() * cosine).
+F16 weights, softmax of logit_scale.exp() * cosine); zeroshot_ens.txt the
+same with TEMPLATES averaged; search.txt each image's cosine to SEARCH's
+text vector and to the image exact_32x32.
 Run: /usr/bin/python3 tests/ref/make_clip_text_ref.py (after make_clip_ref.py)
 """
 import json, os, sys, tempfile
@@ -39,6 +41,8 @@ import clip_tokenizer_ref as TR    # noqa: E402
 W, LAYERS, HEADS, CTX, OUT = 32, 2, 2, 77, 32
 DATA = os.path.join(HERE, "..", "data", "clip")
 CLASSES = ["dog", "cat", "red car", "tree", "bird", "horse", "snow", "street"]
+TEMPLATES = ["a photo of a {}.", "a drawing of the {}", "{}!"]
+SEARCH = "a photo of a dog."
 PROMPTS = ["a photo of a dog.", "a red car", "", "it's a cat!! 😀", "a photo of a " + "very " * 80 + "long dog",
            "<|startoftext|>", "numbers 1234567890", "Café crème", "the quick brown fox jumps over the lazy dog"]
 
@@ -178,6 +182,18 @@ def main():
         with open(os.path.join(F, "zeroshot.txt"), "w") as f:
             for n, p in zip(names, prob):
                 f.write("%s %s %.9g\n" % (n, CLASSES[int(p.argmax())].replace(" ", "_"), float(p.max())))
+        # prompt ensembling (CLIP paper 3.1.4): mean of the templates' unit vectors, renormalised
+        ens = torch.stack([mr(torch.tensor([tokenize(t.replace("{}", c)) for t in TEMPLATES])).mean(0) for c in CLASSES])
+        ens = ens / ens.norm(dim=-1, keepdim=True)
+        prob = (mr.logit_scale.exp() * img @ ens.T).softmax(-1)
+        with open(os.path.join(F, "zeroshot_ens.txt"), "w") as f:
+            for n, p in zip(names, prob):
+                f.write("%s %s %.9g\n" % (n, CLASSES[int(p.argmax())].replace(" ", "_"), float(p.max())))
+        # search: cosine of each image to the text "a photo of a dog." and to the image exact_32x32
+        q = mr(torch.tensor([tokenize(SEARCH)]))[0]
+        with open(os.path.join(F, "search.txt"), "w") as f:
+            for n, v in zip(names, img):
+                f.write("%s %.9g %.9g\n" % (n, float(v @ q), float(v @ img[names.index("exact_32x32")])))
     with open(os.path.join(T, "VERSIONS.txt"), "w") as f:
         f.write(f"made by tests/ref/make_clip_text_ref.py\npython {sys.version.split()[0]}\ntorch {torch.__version__}\n"
                 f"numpy {np.__version__}\nprompts {PROMPTS}\nclasses {CLASSES}\n"

@@ -1,0 +1,172 @@
+/* cmd_search.c - `embscope search OUT "a red car"` / `--image FILE`: the
+ * items of OUT/embeddings.npy nearest (cosine) to a text, embedded with the
+ * CLIP text tower, or to an image, embedded with the image tower; as a
+ * table or as JSON. The model: --model, or the one OUT/summary.json
+ * records; its tokenizer: --tokenizer, or the files beside the model. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *USAGE =
+    "usage: embscope search OUT TEXT... [options]\n"
+    "       embscope search OUT --image FILE [options]\n"
+    "\n"
+    "The k items of OUT/embeddings.npy (made with --features clip) most similar\n"
+    "to each TEXT (CLIP's text tower) or to an image FILE (its image tower), by\n"
+    "cosine similarity; paths and labels from OUT/items.csv. Prints a table, or\n"
+    "with --json one JSON document: [{\"query\", \"results\": [{\"rank\", \"index\",\n"
+    "\"similarity\", \"path\", \"label\"}]}].\n"
+    "\n"
+    "Options:\n"
+    "  --model PATH        CLIP weights with a text tower (default: parameters.model\n"
+    "                      of OUT/summary.json, the model OUT was made with)\n"
+    "  --tokenizer PATH    tokenizer.json, vocab.json + merges.txt, or OpenAI's\n"
+    "                      bpe_simple_vocab_16e6.txt.gz, or their folder (default:\n"
+    "                      the model's folder)\n"
+    "  --image FILE        query by an image instead of text\n"
+    "  -k N                results per query (default 10)\n"
+    "  --json              JSON instead of a table\n"
+    "  --precision P       f32 (default) or bf16\n"
+    "      --threads N    worker threads (default: all cores)\n"
+    "  -h, --help         this help\n";
+
+static void json_str(const char *s) {
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\') printf("\\%c", *p);
+        else if (*p < 0x20) printf("\\u%04x", *p);
+        else putchar(*p);
+    }
+    putchar('"');
+}
+
+static const char *label_of(const emb_dataset *ds, int64_t i) {
+    if (!ds || i >= ds->n || ds->label[i] < 0 || ds->label[i] >= ds->n_classes) return "";
+    return ds->class_names[ds->label[i]];
+}
+
+static void print_results(const char *query, const emb_knn *r, int64_t q, const emb_dataset *ds, bool json, bool first) {
+    if (json) {
+        printf("%s\n  {\"query\": ", first ? "" : ",");
+        json_str(query);
+        printf(", \"results\": [");
+    } else printf("%s%s\n%4s %8s %10s  %-12s %s\n", first ? "" : "\n", query, "rank", "index", "similarity", "label", "path");
+    for (int j = 0; j < r->k; j++) {
+        int32_t i = r->idx[q * r->k + j];
+        if (i < 0) break;
+        double sim = 1.0 - r->dist[q * r->k + j];
+        const char *path = ds && i < ds->n ? ds->path[i] : "";
+        if (json) {
+            printf("%s\n    {\"rank\": %d, \"index\": %d, \"similarity\": %.7f, \"path\": ", j ? "," : "", j + 1, i, sim);
+            json_str(path);
+            printf(", \"label\": ");
+            json_str(label_of(ds, i));
+            printf("}");
+        } else printf("%4d %8d %10.6f  %-12s %s\n", j + 1, i, sim, label_of(ds, i), path);
+    }
+    if (json) printf("\n  ]}");
+}
+
+/* The queries' vectors q (n, dim) from texts or an image; returns an exit code. */
+static int embed_queries(const char *model, const char *tokenizer, const char *image, char **texts, int n, emb_clip_params *cp,
+                         emb_matf *q) {
+    emb_status st;
+    if (image) {
+        emb_clip *m = NULL;
+        if ((st = emb_clip_load(model, cp, &m))) return cli_fail(st);
+        st = emb_matf_alloc(q, 1, emb_clip_info_get(m).dim);
+        if (!st) st = emb_clip_embed_image_file(m, image, q->data);
+        emb_clip_free(m);
+        return st ? cli_fail(st) : CLI_EXIT_OK;
+    }
+    emb_clip_text *tm = NULL;
+    emb_clip_tokenizer *tok = NULL;
+    if ((st = emb_clip_text_load(model, cp, &tm))) return cli_fail(st);
+    char dir[4096];
+    if (!tokenizer) {   /* the model's folder */
+        const char *slash = strrchr(model, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - model) : 1, slash ? model : ".");
+        tokenizer = dir;
+    }
+    st = emb_clip_tokenizer_load(tokenizer, &tok);
+    if (!st) st = emb_matf_alloc(q, n, emb_clip_text_info_get(tm).dim);
+    if (!st) st = emb_clip_text_embed_strings(tm, tok, (const char *const *)texts, n, q->data);
+    emb_clip_tokenizer_free(tok);
+    emb_clip_text_free(tm);
+    return st ? cli_fail(st) : CLI_EXIT_OK;
+}
+
+int cmd_search(int argc, char **argv) {
+    enum { OPT_MODEL = 1700, OPT_TOKENIZER, OPT_IMAGE, OPT_JSON, OPT_PRECISION, OPT_THREADS };
+    static const struct option longopts[] = {{"model", required_argument, 0, OPT_MODEL}, {"tokenizer", required_argument, 0, OPT_TOKENIZER},
+                                             {"image", required_argument, 0, OPT_IMAGE}, {"json", no_argument, 0, OPT_JSON},
+                                             {"precision", required_argument, 0, OPT_PRECISION},
+                                             {"threads", required_argument, 0, OPT_THREADS}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *model = NULL, *tokenizer = NULL, *image = NULL;
+    bool json = false;
+    long k = 10, v;
+    emb_clip_params cp = emb_clip_default_params();
+    int opt;
+    while ((opt = getopt_long(argc, argv, "hk:", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'h': fputs(USAGE, stdout); return CLI_EXIT_OK;
+        case 'k': if (!cli_parse_int(optarg, 1, 100000, &k)) return cli_usage_error("search", "-k: '%s' is not in 1..100000", optarg); break;
+        case OPT_MODEL: model = optarg; break;
+        case OPT_TOKENIZER: tokenizer = optarg; break;
+        case OPT_IMAGE: image = optarg; break;
+        case OPT_JSON: json = true; break;
+        case OPT_PRECISION:
+            if (!strcmp(optarg, "f32")) cp.precision = EMB_CLIP_F32;
+            else if (!strcmp(optarg, "bf16")) cp.precision = EMB_CLIP_BF16;
+            else return cli_usage_error("search", "--precision: '%s' is not f32 or bf16", optarg);
+            break;
+        case OPT_THREADS:
+            if (!cli_parse_int(optarg, 0, 4096, &v)) return cli_usage_error("search", "--threads: '%s' is not in 0..4096", optarg);
+            cp.n_threads = (int)v;
+            break;
+        default: return cli_usage_error("search", "unknown option");
+        }
+    }
+    if (optind >= argc) return cli_usage_error("search", "expected the results folder OUT");
+    const char *out = argv[optind++];
+    int n_text = argc - optind;
+    if (image ? n_text != 0 : n_text < 1) return cli_usage_error("search", image ? "give TEXT or --image, not both" : "expected a TEXT or --image FILE");
+    char *recorded = model ? NULL : emb_clip_results_model(out);
+    if (!model && !(model = recorded)) {
+        fprintf(stderr, "embscope search: %s/summary.json records no CLIP model (made with --features clip?): give --model PATH\n", out);
+        return CLI_EXIT_USAGE;
+    }
+    char path[4096];
+    emb_matf x = {0}, q = {0};
+    emb_knn r = {0};
+    emb_dataset *ds = NULL;
+    int rc = embed_queries(model, tokenizer, image, argv + optind, n_text, &cp, &q);
+    if (rc) goto done;
+    snprintf(path, sizeof path, "%s/embeddings.npy", out);
+    emb_status st = emb_npy_load_f32(path, &x);
+    if (st) { rc = cli_fail(st); goto done; }
+    if (x.cols != q.cols) {
+        fprintf(stderr, "embscope search: %s has %lld columns, the model's vectors %lld: not embedded with this model\n", path,
+                (long long)x.cols, (long long)q.cols);
+        rc = CLI_EXIT_INPUT;
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/items.csv", out);
+    if (emb_items_read(path, &ds) == EMB_OK && ds->n != x.rows) { emb_dataset_free(ds); ds = NULL; }
+    emb_knn_params kp = emb_knn_default_params();
+    kp.k = (int)(k < x.rows ? k : x.rows);
+    kp.metric = EMB_METRIC_COSINE;
+    kp.n_threads = cp.n_threads;
+    if ((st = emb_knn_query(&x, &q, &kp, &r))) { rc = cli_fail(st); goto done; }
+    if (json) printf("[");
+    for (int64_t i = 0; i < q.rows; i++) print_results(image ? image : argv[optind + i], &r, i, ds, json, i == 0);
+    if (json) printf("\n]\n");
+done:
+    free(recorded);
+    emb_knn_free(&r);
+    emb_matf_free(&x);
+    emb_matf_free(&q);
+    emb_dataset_free(ds);
+    return rc;
+}

@@ -1,0 +1,120 @@
+/* clip_query.c - what CLIP's two towers do together: zero-shot labels
+ * (Radford et al. 2021, sec. 3.1.2: each class name put into prompt
+ * templates, the text vectors of one class averaged and renormalised
+ * ("prompt ensembling", sec. 3.1.4), softmax of logit_scale x cosine over
+ * the classes), one image file's vector for `embscope search --image`, and
+ * the model a results folder was made with (summary.json parameters.model). */
+#include "clip_internal.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ZS_MAX_PROMPT 4096   /* bytes of one filled-in template */
+
+/* template with its first "{}" replaced by name into out (cap bytes). */
+static bool fill(const char *tmpl, const char *name, char *out, size_t cap) {
+    const char *hole = strstr(tmpl, "{}");
+    if (!hole) return false;
+    int n = snprintf(out, cap, "%.*s%s%s", (int)(hole - tmpl), tmpl, name, hole + 2);
+    return n >= 0 && (size_t)n < cap;
+}
+
+emb_status emb_clip_zeroshot_classes(const emb_clip_text *m, const emb_clip_tokenizer *tok, const char *const *classes, int n_classes,
+                                     const char *const *templates, int n_templates, float *out) {
+    static const char *const def[1] = {EMB_CLIP_DEFAULT_TEMPLATE};
+    if (!m || !tok || !classes || n_classes < 1 || !out || n_templates < 0 || (n_templates && !templates))
+        return emb__fail(EMB_E_INVALID, "emb_clip_zeroshot_classes: bad arguments");
+    if (!n_templates) { templates = def; n_templates = 1; }
+    for (int t = 0; t < n_templates; t++)
+        if (!strstr(templates[t], "{}")) return emb__fail(EMB_E_INVALID, "prompt template %d ('%.80s') has no {} for the class name", t + 1, templates[t]);
+    const int E = emb_clip_text_info_get(m).dim;
+    char **texts = calloc((size_t)n_templates, sizeof *texts);
+    float *v = malloc(sizeof(float) * (size_t)n_templates * E);
+    emb_status st = texts && v ? EMB_OK : emb__fail(EMB_E_NOMEM, "out of memory");
+    for (int t = 0; t < n_templates && !st; t++)
+        if (!(texts[t] = malloc(ZS_MAX_PROMPT))) st = emb__fail(EMB_E_NOMEM, "out of memory");
+    for (int c = 0; c < n_classes && !st; c++) {
+        for (int t = 0; t < n_templates && !st; t++)
+            if (!fill(templates[t], classes[c], texts[t], ZS_MAX_PROMPT))
+                st = emb__fail(EMB_E_INVALID, "class '%.80s' in template %d is longer than %d bytes", classes[c], t + 1, ZS_MAX_PROMPT);
+        if (!st) st = emb_clip_text_embed_strings(m, tok, (const char *const *)texts, n_templates, v);
+        if (st) break;
+        /* mean of the unit vectors, renormalised */
+        float *o = out + (size_t)c * E;
+        double s = 0;
+        for (int i = 0; i < E; i++) {
+            double a = 0;
+            for (int t = 0; t < n_templates; t++) a += v[(size_t)t * E + i];
+            o[i] = (float)(a / n_templates);
+            s += (double)o[i] * o[i];
+        }
+        float inv = s > 0 ? (float)(1.0 / sqrt(s)) : 0.0f;
+        for (int i = 0; i < E; i++) o[i] *= inv;
+    }
+    for (int t = 0; texts && t < n_templates; t++) free(texts[t]);
+    free(texts);
+    free(v);
+    return st;
+}
+
+emb_status emb_clip_zeroshot(const emb_matf *images, const float *class_vec, int n_classes, float logit_scale, int32_t *pred,
+                             float *prob, float *prob_all) {
+    if (!images || !class_vec || n_classes < 1 || !pred || !(logit_scale > 0))
+        return emb__fail(EMB_E_INVALID, "emb_clip_zeroshot: bad arguments");
+    const int64_t n = images->rows, E = images->cols;
+    double *lg = malloc(sizeof(double) * (size_t)n_classes);
+    if (!lg) return emb__fail(EMB_E_NOMEM, "out of memory");
+    for (int64_t i = 0; i < n; i++) {
+        const float *x = images->data + (size_t)i * E;
+        double nx = 0, best = -INFINITY, sum = 0;
+        for (int64_t j = 0; j < E; j++) nx += (double)x[j] * x[j];
+        nx = nx > 0 ? 1.0 / sqrt(nx) : 0;
+        int arg = 0;
+        for (int c = 0; c < n_classes; c++) {
+            double d = 0;
+            for (int64_t j = 0; j < E; j++) d += (double)x[j] * class_vec[(size_t)c * E + j];
+            lg[c] = logit_scale * d * nx;
+            if (lg[c] > best) { best = lg[c]; arg = c; }
+        }
+        for (int c = 0; c < n_classes; c++) sum += exp(lg[c] - best);
+        pred[i] = arg;
+        if (prob) prob[i] = (float)(1.0 / sum);
+        if (prob_all) for (int c = 0; c < n_classes; c++) prob_all[(size_t)i * n_classes + c] = (float)(exp(lg[c] - best) / sum);
+    }
+    free(lg);
+    return EMB_OK;
+}
+
+emb_status emb_clip_embed_image_file(const emb_clip *m, const char *path, float *out) {
+    if (!m || !path || !out) return emb__fail(EMB_E_INVALID, "emb_clip_embed_image_file: bad arguments");
+    emb_image im;
+    emb_status st = emb_image_load(path, &im);
+    if (st) return st;
+    int S = m->info.image_size;
+    float *px = malloc(sizeof(float) * 3 * (size_t)S * S);
+    emb_clip_ws *ws = emb_clip_ws_new(m, 1);
+    st = px && ws ? emb_clip_preprocess(&im, S, NULL, px) : emb__fail(EMB_E_NOMEM, "out of memory");
+    if (!st) st = emb_clip_embed(m, ws, px, 1, out);
+    emb_image_free(&im);
+    emb_clip_ws_free(ws);
+    free(px);
+    return st;
+}
+
+char *emb_clip_results_model(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    unsigned char *txt = NULL;
+    size_t len = 0;
+    if (emb__read_file(path, 64 << 20, &txt, &len)) return NULL;
+    cJSON *root = cJSON_ParseWithLength((const char *)txt, len);
+    free(txt);
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "parameters");
+    const cJSON *mo = cJSON_GetObjectItemCaseSensitive(p, "model");
+    char *r = cJSON_IsString(mo) && mo->valuestring[0] ? emb__strdup(mo->valuestring) : NULL;
+    cJSON_Delete(root);
+    return r;
+}
