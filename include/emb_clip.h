@@ -153,12 +153,12 @@ emb_status emb_clip_embed_dataset(emb_dataset *ds, const emb_clip *m, const emb_
 
 /* ---------------------------------------------------------------- text: tokenizer */
 /* CLIP's byte-level BPE (openai/CLIP simple_tokenizer.py; Hugging Face
- * CLIPTokenizer): text cleanup (html.unescape twice, white space runs -> one
+ * CLIPTokenizer): text cleanup (NFC, html.unescape twice, white space runs -> one
  * space, strip), lower case, simple_tokenizer's pre-tokenisation pattern
  * over Unicode letters / numbers, "</w>" word ends, <|startoftext|> ...
  * <|endoftext|>, truncated to the context (77) keeping the end token, zero
- * padded. Not done: ftfy.fix_text (mojibake repair, NFC composition: give
- * composed text); clip_tokenizer.c lists
+ * padded. NFC first, as Hugging Face's tokenizer.json; ftfy.fix_text's other
+ * repairs (mojibake, curly quotes) are not done; clip_tokenizer.c lists
  * the other shortcuts.
  *
  *   emb_clip_tokenizer *tok;

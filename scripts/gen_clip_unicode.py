@@ -7,7 +7,11 @@ tables CLIP's tokenizer needs (clip_tokenizer.c): code point ranges of
 lower-case mapping of str.lower() (single code point results; U+0130, the
 one code point whose full lower case is two, is listed apart), and the
 tables of Python's html.unescape (html.entities.html5, the replacements of
-invalid numeric character references, the code points they drop).
+invalid numeric character references, the code points they drop), and
+those of NFC (unicodedata.normalize): the full canonical decomposition of
+every code point that has one (Hangul syllables excepted: algorithmic),
+canonical combining classes, and the primary composites (pairs whose NFC
+is one code point: composition exclusions left out).
 Run: /usr/bin/python3 scripts/gen_clip_unicode.py > src/features/clip_unicode.h
 """
 import html, html.entities, sys, unicodedata
@@ -97,4 +101,36 @@ print(f"static const uint32_t CLIP_HTML_INVALID_CP[] = {{  /* {len(cps)} */")
 for i in range(0, len(cps), 12):
     print("  " + " ".join(f"0x{c:X}," for c in cps[i:i + 12]))
 print("};")
+dec, comp, ccc = [], [], []
+for cp in range(0x110000):
+    if 0xD800 <= cp <= 0xDFFF or 0xAC00 <= cp <= 0xD7A3:
+        continue
+    c = chr(cp)
+    d = unicodedata.normalize("NFD", c)
+    if d != c:
+        assert len(d) <= 4
+        dec.append((cp, [ord(x) for x in d]))
+    k = unicodedata.combining(c)
+    if k:
+        ccc.append((cp, k))
+    m = unicodedata.decomposition(c)
+    if m and not m.startswith("<") and len(m.split()) == 2:
+        a, b = [int(x, 16) for x in m.split()]
+        if unicodedata.normalize("NFC", chr(a) + chr(b)) == c:
+            comp.append((a, b, cp))
+comp.sort()
+print("/* NFC: full canonical decompositions (code point, up to 4 code points, 0-padded), sorted */")
+print(f"static const uint32_t CLIP_NFD[][5] = {{  /* {len(dec)} */")
+for cp, d in dec:
+    d = d + [0] * (4 - len(d))
+    print(f"  {{0x{cp:X}, 0x{d[0]:X}, 0x{d[1]:X}, 0x{d[2]:X}, 0x{d[3]:X}}},")
+print("};")
+print(f"static const uint32_t CLIP_CCC[][2] = {{  /* {len(ccc)} (code point, canonical combining class), sorted */")
+for i in range(0, len(ccc), 8):
+    print("  " + " ".join(f"{{0x{a:X}, {b}}}," for a, b in ccc[i:i + 8]))
+print("};")
+print(f"static const uint32_t CLIP_COMPOSE[][3] = {{  /* {len(comp)} (first, second, composite), sorted by the pair */")
+for i in range(0, len(comp), 4):
+    print("  " + " ".join(f"{{0x{a:X}, 0x{b:X}, 0x{c:X}}}," for a, b, c in comp[i:i + 4]))
+print("};\n")
 print("#endif")

@@ -1,6 +1,6 @@
 /* test_features_clip_tokenizer.c - CLIP's BPE tokenizer against a
  * re-implementation of openai/CLIP simple_tokenizer.py (tests/ref/
- * clip_tokenizer_ref.py, `regex` module): the same 50-text corpus (Unicode,
+ * clip_tokenizer_ref.py, `regex` module): the same 51-text corpus (Unicode,
  * emoji, numbers, punctuation, contractions, HTML entities, white space,
  * special tokens, over-long inputs) through the tokenizer read from each of
  * the three layouts (tokenizer.json, vocab.json + merges.txt, OpenAI's
@@ -79,7 +79,7 @@ int main(void) {
     snprintf(path, sizeof path, "%s/ref/corpus.txt", dir);
     ref_line *ref = NULL;
     int n = read_corpus(path, &ref);
-    CHECK_EQ(50, n);
+    CHECK_EQ(51, n);
 
     const char *files[] = {"tokenizer.json", "vocab.json", "merges.txt", "bpe.txt.gz"};
     for (int f = 0; f < 4; f++) {

@@ -1,7 +1,7 @@
 /* clip_tokenizer.c - CLIP's byte-level BPE tokenizer (Radford et al. 2021;
  * openai/CLIP simple_tokenizer.py, which the Hugging Face CLIPTokenizer and
  * its tokenizer.json reproduce). Text -> ids:
- *   1. clean: html.unescape twice, strip, every run of white space -> one
+ *   1. clean: NFC, html.unescape twice, strip, every run of white space -> one
  *      space, strip, str.lower() (simple_tokenizer's basic_clean,
  *      whitespace_clean, lower);
  *   2. pre-tokenise with simple_tokenizer's pattern, written out by hand:
@@ -13,8 +13,9 @@
  *      (rank, position), as Hugging Face tokenizers' Word::merge_all);
  *   4. <|startoftext|> + ids + <|endoftext|>, truncated to the context with
  *      the end token kept, zero padded (clip.tokenize(truncate=True)).
- * Known shortcuts: ftfy.fix_text (mojibake repair, NFC) is not done, so text
- * with decomposed accents differs from the references; str.lower()'s
+ * Known shortcuts: of ftfy.fix_text only its NFC normalisation is done (no
+ * mojibake repair, no quote uncurling: Hugging Face's tokenizer.json does
+ * NFC alone too); str.lower()'s
  * final-sigma rule is approximated (capital sigma after a letter and not
  * before one -> final sigma); invalid UTF-8 bytes read as U+FFFD one each.
  * Files: Hugging Face tokenizer.json (model.vocab, model.merges), vocab.json
@@ -569,10 +570,90 @@ static size_t html_unescape(const uint32_t *in, size_t n, uint32_t *out) {
     return k;
 }
 
-/* basic_clean (less ftfy) + whitespace_clean + lower: in[0..n) -> out (2n + 1 slots). */
+/* ---------------------------------------------------------------- NFC */
+/* Unicode normalization form C (UAX #15): full canonical decomposition
+ * (Hangul syllables algorithmically, sec. 3.12 of the Unicode standard),
+ * canonical ordering of combining marks, canonical composition of
+ * unblocked pairs (the sample code of UAX #15), over the tables of
+ * clip_unicode.h. */
+enum { HANGUL_S = 0xAC00, HANGUL_L = 0x1100, HANGUL_V = 0x1161, HANGUL_T = 0x11A7,
+       HANGUL_LN = 19, HANGUL_VN = 21, HANGUL_TN = 28, HANGUL_NN = 21 * 28, HANGUL_SN = 19 * 21 * 28 };
+
+static uint32_t ccc_of(uint32_t c) {
+    if (c < 0x300) return 0;
+    size_t lo = 0, hi = NELEM(CLIP_CCC);
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (CLIP_CCC[mid][0] < c) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < NELEM(CLIP_CCC) && CLIP_CCC[lo][0] == c ? CLIP_CCC[lo][1] : 0;
+}
+static const uint32_t *nfd_of(uint32_t c) {
+    if (c < 0xC0) return NULL;
+    size_t lo = 0, hi = NELEM(CLIP_NFD);
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (CLIP_NFD[mid][0] < c) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < NELEM(CLIP_NFD) && CLIP_NFD[lo][0] == c ? CLIP_NFD[lo] + 1 : NULL;
+}
+static uint32_t compose(uint32_t a, uint32_t b) {
+    if (a - HANGUL_L < HANGUL_LN && b - HANGUL_V < HANGUL_VN) return HANGUL_S + ((a - HANGUL_L) * HANGUL_VN + b - HANGUL_V) * HANGUL_TN;
+    if (a - HANGUL_S < HANGUL_SN && (a - HANGUL_S) % HANGUL_TN == 0 && b - HANGUL_T - 1 < HANGUL_TN - 1) return a + b - HANGUL_T;
+    size_t lo = 0, hi = NELEM(CLIP_COMPOSE);
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const uint32_t *e = CLIP_COMPOSE[mid];
+        if (e[0] < a || (e[0] == a && e[1] < b)) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < NELEM(CLIP_COMPOSE) && CLIP_COMPOSE[lo][0] == a && CLIP_COMPOSE[lo][1] == b ? CLIP_COMPOSE[lo][2] : 0;
+}
+
+/* NFC of in[0..n) into out (4n slots: no code point decomposes into more than 4). */
+static size_t nfc(const uint32_t *in, size_t n, uint32_t *out) {
+    size_t k = 0;
+    bool simple = true;
+    for (size_t i = 0; i < n && simple; i++) simple = in[i] < 0x300;   /* Latin-1 and the rest below U+0300 is NFC */
+    if (simple) { memcpy(out, in, sizeof *in * n); return n; }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = in[i];
+        const uint32_t *d;
+        if (c - HANGUL_S < HANGUL_SN) {
+            uint32_t si = c - HANGUL_S;
+            out[k++] = HANGUL_L + si / HANGUL_NN;
+            out[k++] = HANGUL_V + si % HANGUL_NN / HANGUL_TN;
+            if (si % HANGUL_TN) out[k++] = HANGUL_T + si % HANGUL_TN;
+        } else if ((d = nfd_of(c))) {
+            for (int j = 0; j < 4 && d[j]; j++) out[k++] = d[j];
+        } else out[k++] = c;
+    }
+    for (size_t i = 1; i < k; i++) {   /* canonical order: stable by combining class within runs of marks */
+        uint32_t cc = ccc_of(out[i]);
+        for (size_t j = i; cc && j > 0 && ccc_of(out[j - 1]) > cc; j--) { uint32_t t = out[j]; out[j] = out[j - 1]; out[j - 1] = t; }
+    }
+    if (!k) return 0;
+    size_t sp = 0, w = 1;
+    uint32_t last = ccc_of(out[0]) ? 256 : 0;
+    for (size_t i = 1; i < k; i++) {
+        uint32_t ch = out[i], cc = ccc_of(ch), comp = compose(out[sp], ch);
+        if (comp && (last < cc || last == 0)) { out[sp] = comp; continue; }
+        if (cc == 0) sp = w;
+        last = cc;
+        out[w++] = ch;
+    }
+    return w;
+}
+
+/* basic_clean (ftfy.fix_text's NFC step only) + whitespace_clean + lower:
+ * in[0..n) (4n + 1 slots, overwritten) -> out (8n + 1 slots). */
 static size_t clean_text(uint32_t *in, size_t n, uint32_t *tmp, uint32_t *out) {
-    n = html_unescape(in, n, tmp);
+    n = nfc(in, n, tmp);
     n = html_unescape(tmp, n, in);
+    n = html_unescape(in, n, tmp);
+    memcpy(in, tmp, sizeof *in * n);
     size_t k = 0;
     bool pending = false;
     for (size_t i = 0; i < n; i++) {
@@ -693,9 +774,9 @@ static size_t contraction(const uint32_t *c, size_t n, size_t i) {
  * the exact count), -1 out of memory. */
 static int64_t encode(const emb_clip_tokenizer *t, const char *text, int64_t cap, int32_t *ids, bool stop) {
     size_t n = strlen(text);
-    if (n > SIZE_MAX / 16 - 4) return -1;
-    uint32_t *cp = malloc(sizeof *cp * (n + 1)), *tmp = malloc(sizeof *tmp * (n + 1)), *cl = malloc(sizeof *cl * (2 * n + 1));
-    unsigned char *u8 = malloc(8 * n + 8);
+    if (n > SIZE_MAX / 64 - 4) return -1;
+    uint32_t *cp = malloc(sizeof *cp * (4 * n + 1)), *tmp = malloc(sizeof *tmp * (4 * n + 1)), *cl = malloc(sizeof *cl * (8 * n + 1));
+    unsigned char *u8 = malloc(32 * n + 8);
     bpe_buf b = {0};
     int64_t k = -1;
     if (!cp || !tmp || !cl || !u8) goto done;
