@@ -270,6 +270,14 @@ emb_status emb_clip_zeroshot_classes(const emb_clip_text *m, const emb_clip_toke
  * every class's. Sums in double. */
 emb_status emb_clip_zeroshot(const emb_matf *images, const float *class_vec, int n_classes, float logit_scale, int32_t *pred,
                              float *prob, float *prob_all);
+/* A name for each cluster: the mean of its members' unit image vectors
+ * (images (n, dim); cluster (n) ids 0..n_clusters-1, -1 noise, skipped),
+ * renormalised, against the unit name vectors (n_names, dim, e.g. from
+ * emb_clip_zeroshot_classes): best (n_clusters) the nearest name (-1 for an
+ * empty cluster), second (may be NULL) the runner-up, sim its cosine,
+ * margin the cosine's lead over the runner-up. */
+emb_status emb_clip_cluster_names(const emb_matf *images, const int32_t *cluster, int n_clusters, const float *name_vec, int n_names,
+                                  int32_t *best, int32_t *second, float *sim, float *margin);
 /* The vector of one image file (decoded, CLIP's preprocessing, the image
  * tower) into out (dim floats, L2 = 1). */
 emb_status emb_clip_embed_image_file(const emb_clip *m, const char *path, float *out);

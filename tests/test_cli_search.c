@@ -6,7 +6,8 @@
  * three averaged), summary.json's accuracy and confusion matrix from them;
  * --classes on an unlabelled folder makes the labels; `embscope search OUT
  * TEXT` and `--image FILE` rank the items by torch's cosines, table and
- * --json; errors (no text tower, no model recorded) are clear.
+ * --json; --vocabulary names k-means clusters as torch's vectors do
+ * (cluster_names.csv); errors (no text tower, no model recorded) are clear.
  * ctest-labels: cli */
 #include "check.h"
 #include "embscope.h"
@@ -81,6 +82,69 @@ static int check_zero_shot_csv(const char *dir, const char *ref_name) {
     fclose(f);
     CHECK_EQ(N_IMG, rows);
     return agree;
+}
+
+/* cluster_names.csv of tmp/cn against the names computed here from torch's vectors and cn/clusters.csv */
+static void check_cluster_names(void) {
+    static const char *VOCAB[4] = {"dog", "cat", "snow", "bird"};
+    double img[N_IMG][32], voc[4][32];
+    char p[1024];
+    for (int w = 0; w < 2; w++) {
+        snprintf(p, sizeof p, "%s/clip/full/%s", TEST_DATA, w ? "vocab_vectors.txt" : "image_vectors.txt");
+        FILE *f = fopen(p, "r");
+        for (int i = 0; f && i < (w ? 4 : N_IMG); i++)
+            for (int j = 0; j < 32; j++) CHECK(fscanf(f, "%lf", w ? &voc[i][j] : &img[i][j]) == 1);
+        if (f) fclose(f);
+    }
+    /* items.csv order -> image name order; cluster of each item */
+    int cl[N_IMG], img_of[N_IMG];
+    snprintf(p, sizeof p, "%s/cn/items.csv", check_tmpdir());
+    FILE *f = fopen(p, "r");
+    char **fl;
+    int nf, row = 0;
+    while (f && emb_csv_read_record(f, &fl, &nf) == 1) {
+        if (row > 0 && row <= N_IMG && nf >= 2) img_of[row - 1] = img_index(fl[1]);
+        row++;
+        emb_csv_record_free(fl, nf);
+    }
+    if (f) fclose(f);
+    snprintf(p, sizeof p, "%s/cn/clusters.csv", check_tmpdir());
+    f = fopen(p, "r");
+    row = 0;
+    while (f && emb_csv_read_record(f, &fl, &nf) == 1) {
+        if (row > 0 && row <= N_IMG && nf >= 2) cl[atoi(fl[0])] = atoi(fl[1]);
+        row++;
+        emb_csv_record_free(fl, nf);
+    }
+    if (f) fclose(f);
+    snprintf(p, sizeof p, "%s/cn/cluster_names.csv", check_tmpdir());
+    f = fopen(p, "r");
+    if (!CHECK(f != NULL)) return;
+    CHECK(emb_csv_read_record(f, &fl, &nf) == 1);
+    emb_csv_record_free(fl, nf);
+    int named = 0;
+    while (emb_csv_read_record(f, &fl, &nf) == 1) {
+        int k = atoi(fl[0]);
+        double m[32] = {0}, nm = 0, best = -2, second = -2;
+        int bi = -1;
+        for (int i = 0; i < N_IMG; i++)
+            if (cl[i] == k) { double n2 = 0; for (int j = 0; j < 32; j++) n2 += img[img_of[i]][j] * img[img_of[i]][j];
+                              for (int j = 0; j < 32; j++) m[j] += img[img_of[i]][j] / sqrt(n2); }
+        for (int j = 0; j < 32; j++) nm += m[j] * m[j];
+        for (int v = 0; v < 4; v++) {
+            double d = 0, nv = 0;
+            for (int j = 0; j < 32; j++) { d += m[j] * voc[v][j]; nv += voc[v][j] * voc[v][j]; }
+            d /= sqrt(nm * nv);
+            if (d > best) { second = best; best = d; bi = v; } else if (d > second) second = d;
+        }
+        CHECK(nf == 5 && !strcmp(fl[1], VOCAB[bi]));
+        CHECK_CLOSE(best, atof(fl[2]), 1e-4, 1e-5);
+        CHECK_CLOSE(best - second, atof(fl[3]), 1e-3, 1e-4);
+        named++;
+        emb_csv_record_free(fl, nf);
+    }
+    fclose(f);
+    CHECK_EQ(2, named);
 }
 
 int main(void) {
@@ -172,6 +236,15 @@ int main(void) {
     CHECK_EQ(0, st);
     if (log) { CHECK_CONTAINS(log, "rank    index similarity"); CHECK_CONTAINS(log, "   2 "); CHECK(!strstr(log, "   3 ")); }
     free(log);
+
+    /* cluster names: k-means into 2, each cluster's mean of torch's image vectors against torch's vocabulary vectors */
+    snprintf(p, sizeof p, "%s/vocab.txt", check_tmpdir());
+    check_write_file(p, "dog\ncat\n\nsnow\nbird\n", 18);
+    snprintf(cmd, sizeof cmd, "analyze data --features clip --model %s -o cn -k 3 --map none --clusters kmeans:2 --quiet --vocabulary vocab.txt", model);
+    log = run(cmd, &st);
+    if (!CHECK_EQ(0, st)) fprintf(stderr, "%s\n", log);
+    free(log);
+    check_cluster_names();
 
     /* errors: an image-only model has no text tower; a folder made without --model records none */
     snprintf(cmd, sizeof cmd, "search zs 'a dog' --model %s/clip/hf/model.f32.safetensors", TEST_DATA);

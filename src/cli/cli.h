@@ -186,11 +186,13 @@ typedef struct {
     const char *prompts;         /* --prompts FILE: one template with {} a line */
     const char *classes;         /* --classes a,b,c */
     const char *tokenizer;       /* --tokenizer PATH; NULL: beside the model */
+    const char *vocabulary;      /* --vocabulary FILE: names for the clusters, one a line */
 } cli_zeroshot;
-enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKENIZER };
+enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKENIZER, CLI_OPT_VOCABULARY };
 #define CLI_ZEROSHOT_LONGOPTS \
     {"zero-shot", no_argument, 0, CLI_OPT_ZERO_SHOT}, {"prompts", required_argument, 0, CLI_OPT_PROMPTS}, \
-    {"classes", required_argument, 0, CLI_OPT_CLASSES}, {"tokenizer", required_argument, 0, CLI_OPT_TOKENIZER}
+    {"classes", required_argument, 0, CLI_OPT_CLASSES}, {"tokenizer", required_argument, 0, CLI_OPT_TOKENIZER}, \
+    {"vocabulary", required_argument, 0, CLI_OPT_VOCABULARY}
 #define CLI_ZEROSHOT_HELP                                                                          \
     "Zero-shot labels (--features clip; the model file needs its text tower):\n"                   \
     "  --zero-shot         label each image with the class whose prompt \"a photo of a\n"          \
@@ -202,7 +204,11 @@ enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKEN
     "  --classes a,b,c     class names (default: the dataset's); unlabelled data takes\n"      \
     "                      the zero-shot labels as its labels\n"                                \
     "  --tokenizer PATH    tokenizer.json, vocab.json + merges.txt, bpe_simple_vocab_16e6\n"  \
-    "                      .txt.gz or their folder (default: the model's folder)\n"
+    "                      .txt.gz or their folder (default: the model's folder)\n"       \
+    "  --vocabulary FILE   name each cluster by the nearest of these names (one a line,\n"   \
+    "                      put in the templates): cluster_names.csv with the cosine and\n" \
+    "                      its margin over the runner-up; with --zero-shot alone, the\n"   \
+    "                      class names are used\n"
 void cli_zeroshot_init(cli_zeroshot *z);
 /* Returns 1 if handled, 0 if not a zero-shot option. */
 int cli_zeroshot_opt(cli_zeroshot *z, int opt, const char *arg);
@@ -210,6 +216,11 @@ int cli_zeroshot_opt(cli_zeroshot *z, int opt, const char *arg);
  * unlabelled items labels (see stage_zeroshot.c). Returns an exit code. */
 int cli_zeroshot_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, emb_dataset *ds, const emb_matf *vec,
                        emb_summary *s);
+
+/* After the cluster stage: cluster_names.csv from --vocabulary or the
+ * class prompts (no-op without --vocabulary / --zero-shot, or without clusters). */
+int cli_cluster_names_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, const emb_dataset *ds, const emb_matf *vec,
+                            emb_summary *s);
 
 /* t-SNE map options (`embscope map --method tsne`, `analyze --map tsne`);
  * src/cli/map_tsne.c. */

@@ -240,6 +240,7 @@ int cmd_analyze(int argc, char **argv) {
     if ((rc = stage_neighbors(&c, &a, &e, s, &g))) goto done;
     if ((rc = stage_analysis(&c, &f, &an, &e, &g, s))) goto done;
     if ((rc = cli_cluster_stage(&c, &a.clusters, e.ds, &e.vec, &g, s))) goto done;
+    if ((rc = cli_cluster_names_stage(&c, &a.zeroshot, &f, e.ds, &e.vec, s))) goto done;
     if ((rc = stage_map(&c, &a, &e, &g, s))) goto done;
 
     emb_summary_set_number(s, "timings.total_s", emb_now() - t_all);

@@ -3,7 +3,9 @@
  * summary.json's zero_shot (classes, templates, accuracy against the given
  * labels, confusion matrix); unlabelled data with --classes takes the
  * zero-shot labels as its labels (items.csv rewritten), so the later
- * stages (label issues, class overlap, the report) use them. */
+ * stages (label issues, class overlap, the report) use them. After the
+ * cluster stage: a name for each cluster (cluster_names.csv, summary.json
+ * cluster_names), the nearest class prompt or --vocabulary entry. */
 #include "cli.h"
 
 #include <ctype.h>
@@ -18,6 +20,7 @@ int cli_zeroshot_opt(cli_zeroshot *z, int opt, const char *arg) {
     case CLI_OPT_PROMPTS: z->prompts = arg; z->on = true; return 1;
     case CLI_OPT_CLASSES: z->classes = arg; z->on = true; return 1;
     case CLI_OPT_TOKENIZER: z->tokenizer = arg; return 1;
+    case CLI_OPT_VOCABULARY: z->vocabulary = arg; return 1;
     }
     return 0;
 }
@@ -56,6 +59,15 @@ static char *read_text(const char *path) {
     fclose(f);
     if (b) b[n] = 0;
     return b;
+}
+
+/* The non-empty lines of file (NULL: none) into *lines (buf holds them); an exit code. */
+static int read_lines(const char *opt, const char *file, char **buf, char ***lines, int *n) {
+    *n = 0;
+    if (!file) return CLI_EXIT_OK;
+    if (!(*buf = read_text(file))) { fprintf(stderr, "embscope: %s: %s cannot be read\n", opt, file); return CLI_EXIT_INPUT; }
+    if ((*n = split_list(*buf, '\n', lines)) < 1) { fprintf(stderr, "embscope: %s: %s has no entries\n", opt, file); return CLI_EXIT_INPUT; }
+    return CLI_EXIT_OK;
 }
 
 /* summary.json zero_shot.confusion: {"labels": [...], "predicted": [...], "counts": [[...], ...]}. */
@@ -121,10 +133,7 @@ int cli_zeroshot_stage(const cli_common *c, const cli_zeroshot *z, const cli_fea
         rc = cli_usage_error("analyze", "--classes: give at least two comma-separated class names");
         goto done;
     }
-    if (z->prompts) {
-        if (!(tmpl_buf = read_text(z->prompts))) { fprintf(stderr, "embscope: --prompts: %s cannot be read\n", z->prompts); rc = CLI_EXIT_INPUT; goto done; }
-        if ((n_tmpl = split_list(tmpl_buf, '\n', &tmpl)) < 1) { fprintf(stderr, "embscope: --prompts: %s has no templates\n", z->prompts); rc = CLI_EXIT_INPUT; goto done; }
-    }
+    if ((rc = read_lines("--prompts", z->prompts, &tmpl_buf, &tmpl, &n_tmpl))) goto done;
     emb_zeroshot_params zp = emb_zeroshot_default_params();
     zp.model = f->model;
     zp.tokenizer = z->tokenizer;
@@ -157,5 +166,102 @@ int cli_zeroshot_stage(const cli_common *c, const cli_zeroshot *z, const cli_fea
     emb_zeroshot_free(&r);
 done:
     free(cls); free(cls_buf); free(tmpl); free(tmpl_buf);
+    return rc;
+}
+
+/* Cluster ids of OUT/clusters.csv (index,cluster,...) into cl (n); the number of clusters, 0 if none, -1 on a bad file. */
+static int read_clusters(const cli_common *c, int64_t n, int32_t *cl) {
+    char *p = cli_out_path(c, "clusters.csv");
+    FILE *f = fopen(p, "rb");
+    free(p);
+    if (!f) return 0;
+    char **fl;
+    int nf, k = 0, rc = 0;
+    int64_t rows = 0;
+    for (int64_t i = 0; i < n; i++) cl[i] = -1;
+    for (int r; (r = emb_csv_read_record(f, &fl, &nf)) == 1; emb_csv_record_free(fl, nf)) {
+        if (rows++ == 0) continue;   /* the header */
+        long idx, id;
+        if (nf < 2 || !cli_parse_int(fl[0], 0, n - 1, &idx) || !cli_parse_int(fl[1], -1, INT32_MAX - 1, &id)) { rc = -1; continue; }
+        cl[idx] = (int32_t)id;
+        if (id + 1 > k) k = (int)id + 1;
+    }
+    fclose(f);
+    return rc < 0 ? -1 : k;
+}
+
+int cli_cluster_names_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, const emb_dataset *ds, const emb_matf *vec,
+                            emb_summary *s) {
+    if (!z->vocabulary && !z->on) return CLI_EXIT_OK;
+    if (strcmp(f->kind, "clip") || ds->source == EMB_SOURCE_VECTORS)
+        return cli_usage_error("analyze", "--vocabulary needs --features clip on images");
+    double t0 = emb_now();
+    int32_t *cl = malloc(sizeof(int32_t) * (size_t)(ds->n ? ds->n : 1));
+    if (!cl) { fprintf(stderr, "embscope: out of memory\n"); return CLI_EXIT_FAIL; }
+    int nk = read_clusters(c, ds->n, cl), rc = CLI_EXIT_OK, n_names = 0, n_tmpl = 0;
+    char *nbuf = NULL, *tbuf = NULL, **names = NULL, **tmpl = NULL, *cls_buf = NULL;
+    if (nk <= 0) {
+        if (nk < 0) fprintf(stderr, "embscope: cluster names: clusters.csv is not as the cluster stage wrote it; no names\n");
+        goto done;
+    }
+    if (z->vocabulary) rc = read_lines("--vocabulary", z->vocabulary, &nbuf, &names, &n_names);
+    else if (z->classes) n_names = split_list(cls_buf = strdup(z->classes), ',', &names);
+    else { names = ds->class_names; n_names = ds->n_classes; }
+    if (rc) goto done;
+    if (n_names < 1) { cli_log(c, "cluster names: no class names or --vocabulary: no names"); goto done; }
+    if ((rc = read_lines("--prompts", z->prompts, &tbuf, &tmpl, &n_tmpl))) goto done;
+    emb_clip_params cp = f->clip;
+    cp.n_threads = c->n_threads;
+    emb_clip_text *tm = NULL;
+    emb_clip_tokenizer *tok = NULL;
+    char dir[4096];
+    const char *slash = strrchr(f->model, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - f->model) : 1, slash ? f->model : ".");
+    size_t E = (size_t)vec->cols;
+    float *nv = malloc(sizeof(float) * (size_t)n_names * E), *sim = malloc(sizeof(float) * (size_t)nk), *mg = malloc(sizeof(float) * (size_t)nk);
+    int32_t *best = malloc(sizeof(int32_t) * (size_t)nk), *second = malloc(sizeof(int32_t) * (size_t)nk);
+    emb_status st = nv && sim && mg && best && second ? EMB_OK : EMB_E_NOMEM;
+    if (!st) st = emb_clip_text_load(f->model, &cp, &tm);
+    if (!st) st = emb_clip_tokenizer_load(z->tokenizer ? z->tokenizer : dir, &tok);
+    if (!st) st = emb_clip_zeroshot_classes(tm, tok, (const char *const *)names, n_names, (const char *const *)tmpl, n_tmpl, nv);
+    if (!st) st = emb_clip_cluster_names(vec, cl, nk, nv, n_names, best, second, sim, mg);
+    emb_outfile o;
+    char *p = cli_out_path(c, "cluster_names.csv");
+    if (!st) st = emb_outfile_open(&o, p);
+    if (!st) {
+        fprintf(o.f, "cluster,name,similarity,margin,runner_up\n");
+        for (int k = 0; k < nk; k++) {
+            if (best[k] < 0) continue;
+            fprintf(o.f, "%d,", k);
+            emb_csv_field(o.f, names[best[k]]);
+            fprintf(o.f, ",%.6f,%.6f,", sim[k], mg[k]);
+            emb_csv_field(o.f, second[k] >= 0 ? names[second[k]] : "");
+            fputc('\n', o.f);
+        }
+        st = emb_outfile_commit(&o);
+    }
+    free(p);
+    if (!st) {
+        emb_summary_set_string(s, "cluster_names.from", z->vocabulary ? z->vocabulary : "class prompts");
+        for (int k = 0; k < nk; k++) {
+            if (best[k] < 0) continue;
+            char key[64];
+            snprintf(key, sizeof key, "cluster_names.clusters.%d.name", k);
+            emb_summary_set_string(s, key, names[best[k]]);
+            snprintf(key, sizeof key, "cluster_names.clusters.%d.similarity", k);
+            emb_summary_set_number(s, key, sim[k]);
+            snprintf(key, sizeof key, "cluster_names.clusters.%d.margin", k);
+            emb_summary_set_number(s, key, mg[k]);
+        }
+        emb_summary_set_number(s, "timings.cluster_names_s", emb_now() - t0);
+        cli_log(c, "cluster names: %d clusters named from %d names", nk, n_names);
+    }
+    emb_clip_text_free(tm);
+    emb_clip_tokenizer_free(tok);
+    free(nv); free(sim); free(mg); free(best); free(second);
+    if (st) rc = cli_fail(st);
+done:
+    if (names != ds->class_names) free(names);
+    free(nbuf); free(tbuf); free(tmpl); free(cls_buf); free(cl);
     return rc;
 }

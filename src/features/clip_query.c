@@ -3,7 +3,8 @@
  * templates, the text vectors of one class averaged and renormalised
  * ("prompt ensembling", sec. 3.1.4), softmax of logit_scale x cosine over
  * the classes), one image file's vector for `embscope search --image`, and
- * the model a results folder was made with (summary.json parameters.model). */
+ * the model a results folder was made with (summary.json parameters.model),
+ * and names for clusters (the nearest text to the mean of their members). */
 #include "clip_internal.h"
 
 #include <cjson/cJSON.h>
@@ -85,6 +86,43 @@ emb_status emb_clip_zeroshot(const emb_matf *images, const float *class_vec, int
         if (prob_all) for (int c = 0; c < n_classes; c++) prob_all[(size_t)i * n_classes + c] = (float)(exp(lg[c] - best) / sum);
     }
     free(lg);
+    return EMB_OK;
+}
+
+emb_status emb_clip_cluster_names(const emb_matf *images, const int32_t *cluster, int n_clusters, const float *name_vec, int n_names,
+                                  int32_t *best, int32_t *second, float *sim, float *margin) {
+    if (!images || !cluster || n_clusters < 1 || !name_vec || n_names < 1 || !best || !sim || !margin)
+        return emb__fail(EMB_E_INVALID, "emb_clip_cluster_names: bad arguments");
+    const int64_t n = images->rows, E = images->cols;
+    double *mean = calloc((size_t)n_clusters * E, sizeof(double));
+    if (!mean) return emb__fail(EMB_E_NOMEM, "out of memory");
+    for (int64_t i = 0; i < n; i++) {   /* the mean of each cluster's unit vectors */
+        if (cluster[i] < 0 || cluster[i] >= n_clusters) continue;
+        const float *x = images->data + (size_t)i * E;
+        double nx = 0;
+        for (int64_t j = 0; j < E; j++) nx += (double)x[j] * x[j];
+        nx = nx > 0 ? 1.0 / sqrt(nx) : 0;
+        for (int64_t j = 0; j < E; j++) mean[(size_t)cluster[i] * E + j] += x[j] * nx;
+    }
+    for (int c = 0; c < n_clusters; c++) {
+        double *m = mean + (size_t)c * E, nm = 0;
+        for (int64_t j = 0; j < E; j++) nm += m[j] * m[j];
+        nm = nm > 0 ? 1.0 / sqrt(nm) : 0;
+        double b1 = -INFINITY, b2 = -INFINITY;
+        int i1 = -1, i2 = -1;
+        for (int k = 0; k < n_names; k++) {
+            double d = 0;
+            for (int64_t j = 0; j < E; j++) d += m[j] * name_vec[(size_t)k * E + j];
+            d *= nm;
+            if (d > b1) { b2 = b1; i2 = i1; b1 = d; i1 = k; }
+            else if (d > b2) { b2 = d; i2 = k; }
+        }
+        best[c] = nm > 0 ? i1 : -1;   /* an empty cluster gets no name */
+        if (second) second[c] = nm > 0 ? i2 : -1;
+        sim[c] = nm > 0 ? (float)b1 : 0.0f;
+        margin[c] = nm > 0 && i2 >= 0 ? (float)(b1 - b2) : 0.0f;
+    }
+    free(mean);
     return EMB_OK;
 }
 

@@ -24,7 +24,9 @@ tests/data/clip/pre/*.png, PyTorch's zero-shot prediction over CLASSES with
 the template "a photo of a {}." (image and text towers in float64 from the
 F16 weights, softmax of logit_scale.exp() * cosine); zeroshot_ens.txt the
 same with TEMPLATES averaged; search.txt each image's cosine to SEARCH's
-text vector and to the image exact_32x32.
+text vector and to the image exact_32x32; image_vectors.txt (the images in
+name order) and vocab_vectors.txt (VOCAB in "a photo of a {}."), for the
+cluster names.
 Run: /usr/bin/python3 tests/ref/make_clip_text_ref.py (after make_clip_ref.py)
 """
 import json, os, sys, tempfile
@@ -43,6 +45,7 @@ DATA = os.path.join(HERE, "..", "data", "clip")
 CLASSES = ["dog", "cat", "red car", "tree", "bird", "horse", "snow", "street"]
 TEMPLATES = ["a photo of a {}.", "a drawing of the {}", "{}!"]
 SEARCH = "a photo of a dog."
+VOCAB = ["dog", "cat", "snow", "bird"]
 PROMPTS = ["a photo of a dog.", "a red car", "", "it's a cat!! 😀", "a photo of a " + "very " * 80 + "long dog",
            "<|startoftext|>", "numbers 1234567890", "Café crème", "the quick brown fox jumps over the lazy dog"]
 
@@ -189,6 +192,10 @@ def main():
         with open(os.path.join(F, "zeroshot_ens.txt"), "w") as f:
             for n, p in zip(names, prob):
                 f.write("%s %s %.9g\n" % (n, CLASSES[int(p.argmax())].replace(" ", "_"), float(p.max())))
+        # cluster names: torch's image vectors and the vocabulary's text vectors ("a photo of a {}.")
+        voc = mr(torch.tensor([tokenize("a photo of a %s." % c) for c in VOCAB]))
+        write_rows(os.path.join(F, "image_vectors.txt"), img.float().numpy(), "%.9g")
+        write_rows(os.path.join(F, "vocab_vectors.txt"), voc.float().numpy(), "%.9g")
         # search: cosine of each image to the text "a photo of a dog." and to the image exact_32x32
         q = mr(torch.tensor([tokenize(SEARCH)]))[0]
         with open(os.path.join(F, "search.txt"), "w") as f:
