@@ -14,6 +14,7 @@
 #define EMB_CLIP_H
 
 #include "emb_io.h"
+#include "emb_neighbors.h"   /* emb_knn: the results of emb_clip_search */
 
 #ifdef __cplusplus
 extern "C" {
@@ -281,6 +282,13 @@ emb_status emb_clip_cluster_names(const emb_matf *images, const int32_t *cluster
 /* The vector of one image file (decoded, CLIP's preprocessing, the image
  * tower) into out (dim floats, L2 = 1). */
 emb_status emb_clip_embed_image_file(const emb_clip *m, const char *path, float *out);
+/* The k items (rows of items, CLIP image vectors) nearest by cosine to each
+ * text (CLIP's text tower of model; tokenizer NULL: the model's folder), or
+ * to image (a file; texts then unused): out (n_texts or 1, k) as
+ * emb_knn_query gives it (distance 1 - cosine). Vectors of another width
+ * than items' are EMB_E_INVALID. */
+emb_status emb_clip_search(const emb_matf *items, const char *model, const char *tokenizer, const char *const *texts, int64_t n_texts,
+                           const char *image, int k, const emb_clip_params *params, emb_knn *out);
 /* parameters.model of DIR/summary.json (malloc'd, caller frees), or NULL. */
 char *emb_clip_results_model(const char *dir);
 

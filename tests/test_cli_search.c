@@ -6,7 +6,8 @@
  * three averaged), summary.json's accuracy and confusion matrix from them;
  * --classes on an unlabelled folder makes the labels; `embscope search OUT
  * TEXT` and `--image FILE` rank the items by torch's cosines, table and
- * --json; --vocabulary names k-means clusters as torch's vectors do
+ * --json, and analyze --queries precomputes the same (searches.csv,
+ * summary.json searches); --vocabulary names k-means clusters as torch's vectors do
  * (cluster_names.csv); errors (no text tower, no model recorded) are clear.
  * ctest-labels: cli */
 #include "check.h"
@@ -156,8 +157,10 @@ int main(void) {
              "&& cp data/*/*.png flat/", check_tmpdir(), TEST_DATA, TEST_DATA);
     CHECK_EQ(0, system(cmd));
     int st = 0;
+    snprintf(cmd, sizeof cmd, "cd '%s' && printf 'a photo of a dog.\\n' > queries.txt", check_tmpdir());
+    CHECK_EQ(0, system(cmd));
     snprintf(cmd, sizeof cmd, "analyze data --features clip --model %s -o zs -k 3 --map none --clusters none --quiet "
-             "--zero-shot --classes '" CLASSES "'", model);
+             "--zero-shot --classes '" CLASSES "' --queries queries.txt", model);
     char *log = run(cmd, &st);
     if (!CHECK_EQ(0, st)) fprintf(stderr, "%s\n", log);
     free(log);
@@ -232,6 +235,29 @@ int main(void) {
         if (out && mode == 0) CHECK_CONTAINS(out, "\"query\": \"a photo of a dog.\"");
         free(out);
     }
+    /* --queries at analyze time: searches.csv, the same cosines */
+    snprintf(p, sizeof p, "%s/zs/searches.csv", check_tmpdir());
+    FILE *sf = fopen(p, "r");
+    int srows = 0;
+    if (CHECK(sf != NULL)) {
+        char **fl;
+        int nf;
+        CHECK(emb_csv_read_record(sf, &fl, &nf) == 1);
+        emb_csv_record_free(fl, nf);
+        while (emb_csv_read_record(sf, &fl, &nf) == 1) {
+            int i = nf == 5 ? img_index(fl[3]) : -1;
+            if (CHECK(i >= 0)) { CHECK(!strcmp(fl[0], "a photo of a dog.")); CHECK_CLOSE(sim_t[i], atof(fl[4]), 1e-4, 1e-5); }
+            srows++;
+            emb_csv_record_free(fl, nf);
+        }
+        fclose(sf);
+    }
+    CHECK_EQ(N_IMG, srows);
+    snprintf(p, sizeof p, "%s/zs/summary.json", check_tmpdir());
+    js = check_read_text(p);
+    CHECK(js && strstr(js, "\"searches\":"));
+    free(js);
+
     log = run("search zs 'a red car' -k 2", &st);   /* the table */
     CHECK_EQ(0, st);
     if (log) { CHECK_CONTAINS(log, "rank    index similarity"); CHECK_CONTAINS(log, "   2 "); CHECK(!strstr(log, "   3 ")); }

@@ -187,12 +187,13 @@ typedef struct {
     const char *classes;         /* --classes a,b,c */
     const char *tokenizer;       /* --tokenizer PATH; NULL: beside the model */
     const char *vocabulary;      /* --vocabulary FILE: names for the clusters, one a line */
+    const char *queries;         /* --queries FILE: texts searched at analyze time, one a line */
 } cli_zeroshot;
-enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKENIZER, CLI_OPT_VOCABULARY };
+enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKENIZER, CLI_OPT_VOCABULARY, CLI_OPT_QUERIES };
 #define CLI_ZEROSHOT_LONGOPTS \
     {"zero-shot", no_argument, 0, CLI_OPT_ZERO_SHOT}, {"prompts", required_argument, 0, CLI_OPT_PROMPTS}, \
     {"classes", required_argument, 0, CLI_OPT_CLASSES}, {"tokenizer", required_argument, 0, CLI_OPT_TOKENIZER}, \
-    {"vocabulary", required_argument, 0, CLI_OPT_VOCABULARY}
+    {"vocabulary", required_argument, 0, CLI_OPT_VOCABULARY}, {"queries", required_argument, 0, CLI_OPT_QUERIES}
 #define CLI_ZEROSHOT_HELP                                                                          \
     "Zero-shot labels (--features clip; the model file needs its text tower):\n"                   \
     "  --zero-shot         label each image with the class whose prompt \"a photo of a\n"          \
@@ -208,7 +209,9 @@ enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKEN
     "  --vocabulary FILE   name each cluster by the nearest of these names (one a line,\n"   \
     "                      put in the templates): cluster_names.csv with the cosine and\n" \
     "                      its margin over the runner-up; with --zero-shot alone, the\n"   \
-    "                      class names are used\n"
+    "                      class names are used\n"                                             \
+    "  --queries FILE      texts, one a line: the 10 nearest items of each in searches.csv\n" \
+    "                      and summary.json's searches (shown in the report)\n"
 void cli_zeroshot_init(cli_zeroshot *z);
 /* Returns 1 if handled, 0 if not a zero-shot option. */
 int cli_zeroshot_opt(cli_zeroshot *z, int opt, const char *arg);
@@ -221,6 +224,9 @@ int cli_zeroshot_stage(const cli_common *c, const cli_zeroshot *z, const cli_fea
  * class prompts (no-op without --vocabulary / --zero-shot, or without clusters). */
 int cli_cluster_names_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, const emb_dataset *ds, const emb_matf *vec,
                             emb_summary *s);
+/* --queries: searches.csv and summary.json searches (no-op without it). */
+int cli_searches_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, const emb_dataset *ds, const emb_matf *vec,
+                       emb_summary *s);
 
 /* t-SNE map options (`embscope map --method tsne`, `analyze --map tsne`);
  * src/cli/map_tsne.c. */

@@ -232,6 +232,7 @@ int cmd_analyze(int argc, char **argv) {
     add_params(s, &c, &f, &a, data);
     emb_summary_set_number(s, "timings.embed_s", e.seconds);
     if ((rc = cli_zeroshot_stage(&c, &a.zeroshot, &f, e.ds, &e.vec, s))) goto done;
+    if ((rc = cli_searches_stage(&c, &a.zeroshot, &f, e.ds, &e.vec, s))) goto done;
     emb_status st = emb_summary_add_dataset(s, e.ds, &e.skipped);
     if (st) { rc = cli_fail(st); goto done; }
     emb_summary_set_number(s, "embeddings.rows", (double)e.vec.rows);

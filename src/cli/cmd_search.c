@@ -68,35 +68,6 @@ static void print_results(const char *query, const emb_knn *r, int64_t q, const 
     if (json) printf("\n  ]}");
 }
 
-/* The queries' vectors q (n, dim) from texts or an image; returns an exit code. */
-static int embed_queries(const char *model, const char *tokenizer, const char *image, char **texts, int n, emb_clip_params *cp,
-                         emb_matf *q) {
-    emb_status st;
-    if (image) {
-        emb_clip *m = NULL;
-        if ((st = emb_clip_load(model, cp, &m))) return cli_fail(st);
-        st = emb_matf_alloc(q, 1, emb_clip_info_get(m).dim);
-        if (!st) st = emb_clip_embed_image_file(m, image, q->data);
-        emb_clip_free(m);
-        return st ? cli_fail(st) : CLI_EXIT_OK;
-    }
-    emb_clip_text *tm = NULL;
-    emb_clip_tokenizer *tok = NULL;
-    if ((st = emb_clip_text_load(model, cp, &tm))) return cli_fail(st);
-    char dir[4096];
-    if (!tokenizer) {   /* the model's folder */
-        const char *slash = strrchr(model, '/');
-        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - model) : 1, slash ? model : ".");
-        tokenizer = dir;
-    }
-    st = emb_clip_tokenizer_load(tokenizer, &tok);
-    if (!st) st = emb_matf_alloc(q, n, emb_clip_text_info_get(tm).dim);
-    if (!st) st = emb_clip_text_embed_strings(tm, tok, (const char *const *)texts, n, q->data);
-    emb_clip_tokenizer_free(tok);
-    emb_clip_text_free(tm);
-    return st ? cli_fail(st) : CLI_EXIT_OK;
-}
-
 int cmd_search(int argc, char **argv) {
     enum { OPT_MODEL = 1700, OPT_TOKENIZER, OPT_IMAGE, OPT_JSON, OPT_PRECISION, OPT_THREADS };
     static const struct option longopts[] = {{"model", required_argument, 0, OPT_MODEL}, {"tokenizer", required_argument, 0, OPT_TOKENIZER},
@@ -138,35 +109,23 @@ int cmd_search(int argc, char **argv) {
         return CLI_EXIT_USAGE;
     }
     char path[4096];
-    emb_matf x = {0}, q = {0};
+    emb_matf x = {0};
     emb_knn r = {0};
     emb_dataset *ds = NULL;
-    int rc = embed_queries(model, tokenizer, image, argv + optind, n_text, &cp, &q);
-    if (rc) goto done;
+    int rc = CLI_EXIT_OK;
     snprintf(path, sizeof path, "%s/embeddings.npy", out);
     emb_status st = emb_npy_load_f32(path, &x);
+    if (!st) st = emb_clip_search(&x, model, tokenizer, (const char *const *)(argv + optind), n_text, image, (int)k, &cp, &r);
     if (st) { rc = cli_fail(st); goto done; }
-    if (x.cols != q.cols) {
-        fprintf(stderr, "embscope search: %s has %lld columns, the model's vectors %lld: not embedded with this model\n", path,
-                (long long)x.cols, (long long)q.cols);
-        rc = CLI_EXIT_INPUT;
-        goto done;
-    }
     snprintf(path, sizeof path, "%s/items.csv", out);
     if (emb_items_read(path, &ds) == EMB_OK && ds->n != x.rows) { emb_dataset_free(ds); ds = NULL; }
-    emb_knn_params kp = emb_knn_default_params();
-    kp.k = (int)(k < x.rows ? k : x.rows);
-    kp.metric = EMB_METRIC_COSINE;
-    kp.n_threads = cp.n_threads;
-    if ((st = emb_knn_query(&x, &q, &kp, &r))) { rc = cli_fail(st); goto done; }
     if (json) printf("[");
-    for (int64_t i = 0; i < q.rows; i++) print_results(image ? image : argv[optind + i], &r, i, ds, json, i == 0);
+    for (int64_t i = 0; i < r.n; i++) print_results(image ? image : argv[optind + i], &r, i, ds, json, i == 0);
     if (json) printf("\n]\n");
 done:
     free(recorded);
     emb_knn_free(&r);
     emb_matf_free(&x);
-    emb_matf_free(&q);
     emb_dataset_free(ds);
     return rc;
 }

@@ -5,7 +5,9 @@
  * zero-shot labels as its labels (items.csv rewritten), so the later
  * stages (label issues, class overlap, the report) use them. After the
  * cluster stage: a name for each cluster (cluster_names.csv, summary.json
- * cluster_names), the nearest class prompt or --vocabulary entry. */
+ * cluster_names), the nearest class prompt or --vocabulary entry. With
+ * --queries: each text's nearest items (searches.csv, summary.json
+ * searches, shown by the report: the page stays model-free). */
 #include "cli.h"
 
 #include <ctype.h>
@@ -21,6 +23,7 @@ int cli_zeroshot_opt(cli_zeroshot *z, int opt, const char *arg) {
     case CLI_OPT_CLASSES: z->classes = arg; z->on = true; return 1;
     case CLI_OPT_TOKENIZER: z->tokenizer = arg; return 1;
     case CLI_OPT_VOCABULARY: z->vocabulary = arg; return 1;
+    case CLI_OPT_QUERIES: z->queries = arg; return 1;
     }
     return 0;
 }
@@ -264,4 +267,54 @@ done:
     if (names != ds->class_names) free(names);
     free(nbuf); free(tbuf); free(tmpl); free(cls_buf); free(cl);
     return rc;
+}
+
+#define SEARCH_TOP 10   /* results kept per --queries text */
+
+int cli_searches_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, const emb_dataset *ds, const emb_matf *vec,
+                       emb_summary *s) {
+    if (!z->queries) return CLI_EXIT_OK;
+    if (strcmp(f->kind, "clip") || ds->source == EMB_SOURCE_VECTORS)
+        return cli_usage_error("analyze", "--queries needs --features clip on images");
+    double t0 = emb_now();
+    char *buf = NULL, **q = NULL;
+    int nq = 0, rc = read_lines("--queries", z->queries, &buf, &q, &nq);
+    if (rc) return rc;
+    emb_clip_params cp = f->clip;
+    cp.n_threads = c->n_threads;
+    emb_knn r = {0};
+    emb_status st = emb_clip_search(vec, f->model, z->tokenizer, (const char *const *)q, nq, NULL, SEARCH_TOP, &cp, &r);
+    emb_outfile o;
+    char *p = cli_out_path(c, "searches.csv");
+    if (!st) st = emb_outfile_open(&o, p);
+    if (!st) {
+        fprintf(o.f, "query,rank,index,path,similarity\n");
+        for (int i = 0; i < nq; i++)
+            for (int j = 0; j < r.k && r.idx[(size_t)i * r.k + j] >= 0; j++) {
+                int32_t it = r.idx[(size_t)i * r.k + j];
+                double sim = 1.0 - r.dist[(size_t)i * r.k + j];
+                emb_csv_field(o.f, q[i]);
+                fprintf(o.f, ",%d,%d,", j + 1, it);
+                emb_csv_field(o.f, ds->path[it]);
+                fprintf(o.f, ",%.6f\n", sim);
+                char key[96];
+                snprintf(key, sizeof key, "searches.%d.query", i);
+                emb_summary_set_string(s, key, q[i]);
+                snprintf(key, sizeof key, "searches.%d.results.%d.index", i, j);
+                emb_summary_set_number(s, key, it);
+                snprintf(key, sizeof key, "searches.%d.results.%d.path", i, j);
+                emb_summary_set_string(s, key, ds->path[it]);
+                snprintf(key, sizeof key, "searches.%d.results.%d.similarity", i, j);
+                emb_summary_set_number(s, key, sim);
+            }
+        st = emb_outfile_commit(&o);
+    }
+    free(p);
+    emb_knn_free(&r);
+    free(q);
+    free(buf);
+    if (st) return cli_fail(st);
+    emb_summary_set_number(s, "timings.searches_s", emb_now() - t0);
+    cli_log(c, "searches: %d queries, top %d each, searches.csv", nq, SEARCH_TOP);
+    return CLI_EXIT_OK;
 }

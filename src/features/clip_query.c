@@ -156,3 +156,43 @@ char *emb_clip_results_model(const char *dir) {
     cJSON_Delete(root);
     return r;
 }
+
+emb_status emb_clip_search(const emb_matf *items, const char *model, const char *tokenizer, const char *const *texts, int64_t n_texts,
+                           const char *image, int k, const emb_clip_params *params, emb_knn *out) {
+    if (!items || !model || !out || k < 1 || (!image && (n_texts < 1 || !texts)))
+        return emb__fail(EMB_E_INVALID, "emb_clip_search: bad arguments");
+    emb_clip_params cp = params ? *params : emb_clip_default_params();
+    emb_matf q = {0};
+    emb_status st;
+    if (image) {
+        emb_clip *m = NULL;
+        if ((st = emb_clip_load(model, &cp, &m))) return st;
+        st = emb_matf_alloc(&q, 1, m->info.dim);
+        if (!st) st = emb_clip_embed_image_file(m, image, q.data);
+        emb_clip_free(m);
+    } else {
+        emb_clip_text *tm = NULL;
+        emb_clip_tokenizer *tok = NULL;
+        char dir[4096];
+        const char *slash = strrchr(model, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - model) : 1, slash ? model : ".");
+        st = emb_clip_text_load(model, &cp, &tm);
+        if (!st) st = emb_clip_tokenizer_load(tokenizer ? tokenizer : dir, &tok);
+        if (!st) st = emb_matf_alloc(&q, n_texts, emb_clip_text_info_get(tm).dim);
+        if (!st) st = emb_clip_text_embed_strings(tm, tok, texts, n_texts, q.data);
+        emb_clip_tokenizer_free(tok);
+        emb_clip_text_free(tm);
+    }
+    if (!st && q.cols != items->cols)
+        st = emb__fail(EMB_E_INVALID, "%s gives %lld-dimensional vectors, the items have %lld: they were not embedded with this model",
+                       model, (long long)q.cols, (long long)items->cols);
+    if (!st) {
+        emb_knn_params kp = emb_knn_default_params();
+        kp.k = (int)(k < items->rows ? k : items->rows);
+        kp.metric = EMB_METRIC_COSINE;
+        kp.n_threads = cp.n_threads;
+        st = emb_knn_query(items, &q, &kp, out);
+    }
+    emb_matf_free(&q);
+    return st;
+}
