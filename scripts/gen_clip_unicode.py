@@ -34,8 +34,8 @@ def ranges(pred):
     return out
 
 
-def emit(name, rs):
-    print(f"static const uint32_t {name}[][2] = {{  /* {len(rs)} ranges */")
+def emit(name, rs, what="ranges"):
+    print(f"static const uint32_t {name}[][2] = {{  /* {len(rs)} {what} */")
     line = " "
     for a, b in rs:
         item = f" {{0x{a:X}, 0x{b:X}}},"
@@ -69,15 +69,7 @@ print("#ifndef EMB_CLIP_UNICODE_H\n#define EMB_CLIP_UNICODE_H\n\n#include <stdin
 emit("CLIP_LETTER", letters)
 emit("CLIP_NUMBER", numbers)
 emit("CLIP_SPACE", spaces)
-print(f"static const uint32_t CLIP_LOWER[][2] = {{  /* {len(lower)} pairs */")
-line = " "
-for a, b in lower:
-    item = f" {{0x{a:X}, 0x{b:X}}},"
-    if len(line) + len(item) > 100:
-        print(line); line = " "
-    line += item
-print(line)
-print("};")
+emit("CLIP_LOWER", lower, "pairs")
 assert multi == [(0x130, [0x69, 0x307])], multi
 print("/* str.lower() of U+0130 (LATIN CAPITAL LETTER I WITH DOT ABOVE) is two code points */")
 print("#define CLIP_LOWER_I_DOT 0x130\n")

@@ -297,16 +297,42 @@ void emb__clip_attend_causal_at(const float *qkv, float *out, int T, int D, int 
     attend_at(qkv, out, T, D, h, hd, scratch, level, true);
 }
 
-static void linear(const emb_clip *m, emb_clip_ws *ws, const emb__linear *L, const float *x, int rows, float *y, bool acc, int actk) {
-    if (m->info.precision == EMB_CLIP_BF16) emb__linear_bf16_at(L, x, rows, y, acc, actk, ws->xbf, ws->n_threads, ws->level);
-    else emb__linear_f32_at(L, x, rows, y, acc, actk, ws->n_threads, ws->level);
+void emb__clip_linear(const emb__clip_bufs *b, const emb__linear *L, const float *x, int rows, float *y, bool acc, int act) {
+    if (b->bf16) emb__linear_bf16_at(L, x, rows, y, acc, act, b->xbf, b->n_threads, b->level);
+    else emb__linear_f32_at(L, x, rows, y, acc, act, b->n_threads, b->level);
+}
+
+void emb__clip_layer_forward(const emb__clip_layer *y, const emb__clip_bufs *b, int n, int T, const int *off, const int *len, int D,
+                             int H, bool quick_gelu, bool causal) {
+    const int nt = b->n_threads, hd = D / H;
+    int rows = 0;
+    for (int s = 0; s < n; s++) rows += len ? len[s] : T;
+    #pragma omp parallel for num_threads(nt) schedule(static)
+    for (int r = 0; r < rows; r++) emb__clip_layernorm_at(b->x + (size_t)r * D, b->h + (size_t)r * D, D, y->ln1_w, y->ln1_b, b->level);
+    emb__clip_linear(b, &y->qkv, b->h, rows, b->qkv, false, 0);
+    #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) collapse(2)
+    for (int s = 0; s < n; s++)
+        for (int h = 0; h < H; h++) {
+            size_t o = off ? (size_t)off[s] : (size_t)s * T;
+            int t = len ? len[s] : T;
+            float *scratch = b->att + (size_t)omp_get_thread_num() * b->att_stride;
+            if (causal) emb__clip_attend_causal_at(b->qkv + o * 3 * D, b->h + o * D, t, D, h, hd, scratch, b->level);
+            else emb__clip_attend_at(b->qkv + o * 3 * D, b->h + o * D, t, D, h, hd, scratch, b->level);
+        }
+    emb__clip_linear(b, &y->out, b->h, rows, b->x, true, 0);
+    #pragma omp parallel for num_threads(nt) schedule(static)
+    for (int r = 0; r < rows; r++) emb__clip_layernorm_at(b->x + (size_t)r * D, b->h + (size_t)r * D, D, y->ln2_w, y->ln2_b, b->level);
+    emb__clip_linear(b, &y->fc1, b->h, rows, b->mlp, false, quick_gelu ? EMB__ACT_QUICK_GELU : EMB__ACT_GELU);   /* act fused */
+    emb__clip_linear(b, &y->fc2, b->mlp, rows, b->x, true, 0);
 }
 
 /* One batch of n <= max_batch images. */
 static void forward(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int n, float *out) {
     const int D = m->info.width, T = m->tokens, G = m->grid, P = m->info.patch, S = m->info.image_size;
-    const int H = m->info.heads, hd = D / H, KP = m->patch.k, rows = n * T, nt = ws->n_threads;
-    const bool quick = m->info.quick_gelu;
+    const int H = m->info.heads, KP = m->patch.k, rows = n * T, nt = ws->n_threads;
+    const emb__clip_bufs bufs = {.x = ws->x, .h = ws->h, .qkv = ws->qkv, .mlp = ws->mlp, .att = ws->att, .xbf = ws->xbf,
+                                 .att_stride = ws->att_stride, .n_threads = nt, .level = ws->level,
+                                 .bf16 = m->info.precision == EMB_CLIP_BF16};
     /* patch embedding: im2col rows (image, gy, gx), columns (channel, py, px) as conv1's weight */
     #pragma omp parallel for num_threads(nt) schedule(static)
     for (int r = 0; r < n * G * G; r++) {
@@ -317,7 +343,7 @@ static void forward(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int
                 memcpy(dst + ((size_t)c * P + py) * P,
                        pixels + (((size_t)b * 3 + c) * S + (size_t)gy * P + py) * S + (size_t)gx * P, sizeof(float) * P);
     }
-    linear(m, ws, &m->patch, ws->patches, n * G * G, ws->h, false, 0);
+    emb__clip_linear(&bufs, &m->patch, ws->patches, n * G * G, ws->h, false, 0);
     #pragma omp parallel for num_threads(nt) schedule(static)
     for (int r = 0; r < rows; r++) {
         int b = r / T, t = r % T;
@@ -326,25 +352,10 @@ static void forward(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int
         for (int i = 0; i < D; i++) x[i] = src[i] + m->pos[(size_t)t * D + i];
         emb__clip_layernorm_at(x, x, D, m->ln_pre_w, m->ln_pre_b, ws->level);
     }
-    for (int l = 0; l < m->info.layers; l++) {
-        const emb__clip_layer *y = &m->layer[l];
-        #pragma omp parallel for num_threads(nt) schedule(static)
-        for (int r = 0; r < rows; r++) emb__clip_layernorm_at(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln1_w, y->ln1_b, ws->level);
-        linear(m, ws, &y->qkv, ws->h, rows, ws->qkv, false, 0);
-        #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) collapse(2)
-        for (int b = 0; b < n; b++)
-            for (int h = 0; h < H; h++)
-                emb__clip_attend_at(ws->qkv + (size_t)b * T * 3 * D, ws->h + (size_t)b * T * D, T, D, h, hd,
-                                    ws->att + (size_t)omp_get_thread_num() * ws->att_stride, ws->level);
-        linear(m, ws, &y->out, ws->h, rows, ws->x, true, 0);
-        #pragma omp parallel for num_threads(nt) schedule(static)
-        for (int r = 0; r < rows; r++) emb__clip_layernorm_at(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln2_w, y->ln2_b, ws->level);
-        linear(m, ws, &y->fc1, ws->h, rows, ws->mlp, false, quick ? EMB__ACT_QUICK_GELU : EMB__ACT_GELU);   /* act fused */
-        linear(m, ws, &y->fc2, ws->mlp, rows, ws->x, true, 0);
-    }
+    for (int l = 0; l < m->info.layers; l++) emb__clip_layer_forward(&m->layer[l], &bufs, n, T, NULL, NULL, D, H, m->info.quick_gelu, false);
     for (int b = 0; b < n; b++)
         layernorm(ws->x + (size_t)b * T * D, ws->cls + (size_t)b * D, D, m->ln_post_w, m->ln_post_b);
-    linear(m, ws, &m->proj, ws->cls, n, out, false, 0);
+    emb__clip_linear(&bufs, &m->proj, ws->cls, n, out, false, 0);
     for (int b = 0; b < n; b++) {
         float *o = out + (size_t)b * m->info.dim;
         double s = 0;
@@ -375,10 +386,22 @@ void emb__clip_linear_naive(const emb__linear *L, const float *x, int rows, floa
         }
 }
 
+void emb__clip_layer_naive(const emb__clip_layer *y, float *x, float *h, float *qkv, float *mlp, float *row, int T, int D, int H, int F,
+                           bool quick_gelu, bool causal) {
+    for (int t = 0; t < T; t++) layernorm(x + (size_t)t * D, h + (size_t)t * D, D, y->ln1_w, y->ln1_b);
+    emb__clip_linear_naive(&y->qkv, h, T, qkv, false);
+    for (int hh = 0; hh < H; hh++) attend(qkv, h, T, D, hh, D / H, row, causal);
+    emb__clip_linear_naive(&y->out, h, T, x, true);
+    for (int t = 0; t < T; t++) layernorm(x + (size_t)t * D, h + (size_t)t * D, D, y->ln2_w, y->ln2_b);
+    emb__clip_linear_naive(&y->fc1, h, T, mlp, false);
+    for (size_t i = 0; i < (size_t)T * F; i++) mlp[i] = act(mlp[i], quick_gelu);
+    emb__clip_linear_naive(&y->fc2, mlp, T, x, true);
+}
+
 emb_status emb_clip_embed_naive(const emb_clip *m, const float *pixels, int64_t n, float *out) {
     if (m->info.precision != EMB_CLIP_F32) return emb__fail(EMB_E_UNSUPPORTED, "the naive forward pass needs float32 weights");
     const int D = m->info.width, T = m->tokens, G = m->grid, P = m->info.patch, S = m->info.image_size;
-    const int F = m->mlp, H = m->info.heads, hd = D / H;
+    const int F = m->mlp, H = m->info.heads;
     float *x = malloc(sizeof(float) * (size_t)T * D), *h = malloc(sizeof(float) * (size_t)T * D);
     float *qkv = malloc(sizeof(float) * (size_t)T * 3 * D), *mlp = malloc(sizeof(float) * (size_t)T * F);
     float *row = malloc(sizeof(float) * (size_t)T), *cls = malloc(sizeof(float) * (size_t)D);
@@ -402,17 +425,7 @@ emb_status emb_clip_embed_naive(const emb_clip *m, const float *pixels, int64_t 
                 x[(size_t)t * D + o] = (float)(s + m->pos[(size_t)t * D + o]);
             }
         for (int t = 0; t < T; t++) layernorm(x + (size_t)t * D, x + (size_t)t * D, D, m->ln_pre_w, m->ln_pre_b);
-        for (int l = 0; l < m->info.layers; l++) {
-            const emb__clip_layer *y = &m->layer[l];
-            for (int t = 0; t < T; t++) layernorm(x + (size_t)t * D, h + (size_t)t * D, D, y->ln1_w, y->ln1_b);
-            emb__clip_linear_naive(&y->qkv, h, T, qkv, false);
-            for (int hh = 0; hh < H; hh++) attend(qkv, h, T, D, hh, hd, row, false);
-            emb__clip_linear_naive(&y->out, h, T, x, true);
-            for (int t = 0; t < T; t++) layernorm(x + (size_t)t * D, h + (size_t)t * D, D, y->ln2_w, y->ln2_b);
-            emb__clip_linear_naive(&y->fc1, h, T, mlp, false);
-            for (size_t i = 0; i < (size_t)T * F; i++) mlp[i] = act(mlp[i], m->info.quick_gelu);
-            emb__clip_linear_naive(&y->fc2, mlp, T, x, true);
-        }
+        for (int l = 0; l < m->info.layers; l++) emb__clip_layer_naive(&m->layer[l], x, h, qkv, mlp, row, T, D, H, F, m->info.quick_gelu, false);
         layernorm(x, cls, D, m->ln_post_w, m->ln_post_b);
         float *o = out + (size_t)b * m->info.dim;
         emb__clip_linear_naive(&m->proj, cls, 1, o, false);

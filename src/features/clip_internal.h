@@ -132,6 +132,28 @@ void emb__clip_layernorm_at(const float *x, float *y, int d, const float *w, con
 void emb__clip_attend_at(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch, emb_cpu_level level);
 /* The same with a causal mask (query i sees keys 0..i), the text tower's. */
 void emb__clip_attend_causal_at(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch, emb_cpu_level level);
+/* One forward pass's buffers, for emb__clip_layer_forward: x (rows, D) the
+ * residual stream, h (rows, D), qkv (rows, 3D), mlp (rows, F), att
+ * (threads, att_stride) attention scratch, xbf the bf16 GEMM scratch. */
+typedef struct {
+    float *x, *h, *qkv, *mlp, *att, *xbf;
+    size_t att_stride;
+    int n_threads;
+    emb_cpu_level level;
+    bool bf16;
+} emb__clip_bufs;
+/* L = act(x W^T + b) (+ y) with the kernel of b->level, f32 or bf16. */
+void emb__clip_linear(const emb__clip_bufs *b, const emb__linear *L, const float *x, int rows, float *y, bool acc, int act);
+/* One pre-LN transformer block over n sequences, in place on b->x:
+ * x += out(attn(ln_1(x)));  x += fc2(act(fc1(ln_2(x)))). Sequence s has
+ * len[s] rows from row off[s] (off NULL: every sequence T rows, packed);
+ * attention is per sequence and head, causal when asked (the text tower). */
+void emb__clip_layer_forward(const emb__clip_layer *y, const emb__clip_bufs *b, int n, int T, const int *off, const int *len, int D,
+                             int H, bool quick_gelu, bool causal);
+/* The same block done plainly (the naive passes): one sequence of T rows,
+ * x (T, D) in place; h, qkv, mlp, row (T) scratch. */
+void emb__clip_layer_naive(const emb__clip_layer *y, float *x, float *h, float *qkv, float *mlp, float *row, int T, int D, int H, int F,
+                           bool quick_gelu, bool causal);
 /* y (rows, n) = x W^T + b (+ y) with double sums, one output at a time: the naive forward passes' GEMM. */
 void emb__clip_linear_naive(const emb__linear *L, const float *x, int rows, float *y, bool acc);
 

@@ -189,11 +189,6 @@ emb_clip_text_ws *emb_clip_text_ws_new(const emb_clip_text *m, int max_batch) {
     return ws;
 }
 
-static void linear(const emb_clip_text *m, emb_clip_text_ws *ws, const emb__linear *L, const float *x, int rows, float *y, bool acc, int actk) {
-    if (m->info.precision == EMB_CLIP_BF16) emb__linear_bf16_at(L, x, rows, y, acc, actk, ws->xbf, ws->n_threads, ws->level);
-    else emb__linear_f32_at(L, x, rows, y, acc, actk, ws->n_threads, ws->level);
-}
-
 /* The pooled position of one row: its first highest id (the end token). */
 static int end_pos(const int32_t *ids, int T) {
     int p = 0;
@@ -213,7 +208,7 @@ static void normalise_rows(float *o, int n, int dim) {
 
 /* One batch of n <= max_batch rows of ids (n, context), valid. */
 static void forward(const emb_clip_text *m, emb_clip_text_ws *ws, const int32_t *ids, int n, float *out) {
-    const int D = m->info.width, T = m->info.context, H = m->info.heads, hd = D / H, nt = ws->n_threads;
+    const int D = m->info.width, T = m->info.context, H = m->info.heads, nt = ws->n_threads;
     int rows = 0;
     for (int b = 0; b < n; b++) {
         ws->off[b] = rows;
@@ -227,25 +222,14 @@ static void forward(const emb_clip_text *m, emb_clip_text_ws *ws, const int32_t 
             float *x = ws->x + ((size_t)ws->off[b] + t) * D;
             for (int i = 0; i < D; i++) x[i] = e[i] + p[i];
         }
-    for (int l = 0; l < m->info.layers; l++) {
-        const emb__clip_layer *y = &m->layer[l];
-        #pragma omp parallel for num_threads(nt) schedule(static)
-        for (int r = 0; r < rows; r++) emb__clip_layernorm_at(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln1_w, y->ln1_b, ws->level);
-        linear(m, ws, &y->qkv, ws->h, rows, ws->qkv, false, 0);
-        #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) collapse(2)
-        for (int b = 0; b < n; b++)
-            for (int h = 0; h < H; h++)
-                emb__clip_attend_causal_at(ws->qkv + (size_t)ws->off[b] * 3 * D, ws->h + (size_t)ws->off[b] * D, ws->len[b], D, h, hd,
-                                           ws->att + (size_t)omp_get_thread_num() * ws->att_stride, ws->level);
-        linear(m, ws, &y->out, ws->h, rows, ws->x, true, 0);
-        #pragma omp parallel for num_threads(nt) schedule(static)
-        for (int r = 0; r < rows; r++) emb__clip_layernorm_at(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln2_w, y->ln2_b, ws->level);
-        linear(m, ws, &y->fc1, ws->h, rows, ws->mlp, false, m->info.quick_gelu ? EMB__ACT_QUICK_GELU : EMB__ACT_GELU);
-        linear(m, ws, &y->fc2, ws->mlp, rows, ws->x, true, 0);
-    }
+    const emb__clip_bufs bufs = {.x = ws->x, .h = ws->h, .qkv = ws->qkv, .mlp = ws->mlp, .att = ws->att, .xbf = ws->xbf,
+                                 .att_stride = ws->att_stride, .n_threads = nt, .level = ws->level,
+                                 .bf16 = m->info.precision == EMB_CLIP_BF16};
+    for (int l = 0; l < m->info.layers; l++)
+        emb__clip_layer_forward(&m->layer[l], &bufs, n, T, ws->off, ws->len, D, H, m->info.quick_gelu, true);
     for (int b = 0; b < n; b++)
         emb__clip_layernorm_at(ws->x + ((size_t)ws->off[b] + ws->len[b] - 1) * D, ws->pooled + (size_t)b * D, D, m->ln_w, m->ln_b, ws->level);
-    linear(m, ws, &m->proj, ws->pooled, n, out, false, 0);
+    emb__clip_linear(&bufs, &m->proj, ws->pooled, n, out, false, 0);
     normalise_rows(out, n, m->info.dim);
 }
 
@@ -272,7 +256,7 @@ emb_status emb_clip_text_embed_naive(const emb_clip_text *m, const int32_t *ids,
     if (m->info.precision != EMB_CLIP_F32) return emb__fail(EMB_E_UNSUPPORTED, "the naive forward pass needs float32 weights");
     emb_status st = check_ids(m, ids, n);
     if (st) return st;
-    const int D = m->info.width, T = m->info.context, F = m->info.mlp, H = m->info.heads, hd = D / H;
+    const int D = m->info.width, T = m->info.context, F = m->info.mlp, H = m->info.heads;
     float *x = malloc(sizeof(float) * (size_t)T * D), *h = malloc(sizeof(float) * (size_t)T * D);
     float *qkv = malloc(sizeof(float) * (size_t)T * 3 * D), *mlp = malloc(sizeof(float) * (size_t)T * F);
     float *row = malloc(sizeof(float) * (size_t)T), *pooled = malloc(sizeof(float) * (size_t)D);
@@ -281,17 +265,7 @@ emb_status emb_clip_text_embed_naive(const emb_clip_text *m, const int32_t *ids,
         const int32_t *id = ids + (size_t)b * T;
         for (int t = 0; t < T; t++)
             for (int i = 0; i < D; i++) x[(size_t)t * D + i] = m->tok_emb[(size_t)id[t] * D + i] + m->pos[(size_t)t * D + i];
-        for (int l = 0; l < m->info.layers; l++) {
-            const emb__clip_layer *y = &m->layer[l];
-            for (int t = 0; t < T; t++) emb__clip_layernorm_at(x + (size_t)t * D, h + (size_t)t * D, D, y->ln1_w, y->ln1_b, EMB_CPU_SCALAR);
-            emb__clip_linear_naive(&y->qkv, h, T, qkv, false);
-            for (int hh = 0; hh < H; hh++) emb__clip_attend_causal_at(qkv, h, T, D, hh, hd, row, EMB_CPU_SCALAR);
-            emb__clip_linear_naive(&y->out, h, T, x, true);
-            for (int t = 0; t < T; t++) emb__clip_layernorm_at(x + (size_t)t * D, h + (size_t)t * D, D, y->ln2_w, y->ln2_b, EMB_CPU_SCALAR);
-            emb__clip_linear_naive(&y->fc1, h, T, mlp, false);
-            for (size_t i = 0; i < (size_t)T * F; i++) mlp[i] = emb__act1(mlp[i], m->info.quick_gelu ? EMB__ACT_QUICK_GELU : EMB__ACT_GELU);
-            emb__clip_linear_naive(&y->fc2, mlp, T, x, true);
-        }
+        for (int l = 0; l < m->info.layers; l++) emb__clip_layer_naive(&m->layer[l], x, h, qkv, mlp, row, T, D, H, F, m->info.quick_gelu, true);
         emb__clip_layernorm_at(x + (size_t)end_pos(id, T) * D, pooled, D, m->ln_w, m->ln_b, EMB_CPU_SCALAR);
         emb__clip_linear_naive(&m->proj, pooled, 1, out + (size_t)b * m->info.dim, false);
         normalise_rows(out + (size_t)b * m->info.dim, 1, m->info.dim);

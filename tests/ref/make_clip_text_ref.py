@@ -79,33 +79,13 @@ class Text(nn.Module):
         return y / y.norm(dim=-1, keepdim=True)
 
 
-def layer_names(b, p, hf):
-    if hf:
-        wq, wk, wv = b.attn.in_proj_weight.chunk(3)
-        bq, bk, bv = b.attn.in_proj_bias.chunk(3)
-        return {p + "layer_norm1.weight": b.ln_1.weight, p + "layer_norm1.bias": b.ln_1.bias,
-                p + "self_attn.q_proj.weight": wq, p + "self_attn.q_proj.bias": bq,
-                p + "self_attn.k_proj.weight": wk, p + "self_attn.k_proj.bias": bk,
-                p + "self_attn.v_proj.weight": wv, p + "self_attn.v_proj.bias": bv,
-                p + "self_attn.out_proj.weight": b.attn.out_proj.weight, p + "self_attn.out_proj.bias": b.attn.out_proj.bias,
-                p + "layer_norm2.weight": b.ln_2.weight, p + "layer_norm2.bias": b.ln_2.bias,
-                p + "mlp.fc1.weight": b.c_fc.weight, p + "mlp.fc1.bias": b.c_fc.bias,
-                p + "mlp.fc2.weight": b.c_proj.weight, p + "mlp.fc2.bias": b.c_proj.bias}
-    return {p + "ln_1.weight": b.ln_1.weight, p + "ln_1.bias": b.ln_1.bias,
-            p + "attn.in_proj_weight": b.attn.in_proj_weight, p + "attn.in_proj_bias": b.attn.in_proj_bias,
-            p + "attn.out_proj.weight": b.attn.out_proj.weight, p + "attn.out_proj.bias": b.attn.out_proj.bias,
-            p + "ln_2.weight": b.ln_2.weight, p + "ln_2.bias": b.ln_2.bias,
-            p + "mlp.c_fc.weight": b.c_fc.weight, p + "mlp.c_fc.bias": b.c_fc.bias,
-            p + "mlp.c_proj.weight": b.c_proj.weight, p + "mlp.c_proj.bias": b.c_proj.bias}
-
-
 def hf_names(m, scale=True):
     sd = {"text_model.embeddings.token_embedding.weight": m.token_embedding.weight,
           "text_model.embeddings.position_embedding.weight": m.positional_embedding,
           "text_model.final_layer_norm.weight": m.ln_final.weight, "text_model.final_layer_norm.bias": m.ln_final.bias,
           "text_projection.weight": m.text_projection.t()}
     for i, b in enumerate(m.blocks):
-        sd.update(layer_names(b, f"text_model.encoder.layers.{i}.", True))
+        sd.update(R.layer_names(b, f"text_model.encoder.layers.{i}.", True))
     if scale:
         sd["logit_scale"] = m.logit_scale
     return sd
@@ -115,7 +95,7 @@ def openai_names(m, scale=True):
     sd = {"token_embedding.weight": m.token_embedding.weight, "positional_embedding": m.positional_embedding,
           "ln_final.weight": m.ln_final.weight, "ln_final.bias": m.ln_final.bias, "text_projection": m.text_projection}
     for i, b in enumerate(m.blocks):
-        sd.update(layer_names(b, f"transformer.resblocks.{i}.", False))
+        sd.update(R.layer_names(b, f"transformer.resblocks.{i}.", False))
     if scale:
         sd["logit_scale"] = m.logit_scale
     return sd
