@@ -98,6 +98,9 @@ int main(void) {
     check_bad("nomerges.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}}}", "merges");
     check_bad("wp.json", "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {}, \"merges\": []}}", "BPE");
     check_bad("badid.json", "{\"model\": {\"vocab\": {\"a\": -3}, \"merges\": []}}", "not an id");
+    check_bad("huge.json", "{\"model\": {\"vocab\": {\"a\": 4e32}, \"merges\": []}}", "not an id");   /* found by fuzz_clip_tokenizer */
+    check_bad("frac.json", "{\"model\": {\"vocab\": {\"a\": 1.5}, \"merges\": []}}", "not an id");
+    check_bad("addhuge.json", "{\"added_tokens\": [{\"id\": 1e300, \"content\": \"x\"}], \"model\": {\"vocab\": {}, \"merges\": []}}", "added token");
     check_bad("dupid.json", "{\"model\": {\"vocab\": {\"a\": 0, \"b\": 0}, \"merges\": []}}", "given twice");
     check_bad("gap.json", "{\"model\": {\"vocab\": {\"a\": 0, \"b\": 5}, \"merges\": []}}", "not defined");
     check_bad("merge.json", "{\"model\": {\"vocab\": {\"a\": 0, \"b\": 1}, \"merges\": [\"a b\"]}}", "not in the vocabulary");

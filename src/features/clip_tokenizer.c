@@ -267,28 +267,37 @@ static emb_status parse_openai(const char *buf, size_t len, const char *name, em
     return EMB_OK;
 }
 
+/* A JSON number that is an id in 0..TOK_MAX_VOCAB-1 (range first: casting
+ * a huge or NaN double to an integer is undefined). */
+static bool json_id(const cJSON *e, int64_t *id) {
+    if (!cJSON_IsNumber(e) || !(e->valuedouble >= 0 && e->valuedouble < TOK_MAX_VOCAB)) return false;
+    *id = (int64_t)e->valuedouble;
+    return (double)*id == e->valuedouble;
+}
+
 /* vocab (a JSON object token -> id) into a new tokenizer sized for n_merges. */
 static emb_status vocab_from_json(const cJSON *vocab, const cJSON *added, int64_t n_merges, const char *name, emb_clip_tokenizer **out) {
     if (!cJSON_IsObject(vocab)) return emb__fail(EMB_E_FORMAT, "%s: the vocabulary is not a JSON object", name);
-    int64_t n = 0, max_id = -1;
-    for (const cJSON *e = vocab->child; e; e = e->next, n++)
-        if (!cJSON_IsNumber(e) || e->valuedouble != (double)(int64_t)e->valuedouble || e->valuedouble < 0 || e->valuedouble >= TOK_MAX_VOCAB)
+    int64_t max_id = -1, id = 0;
+    for (const cJSON *e = vocab->child; e; e = e->next) {
+        if (!json_id(e, &id))
             return emb__fail(EMB_E_FORMAT, "%s: vocabulary entry '%.64s' is not an id in 0..%d", name, e->string ? e->string : "", TOK_MAX_VOCAB - 1);
-        else if ((int64_t)e->valuedouble > max_id) max_id = (int64_t)e->valuedouble;
+        if (id > max_id) max_id = id;
+    }
     /* added_tokens (tokenizer.json) may define ids past the model's vocabulary */
     for (const cJSON *e = added ? added->child : NULL; e; e = e->next) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id"), *c = cJSON_GetObjectItemCaseSensitive(e, "content");
-        if (!cJSON_IsNumber(id) || !cJSON_IsString(c) || id->valuedouble < 0 || id->valuedouble >= TOK_MAX_VOCAB)
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "content");
+        if (!json_id(cJSON_GetObjectItemCaseSensitive(e, "id"), &id) || !cJSON_IsString(c))
             return emb__fail(EMB_E_FORMAT, "%s: an added token has no valid id and content", name);
-        if ((int64_t)id->valuedouble > max_id) max_id = (int64_t)id->valuedouble;
+        if (id > max_id) max_id = id;
     }
     emb_clip_tokenizer *t = tok_new(max_id + 1, n_merges);
     if (!t) return emb__fail(EMB_E_NOMEM, "%s: out of memory", name);
     emb_status st = EMB_OK;
     for (const cJSON *e = vocab->child; e && !st; e = e->next)
-        st = set_token(t, (int64_t)e->valuedouble, e->string, strlen(e->string), name);
+        st = json_id(e, &id) ? set_token(t, id, e->string, strlen(e->string), name) : EMB_E_FORMAT;
     for (const cJSON *e = added ? added->child : NULL; e && !st; e = e->next) {
-        int64_t id = (int64_t)cJSON_GetObjectItemCaseSensitive(e, "id")->valuedouble;
+        json_id(cJSON_GetObjectItemCaseSensitive(e, "id"), &id);
         const char *c = cJSON_GetObjectItemCaseSensitive(e, "content")->valuestring;
         if (t->tok[id]) {
             if (t->tok_len[id] != strlen(c) || memcmp(t->tok[id], c, t->tok_len[id]))
