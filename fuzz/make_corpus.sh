@@ -108,6 +108,17 @@ avifenc -s 10 --min 20 --max 40 "$tmp/rgb.png" "$here/corpus/heif/rgb.avif" >/de
 avifenc -s 10 --min 20 --max 40 "$tmp/a.png" "$here/corpus/heif/rgba.avif" >/dev/null
 heif-enc -q 30 "$tmp/rgb.png" -o "$here/corpus/heif/rgb.heic" >/dev/null
 rm -rf "$tmp"
+# CLIP tokenizer: the test's small vocabulary in its three layouts, a
+# leading byte choosing the layout (fuzz_clip_tokenizer.c)
+mkdir -p "$here/corpus/clip_tokenizer"
+/usr/bin/python3 "$here/../tests/ref/clip_tokenizer_ref.py" "$tmp/tok" 2>/dev/null
+/usr/bin/python3 - "$tmp/tok" "$here/corpus/clip_tokenizer" <<'PY'
+import gzip, sys
+d, o = sys.argv[1], sys.argv[2]
+open(o + "/hf.json", "wb").write(b"\x00" + open(d + "/tokenizer.json", "rb").read())
+open(o + "/vm.txt", "wb").write(b"\x01" + open(d + "/vocab.json", "rb").read() + b"\x00" + open(d + "/merges.txt", "rb").read())
+open(o + "/oa.txt", "wb").write(b"\x02" + gzip.open(d + "/bpe.txt.gz").read())
+PY
 ls -l "$here"/corpus/* | awk '{s += $5} END {print "corpus bytes:", s}'
 
 # safetensors: 8-byte little-endian header length, JSON header, data.

@@ -14,6 +14,7 @@
 #define EMB_CLIP_H
 
 #include "emb_io.h"
+#include "emb_neighbors.h"   /* emb_knn: the results of emb_clip_search */
 
 #ifdef __cplusplus
 extern "C" {
@@ -149,6 +150,183 @@ emb_status emb_clip_preprocess(const emb_image *img, int size, uint8_t *crop, fl
  * ds->pixel_hash and source sizes. *out (n, dim) is allocated. */
 emb_status emb_clip_embed_dataset(emb_dataset *ds, const emb_clip *m, const emb_clip_params *params,
                                   emb_matf *out, emb_skipped *skipped);
+
+
+/* ---------------------------------------------------------------- text: tokenizer */
+/* CLIP's byte-level BPE (openai/CLIP simple_tokenizer.py; Hugging Face
+ * CLIPTokenizer): text cleanup (NFC, html.unescape twice, white space runs -> one
+ * space, strip), lower case, simple_tokenizer's pre-tokenisation pattern
+ * over Unicode letters / numbers, "</w>" word ends, <|startoftext|> ...
+ * <|endoftext|>, truncated to the context (77) keeping the end token, zero
+ * padded. NFC first, as Hugging Face's tokenizer.json; ftfy.fix_text's other
+ * repairs (mojibake, curly quotes) are not done; clip_tokenizer.c lists
+ * the other shortcuts.
+ *
+ *   emb_clip_tokenizer *tok;
+ *   if (emb_clip_tokenizer_load("clip-vit-base-patch32/", &tok)) die(emb_errmsg());
+ *   int32_t ids[EMB_CLIP_CONTEXT];
+ *   emb_clip_tokenize(tok, "a photo of a dog.", EMB_CLIP_CONTEXT, ids, NULL, NULL);
+ *   emb_clip_tokenizer_free(tok);
+ */
+#define EMB_CLIP_CONTEXT 77   /* CLIP's text context length (Radford et al. 2021) */
+
+typedef struct emb_clip_tokenizer emb_clip_tokenizer;   /* opaque, immutable: thread-safe */
+typedef enum {
+    EMB_CLIP_TOK_HF_JSON = 0,      /* Hugging Face tokenizer.json (model.vocab, model.merges, added_tokens) */
+    EMB_CLIP_TOK_VOCAB_MERGES,     /* vocab.json (token -> id) + merges.txt ("#version" line optional) */
+    EMB_CLIP_TOK_OPENAI_BPE,       /* bpe_simple_vocab_16e6.txt (inflated): vocabulary built as simple_tokenizer.py does */
+} emb_clip_tokenizer_format;
+
+/* Load a tokenizer: path is a tokenizer.json, a vocab.json or merges.txt
+ * (the other beside it), an OpenAI bpe_simple_vocab_16e6.txt[.gz], or a
+ * folder holding one of these (looked for in that order). Every byte symbol
+ * and both special tokens must be in the vocabulary and every merge must
+ * join two tokens into a third (EMB_E_FORMAT naming the file and the entry).
+ * *out: free with emb_clip_tokenizer_free. EMB_E_IO, EMB_E_FORMAT, EMB_E_NOMEM. */
+emb_status emb_clip_tokenizer_load(const char *path, emb_clip_tokenizer **out);
+/* The same from memory: a (alen bytes) the tokenizer.json, vocab.json or the
+ * inflated BPE text; b (blen) merges.txt for EMB_CLIP_TOK_VOCAB_MERGES, else
+ * unused; name for messages. Inputs are untrusted (the fuzz target drives it). */
+emb_status emb_clip_tokenizer_parse(emb_clip_tokenizer_format fmt, const void *a, size_t alen, const void *b, size_t blen,
+                                    const char *name, emb_clip_tokenizer **out);
+void emb_clip_tokenizer_free(emb_clip_tokenizer *t);   /* NULL is a no-op */
+int emb_clip_tokenizer_vocab_size(const emb_clip_tokenizer *t);
+int32_t emb_clip_tokenizer_start_id(const emb_clip_tokenizer *t);
+int32_t emb_clip_tokenizer_end_id(const emb_clip_tokenizer *t);
+const char *emb_clip_tokenizer_token(const emb_clip_tokenizer *t, int32_t id);   /* NULL outside the vocabulary */
+
+/* text (UTF-8, NUL-terminated) -> ids (context >= 2): start, BPE ids, end,
+ * zeros. *n_tokens (may be NULL) = tokens before the padding, start and end
+ * included (the end token sits at *n_tokens - 1); *truncated (may be NULL)
+ * whether BPE ids were cut to fit. Invalid UTF-8 bytes read as U+FFFD.
+ * Returns EMB_OK, EMB_E_INVALID, EMB_E_NOMEM. */
+emb_status emb_clip_tokenize(const emb_clip_tokenizer *t, const char *text, int context, int32_t *ids, int *n_tokens,
+                             bool *truncated);
+/* All BPE ids of text, no start / end token, no truncation: the first cap
+ * go to ids (may be NULL when cap is 0). Returns the count (may exceed
+ * cap: call again with a larger buffer), -1 on error (emb_errmsg). */
+int64_t emb_clip_tokenize_all(const emb_clip_tokenizer *t, const char *text, int32_t *ids, int64_t cap);
+
+
+/* ---------------------------------------------------------------- text: tower */
+/* The text tower of a CLIP checkpoint (the same .safetensors as the image
+ * tower's, or a text-only one), for zero-shot labels and text search:
+ *
+ *   emb_clip_text *tm;
+ *   if (emb_clip_text_load("model.safetensors", NULL, &tm)) die(emb_errmsg());
+ *   const char *q[1] = {"a photo of a dog."};
+ *   float v[512];                                          // emb_clip_text_info_get(tm).dim
+ *   emb_clip_text_embed_strings(tm, tok, q, 1, v);         // L2 = 1, comparable with emb_clip_embed's
+ *   emb_clip_text_free(tm);
+ */
+typedef struct emb_clip_text emb_clip_text;         /* opaque: weights + config, immutable */
+typedef struct emb_clip_text_ws emb_clip_text_ws;   /* opaque: one caller's buffers */
+
+typedef struct {
+    int width, layers, heads, context, vocab, dim, mlp;   /* context: positions (77); dim: output length */
+    double gflop;                  /* work of one full-length text, GFLOP */
+    bool quick_gelu;
+    const char *naming;            /* "hf" or "openai" */
+    emb_clip_precision precision;
+    float logit_scale;             /* exp(logit_scale) of the checkpoint (the softmax temperature of
+                                      zero-shot labels), 100 when the file has none */
+    bool has_logit_scale;
+} emb_clip_text_info;
+
+/* Load the text tower: Hugging Face names (text_model.*, text_projection.weight)
+ * or OpenAI / OpenCLIP names (token_embedding, positional_embedding,
+ * transformer.resblocks.*, ln_final, text_projection); F32, F16, BF16; heads
+ * and activation from config.json (text_config) or open_clip_config.json
+ * (text_cfg) beside it, else width / 64 and QuickGELU. params as for
+ * emb_clip_load (n_threads, precision). A file without a text tower is
+ * EMB_E_FORMAT. *out: free with emb_clip_text_free. */
+emb_status emb_clip_text_load(const char *path, const emb_clip_params *params, emb_clip_text **out);
+void emb_clip_text_free(emb_clip_text *m);   /* NULL is a no-op */
+emb_clip_text_info emb_clip_text_info_get(const emb_clip_text *m);
+emb_clip_text_ws *emb_clip_text_ws_new(const emb_clip_text *m, int max_batch);   /* NULL on OOM */
+void emb_clip_text_ws_free(emb_clip_text_ws *ws);
+/* Embed n rows of token ids (n, context), as emb_clip_tokenize writes them,
+ * into out (n, dim), L2-normalised; each row pooled at its first highest id
+ * (the end token). An id outside the vocabulary is EMB_E_INVALID naming the
+ * row. Same kernels, levels and determinism as emb_clip_embed. */
+emb_status emb_clip_text_embed(const emb_clip_text *m, emb_clip_text_ws *ws, const int32_t *ids, int64_t n, float *out);
+/* The straightforward forward pass over all context positions (float32 weights only), the reference. */
+emb_status emb_clip_text_embed_naive(const emb_clip_text *m, const int32_t *ids, int64_t n, float *out);
+/* Tokenise (context of the model) and embed n texts into out (n, dim). */
+emb_status emb_clip_text_embed_strings(const emb_clip_text *m, const emb_clip_tokenizer *tok, const char *const *texts, int64_t n,
+                                       float *out);
+
+
+/* ---------------------------------------------------------------- text: zero-shot, search */
+#define EMB_CLIP_DEFAULT_TEMPLATE "a photo of a {}."   /* Radford et al. 2021, sec. 3.1.4 */
+/* One vector per class (out (n_classes, dim), L2 = 1): every template with
+ * its "{}" replaced by the class name, embedded, the unit vectors averaged
+ * and renormalised (the CLIP paper's prompt ensembling). n_templates 0:
+ * EMB_CLIP_DEFAULT_TEMPLATE alone. A template without "{}" is EMB_E_INVALID. */
+emb_status emb_clip_zeroshot_classes(const emb_clip_text *m, const emb_clip_tokenizer *tok, const char *const *classes, int n_classes,
+                                     const char *const *templates, int n_templates, float *out);
+/* Zero-shot labels of image vectors (n, dim): softmax over the classes of
+ * logit_scale x cosine(image, class vector); pred (n) the best class, prob
+ * (n, may be NULL) its probability, prob_all (n, n_classes, may be NULL)
+ * every class's. Sums in double. */
+emb_status emb_clip_zeroshot(const emb_matf *images, const float *class_vec, int n_classes, float logit_scale, int32_t *pred,
+                             float *prob, float *prob_all);
+/* A name for each cluster: the mean of its members' unit image vectors
+ * (images (n, dim); cluster (n) ids 0..n_clusters-1, -1 noise, skipped),
+ * renormalised, against the unit name vectors (n_names, dim, e.g. from
+ * emb_clip_zeroshot_classes): best (n_clusters) the nearest name (-1 for an
+ * empty cluster), second (may be NULL) the runner-up, sim its cosine,
+ * margin the cosine's lead over the runner-up. */
+emb_status emb_clip_cluster_names(const emb_matf *images, const int32_t *cluster, int n_clusters, const float *name_vec, int n_names,
+                                  int32_t *best, int32_t *second, float *sim, float *margin);
+/* The vector of one image file (decoded, CLIP's preprocessing, the image
+ * tower) into out (dim floats, L2 = 1). */
+emb_status emb_clip_embed_image_file(const emb_clip *m, const char *path, float *out);
+/* The k items (rows of items, CLIP image vectors) nearest by cosine to each
+ * text (CLIP's text tower of model; tokenizer NULL: the model's folder), or
+ * to image (a file; texts then unused): out (n_texts or 1, k) as
+ * emb_knn_query gives it (distance 1 - cosine). Vectors of another width
+ * than items' are EMB_E_INVALID. */
+emb_status emb_clip_search(const emb_matf *items, const char *model, const char *tokenizer, const char *const *texts, int64_t n_texts,
+                           const char *image, int k, const emb_clip_params *params, emb_knn *out);
+/* parameters.model of DIR/summary.json (malloc'd, caller frees), or NULL. */
+char *emb_clip_results_model(const char *dir);
+
+
+/* Zero-shot labels of a dataset (clip_zeroshot.c). */
+typedef struct {
+    const char *model;                 /* weights with a text tower */
+    const char *tokenizer;             /* NULL: the model's folder */
+    const char *const *classes;        /* (n_classes) names; 0 classes: the dataset's class names */
+    int n_classes;
+    const char *const *templates;      /* (n_templates) prompts with "{}"; 0: EMB_CLIP_DEFAULT_TEMPLATE */
+    int n_templates;
+    emb_clip_params clip;              /* n_threads, precision of the text tower */
+} emb_zeroshot_params;
+emb_zeroshot_params emb_zeroshot_default_params(void);
+
+typedef struct {
+    int64_t n;                         /* items */
+    int n_classes;
+    char **classes;                    /* (n_classes) */
+    int32_t *pred;                     /* (n) zero-shot class */
+    float *prob;                       /* (n) its softmax probability */
+    float logit_scale;                 /* the temperature used */
+    int n_label_classes;               /* the dataset's classes */
+    int32_t *label_class;              /* (n_label_classes) the zero-shot class of the same name
+                                          (case-insensitive), -1 none */
+    int64_t *confusion;                /* (n_label_classes, n_classes) counts: given label x prediction */
+    int64_t n_labelled, n_correct;     /* items whose label names a class; of them, predicted so */
+} emb_zeroshot;
+
+/* Zero-shot labels of ds's CLIP image vectors vec (ds->n, dim). out is
+ * allocated (emb_zeroshot_free). Fewer than 2 classes, or a text tower of
+ * another width, is EMB_E_INVALID. */
+emb_status emb_clip_zeroshot_dataset(const emb_dataset *ds, const emb_matf *vec, const emb_zeroshot_params *p, emb_zeroshot *out);
+void emb_zeroshot_free(emb_zeroshot *z);
+/* zero_shot.csv: index,path,label,predicted,probability,agrees (1 / 0,
+ * empty when the item's label names no class); written atomically. */
+emb_status emb_zeroshot_write_csv(const char *path, const emb_dataset *ds, const emb_zeroshot *z);
 
 #ifdef __cplusplus
 }

@@ -25,7 +25,7 @@ build_pkgs=(build-essential cmake pkg-config
 # Debian's npm package): install Debian's only when npm is missing.
 command -v npm >/dev/null 2>&1 || build_pkgs+=(nodejs npm)
 run_pkgs=(dataset-fashion-mnist)
-test_pkgs=(openmpi-bin python3 python3-numpy python3-pil python3-sklearn python3-scipy python3-pytest
+test_pkgs=(openmpi-bin python3 python3-numpy python3-regex python3-pil python3-sklearn python3-scipy python3-pytest
   clang libclang-rt-14-dev libomp-14-dev chromium
   libavif-bin libheif-examples r-cran-dbscan)
 bench_pkgs=(python3-torch umap-learn python3-pynndescent python3-hnswlib python3-faiss

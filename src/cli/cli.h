@@ -197,6 +197,54 @@ int cli_clusters_opt(cli_clusters *o, int opt, const char *arg);
 int cli_cluster_stage(const cli_common *c, const cli_clusters *o, const emb_dataset *ds, const emb_matf *x,
                       const emb_knn *g, emb_summary *s);
 
+/* Zero-shot labels (stage_zeroshot.c), for analyze --features clip. */
+typedef struct {
+    bool on;                     /* --zero-shot (implied by --prompts, --classes) */
+    const char *prompts;         /* --prompts FILE: one template with {} a line */
+    const char *classes;         /* --classes a,b,c */
+    const char *tokenizer;       /* --tokenizer PATH; NULL: beside the model */
+    const char *vocabulary;      /* --vocabulary FILE: names for the clusters, one a line */
+    const char *queries;         /* --queries FILE: texts searched at analyze time, one a line */
+} cli_zeroshot;
+enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKENIZER, CLI_OPT_VOCABULARY, CLI_OPT_QUERIES };
+#define CLI_ZEROSHOT_LONGOPTS \
+    {"zero-shot", no_argument, 0, CLI_OPT_ZERO_SHOT}, {"prompts", required_argument, 0, CLI_OPT_PROMPTS}, \
+    {"classes", required_argument, 0, CLI_OPT_CLASSES}, {"tokenizer", required_argument, 0, CLI_OPT_TOKENIZER}, \
+    {"vocabulary", required_argument, 0, CLI_OPT_VOCABULARY}, {"queries", required_argument, 0, CLI_OPT_QUERIES}
+#define CLI_ZEROSHOT_HELP                                                                          \
+    "Zero-shot labels (--features clip; the model file needs its text tower):\n"                   \
+    "  --zero-shot         label each image with the class whose prompt \"a photo of a\n"          \
+    "                      {}.\" is nearest (CLIP's text tower): zero_shot.csv, and in\n"         \
+    "                      summary.json the accuracy against the labels and a confusion\n"      \
+    "                      matrix\n"                                                             \
+    "  --prompts FILE      templates, one a line with {} for the class name, averaged\n"        \
+    "                      per class (the CLIP paper's prompt ensembling)\n"                    \
+    "  --classes a,b,c     class names (default: the dataset's); unlabelled data takes\n"      \
+    "                      the zero-shot labels as its labels\n"                                \
+    "  --tokenizer PATH    tokenizer.json, vocab.json + merges.txt, bpe_simple_vocab_16e6\n"  \
+    "                      .txt.gz or their folder (default: the model's folder)\n"       \
+    "  --vocabulary FILE   name each cluster by the nearest of these names (one a line,\n"   \
+    "                      put in the templates): cluster_names.csv with the cosine and\n" \
+    "                      its margin over the runner-up; with --zero-shot alone, the\n"   \
+    "                      class names are used\n"                                             \
+    "  --queries FILE      texts, one a line: the 10 nearest items of each in searches.csv\n" \
+    "                      and summary.json's searches (shown in the report)\n"
+void cli_zeroshot_init(cli_zeroshot *z);
+/* Returns 1 if handled, 0 if not a zero-shot option. */
+int cli_zeroshot_opt(cli_zeroshot *z, int opt, const char *arg);
+/* Zero-shot labels of the embedded items (no-op unless z->on); may give
+ * unlabelled items labels (see stage_zeroshot.c). Returns an exit code. */
+int cli_zeroshot_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, emb_dataset *ds, const emb_matf *vec,
+                       emb_summary *s);
+
+/* After the cluster stage: cluster_names.csv from --vocabulary or the
+ * class prompts (no-op without --vocabulary / --zero-shot, or without clusters). */
+int cli_cluster_names_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, const emb_dataset *ds, const emb_matf *vec,
+                            emb_summary *s);
+/* --queries: searches.csv and summary.json searches (no-op without it). */
+int cli_searches_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, const emb_dataset *ds, const emb_matf *vec,
+                       emb_summary *s);
+
 /* t-SNE map options (`embscope map --method tsne`, `analyze --map tsne`);
  * src/cli/map_tsne.c. */
 typedef struct {
@@ -235,6 +283,7 @@ int cmd_neighbors(int argc, char **argv);
 int cmd_dups(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 
 /* Maps (cmd_map.c): write OUT/map.npy and OUT/map.csv; the kNN graph the
  * map command builds (PCA to 50 first when D > 100). */

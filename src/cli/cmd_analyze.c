@@ -25,7 +25,7 @@ static const char *USAGE =
     "  --exact, --approx   force the neighbour search (default: by size)\n"
     "  --map M             umap (default), tsne or none: map.npy, map.csv\n"
     "  --dims N            map dimensions (default 3)\n"
-    CLI_CLUSTERS_HELP CLI_TSNE_HELP CLI_ANALYSIS_HELP CLI_COMMON_HELP;
+    CLI_CLUSTERS_HELP CLI_ZEROSHOT_HELP CLI_TSNE_HELP CLI_ANALYSIS_HELP CLI_COMMON_HELP;
 
 typedef struct {
     int k;
@@ -34,6 +34,7 @@ typedef struct {
     int dims;
     cli_tsne_opts tsne;  /* --perplexity, --iterations, ... */
     cli_clusters clusters;  /* --clusters */
+    cli_zeroshot zeroshot;  /* --zero-shot, --prompts, --classes */
 } analyze_opts;
 
 enum { OPT_MAP = 1400, OPT_DIMS };
@@ -51,6 +52,11 @@ static void add_params(emb_summary *s, const cli_common *c, const cli_features *
     emb_summary_set_string(s, "embscope_version", emb_version());
     emb_summary_set_string(s, "parameters.data", data);
     emb_summary_set_string(s, "parameters.features", f->kind);
+    if (f->model) {   /* read by `embscope search`, which may run elsewhere: the absolute path */
+        char *abs = realpath(f->model, NULL);
+        emb_summary_set_string(s, "parameters.model", abs ? abs : f->model);
+        free(abs);
+    }
     emb_summary_set_number(s, "parameters.pixels_size", f->pixels.size);
     emb_summary_set_bool(s, "parameters.pixels_color", f->pixels.color);
     if (f->alpha_bg_set) {
@@ -199,9 +205,10 @@ int cmd_analyze(int argc, char **argv) {
                                              {"exact", no_argument, 0, OPT_EXACT}, {"approx", no_argument, 0, OPT_APPROX},
                                              {"map", required_argument, 0, OPT_MAP},
                                              {"dims", required_argument, 0, OPT_DIMS}, CLI_TSNE_LONGOPTS,
-                                             CLI_CLUSTERS_LONGOPTS, {0, 0, 0, 0}};
+                                             CLI_CLUSTERS_LONGOPTS, CLI_ZEROSHOT_LONGOPTS, {0, 0, 0, 0}};
     cli_tsne_init(&a.tsne);
     cli_clusters_init(&a.clusters);
+    cli_zeroshot_init(&a.zeroshot);
     int opt;
     long v;
     while ((opt = getopt_long(argc, argv, "o:hk:", longopts, NULL)) != -1) {
@@ -228,6 +235,7 @@ int cmd_analyze(int argc, char **argv) {
         if (r == 0) r = cli_analysis_opt(&an, opt, optarg);
         if (r == 0) r = cli_tsne_opt(&a.tsne, opt, optarg);
         if (r == 0) r = cli_clusters_opt(&a.clusters, opt, optarg);
+        if (r == 0) r = cli_zeroshot_opt(&a.zeroshot, opt, optarg);
         if (r <= 0) return r < 0 ? CLI_EXIT_USAGE : cli_usage_error("analyze", "unknown option");
     }
     if (optind + 1 != argc) return cli_usage_error("analyze", "expected one DATA argument");
@@ -246,6 +254,8 @@ int cmd_analyze(int argc, char **argv) {
     if (!s) { fprintf(stderr, "embscope: out of memory\n"); rc = CLI_EXIT_FAIL; goto done; }
     add_params(s, &c, &f, &a, data);
     emb_summary_set_number(s, "timings.embed_s", e.seconds);
+    if ((rc = cli_zeroshot_stage(&c, &a.zeroshot, &f, e.ds, &e.vec, s))) goto done;
+    if ((rc = cli_searches_stage(&c, &a.zeroshot, &f, e.ds, &e.vec, s))) goto done;
     emb_status st = emb_summary_add_dataset(s, e.ds, &e.skipped);
     if (st) { rc = cli_fail(st); goto done; }
     emb_summary_set_number(s, "embeddings.rows", (double)e.vec.rows);
@@ -263,6 +273,7 @@ int cmd_analyze(int argc, char **argv) {
     a.clusters.umap_cache = umap_cache;
     if ((rc = cli_cluster_stage(&c, &a.clusters, e.ds, &e.vec, &g, s))) goto done;
     cli_resources_mark(s, "clusters", &cpu);
+    if ((rc = cli_cluster_names_stage(&c, &a.zeroshot, &f, e.ds, &e.vec, s))) goto done;
     if ((rc = stage_map(&c, &a, &e, &g, umap_cache, s))) goto done;
     cli_resources_mark(s, "map", &cpu);
     emb_umap_cache_free(umap_cache);

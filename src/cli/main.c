@@ -18,6 +18,7 @@ static const command COMMANDS[] = {
     {"cluster", cmd_cluster, "HDBSCAN or k-means clusters of a .npy of vectors: clusters.csv, clusters.json"},
     {"dups", cmd_dups, "duplicate groups and split leakage of a .npy of vectors"},
     {"report", cmd_report, "write OUT/report.html from the results in OUT"},
+    {"search", cmd_search, "items of a results folder nearest to a text or an image (CLIP)"},
     {"clip", cmd_clip, "CLIP vectors of preprocessed images (.npy), timed"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])

@@ -153,14 +153,16 @@ void emb__clip_layernorm_at(const float *x, float *y, int d, const float *w, con
     layernorm(x, y, d, w, b);
 }
 
-/* Softmax attention of one head of one image: qkv (T, 3D) rows, out (T, D)
- * rows, head h's columns [h*hd, (h+1)*hd). row: (T) scratch. */
-static void attend(const float *qkv, float *out, int T, int D, int h, int hd, float *row) {
+/* Softmax attention of one head of one sequence: qkv (T, 3D) rows, out (T, D)
+ * rows, head h's columns [h*hd, (h+1)*hd). row: (T) scratch. causal: query
+ * i attends to keys 0..i (the text tower's mask), else to all T. */
+static void attend(const float *qkv, float *out, int T, int D, int h, int hd, float *row, bool causal) {
     float scale = 1.0f / sqrtf((float)hd);
     for (int i = 0; i < T; i++) {
         const float *q = qkv + (size_t)i * 3 * D + (size_t)h * hd;
+        const int nk = causal ? i + 1 : T;
         float mx = -INFINITY;
-        for (int j = 0; j < T; j++) {
+        for (int j = 0; j < nk; j++) {
             const float *k = qkv + (size_t)j * 3 * D + D + (size_t)h * hd;
             float s = 0;
             for (int c = 0; c < hd; c++) s += q[c] * k[c];
@@ -168,11 +170,11 @@ static void attend(const float *qkv, float *out, int T, int D, int h, int hd, fl
             if (row[j] > mx) mx = row[j];
         }
         float sum = 0;
-        for (int j = 0; j < T; j++) { row[j] = expf(row[j] - mx); sum += row[j]; }
+        for (int j = 0; j < nk; j++) { row[j] = expf(row[j] - mx); sum += row[j]; }
         float inv = 1.0f / sum;
         float *o = out + (size_t)i * D + (size_t)h * hd;
         for (int c = 0; c < hd; c++) o[c] = 0;
-        for (int j = 0; j < T; j++) {
+        for (int j = 0; j < nk; j++) {
             const float *v = qkv + (size_t)j * 3 * D + 2 * D + (size_t)h * hd;
             float p = row[j] * inv;
             for (int c = 0; c < hd; c++) o[c] += p * v[c];
@@ -184,8 +186,9 @@ static void attend(const float *qkv, float *out, int T, int D, int h, int hd, fl
 /* attend() with AVX-512: keys transposed to (hd, Tp) so each query's scores
  * are 16-wide FMAs over keys; the weighted sum of values 16-wide over the
  * head's columns (hd a multiple of 16). scratch: hd * Tp + Tp floats. */
-__attribute__((target("avx512f"))) static void attend_avx512(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch) {
-    int Tp = (T + 15) & ~15, nv = Tp / 16;
+__attribute__((target("avx512f"))) static void attend_avx512(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch,
+                                                           bool causal) {
+    int Tp = (T + 15) & ~15;
     float *kt = scratch, *row = scratch + (size_t)hd * Tp, scale = 1.0f / sqrtf((float)hd);
     /* keys (T, hd) -> kt (hd, Tp) in 16 x 16 blocks, rows past T zero */
     for (int j0 = 0; j0 < Tp; j0 += 16)
@@ -196,9 +199,10 @@ __attribute__((target("avx512f"))) static void attend_avx512(const float *qkv, f
             emb__transpose16(r);
             for (int c = 0; c < 16; c++) _mm512_storeu_ps(kt + (size_t)(c0 + c) * Tp + j0, r[c]);
         }
-    __mmask16 last = (__mmask16)(T % 16 ? (1u << (T % 16)) - 1 : 0xffff);
     for (int i = 0; i < T; i++) {
         const float *q = qkv + (size_t)i * 3 * D + (size_t)h * hd;
+        const int nk = causal ? i + 1 : T, nv = (nk + 15) / 16;   /* keys seen, in 16-wide blocks */
+        const __mmask16 last = (__mmask16)(nk % 16 ? (1u << (nk % 16)) - 1 : 0xffff);
         __m512 mxv = _mm512_set1_ps(-INFINITY);
         for (int v = 0; v < nv; v++) {
             __m512 acc = _mm512_setzero_ps();
@@ -207,7 +211,7 @@ __attribute__((target("avx512f"))) static void attend_avx512(const float *qkv, f
             _mm512_storeu_ps(row + 16 * v, acc);
             mxv = _mm512_mask_max_ps(mxv, v == nv - 1 ? last : (__mmask16)0xffff, mxv, acc);
         }
-        /* softmax over the T scores; lanes past T become 0 */
+        /* softmax over the nk scores; lanes past nk become 0 */
         __m512 mx = _mm512_set1_ps(_mm512_reduce_max_ps(mxv)), sv = _mm512_setzero_ps();
         for (int v = 0; v < nv; v++) {
             __m512 e = _mm512_maskz_mov_ps(v == nv - 1 ? last : (__mmask16)0xffff,
@@ -220,7 +224,7 @@ __attribute__((target("avx512f"))) static void attend_avx512(const float *qkv, f
         for (int c0 = 0; c0 < hd; c0 += 64) {
             int nc = (hd - c0) / 16 < 4 ? (hd - c0) / 16 : 4;
             __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-            for (int j = 0; j < T; j++) {
+            for (int j = 0; j < nk; j++) {
                 const float *vv = qkv + (size_t)j * 3 * D + 2 * D + (size_t)h * hd + c0;
                 __m512 pj = _mm512_set1_ps(row[j] * inv);
                 for (int k = 0; k < nc; k++) acc[k] = _mm512_fmadd_ps(pj, _mm512_loadu_ps(vv + 16 * k), acc[k]);
@@ -235,23 +239,25 @@ __attribute__((target("avx512f"))) static void attend_avx512(const float *qkv, f
 /* attend() with AVX2 (hd a multiple of 8): keys copied to (hd, Tp), Tp = T
  * rounded up to 8, zeros past T; scores 8-wide FMAs over keys (the same
  * chain over c as attend_avx512), the weighted sum 8-wide over columns. */
-__attribute__((target("avx2,fma"))) static void attend_avx2(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch) {
-    int Tp = (T + 7) & ~7, nv = Tp / 8;
+__attribute__((target("avx2,fma"))) static void attend_avx2(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch,
+                                                          bool causal) {
+    int Tp = (T + 7) & ~7;
     float *kt = scratch, *row = scratch + (size_t)hd * Tp, scale = 1.0f / sqrtf((float)hd);
     for (int j = 0; j < Tp; j++)
         for (int c = 0; c < hd; c++) kt[(size_t)c * Tp + j] = j < T ? qkv[(size_t)j * 3 * D + D + (size_t)h * hd + c] : 0.0f;
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    __m256 last = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(T - 8 * (nv - 1)), lane));
     for (int i = 0; i < T; i++) {
         const float *q = qkv + (size_t)i * 3 * D + (size_t)h * hd;
+        const int nk = causal ? i + 1 : T, nv = (nk + 7) / 8;   /* keys seen, in 8-wide blocks */
+        const __m256 last = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(nk - 8 * (nv - 1)), lane));
         for (int v = 0; v < nv; v++) {
             __m256 acc = _mm256_setzero_ps();
             for (int c = 0; c < hd; c++) acc = _mm256_fmadd_ps(_mm256_set1_ps(q[c]), _mm256_loadu_ps(kt + (size_t)c * Tp + 8 * v), acc);
             _mm256_storeu_ps(row + 8 * v, _mm256_mul_ps(acc, _mm256_set1_ps(scale)));
         }
         float mxs = -INFINITY;
-        for (int j = 0; j < T; j++) mxs = row[j] > mxs ? row[j] : mxs;
-        /* softmax over the T scores; lanes past T become 0 */
+        for (int j = 0; j < nk; j++) mxs = row[j] > mxs ? row[j] : mxs;
+        /* softmax over the nk scores; lanes past nk become 0 */
         __m256 mx = _mm256_set1_ps(mxs), sv = _mm256_setzero_ps();
         for (int v = 0; v < nv; v++) {
             __m256 e = emb__exp256(_mm256_sub_ps(_mm256_loadu_ps(row + 8 * v), mx));
@@ -264,7 +270,7 @@ __attribute__((target("avx2,fma"))) static void attend_avx2(const float *qkv, fl
         for (int c0 = 0; c0 < hd; c0 += 32) {
             int nc = (hd - c0) / 8 < 4 ? (hd - c0) / 8 : 4;
             __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-            for (int j = 0; j < T; j++) {
+            for (int j = 0; j < nk; j++) {
                 const float *vv = qkv + (size_t)j * 3 * D + 2 * D + (size_t)h * hd + c0;
                 __m256 pj = _mm256_set1_ps(row[j] * inv);
                 for (int k = 0; k < nc; k++) acc[k] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(vv + 8 * k), acc[k]);
@@ -275,26 +281,58 @@ __attribute__((target("avx2,fma"))) static void attend_avx2(const float *qkv, fl
 }
 #endif
 
-void emb__clip_attend_at(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch, emb_cpu_level level) {
+static void attend_at(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch, emb_cpu_level level, bool causal) {
 #if defined(__x86_64__) && defined(__GNUC__)
     level = level < emb_cpu_level_detected() ? level : emb_cpu_level_detected();
-    if (level >= EMB_CPU_AVX512 && hd % 16 == 0) { attend_avx512(qkv, out, T, D, h, hd, scratch); return; }
-    if (level >= EMB_CPU_AVX2 && hd % 8 == 0) { attend_avx2(qkv, out, T, D, h, hd, scratch); return; }
+    if (level >= EMB_CPU_AVX512 && hd % 16 == 0) { attend_avx512(qkv, out, T, D, h, hd, scratch, causal); return; }
+    if (level >= EMB_CPU_AVX2 && hd % 8 == 0) { attend_avx2(qkv, out, T, D, h, hd, scratch, causal); return; }
 #endif
     (void)level;
-    attend(qkv, out, T, D, h, hd, scratch);
+    attend(qkv, out, T, D, h, hd, scratch, causal);
+}
+void emb__clip_attend_at(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch, emb_cpu_level level) {
+    attend_at(qkv, out, T, D, h, hd, scratch, level, false);
+}
+void emb__clip_attend_causal_at(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch, emb_cpu_level level) {
+    attend_at(qkv, out, T, D, h, hd, scratch, level, true);
 }
 
-static void linear(const emb_clip *m, emb_clip_ws *ws, const emb__linear *L, const float *x, int rows, float *y, bool acc, int actk) {
-    if (m->info.precision == EMB_CLIP_BF16) emb__linear_bf16_at(L, x, rows, y, acc, actk, ws->xbf, ws->n_threads, ws->level);
-    else emb__linear_f32_at(L, x, rows, y, acc, actk, ws->n_threads, ws->level);
+void emb__clip_linear(const emb__clip_bufs *b, const emb__linear *L, const float *x, int rows, float *y, bool acc, int act) {
+    if (b->bf16) emb__linear_bf16_at(L, x, rows, y, acc, act, b->xbf, b->n_threads, b->level);
+    else emb__linear_f32_at(L, x, rows, y, acc, act, b->n_threads, b->level);
+}
+
+void emb__clip_layer_forward(const emb__clip_layer *y, const emb__clip_bufs *b, int n, int T, const int *off, const int *len, int D,
+                             int H, bool quick_gelu, bool causal) {
+    const int nt = b->n_threads, hd = D / H;
+    int rows = 0;
+    for (int s = 0; s < n; s++) rows += len ? len[s] : T;
+    #pragma omp parallel for num_threads(nt) schedule(static)
+    for (int r = 0; r < rows; r++) emb__clip_layernorm_at(b->x + (size_t)r * D, b->h + (size_t)r * D, D, y->ln1_w, y->ln1_b, b->level);
+    emb__clip_linear(b, &y->qkv, b->h, rows, b->qkv, false, 0);
+    #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) collapse(2)
+    for (int s = 0; s < n; s++)
+        for (int h = 0; h < H; h++) {
+            size_t o = off ? (size_t)off[s] : (size_t)s * T;
+            int t = len ? len[s] : T;
+            float *scratch = b->att + (size_t)omp_get_thread_num() * b->att_stride;
+            if (causal) emb__clip_attend_causal_at(b->qkv + o * 3 * D, b->h + o * D, t, D, h, hd, scratch, b->level);
+            else emb__clip_attend_at(b->qkv + o * 3 * D, b->h + o * D, t, D, h, hd, scratch, b->level);
+        }
+    emb__clip_linear(b, &y->out, b->h, rows, b->x, true, 0);
+    #pragma omp parallel for num_threads(nt) schedule(static)
+    for (int r = 0; r < rows; r++) emb__clip_layernorm_at(b->x + (size_t)r * D, b->h + (size_t)r * D, D, y->ln2_w, y->ln2_b, b->level);
+    emb__clip_linear(b, &y->fc1, b->h, rows, b->mlp, false, quick_gelu ? EMB__ACT_QUICK_GELU : EMB__ACT_GELU);   /* act fused */
+    emb__clip_linear(b, &y->fc2, b->mlp, rows, b->x, true, 0);
 }
 
 /* One batch of n <= max_batch images. */
 static void forward(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int n, float *out) {
     const int D = m->info.width, T = m->tokens, G = m->grid, P = m->info.patch, S = m->info.image_size;
-    const int H = m->info.heads, hd = D / H, KP = m->patch.k, rows = n * T, nt = ws->n_threads;
-    const bool quick = m->info.quick_gelu;
+    const int H = m->info.heads, KP = m->patch.k, rows = n * T, nt = ws->n_threads;
+    const emb__clip_bufs bufs = {.x = ws->x, .h = ws->h, .qkv = ws->qkv, .mlp = ws->mlp, .att = ws->att, .xbf = ws->xbf,
+                                 .att_stride = ws->att_stride, .n_threads = nt, .level = ws->level,
+                                 .bf16 = m->info.precision == EMB_CLIP_BF16};
     /* patch embedding: im2col rows (image, gy, gx), columns (channel, py, px) as conv1's weight */
     #pragma omp parallel for num_threads(nt) schedule(static)
     for (int r = 0; r < n * G * G; r++) {
@@ -305,7 +343,7 @@ static void forward(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int
                 memcpy(dst + ((size_t)c * P + py) * P,
                        pixels + (((size_t)b * 3 + c) * S + (size_t)gy * P + py) * S + (size_t)gx * P, sizeof(float) * P);
     }
-    linear(m, ws, &m->patch, ws->patches, n * G * G, ws->h, false, 0);
+    emb__clip_linear(&bufs, &m->patch, ws->patches, n * G * G, ws->h, false, 0);
     #pragma omp parallel for num_threads(nt) schedule(static)
     for (int r = 0; r < rows; r++) {
         int b = r / T, t = r % T;
@@ -314,25 +352,10 @@ static void forward(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int
         for (int i = 0; i < D; i++) x[i] = src[i] + m->pos[(size_t)t * D + i];
         emb__clip_layernorm_at(x, x, D, m->ln_pre_w, m->ln_pre_b, ws->level);
     }
-    for (int l = 0; l < m->info.layers; l++) {
-        const emb__clip_layer *y = &m->layer[l];
-        #pragma omp parallel for num_threads(nt) schedule(static)
-        for (int r = 0; r < rows; r++) emb__clip_layernorm_at(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln1_w, y->ln1_b, ws->level);
-        linear(m, ws, &y->qkv, ws->h, rows, ws->qkv, false, 0);
-        #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) collapse(2)
-        for (int b = 0; b < n; b++)
-            for (int h = 0; h < H; h++)
-                emb__clip_attend_at(ws->qkv + (size_t)b * T * 3 * D, ws->h + (size_t)b * T * D, T, D, h, hd,
-                                    ws->att + (size_t)omp_get_thread_num() * ws->att_stride, ws->level);
-        linear(m, ws, &y->out, ws->h, rows, ws->x, true, 0);
-        #pragma omp parallel for num_threads(nt) schedule(static)
-        for (int r = 0; r < rows; r++) emb__clip_layernorm_at(ws->x + (size_t)r * D, ws->h + (size_t)r * D, D, y->ln2_w, y->ln2_b, ws->level);
-        linear(m, ws, &y->fc1, ws->h, rows, ws->mlp, false, quick ? EMB__ACT_QUICK_GELU : EMB__ACT_GELU);   /* act fused */
-        linear(m, ws, &y->fc2, ws->mlp, rows, ws->x, true, 0);
-    }
+    for (int l = 0; l < m->info.layers; l++) emb__clip_layer_forward(&m->layer[l], &bufs, n, T, NULL, NULL, D, H, m->info.quick_gelu, false);
     for (int b = 0; b < n; b++)
         layernorm(ws->x + (size_t)b * T * D, ws->cls + (size_t)b * D, D, m->ln_post_w, m->ln_post_b);
-    linear(m, ws, &m->proj, ws->cls, n, out, false, 0);
+    emb__clip_linear(&bufs, &m->proj, ws->cls, n, out, false, 0);
     for (int b = 0; b < n; b++) {
         float *o = out + (size_t)b * m->info.dim;
         double s = 0;
@@ -354,7 +377,7 @@ emb_status emb_clip_embed(const emb_clip *m, emb_clip_ws *ws, const float *pixel
 
 /* ---------------------------------------------------------------- naive */
 /* y (rows, n) = x W^T + b with double accumulation, one output at a time. */
-static void linear_naive(const emb__linear *L, const float *x, int rows, float *y, bool acc) {
+void emb__clip_linear_naive(const emb__linear *L, const float *x, int rows, float *y, bool acc) {
     for (int i = 0; i < rows; i++)
         for (int j = 0; j < L->n; j++) {
             double s = L->b ? L->b[j] : 0.0;
@@ -363,10 +386,22 @@ static void linear_naive(const emb__linear *L, const float *x, int rows, float *
         }
 }
 
+void emb__clip_layer_naive(const emb__clip_layer *y, float *x, float *h, float *qkv, float *mlp, float *row, int T, int D, int H, int F,
+                           bool quick_gelu, bool causal) {
+    for (int t = 0; t < T; t++) layernorm(x + (size_t)t * D, h + (size_t)t * D, D, y->ln1_w, y->ln1_b);
+    emb__clip_linear_naive(&y->qkv, h, T, qkv, false);
+    for (int hh = 0; hh < H; hh++) attend(qkv, h, T, D, hh, D / H, row, causal);
+    emb__clip_linear_naive(&y->out, h, T, x, true);
+    for (int t = 0; t < T; t++) layernorm(x + (size_t)t * D, h + (size_t)t * D, D, y->ln2_w, y->ln2_b);
+    emb__clip_linear_naive(&y->fc1, h, T, mlp, false);
+    for (size_t i = 0; i < (size_t)T * F; i++) mlp[i] = act(mlp[i], quick_gelu);
+    emb__clip_linear_naive(&y->fc2, mlp, T, x, true);
+}
+
 emb_status emb_clip_embed_naive(const emb_clip *m, const float *pixels, int64_t n, float *out) {
     if (m->info.precision != EMB_CLIP_F32) return emb__fail(EMB_E_UNSUPPORTED, "the naive forward pass needs float32 weights");
     const int D = m->info.width, T = m->tokens, G = m->grid, P = m->info.patch, S = m->info.image_size;
-    const int F = m->mlp, H = m->info.heads, hd = D / H;
+    const int F = m->mlp, H = m->info.heads;
     float *x = malloc(sizeof(float) * (size_t)T * D), *h = malloc(sizeof(float) * (size_t)T * D);
     float *qkv = malloc(sizeof(float) * (size_t)T * 3 * D), *mlp = malloc(sizeof(float) * (size_t)T * F);
     float *row = malloc(sizeof(float) * (size_t)T), *cls = malloc(sizeof(float) * (size_t)D);
@@ -390,20 +425,10 @@ emb_status emb_clip_embed_naive(const emb_clip *m, const float *pixels, int64_t 
                 x[(size_t)t * D + o] = (float)(s + m->pos[(size_t)t * D + o]);
             }
         for (int t = 0; t < T; t++) layernorm(x + (size_t)t * D, x + (size_t)t * D, D, m->ln_pre_w, m->ln_pre_b);
-        for (int l = 0; l < m->info.layers; l++) {
-            const emb__clip_layer *y = &m->layer[l];
-            for (int t = 0; t < T; t++) layernorm(x + (size_t)t * D, h + (size_t)t * D, D, y->ln1_w, y->ln1_b);
-            linear_naive(&y->qkv, h, T, qkv, false);
-            for (int hh = 0; hh < H; hh++) attend(qkv, h, T, D, hh, hd, row);
-            linear_naive(&y->out, h, T, x, true);
-            for (int t = 0; t < T; t++) layernorm(x + (size_t)t * D, h + (size_t)t * D, D, y->ln2_w, y->ln2_b);
-            linear_naive(&y->fc1, h, T, mlp, false);
-            for (size_t i = 0; i < (size_t)T * F; i++) mlp[i] = act(mlp[i], m->info.quick_gelu);
-            linear_naive(&y->fc2, mlp, T, x, true);
-        }
+        for (int l = 0; l < m->info.layers; l++) emb__clip_layer_naive(&m->layer[l], x, h, qkv, mlp, row, T, D, H, F, m->info.quick_gelu, false);
         layernorm(x, cls, D, m->ln_post_w, m->ln_post_b);
         float *o = out + (size_t)b * m->info.dim;
-        linear_naive(&m->proj, cls, 1, o, false);
+        emb__clip_linear_naive(&m->proj, cls, 1, o, false);
         double s = 0;
         for (int i = 0; i < m->info.dim; i++) s += (double)o[i] * o[i];
         for (int i = 0; i < m->info.dim; i++) o[i] = (float)(o[i] / sqrt(s));

@@ -34,6 +34,14 @@ typedef struct {
     emb__linear fc2;                        /* (width, mlp) */
 } emb__clip_layer;
 
+/* Everything a model malloc'd, freed together (clip_load.c). track hands p
+ * over (false, and p freed, when out of memory); release frees p now. */
+typedef struct { void **p; int n, cap; } emb__allocs;
+bool emb__allocs_track(emb__allocs *al, void *p);
+void emb__allocs_release(emb__allocs *al, void *p);
+void *emb__allocs_floats(emb__allocs *al, size_t n_floats);   /* tracked malloc of n floats, NULL on OOM */
+void emb__allocs_free(emb__allocs *al);
+
 struct emb_clip {
     emb_clip_info info;
     int mlp;                 /* MLP hidden size */
@@ -45,9 +53,30 @@ struct emb_clip {
     float *ln_pre_w, *ln_pre_b, *ln_post_w, *ln_post_b;
     emb__linear proj;        /* (dim, width), no bias */
     emb__clip_layer *layer;  /* (layers) */
-    void **allocs;           /* everything malloc'd, freed by emb_clip_free */
-    int n_allocs, cap_allocs;
+    emb__allocs al;          /* everything malloc'd, freed by emb_clip_free */
 };
+
+/* Reading a tower from safetensors (clip_load.c, clip_text.c). */
+typedef struct {
+    const emb_safetensors *st;
+    const char *path;
+    emb__allocs *al;       /* where the tensors read go */
+    emb_status err;        /* first failure; later calls do nothing */
+} emb__clip_loader;
+/* Tensor `name` with exactly this shape as float32 (tracked in ld->al);
+ * NULL with ld->err set when missing, mis-shaped or of another dtype. */
+float *emb__clip_get(emb__clip_loader *ld, const char *name, int ndim, const int64_t *shape);
+/* Layer l: pre + ".<l>." + Hugging Face CLIPEncoderLayer names (hf) or
+ * OpenAI ResidualAttentionBlock names; width D, MLP F. Returns ld->err. */
+emb_status emb__clip_load_layer(emb__clip_loader *ld, bool hf, const char *pre, int l, int D, int F, emb__clip_layer *y);
+/* Pack L for its kernel (bf16 or float32 panels, tracked in al), drop L->w; false on OOM. */
+bool emb__clip_pack(emb__allocs *al, emb__linear *L, bool bf16);
+/* heads and activation of a tower from config.json (HF: <hf_section>.
+ * {num_attention_heads, hidden_act}) or open_clip_config.json (model_cfg.
+ * <oc_section>.{head_width or heads}, model_cfg.quick_gelu) beside path;
+ * defaults width / 64 heads and QuickGELU. */
+void emb__clip_read_config(const char *path, const char *hf_section, const char *oc_section, int width, bool hf, int *heads,
+                           bool *quick_gelu);
 
 /* Activations fused into a linear layer. */
 enum { EMB__ACT_NONE = 0, EMB__ACT_QUICK_GELU, EMB__ACT_GELU };
@@ -101,5 +130,31 @@ uint16_t emb__f32_to_bf16(float f);
  * else plain C, the reference (clip.c). */
 void emb__clip_layernorm_at(const float *x, float *y, int d, const float *w, const float *b, emb_cpu_level level);
 void emb__clip_attend_at(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch, emb_cpu_level level);
+/* The same with a causal mask (query i sees keys 0..i), the text tower's. */
+void emb__clip_attend_causal_at(const float *qkv, float *out, int T, int D, int h, int hd, float *scratch, emb_cpu_level level);
+/* One forward pass's buffers, for emb__clip_layer_forward: x (rows, D) the
+ * residual stream, h (rows, D), qkv (rows, 3D), mlp (rows, F), att
+ * (threads, att_stride) attention scratch, xbf the bf16 GEMM scratch. */
+typedef struct {
+    float *x, *h, *qkv, *mlp, *att, *xbf;
+    size_t att_stride;
+    int n_threads;
+    emb_cpu_level level;
+    bool bf16;
+} emb__clip_bufs;
+/* L = act(x W^T + b) (+ y) with the kernel of b->level, f32 or bf16. */
+void emb__clip_linear(const emb__clip_bufs *b, const emb__linear *L, const float *x, int rows, float *y, bool acc, int act);
+/* One pre-LN transformer block over n sequences, in place on b->x:
+ * x += out(attn(ln_1(x)));  x += fc2(act(fc1(ln_2(x)))). Sequence s has
+ * len[s] rows from row off[s] (off NULL: every sequence T rows, packed);
+ * attention is per sequence and head, causal when asked (the text tower). */
+void emb__clip_layer_forward(const emb__clip_layer *y, const emb__clip_bufs *b, int n, int T, const int *off, const int *len, int D,
+                             int H, bool quick_gelu, bool causal);
+/* The same block done plainly (the naive passes): one sequence of T rows,
+ * x (T, D) in place; h, qkv, mlp, row (T) scratch. */
+void emb__clip_layer_naive(const emb__clip_layer *y, float *x, float *h, float *qkv, float *mlp, float *row, int T, int D, int H, int F,
+                           bool quick_gelu, bool causal);
+/* y (rows, n) = x W^T + b (+ y) with double sums, one output at a time: the naive forward passes' GEMM. */
+void emb__clip_linear_naive(const emb__linear *L, const float *x, int rows, float *y, bool acc);
 
 #endif

@@ -23,48 +23,47 @@ emb_clip_params emb_clip_default_params(void) {
 
 emb_clip_info emb_clip_info_get(const emb_clip *m) { return m->info; }
 
+void emb__allocs_free(emb__allocs *a) {
+    for (int i = 0; i < a->n; i++) free(a->p[i]);
+    free(a->p);
+    a->p = NULL;
+    a->n = a->cap = 0;
+}
+
 void emb_clip_free(emb_clip *m) {
     if (!m) return;
-    for (int i = 0; i < m->n_allocs; i++) free(m->allocs[i]);
-    free(m->allocs);
+    emb__allocs_free(&m->al);
     free(m);
 }
 
-/* Hand p to the model (freed by emb_clip_free); false (and p freed) on OOM. */
-static bool track(emb_clip *m, void *p) {
+bool emb__allocs_track(emb__allocs *al, void *p) {
     if (!p) return false;
-    if (m->n_allocs == m->cap_allocs) {
-        int cap = m->cap_allocs ? 2 * m->cap_allocs : 64;
-        void **a = realloc(m->allocs, sizeof(void *) * (size_t)cap);
+    if (al->n == al->cap) {
+        int cap = al->cap ? 2 * al->cap : 64;
+        void **a = realloc(al->p, sizeof(void *) * (size_t)cap);
         if (!a) { free(p); return false; }
-        m->allocs = a;
-        m->cap_allocs = cap;
+        al->p = a;
+        al->cap = cap;
     }
-    m->allocs[m->n_allocs++] = p;
+    al->p[al->n++] = p;
     return true;
 }
 
-/* Free p now (it was handed to the model). */
-static void release(emb_clip *m, void *p) {
-    for (int i = 0; i < m->n_allocs; i++)
-        if (m->allocs[i] == p) { free(p); m->allocs[i] = m->allocs[--m->n_allocs]; return; }
+void emb__allocs_release(emb__allocs *al, void *p) {
+    for (int i = 0; i < al->n; i++)
+        if (al->p[i] == p) { free(p); al->p[i] = al->p[--al->n]; return; }
 }
 
-static void *model_alloc(emb_clip *m, size_t n_floats) {
+void *emb__allocs_floats(emb__allocs *al, size_t n_floats) {
     void *p = malloc(sizeof(float) * (n_floats ? n_floats : 1));
-    return track(m, p) ? p : NULL;
+    return emb__allocs_track(al, p) ? p : NULL;
 }
 
-typedef struct {
-    const emb_safetensors *st;
-    const char *path;
-    emb_clip *m;
-    emb_status err;
-} loader;
+typedef emb__clip_loader loader;
 
 /* Tensor `name` with exactly the given shape (ndim dims), as float32. Sets
  * ld->err and returns NULL when missing or mis-shaped. */
-static float *get(loader *ld, const char *name, int ndim, const int64_t *shape) {
+float *emb__clip_get(loader *ld, const char *name, int ndim, const int64_t *shape) {
     if (ld->err) return NULL;
     const emb_st_tensor *t = emb_safetensors_find(ld->st, name);
     char want[96] = "", got[96] = "";
@@ -87,11 +86,12 @@ static float *get(loader *ld, const char *name, int ndim, const int64_t *shape) 
         ld->err = emb__fail(EMB_E_FORMAT, "%s: tensor '%s' has dtype %s (F32, F16 or BF16 expected)", ld->path, name, t->dtype_name);
         return NULL;
     }
-    float *v = model_alloc(ld->m, (size_t)t->count);
+    float *v = emb__allocs_floats(ld->al, (size_t)t->count);
     if (!v) { ld->err = emb__fail(EMB_E_NOMEM, "%s: out of memory", ld->path); return NULL; }
     emb_safetensors_to_f32(t, v);
     return v;
 }
+static float *get(loader *ld, const char *name, int ndim, const int64_t *shape) { return emb__clip_get(ld, name, ndim, shape); }
 static float *get1(loader *ld, const char *name, int64_t a) { return get(ld, name, 1, (int64_t[]){a}); }
 static float *get2(loader *ld, const char *name, int64_t a, int64_t b) { return get(ld, name, 2, (int64_t[]){a, b}); }
 
@@ -101,10 +101,8 @@ static const emb_st_tensor *find_fmt(const emb_safetensors *st, const char *fmt,
     return emb_safetensors_find(st, name);
 }
 
-/* heads / activation from config.json (HF: vision_config.{num_attention_heads,
- * hidden_act}) or open_clip_config.json (model_cfg.{vision_cfg.head_width,
- * quick_gelu}) in the weights' folder. */
-static void read_config(const char *path, int width, bool hf, int *heads, bool *quick_gelu) {
+void emb__clip_read_config(const char *path, const char *hf_section, const char *oc_section, int width, bool hf, int *heads,
+                           bool *quick_gelu) {
     *heads = width / CLIP_HEAD_WIDTH > 0 ? width / CLIP_HEAD_WIDTH : 1;
     *quick_gelu = true;   /* the OpenAI checkpoints (HF's default hidden_act too) */
     const char *slash = strrchr(path, '/');
@@ -122,7 +120,7 @@ static void read_config(const char *path, int width, bool hf, int *heads, bool *
         free(txt);
         if (!root) continue;
         if (f == 0) {
-            const cJSON *vc = cJSON_GetObjectItemCaseSensitive(root, "vision_config");
+            const cJSON *vc = cJSON_GetObjectItemCaseSensitive(root, hf_section);
             if (!vc) vc = root;
             const cJSON *h = cJSON_GetObjectItemCaseSensitive(vc, "num_attention_heads");
             const cJSON *act = cJSON_GetObjectItemCaseSensitive(vc, "hidden_act");
@@ -131,10 +129,12 @@ static void read_config(const char *path, int width, bool hf, int *heads, bool *
         } else {
             const cJSON *mc = cJSON_GetObjectItemCaseSensitive(root, "model_cfg");
             if (!mc) mc = root;
-            const cJSON *vc = cJSON_GetObjectItemCaseSensitive(mc, "vision_cfg");
+            const cJSON *vc = cJSON_GetObjectItemCaseSensitive(mc, oc_section);
             const cJSON *hw = vc ? cJSON_GetObjectItemCaseSensitive(vc, "head_width") : NULL;
+            const cJSON *hn = vc ? cJSON_GetObjectItemCaseSensitive(vc, "heads") : NULL;
             const cJSON *qg = cJSON_GetObjectItemCaseSensitive(mc, "quick_gelu");
             if (cJSON_IsNumber(hw) && hw->valueint > 0) *heads = width / hw->valueint;
+            else if (cJSON_IsNumber(hn) && hn->valueint > 0) *heads = hn->valueint;
             /* OpenCLIP's default is nn.GELU unless quick_gelu is set */
             if (!hf) *quick_gelu = cJSON_IsTrue(qg);
         }
@@ -151,8 +151,55 @@ static bool ends_with(const char *s, const char *suf) {
     "model.safetensors (Hugging Face) or open_clip_model.safetensors (OpenCLIP), or convert with " \
     "python3 -c \"import torch, safetensors.torch as s; s.save_file(torch.load('IN'), 'OUT.safetensors')\""
 
-static emb_status load_tensors(loader *ld, bool hf) {
-    emb_clip *m = ld->m;
+/* Layer l of a tower: pre + ".<l>." + the names of Hugging Face's
+ * CLIPEncoderLayer (q, k, v fused into one (3D, D) GEMM) or OpenAI's
+ * ResidualAttentionBlock; width D, MLP F. Sets and returns ld->err. */
+emb_status emb__clip_load_layer(loader *ld, bool hf, const char *pre, int l, int D, int F, emb__clip_layer *y) {
+    char n[8][160];
+    memset(y, 0, sizeof *y);
+    if (hf) {
+#define HF(i, s) snprintf(n[i], sizeof n[i], "%s.%d.%s", pre, l, s)
+        HF(0, "layer_norm1.weight"); HF(1, "layer_norm1.bias"); HF(2, "layer_norm2.weight"); HF(3, "layer_norm2.bias");
+        y->ln1_w = get1(ld, n[0], D); y->ln1_b = get1(ld, n[1], D);
+        y->ln2_w = get1(ld, n[2], D); y->ln2_b = get1(ld, n[3], D);
+        /* fuse q, k, v into one (3D, D) GEMM */
+        y->qkv = (emb__linear){.n = 3 * D, .k = D};
+        y->qkv.w = emb__allocs_floats(ld->al, (size_t)3 * D * D);
+        y->qkv.b = emb__allocs_floats(ld->al, (size_t)3 * D);
+        if (!y->qkv.w || !y->qkv.b) return ld->err = emb__fail(EMB_E_NOMEM, "%s: out of memory", ld->path);
+        const char *qkv[3] = {"q_proj", "k_proj", "v_proj"};
+        for (int j = 0; j < 3; j++) {
+            char wn[160], bn[160];
+            snprintf(wn, sizeof wn, "%s.%d.self_attn.%s.weight", pre, l, qkv[j]);
+            snprintf(bn, sizeof bn, "%s.%d.self_attn.%s.bias", pre, l, qkv[j]);
+            float *w = get2(ld, wn, D, D), *b = get1(ld, bn, D);
+            if (ld->err) return ld->err;
+            memcpy(y->qkv.w + (size_t)j * D * D, w, sizeof(float) * (size_t)D * D);
+            memcpy(y->qkv.b + (size_t)j * D, b, sizeof(float) * (size_t)D);
+            emb__allocs_release(ld->al, w);
+            emb__allocs_release(ld->al, b);
+        }
+        HF(0, "self_attn.out_proj.weight"); HF(1, "self_attn.out_proj.bias");
+        HF(2, "mlp.fc1.weight"); HF(3, "mlp.fc1.bias"); HF(4, "mlp.fc2.weight"); HF(5, "mlp.fc2.bias");
+#undef HF
+    } else {
+#define OA(i, s) snprintf(n[i], sizeof n[i], "%s.%d.%s", pre, l, s)
+        OA(0, "ln_1.weight"); OA(1, "ln_1.bias"); OA(2, "ln_2.weight"); OA(3, "ln_2.bias");
+        y->ln1_w = get1(ld, n[0], D); y->ln1_b = get1(ld, n[1], D);
+        y->ln2_w = get1(ld, n[2], D); y->ln2_b = get1(ld, n[3], D);
+        OA(0, "attn.in_proj_weight"); OA(1, "attn.in_proj_bias");
+        y->qkv = (emb__linear){.n = 3 * D, .k = D, .w = get2(ld, n[0], 3 * D, D), .b = get1(ld, n[1], 3 * D)};
+        OA(0, "attn.out_proj.weight"); OA(1, "attn.out_proj.bias");
+        OA(2, "mlp.c_fc.weight"); OA(3, "mlp.c_fc.bias"); OA(4, "mlp.c_proj.weight"); OA(5, "mlp.c_proj.bias");
+#undef OA
+    }
+    y->out = (emb__linear){.n = D, .k = D, .w = get2(ld, n[0], D, D), .b = get1(ld, n[1], D)};
+    y->fc1 = (emb__linear){.n = F, .k = D, .w = get2(ld, n[2], F, D), .b = get1(ld, n[3], F)};
+    y->fc2 = (emb__linear){.n = D, .k = F, .w = get2(ld, n[4], D, F), .b = get1(ld, n[5], D)};
+    return ld->err;
+}
+
+static emb_status load_tensors(loader *ld, emb_clip *m, bool hf) {
     const emb_safetensors *st = ld->st;
     const emb_st_tensor *pe = emb_safetensors_find(st, hf ? "vision_model.embeddings.patch_embedding.weight" : "visual.conv1.weight");
     const emb_st_tensor *pos = emb_safetensors_find(st, hf ? "vision_model.embeddings.position_embedding.weight" : "visual.positional_embedding");
@@ -178,7 +225,7 @@ static emb_status load_tensors(loader *ld, bool hf) {
     int F = (int)fc1->shape[0], E = (int)(hf ? pj->shape[0] : pj->shape[1]);
     int heads;
     bool qg;
-    read_config(ld->path, D, hf, &heads, &qg);
+    emb__clip_read_config(ld->path, "vision_config", "vision_cfg", D, hf, &heads, &qg);
     if (heads <= 0 || D % heads) return emb__fail(EMB_E_FORMAT, "%s: width %d is not divisible by %d heads", ld->path, D, heads);
     m->info = (emb_clip_info){.width = D, .layers = L, .heads = heads, .patch = P, .image_size = G * P,
                               .dim = E, .quick_gelu = qg, .naming = hf ? "hf" : "openai"};
@@ -208,70 +255,26 @@ static emb_status load_tensors(loader *ld, bool hf) {
         m->ln_post_w = get1(ld, "visual.ln_post.weight", D);
         m->ln_post_b = get1(ld, "visual.ln_post.bias", D);
         float *pt = get2(ld, "visual.proj", D, E);   /* x @ proj: (width, dim) */
-        float *pw = ld->err ? NULL : model_alloc(m, (size_t)E * D);
+        float *pw = ld->err ? NULL : emb__allocs_floats(&m->al, (size_t)E * D);
         if (pt && !pw && !ld->err) ld->err = emb__fail(EMB_E_NOMEM, "%s: out of memory", ld->path);
         if (pw) for (int i = 0; i < D; i++) for (int j = 0; j < E; j++) pw[(size_t)j * D + i] = pt[(size_t)i * E + j];
         m->proj = (emb__linear){.n = E, .k = D, .w = pw};
     }
     if (ld->err) return ld->err;
-    m->layer = model_alloc(m, (sizeof(emb__clip_layer) * (size_t)L + 3) / 4);
+    m->layer = emb__allocs_floats(&m->al, (sizeof(emb__clip_layer) * (size_t)L + 3) / 4);
     if (!m->layer) return emb__fail(EMB_E_NOMEM, "%s: out of memory", ld->path);
-    for (int l = 0; l < L && !ld->err; l++) {
-        emb__clip_layer *y = &m->layer[l];
-        char n[8][160];
-        memset(y, 0, sizeof *y);
-        if (hf) {
-            const char *pre = "vision_model.encoder.layers";
-#define HF(i, s) snprintf(n[i], sizeof n[i], "%s.%d.%s", pre, l, s)
-            HF(0, "layer_norm1.weight"); HF(1, "layer_norm1.bias"); HF(2, "layer_norm2.weight"); HF(3, "layer_norm2.bias");
-            y->ln1_w = get1(ld, n[0], D); y->ln1_b = get1(ld, n[1], D);
-            y->ln2_w = get1(ld, n[2], D); y->ln2_b = get1(ld, n[3], D);
-            /* fuse q, k, v into one (3D, D) GEMM */
-            y->qkv = (emb__linear){.n = 3 * D, .k = D};
-            y->qkv.w = model_alloc(m, (size_t)3 * D * D);
-            y->qkv.b = model_alloc(m, (size_t)3 * D);
-            if (!y->qkv.w || !y->qkv.b) return emb__fail(EMB_E_NOMEM, "%s: out of memory", ld->path);
-            const char *qkv[3] = {"q_proj", "k_proj", "v_proj"};
-            for (int j = 0; j < 3; j++) {
-                char wn[160], bn[160];
-                snprintf(wn, sizeof wn, "%s.%d.self_attn.%s.weight", pre, l, qkv[j]);
-                snprintf(bn, sizeof bn, "%s.%d.self_attn.%s.bias", pre, l, qkv[j]);
-                float *w = get2(ld, wn, D, D), *b = get1(ld, bn, D);
-                if (ld->err) return ld->err;
-                memcpy(y->qkv.w + (size_t)j * D * D, w, sizeof(float) * (size_t)D * D);
-                memcpy(y->qkv.b + (size_t)j * D, b, sizeof(float) * (size_t)D);
-                release(m, w);
-                release(m, b);
-            }
-            HF(0, "self_attn.out_proj.weight"); HF(1, "self_attn.out_proj.bias");
-            HF(2, "mlp.fc1.weight"); HF(3, "mlp.fc1.bias"); HF(4, "mlp.fc2.weight"); HF(5, "mlp.fc2.bias");
-#undef HF
-        } else {
-            const char *pre = "visual.transformer.resblocks";
-#define OA(i, s) snprintf(n[i], sizeof n[i], "%s.%d.%s", pre, l, s)
-            OA(0, "ln_1.weight"); OA(1, "ln_1.bias"); OA(2, "ln_2.weight"); OA(3, "ln_2.bias");
-            y->ln1_w = get1(ld, n[0], D); y->ln1_b = get1(ld, n[1], D);
-            y->ln2_w = get1(ld, n[2], D); y->ln2_b = get1(ld, n[3], D);
-            OA(0, "attn.in_proj_weight"); OA(1, "attn.in_proj_bias");
-            y->qkv = (emb__linear){.n = 3 * D, .k = D, .w = get2(ld, n[0], 3 * D, D), .b = get1(ld, n[1], 3 * D)};
-            OA(0, "attn.out_proj.weight"); OA(1, "attn.out_proj.bias");
-            OA(2, "mlp.c_fc.weight"); OA(3, "mlp.c_fc.bias"); OA(4, "mlp.c_proj.weight"); OA(5, "mlp.c_proj.bias");
-#undef OA
-        }
-        y->out = (emb__linear){.n = D, .k = D, .w = get2(ld, n[0], D, D), .b = get1(ld, n[1], D)};
-        y->fc1 = (emb__linear){.n = F, .k = D, .w = get2(ld, n[2], F, D), .b = get1(ld, n[3], F)};
-        y->fc2 = (emb__linear){.n = D, .k = F, .w = get2(ld, n[4], D, F), .b = get1(ld, n[5], D)};
-    }
+    for (int l = 0; l < L && !ld->err; l++)
+        emb__clip_load_layer(ld, hf, hf ? "vision_model.encoder.layers" : "visual.transformer.resblocks", l, D, F, &m->layer[l]);
     return ld->err;
 }
 
-/* Pack one layer for its kernel and drop the row-major copy. */
-static bool pack(emb_clip *m, emb__linear *L, bool bf16) {
-    if (bf16 ? !emb__linear_pack_bf16(L) || !track(m, L->wp) : !emb__linear_pack_f32(L) || !track(m, L->wpf)) return false;
-    release(m, L->w);
+bool emb__clip_pack(emb__allocs *al, emb__linear *L, bool bf16) {
+    if (bf16 ? !emb__linear_pack_bf16(L) || !emb__allocs_track(al, L->wp) : !emb__linear_pack_f32(L) || !emb__allocs_track(al, L->wpf)) return false;
+    emb__allocs_release(al, L->w);
     L->w = NULL;
     return true;
 }
+static bool pack(emb_clip *m, emb__linear *L, bool bf16) { return emb__clip_pack(&m->al, L, bf16); }
 
 /* BF16: bf16 panels; F32: float panels (the same for every SIMD level). */
 static emb_status pack_all(emb_clip *m, bool bf16) {
@@ -310,8 +313,8 @@ emb_status emb_clip_load(const char *path, const emb_clip_params *params, emb_cl
         s = emb__fail(EMB_E_FORMAT, "%s: no CLIP vision tower in this file (neither "
                       "'vision_model.embeddings.patch_embedding.weight' (Hugging Face) nor 'visual.conv1.weight' (OpenAI/OpenCLIP))", path);
     } else {
-        loader ld = {.st = &st, .path = path, .m = m};
-        s = load_tensors(&ld, hf);
+        loader ld = {.st = &st, .path = path, .al = &m->al};
+        s = load_tensors(&ld, m, hf);
     }
     emb_safetensors_close(&st);
     if (!s) s = pack_all(m, p.precision == EMB_CLIP_BF16);

@@ -87,6 +87,27 @@ def randomise(m):
                 p.add_(torch.randn_like(p) * 0.1)
 
 
+def layer_names(b, p, hf):
+    """One block's tensors under prefix p: Hugging Face CLIPEncoderLayer names (q, k, v apart) or OpenAI's."""
+    if hf:
+        wq, wk, wv = b.attn.in_proj_weight.chunk(3)
+        bq, bk, bv = b.attn.in_proj_bias.chunk(3)
+        return {p + "layer_norm1.weight": b.ln_1.weight, p + "layer_norm1.bias": b.ln_1.bias,
+                p + "self_attn.q_proj.weight": wq, p + "self_attn.q_proj.bias": bq,
+                p + "self_attn.k_proj.weight": wk, p + "self_attn.k_proj.bias": bk,
+                p + "self_attn.v_proj.weight": wv, p + "self_attn.v_proj.bias": bv,
+                p + "self_attn.out_proj.weight": b.attn.out_proj.weight, p + "self_attn.out_proj.bias": b.attn.out_proj.bias,
+                p + "layer_norm2.weight": b.ln_2.weight, p + "layer_norm2.bias": b.ln_2.bias,
+                p + "mlp.fc1.weight": b.c_fc.weight, p + "mlp.fc1.bias": b.c_fc.bias,
+                p + "mlp.fc2.weight": b.c_proj.weight, p + "mlp.fc2.bias": b.c_proj.bias}
+    return {p + "ln_1.weight": b.ln_1.weight, p + "ln_1.bias": b.ln_1.bias,
+            p + "attn.in_proj_weight": b.attn.in_proj_weight, p + "attn.in_proj_bias": b.attn.in_proj_bias,
+            p + "attn.out_proj.weight": b.attn.out_proj.weight, p + "attn.out_proj.bias": b.attn.out_proj.bias,
+            p + "ln_2.weight": b.ln_2.weight, p + "ln_2.bias": b.ln_2.bias,
+            p + "mlp.c_fc.weight": b.c_fc.weight, p + "mlp.c_fc.bias": b.c_fc.bias,
+            p + "mlp.c_proj.weight": b.c_proj.weight, p + "mlp.c_proj.bias": b.c_proj.bias}
+
+
 def openai_names(m):
     sd = {"visual.conv1.weight": m.conv1.weight, "visual.class_embedding": m.class_embedding,
           "visual.positional_embedding": m.positional_embedding,
@@ -94,13 +115,7 @@ def openai_names(m):
           "visual.ln_post.weight": m.ln_post.weight, "visual.ln_post.bias": m.ln_post.bias,
           "visual.proj": m.proj}
     for i, b in enumerate(m.blocks):
-        p = f"visual.transformer.resblocks.{i}."
-        sd.update({p + "ln_1.weight": b.ln_1.weight, p + "ln_1.bias": b.ln_1.bias,
-                   p + "attn.in_proj_weight": b.attn.in_proj_weight, p + "attn.in_proj_bias": b.attn.in_proj_bias,
-                   p + "attn.out_proj.weight": b.attn.out_proj.weight, p + "attn.out_proj.bias": b.attn.out_proj.bias,
-                   p + "ln_2.weight": b.ln_2.weight, p + "ln_2.bias": b.ln_2.bias,
-                   p + "mlp.c_fc.weight": b.c_fc.weight, p + "mlp.c_fc.bias": b.c_fc.bias,
-                   p + "mlp.c_proj.weight": b.c_proj.weight, p + "mlp.c_proj.bias": b.c_proj.bias})
+        sd.update(layer_names(b, f"visual.transformer.resblocks.{i}.", False))
     # a text-tower tensor, as in a full checkpoint, which the loader must ignore
     sd["logit_scale"] = torch.tensor(4.6052)
     return sd
@@ -114,17 +129,7 @@ def hf_names(m):
           "vision_model.post_layernorm.weight": m.ln_post.weight, "vision_model.post_layernorm.bias": m.ln_post.bias,
           "visual_projection.weight": m.proj.t()}
     for i, b in enumerate(m.blocks):
-        p = f"vision_model.encoder.layers.{i}."
-        wq, wk, wv = b.attn.in_proj_weight.chunk(3)
-        bq, bk, bv = b.attn.in_proj_bias.chunk(3)
-        sd.update({p + "layer_norm1.weight": b.ln_1.weight, p + "layer_norm1.bias": b.ln_1.bias,
-                   p + "self_attn.q_proj.weight": wq, p + "self_attn.q_proj.bias": bq,
-                   p + "self_attn.k_proj.weight": wk, p + "self_attn.k_proj.bias": bk,
-                   p + "self_attn.v_proj.weight": wv, p + "self_attn.v_proj.bias": bv,
-                   p + "self_attn.out_proj.weight": b.attn.out_proj.weight, p + "self_attn.out_proj.bias": b.attn.out_proj.bias,
-                   p + "layer_norm2.weight": b.ln_2.weight, p + "layer_norm2.bias": b.ln_2.bias,
-                   p + "mlp.fc1.weight": b.c_fc.weight, p + "mlp.fc1.bias": b.c_fc.bias,
-                   p + "mlp.fc2.weight": b.c_proj.weight, p + "mlp.fc2.bias": b.c_proj.bias})
+        sd.update(layer_names(b, f"vision_model.encoder.layers.{i}.", True))
     return sd
 
 
