@@ -21,23 +21,41 @@
 struct emb_clip_ws {
     int max_batch;
     float *patches;   /* (B * grid^2, 3 patch^2) im2col */
-    float *x;         /* (B * tokens, width) residual stream */
-    float *h;         /* (B * tokens, width) normalised input / attention output */
-    float *qkv;       /* (B * tokens, 3 width) */
-    float *mlp;       /* (B * tokens, mlp) */
-    float *att;       /* (threads, att_stride) attention scratch */
-    size_t att_stride;
-    emb_cpu_level level;   /* of every kernel, emb_cpu_level_active() at emb_clip_ws_new */
+    emb__clip_bufs b; /* rows B * tokens: residual stream, attention, MLP, bf16 scratch */
     float *cls;       /* (B, width) */
-    float *xbf;       /* bf16 GEMM scratch: emb__linear_scratch_floats(B * tokens, max k, threads) */
-    int n_threads;
 };
 
 void emb_clip_ws_free(emb_clip_ws *ws) {
     if (!ws) return;
-    free(ws->patches); free(ws->x); free(ws->h); free(ws->qkv); free(ws->mlp);
-    free(ws->att); free(ws->cls); free(ws->xbf);
+    emb__clip_bufs_free(&ws->b);
+    free(ws->patches); free(ws->cls);
     free(ws);
+}
+
+emb_status emb__clip_bufs_alloc(emb__clip_bufs *b, size_t rows, size_t D, size_t F, int H, size_t T, size_t kmax, int n_threads,
+                                bool bf16) {
+    memset(b, 0, sizeof *b);
+    b->n_threads = n_threads;
+    b->level = emb_cpu_level_active();
+    b->bf16 = bf16;
+    b->x = emb__alloc_big(sizeof(float) * rows * D, false);
+    b->h = emb__alloc_big(sizeof(float) * rows * D, false);
+    b->qkv = emb__alloc_big(sizeof(float) * rows * 3 * D, false);
+    b->mlp = emb__alloc_big(sizeof(float) * rows * F, false);
+    size_t Tp = (T + 15) & ~(size_t)15, hd = D / (size_t)H;
+    b->att_stride = hd * Tp + Tp;
+    b->att = malloc(sizeof(float) * (size_t)n_threads * b->att_stride);
+    if (bf16) b->xbf = emb__alloc_big(sizeof(float) * emb__linear_scratch_floats((int)rows, (int)kmax, n_threads), false);
+    if (!b->x || !b->h || !b->qkv || !b->mlp || !b->att || (bf16 && !b->xbf)) {
+        emb__clip_bufs_free(b);
+        return EMB_E_NOMEM;
+    }
+    return EMB_OK;
+}
+
+void emb__clip_bufs_free(emb__clip_bufs *b) {
+    free(b->x); free(b->h); free(b->qkv); free(b->mlp); free(b->att); free(b->xbf);
+    memset(b, 0, sizeof *b);
 }
 
 emb_clip_ws *emb_clip_ws_new(const emb_clip *m, int max_batch) {
@@ -49,20 +67,11 @@ emb_clip_ws *emb_clip_ws_new(const emb_clip *m, int max_batch) {
     size_t kmax = KP > F ? KP : F;
     kmax = kmax > D ? kmax : D;
     ws->max_batch = max_batch;
-    ws->n_threads = m->n_threads;
     ws->patches = emb__alloc_big(sizeof(float) * B * G2 * KP, false);
-    ws->x = emb__alloc_big(sizeof(float) * B * T * D, false);
-    ws->h = emb__alloc_big(sizeof(float) * B * T * D, false);
-    ws->qkv = emb__alloc_big(sizeof(float) * B * T * 3 * D, false);
-    ws->mlp = emb__alloc_big(sizeof(float) * B * T * F, false);
-    size_t Tp = (T + 15) & ~(size_t)15, hd = D / (size_t)m->info.heads;
-    ws->att_stride = hd * Tp + Tp;
-    ws->level = emb_cpu_level_active();
-    ws->att = malloc(sizeof(float) * (size_t)m->n_threads * ws->att_stride);
     ws->cls = malloc(sizeof(float) * B * D);
-    if (m->info.precision == EMB_CLIP_BF16) ws->xbf = emb__alloc_big(sizeof(float) * emb__linear_scratch_floats((int)(B * T), (int)kmax, m->n_threads), false);
-    if (!ws->patches || !ws->x || !ws->h || !ws->qkv || !ws->mlp || !ws->att || !ws->cls ||
-        (m->info.precision == EMB_CLIP_BF16 && !ws->xbf)) {
+    emb_status st = emb__clip_bufs_alloc(&ws->b, B * T, D, F, m->info.heads, T, kmax, m->n_threads,
+                                         m->info.precision == EMB_CLIP_BF16);
+    if (st || !ws->patches || !ws->cls) {
         emb_clip_ws_free(ws);
         emb__fail(EMB_E_NOMEM, "out of memory for a CLIP workspace of batch %d", max_batch);
         return NULL;
@@ -329,10 +338,8 @@ void emb__clip_layer_forward(const emb__clip_layer *y, const emb__clip_bufs *b, 
 /* One batch of n <= max_batch images. */
 static void forward(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int n, float *out) {
     const int D = m->info.width, T = m->tokens, G = m->grid, P = m->info.patch, S = m->info.image_size;
-    const int H = m->info.heads, KP = m->patch.k, rows = n * T, nt = ws->n_threads;
-    const emb__clip_bufs bufs = {.x = ws->x, .h = ws->h, .qkv = ws->qkv, .mlp = ws->mlp, .att = ws->att, .xbf = ws->xbf,
-                                 .att_stride = ws->att_stride, .n_threads = nt, .level = ws->level,
-                                 .bf16 = m->info.precision == EMB_CLIP_BF16};
+    const int H = m->info.heads, KP = m->patch.k, rows = n * T, nt = ws->b.n_threads;
+    const emb__clip_bufs bufs = ws->b;
     /* patch embedding: im2col rows (image, gy, gx), columns (channel, py, px) as conv1's weight */
     #pragma omp parallel for num_threads(nt) schedule(static)
     for (int r = 0; r < n * G * G; r++) {
@@ -343,18 +350,18 @@ static void forward(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int
                 memcpy(dst + ((size_t)c * P + py) * P,
                        pixels + (((size_t)b * 3 + c) * S + (size_t)gy * P + py) * S + (size_t)gx * P, sizeof(float) * P);
     }
-    emb__clip_linear(&bufs, &m->patch, ws->patches, n * G * G, ws->h, false, 0);
+    emb__clip_linear(&bufs, &m->patch, ws->patches, n * G * G, ws->b.h, false, 0);
     #pragma omp parallel for num_threads(nt) schedule(static)
     for (int r = 0; r < rows; r++) {
         int b = r / T, t = r % T;
-        const float *src = t == 0 ? m->cls : ws->h + ((size_t)b * G * G + t - 1) * D;
-        float *x = ws->x + (size_t)r * D;
+        const float *src = t == 0 ? m->cls : ws->b.h + ((size_t)b * G * G + t - 1) * D;
+        float *x = ws->b.x + (size_t)r * D;
         for (int i = 0; i < D; i++) x[i] = src[i] + m->pos[(size_t)t * D + i];
-        emb__clip_layernorm_at(x, x, D, m->ln_pre_w, m->ln_pre_b, ws->level);
+        emb__clip_layernorm_at(x, x, D, m->ln_pre_w, m->ln_pre_b, ws->b.level);
     }
     for (int l = 0; l < m->info.layers; l++) emb__clip_layer_forward(&m->layer[l], &bufs, n, T, NULL, NULL, D, H, m->info.quick_gelu, false);
     for (int b = 0; b < n; b++)
-        layernorm(ws->x + (size_t)b * T * D, ws->cls + (size_t)b * D, D, m->ln_post_w, m->ln_post_b);
+        layernorm(ws->b.x + (size_t)b * T * D, ws->cls + (size_t)b * D, D, m->ln_post_w, m->ln_post_b);
     emb__clip_linear(&bufs, &m->proj, ws->cls, n, out, false, 0);
     for (int b = 0; b < n; b++) {
         float *o = out + (size_t)b * m->info.dim;

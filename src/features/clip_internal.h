@@ -142,6 +142,13 @@ typedef struct {
     emb_cpu_level level;
     bool bf16;
 } emb__clip_bufs;
+/* b's buffers for `rows` rows of width D (MLP width F, H heads, sequences
+ * of at most T tokens), with a bf16 GEMM scratch for inner dimensions up to
+ * kmax when bf16; level = emb_cpu_level_active(). EMB_E_NOMEM (b freed)
+ * when one is missing. */
+emb_status emb__clip_bufs_alloc(emb__clip_bufs *b, size_t rows, size_t D, size_t F, int H, size_t T, size_t kmax, int n_threads,
+                                bool bf16);
+void emb__clip_bufs_free(emb__clip_bufs *b);
 /* L = act(x W^T + b) (+ y) with the kernel of b->level, f32 or bf16. */
 void emb__clip_linear(const emb__clip_bufs *b, const emb__linear *L, const float *x, int rows, float *y, bool acc, int act);
 /* One pre-LN transformer block over n sequences, in place on b->x:

@@ -36,14 +36,9 @@ struct emb_clip_text {
 
 struct emb_clip_text_ws {
     int max_batch;
-    float *x, *h, *qkv, *mlp;   /* (B * context, width | 3 width | mlp) */
-    float *att;                 /* (threads, att_stride) attention scratch */
-    size_t att_stride;
+    emb__clip_bufs b;           /* rows B * context: residual stream, attention, MLP, bf16 scratch */
     float *pooled;              /* (B, width) */
-    float *xbf;                 /* bf16 GEMM scratch */
     int *len, *off;             /* (B) tokens computed per row (end + 1) and their first row */
-    emb_cpu_level level;
-    int n_threads;
 };
 
 void emb_clip_text_free(emb_clip_text *m) {
@@ -155,8 +150,8 @@ emb_status emb_clip_text_load(const char *path, const emb_clip_params *params, e
 
 void emb_clip_text_ws_free(emb_clip_text_ws *ws) {
     if (!ws) return;
-    free(ws->x); free(ws->h); free(ws->qkv); free(ws->mlp); free(ws->att); free(ws->pooled); free(ws->xbf);
-    free(ws->len); free(ws->off);
+    emb__clip_bufs_free(&ws->b);
+    free(ws->pooled); free(ws->len); free(ws->off);
     free(ws);
 }
 
@@ -167,21 +162,12 @@ emb_clip_text_ws *emb_clip_text_ws_new(const emb_clip_text *m, int max_batch) {
     size_t B = (size_t)max_batch, T = (size_t)m->info.context, D = (size_t)m->info.width, F = (size_t)m->info.mlp;
     size_t kmax = F > D ? F : D;
     ws->max_batch = max_batch;
-    ws->n_threads = m->n_threads;
-    ws->level = emb_cpu_level_active();
-    ws->x = emb__alloc_big(sizeof(float) * B * T * D, false);
-    ws->h = emb__alloc_big(sizeof(float) * B * T * D, false);
-    ws->qkv = emb__alloc_big(sizeof(float) * B * T * 3 * D, false);
-    ws->mlp = emb__alloc_big(sizeof(float) * B * T * F, false);
-    size_t Tp = (T + 15) & ~(size_t)15, hd = D / (size_t)m->info.heads;
-    ws->att_stride = hd * Tp + Tp;
-    ws->att = malloc(sizeof(float) * (size_t)m->n_threads * ws->att_stride);
     ws->pooled = malloc(sizeof(float) * B * D);
     ws->len = malloc(sizeof(int) * B);
     ws->off = malloc(sizeof(int) * B);
-    bool bf16 = m->info.precision == EMB_CLIP_BF16;
-    if (bf16) ws->xbf = emb__alloc_big(sizeof(float) * emb__linear_scratch_floats((int)(B * T), (int)kmax, m->n_threads), false);
-    if (!ws->x || !ws->h || !ws->qkv || !ws->mlp || !ws->att || !ws->pooled || !ws->len || !ws->off || (bf16 && !ws->xbf)) {
+    emb_status st = emb__clip_bufs_alloc(&ws->b, B * T, D, F, m->info.heads, T, kmax, m->n_threads,
+                                         m->info.precision == EMB_CLIP_BF16);
+    if (st || !ws->pooled || !ws->len || !ws->off) {
         emb_clip_text_ws_free(ws);
         emb__fail(EMB_E_NOMEM, "out of memory for a CLIP text workspace of batch %d", max_batch);
         return NULL;
@@ -208,7 +194,7 @@ static void normalise_rows(float *o, int n, int dim) {
 
 /* One batch of n <= max_batch rows of ids (n, context), valid. */
 static void forward(const emb_clip_text *m, emb_clip_text_ws *ws, const int32_t *ids, int n, float *out) {
-    const int D = m->info.width, T = m->info.context, H = m->info.heads, nt = ws->n_threads;
+    const int D = m->info.width, T = m->info.context, H = m->info.heads, nt = ws->b.n_threads;
     int rows = 0;
     for (int b = 0; b < n; b++) {
         ws->off[b] = rows;
@@ -219,16 +205,14 @@ static void forward(const emb_clip_text *m, emb_clip_text_ws *ws, const int32_t 
     for (int b = 0; b < n; b++)
         for (int t = 0; t < ws->len[b]; t++) {
             const float *e = m->tok_emb + (size_t)ids[(size_t)b * T + t] * D, *p = m->pos + (size_t)t * D;
-            float *x = ws->x + ((size_t)ws->off[b] + t) * D;
+            float *x = ws->b.x + ((size_t)ws->off[b] + t) * D;
             for (int i = 0; i < D; i++) x[i] = e[i] + p[i];
         }
-    const emb__clip_bufs bufs = {.x = ws->x, .h = ws->h, .qkv = ws->qkv, .mlp = ws->mlp, .att = ws->att, .xbf = ws->xbf,
-                                 .att_stride = ws->att_stride, .n_threads = nt, .level = ws->level,
-                                 .bf16 = m->info.precision == EMB_CLIP_BF16};
+    const emb__clip_bufs bufs = ws->b;
     for (int l = 0; l < m->info.layers; l++)
         emb__clip_layer_forward(&m->layer[l], &bufs, n, T, ws->off, ws->len, D, H, m->info.quick_gelu, true);
     for (int b = 0; b < n; b++)
-        emb__clip_layernorm_at(ws->x + ((size_t)ws->off[b] + ws->len[b] - 1) * D, ws->pooled + (size_t)b * D, D, m->ln_w, m->ln_b, ws->level);
+        emb__clip_layernorm_at(ws->b.x + ((size_t)ws->off[b] + ws->len[b] - 1) * D, ws->pooled + (size_t)b * D, D, m->ln_w, m->ln_b, ws->b.level);
     emb__clip_linear(&bufs, &m->proj, ws->pooled, n, out, false, 0);
     normalise_rows(out, n, m->info.dim);
 }
