@@ -1,4 +1,4 @@
-/* stage_zeroshot.c - `analyze --features clip --zero-shot`: zero-shot
+/* zeroshot.c - emb_analyze_run with clip features and zero-shot on: zero-shot
  * labels from CLIP's text tower (emb_clip_zeroshot_dataset): zero_shot.csv,
  * summary.json's zero_shot (classes, templates, accuracy against the given
  * labels, confusion matrix); unlabelled data with --classes takes the
