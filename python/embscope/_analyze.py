@@ -11,7 +11,6 @@ import tempfile
 import numpy as np
 
 from . import _lib
-from ._common import n_threads
 
 # The tables of an output folder: attribute -> file. A file the run did not
 # write (no splits: leakage.csv is empty; vectors: no image_issues.csv) gives
@@ -170,8 +169,10 @@ def analyze(path, out=None, *, features="pixels", model=None, pixels_size=32, pi
     min_samples, cluster_selection ("eom", "leaf"), cluster_epsilon;
     zero_shot, prompts, classes (list or "a,b,c"), tokenizer, vocabulary,
     queries; dup_threshold, copy_threshold, outlier_method ("knn", "lof"),
-    outlier_fence, image_shape ((H, W) or (H, W, C)); threads (None = all
-    cores), seed; verbose (progress and each stage's line at INFO on the
+    outlier_fence, image_shape ((H, W) or (H, W, C)); threads (None or 0 =
+    all cores: the library's own loops; OpenBLAS keeps its pool, so the
+    bytes of `embscope analyze --threads 1` need OPENBLAS_NUM_THREADS=1 in
+    the environment too), seed; verbose (progress and each stage's line at INFO on the
     "embscope" logger, else DEBUG; warnings always at WARNING).
     An unknown keyword raises TypeError; a bad value ValueError; a failed
     run EmbscopeError (or a subclass) with the library's message, naming
@@ -238,6 +239,8 @@ def analyze(path, out=None, *, features="pixels", model=None, pixels_size=32, pi
     _parse_clusters(clusters, p)
     if cluster_selection not in ("eom", "leaf"):
         raise ValueError("cluster_selection: %r is not 'eom' or 'leaf'" % (cluster_selection,))
+    if not isinstance(min_samples, (int, np.integer)) or not 0 <= min_samples <= 100000:
+        raise ValueError("min_samples: %r is not an integer in 0..100000 (0: chosen from N)" % (min_samples,))
     p.clusters.min_samples, p.clusters.leaf = int(min_samples), int(cluster_selection == "leaf")
     if float(cluster_epsilon) < 0:
         raise ValueError("cluster_epsilon: %r is not a distance >= 0" % (cluster_epsilon,))
@@ -269,7 +272,11 @@ def analyze(path, out=None, *, features="pixels", model=None, pixels_size=32, pi
             raise ValueError("image_shape: %r is not (H, W) or (H, W, C) with C in 1..4" % (image_shape,))
         a.img_h, a.img_w, a.img_c = shape[0], shape[1], shape[2] if len(shape) == 3 else 1
 
-    p.n_threads = n_threads(threads)
+    if threads is None:
+        threads = 0
+    if not isinstance(threads, (int, np.integer)) or isinstance(threads, bool) or not 0 <= threads <= 4096:
+        raise ValueError("threads: %r is not None or an integer in 0..4096 (0: all cores)" % (threads,))
+    p.n_threads = int(threads)
     p.seed = int(seed)
     p.progress = _lib.progress(verbose)
     p.log = _lib.messages(verbose)
