@@ -12,9 +12,9 @@ import numpy as np
 
 from . import _lib
 
-# The tables of an output folder: attribute -> file. A file the run did not
-# write (no splits: leakage.csv is empty; vectors: no image_issues.csv) gives
-# an empty table.
+# The tables of an output folder: attribute -> file. A table of a stage the
+# run left out (summary.json says so) is empty, even when an earlier run left
+# its file in the folder.
 TABLES = {
     "items": "items.csv",
     "skipped": "skipped.csv",
@@ -60,9 +60,25 @@ def _read_table(path):
     return cols, [[_value(c, v) for c, v in zip(cols, r)] for r in rows[1:]]
 
 
-def _table(path):
+def _ran(name, summary):
+    """Whether this run wrote the table name (see TABLES)."""
+    left_out = summary.get("stages_left_out", {})
+    if name == "clusters":
+        return "clusters" not in left_out
+    if name == "label_issues":
+        return "label_issues" not in left_out
+    if name == "image_issues":
+        return "image_checks" not in left_out
+    if name in ("zero_shot", "cluster_names", "searches"):
+        return name in summary
+    if name == "annotation_issues":
+        return summary.get("dataset", {}).get("annotation_issues", 0) > 0
+    return True
+
+
+def _table(path, ran=True):
     """A pandas DataFrame when pandas is installed, else a list of dicts."""
-    cols, rows = _read_table(path)
+    cols, rows = _read_table(path) if ran else ([], [])
     try:
         import pandas as pd
     except ImportError:
@@ -102,7 +118,7 @@ class Analysis:
         self.map = np.load(mp) if self.summary.get("parameters", {}).get("map") != "none" and os.path.exists(mp) \
             else None
         for name, file in TABLES.items():
-            setattr(self, name, _table(os.path.join(out_dir, file)))
+            setattr(self, name, _table(os.path.join(out_dir, file), _ran(name, self.summary)))
 
     def __repr__(self):
         return "Analysis(%d items x %d dims, %s, report %r)" % (

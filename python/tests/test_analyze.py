@@ -170,3 +170,14 @@ def test_tables_without_pandas(tmp_path, blobs):
     r = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=PKG), capture_output=True,
                        text=True)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+def test_tables_of_this_run_only(tmp_path, blobs):
+    """A second run into the same folder with clusters="none": the first
+    run's clusters.csv is still there, the Analysis's table is empty."""
+    np.save(tmp_path / "x.npy", blobs[0])
+    a = embscope.analyze(tmp_path / "x.npy", out=tmp_path / "out", map="none", clusters="kmeans:3")
+    assert len(a.clusters) == 300
+    b = embscope.analyze(tmp_path / "x.npy", out=tmp_path / "out", map="none", clusters="none")
+    assert os.path.exists(tmp_path / "out" / "clusters.csv") and len(b.clusters) == 0
+    assert len(b.label_issues) == 0 and len(b.zero_shot) == 0 and len(b.annotation_issues) == 0

@@ -131,7 +131,10 @@ emb_status emb_stage_embed(const char *data, const char *out_dir, const emb_anal
     } else {
         st = wst;
     }
-    if (p->mpi.rank > 0) return st;   /* rank 0 holds the vectors and writes */
+    if (p->mpi.rank > 0) {   /* rank 0 holds the vectors and writes */
+        if (st) emb_analyze_vectors_free(out);
+        return st;
+    }
     out->seconds = emb_now() - t0;
     if (st) { emb_analyze_vectors_free(out); return st; }
     int64_t n_transparent = 0;
