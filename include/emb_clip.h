@@ -114,15 +114,6 @@ void emb_clip_ws_free(emb_clip_ws *ws);
  * emb_cpu_level_active() (no BLAS): the output bytes do not depend on the
  * thread count or the batch size. One call per workspace at a time. */
 emb_status emb_clip_embed(const emb_clip *m, emb_clip_ws *ws, const float *pixels, int64_t n, float *out);
-/* The straightforward forward pass (loops, no BLAS), float32 weights only:
- * the reference the fast one is tested against. */
-emb_status emb_clip_embed_naive(const emb_clip *m, const float *pixels, int64_t n, float *out);
-
-/* Throughput of the GEMM behind one precision (embscope's kernel at
- * emb_cpu_level_active(), or with blas the linked BLAS's SGEMM; BF16: the
- * bf16 kernel of the level) on an (m, k) x (k, n) product, best of repeated
- * runs over about `seconds`, in GFLOP/s. */
-double emb_clip_gemm_gflops(emb_clip_precision prec, bool blas, int m, int n, int k, int n_threads, double seconds);
 
 /* ---------------------------------------------------------------- preprocessing */
 /* CLIP's normalisation constants (openai/CLIP clip.py _transform). */
@@ -250,8 +241,6 @@ void emb_clip_text_ws_free(emb_clip_text_ws *ws);
  * (the end token). An id outside the vocabulary is EMB_E_INVALID naming the
  * row. Same kernels, levels and determinism as emb_clip_embed. */
 emb_status emb_clip_text_embed(const emb_clip_text *m, emb_clip_text_ws *ws, const int32_t *ids, int64_t n, float *out);
-/* The straightforward forward pass over all context positions (float32 weights only), the reference. */
-emb_status emb_clip_text_embed_naive(const emb_clip_text *m, const int32_t *ids, int64_t n, float *out);
 /* Tokenise (context of the model) and embed n texts into out (n, dim). */
 emb_status emb_clip_text_embed_strings(const emb_clip_text *m, const emb_clip_tokenizer *tok, const char *const *texts, int64_t n,
                                        float *out);

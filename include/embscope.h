@@ -30,6 +30,7 @@
 #include "emb_tsne.h"
 #include "emb_report.h"
 #include "emb_cluster.h"
+#include "emb_analyze.h"
 #include "emb_mpi.h"
 
 #endif

@@ -10,6 +10,7 @@
 #include "check.h"
 #include "embscope.h"
 #include "features/clip_internal.h"
+#include "features/features.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -17,7 +17,7 @@ import logging
 import os
 import threading
 
-ABI_VERSION = 2  # EMB_ABI_VERSION in include/emb_core.h this binding mirrors
+ABI_VERSION = 3  # EMB_ABI_VERSION in include/emb_core.h this binding mirrors
 
 log = logging.getLogger("embscope")
 
@@ -25,6 +25,7 @@ c_int, c_double, c_float = ctypes.c_int, ctypes.c_double, ctypes.c_float
 c_int64, c_uint64, c_char_p = ctypes.c_int64, ctypes.c_uint64, ctypes.c_char_p
 P_CHARP = ctypes.POINTER(ctypes.c_char_p)
 PROGRESS_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, c_char_p, c_double, c_char_p)
+LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, c_int, c_char_p)  # emb_log_fn (emb_analyze.h)
 
 # enums (emb_core.h, emb_neighbors.h, emb_tsne.h, emb_umap.h)
 METRIC = {"cosine": 0, "euclidean": 1}
@@ -33,6 +34,8 @@ TSNE_AUTO, TSNE_EXACT, TSNE_BH, TSNE_FFT = 0, 1, 2, 3
 UMAP_INIT = {"spectral": 0, "pca": 1, "random": 2}
 LAYOUTS = ("auto", "flat", "class", "split-class", "recursive", "coco", "yolo", "voc")  # emb_layout
 CLIP_PRECISION = {"f32": 0, "bf16": 1}
+OUTLIER_METHOD = {"knn": 0, "lof": 1}  # emb_outlier_method
+LOG_INFO, LOG_WARN = 0, 1  # emb_log_level
 
 
 class emb_matf(ctypes.Structure):
@@ -121,9 +124,60 @@ class emb_clip_params(ctypes.Structure):
                 ("overlap", ctypes.c_bool), ("fast_decode", ctypes.c_bool), ("progress", emb_progress)]
 
 
+class emb_log(ctypes.Structure):
+    _fields_ = [("fn", LOG_FN), ("ctx", ctypes.c_void_p)]
+
+
+class emb_mpi_world(ctypes.Structure):
+    _fields_ = [("rank", c_int), ("size", c_int), ("local_size", c_int)]
+
+
+class emb_features_opts(ctypes.Structure):
+    _fields_ = [("kind", c_char_p), ("pixels", emb_pixels_params), ("model", c_char_p),
+                ("class_names", c_char_p), ("clip", emb_clip_params), ("alpha_bg_set", ctypes.c_bool),
+                ("alpha_bg", ctypes.c_uint8 * 3), ("layout", c_int), ("labels", c_char_p),
+                ("box_margin", c_double)]
+
+
+class emb_findings_opts(ctypes.Structure):
+    _fields_ = [("dup_threshold", c_float), ("copy_threshold", c_float), ("outlier_method", c_int),
+                ("outlier_fence", c_float), ("features", c_char_p), ("img_w", c_int), ("img_h", c_int),
+                ("img_c", c_int)]
+
+
+class emb_clusters_opts(ctypes.Structure):
+    _fields_ = [("method", c_char_p), ("k", c_int), ("min_cluster_size", c_int), ("min_samples", c_int),
+                ("leaf", c_int), ("epsilon", c_double)]
+
+
+class emb_zeroshot_opts(ctypes.Structure):
+    _fields_ = [("on", ctypes.c_bool), ("prompts", c_char_p), ("classes", c_char_p), ("tokenizer", c_char_p),
+                ("vocabulary", c_char_p), ("queries", c_char_p)]
+
+
+class emb_tsne_opts(ctypes.Structure):
+    _fields_ = [("perplexity", c_double), ("n_iter", c_int), ("early_exaggeration_iter", c_int),
+                ("theta", c_double), ("method", c_int)]
+
+
+class emb_analyze_params(ctypes.Structure):
+    _fields_ = [("features", emb_features_opts), ("k", c_int), ("knn_method", c_int), ("map", c_char_p),
+                ("dims", c_int), ("tsne", emb_tsne_opts), ("clusters", emb_clusters_opts),
+                ("zeroshot", emb_zeroshot_opts), ("findings", emb_findings_opts), ("n_threads", c_int),
+                ("seed", c_uint64), ("progress", emb_progress), ("log", emb_log), ("mpi", emb_mpi_world)]
+
+
+class emb_analyze_info(ctypes.Structure):
+    _fields_ = [("report_path", ctypes.c_char * 4096), ("n_items", c_int64), ("dims", c_int64),
+                ("n_skipped", c_int64), ("seconds", c_double), ("output_error", ctypes.c_bool),
+                ("params_error", ctypes.c_bool)]
+
+
 STRUCTS = (emb_matf, emb_progress, emb_knn, emb_knn_params, emb_pca_params, emb_pca_model,
            emb_map_input_params, emb_tsne_params, emb_tsne_stats, emb_umap_params, emb_umap_info,
-           emb_dataset_params, emb_skipped, emb_pixels_params, emb_clip_params)
+           emb_dataset_params, emb_skipped, emb_pixels_params, emb_clip_params, emb_log, emb_mpi_world,
+           emb_features_opts, emb_findings_opts, emb_clusters_opts, emb_zeroshot_opts, emb_tsne_opts,
+           emb_analyze_params, emb_analyze_info)
 
 P = ctypes.POINTER
 # name: (restype, argtypes)
@@ -168,6 +222,9 @@ SIGNATURES = {
     "emb_clip_free": (None, [ctypes.c_void_p]),
     "emb_clip_embed_dataset": (c_int, [ctypes.c_void_p, ctypes.c_void_p, P(emb_clip_params), P(emb_matf),
                                        P(emb_skipped)]),
+    "emb_color_parse": (c_int, [c_char_p, P(ctypes.c_uint8)]),
+    "emb_analyze_default_params": (emb_analyze_params, []),
+    "emb_analyze_run": (c_int, [c_char_p, c_char_p, P(emb_analyze_params), P(emb_analyze_info)]),
 }
 
 
@@ -276,6 +333,27 @@ class _Progress:
 
 
 _progress = _Progress()
+
+
+def _log_message(ctx, level, msg):
+    """emb_log of a run: a stage's line at INFO (verbose; ctx carries the
+    flag) or DEBUG, a warning at WARNING."""
+    try:
+        text = msg.decode(errors="replace") if msg else ""
+        if level == LOG_WARN:
+            log.warning("%s", text)
+        else:
+            log.log(logging.INFO if ctx else logging.DEBUG, "%s", text)
+    except Exception:  # never let a logging problem unwind through C
+        pass
+
+
+_log_fn = LOG_FN(_log_message)
+
+
+def messages(verbose):
+    """An emb_log for one call, to the "embscope" logger."""
+    return emb_log(_log_fn, 1 if verbose else None)
 
 
 def progress(verbose):

@@ -19,6 +19,7 @@ typedef struct {
     uint64_t seed;           /* --seed */
     bool quiet;              /* --quiet */
     emb_progress progress;   /* stderr progress, unless quiet */
+    emb_log log;             /* the library's messages on stderr (warnings even when quiet) */
     emb_mpi_world mpi;       /* {0, 1} alone; under mpirun: this rank (src/mpi/) */
 } cli_common;
 
@@ -50,27 +51,14 @@ bool cli_parse_int(const char *s, long lo, long hi, long *out);
 bool cli_parse_float(const char *s, double lo, double hi, double *out);
 /* Progress line on stderr ("stage  42%"), only when stderr is a terminal. */
 void cli_log(const cli_common *c, const char *fmt, ...);
-/* After a stage of analyze: the process's CPU seconds (user + system, all
- * threads) since the previous mark into summary "cpu_s.<stage>", and its
- * peak resident memory so far into "memory.peak_rss_mb_after.<stage>"
- * (getrusage). *cpu_prev holds the previous mark (start at 0). */
-void cli_resources_mark(emb_summary *s, const char *stage, double *cpu_prev);
+/* The library's parameters of a run with c's threads, seed, progress,
+ * messages and MPI place; the rest default (emb_analyze_default_params). */
+emb_analyze_params cli_params(const cli_common *c);
 /* Path in the output folder (caller frees). */
 char *cli_out_path(const cli_common *c, const char *name);
 
-/* Features chosen on the command line. */
-typedef struct {
-    const char *kind;        /* "pixels" (default) or "clip" */
-    emb_pixels_params pixels;
-    const char *model;       /* --model for clip */
-    const char *class_names; /* --class-names */
-    emb_clip_params clip;    /* --precision, --batch for clip */
-    bool alpha_bg_set;       /* --alpha-background given */
-    uint8_t alpha_bg[3];
-    emb_layout layout;       /* --layout (folders), AUTO by default */
-    const char *labels;      /* --labels FILE, or "none" */
-    double box_margin;       /* --box-margin F (detection exports) */
-} cli_features;
+/* Features chosen on the command line (emb_analyze.h). */
+typedef emb_features_opts cli_features;
 void cli_features_init(cli_features *f);
 enum { CLI_OPT_FEATURES = 1100, CLI_OPT_PIXELS_SIZE, CLI_OPT_PIXELS_COLOR, CLI_OPT_MODEL, CLI_OPT_CLASS_NAMES,
        CLI_OPT_PRECISION, CLI_OPT_BATCH, CLI_OPT_FAST_DECODE, CLI_OPT_NO_OVERLAP, CLI_OPT_ALPHA_BG,
@@ -114,27 +102,8 @@ enum { CLI_OPT_FEATURES = 1100, CLI_OPT_PIXELS_SIZE, CLI_OPT_PIXELS_COLOR, CLI_O
 /* Returns 1 if handled, 0 if not a features option, -1 on a bad value. */
 int cli_features_opt(cli_features *f, int opt, const char *arg);
 
-/* The embed stage: open DATA, compute (or load) the vectors, write
- * items.csv, embeddings.npy and skipped.csv into the output folder. */
-typedef struct {
-    emb_dataset *ds;
-    emb_matf vec;
-    emb_npy_vectors file_vec;  /* a .npy DATA: vec is file_vec.m (memory-mapped) */
-    emb_skipped skipped;
-    double seconds;
-} cli_embedded;
-int cli_embed_stage(const cli_common *c, const cli_features *f, const char *data, cli_embedded *out);
-void cli_embedded_free(cli_embedded *e);
-
-/* The analysis stage (stage_analysis.c): options shared by analyze and dups. */
-typedef struct {
-    float dup_threshold;         /* --dup-threshold; < 0 = the features' default */
-    float copy_threshold;        /* --copy-threshold; < 0 = the features' default */
-    emb_outlier_method outlier_method;  /* --outlier-method knn|lof */
-    float outlier_fence;         /* --outlier-fence F; < 0 = the method's default */
-    const char *features;        /* "pixels", "clip", or NULL (vectors) */
-    int img_w, img_h, img_c;     /* pixel vectors' image shape (shift search), 0 = none */
-} cli_analysis;
+/* The analysis options shared by analyze and dups (emb_analyze.h). */
+typedef emb_findings_opts cli_analysis;
 enum { CLI_OPT_DUP_THRESHOLD = 1300, CLI_OPT_OUTLIER_METHOD, CLI_OPT_IMAGE_SHAPE, CLI_OPT_OUTLIER_FENCE, CLI_OPT_COPY_THRESHOLD };
 #define CLI_ANALYSIS_LONGOPTS \
     {"dup-threshold", required_argument, 0, CLI_OPT_DUP_THRESHOLD}, {"outlier-method", required_argument, 0, CLI_OPT_OUTLIER_METHOD}, \
@@ -154,22 +123,9 @@ enum { CLI_OPT_DUP_THRESHOLD = 1300, CLI_OPT_OUTLIER_METHOD, CLI_OPT_IMAGE_SHAPE
 void cli_analysis_init(cli_analysis *a);
 /* Returns 1 if handled, 0 if not an analysis option, -1 on a bad value. */
 int cli_analysis_opt(cli_analysis *a, int opt, const char *arg);
-int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
-                   const emb_knn *g, emb_summary *s);
-int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
-                       const emb_knn *g, emb_summary *s);
 
-/* The cluster stage (stage_cluster.c): --clusters and the HDBSCAN options,
- * shared by analyze and cluster. */
-typedef struct {
-    const char *method;          /* "hdbscan" (default), "kmeans" or "none" */
-    int k;                       /* kmeans:K; 0 = the number of classes when labelled, else 10 */
-    int min_cluster_size;        /* hdbscan:M; 0 = chosen from N (cli_hdbscan_auto_size) */
-    int min_samples;             /* --min-samples; 0 = N / 100 in 10..200, or M up to 200 with hdbscan:M */
-    int leaf;                    /* --cluster-selection leaf */
-    double epsilon;              /* --cluster-epsilon */
-    emb_umap_cache *umap_cache;  /* analyze: the fuzzy graph and spectral init shared with the map */
-} cli_clusters;
+/* --clusters and the HDBSCAN options, shared by analyze and cluster (emb_analyze.h). */
+typedef emb_clusters_opts cli_clusters;
 enum { CLI_OPT_CLUSTERS = 1600, CLI_OPT_MIN_SAMPLES, CLI_OPT_CLUSTER_SELECTION, CLI_OPT_CLUSTER_EPSILON };
 #define CLI_CLUSTERS_LONGOPTS                                                                     \
     {"clusters", required_argument, 0, CLI_OPT_CLUSTERS},                                         \
@@ -190,22 +146,8 @@ enum { CLI_OPT_CLUSTERS = 1600, CLI_OPT_MIN_SAMPLES, CLI_OPT_CLUSTER_SELECTION, 
 void cli_clusters_init(cli_clusters *o);
 /* Returns 1 if handled, 0 if not a clusters option, -1 on a bad value (printed). */
 int cli_clusters_opt(cli_clusters *o, int opt, const char *arg);
-/* The cluster stage: k-means on the vectors x, or HDBSCAN on a space of
- * few dimensions (see stage_cluster.c: x itself when it has few columns,
- * else a UMAP of the graph g made for clustering; g NULL: computed).
- * Writes clusters.csv, adds "clusters" to s (may be NULL). */
-int cli_cluster_stage(const cli_common *c, const cli_clusters *o, const emb_dataset *ds, const emb_matf *x,
-                      const emb_knn *g, emb_summary *s);
-
-/* Zero-shot labels (stage_zeroshot.c), for analyze --features clip. */
-typedef struct {
-    bool on;                     /* --zero-shot (implied by --prompts, --classes) */
-    const char *prompts;         /* --prompts FILE: one template with {} a line */
-    const char *classes;         /* --classes a,b,c */
-    const char *tokenizer;       /* --tokenizer PATH; NULL: beside the model */
-    const char *vocabulary;      /* --vocabulary FILE: names for the clusters, one a line */
-    const char *queries;         /* --queries FILE: texts searched at analyze time, one a line */
-} cli_zeroshot;
+/* Zero-shot labels, cluster names, searches: analyze --features clip (emb_analyze.h). */
+typedef emb_zeroshot_opts cli_zeroshot;
 enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKENIZER, CLI_OPT_VOCABULARY, CLI_OPT_QUERIES };
 #define CLI_ZEROSHOT_LONGOPTS \
     {"zero-shot", no_argument, 0, CLI_OPT_ZERO_SHOT}, {"prompts", required_argument, 0, CLI_OPT_PROMPTS}, \
@@ -232,28 +174,8 @@ enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKEN
 void cli_zeroshot_init(cli_zeroshot *z);
 /* Returns 1 if handled, 0 if not a zero-shot option. */
 int cli_zeroshot_opt(cli_zeroshot *z, int opt, const char *arg);
-/* Zero-shot labels of the embedded items (no-op unless z->on); may give
- * unlabelled items labels (see stage_zeroshot.c). Returns an exit code. */
-int cli_zeroshot_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, emb_dataset *ds, const emb_matf *vec,
-                       emb_summary *s);
-
-/* After the cluster stage: cluster_names.csv from --vocabulary or the
- * class prompts (no-op without --vocabulary / --zero-shot, or without clusters). */
-int cli_cluster_names_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, const emb_dataset *ds, const emb_matf *vec,
-                            emb_summary *s);
-/* --queries: searches.csv and summary.json searches (no-op without it). */
-int cli_searches_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, const emb_dataset *ds, const emb_matf *vec,
-                       emb_summary *s);
-
-/* t-SNE map options (`embscope map --method tsne`, `analyze --map tsne`);
- * src/cli/map_tsne.c. */
-typedef struct {
-    double perplexity;        /* --perplexity, default 30 */
-    int n_iter;               /* --iterations after early exaggeration, default 750 */
-    int early_exaggeration_iter; /* --early-iterations, default 250 */
-    double theta;             /* --theta (Barnes-Hut), default 0.5 */
-    emb_tsne_method method;   /* --tsne-gradient auto|exact|bh|fft */
-} cli_tsne_opts;
+/* t-SNE map options (`embscope map --method tsne`, `analyze --map tsne`). */
+typedef emb_tsne_opts cli_tsne_opts;
 void cli_tsne_init(cli_tsne_opts *o);
 enum { CLI_OPT_PERPLEXITY = 1500, CLI_OPT_ITERATIONS, CLI_OPT_EARLY_ITERATIONS, CLI_OPT_THETA, CLI_OPT_TSNE_GRADIENT };
 #define CLI_TSNE_LONGOPTS \
@@ -269,13 +191,6 @@ enum { CLI_OPT_PERPLEXITY = 1500, CLI_OPT_ITERATIONS, CLI_OPT_EARLY_ITERATIONS, 
     "                      else Barnes-Hut), exact, bh or fft\n"
 /* Returns 1 if handled, 0 if not a t-SNE option, -1 on a bad value (printed). */
 int cli_tsne_opt(cli_tsne_opts *o, int opt, const char *arg);
-/* t-SNE of vec (n, D) into map (n, dims), allocated here: PCA to 50 first
- * when D > 100; g (may be NULL) is used for the affinities when it has at
- * least 3 perplexity neighbours. Adds map.* and timings.map_s to s (may be
- * NULL). Returns an exit code. */
-int cli_map_tsne(const cli_common *c, const cli_tsne_opts *o, const emb_matf *vec,
-                 const emb_knn *g, int dims, emb_summary *s, emb_matf *map);
-
 /* Sub-commands. */
 int cmd_embed(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
@@ -285,13 +200,10 @@ int cmd_map(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 
-/* Maps (cmd_map.c): write OUT/map.npy and OUT/map.csv; the kNN graph the
- * map command builds (PCA to 50 first when D > 100). */
-emb_status cli_map_write(const cli_common *c, const emb_matf *map);
+/* Maps (cmd_map.c): the kNN graph the map command builds (PCA to 50 first
+ * when D > 100). */
 emb_status cli_map_graph(const cli_common *c, const emb_matf *x, int k, emb_metric metric, emb_knn *g);
 int cmd_clip(int argc, char **argv);
 int cmd_report(int argc, char **argv);
-/* The report stage (cmd_report.c): write html (NULL = dir/report.html). */
-int cli_report_stage(const cli_common *c, const char *dir, const char *html, const emb_report_params *rp);
 
 #endif

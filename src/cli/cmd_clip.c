@@ -3,6 +3,7 @@
  * measures the GEMM throughput the forward pass can reach. For benchmarks
  * and for comparing with other implementations on identical inputs. */
 #include "cli.h"
+#include "features/features.h"   /* emb_clip_gemm_gflops: a measuring hook, not public */
 
 #include <stdlib.h>
 #include <string.h>

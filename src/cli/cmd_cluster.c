@@ -84,7 +84,9 @@ int cmd_cluster(int argc, char **argv) {
     emb_summary_set_string(s, "parameters.vectors", argv[optind]);
     emb_summary_set_number(s, "parameters.seed", (double)c.seed);
     emb_summary_set_number(s, "parameters.threads", emb_threads_resolve(c.n_threads));
-    rc = cli_cluster_stage(&c, &cs, ds, &x, nbr_dir ? &g : NULL, s);
+    emb_analyze_params ap = cli_params(&c);
+    ap.clusters = cs;
+    if ((st = emb_stage_clusters(c.out_dir, &ap, ds, &x, nbr_dir ? &g : NULL, NULL, s))) rc = cli_fail(st);
     if (!rc) {
         char *p = cli_out_path(&c, "clusters.json");
         if ((st = emb_summary_write(s, p))) rc = cli_fail(st);

@@ -78,7 +78,9 @@ int cmd_dups(int argc, char **argv) {
     kp.seed = c.seed;
     kp.progress = c.progress;
     if ((st = emb_knn_build(&x, &kp, &g))) { rc = cli_fail(st); goto done; }
-    rc = cli_dups_stage(&c, &an, ds, &x, &g, NULL);
+    emb_analyze_params p = cli_params(&c);
+    p.findings = an;
+    if ((st = emb_stage_dups(c.out_dir, &p, ds, &x, &g, NULL))) rc = cli_fail(st);
 done:
     emb_knn_free(&g);
     emb_npy_vectors_close(&xf);

@@ -37,31 +37,6 @@ static const char *USAGE =
 
 enum { OPT_METHOD = 1300, OPT_DIMS, OPT_NEIGHBORS, OPT_METRIC, OPT_NN, OPT_MIN_DIST, OPT_SPREAD, OPT_EPOCHS, OPT_INIT };
 
-emb_status cli_map_write(const cli_common *c, const emb_matf *map) {
-    char *pn = cli_out_path(c, "map.npy"), *pc = cli_out_path(c, "map.csv");
-    emb_status st = emb_npy_write_f32(pn, map->data, map->rows, map->cols);
-    emb_outfile o = {0};
-    if (!st) st = emb_outfile_open(&o, pc);
-    if (!st) {
-        static const char *AXES[] = {"x", "y", "z"};
-        fputs("index", o.f);
-        for (int64_t t = 0; t < map->cols; t++) {
-            if (t < 3) fprintf(o.f, ",%s", AXES[t]);
-            else fprintf(o.f, ",d%lld", (long long)t + 1);
-        }
-        fputc('\n', o.f);
-        for (int64_t i = 0; i < map->rows; i++) {
-            fprintf(o.f, "%lld", (long long)i);
-            for (int64_t t = 0; t < map->cols; t++) fprintf(o.f, ",%.7g", map->data[i * map->cols + t]);
-            fputc('\n', o.f);
-        }
-        st = emb_outfile_commit(&o);
-    }
-    free(pn);
-    free(pc);
-    return st;
-}
-
 /* kNN graph of x as 'embscope analyze' would build it, but on the map's
  * input (emb_map_input: PCA to 50 dimensions first when D > 100, fitted on
  * at most EMB_MAP_PCA_FIT_ROWS_FAST rows). */
@@ -181,7 +156,9 @@ int cmd_map(int argc, char **argv) {
             emb_summary_add_machine(s);
             emb_summary_set_number(s, "embeddings.rows", (double)x.rows);
             emb_summary_set_number(s, "embeddings.dims", (double)x.cols);
-            rc = cli_map_tsne(&c, &to, &x, nbr_dir ? &g : NULL, dims, s, &map);
+            emb_analyze_params p = cli_params(&c);
+            p.tsne = to;
+            if ((st = emb_stage_tsne(&p, &x, nbr_dir ? &g : NULL, dims, s, &map))) rc = cli_fail(st);
         }
         if (!rc) {
             char *ps = cli_out_path(&c, "summary.json");
@@ -214,7 +191,7 @@ int cmd_map(int argc, char **argv) {
                     dims, info.n_epochs, (long long)info.n_edges, info.n_graph_components, info.init,
                     info.graph_s, info.init_s, info.layout_s);
     }
-    if (!st) st = cli_map_write(&c, &map);
+    if (!st) st = emb_map_write_files(c.out_dir, &map);
     if (!st) cli_log(&c, "map: %s %dD of %lld items in %.2f s, wrote %s/map.npy and map.csv", method, dims,
                      (long long)x.rows, emb_now() - t0, c.out_dir);
     int rc = st ? cli_fail(st) : CLI_EXIT_OK;

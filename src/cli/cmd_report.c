@@ -38,25 +38,6 @@ static const char *USAGE =
 
 enum { OPT_TITLE = 1200, OPT_THUMB, OPT_QUALITY, OPT_ALPHA_BG, OPT_INLINE_MAX };
 
-/* Shared with `analyze`: write dir/report.html, log its size. */
-int cli_report_stage(const cli_common *c, const char *dir, const char *html, const emb_report_params *rp) {
-    double t0 = emb_now();
-    emb_report_info info;
-    char *def = html ? NULL : emb_path_join(dir, "report.html");
-    emb_status st = emb_report_write(dir, html ? html : def, rp, &info);
-    if (!st) {
-        cli_log(c, "report: %lld items, map %dD%s, %lld thumbnails (%d px, %d sheets), %.1f MB, %.2f s",
-                (long long)info.n_items, info.map_dims, info.map_is_pca ? " (PCA)" : "", (long long)info.n_thumbs,
-                info.thumb_size, info.n_sheets, info.bytes / 1e6, emb_now() - t0);
-        if (info.n_files)
-            cli_log(c, "report: past the page's size budget: %lld files (%.1f MB) in the folder beside it",
-                    (long long)info.n_files, info.files_bytes / 1e6);
-        if (!c->quiet) printf("%s\n", html ? html : def);
-    }
-    free(def);
-    return st ? cli_fail(st) : CLI_EXIT_OK;
-}
-
 int cmd_report(int argc, char **argv) {
     cli_common c;
     cli_common_init(&c);
@@ -94,5 +75,10 @@ int cmd_report(int argc, char **argv) {
     cli_common_finish(&c);
     rp.n_threads = c.n_threads;
     rp.progress = c.progress;
-    return cli_report_stage(&c, argv[optind], c.out_dir, &rp);
+    emb_analyze_params p = cli_params(&c);
+    char path[4096];
+    emb_status st = emb_stage_report(argv[optind], c.out_dir, &rp, &p, path, sizeof path);
+    if (st) return cli_fail(st);
+    if (!c.quiet) printf("%s\n", path);
+    return CLI_EXIT_OK;
 }

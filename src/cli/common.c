@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 /* OpenBLAS's own (cblas.h declares it too, but the program includes only
@@ -78,6 +77,20 @@ static void progress_to_stderr(void *ctx, const char *stage, double frac, const 
     pthread_mutex_unlock(&ps->lock);
 }
 
+/* The library's messages: a stage's line as cli_log prints it (not when
+ * quiet), a warning as "embscope: ..." always. */
+static void log_to_stderr(void *ctx, emb_log_level level, const char *msg) {
+    const cli_common *c = ctx;
+    if (level == EMB_LOG_WARN) {
+        pthread_mutex_lock(&g_progress.lock);
+        if (g_progress.tty && g_progress.stage[0]) fputs("\r\033[K", stderr);
+        fprintf(stderr, "embscope: %s\n", msg);
+        pthread_mutex_unlock(&g_progress.lock);
+    } else {
+        cli_log(c, "%s", msg);
+    }
+}
+
 void cli_common_init(cli_common *c) {
     memset(c, 0, sizeof *c);
     c->seed = 42;
@@ -140,6 +153,8 @@ void cli_common_finish(cli_common *c) {
         omp_set_num_threads(c->n_threads);
         openblas_set_num_threads(c->n_threads);
     }
+    c->log.fn = log_to_stderr;
+    c->log.ctx = c;
     if (!c->quiet) {
         g_progress.tty = isatty(2);
         c->progress.fn = progress_to_stderr;
@@ -184,21 +199,14 @@ char *cli_out_path(const cli_common *c, const char *name) {
     return p;
 }
 
-void cli_features_init(cli_features *f) {
-    memset(f, 0, sizeof *f);
-    f->kind = "pixels";
-    f->pixels = emb_pixels_default_params();
-    f->clip = emb_clip_default_params();
-}
+void cli_features_init(cli_features *f) { *f = emb_features_default_opts(); }
 
-void cli_resources_mark(emb_summary *s, const char *stage, double *cpu_prev) {
-    struct rusage ru;
-    if (!s || getrusage(RUSAGE_SELF, &ru) != 0) return;
-    double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
-    char key[96];
-    snprintf(key, sizeof key, "cpu_s.%s", stage);
-    emb_summary_set_number(s, key, cpu - *cpu_prev);
-    *cpu_prev = cpu;
-    snprintf(key, sizeof key, "memory.peak_rss_mb_after.%s", stage);
-    emb_summary_set_number(s, key, (double)ru.ru_maxrss / 1024.0);   /* Linux: KiB */
+emb_analyze_params cli_params(const cli_common *c) {
+    emb_analyze_params p = emb_analyze_default_params();
+    p.n_threads = c->n_threads;
+    p.seed = c->seed;
+    p.progress = c->progress;
+    p.log = c->log;
+    p.mpi = c->mpi;
+    return p;
 }

@@ -24,6 +24,15 @@ size_t emb_abi_sizeof(const char *type_name) {
         {"emb_skipped", sizeof(emb_skipped)},
         {"emb_pixels_params", sizeof(emb_pixels_params)},
         {"emb_clip_params", sizeof(emb_clip_params)},
+        {"emb_log", sizeof(emb_log)},
+        {"emb_mpi_world", sizeof(emb_mpi_world)},
+        {"emb_features_opts", sizeof(emb_features_opts)},
+        {"emb_findings_opts", sizeof(emb_findings_opts)},
+        {"emb_clusters_opts", sizeof(emb_clusters_opts)},
+        {"emb_zeroshot_opts", sizeof(emb_zeroshot_opts)},
+        {"emb_tsne_opts", sizeof(emb_tsne_opts)},
+        {"emb_analyze_params", sizeof(emb_analyze_params)},
+        {"emb_analyze_info", sizeof(emb_analyze_info)},
     };
     if (!type_name) return 0;
     for (size_t i = 0; i < sizeof SIZES / sizeof SIZES[0]; i++)

@@ -9,6 +9,7 @@
  * workspace: AVX-512, AVX2 + FMA or plain C, each deterministic, so a batch
  * gives the same bits for any batch size, thread count and schedule. */
 #include "clip_internal.h"
+#include "features/features.h"
 #include "clip_vmath.h"
 
 #include <math.h>

@@ -35,6 +35,7 @@
  * The scalar reference emb__linear_bf16_ref computes the bf16 sums one output
  * at a time; tests compare every level with it and with double sums. */
 #include "clip_internal.h"
+#include "features/features.h"
 #include "clip_vmath.h"
 
 #include <cblas.h>   /* emb_clip_gemm_gflops's BLAS comparison only */

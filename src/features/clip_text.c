@@ -15,6 +15,7 @@
  * LayerNorm, attention) are the image tower's (clip.c, clip_gemm.c) at
  * emb_cpu_level_active(). */
 #include "clip_internal.h"
+#include "features/features.h"
 
 #include <math.h>
 #include <omp.h>

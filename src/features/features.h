@@ -1,5 +1,5 @@
 /* features.h - helpers of the features stage shared inside src/ and with the
- * tests (not part of the public API). */
+ * tests, benchmarks and `embscope clip` (not part of the public API). */
 #ifndef EMB_FEATURES_INTERNAL_H
 #define EMB_FEATURES_INTERNAL_H
 
@@ -16,5 +16,19 @@ emb_status emb__resize_area_naive(const uint8_t *src, int w, int h, int c,
  * is left. Shared by the pixel and CLIP embedders. */
 emb_status emb__embed_compact(emb_dataset *ds, emb_matf *out, const uint8_t *keep,
                               char *const *why, emb_skipped *skipped);
+
+/* The straightforward CLIP image forward pass (loops, no BLAS), float32
+ * weights only: the reference the fast one (emb_clip_embed) is tested against. */
+emb_status emb_clip_embed_naive(const emb_clip *m, const float *pixels, int64_t n, float *out);
+
+/* The straightforward CLIP text forward pass over all context positions
+ * (float32 weights only): the reference of emb_clip_text_embed. */
+emb_status emb_clip_text_embed_naive(const emb_clip_text *m, const int32_t *ids, int64_t n, float *out);
+
+/* Throughput of the GEMM behind one precision (embscope's kernel at
+ * emb_cpu_level_active(), or with blas the linked BLAS's SGEMM; BF16: the
+ * bf16 kernel of the level) on an (m, k) x (k, n) product, best of repeated
+ * runs over about `seconds`, in GFLOP/s. */
+double emb_clip_gemm_gflops(emb_clip_precision prec, bool blas, int m, int n, int k, int n_threads, double seconds);
 
 #endif

@@ -1,4 +1,4 @@
-/* stage_zeroshot.c - `analyze --features clip --zero-shot`: zero-shot
+/* zeroshot.c - emb_analyze_run with clip features and zero-shot on: zero-shot
  * labels from CLIP's text tower (emb_clip_zeroshot_dataset): zero_shot.csv,
  * summary.json's zero_shot (classes, templates, accuracy against the given
  * labels, confusion matrix); unlabelled data with --classes takes the
@@ -8,25 +8,15 @@
  * cluster_names), the nearest class prompt or --vocabulary entry. With
  * --queries: each text's nearest items (searches.csv, summary.json
  * searches, shown by the report: the page stays model-free). */
-#include "cli.h"
+#include "pipeline/pipeline.h"
+
+#include "core/internal.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-void cli_zeroshot_init(cli_zeroshot *z) { memset(z, 0, sizeof *z); }
-
-int cli_zeroshot_opt(cli_zeroshot *z, int opt, const char *arg) {
-    switch (opt) {
-    case CLI_OPT_ZERO_SHOT: z->on = true; return 1;
-    case CLI_OPT_PROMPTS: z->prompts = arg; z->on = true; return 1;
-    case CLI_OPT_CLASSES: z->classes = arg; z->on = true; return 1;
-    case CLI_OPT_TOKENIZER: z->tokenizer = arg; return 1;
-    case CLI_OPT_VOCABULARY: z->vocabulary = arg; return 1;
-    case CLI_OPT_QUERIES: z->queries = arg; return 1;
-    }
-    return 0;
-}
 
 /* Split s at commas (or read lines of a file) into *out, trimmed, empty
  * items dropped; returns the count, -1 when out of memory. */
@@ -64,13 +54,19 @@ static char *read_text(const char *path) {
     return b;
 }
 
-/* The non-empty lines of file (NULL: none) into *lines (buf holds them); an exit code. */
-static int read_lines(const char *opt, const char *file, char **buf, char ***lines, int *n) {
+/* The non-empty lines of file (NULL: none) into *lines (buf holds them). */
+static emb_status read_lines(const char *what, const char *file, char **buf, char ***lines, int *n) {
     *n = 0;
-    if (!file) return CLI_EXIT_OK;
-    if (!(*buf = read_text(file))) { fprintf(stderr, "embscope: %s: %s cannot be read\n", opt, file); return CLI_EXIT_INPUT; }
-    if ((*n = split_list(*buf, '\n', lines)) < 1) { fprintf(stderr, "embscope: %s: %s has no entries\n", opt, file); return CLI_EXIT_INPUT; }
-    return CLI_EXIT_OK;
+    if (!file) return EMB_OK;
+    if (!(*buf = read_text(file))) return emb__fail(EMB_E_IO, "%s: %s cannot be read", what, file);
+    if ((*n = split_list(*buf, '\n', lines)) < 1) return emb__fail(EMB_E_FORMAT, "%s: %s has no entries", what, file);
+    return EMB_OK;
+}
+
+/* A parameter that does not fit the data. */
+static emb_status params_fail(bool *params_error, const char *msg) {
+    if (params_error) *params_error = true;
+    return emb__fail(EMB_E_INVALID, "%s", msg);
 }
 
 /* summary.json zero_shot.confusion: {"labels": [...], "predicted": [...], "counts": [[...], ...]}. */
@@ -106,7 +102,7 @@ static void add_confusion(emb_summary *s, const emb_dataset *ds, const emb_zeros
 }
 
 /* Unlabelled items take the zero-shot labels; items.csv is rewritten. */
-static emb_status adopt_labels(const cli_common *c, emb_dataset *ds, const emb_zeroshot *z) {
+static emb_status adopt_labels(const char *out_dir, emb_dataset *ds, const emb_zeroshot *z) {
     char **names = calloc((size_t)z->n_classes, sizeof *names);
     if (!names) return EMB_E_NOMEM;
     for (int k = 0; k < z->n_classes; k++) names[k] = strdup(z->classes[k]);
@@ -115,28 +111,31 @@ static emb_status adopt_labels(const cli_common *c, emb_dataset *ds, const emb_z
     ds->class_names = names;
     ds->n_classes = z->n_classes;
     for (int64_t i = 0; i < ds->n; i++) ds->label[i] = z->pred[i];
-    char *p = cli_out_path(c, "items.csv");
-    emb_status st = emb_items_write(p, ds);
+    char *p = emb__out_path(out_dir, "items.csv");
+    emb_status st = p ? emb_items_write(p, ds) : EMB_E_NOMEM;
     free(p);
     return st;
 }
 
-int cli_zeroshot_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, emb_dataset *ds, const emb_matf *vec,
-                       emb_summary *s) {
-    if (!z->on) return CLI_EXIT_OK;
+emb_status emb__stage_zeroshot(const char *out_dir, const emb_analyze_params *pp, emb_dataset *ds,
+                               const emb_matf *vec, emb_summary *s, bool *params_error) {
+    const emb_zeroshot_opts *z = &pp->zeroshot;
+    const emb_features_opts *f = &pp->features;
+    if (!z->on) return EMB_OK;
     if (strcmp(f->kind, "clip") || ds->source == EMB_SOURCE_VECTORS)
-        return cli_usage_error("analyze", "--zero-shot needs --features clip on images (the text tower must match the image vectors)");
+        return params_fail(params_error, "--zero-shot needs --features clip on images (the text tower must match the image vectors)");
     double t0 = emb_now();
     bool labelled = false;
     for (int64_t i = 0; i < ds->n && !labelled; i++) labelled = ds->label && ds->label[i] >= 0;
     char *cls_buf = z->classes ? strdup(z->classes) : NULL, *tmpl_buf = NULL;
     char **cls = NULL, **tmpl = NULL;
-    int rc = CLI_EXIT_OK, n_cls = 0, n_tmpl = 0;
+    emb_status st = EMB_OK;
+    int n_cls = 0, n_tmpl = 0;
     if (z->classes && (n_cls = split_list(cls_buf, ',', &cls)) < 2) {
-        rc = cli_usage_error("analyze", "--classes: give at least two comma-separated class names");
+        st = params_fail(params_error, "--classes: give at least two comma-separated class names");
         goto done;
     }
-    if ((rc = read_lines("--prompts", z->prompts, &tmpl_buf, &tmpl, &n_tmpl))) goto done;
+    if ((st = read_lines("--prompts", z->prompts, &tmpl_buf, &tmpl, &n_tmpl))) goto done;
     emb_zeroshot_params zp = emb_zeroshot_default_params();
     zp.model = f->model;
     zp.tokenizer = z->tokenizer;
@@ -145,16 +144,16 @@ int cli_zeroshot_stage(const cli_common *c, const cli_zeroshot *z, const cli_fea
     zp.templates = (const char *const *)tmpl;
     zp.n_templates = n_tmpl;
     zp.clip = f->clip;
-    zp.clip.n_threads = c->n_threads;
+    zp.clip.n_threads = pp->n_threads;
     emb_zeroshot r;
-    emb_status st = emb_clip_zeroshot_dataset(ds, vec, &zp, &r);
-    if (st) { rc = cli_fail(st); goto done; }
+    st = emb_clip_zeroshot_dataset(ds, vec, &zp, &r);
+    if (st) goto done;
     bool adopt = !labelled && z->classes;
-    char *p = cli_out_path(c, "zero_shot.csv");
-    st = emb_zeroshot_write_csv(p, ds, &r);
+    char *p = emb__out_path(out_dir, "zero_shot.csv");
+    st = p ? emb_zeroshot_write_csv(p, ds, &r) : EMB_E_NOMEM;
     free(p);
-    if (!st && adopt) st = adopt_labels(c, ds, &r);
-    if (st) { rc = cli_fail(st); emb_zeroshot_free(&r); goto done; }
+    if (!st && adopt) st = adopt_labels(out_dir, ds, &r);
+    if (st) { emb_zeroshot_free(&r); goto done; }
     emb_summary_set_number(s, "zero_shot.classes", r.n_classes);
     emb_summary_set_number(s, "zero_shot.templates", n_tmpl ? n_tmpl : 1);
     emb_summary_set_number(s, "zero_shot.logit_scale", r.logit_scale);
@@ -163,19 +162,28 @@ int cli_zeroshot_stage(const cli_common *c, const cli_zeroshot *z, const cli_fea
     emb_summary_set_bool(s, "zero_shot.labels_from_zero_shot", adopt);
     if (labelled) add_confusion(s, ds, &r);
     emb_summary_set_number(s, "timings.zero_shot_s", emb_now() - t0);
-    if (r.n_labelled) cli_log(c, "zero-shot: %d classes, accuracy %.4f on %lld labelled items", r.n_classes,
+    if (r.n_labelled) emb__log(pp, "zero-shot: %d classes, accuracy %.4f on %lld labelled items", r.n_classes,
                               (double)r.n_correct / (double)r.n_labelled, (long long)r.n_labelled);
-    else cli_log(c, "zero-shot: %d classes%s", r.n_classes, adopt ? ", taken as the labels" : "");
+    else emb__log(pp, "zero-shot: %d classes%s", r.n_classes, adopt ? ", taken as the labels" : "");
     emb_zeroshot_free(&r);
 done:
     free(cls); free(cls_buf); free(tmpl); free(tmpl_buf);
-    return rc;
+    return st;
+}
+
+static bool parse_int(const char *s, long lo, long hi, long *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) return false;
+    *out = v;
+    return true;
 }
 
 /* Cluster ids of OUT/clusters.csv (index,cluster,...) into cl (n); the number of clusters, 0 if none, -1 on a bad file. */
-static int read_clusters(const cli_common *c, int64_t n, int32_t *cl) {
-    char *p = cli_out_path(c, "clusters.csv");
-    FILE *f = fopen(p, "rb");
+static int read_clusters(const char *out_dir, int64_t n, int32_t *cl) {
+    char *p = emb__out_path(out_dir, "clusters.csv");
+    FILE *f = p ? fopen(p, "rb") : NULL;
     free(p);
     if (!f) return 0;
     char **fl;
@@ -185,7 +193,7 @@ static int read_clusters(const cli_common *c, int64_t n, int32_t *cl) {
     for (int r; (r = emb_csv_read_record(f, &fl, &nf)) == 1; emb_csv_record_free(fl, nf)) {
         if (rows++ == 0) continue;   /* the header */
         long idx, id;
-        if (nf < 2 || !cli_parse_int(fl[0], 0, n - 1, &idx) || !cli_parse_int(fl[1], -1, INT32_MAX - 1, &id)) { rc = -1; continue; }
+        if (nf < 2 || !parse_int(fl[0], 0, n - 1, &idx) || !parse_int(fl[1], -1, INT32_MAX - 1, &id)) { rc = -1; continue; }
         cl[idx] = (int32_t)id;
         if (id + 1 > k) k = (int)id + 1;
     }
@@ -193,28 +201,31 @@ static int read_clusters(const cli_common *c, int64_t n, int32_t *cl) {
     return rc < 0 ? -1 : k;
 }
 
-int cli_cluster_names_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, const emb_dataset *ds, const emb_matf *vec,
-                            emb_summary *s) {
-    if (!z->vocabulary && !z->on) return CLI_EXIT_OK;
+emb_status emb__stage_cluster_names(const char *out_dir, const emb_analyze_params *pp, const emb_dataset *ds,
+                                    const emb_matf *vec, emb_summary *s, bool *params_error) {
+    const emb_zeroshot_opts *z = &pp->zeroshot;
+    const emb_features_opts *f = &pp->features;
+    if (!z->vocabulary && !z->on) return EMB_OK;
     if (strcmp(f->kind, "clip") || ds->source == EMB_SOURCE_VECTORS)
-        return cli_usage_error("analyze", "--vocabulary needs --features clip on images");
+        return params_fail(params_error, "--vocabulary needs --features clip on images");
     double t0 = emb_now();
     int32_t *cl = malloc(sizeof(int32_t) * (size_t)(ds->n ? ds->n : 1));
-    if (!cl) { fprintf(stderr, "embscope: out of memory\n"); return CLI_EXIT_FAIL; }
-    int nk = read_clusters(c, ds->n, cl), rc = CLI_EXIT_OK, n_names = 0, n_tmpl = 0;
+    if (!cl) return emb__fail(EMB_E_NOMEM, "cluster names: out of memory");
+    int nk = read_clusters(out_dir, ds->n, cl), n_names = 0, n_tmpl = 0;
+    emb_status rc = EMB_OK;
     char *nbuf = NULL, *tbuf = NULL, **names = NULL, **tmpl = NULL, *cls_buf = NULL;
     if (nk <= 0) {
-        if (nk < 0) fprintf(stderr, "embscope: cluster names: clusters.csv is not as the cluster stage wrote it; no names\n");
+        if (nk < 0) emb__warn(pp, "cluster names: clusters.csv is not as the cluster stage wrote it; no names");
         goto done;
     }
     if (z->vocabulary) rc = read_lines("--vocabulary", z->vocabulary, &nbuf, &names, &n_names);
     else if (z->classes) n_names = split_list(cls_buf = strdup(z->classes), ',', &names);
     else { names = ds->class_names; n_names = ds->n_classes; }
     if (rc) goto done;
-    if (n_names < 1) { cli_log(c, "cluster names: no class names or --vocabulary: no names"); goto done; }
+    if (n_names < 1) { emb__log(pp, "cluster names: no class names or --vocabulary: no names"); goto done; }
     if ((rc = read_lines("--prompts", z->prompts, &tbuf, &tmpl, &n_tmpl))) goto done;
     emb_clip_params cp = f->clip;
-    cp.n_threads = c->n_threads;
+    cp.n_threads = pp->n_threads;
     emb_clip_text *tm = NULL;
     emb_clip_tokenizer *tok = NULL;
     char dir[4096];
@@ -229,7 +240,8 @@ int cli_cluster_names_stage(const cli_common *c, const cli_zeroshot *z, const cl
     if (!st) st = emb_clip_zeroshot_classes(tm, tok, (const char *const *)names, n_names, (const char *const *)tmpl, n_tmpl, nv);
     if (!st) st = emb_clip_cluster_names(vec, cl, nk, nv, n_names, best, second, sim, mg);
     emb_outfile o;
-    char *p = cli_out_path(c, "cluster_names.csv");
+    char *p = emb__out_path(out_dir, "cluster_names.csv");
+    if (!st && !p) st = EMB_E_NOMEM;
     if (!st) st = emb_outfile_open(&o, p);
     if (!st) {
         fprintf(o.f, "cluster,name,similarity,margin,runner_up\n");
@@ -257,12 +269,12 @@ int cli_cluster_names_stage(const cli_common *c, const cli_zeroshot *z, const cl
             emb_summary_set_number(s, key, mg[k]);
         }
         emb_summary_set_number(s, "timings.cluster_names_s", emb_now() - t0);
-        cli_log(c, "cluster names: %d clusters named from %d names", nk, n_names);
+        emb__log(pp, "cluster names: %d clusters named from %d names", nk, n_names);
     }
     emb_clip_text_free(tm);
     emb_clip_tokenizer_free(tok);
     free(nv); free(sim); free(mg); free(best); free(second);
-    if (st) rc = cli_fail(st);
+    if (st) rc = st;
 done:
     if (names != ds->class_names) free(names);
     free(nbuf); free(tbuf); free(tmpl); free(cls_buf); free(cl);
@@ -271,21 +283,25 @@ done:
 
 #define SEARCH_TOP 10   /* results kept per --queries text */
 
-int cli_searches_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, const emb_dataset *ds, const emb_matf *vec,
-                       emb_summary *s) {
-    if (!z->queries) return CLI_EXIT_OK;
+emb_status emb__stage_searches(const char *out_dir, const emb_analyze_params *pp, const emb_dataset *ds,
+                               const emb_matf *vec, emb_summary *s, bool *params_error) {
+    const emb_zeroshot_opts *z = &pp->zeroshot;
+    const emb_features_opts *f = &pp->features;
+    if (!z->queries) return EMB_OK;
     if (strcmp(f->kind, "clip") || ds->source == EMB_SOURCE_VECTORS)
-        return cli_usage_error("analyze", "--queries needs --features clip on images");
+        return params_fail(params_error, "--queries needs --features clip on images");
     double t0 = emb_now();
     char *buf = NULL, **q = NULL;
-    int nq = 0, rc = read_lines("--queries", z->queries, &buf, &q, &nq);
+    int nq = 0;
+    emb_status rc = read_lines("--queries", z->queries, &buf, &q, &nq);
     if (rc) return rc;
     emb_clip_params cp = f->clip;
-    cp.n_threads = c->n_threads;
+    cp.n_threads = pp->n_threads;
     emb_knn r = {0};
     emb_status st = emb_clip_search(vec, f->model, z->tokenizer, (const char *const *)q, nq, NULL, SEARCH_TOP, &cp, &r);
     emb_outfile o;
-    char *p = cli_out_path(c, "searches.csv");
+    char *p = emb__out_path(out_dir, "searches.csv");
+    if (!st && !p) st = EMB_E_NOMEM;
     if (!st) st = emb_outfile_open(&o, p);
     if (!st) {
         fprintf(o.f, "query,rank,index,path,similarity\n");
@@ -313,8 +329,8 @@ int cli_searches_stage(const cli_common *c, const cli_zeroshot *z, const cli_fea
     emb_knn_free(&r);
     free(q);
     free(buf);
-    if (st) return cli_fail(st);
+    if (st) return st;
     emb_summary_set_number(s, "timings.searches_s", emb_now() - t0);
-    cli_log(c, "searches: %d queries, top %d each, searches.csv", nq, SEARCH_TOP);
-    return CLI_EXIT_OK;
+    emb__log(pp, "searches: %d queries, top %d each, searches.csv", nq, SEARCH_TOP);
+    return EMB_OK;
 }

@@ -1,64 +1,19 @@
-/* stage_cluster.c - the cluster stage of `embscope analyze` and the
- * `embscope cluster` command: --clusters hdbscan[:M]|kmeans[:K]|none and
- * the HDBSCAN options, the space HDBSCAN runs in, clusters.csv and the
+/* clusters.c - the cluster stage of emb_analyze_run and of the
+ * `embscope cluster` command (emb_stage_clusters): HDBSCAN or k-means
+ * (emb_clusters_opts), the space HDBSCAN runs in, clusters.csv and the
  * "clusters" block of summary.json. */
-#include "cli.h"
+#include "pipeline/pipeline.h"
+
+#include "core/internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-void cli_clusters_init(cli_clusters *o) {
-    memset(o, 0, sizeof *o);
-    o->method = "hdbscan";
-}
-
-int cli_clusters_opt(cli_clusters *o, int opt, const char *arg) {
-    long v;
-    double x;
-    switch (opt) {
-    case CLI_OPT_CLUSTERS:
-        if (!strcmp(arg, "none") || !strcmp(arg, "kmeans") || !strcmp(arg, "hdbscan")) {
-            o->method = !strcmp(arg, "none") ? "none" : !strcmp(arg, "kmeans") ? "kmeans" : "hdbscan";
-            o->k = o->min_cluster_size = 0;
-            return 1;
-        }
-        if (!strncmp(arg, "kmeans:", 7) && cli_parse_int(arg + 7, 1, 100000, &v)) {
-            o->method = "kmeans";
-            o->k = (int)v;
-            return 1;
-        }
-        if (!strncmp(arg, "hdbscan:", 8) && cli_parse_int(arg + 8, 2, 100000000, &v)) {
-            o->method = "hdbscan";
-            o->min_cluster_size = (int)v;
-            return 1;
-        }
-        fprintf(stderr, "embscope: --clusters: '%s' is not hdbscan, hdbscan:M (M >= 2), kmeans, kmeans:K (K in "
-                        "1..100000) or none\n", arg);
-        return -1;
-    case CLI_OPT_MIN_SAMPLES:
-        if (!cli_parse_int(arg, 1, 100000, &v)) {
-            fprintf(stderr, "embscope: --min-samples: '%s' is not in 1..100000\n", arg);
-            return -1;
-        }
-        o->min_samples = (int)v;
-        return 1;
-    case CLI_OPT_CLUSTER_SELECTION:
-        if (strcmp(arg, "eom") && strcmp(arg, "leaf")) {
-            fprintf(stderr, "embscope: --cluster-selection: '%s' is not eom or leaf\n", arg);
-            return -1;
-        }
-        o->leaf = !strcmp(arg, "leaf");
-        return 1;
-    case CLI_OPT_CLUSTER_EPSILON:
-        if (!cli_parse_float(arg, 0, 1e30, &x)) {
-            fprintf(stderr, "embscope: --cluster-epsilon: '%s' is not a distance >= 0\n", arg);
-            return -1;
-        }
-        o->epsilon = x;
-        return 1;
-    default:
-        return 0;
-    }
+emb_clusters_opts emb_clusters_default_opts(void) {
+    emb_clusters_opts o;
+    memset(&o, 0, sizeof o);
+    o.method = "hdbscan";
+    return o;
 }
 
 /* Vectors of at most this many columns are clustered as they are; wider
@@ -94,11 +49,11 @@ static int auto_min_samples(int64_t n) {
 #define CLUSTER_UMAP_DIMS 2
 #define CLUSTER_UMAP_EPOCHS 200
 
-static int cluster_space(const cli_common *c, const emb_matf *x, const emb_knn *g, emb_umap_cache *cache,
+static emb_status cluster_space(const emb_analyze_params *c, const emb_matf *x, const emb_knn *g, emb_umap_cache *cache,
                          emb_matf *space, const char **what) {
     if (x->cols <= CLUSTER_DIRECT_DIMS) {
         *what = "the vectors, Euclidean (few enough columns)";
-        return CLI_EXIT_OK;
+        return EMB_OK;
     }
     emb_knn own = {0};
     emb_status st = EMB_OK;
@@ -107,7 +62,7 @@ static int cluster_space(const cli_common *c, const emb_matf *x, const emb_knn *
         kp.n_threads = c->n_threads;
         kp.seed = c->seed;
         kp.progress = c->progress;
-        if ((st = emb_knn_build(x, &kp, &own))) return cli_fail(st);
+        if ((st = emb_knn_build(x, &kp, &own))) return st;
         g = &own;
     }
     emb_umap_params up = emb_umap_default_params();
@@ -120,12 +75,12 @@ static int cluster_space(const cli_common *c, const emb_matf *x, const emb_knn *
     up.cache = own.n ? NULL : cache;   /* a graph of its own is not the one the map uses */
     st = emb_umap_run(g, x, &up, space, NULL);
     emb_knn_free(&own);
-    if (st) return cli_fail(st);
+    if (st) return st;
     *what = "UMAP of the kNN graph to 2D, min_dist 0, 200 epochs, Euclidean";
-    return CLI_EXIT_OK;
+    return EMB_OK;
 }
 
-static emb_status run_hdbscan(const cli_common *c, const cli_clusters *o, const emb_matf *space, emb_clusters *cl,
+static emb_status run_hdbscan(const emb_analyze_params *c, const emb_clusters_opts *o, const emb_matf *space, emb_clusters *cl,
                               emb_hdbscan_params *hp) {
     *hp = emb_hdbscan_default_params();
     hp->min_cluster_size = o->min_cluster_size ? o->min_cluster_size : auto_min_cluster_size(space->rows);
@@ -143,11 +98,14 @@ static emb_status run_hdbscan(const cli_common *c, const cli_clusters *o, const 
  * (its number of classes, else 10) and the purity. HDBSCAN on
  * cluster_space(). Writes clusters.csv; adds "clusters" (with how it was
  * run) and timings.clusters_s to s. */
-int cli_cluster_stage(const cli_common *c, const cli_clusters *o, const emb_dataset *ds, const emb_matf *x,
-                      const emb_knn *g, emb_summary *s) {
+emb_status emb_stage_clusters(const char *out_dir, const emb_analyze_params *c, const emb_dataset *ds,
+                              const emb_matf *x, const emb_knn *g, emb_umap_cache *cache, emb_summary *s) {
+    const emb_clusters_opts *o = &c->clusters;
+    if (!o->method || (strcmp(o->method, "hdbscan") && strcmp(o->method, "kmeans") && strcmp(o->method, "none")))
+        return emb__fail(EMB_E_INVALID, "clusters: '%s' is not hdbscan, kmeans or none", o->method ? o->method : "(null)");
     if (!strcmp(o->method, "none")) {
         if (s) emb_summary_set_string(s, "stages_left_out.clusters", "--clusters none");
-        return CLI_EXIT_OK;
+        return EMB_OK;
     }
     double t0 = emb_now();
     emb_clusters cl = {0};
@@ -159,13 +117,12 @@ int cli_cluster_stage(const cli_common *c, const cli_clusters *o, const emb_data
     int k_req = 0;
     if (!strcmp(o->method, "hdbscan")) {
         emb_matf space = {0};
-        int rc = cluster_space(c, x, g, o->umap_cache, &space, &what);
-        if (rc) return rc;
+        if ((st = cluster_space(c, x, g, cache, &space, &what))) return st;
         double t1 = emb_now();
         st = run_hdbscan(c, o, space.data ? &space : x, &cl, &hp);
         dt_h = emb_now() - t1;
         emb_matf_free(&space);
-        if (st) return cli_fail(st);
+        if (st) return st;
         int64_t noise = 0;
         for (int64_t i = 0; i < cl.n; i++) noise += cl.cluster[i] < 0;
         snprintf(line, sizeof line, "HDBSCAN, min_cluster_size %d, %d clusters, %lld noise (%.1f%%), on %s",
@@ -181,13 +138,13 @@ int cli_cluster_stage(const cli_common *c, const cli_clusters *o, const emb_data
         kp.seed = c->seed;
         kp.n_threads = c->n_threads;
         kp.progress = c->progress;
-        if ((st = emb_kmeans_run(x, &kp, NULL, &cl))) return cli_fail(st);
+        if ((st = emb_kmeans_run(x, &kp, NULL, &cl))) return st;
         k_req = kp.k;
         snprintf(line, sizeof line, "k-means, k=%d (%s), %d iterations%s", cl.k, why, cl.n_iter,
                  cl.converged ? "" : " (not converged)");
     }
-    char *p = cli_out_path(c, "clusters.csv");
-    st = emb_clusters_write_csv(p, &cl);
+    char *p = emb__out_path(out_dir, "clusters.csv");
+    st = p ? emb_clusters_write_csv(p, &cl) : EMB_E_NOMEM;
     free(p);
     if (!st && s) st = emb_summary_add_clusters(s, ds, &cl);   /* makes "clusters" anew: the rest after */
     if (!st && s && what) {
@@ -209,7 +166,7 @@ int cli_cluster_stage(const cli_common *c, const cli_clusters *o, const emb_data
     }
     double dt = emb_now() - t0;
     if (!st && s) emb_summary_set_number(s, "timings.clusters_s", dt);
-    if (!st) cli_log(c, "clusters: %s, %.2f s", line, dt);
+    if (!st) emb__log(c, "clusters: %s, %.2f s", line, dt);
     emb_clusters_free(&cl);
-    return st ? cli_fail(st) : CLI_EXIT_OK;
+    return st;
 }

@@ -1,57 +1,25 @@
-/* stage_analysis.c - the analysis stage of `embscope analyze` and the
- * `embscope dups` command: duplicates.csv, leakage.csv, outliers.csv,
+/* findings.c - the findings of emb_analyze_run (and emb_stage_dups, the
+ * `embscope dups` command): duplicates.csv, leakage.csv, outliers.csv,
  * label_issues.csv, image_issues.csv and their counts in summary.json. */
-#include "cli.h"
+#include "pipeline/pipeline.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-void cli_analysis_init(cli_analysis *a) {
-    memset(a, 0, sizeof *a);
-    a->dup_threshold = -1;
-    a->copy_threshold = -1;
-    a->outlier_method = EMB_OUTLIER_KNN;
-    a->outlier_fence = -1;
-}
-
-int cli_analysis_opt(cli_analysis *a, int opt, const char *arg) {
-    double v;
-    if (opt == CLI_OPT_DUP_THRESHOLD) {
-        if (!cli_parse_float(arg, 0.0, 1.0, &v)) { fprintf(stderr, "embscope: --dup-threshold: '%s' is not in 0..1\n", arg); return -1; }
-        a->dup_threshold = (float)v;
-        return 1;
-    }
-    if (opt == CLI_OPT_COPY_THRESHOLD) {
-        if (!cli_parse_float(arg, 0.0, 2.0, &v)) { fprintf(stderr, "embscope: --copy-threshold: '%s' is not in 0..2\n", arg); return -1; }
-        a->copy_threshold = (float)v;
-        return 1;
-    }
-    if (opt == CLI_OPT_IMAGE_SHAPE) {
-        int h = 0, w = 0, ch = 1;
-        if (sscanf(arg, "%dx%dx%d", &h, &w, &ch) < 2 || h <= 0 || w <= 0 || ch <= 0 || ch > 4) {
-            fprintf(stderr, "embscope: --image-shape: '%s' is not HxW or HxWxC\n", arg);
-            return -1;
-        }
-        a->img_h = h; a->img_w = w; a->img_c = ch;
-        return 1;
-    }
-    if (opt == CLI_OPT_OUTLIER_FENCE) {
-        if (!cli_parse_float(arg, 0.0, 1000.0, &v)) { fprintf(stderr, "embscope: --outlier-fence: '%s' is not a number in 0..1000\n", arg); return -1; }
-        a->outlier_fence = (float)v;
-        return 1;
-    }
-    if (opt == CLI_OPT_OUTLIER_METHOD) {
-        if (!strcmp(arg, "knn")) a->outlier_method = EMB_OUTLIER_KNN;
-        else if (!strcmp(arg, "lof")) a->outlier_method = EMB_OUTLIER_LOF;
-        else { fprintf(stderr, "embscope: --outlier-method: '%s' is not knn or lof\n", arg); return -1; }
-        return 1;
-    }
-    return 0;
+emb_findings_opts emb_findings_default_opts(void) {
+    emb_findings_opts a;
+    memset(&a, 0, sizeof a);
+    a.dup_threshold = -1;
+    a.copy_threshold = -1;
+    a.outlier_method = EMB_OUTLIER_KNN;
+    a.outlier_fence = -1;
+    return a;
 }
 
 /* Duplicates (+ leakage when ds has splits); writes duplicates.csv, leakage.csv. */
-int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
-                   const emb_knn *g, emb_summary *s) {
+emb_status emb_stage_dups(const char *out_dir, const emb_analyze_params *c, const emb_dataset *ds,
+                          const emb_matf *x, const emb_knn *g, emb_summary *s) {
+    const emb_findings_opts *a = &c->findings;
     double t0 = emb_now();
     emb_dups_params dp = emb_dups_default_params();
     if (a->dup_threshold >= 0) dp.threshold = a->dup_threshold;
@@ -66,16 +34,16 @@ int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset
     emb_dups d;
     emb_leakage lk = {0};
     emb_status st = emb_dups_find(x, g, ds, &dp, &d);
-    if (st) return cli_fail(st);
-    char *p = cli_out_path(c, "duplicates.csv");
-    st = emb_dups_write_csv(p, ds, &d);
+    if (st) return st;
+    char *p = emb__out_path(out_dir, "duplicates.csv");
+    st = p ? emb_dups_write_csv(p, ds, &d) : EMB_E_NOMEM;
     free(p);
     bool splits = false;
     for (int64_t i = 0; ds && ds->split && i < ds->n && !splits; i++) splits = ds->split[i] != EMB_SPLIT_NONE;
     if (!st && ds) st = emb_leakage_find(ds, &d, &lk);
     if (!st && ds) {
-        p = cli_out_path(c, "leakage.csv");
-        st = emb_leakage_write_csv(p, ds, &d, &lk);
+        p = emb__out_path(out_dir, "leakage.csv");
+        st = p ? emb_leakage_write_csv(p, ds, &d, &lk) : EMB_E_NOMEM;
         free(p);
     }
     if (!st && s) st = emb_summary_add_duplicates(s, ds, &d, ds ? &lk : NULL, dp.threshold, 10);
@@ -84,7 +52,7 @@ int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset
     double dt = emb_now() - t0;
     if (!st && s) emb_summary_set_number(s, "timings.duplicates_s", dt);
     if (!st)
-        cli_log(c, "dups: %lld exact + %lld copy groups (%lld items), %lld similar groups (%lld copy + %lld similar pairs), "
+        emb__log(c, "dups: %lld exact + %lld copy groups (%lld items), %lld similar groups (%lld copy + %lld similar pairs), "
                 "%lld leak pairs across splits (+%lld similar), %.2f s",
                 (long long)d.n_groups_kind[EMB_DUP_EXACT], (long long)d.n_groups_kind[EMB_DUP_COPY],
                 (long long)(d.n_items_kind[EMB_DUP_EXACT] + d.n_items_kind[EMB_DUP_COPY]),
@@ -92,12 +60,13 @@ int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset
                 (long long)lk.n_sure, (long long)(lk.n_pairs - lk.n_sure), dt);
     emb_leakage_free(&lk);
     emb_dups_free(&d);
-    return st ? cli_fail(st) : CLI_EXIT_OK;
+    return st;
 }
 
-int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
-                       const emb_knn *g, emb_summary *s) {
-    int rc = cli_dups_stage(c, a, ds, x, g, s);
+emb_status emb__stage_findings(const char *out_dir, const emb_analyze_params *c, const emb_dataset *ds,
+                               const emb_matf *x, const emb_knn *g, emb_summary *s) {
+    const emb_findings_opts *a = &c->findings;
+    emb_status rc = emb_stage_dups(out_dir, c, ds, x, g, s);
     if (rc) return rc;
     /* outliers */
     double t0 = emb_now();
@@ -110,17 +79,17 @@ int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dat
                   : a->outlier_method == EMB_OUTLIER_LOF ? EMB_OUTLIER_FENCE_LOF : EMB_OUTLIER_FENCE_KNN;
     if (!st) st = emb_outliers_flag(score, n, fence, flag, &rule);
     if (!st) {
-        char *p = cli_out_path(c, "outliers.csv");
-        st = emb_outliers_write_csv(p, ds, score, pct, flag, n);
+        char *p = emb__out_path(out_dir, "outliers.csv");
+        st = p ? emb_outliers_write_csv(p, ds, score, pct, flag, n) : EMB_E_NOMEM;
         free(p);
     }
     if (!st) st = emb_summary_add_outliers(s, ds, score, n, a->outlier_method, &rule, 10);
     free(score);
     free(pct);
     free(flag);
-    if (st) return cli_fail(st);
+    if (st) return st;
     emb_summary_set_number(s, "timings.outliers_s", emb_now() - t0);
-    cli_log(c, "outliers: %lld flagged (score > %.4g = Q3 + %g IQR)", (long long)rule.n_flagged, rule.threshold, (double)fence);
+    emb__log(c, "outliers: %lld flagged (score > %.4g = Q3 + %g IQR)", (long long)rule.n_flagged, rule.threshold, (double)fence);
     /* label issues and class overlap */
     bool labelled = false;
     for (int64_t i = 0; ds->label && i < ds->n && !labelled; i++) labelled = ds->label[i] >= 0;
@@ -132,17 +101,17 @@ int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dat
         lp.progress = c->progress;
         emb_label_issues li;
         st = emb_label_issues_find(x, g, ds, &lp, &li);
-        if (st) return cli_fail(st);
-        char *p = cli_out_path(c, "label_issues.csv");
-        st = emb_label_issues_write_csv(p, ds, &li);
+        if (st) return st;
+        char *p = emb__out_path(out_dir, "label_issues.csv");
+        st = p ? emb_label_issues_write_csv(p, ds, &li) : EMB_E_NOMEM;
         free(p);
         if (!st) st = emb_summary_add_label_issues(s, ds, &li, 20);
         int64_t flagged = li.n_flagged;
         emb_label_issues_free(&li);
-        if (st) return cli_fail(st);
+        if (st) return st;
         double dt = emb_now() - t0;
         emb_summary_set_number(s, "timings.label_issues_s", dt);
-        cli_log(c, "label issues: %lld flagged, %.2f s", (long long)flagged, dt);
+        emb__log(c, "label issues: %lld flagged, %.2f s", (long long)flagged, dt);
     } else {
         /* an unlabelled (or one-class) dataset: say what was left out and why */
         const char *why = !labelled ? "no item has a label (unlabelled dataset)" : "fewer than two classes";
@@ -151,25 +120,25 @@ int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dat
         emb_summary_set_string(s, "stages_left_out.label_issues", msg);
         snprintf(msg, sizeof msg, "%s: the class-overlap matrix needs two classes", why);
         emb_summary_set_string(s, "stages_left_out.class_overlap", msg);
-        cli_log(c, "label issues, class overlap: left out (%s)", why);
+        emb__log(c, "label issues, class overlap: left out (%s)", why);
     }
     /* image checks: image folders */
     if (ds->source == EMB_SOURCE_FOLDER) {
         t0 = emb_now();
         emb_image_issues q;
         st = emb_image_issues_find(ds, c->n_threads, &q);
-        if (st) return cli_fail(st);
-        char *p = cli_out_path(c, "image_issues.csv");
-        st = emb_image_issues_write_csv(p, ds, &q);
+        if (st) return st;
+        char *p = emb__out_path(out_dir, "image_issues.csv");
+        st = p ? emb_image_issues_write_csv(p, ds, &q) : EMB_E_NOMEM;
         free(p);
         if (!st) st = emb_summary_add_image_issues(s, &q);
         emb_image_issues_free(&q);
-        if (st) return cli_fail(st);
+        if (st) return st;
         emb_summary_set_number(s, "timings.image_checks_s", emb_now() - t0);
     } else {
         emb_summary_set_string(s, "stages_left_out.image_checks", ds->source == EMB_SOURCE_IDX
                                ? "IDX images all share one size and format: image checks run on image folders"
                                : "the items are vectors, not images");
     }
-    return CLI_EXIT_OK;
+    return EMB_OK;
 }
