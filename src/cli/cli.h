@@ -156,6 +156,19 @@ void cli_analysis_init(cli_analysis *a);
 int cli_analysis_opt(cli_analysis *a, int opt, const char *arg);
 int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
                    const emb_knn *g, emb_summary *s);
+/* Where cli_dups_write puts duplicates and leakage: two CSV names, the
+ * summary.json prefix of their counts (NULL: top level "duplicates",
+ * "leakage"), the log line's name. */
+typedef struct { const char *dups_csv, *leak_csv, *prefix, *log_name; } cli_dups_outputs;
+int cli_dups_write(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
+                   const emb_knn *g, emb_summary *s, const cli_dups_outputs *o);
+/* Detection exports (ds->box): the whole images once each as pixel vectors
+ * (f's size, colour, EXIF and alpha options), their own kNN graph (k
+ * neighbours), duplicates and leakage between whole images: images.csv,
+ * image_duplicates.csv, image_leakage.csv, summary.json's whole_images.*.
+ * Other datasets: stages_left_out.whole_images says why not. */
+int cli_whole_images_stage(const cli_common *c, const cli_features *f, const cli_analysis *a, const emb_dataset *ds,
+                           int k, emb_summary *s);
 int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
                        const emb_knn *g, emb_summary *s);
 

@@ -112,7 +112,8 @@ static int cli_mpi_analyze_rank(const cli_common *c, const analyze_opts *a, cli_
     return rc;
 }
 
-/* Duplicates, leakage, outliers, label issues, class overlap, image checks. */
+/* Duplicates, leakage, outliers, label issues, class overlap, image checks;
+ * for a detection export also duplicates and leakage between whole images. */
 static int stage_analysis(const cli_common *c, const cli_features *f, cli_analysis *an, const cli_embedded *e,
                           const emb_knn *g, emb_summary *s) {
     an->features = f->kind;
@@ -127,7 +128,10 @@ static int stage_analysis(const cli_common *c, const cli_features *f, cli_analys
         an->img_h = idx ? e->ds->img_h : f->pixels.size;
         an->img_c = idx || !f->pixels.color ? 1 : 3;
     }
-    return cli_analysis_stage(c, an, e->ds, &e->vec, g, s);
+    int rc = cli_analysis_stage(c, an, e->ds, &e->vec, g, s);
+    /* detection exports: duplicates and leakage between whole images too */
+    if (!rc && e->ds->source != EMB_SOURCE_VECTORS) rc = cli_whole_images_stage(c, f, an, e->ds, g->k, s);
+    return rc;
 }
 
 /* The map, from the shared kNN graph. That graph is built on the raw

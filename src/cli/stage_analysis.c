@@ -49,9 +49,10 @@ int cli_analysis_opt(cli_analysis *a, int opt, const char *arg) {
     return 0;
 }
 
-/* Duplicates (+ leakage when ds has splits); writes duplicates.csv, leakage.csv. */
-int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
-                   const emb_knn *g, emb_summary *s) {
+/* Duplicates (+ leakage when ds has splits) into the files o names, their
+ * counts in summary.json under o->prefix (NULL: the top level). */
+int cli_dups_write(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
+                   const emb_knn *g, emb_summary *s, const cli_dups_outputs *o) {
     double t0 = emb_now();
     emb_dups_params dp = emb_dups_default_params();
     if (a->dup_threshold >= 0) dp.threshold = a->dup_threshold;
@@ -67,25 +68,25 @@ int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset
     emb_leakage lk = {0};
     emb_status st = emb_dups_find(x, g, ds, &dp, &d);
     if (st) return cli_fail(st);
-    char *p = cli_out_path(c, "duplicates.csv");
+    char *p = cli_out_path(c, o->dups_csv);
     st = emb_dups_write_csv(p, ds, &d);
     free(p);
     bool splits = false;
     for (int64_t i = 0; ds && ds->split && i < ds->n && !splits; i++) splits = ds->split[i] != EMB_SPLIT_NONE;
     if (!st && ds) st = emb_leakage_find(ds, &d, &lk);
     if (!st && ds) {
-        p = cli_out_path(c, "leakage.csv");
+        p = cli_out_path(c, o->leak_csv);
         st = emb_leakage_write_csv(p, ds, &d, &lk);
         free(p);
     }
-    if (!st && s) st = emb_summary_add_duplicates(s, ds, &d, ds ? &lk : NULL, dp.threshold, 10);
-    if (!st && s && !splits)
+    if (!st && s) st = emb_summary_add_duplicates_at(s, o->prefix, ds, &d, ds ? &lk : NULL, dp.threshold, 10);
+    if (!st && s && !splits && !o->prefix)
         st = emb_summary_set_string(s, "stages_left_out.leakage", "no item has a split (train, valid, test): leakage.csv is empty");
     double dt = emb_now() - t0;
-    if (!st && s) emb_summary_set_number(s, "timings.duplicates_s", dt);
+    if (!st && s && !o->prefix) emb_summary_set_number(s, "timings.duplicates_s", dt);
     if (!st)
-        cli_log(c, "dups: %lld exact + %lld copy groups (%lld items), %lld similar groups (%lld copy + %lld similar pairs), "
-                "%lld leak pairs across splits (+%lld similar), %.2f s",
+        cli_log(c, "%s: %lld exact + %lld copy groups (%lld items), %lld similar groups (%lld copy + %lld similar pairs), "
+                "%lld leak pairs across splits (+%lld similar), %.2f s", o->log_name,
                 (long long)d.n_groups_kind[EMB_DUP_EXACT], (long long)d.n_groups_kind[EMB_DUP_COPY],
                 (long long)(d.n_items_kind[EMB_DUP_EXACT] + d.n_items_kind[EMB_DUP_COPY]),
                 (long long)d.n_groups_kind[EMB_DUP_SIMILAR], (long long)d.n_copy_pairs, (long long)d.n_similar_pairs,
@@ -93,6 +94,13 @@ int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset
     emb_leakage_free(&lk);
     emb_dups_free(&d);
     return st ? cli_fail(st) : CLI_EXIT_OK;
+}
+
+/* Duplicates (+ leakage when ds has splits); writes duplicates.csv, leakage.csv. */
+int cli_dups_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
+                   const emb_knn *g, emb_summary *s) {
+    static const cli_dups_outputs o = {"duplicates.csv", "leakage.csv", NULL, "dups"};
+    return cli_dups_write(c, a, ds, x, g, s, &o);
 }
 
 int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dataset *ds, const emb_matf *x,
