@@ -8,7 +8,10 @@
  * in summary.json's whole_images; no box crop is a duplicate of another.
  * The library's view: one item per image in the order of its first box,
  * the boxes' split, each box's image row. A dataset that is not a
- * detection export writes none of the files and says why.
+ * detection export writes none of the files and says why. The report:
+ * each box item's image (a sprite cell after the items') and its rectangle
+ * in that cell are in the page data, against PIL's sizes; past the size
+ * budget (--inline-max 0) those cells leave the page with the sheets.
  * ref: tests/ref/make_shared_images.py check (prints "name expected got").
  * ctest-labels: cli */
 #include "check.h"
@@ -104,6 +107,24 @@ int main(void) {
     free(log);
     snprintf(cmd, sizeof cmd, "%s '%s/make_shared_images.py' check '%s' '%s'", check_python(), TEST_REF, root, out);
     CHECK_EQ(26, check_ref_lines(cmd, "whole images", true));
+    /* the report: each box's image (a sprite cell after the items') and its
+     * rectangle in that cell, in the page data */
+    snprintf(cmd, sizeof cmd, "%s '%s/make_shared_images.py' check_report '%s'", check_python(), TEST_REF, out);
+    CHECK_EQ(8, check_ref_lines(cmd, "report box images", true));
+    /* past the size budget the extra cells leave with the sheets */
+    snprintf(cmd, sizeof cmd, "'%s' report '%s' --inline-max 0 --quiet 2>&1", EMB_BIN, out);
+    log = check_run(cmd, &status);
+    if (!CHECK_EQ(0, status)) fprintf(stderr, "%s\n", log ? log : "");
+    free(log);
+    char rp[1300];
+    snprintf(rp, sizeof rp, "%s/report.html", out);
+    char *page = check_read_text(rp);
+    CHECK(page && !strstr(page, "data:image/"));
+    CHECK_CONTAINS(page, "\"box_images\":{\"first\":9,\"n\":7,");
+    free(page);
+    CHECK(exists(out, "report_files/sheet-0.jpg") || exists(out, "report_files/sheet-0.png"));
+    snprintf(cmd, sizeof cmd, "%s '%s/make_shared_images.py' check_report '%s'", check_python(), TEST_REF, out);
+    CHECK_EQ(8, check_ref_lines(cmd, "split report box images", true));
 
     /* an image folder (the train split's images, flat): no whole-image files */
     snprintf(out, sizeof out, "%s/flat", check_tmpdir());
@@ -122,5 +143,9 @@ int main(void) {
     CHECK_CONTAINS(summary, "\"whole_images\":");   /* in stages_left_out */
     CHECK_CONTAINS(summary, "not a detection export");
     free(summary);
+    snprintf(sp, sizeof sp, "%s/report.html", out);
+    char *flat_page = check_read_text(sp);
+    CHECK_CONTAINS(flat_page, "\"box_images\":null");
+    free(flat_page);
     return check_exit();
 }

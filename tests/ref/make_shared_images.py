@@ -13,9 +13,16 @@ tests/test_cli_whole_images.c. Uses Debian's python3-pil and python3-numpy.
   make_shared_images.py check DIR OUT
       Reads OUT/images.csv, image_duplicates.csv, image_leakage.csv and
       summary.json and prints "name expected got" lines.
+  make_shared_images.py check_report OUT
+      Reads the page data of OUT/report.html: each box item's image (the
+      row of images.csv) and its rectangle in that image's thumbnail cell,
+      computed here from PIL's image size and the letterbox rule of
+      emb_thumb_fit (scale side / max(w, h), rounded, centred), to 1e-3 px.
 """
+import base64
 import csv
 import json
+import re
 import os
 import shutil
 import sys
@@ -128,8 +135,48 @@ def check(root, out):
     print("box_dup_rows", 0, len(rows(out, "duplicates.csv")))
 
 
+def page_data(html):
+    """The JSON object the page's data script holds, decoded from the first '{"'."""
+    text = open(html, encoding="utf-8").read()
+    m = re.search(r'<script[^>]*id="emb-data"[^>]*>', text)
+    start = m.end() if m else text.index('{"')
+    return json.JSONDecoder().raw_decode(text[start:].lstrip())[0]
+
+
+def check_report(out):
+    d = page_data(os.path.join(out, "report.html"))
+    bi, th = d.get("box_images"), d.get("thumbs")
+    print("page_box_images", 1, int(bool(bi) and bool(th)))
+    if not bi or not th:
+        return
+    items = rows(out, "items.csv")
+    images = rows(out, "images.csv")
+    row = {r["path"]: int(r["index"]) for r in images}
+    n, side = len(items), th["size"]
+    item = np.frombuffer(base64.b64decode(bi["item"]), np.int32)
+    rect = np.frombuffer(base64.b64decode(bi["rect"]), np.float32).reshape(-1, 4)
+    print("page_first_cell", n, bi["first"])
+    print("page_images", len(images), bi["n"])
+    print("page_item_rows", n, len(item))
+    print("page_item_image_right", n, sum(int(item[i] == row[r["path"].rsplit("#box", 1)[0]]) for i, r in enumerate(items)))
+    worst = 0.0
+    for i, r in enumerate(items):
+        w, h = Image.open(r["path"].rsplit("#box", 1)[0]).size
+        s = side / max(w, h)
+        tw, th_ = max(1, int(w * s + 0.5)), max(1, int(h * s + 0.5))
+        ox, oy = (side - tw) // 2, (side - th_) // 2
+        x, y, bw, bh = (int(r[f"box_{q}"]) for q in "xywh")
+        want = [ox + x * tw / w, oy + y * th_ / h, bw * tw / w, bh * th_ / h]
+        worst = max(worst, float(np.abs(np.array(want) - rect[i]).max()))
+    print("page_rect_err_1e3px", 0, int(worst * 1000))
+    print("page_images_missing", 0, len(bi["missing"]))
+    print("page_cells_fit_sheets", 1, int(th["n_sheets"] * th["per_sheet"] >= n + bi["n"]))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
+    elif sys.argv[1] == "check_report":
+        check_report(sys.argv[2])
     else:
         check(sys.argv[2], sys.argv[3])
