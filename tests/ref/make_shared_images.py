@@ -18,6 +18,10 @@ tests/test_cli_whole_images.c. Uses Debian's python3-pil and python3-numpy.
       row of images.csv) and its rectangle in that image's thumbnail cell,
       computed here from PIL's image size and the letterbox rule of
       emb_thumb_fit (scale side / max(w, h), rounded, centred), to 1e-3 px.
+  make_shared_images.py expect_pin OUT PATH_SUFFIX PX
+      Prints the JSON tests/report_boxes_browser.mjs expects when the item
+      whose path ends with PATH_SUFFIX is pinned and its image shown PX px
+      wide: item, image row, the box in px, N and the image count.
 """
 import base64
 import csv
@@ -143,6 +147,29 @@ def page_data(html):
     return json.JSONDecoder().raw_decode(text[start:].lstrip())[0]
 
 
+def expected_rect(path, box, side):
+    """A box (x, y, w, h) in its image's side x side thumbnail cell."""
+    w, h = Image.open(path).size
+    s = side / max(w, h)
+    tw, th = max(1, int(w * s + 0.5)), max(1, int(h * s + 0.5))
+    ox, oy = (side - tw) // 2, (side - th) // 2
+    x, y, bw, bh = box
+    return [ox + x * tw / w, oy + y * th / h, bw * tw / w, bh * th / h]
+
+
+def expect_pin(out, suffix, px):
+    d = page_data(os.path.join(out, "report.html"))
+    items = rows(out, "items.csv")
+    row = {r["path"]: int(r["index"]) for r in rows(out, "images.csv")}
+    i = next(k for k, r in enumerate(items) if r["path"].endswith(suffix))
+    r = items[i]
+    f = r["path"].rsplit("#box", 1)[0]
+    k = px / d["thumbs"]["size"]
+    rect = expected_rect(f, [int(r[f"box_{q}"]) for q in "xywh"], d["thumbs"]["size"])
+    print(json.dumps({"n": len(items), "item": i, "image": row[f], "images": len(row), "px": px,
+                      "rect_px": [v * k for v in rect], "first": d["box_images"]["first"]}))
+
+
 def check_report(out):
     d = page_data(os.path.join(out, "report.html"))
     bi, th = d.get("box_images"), d.get("thumbs")
@@ -161,12 +188,7 @@ def check_report(out):
     print("page_item_image_right", n, sum(int(item[i] == row[r["path"].rsplit("#box", 1)[0]]) for i, r in enumerate(items)))
     worst = 0.0
     for i, r in enumerate(items):
-        w, h = Image.open(r["path"].rsplit("#box", 1)[0]).size
-        s = side / max(w, h)
-        tw, th_ = max(1, int(w * s + 0.5)), max(1, int(h * s + 0.5))
-        ox, oy = (side - tw) // 2, (side - th_) // 2
-        x, y, bw, bh = (int(r[f"box_{q}"]) for q in "xywh")
-        want = [ox + x * tw / w, oy + y * th_ / h, bw * tw / w, bh * th_ / h]
+        want = expected_rect(r["path"].rsplit("#box", 1)[0], [int(r[f"box_{q}"]) for q in "xywh"], side)
         worst = max(worst, float(np.abs(np.array(want) - rect[i]).max()))
     print("page_rect_err_1e3px", 0, int(worst * 1000))
     print("page_images_missing", 0, len(bi["missing"]))
@@ -178,5 +200,7 @@ if __name__ == "__main__":
         make(sys.argv[2])
     elif sys.argv[1] == "check_report":
         check_report(sys.argv[2])
+    elif sys.argv[1] == "expect_pin":
+        expect_pin(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
         check(sys.argv[2], sys.argv[3])
