@@ -11,11 +11,13 @@
  * detection export writes none of the files and says why. The report:
  * each box item's image (a sprite cell after the items') and its rectangle
  * in that cell are in the page data, against PIL's sizes; past the size
- * budget (--inline-max 0) those cells leave the page with the sheets.
+ * budget (--inline-max 0) those cells leave the page with the sheets; a
+ * box is turned with its image's EXIF orientation as the thumbnail is.
  * ref: tests/ref/make_shared_images.py check (prints "name expected got").
  * ctest-labels: cli */
 #include "check.h"
 #include "embscope.h"
+#include "io/io.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,40 @@ static bool exists(const char *dir, const char *name) {
     snprintf(p, sizeof p, "%s/%s", dir, name);
     struct stat sb;
     return stat(p, &sb) == 0;
+}
+
+/* emb__box_orient (the report turns a box as the thumbnail is turned)
+ * against emb_image_orient itself: a 7 x 5 image with one box's pixels
+ * marked, turned by each EXIF orientation; the marked pixels' extent must be
+ * the turned box. */
+static void test_box_orient(void) {
+    const int W = 7, H = 5;
+    const int32_t box[4] = {1, 2, 4, 2};
+    for (int o = 1; o <= 8; o++) {
+        emb_image img = {0};
+        img.w = img.full_w = W;
+        img.h = img.full_h = H;
+        img.orientation = o;
+        img.rgb = calloc((size_t)W * H * 3, 1);
+        if (!CHECK(img.rgb)) return;
+        for (int y = box[1]; y < box[1] + box[3]; y++)
+            for (int x = box[0]; x < box[0] + box[2]; x++) img.rgb[3 * (y * W + x)] = 255;
+        if (!CHECK(emb_image_orient(&img) == EMB_OK)) { emb_image_free(&img); return; }
+        int x0 = img.w, y0 = img.h, x1 = -1, y1 = -1;
+        for (int y = 0; y < img.h; y++)
+            for (int x = 0; x < img.w; x++)
+                if (img.rgb[3 * (y * img.w + x)]) {
+                    if (x < x0) x0 = x;
+                    if (y < y0) y0 = y;
+                    if (x > x1) x1 = x;
+                    if (y > y1) y1 = y;
+                }
+        int32_t got[4];
+        emb__box_orient(o, W, H, box, got);
+        if (!(CHECK_EQ(x0, got[0]) && CHECK_EQ(y0, got[1]) && CHECK_EQ(x1 - x0 + 1, got[2]) && CHECK_EQ(y1 - y0 + 1, got[3])))
+            fprintf(stderr, "  orientation %d\n", o);
+        emb_image_free(&img);
+    }
 }
 
 static void test_view(const char *root) {
@@ -94,6 +130,7 @@ int main(void) {
     char *o = check_run(cmd, &status);
     if (!CHECK_EQ(0, status)) { fprintf(stderr, "%s\n", o ? o : ""); free(o); return check_exit(); }
     free(o);
+    test_box_orient();
     test_view(root);
 
     /* analyze: the box stages, then the whole images */
