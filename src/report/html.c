@@ -534,7 +534,11 @@ static emb_status make_sprites(inputs *in, const emb_report_params *p, int size,
         memcpy(boxes, ds->box, sizeof(int32_t) * 4 * (size_t)n);
         st = emb__sprites_make(paths, boxes, n + m, size, quality, bg, p->n_threads, &p->progress, &in->sprites);
     }
-    if (!st && in->sprites.n_sheets) st = place_boxes(in);
+    if (!st && in->sprites.n_sheets) {
+        st = place_boxes(in);
+        in->sprites.n_thumbs = 0;   /* items with a thumbnail, as for other datasets: the image cells apart */
+        for (int64_t i = 0; i < n; i++) in->sprites.n_thumbs += !in->sprites.missing[i];
+    }
     free(paths);
     free(boxes);
     return st;
