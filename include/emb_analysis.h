@@ -318,6 +318,10 @@ emb_status emb_image_issues_write_csv(const char *path, const emb_dataset *ds, c
  * `top` items. ds may be NULL where it says nothing (no paths). */
 emb_status emb_summary_add_duplicates(emb_summary *s, const emb_dataset *ds, const emb_dups *d,
                                       const emb_leakage *lk, float threshold, int top);
+/* The same under "<prefix>.duplicates" and "<prefix>.leakage" (prefix NULL
+ * or "": the top level), e.g. "whole_images" for a detection export's images. */
+emb_status emb_summary_add_duplicates_at(emb_summary *s, const char *prefix, const emb_dataset *ds, const emb_dups *d,
+                                         const emb_leakage *lk, float threshold, int top);
 /* rule may be NULL (no flags). */
 emb_status emb_summary_add_outliers(emb_summary *s, const emb_dataset *ds, const float *score, int64_t n,
                                     emb_outlier_method method, const emb_outlier_rule *rule, int top);

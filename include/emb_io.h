@@ -226,6 +226,20 @@ emb_status emb_dataset_open(const char *path, const emb_dataset_params *params,
 void emb_dataset_free(emb_dataset *ds);
 /* ds->layout (for bindings that do not mirror the struct); NULL ds: NULL. */
 const char *emb_dataset_layout(const emb_dataset *ds);
+/* Detection exports: the distinct images behind ds's boxes as a dataset of
+ * whole images (source FOLDER, ds->box NULL), one item per image file in the
+ * order of its first box, split = its boxes' split, unlabelled (an image
+ * holds boxes of many classes), ds's alpha background. Images without a box
+ * (YOLO backgrounds) are not items of ds, so not of the view either. Embed
+ * it like an image folder (emb_pixels_embed: one decode per image) for
+ * duplicates and leakage between whole images. On success *out is
+ * allocated (emb_dataset_free). EMB_E_INVALID when ds's items are not boxes. */
+emb_status emb_dataset_whole_images(const emb_dataset *ds, emb_dataset **out);
+/* For each box item i of boxes, the row of its image file in images (the
+ * view above, possibly filtered by the embed stage): image_of (boxes->n),
+ * caller-allocated, -1 where the image is not there. EMB_E_INVALID when
+ * boxes has no boxes, EMB_E_NOMEM. */
+emb_status emb_dataset_image_index(const emb_dataset *boxes, const emb_dataset *images, int64_t *image_of);
 /* Item i as an RGB image (IDX: gray replicated; folders: decoded and
  * composited over emb_dataset_alpha_bg(ds), alpha freed; boxes: the box's
  * crop of its decoded, composited image, EMB_E_FORMAT when the crop falls

@@ -134,11 +134,18 @@ const lazyThumbs = D.files_dir && 'IntersectionObserver' in window ? new Interse
   for (const x of seen) if (x.isIntersecting) { lazyThumbs.unobserve(x.target); x.target.embFill(); }
 }, { rootMargin: '200px' }) : null;
 function thumb(i, px = 64, eager = false) {
+  if (i == null || i < 0 || i >= N) return el('div.thumb', { style: { width: px + 'px', height: px + 'px' } });
+  const e = thumbCell(i, px, eager);
+  e.dataset.item = i;
+  return e;
+}
+// Sprite cell `cell`: item i is cell i; a detection export's whole image j
+// is cell D.box_images.first + j.
+function thumbCell(cell, px = 64, eager = false) {
   const e = el('div.thumb', { style: { width: px + 'px', height: px + 'px' } });
   const t = D.thumbs;
-  if (!t || i == null || i < 0 || i >= N) return e;
-  const s = Math.floor(i / t.per_sheet), c = i % t.per_sheet, k = px / t.size;
-  e.dataset.item = i;
+  if (!t || cell == null || cell < 0) return e;
+  const s = Math.floor(cell / t.per_sheet), c = cell % t.per_sheet, k = px / t.size;
   e.embFill = () => whenSheet(s, (url) => {
     e.style.backgroundImage = `url("${url}")`;
     e.style.backgroundSize = `${t.cols * px}px auto`;
@@ -148,6 +155,20 @@ function thumb(i, px = 64, eager = false) {
   if (lazyThumbs && !eager) lazyThumbs.observe(e);
   else e.embFill();
   return e;
+}
+// Detection exports: the box of item i drawn on its whole image (the
+// pinned item), or null when the item is no box or its image has no cell.
+const BI = D.box_images && D.thumbs ? { first: D.box_images.first, n: D.box_images.n,
+  item: b64(D.box_images.item, Int32Array), rect: b64(D.box_images.rect, Float32Array) } : null;
+function boxOnImage(i, px = 192) {
+  const j = BI && i >= 0 && i < N ? BI.item[i] : -1;
+  if (j < 0) return null;
+  const k = px / D.thumbs.size, r = BI.rect.subarray(4 * i, 4 * i + 4);
+  const img = thumbCell(BI.first + j, px, true);
+  img.classList.add('box-image');
+  img.dataset.image = j;
+  img.append(el('div.box-rect', { style: { left: r[0] * k + 'px', top: r[1] * k + 'px', width: r[2] * k + 'px', height: r[3] * k + 'px' } }));
+  return el('div.box-on-image', { title: `${path(i).replace(/#box\d+$/, '')}: the box on its image` }, img);
 }
 
 // ---------------------------------------------------------------- colours
@@ -509,6 +530,7 @@ function pin(i) {
     box.hidden = false;
     box.replaceChildren(el('div.pin-head', {}, el('b', {}, `Item ${i}`), el('button.close', { onclick: () => pin(null), title: 'unpin' }, '×')),
       el('div.pin-main', {}, thumb(i, 128, true), caption(i, scoreLines(i))),
+      boxOnImage(i),
       nb.length ? el('div.sub', {}, `${nb.length} nearest neighbours`) : el('div.sub', {}, D.knn ? 'loading the neighbours…' : 'no neighbours.npy'),
       el('div.grid', {}, nb.map((j, q) => card(j, knn.dist ? `${className(j)} · ${fmt(knn.dist[q], 2)}` : null, 56))));
     hl.push([i, '#111111'], ...nb.map((j) => [j, '#ff2d55']));
@@ -664,9 +686,20 @@ function panelSummary() {
   if (ds.annotation_issues) found['annotation problems'] = `${ds.annotation_issues} (annotation_issues.csv)`;
   if (ds.labels_file) found.labels = `${ds.labels_file} (${ds.labels_unlisted} items not in it)`;
   const leftOut = S.stages_left_out || {};
+  // detection exports: duplicates and leakage between whole images (image_duplicates.csv, image_leakage.csv)
+  const WI = S.whole_images, wd = (WI && WI.duplicates) || {}, wl = (WI && WI.leakage) || {};
+  const whole = WI ? {
+    images: `${WI.count} (of ${WI.boxes} boxes; images.csv)`,
+    'in copy groups (exact + copy)': `${wd.items_in_groups ?? '–'} images in ${wd.groups ?? '–'} groups (image_duplicates.csv)`,
+    'similar groups': wd.by_kind && wd.by_kind.similar ? wd.by_kind.similar.groups : '–',
+    'leak pairs across splits': `${wl.pairs ?? '–'} (+${wl.similar_pairs ?? 0} similar; image_leakage.csv)`,
+    ...Object.fromEntries(Object.entries(wl.split_pairs || {}).filter(([, v]) => v).map(([k, v]) => ['leaks ' + k, v])),
+  } : null;
+  if (WI) cards.splice(3, 0, ['whole images in copy groups', wd.items_in_groups ?? '–'], ['whole-image leak pairs', wl.pairs ?? '–']);
   box.replaceChildren(el('div.stats', {}, cards.map(([k, v]) => el('div.stat', {}, el('div.v', {}, v), el('div.k', {}, k)))),
     el('div.cols', {},
       ...(Object.keys(found).length ? [el('div', {}, el('h3', {}, 'Dataset'), kv(found))] : []),
+      ...(whole ? [el('div.whole-images', {}, el('h3', {}, 'Whole images'), kv(whole))] : []),
       ...(Object.keys(leftOut).length ? [el('div', {}, el('h3', {}, 'Stages left out'), kv(leftOut))] : []),
       el('div', {}, el('h3', {}, 'Splits'), kv(splits)),
       el('div', {}, el('h3', {}, 'Timings (s)'), Object.keys(timings).length ? kv(timings) : el('p.empty', {}, 'none')),

@@ -40,6 +40,19 @@ static const char *split_key(int s) { return s == EMB_SPLIT_TRAIN ? "train" : s 
 
 emb_status emb_summary_add_duplicates(emb_summary *s, const emb_dataset *ds, const emb_dups *d,
                                       const emb_leakage *lk, float threshold, int top) {
+    return emb_summary_add_duplicates_at(s, NULL, ds, d, lk, threshold, top);
+}
+
+/* "<prefix>.<name>", or name alone without a prefix */
+static const char *key_at(char *buf, size_t cap, const char *prefix, const char *name) {
+    if (!prefix || !*prefix) return name;
+    snprintf(buf, cap, "%s.%s", prefix, name);
+    return buf;
+}
+
+emb_status emb_summary_add_duplicates_at(emb_summary *s, const char *prefix, const emb_dataset *ds, const emb_dups *d,
+                                         const emb_leakage *lk, float threshold, int top) {
+    char key[256];
     cJSON *o = cJSON_CreateObject();
     if (!o) return emb__fail(EMB_E_NOMEM, "out of memory");
     cJSON_AddNumberToObject(o, "threshold", threshold);
@@ -111,7 +124,7 @@ emb_status emb_summary_add_duplicates(emb_summary *s, const emb_dataset *ds, con
     }
     free(sz);
     free(ti);
-    emb_status st = emb__summary_put(s, "duplicates", o);
+    emb_status st = emb__summary_put(s, key_at(key, sizeof key, prefix, "duplicates"), o);
     if (st || !lk) return st;
     cJSON *l = cJSON_CreateObject();
     /* pairs of items in two splits: exact + copy (sure), similar apart */
@@ -127,7 +140,7 @@ emb_status emb_summary_add_duplicates(emb_summary *s, const emb_dataset *ds, con
         cJSON_AddNumberToObject(pairs, names[q], (double)lk->pairs[a][b]);
         cJSON_AddNumberToObject(sp, names[q], (double)lk->similar_pairs[a][b]);
     }
-    return emb__summary_put(s, "leakage", l);
+    return emb__summary_put(s, key_at(key, sizeof key, prefix, "leakage"), l);
 }
 
 emb_status emb_summary_add_outliers(emb_summary *s, const emb_dataset *ds, const float *score, int64_t n,

@@ -82,6 +82,27 @@ static size_t orient_src(int o, size_t u, size_t v, size_t w, size_t h) {
     }
 }
 
+/* orient_src inverted on a rectangle: stored (x, y) goes to upright
+ * 2 (w-1-x, y), 3 (w-1-x, h-1-y), 4 (x, h-1-y), 5 (y, x), 6 (h-1-y, x),
+ * 7 (h-1-y, w-1-x), 8 (y, w-1-x). */
+void emb__box_orient(int o, int w, int h, const int32_t *box, int32_t *out) {
+    int32_t x = box[0], y = box[1], bw = box[2], bh = box[3];
+    int32_t fx = w - x - bw, fy = h - y - bh;   /* the box's offsets from the right and bottom edges */
+    switch (o) {
+    case 2: out[0] = fx; out[1] = y; break;
+    case 3: out[0] = fx; out[1] = fy; break;
+    case 4: out[0] = x; out[1] = fy; break;
+    case 5: out[0] = y; out[1] = x; break;
+    case 6: out[0] = fy; out[1] = x; break;
+    case 7: out[0] = fy; out[1] = fx; break;
+    case 8: out[0] = y; out[1] = fx; break;
+    default: out[0] = x; out[1] = y; break;
+    }
+    bool swap = o >= 5 && o <= 8;
+    out[2] = swap ? bh : bw;
+    out[3] = swap ? bw : bh;
+}
+
 emb_status emb_image_orient(emb_image *img) {
     int o = img->orientation;
     if (o < 2 || o > 8) { img->orientation = 1; return EMB_OK; }

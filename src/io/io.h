@@ -78,6 +78,10 @@ emb_status emb__box_crop(const emb_image *full, const char *item_path, const int
  * for emb_image_orient. */
 bool emb__box_transparent(const emb_image *full, const int32_t *box);
 char *emb__box_file(const char *item_path);
+/* A box (x, y, w, h) in the stored pixels of a w x h image, in the pixels
+ * of that image turned upright by EXIF orientation o as emb_image_orient
+ * turns it (5..8 swap the sides). */
+void emb__box_orient(int o, int w, int h, const int32_t *box, int32_t *out);
 /* Items [first[g], first[g + 1]) share one image file: the boxes of a
  * detection export (consecutive in the dataset), to decode once per image;
  * one item per group otherwise. first holds n + 1; returns the groups. */

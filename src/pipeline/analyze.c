@@ -115,7 +115,8 @@ static emb_status mpi_rank(const char *out_dir, const emb_analyze_params *p, emb
     return st;
 }
 
-/* Duplicates, leakage, outliers, label issues, class overlap, image checks. */
+/* Duplicates, leakage, outliers, label issues, class overlap, image checks;
+ * for a detection export also duplicates and leakage between whole images. */
 static emb_status stage_findings(const char *out_dir, const emb_analyze_params *p, const emb_analyze_vectors *e,
                                  const emb_knn *g, emb_summary *s) {
     emb_analyze_params q = *p;
@@ -133,7 +134,9 @@ static emb_status stage_findings(const char *out_dir, const emb_analyze_params *
         an->img_h = idx ? e->ds->img_h : f->pixels.size;
         an->img_c = idx || !f->pixels.color ? 1 : 3;
     }
-    return emb__stage_findings(out_dir, &q, e->ds, &e->vec, g, s);
+    emb_status st = emb__stage_findings(out_dir, &q, e->ds, &e->vec, g, s);
+    if (!st && e->ds->source != EMB_SOURCE_VECTORS) st = emb__stage_whole_images(out_dir, &q, e->ds, g->k, s);
+    return st;
 }
 
 /* The map, from the shared kNN graph. That graph is built on the raw

@@ -16,9 +16,8 @@ emb_findings_opts emb_findings_default_opts(void) {
     return a;
 }
 
-/* Duplicates (+ leakage when ds has splits); writes duplicates.csv, leakage.csv. */
-emb_status emb_stage_dups(const char *out_dir, const emb_analyze_params *c, const emb_dataset *ds,
-                          const emb_matf *x, const emb_knn *g, emb_summary *s) {
+emb_status emb__stage_dups_write(const char *out_dir, const emb_analyze_params *c, const emb_dataset *ds,
+                                 const emb_matf *x, const emb_knn *g, emb_summary *s, const emb__dups_outputs *o) {
     const emb_findings_opts *a = &c->findings;
     double t0 = emb_now();
     emb_dups_params dp = emb_dups_default_params();
@@ -35,25 +34,25 @@ emb_status emb_stage_dups(const char *out_dir, const emb_analyze_params *c, cons
     emb_leakage lk = {0};
     emb_status st = emb_dups_find(x, g, ds, &dp, &d);
     if (st) return st;
-    char *p = emb__out_path(out_dir, "duplicates.csv");
+    char *p = emb__out_path(out_dir, o->dups_csv);
     st = p ? emb_dups_write_csv(p, ds, &d) : EMB_E_NOMEM;
     free(p);
     bool splits = false;
     for (int64_t i = 0; ds && ds->split && i < ds->n && !splits; i++) splits = ds->split[i] != EMB_SPLIT_NONE;
     if (!st && ds) st = emb_leakage_find(ds, &d, &lk);
     if (!st && ds) {
-        p = emb__out_path(out_dir, "leakage.csv");
+        p = emb__out_path(out_dir, o->leak_csv);
         st = p ? emb_leakage_write_csv(p, ds, &d, &lk) : EMB_E_NOMEM;
         free(p);
     }
-    if (!st && s) st = emb_summary_add_duplicates(s, ds, &d, ds ? &lk : NULL, dp.threshold, 10);
-    if (!st && s && !splits)
+    if (!st && s) st = emb_summary_add_duplicates_at(s, o->prefix, ds, &d, ds ? &lk : NULL, dp.threshold, 10);
+    if (!st && s && !splits && !o->prefix)
         st = emb_summary_set_string(s, "stages_left_out.leakage", "no item has a split (train, valid, test): leakage.csv is empty");
     double dt = emb_now() - t0;
-    if (!st && s) emb_summary_set_number(s, "timings.duplicates_s", dt);
+    if (!st && s && !o->prefix) emb_summary_set_number(s, "timings.duplicates_s", dt);
     if (!st)
-        emb__log(c, "dups: %lld exact + %lld copy groups (%lld items), %lld similar groups (%lld copy + %lld similar pairs), "
-                "%lld leak pairs across splits (+%lld similar), %.2f s",
+        emb__log(c, "%s: %lld exact + %lld copy groups (%lld items), %lld similar groups (%lld copy + %lld similar pairs), "
+                "%lld leak pairs across splits (+%lld similar), %.2f s", o->log_name,
                 (long long)d.n_groups_kind[EMB_DUP_EXACT], (long long)d.n_groups_kind[EMB_DUP_COPY],
                 (long long)(d.n_items_kind[EMB_DUP_EXACT] + d.n_items_kind[EMB_DUP_COPY]),
                 (long long)d.n_groups_kind[EMB_DUP_SIMILAR], (long long)d.n_copy_pairs, (long long)d.n_similar_pairs,
@@ -61,6 +60,13 @@ emb_status emb_stage_dups(const char *out_dir, const emb_analyze_params *c, cons
     emb_leakage_free(&lk);
     emb_dups_free(&d);
     return st;
+}
+
+/* Duplicates (+ leakage when ds has splits); writes duplicates.csv, leakage.csv. */
+emb_status emb_stage_dups(const char *out_dir, const emb_analyze_params *c, const emb_dataset *ds,
+                          const emb_matf *x, const emb_knn *g, emb_summary *s) {
+    static const emb__dups_outputs o = {"duplicates.csv", "leakage.csv", NULL, "dups"};
+    return emb__stage_dups_write(out_dir, c, ds, x, g, s, &o);
 }
 
 emb_status emb__stage_findings(const char *out_dir, const emb_analyze_params *c, const emb_dataset *ds,

@@ -19,6 +19,21 @@ char *emb__out_path(const char *dir, const char *name);
  * (getrusage). *cpu_prev holds the previous mark (start at 0). */
 void emb__resources_mark(emb_summary *s, const char *stage, double *cpu_prev);
 
+/* Where emb__stage_dups_write puts duplicates and leakage: two CSV names,
+ * the summary.json prefix of their counts (NULL: top level "duplicates",
+ * "leakage"), the log line's name (findings.c). */
+typedef struct { const char *dups_csv, *leak_csv, *prefix, *log_name; } emb__dups_outputs;
+emb_status emb__stage_dups_write(const char *out_dir, const emb_analyze_params *p, const emb_dataset *ds,
+                                 const emb_matf *x, const emb_knn *g, emb_summary *s, const emb__dups_outputs *o);
+
+/* Detection exports (ds->box): the whole images once each as pixel vectors
+ * (p's size, colour, EXIF and alpha options), their own kNN graph (k
+ * neighbours), duplicates and leakage between whole images: images.csv,
+ * image_duplicates.csv, image_leakage.csv, summary.json's whole_images.*.
+ * Other datasets: stages_left_out.whole_images says why not (whole_images.c). */
+emb_status emb__stage_whole_images(const char *out_dir, const emb_analyze_params *p, const emb_dataset *ds, int k,
+                                   emb_summary *s);
+
 /* Findings after the duplicates: outliers, label issues and class
  * overlap, image checks (findings.c). */
 emb_status emb__stage_findings(const char *out_dir, const emb_analyze_params *p, const emb_dataset *ds,

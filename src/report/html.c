@@ -24,6 +24,7 @@
  * a thumbnail on it is first shown, and the neighbours with a <script> when
  * an item of its block is first pinned. A 1M-item Fashion-MNIST report is then a ~60 MB
  * page and ~450 MB of sheets (bench/report/RESULTS.md). */
+#include "io/io.h"
 #include "report/report.h"
 
 #include <cjson/cJSON.h>
@@ -110,6 +111,11 @@ typedef struct {
     cJSON *summary;
     char *summary_text;       /* summary.json as parsed and reprinted, or NULL */
     emb__sprites sprites;
+    /* detection exports: the whole images (emb_dataset_whole_images, the rows
+     * of images.csv) as sprite cells n + j, and each box on its image */
+    emb_dataset *images;
+    int64_t *image_of;        /* (n) item's image row, -1 = none */
+    float *box_rect;          /* (n, 4) the box in its image's cell: x, y, w, h in cell px */
     emb__report_clusters clusters;
     bool split;               /* sheets and neighbours in files (below), not in the page */
     emb__report_files files;
@@ -363,6 +369,60 @@ static emb_status write_knn(FILE *f, const inputs *in, int64_t i0, int64_t m) {
     return EMB_OK;
 }
 
+/* ,"box_images":{...} for a detection export whose whole images have cells
+ * (else null): sprite cell of image j = first + j, each item's image row
+ * (int32, -1 = none) and box in that cell (float32 x, y, w, h in cell px),
+ * the images whose cell is blank. */
+static void write_box_images(FILE *f, const inputs *in, int64_t n) {
+    fputs(",\"box_images\":", f);
+    const emb__sprites *s = &in->sprites;
+    if (!in->images || !in->box_rect || !s->n_sheets) { fputs("null", f); return; }
+    int64_t m = in->images->n;
+    int32_t *item = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
+    if (!item) { fputs("null", f); return; }
+    for (int64_t i = 0; i < n; i++) item[i] = (int32_t)in->image_of[i];
+    fprintf(f, "{\"first\":%lld,\"n\":%lld,\"item\":\"", (long long)n, (long long)m);
+    emb__b64_write(f, item, sizeof(int32_t) * (size_t)n);
+    fputs("\",\"rect\":\"", f);
+    emb__b64_write(f, in->box_rect, sizeof(float) * 4 * (size_t)n);
+    fputs("\",\"missing\":[", f);
+    for (int64_t j = 0, k = 0; j < m; j++)
+        if (s->missing[n + j]) fprintf(f, k++ ? ",%lld" : "%lld", (long long)j);
+    fputs("]}", f);
+    free(item);
+}
+
+/* Each box in its whole image's cell: turned as the thumbnail is (EXIF),
+ * scaled and centred as emb_thumb_fit places the image. */
+static emb_status place_boxes(inputs *in) {
+    int64_t n = in->ds->n;
+    const emb__sprites *s = &in->sprites;
+    if (!(in->box_rect = malloc(sizeof(float) * 4 * (size_t)(n ? n : 1)))) return emb__fail(EMB_E_NOMEM, "out of memory");
+    for (int64_t i = 0; i < n; i++) {
+        float *r = in->box_rect + 4 * i;
+        int64_t j = in->image_of[i];
+        const int32_t *g = j >= 0 ? s->geom + 3 * (n + j) : NULL;
+        if (!g || s->missing[n + j] || g[0] <= 0 || g[1] <= 0) {
+            r[0] = r[1] = r[2] = r[3] = 0;
+            in->image_of[i] = -1;   /* no thumbnail to draw it on */
+            continue;
+        }
+        int o = g[2], uw = g[0], uh = g[1];
+        bool swap = o >= 5 && o <= 8;
+        int32_t b[4];
+        emb__box_orient(o, swap ? uh : uw, swap ? uw : uh, in->ds->box + 4 * i, b);
+        int ox, oy, tw, th;
+        emb__thumb_place(uw, uh, s->size, &ox, &oy, &tw, &th);
+        double kx = (double)tw / uw, ky = (double)th / uh;
+        r[0] = (float)(ox + b[0] * kx);
+        r[1] = (float)(oy + b[1] * ky);
+        r[2] = (float)(b[2] * kx);
+        r[3] = (float)(b[3] * ky);
+    }
+    return EMB_OK;
+}
+
+
 static emb_status write_data(FILE *f, const char *dir, const char *title, const emb_report_params *p, inputs *in) {
     emb_dataset *ds = in->ds;
     int64_t n = ds ? ds->n : in->map.rows;
@@ -431,6 +491,7 @@ static emb_status write_data(FILE *f, const char *dir, const char *title, const 
         }
         fputc('}', f);
     } else fputs("null", f);
+    write_box_images(f, in, n);
     fputs(",\"tables\":{", f);
     for (size_t t = 0; t < N_TABLES; t++) {
         char *tp = in_path(dir, TABLES[t][0]);
@@ -450,6 +511,37 @@ static emb_status write_data(FILE *f, const char *dir, const char *title, const 
     else fputs("null", f);
     fputs("}", f);
     return EMB_OK;
+}
+
+
+/* Sprites for the items, and for a detection export also one cell per
+ * whole image after them (the report draws a box on its image). */
+static emb_status make_sprites(inputs *in, const emb_report_params *p, int size, int quality) {
+    const uint8_t *bg = p->alpha_background_set ? p->alpha_background : WHITE;
+    emb_dataset *ds = in->ds;
+    if (!ds->box) return emb__sprites_make(ds->path, NULL, ds->n, size, quality, bg, p->n_threads, &p->progress, &in->sprites);
+    emb_status st = emb_dataset_whole_images(ds, &in->images);
+    if (st) return st;
+    int64_t n = ds->n, m = in->images->n;
+    char **paths = malloc(sizeof(char *) * (size_t)(n + m));
+    int32_t *boxes = calloc((size_t)(n + m) * 4, sizeof(int32_t));   /* whole images: width 0 */
+    in->image_of = malloc(sizeof(int64_t) * (size_t)n);
+    if (!paths || !boxes || !in->image_of) st = emb__fail(EMB_E_NOMEM, "out of memory");
+    if (!st) st = emb_dataset_image_index(ds, in->images, in->image_of);
+    if (!st) {
+        memcpy(paths, ds->path, sizeof(char *) * (size_t)n);
+        memcpy(paths + n, in->images->path, sizeof(char *) * (size_t)m);
+        memcpy(boxes, ds->box, sizeof(int32_t) * 4 * (size_t)n);
+        st = emb__sprites_make(paths, boxes, n + m, size, quality, bg, p->n_threads, &p->progress, &in->sprites);
+    }
+    if (!st && in->sprites.n_sheets) {
+        st = place_boxes(in);
+        in->sprites.n_thumbs = 0;   /* items with a thumbnail, as for other datasets: the image cells apart */
+        for (int64_t i = 0; i < n; i++) in->sprites.n_thumbs += !in->sprites.missing[i];
+    }
+    free(paths);
+    free(boxes);
+    return st;
 }
 
 /* ------------------------------------------------------------ the page */
@@ -500,6 +592,9 @@ static void inputs_free(inputs *in) {
     cJSON_Delete(in->summary);
     free(in->summary_text);
     emb__sprites_free(&in->sprites);
+    emb_dataset_free(in->images);
+    free(in->image_of);
+    free(in->box_rect);
     emb__report_clusters_free(&in->clusters);
     emb__report_files_free(&in->files);
 }
@@ -595,9 +690,7 @@ emb_status emb_report_write(const char *out_dir, const char *html_path,
         int size = p.thumb_size > 0 ? p.thumb_size : auto_thumb_size(in.ds);
         /* q 70 keeps 70,000 Fashion-MNIST thumbnails at ~21 MB of base64 (q 80: 26 MB) */
         int quality = p.jpeg_quality > 0 ? p.jpeg_quality : in.ds->n <= 20000 ? 80 : 70;
-        if (size) st = emb__sprites_make(in.ds->path, in.ds->box, in.ds->n, size, quality,
-                                         p.alpha_background_set ? p.alpha_background : WHITE,
-                                         p.n_threads, &p.progress, &in.sprites);
+        if (size) st = make_sprites(&in, &p, size, quality);
         if (st) goto done;
     }
     if ((st = maybe_split(html_path, n, p.inline_max_bytes ? p.inline_max_bytes : EMB_REPORT_INLINE_MAX, &in))) goto done;

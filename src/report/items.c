@@ -2,6 +2,7 @@
  * or an image file), and the box-filter thumbnail resize. IDX files are
  * loaded once (emb_idx_load) and indexed afterwards. */
 #include "core/internal.h"
+#include "report/report.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -105,13 +106,20 @@ emb_status emb_item_image(emb_item_images *c, const char *path, emb_image *out) 
 
 /* Box filter: output pixel (x, y) averages the source rectangle it covers,
  * with fractional edge weights (exact area averaging, as PIL's BOX). */
+void emb__thumb_place(int w, int h, int side, int *ox, int *oy, int *tw, int *th) {
+    double s = (double)side / (w > h ? w : h);   /* scale, <= or > 1 */
+    *tw = (int)(w * s + 0.5);
+    *th = (int)(h * s + 0.5);
+    if (*tw < 1) *tw = 1;
+    if (*th < 1) *th = 1;
+    *ox = (side - *tw) / 2;
+    *oy = (side - *th) / 2;
+}
+
 void emb_thumb_fit(const uint8_t *rgb, int w, int h, int side, uint8_t bg,
                    uint8_t *cell, size_t stride) {
-    double s = (double)side / (w > h ? w : h);   /* scale, <= or > 1 */
-    int tw = (int)(w * s + 0.5), th = (int)(h * s + 0.5);
-    if (tw < 1) tw = 1;
-    if (th < 1) th = 1;
-    int ox = (side - tw) / 2, oy = (side - th) / 2;
+    int ox, oy, tw, th;
+    emb__thumb_place(w, h, side, &ox, &oy, &tw, &th);
     for (int y = 0; y < side; y++) memset(cell + (size_t)y * stride, bg, (size_t)side * 3);
     double fx = (double)w / tw, fy = (double)h / th;   /* source px per target px */
     for (int y = 0; y < th; y++) {

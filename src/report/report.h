@@ -14,13 +14,17 @@ typedef struct {
     size_t *len;             /* (n_sheets) bytes */
     bool *is_png;            /* (n_sheets) */
     uint8_t *missing;        /* (n) 1 = no image (cell left blank) */
+    int32_t *geom;           /* (n, 3) whole-image cells of a box dataset (boxes[4i+2] <= 0):
+                                the upright image's w, h and the file's EXIF orientation; else 0 */
     int64_t n_thumbs;        /* items with an image */
 } emb__sprites;
 
+/* Where emb_thumb_fit puts a w x h image in a side x side cell: at (ox, oy), tw x th px. */
+void emb__thumb_place(int w, int h, int side, int *ox, int *oy, int *tw, int *th);
 /* Decode every item's image (paths as in items.csv) into sprite sheets.
  * Items without an image are marked missing, never fatal. */
 /* boxes: (n, 4) crop x, y, w, h of each item's image (detection exports), or
- * NULL; images with alpha are composited over alpha_bg (boxes: the image,
+ * NULL; a box of width <= 0 is the whole image (its geometry in out->geom); images with alpha are composited over alpha_bg (boxes: the image,
  * before its crops are cut), and turned upright by their EXIF orientation. */
 emb_status emb__sprites_make(char *const *paths, const int32_t *boxes, int64_t n, int size, int quality,
                              const uint8_t alpha_bg[3], int n_threads, const emb_progress *progress, emb__sprites *out);

@@ -18,6 +18,7 @@ void emb__sprites_free(emb__sprites *s) {
     free(s->len);
     free(s->is_png);
     free(s->missing);
+    free(s->geom);
     memset(s, 0, sizeof *s);
 }
 
@@ -38,7 +39,18 @@ static emb_status make_sheet(emb_item_images *cache, char *const *paths, const i
         emb_image img;
         uint8_t *cell = px + (size_t)(c / cols) * T * stride + (size_t)(c % cols) * T * 3;
         emb_status st = EMB_E_INVALID;
-        if (paths[i0 + c] && boxes) {
+        if (paths[i0 + c] && boxes && boxes[4 * (i0 + c) + 2] <= 0) {
+            /* a whole image of a box dataset (the report draws its boxes on
+             * it): its geometry kept to place them */
+            st = emb_image_load(paths[i0 + c], &img);
+            if (st == EMB_OK) {
+                int32_t *g = s->geom + 3 * (i0 + c);
+                g[2] = img.orientation;
+                emb_image_composite(&img, alpha_bg);
+                if ((st = emb_image_orient(&img))) emb_image_free(&img);
+                else { g[0] = img.w; g[1] = img.h; }
+            }
+        } else if (paths[i0 + c] && boxes) {
             char *f = emb__box_file(paths[i0 + c]);
             if (f && (!full_file || strcmp(f, full_file))) {
                 emb_image_free(&full);
@@ -87,9 +99,10 @@ emb_status emb__sprites_make(char *const *paths, const int32_t *boxes, int64_t n
     out->len = calloc((size_t)out->n_sheets, sizeof *out->len);
     out->is_png = calloc((size_t)out->n_sheets, sizeof *out->is_png);
     out->missing = calloc((size_t)n, 1);
+    out->geom = boxes ? calloc((size_t)n * 3, sizeof(int32_t)) : NULL;
     emb_item_images *cache = emb_item_images_new();
     if (cache) emb_item_images_set_background(cache, alpha_bg);
-    if (!out->data || !out->len || !out->is_png || !out->missing || !cache) {
+    if (!out->data || !out->len || !out->is_png || !out->missing || (boxes && !out->geom) || !cache) {
         emb_item_images_free(cache);
         emb__sprites_free(out);
         return emb__fail(EMB_E_NOMEM, "out of memory for %lld thumbnails", (long long)n);
