@@ -28,6 +28,9 @@ TABLES = {
     "zero_shot": "zero_shot.csv",
     "cluster_names": "cluster_names.csv",
     "searches": "searches.csv",
+    "images": "images.csv",
+    "image_duplicates": "image_duplicates.csv",
+    "image_leakage": "image_leakage.csv",
 }
 
 # Columns kept as text even when they look like numbers (paths, labels and
@@ -71,6 +74,8 @@ def _ran(name, summary):
         return "image_checks" not in left_out
     if name in ("zero_shot", "cluster_names", "searches"):
         return name in summary
+    if name in ("images", "image_duplicates", "image_leakage"):
+        return "whole_images" not in left_out
     if name == "annotation_issues":
         return summary.get("dataset", {}).get("annotation_issues", 0) > 0
     return True
@@ -99,11 +104,12 @@ class Analysis:
     map          float32 (n_items, dims) map coordinates, None with map="none"
     items, skipped, duplicates, leakage, outliers, label_issues,
     image_issues, clusters, annotation_issues, zero_shot, cluster_names,
-    searches
+    searches, images, image_duplicates, image_leakage
                  the CSV tables of the same names: pandas DataFrames when
                  pandas is installed, else lists of dicts (column -> value;
                  numbers converted, paths and labels kept as text); a table
-                 the run did not write is empty
+                 the run did not write is empty (images, image_duplicates,
+                 image_leakage: detection exports only, the whole images)
     """
 
     def __init__(self, out_dir, report_path):
