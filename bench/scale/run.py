@@ -45,7 +45,7 @@ def dataset(work, kind, n, dims):
 PEER = {
     "knn": """
 import sys, time, numpy as np, pynndescent
-x = np.load(sys.argv[1], mmap_mode="r"); x = np.ascontiguousarray(x)
+x = np.array(np.load(sys.argv[1], mmap_mode="r"))  # a writeable copy (numba refuses read-only arrays)
 t = time.time(); pynndescent.NNDescent(x, n_neighbors=15, metric="cosine", n_jobs=int(sys.argv[2]), random_state=42).neighbor_graph
 print(time.time() - t)
 """,
@@ -58,7 +58,7 @@ print(time.time() - t)
 """,
     "pairs": """
 import sys, time, numpy as np, faiss
-x = np.ascontiguousarray(np.load(sys.argv[1], mmap_mode="r"), dtype=np.float32)
+x = np.array(np.load(sys.argv[1], mmap_mode="r"), dtype=np.float32)  # writeable: normalize_L2 works in place
 faiss.omp_set_num_threads(int(sys.argv[2]))
 t = time.time(); faiss.normalize_L2(x); ix = faiss.IndexFlatIP(x.shape[1]); ix.add(x)
 lims, D, I = ix.range_search(x, 0.985)
