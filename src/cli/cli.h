@@ -134,6 +134,9 @@ typedef struct {
     float outlier_fence;         /* --outlier-fence F; < 0 = the method's default */
     const char *features;        /* "pixels", "clip", or NULL (vectors) */
     int img_w, img_h, img_c;     /* pixel vectors' image shape (shift search), 0 = none */
+    const float *p_zero_shot;    /* analyze --zero-shot on labelled data: (n, n_classes) the
+                                    zero-shot p(class | item) for the label issues, or NULL */
+    float zero_shot_weight;      /* --zero-shot-weight W (default 0: recorded, not combined) */
 } cli_analysis;
 enum { CLI_OPT_DUP_THRESHOLD = 1300, CLI_OPT_OUTLIER_METHOD, CLI_OPT_IMAGE_SHAPE, CLI_OPT_OUTLIER_FENCE, CLI_OPT_COPY_THRESHOLD };
 #define CLI_ANALYSIS_LONGOPTS \
@@ -205,12 +208,17 @@ typedef struct {
     const char *tokenizer;       /* --tokenizer PATH; NULL: beside the model */
     const char *vocabulary;      /* --vocabulary FILE: names for the clusters, one a line */
     const char *queries;         /* --queries FILE: texts searched at analyze time, one a line */
+    double weight;               /* --zero-shot-weight W in 0..1: the zero-shot estimate's share
+                                    of the label-issue p (default 0) */
+    bool weight_set;
 } cli_zeroshot;
-enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKENIZER, CLI_OPT_VOCABULARY, CLI_OPT_QUERIES };
+enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKENIZER, CLI_OPT_VOCABULARY, CLI_OPT_QUERIES,
+       CLI_OPT_ZERO_SHOT_WEIGHT };
 #define CLI_ZEROSHOT_LONGOPTS \
     {"zero-shot", no_argument, 0, CLI_OPT_ZERO_SHOT}, {"prompts", required_argument, 0, CLI_OPT_PROMPTS}, \
     {"classes", required_argument, 0, CLI_OPT_CLASSES}, {"tokenizer", required_argument, 0, CLI_OPT_TOKENIZER}, \
-    {"vocabulary", required_argument, 0, CLI_OPT_VOCABULARY}, {"queries", required_argument, 0, CLI_OPT_QUERIES}
+    {"vocabulary", required_argument, 0, CLI_OPT_VOCABULARY}, {"queries", required_argument, 0, CLI_OPT_QUERIES}, \
+    {"zero-shot-weight", required_argument, 0, CLI_OPT_ZERO_SHOT_WEIGHT}
 #define CLI_ZEROSHOT_HELP                                                                          \
     "Zero-shot labels (--features clip; the model file needs its text tower):\n"                   \
     "  --zero-shot         label each image with the class whose prompt \"a photo of a\n"          \
@@ -221,6 +229,11 @@ enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKEN
     "                      per class (the CLIP paper's prompt ensembling)\n"                    \
     "  --classes a,b,c     class names (default: the dataset's); unlabelled data takes\n"      \
     "                      the zero-shot labels as its labels\n"                                \
+    "  --zero-shot-weight W\n"                                                                  \
+    "                      on labelled data label_issues.csv gets zero_shot_score (1 -\n"      \
+    "                      the zero-shot p of the given label); W in 0..1 is its share of\n" \
+    "                      the ranking's p: (1 - W) p + W p_zero_shot. Default 0: recorded,\n" \
+    "                      not combined (not measured: that needs real CLIP weights)\n"       \
     "  --tokenizer PATH    tokenizer.json, vocab.json + merges.txt, bpe_simple_vocab_16e6\n"  \
     "                      .txt.gz or their folder (default: the model's folder)\n"       \
     "  --vocabulary FILE   name each cluster by the nearest of these names (one a line,\n"   \
@@ -233,9 +246,12 @@ void cli_zeroshot_init(cli_zeroshot *z);
 /* Returns 1 if handled, 0 if not a zero-shot option. */
 int cli_zeroshot_opt(cli_zeroshot *z, int opt, const char *arg);
 /* Zero-shot labels of the embedded items (no-op unless z->on); may give
- * unlabelled items labels (see stage_zeroshot.c). Returns an exit code. */
+ * unlabelled items labels (see stage_zeroshot.c). On labelled data whose
+ * classes the zero-shot classes all name, *p_label gets the (n, n_classes)
+ * zero-shot p(class | item) for the label issues (malloc'd, the caller
+ * frees; else NULL). Returns an exit code. */
 int cli_zeroshot_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, emb_dataset *ds, const emb_matf *vec,
-                       emb_summary *s);
+                       emb_summary *s, float **p_label);
 
 /* After the cluster stage: cluster_names.csv from --vocabulary or the
  * class prompts (no-op without --vocabulary / --zero-shot, or without clusters). */

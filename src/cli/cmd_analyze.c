@@ -251,10 +251,13 @@ int cmd_analyze(int argc, char **argv) {
     emb_summary *s = emb_summary_new();
     emb_knn g = {0};
     emb_umap_cache *umap_cache = NULL;
+    float *p_zero_shot = NULL;   /* (n, n_classes) zero-shot p for the label issues */
     if (!s) { fprintf(stderr, "embscope: out of memory\n"); rc = CLI_EXIT_FAIL; goto done; }
     add_params(s, &c, &f, &a, data);
     emb_summary_set_number(s, "timings.embed_s", e.seconds);
-    if ((rc = cli_zeroshot_stage(&c, &a.zeroshot, &f, e.ds, &e.vec, s))) goto done;
+    if ((rc = cli_zeroshot_stage(&c, &a.zeroshot, &f, e.ds, &e.vec, s, &p_zero_shot))) goto done;
+    an.p_zero_shot = p_zero_shot;
+    an.zero_shot_weight = (float)a.zeroshot.weight;
     if ((rc = cli_searches_stage(&c, &a.zeroshot, &f, e.ds, &e.vec, s))) goto done;
     emb_status st = emb_summary_add_dataset(s, e.ds, &e.skipped);
     if (st) { rc = cli_fail(st); goto done; }
@@ -285,6 +288,7 @@ int cmd_analyze(int argc, char **argv) {
     if (!rc) cli_log(&c, "analyze: results in %s", c.out_dir);
 done:
     emb_umap_cache_free(umap_cache);
+    free(p_zero_shot);
     emb_knn_free(&g);
     emb_summary_free(s);
     cli_embedded_free(&e);

@@ -130,6 +130,8 @@ int cli_analysis_stage(const cli_common *c, const cli_analysis *a, const emb_dat
         lp.n_threads = c->n_threads;
         lp.seed = c->seed;
         lp.progress = c->progress;
+        lp.p_zero_shot = a->p_zero_shot;
+        lp.zero_shot_weight = a->zero_shot_weight;
         emb_label_issues li;
         st = emb_label_issues_find(x, g, ds, &lp, &li);
         if (st) return cli_fail(st);

@@ -24,6 +24,10 @@ int cli_zeroshot_opt(cli_zeroshot *z, int opt, const char *arg) {
     case CLI_OPT_TOKENIZER: z->tokenizer = arg; return 1;
     case CLI_OPT_VOCABULARY: z->vocabulary = arg; return 1;
     case CLI_OPT_QUERIES: z->queries = arg; return 1;
+    case CLI_OPT_ZERO_SHOT_WEIGHT:
+        if (!cli_parse_float(arg, 0.0, 1.0, &z->weight)) { fprintf(stderr, "embscope: --zero-shot-weight: '%s' is not in 0..1\n", arg); return -1; }
+        z->weight_set = true;
+        return 1;
     }
     return 0;
 }
@@ -121,8 +125,29 @@ static emb_status adopt_labels(const cli_common *c, emb_dataset *ds, const emb_z
     return st;
 }
 
+/* Labelled data: the zero-shot p over the dataset's classes into *p_label
+ * for the label issues, or why not in summary.json (an error when
+ * --zero-shot-weight asked for it). */
+static int label_probs(const cli_common *c, const cli_zeroshot *z, const emb_dataset *ds, const emb_zeroshot *r, emb_summary *s,
+                       float **p_label) {
+    float *p = malloc(sizeof(float) * (size_t)(ds->n ? ds->n : 1) * (size_t)(ds->n_classes ? ds->n_classes : 1));
+    if (!p) { fprintf(stderr, "embscope: out of memory\n"); return CLI_EXIT_FAIL; }
+    emb_status st = emb_zeroshot_label_probs(r, ds, p);
+    if (st == EMB_OK) { *p_label = p; return CLI_EXIT_OK; }
+    free(p);
+    if (z->weight_set && z->weight > 0) {
+        fprintf(stderr, "embscope: --zero-shot-weight: %s\n", emb_errmsg());
+        return CLI_EXIT_INPUT;
+    }
+    emb_summary_set_string(s, "stages_left_out.zero_shot_label_signal", emb_errmsg());
+    cli_log(c, "label issues: no zero_shot_score (%s)", emb_errmsg());
+    return CLI_EXIT_OK;
+}
+
 int cli_zeroshot_stage(const cli_common *c, const cli_zeroshot *z, const cli_features *f, emb_dataset *ds, const emb_matf *vec,
-                       emb_summary *s) {
+                       emb_summary *s, float **p_label) {
+    *p_label = NULL;
+    if (z->weight_set && !z->on) return cli_usage_error("analyze", "--zero-shot-weight needs --zero-shot");
     if (!z->on) return CLI_EXIT_OK;
     if (strcmp(f->kind, "clip") || ds->source == EMB_SOURCE_VECTORS)
         return cli_usage_error("analyze", "--zero-shot needs --features clip on images (the text tower must match the image vectors)");
@@ -155,6 +180,8 @@ int cli_zeroshot_stage(const cli_common *c, const cli_zeroshot *z, const cli_fea
     free(p);
     if (!st && adopt) st = adopt_labels(c, ds, &r);
     if (st) { rc = cli_fail(st); emb_zeroshot_free(&r); goto done; }
+    /* labelled data: a third label-issue estimate (not when the labels are the zero-shot ones) */
+    if (labelled && (rc = label_probs(c, z, ds, &r, s, p_label))) { emb_zeroshot_free(&r); goto done; }
     emb_summary_set_number(s, "zero_shot.classes", r.n_classes);
     emb_summary_set_number(s, "zero_shot.templates", n_tmpl ? n_tmpl : 1);
     emb_summary_set_number(s, "zero_shot.logit_scale", r.logit_scale);
