@@ -3,6 +3,7 @@
 #include "io/io.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,7 +186,7 @@ emb_status emb_summary_add_label_issues(emb_summary *s, const emb_dataset *ds, c
     if (li->knn_weight < 1) cJSON_AddItemToArray(used, cJSON_CreateString("mlp_out_of_fold"));
     if (zs) cJSON_AddItemToArray(used, cJSON_CreateString("zero_shot"));
     if (li->p_zero_shot) {
-        cJSON_AddNumberToObject(o, "zero_shot_weight", li->zero_shot_weight);
+        cJSON_AddNumberToObject(o, "zero_shot_weight", round(li->zero_shot_weight * 1e6) / 1e6);   /* 0.4, not 0.4000000059604645 */
         cJSON_AddBoolToObject(o, "zero_shot_combined", zs);
         cJSON_AddStringToObject(o, "zero_shot_reason", zs ? "zero_shot_weight > 0 set by the caller (not measured by embscope)"
                                 : "not measured: needs real weights (embscope's benchmarks have only random-weight CLIP, so "
