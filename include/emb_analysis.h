@@ -253,7 +253,7 @@ typedef struct {
                               1 = the kNN vote alone (no classifier is trained) */
     const float *p_zero_shot; /* (n, C) optional third estimate of p(class | item), CLIP's
                               zero-shot probabilities (emb_zeroshot_label_probs); NULL: none.
-                              Copied into the result (its zero_shot_score column) */
+                              Read during the call only */
     float zero_shot_weight; /* W: p = (1 - W) (w p_knn + (1 - w) p_cv) + W p_zero_shot;
                               default 0: recorded, not combined (its use is not measured:
                               that needs real CLIP weights); ignored without p_zero_shot */
@@ -270,7 +270,8 @@ typedef struct {
     float *p_cv;           /* (n, C) out-of-fold probabilities of a one-hidden-layer perceptron
                               on the PCA components (0 when knn_weight = 1) */
     float knn_weight;      /* the w used */
-    float *p_zero_shot;    /* (n, C) a copy of params->p_zero_shot; NULL when none was given */
+    float *p_zero_shot_label; /* (n) params->p_zero_shot of each item's given label (0 when
+                              unlabelled; zero_shot_score = 1 - it); NULL when none was given */
     float zero_shot_weight; /* the W used (0 without p_zero_shot) */
     float *score;          /* (n) 1 - combined p(given label); 0 when unlabelled. With W = 0
                               the same bytes as without p_zero_shot */

@@ -311,7 +311,8 @@ typedef struct {
     char **classes;                    /* (n_classes) */
     int32_t *pred;                     /* (n) zero-shot class */
     float *prob;                       /* (n) its softmax probability */
-    float *prob_all;                   /* (n, n_classes) every class's softmax probability */
+    float *prob_all;                   /* (n, n_classes) every class's softmax probability
+                                          (4 n n_classes bytes) */
     float logit_scale;                 /* the temperature used */
     int n_label_classes;               /* the dataset's classes */
     int32_t *label_class;              /* (n_label_classes) the zero-shot class of the same name

@@ -172,9 +172,9 @@ emb_status emb_summary_add_label_issues(emb_summary *s, const emb_dataset *ds, c
     cJSON *sig = cJSON_AddArrayToObject(o, "signals");
     if (li->knn_weight > 0) cJSON_AddItemToArray(sig, cJSON_CreateString("knn_vote"));
     if (li->knn_weight < 1) cJSON_AddItemToArray(sig, cJSON_CreateString("mlp_out_of_fold"));
-    if (li->p_zero_shot) cJSON_AddItemToArray(sig, cJSON_CreateString("zero_shot"));
+    if (li->p_zero_shot_label) cJSON_AddItemToArray(sig, cJSON_CreateString("zero_shot"));
     cJSON_AddNumberToObject(o, "knn_weight", li->knn_weight);
-    bool zs = li->p_zero_shot && li->zero_shot_weight > 0;
+    bool zs = li->p_zero_shot_label && li->zero_shot_weight > 0;
     const char *base = li->knn_weight <= 0 ? "classifier alone" : li->knn_weight >= 1 ? "kNN vote alone"
                        : "p = w p_knn + (1 - w) p_mlp, w = knn_weight";
     cJSON_AddStringToObject(o, "combination", !zs ? base
@@ -185,7 +185,7 @@ emb_status emb_summary_add_label_issues(emb_summary *s, const emb_dataset *ds, c
     if (li->knn_weight > 0) cJSON_AddItemToArray(used, cJSON_CreateString("knn_vote"));
     if (li->knn_weight < 1) cJSON_AddItemToArray(used, cJSON_CreateString("mlp_out_of_fold"));
     if (zs) cJSON_AddItemToArray(used, cJSON_CreateString("zero_shot"));
-    if (li->p_zero_shot) {
+    if (li->p_zero_shot_label) {
         cJSON_AddNumberToObject(o, "zero_shot_weight", round(li->zero_shot_weight * 1e6) / 1e6);   /* 0.4, not 0.4000000059604645 */
         cJSON_AddBoolToObject(o, "zero_shot_combined", zs);
         cJSON_AddStringToObject(o, "zero_shot_reason", zs ? "zero_shot_weight > 0 set by the caller (not measured by embscope)"
