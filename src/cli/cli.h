@@ -230,10 +230,11 @@ enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKEN
     "  --classes a,b,c     class names (default: the dataset's); unlabelled data takes\n"      \
     "                      the zero-shot labels as its labels\n"                                \
     "  --zero-shot-weight W\n"                                                                  \
-    "                      on labelled data label_issues.csv gets zero_shot_score (1 -\n"      \
-    "                      the zero-shot p of the given label); W in 0..1 is its share of\n" \
-    "                      the ranking's p: (1 - W) p + W p_zero_shot. Default 0: recorded,\n" \
-    "                      not combined (not measured: that needs real CLIP weights)\n"       \
+    "                      on labelled data --zero-shot adds zero_shot_score (1 - the\n"        \
+    "                      zero-shot p of the given label) to label_issues.csv; W in 0..1\n" \
+    "                      is its share of the ranking's p: (1 - W) p + W p_zero_shot.\n"     \
+    "                      Default 0: recorded, not combined (not measured: that needs\n"    \
+    "                      real CLIP weights)\n"                                             \
     "  --tokenizer PATH    tokenizer.json, vocab.json + merges.txt, bpe_simple_vocab_16e6\n"  \
     "                      .txt.gz or their folder (default: the model's folder)\n"       \
     "  --vocabulary FILE   name each cluster by the nearest of these names (one a line,\n"   \
