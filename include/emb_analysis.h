@@ -251,6 +251,12 @@ typedef struct {
     float l2;              /* its weight decay; default 1e-4 */
     float knn_weight;      /* combined p = w * p_knn + (1 - w) * p_cv; default 0.5;
                               1 = the kNN vote alone (no classifier is trained) */
+    const float *p_zero_shot; /* (n, C) optional third estimate of p(class | item), CLIP's
+                              zero-shot probabilities (emb_zeroshot_label_probs); NULL: none.
+                              Read during the call only */
+    float zero_shot_weight; /* W: p = (1 - W) (w p_knn + (1 - w) p_cv) + W p_zero_shot;
+                              default 0: recorded, not combined (its use is not measured:
+                              that needs real CLIP weights); ignored without p_zero_shot */
     uint64_t seed;
     int n_threads;
     emb_progress progress;
@@ -264,7 +270,11 @@ typedef struct {
     float *p_cv;           /* (n, C) out-of-fold probabilities of a one-hidden-layer perceptron
                               on the PCA components (0 when knn_weight = 1) */
     float knn_weight;      /* the w used */
-    float *score;          /* (n) 1 - combined p(given label); 0 when unlabelled */
+    float *p_zero_shot_label; /* (n) params->p_zero_shot of each item's given label (0 when
+                              unlabelled; zero_shot_score = 1 - it); NULL when none was given */
+    float zero_shot_weight; /* the W used (0 without p_zero_shot) */
+    float *score;          /* (n) 1 - combined p(given label); 0 when unlabelled. With W = 0
+                              the same bytes as without p_zero_shot */
     int32_t *suggested;    /* (n) argmax of the combined p */
     uint8_t *flagged;      /* (n) confident learning: another class j has p_j >= t_j (its
                               mean self-confidence) and beats the given label */
@@ -276,7 +286,8 @@ typedef struct {
 emb_status emb_label_issues_find(const emb_matf *x, const emb_knn *g, const emb_dataset *ds,
                                  const emb_label_params *params, emb_label_issues *out);
 void emb_label_issues_free(emb_label_issues *li);
-/* label_issues.csv: rank,index,path,split,label,suggested,score,knn_score,cv_score,flagged. */
+/* label_issues.csv: rank,index,path,split,label,suggested,score,knn_score,cv_score,flagged;
+ * with p_zero_shot a zero_shot_score column (1 - p_zero_shot(given label)) before flagged. */
 emb_status emb_label_issues_write_csv(const char *path, const emb_dataset *ds, const emb_label_issues *li);
 
 /* ------------------------------------------------------------- image checks */

@@ -102,6 +102,10 @@ typedef struct {
     const char *tokenizer;       /* NULL: beside the model */
     const char *vocabulary;      /* file of names for the clusters, one a line */
     const char *queries;         /* file of texts searched at analyze time, one a line */
+    double weight;               /* labelled data: the zero-shot estimate's share W in 0..1 of the
+                                    label-issue p, (1 - W) p + W p_zero_shot (default 0: the
+                                    zero_shot_score column is recorded, not combined) */
+    bool weight_set;             /* weight was given (> 0 then needs every class named) */
 } emb_zeroshot_opts;
 
 /* The t-SNE map (`--map tsne`). */

@@ -300,6 +300,8 @@ typedef struct {
     char **classes;                    /* (n_classes) */
     int32_t *pred;                     /* (n) zero-shot class */
     float *prob;                       /* (n) its softmax probability */
+    float *prob_all;                   /* (n, n_classes) every class's softmax probability
+                                          (4 n n_classes bytes) */
     float logit_scale;                 /* the temperature used */
     int n_label_classes;               /* the dataset's classes */
     int32_t *label_class;              /* (n_label_classes) the zero-shot class of the same name
@@ -316,6 +318,14 @@ void emb_zeroshot_free(emb_zeroshot *z);
 /* zero_shot.csv: index,path,label,predicted,probability,agrees (1 / 0,
  * empty when the item's label names no class); written atomically. */
 emb_status emb_zeroshot_write_csv(const char *path, const emb_dataset *ds, const emb_zeroshot *z);
+/* The zero-shot p(class | item) over the dataset's classes, for the label
+ * issues (emb_label_params.p_zero_shot): out (n, n_label_classes), column l
+ * the probability of the zero-shot class named as dataset class l (the
+ * softmax over all z->n_classes, not renormalised over the dataset's: a
+ * class the labels lack keeps its share). A dataset class that no zero-shot
+ * class is named like is EMB_E_INVALID (the message names it; out is then
+ * unspecified): that class's items would get no estimate. */
+emb_status emb_zeroshot_label_probs(const emb_zeroshot *z, const emb_dataset *ds, float *out);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,8 @@
  *    p_j over the items labelled j);
  *  - the same bytes at 1 and 3 threads;
  *  - knn_weight = 1: the kNN vote alone, no classifier;
+ *  - a third estimate (p_zero_shot): W = 0 the same bytes, W = 0.5 the
+ *    combination and flags recomputed here;
  *  - the outlier rule (upper IQR fence) against numpy.percentile.
  * ctest-labels: unit
  * ctest-levels: all */
@@ -63,6 +65,79 @@ static double precision_at(const float *score, const uint8_t *flipped, int k) {
     }
     free(taken);
     return (double)hit / k;
+}
+
+/* A third estimate (as CLIP's zero-shot p would be): a synthetic one that
+ * knows the true class (softmax of 4 at the truth + N(0, 1) noise, over C
+ * classes and one the labels lack, which keeps its share). W = 0: the same
+ * bytes as without it; W = 0.5: p = (1 - W) p + W p_zs, recomputed here in
+ * double, flags by the confident-learning rule on it, and the flipped items
+ * rise (the estimate knows the truth: a check of the mechanism, not a
+ * measurement of CLIP). */
+static void test_zero_shot(const emb_matf *x, const emb_knn *g, const emb_dataset *ds, const emb_label_issues *a,
+                           const int32_t *truth, const uint8_t *flipped, double p_comb) {
+    float *pz = malloc(sizeof(float) * N * C);
+    emb_rng r;
+    emb_rng_seed(&r, 5);
+    for (int i = 0; i < N; i++) {
+        double lg[C + 1], sum = 0;
+        for (int c = 0; c <= C; c++) { lg[c] = (c == truth[i] ? 4.0 : 0.0) + emb_rng_normal(&r); sum += exp(lg[c]); }
+        for (int c = 0; c < C; c++) pz[i * C + c] = (float)(exp(lg[c]) / sum);
+    }
+    emb_label_params lp = emb_label_default_params();
+    lp.n_threads = 1;
+    lp.p_zero_shot = pz;
+    emb_label_issues z0, z5;
+    CHECK(emb_label_issues_find(x, g, ds, &lp, &z0) == EMB_OK);
+    int same_zs = 0;
+    for (int i = 0; z0.p_zero_shot_label && i < N; i++) same_zs += z0.p_zero_shot_label[i] == pz[i * C + ds->label[i]];
+    CHECK_EQ(N, same_zs);
+    CHECK(z0.zero_shot_weight == 0.0f);
+    CHECK(memcmp(a->score, z0.score, sizeof(float) * N) == 0);
+    CHECK(memcmp(a->suggested, z0.suggested, sizeof(int32_t) * N) == 0);
+    CHECK(memcmp(a->flagged, z0.flagged, N) == 0);
+    CHECK_EQ(a->n_flagged, z0.n_flagged);
+    const double W = 0.5;
+    lp.zero_shot_weight = (float)W;
+    CHECK(emb_label_issues_find(x, g, ds, &lp, &z5) == EMB_OK);
+    CHECK(memcmp(a->p_knn, z5.p_knn, sizeof(float) * N * C) == 0);
+    CHECK(memcmp(a->p_cv, z5.p_cv, sizeof(float) * N * C) == 0);
+    double *P = malloc(sizeof(double) * N * C), t[C] = {0}, cnt[C] = {0};
+    float want[N], got[N];
+    for (int i = 0; i < N * C; i++) P[i] = (1 - W) * (0.5 * a->p_knn[i] + 0.5 * a->p_cv[i]) + W * pz[i];
+    for (int i = 0; i < N; i++) {
+        int y = ds->label[i];
+        want[i] = (float)(1 - P[i * C + y]);
+        got[i] = z5.score[i];
+        t[y] += P[i * C + y];
+        cnt[y] += 1;
+    }
+    CHECK_CLOSE_F32(want, got, N, 0, 1e-6);
+    for (int c = 0; c < C; c++) t[c] /= cnt[c];
+    int checked = 0, agree = 0;
+    for (int i = 0; i < N; i++) {
+        int best = 0, conf = -1;
+        double cp = -1;
+        bool near = false;
+        for (int c = 0; c < C; c++) {
+            double pc = P[i * C + c];
+            near |= fabs(pc - t[c]) < 1e-6 || (c != best && fabs(pc - P[i * C + best]) < 1e-6);
+            if (pc > P[i * C + best]) best = c;
+            if (pc >= t[c] && pc > cp) { cp = pc; conf = c; }
+        }
+        if (near) continue;
+        checked++;
+        agree += z5.suggested[i] == best && (z5.flagged[i] != 0) == (conf >= 0 && conf != ds->label[i]);
+    }
+    CHECK(checked > N - 20);
+    CHECK_EQ(checked, agree);
+    double p5 = precision_at(z5.score, flipped, N_FLIP);
+    printf("labels: with a truth-informed third estimate at W = 0.5, precision@%d %.3f (without %.3f)\n", N_FLIP, p5, p_comb);
+    CHECK(p5 > p_comb);
+    emb_label_issues_free(&z0);
+    emb_label_issues_free(&z5);
+    free(P);
+    free(pz);
 }
 
 static void test_labels(void) {
@@ -153,6 +228,7 @@ static void test_labels(void) {
     CHECK_CLOSE(0.0, zero, 0, 0);
     for (int i = 0; i < N; i++) ff[i] = k1.score[i];
     CHECK_CLOSE_F32(sk, ff, N, 0, 1e-6);
+    test_zero_shot(&x, &g, ds, &a, truth, flipped, p_comb);
     emb_label_issues_free(&a);
     emb_label_issues_free(&b);
     emb_label_issues_free(&k1);

@@ -2,7 +2,7 @@
  *   text_bench tower MODEL IDS.i32 N BATCH THREADS REPEAT [bf16] OUT.f32
  *       N rows of raw int32 ids (N, 77) through the text tower in batches of
  *       BATCH, best of REPEAT; prints one JSON line; writes the vectors.
- *   text_bench tokenize TOKENIZER CORPUS REPEAT
+ *   text_bench tokenize TOKENIZER CORPUS REPEAT [IDS_OUT]
  *       every line of CORPUS through emb_clip_tokenize_all on this thread,
  *       best of REPEAT; prints tokens/s as one JSON line.
  * The SIMD level is emb_cpu_level_active() (EMB_CPU caps it). */
@@ -70,7 +70,7 @@ static int tower(int argc, char **argv) {
 }
 
 static int tokenize(int argc, char **argv) {
-    if (argc < 4) { fprintf(stderr, "usage: text_bench tokenize TOKENIZER CORPUS REPEAT\n"); return 1; }
+    if (argc < 4) { fprintf(stderr, "usage: text_bench tokenize TOKENIZER CORPUS REPEAT [IDS_OUT]\n"); return 1; }
     emb_clip_tokenizer *t;
     if (emb_clip_tokenizer_load(argv[1], &t)) { fprintf(stderr, "%s\n", emb_errmsg()); return 2; }
     size_t len;
@@ -93,6 +93,13 @@ static int tokenize(int argc, char **argv) {
     }
     printf("{\"lines\": %d, \"bytes\": %zu, \"tokens\": %lld, \"best_s\": %.6f, \"tokens_per_s\": %.0f}\n", n, len,
            (long long)tokens, best, tokens / best);
+    FILE *f = argc > 4 ? fopen(argv[4], "w") : NULL;   /* the ids, a line per text, for text_report.py */
+    for (int i = 0; f && i < n; i++) {
+        int k = emb_clip_tokenize_all(t, lines[i], ids, 1 << 20);
+        for (int j = 0; j < k; j++) fprintf(f, j ? " %d" : "%d", ids[j]);
+        fputc('\n', f);
+    }
+    if (f) fclose(f);
     emb_clip_tokenizer_free(t);
     free(lines); free(txt); free(ids);
     return 0;

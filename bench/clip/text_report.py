@@ -23,3 +23,8 @@ t, h = r["tok_emb"], r["tok_hf"]
 print("\ntokenizer, one thread, %d lines, %d tokens: embscope %.2f M tokens/s, Hugging Face tokenizers %.2f M tokens/s (%.2fx)%s"
       % (t["lines"], t["tokens"], t["tokens_per_s"] / 1e6, h["tokens_per_s"] / 1e6, t["tokens_per_s"] / h["tokens_per_s"],
          "" if t["tokens"] == h["tokens"] else " TOKEN COUNTS DIFFER: %d vs %d" % (t["tokens"], h["tokens"])))
+ie, ih = (os.path.join(work, "tok_%s.ids" % w) for w in ("emb", "hf"))
+if os.path.exists(ie) and os.path.exists(ih):
+    a, b = open(ie).read().splitlines(), open(ih).read().splitlines()
+    same, n = sum(x == y for x, y in zip(a, b)), max(len(a), len(b))
+    print("token ids: %d of %d lines identical (%.2f%%)" % (same, n, 100.0 * same / max(n, 1)))

@@ -33,8 +33,8 @@ for set in 1 256 256full; do
   done
   printf 'ort_%s\t%s\n' $set "$(NODE_PATH=${ORT_NODE_MODULES:-$HERE/node_modules} node "$HERE/text_ort.js" "$WORK/text_b32.onnx" "$WORK/ids$set.i32" $n $T $rep "$WORK/ort_$set.f32")" >> "$R"
 done
-printf 'tok_emb\t%s\n' "$("$B/text_bench" tokenize "$WORK/tok/tokenizer.json" "$WORK/tok/corpus.txt" 5)" >> "$R"
-printf 'tok_hf\t%s\n' "$(TOKENIZERS_PARALLELISM=false RAYON_NUM_THREADS=1 NODE_PATH=${TOKENIZERS_NODE_MODULES:-$HERE/../../web/node_modules} node "$HERE/text_tok.js" "$WORK/tok/tokenizer.json" "$WORK/tok/corpus.txt" 5)" >> "$R"
+printf 'tok_emb\t%s\n' "$("$B/text_bench" tokenize "$WORK/tok/tokenizer.json" "$WORK/tok/corpus.txt" 5 "$WORK/tok_emb.ids")" >> "$R"
+printf 'tok_hf\t%s\n' "$(TOKENIZERS_PARALLELISM=false RAYON_NUM_THREADS=1 NODE_PATH=${TOKENIZERS_NODE_MODULES:-$HERE/../../web/node_modules} node "$HERE/text_tok.js" "$WORK/tok/tokenizer.json" "$WORK/tok/corpus.txt" 5 "$WORK/tok_hf.ids")" >> "$R"
 printf 'env_end\t{"load_end": "%s"}\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$R"
 [ "${EMB_BENCH_HELD:-0}" = 1 ] || flock -u 9
 cat "$R"

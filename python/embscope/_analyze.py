@@ -168,7 +168,7 @@ def analyze(path, out=None, *, features="pixels", model=None, pixels_size=32, pi
             early_iterations=250, theta=0.5, tsne_gradient="auto", clusters="hdbscan",
             min_samples=0, cluster_selection="eom", cluster_epsilon=0.0, zero_shot=False,
             prompts=None, classes=None, tokenizer=None, vocabulary=None, queries=None,
-            dup_threshold=None, copy_threshold=None, outlier_method="knn", outlier_fence=None,
+            zero_shot_weight=None, dup_threshold=None, copy_threshold=None, outlier_method="knn", outlier_fence=None,
             image_shape=None, threads=None, seed=42, verbose=False):
     """Run every stage of `embscope analyze` on the dataset at path and
     return an Analysis of the results.
@@ -190,7 +190,8 @@ def analyze(path, out=None, *, features="pixels", model=None, pixels_size=32, pi
     clusters ("hdbscan", "hdbscan:M", "kmeans", "kmeans:K", "none"),
     min_samples, cluster_selection ("eom", "leaf"), cluster_epsilon;
     zero_shot, prompts, classes (list or "a,b,c"), tokenizer, vocabulary,
-    queries; dup_threshold, copy_threshold, outlier_method ("knn", "lof"),
+    queries, zero_shot_weight (0..1: the zero-shot estimate's share of the
+    label-issue ranking; default 0, recorded only); dup_threshold, copy_threshold, outlier_method ("knn", "lof"),
     outlier_fence, image_shape ((H, W) or (H, W, C)); threads (None or 0 =
     all cores: the library's own loops; OpenBLAS keeps its pool, so the
     bytes of `embscope analyze --threads 1` need OPENBLAS_NUM_THREADS=1 in
@@ -274,6 +275,10 @@ def analyze(path, out=None, *, features="pixels", model=None, pixels_size=32, pi
     z.on = bool(zero_shot or prompts or classes)
     z.prompts, z.classes = _text(keep, prompts), _text(keep, classes)
     z.tokenizer, z.vocabulary, z.queries = _text(keep, tokenizer), _text(keep, vocabulary), _text(keep, queries)
+    if zero_shot_weight is not None:
+        if not 0 <= float(zero_shot_weight) <= 1:
+            raise ValueError("zero_shot_weight: %r is not in 0..1" % (zero_shot_weight,))
+        z.weight, z.weight_set = float(zero_shot_weight), True
 
     a = p.findings
     for name, value, hi in (("dup_threshold", dup_threshold, 1.0), ("copy_threshold", copy_threshold, 2.0)):

@@ -152,7 +152,7 @@ class emb_clusters_opts(ctypes.Structure):
 
 class emb_zeroshot_opts(ctypes.Structure):
     _fields_ = [("on", ctypes.c_bool), ("prompts", c_char_p), ("classes", c_char_p), ("tokenizer", c_char_p),
-                ("vocabulary", c_char_p), ("queries", c_char_p)]
+                ("vocabulary", c_char_p), ("queries", c_char_p), ("weight", c_double), ("weight_set", ctypes.c_bool)]
 
 
 class emb_tsne_opts(ctypes.Structure):

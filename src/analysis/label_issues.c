@@ -8,8 +8,11 @@
  *    item is scored by a model that saw it (the folds train in parallel, one
  *    thread each: the same bytes at any thread count).
  * The combined p = w p_knn + (1 - w) p_cv (w = knn_weight; 1 skips the
- * classifier). Score = 1 - p(given label), confident learning's
- * self-confidence ranking; flagged = the confident joint puts the item off
+ * classifier); a third estimate, CLIP's zero-shot probabilities, may be
+ * given: p = (1 - W) (w p_knn + (1 - w) p_cv) + W p_zs. W defaults to 0
+ * (kept for its zero_shot_score column only): whether it helps can only be
+ * measured with real CLIP weights, and it has not been. Score = 1 -
+ * p(given label), confident learning's self-confidence ranking; flagged = the confident joint puts the item off
  * the diagonal (Northcutt, Jiang, Chuang, JAIR 2021: class thresholds t_j =
  * mean p_j over items labelled j; the item's class is the argmax of p_j
  * among j with p_j >= t_j).
@@ -50,6 +53,7 @@ void emb_label_issues_free(emb_label_issues *li) {
     if (!li) return;
     free(li->p_knn);
     free(li->p_cv);
+    free(li->p_zero_shot_label);
     free(li->score);
     free(li->suggested);
     free(li->flagged);
@@ -165,9 +169,15 @@ emb_status emb_label_issues_find(const emb_matf *x, const emb_knn *g, const emb_
     out->suggested = emb__malloc(sizeof(int32_t) * (size_t)n, "label issues");
     out->flagged = emb__calloc((size_t)n, 1, "label issues");
     out->overlap = emb__calloc((size_t)C * C, sizeof(float), "label issues");
+    float W = 0;
+    if (prm.p_zero_shot) {
+        W = out->zero_shot_weight = prm.zero_shot_weight < 0 ? 0 : prm.zero_shot_weight > 1 ? 1 : prm.zero_shot_weight;
+        out->p_zero_shot_label = emb__calloc((size_t)n, sizeof(float), "label issues");
+    }
     double *thr = calloc((size_t)C, sizeof(double)), *cnt = calloc((size_t)C, sizeof(double));
     emb_status st = EMB_OK;
-    if (!out->p_knn || !out->p_cv || !out->score || !out->suggested || !out->flagged || !out->overlap || !thr || !cnt) {
+    if (!out->p_knn || !out->p_cv || !out->score || !out->suggested || !out->flagged || !out->overlap || !thr || !cnt
+        || (prm.p_zero_shot && !out->p_zero_shot_label)) {
         st = emb__fail(EMB_E_NOMEM, "out of memory");
         goto done;
     }
@@ -175,8 +185,10 @@ emb_status emb_label_issues_find(const emb_matf *x, const emb_knn *g, const emb_
     knn_vote(g, y, C, out->p_knn, emb_threads_resolve(prm.n_threads));
     float w = out->knn_weight;
     if (w < 1 && (st = cv_probs(x, y, C, &prm, out->p_cv))) goto done;
-    /* combined p is formed on the fly: w p_knn + (1 - w) p_cv */
-    #define PCOMB(i, c) (w * out->p_knn[(size_t)(i) * C + (c)] + (1 - w) * out->p_cv[(size_t)(i) * C + (c)])
+    /* combined p is formed on the fly: w p_knn + (1 - w) p_cv, and with W > 0
+     * (1 - W) times that + W p_zs; W = 0 leaves out the term (the same bytes) */
+    #define PCUR(i, c) (w * out->p_knn[(size_t)(i) * C + (c)] + (1 - w) * out->p_cv[(size_t)(i) * C + (c)])
+    #define PCOMB(i, c) (W > 0 ? (1 - W) * PCUR(i, c) + W * prm.p_zero_shot[(size_t)(i) * C + (c)] : PCUR(i, c))
     for (int64_t i = 0; i < n; i++)
         if (y[i] >= 0) { thr[y[i]] += PCOMB(i, y[i]); cnt[y[i]] += 1; }
     for (int c = 0; c < C; c++) thr[c] = cnt[c] > 0 ? thr[c] / cnt[c] : 1.0;
@@ -191,9 +203,11 @@ emb_status emb_label_issues_find(const emb_matf *x, const emb_knn *g, const emb_
         out->suggested[i] = best;
         if (y[i] < 0) continue;
         out->score[i] = 1.0f - PCOMB(i, y[i]);
+        if (prm.p_zero_shot) out->p_zero_shot_label[i] = prm.p_zero_shot[(size_t)i * C + y[i]];
         if (conf >= 0 && conf != y[i]) { out->flagged[i] = 1; out->n_flagged++; }
     }
     #undef PCOMB
+    #undef PCUR
     /* class overlap: where the neighbours of each class's items sit */
     for (int64_t i = 0; i < n; i++) {
         if (y[i] < 0) continue;
@@ -231,7 +245,8 @@ emb_status emb_label_issues_write_csv(const char *path, const emb_dataset *ds, c
     emb_outfile o;
     emb_status st = emb_outfile_open(&o, path);
     if (st) { free(si); return st; }
-    fputs("rank,index,path,split,label,suggested,score,knn_score,cv_score,flagged\n", o.f);
+    fputs(li->p_zero_shot_label ? "rank,index,path,split,label,suggested,score,knn_score,cv_score,zero_shot_score,flagged\n"
+                          : "rank,index,path,split,label,suggested,score,knn_score,cv_score,flagged\n", o.f);
     for (int64_t r = 0; r < m; r++) {
         int64_t i = si[r].i;
         int32_t y = ds->label[i];
@@ -239,8 +254,9 @@ emb_status emb_label_issues_write_csv(const char *path, const emb_dataset *ds, c
         emb__csv_item(o.f, ds, i);
         fputc(',', o.f);
         emb_csv_field(o.f, ds->class_names[li->suggested[i]]);
-        fprintf(o.f, ",%.6f,%.6f,%.6f,%d\n", li->score[i], 1.0f - li->p_knn[(size_t)i * C + y],
-                1.0f - li->p_cv[(size_t)i * C + y], li->flagged[i]);
+        fprintf(o.f, ",%.6f,%.6f,%.6f,", li->score[i], 1.0f - li->p_knn[(size_t)i * C + y], 1.0f - li->p_cv[(size_t)i * C + y]);
+        if (li->p_zero_shot_label) fprintf(o.f, "%.6f,", 1.0f - li->p_zero_shot_label[i]);
+        fprintf(o.f, "%d\n", li->flagged[i]);
     }
     free(si);
     return emb_outfile_commit(&o);

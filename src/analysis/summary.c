@@ -3,6 +3,7 @@
 #include "io/io.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,9 +185,26 @@ emb_status emb_summary_add_label_issues(emb_summary *s, const emb_dataset *ds, c
     cJSON *sig = cJSON_AddArrayToObject(o, "signals");
     if (li->knn_weight > 0) cJSON_AddItemToArray(sig, cJSON_CreateString("knn_vote"));
     if (li->knn_weight < 1) cJSON_AddItemToArray(sig, cJSON_CreateString("mlp_out_of_fold"));
+    if (li->p_zero_shot_label) cJSON_AddItemToArray(sig, cJSON_CreateString("zero_shot"));
     cJSON_AddNumberToObject(o, "knn_weight", li->knn_weight);
-    cJSON_AddStringToObject(o, "combination", li->knn_weight <= 0 ? "classifier alone" : li->knn_weight >= 1 ? "kNN vote alone"
-                            : "p = w p_knn + (1 - w) p_mlp, w = knn_weight");
+    bool zs = li->p_zero_shot_label && li->zero_shot_weight > 0;
+    const char *base = li->knn_weight <= 0 ? "classifier alone" : li->knn_weight >= 1 ? "kNN vote alone"
+                       : "p = w p_knn + (1 - w) p_mlp, w = knn_weight";
+    cJSON_AddStringToObject(o, "combination", !zs ? base
+                            : li->knn_weight <= 0 ? "p = (1 - W) p_mlp + W p_zero_shot, W = zero_shot_weight"
+                            : li->knn_weight >= 1 ? "p = (1 - W) p_knn + W p_zero_shot, W = zero_shot_weight"
+                            : "p = (1 - W) (w p_knn + (1 - w) p_mlp) + W p_zero_shot, w = knn_weight, W = zero_shot_weight");
+    cJSON *used = cJSON_AddArrayToObject(o, "combined_signals");   /* the signals in the ranking */
+    if (li->knn_weight > 0) cJSON_AddItemToArray(used, cJSON_CreateString("knn_vote"));
+    if (li->knn_weight < 1) cJSON_AddItemToArray(used, cJSON_CreateString("mlp_out_of_fold"));
+    if (zs) cJSON_AddItemToArray(used, cJSON_CreateString("zero_shot"));
+    if (li->p_zero_shot_label) {
+        cJSON_AddNumberToObject(o, "zero_shot_weight", round(li->zero_shot_weight * 1e6) / 1e6);   /* 0.4, not 0.4000000059604645 */
+        cJSON_AddBoolToObject(o, "zero_shot_combined", zs);
+        cJSON_AddStringToObject(o, "zero_shot_reason", zs ? "zero_shot_weight > 0 set by the caller (not measured by embscope)"
+                                : "not measured: needs real weights (embscope's benchmarks have only random-weight CLIP, so "
+                                  "whether it improves the ranking is unknown); recorded as zero_shot_score in label_issues.csv");
+    }
     cJSON *arr = cJSON_AddArrayToObject(o, "top");
     int64_t *ti = malloc(sizeof(int64_t) * (size_t)(top > 0 ? top : 1));
     uint8_t *skip = malloc((size_t)(li->n ? li->n : 1));

@@ -148,11 +148,13 @@ void cli_clusters_init(cli_clusters *o);
 int cli_clusters_opt(cli_clusters *o, int opt, const char *arg);
 /* Zero-shot labels, cluster names, searches: analyze --features clip (emb_analyze.h). */
 typedef emb_zeroshot_opts cli_zeroshot;
-enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKENIZER, CLI_OPT_VOCABULARY, CLI_OPT_QUERIES };
+enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKENIZER, CLI_OPT_VOCABULARY, CLI_OPT_QUERIES,
+       CLI_OPT_ZERO_SHOT_WEIGHT };
 #define CLI_ZEROSHOT_LONGOPTS \
     {"zero-shot", no_argument, 0, CLI_OPT_ZERO_SHOT}, {"prompts", required_argument, 0, CLI_OPT_PROMPTS}, \
     {"classes", required_argument, 0, CLI_OPT_CLASSES}, {"tokenizer", required_argument, 0, CLI_OPT_TOKENIZER}, \
-    {"vocabulary", required_argument, 0, CLI_OPT_VOCABULARY}, {"queries", required_argument, 0, CLI_OPT_QUERIES}
+    {"vocabulary", required_argument, 0, CLI_OPT_VOCABULARY}, {"queries", required_argument, 0, CLI_OPT_QUERIES}, \
+    {"zero-shot-weight", required_argument, 0, CLI_OPT_ZERO_SHOT_WEIGHT}
 #define CLI_ZEROSHOT_HELP                                                                          \
     "Zero-shot labels (--features clip; the model file needs its text tower):\n"                   \
     "  --zero-shot         label each image with the class whose prompt \"a photo of a\n"          \
@@ -163,6 +165,12 @@ enum { CLI_OPT_ZERO_SHOT = 1800, CLI_OPT_PROMPTS, CLI_OPT_CLASSES, CLI_OPT_TOKEN
     "                      per class (the CLIP paper's prompt ensembling)\n"                    \
     "  --classes a,b,c     class names (default: the dataset's); unlabelled data takes\n"      \
     "                      the zero-shot labels as its labels\n"                                \
+    "  --zero-shot-weight W\n"                                                                  \
+    "                      on labelled data --zero-shot adds zero_shot_score (1 - the\n"        \
+    "                      zero-shot p of the given label) to label_issues.csv; W in 0..1\n" \
+    "                      is its share of the ranking's p: (1 - W) p + W p_zero_shot.\n"     \
+    "                      Default 0: recorded, not combined (not measured: that needs\n"    \
+    "                      real CLIP weights)\n"                                             \
     "  --tokenizer PATH    tokenizer.json, vocab.json + merges.txt, bpe_simple_vocab_16e6\n"  \
     "                      .txt.gz or their folder (default: the model's folder)\n"       \
     "  --vocabulary FILE   name each cluster by the nearest of these names (one a line,\n"   \

@@ -106,6 +106,10 @@ int cli_zeroshot_opt(cli_zeroshot *z, int opt, const char *arg) {
     case CLI_OPT_TOKENIZER: z->tokenizer = arg; return 1;
     case CLI_OPT_VOCABULARY: z->vocabulary = arg; return 1;
     case CLI_OPT_QUERIES: z->queries = arg; return 1;
+    case CLI_OPT_ZERO_SHOT_WEIGHT:
+        if (!cli_parse_float(arg, 0.0, 1.0, &z->weight)) { fprintf(stderr, "embscope: --zero-shot-weight: '%s' is not in 0..1\n", arg); return -1; }
+        z->weight_set = true;
+        return 1;
     }
     return 0;
 }

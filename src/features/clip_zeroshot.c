@@ -21,7 +21,7 @@ emb_zeroshot_params emb_zeroshot_default_params(void) {
 void emb_zeroshot_free(emb_zeroshot *z) {
     if (!z) return;
     for (int c = 0; z->classes && c < z->n_classes; c++) free(z->classes[c]);
-    free(z->classes); free(z->pred); free(z->prob); free(z->label_class); free(z->confusion);
+    free(z->classes); free(z->pred); free(z->prob); free(z->prob_all); free(z->label_class); free(z->confusion);
     memset(z, 0, sizeof *z);
 }
 
@@ -57,10 +57,11 @@ emb_status emb_clip_zeroshot_dataset(const emb_dataset *ds, const emb_matf *vec,
     out->classes = calloc((size_t)nc, sizeof *out->classes);
     out->pred = malloc(sizeof(int32_t) * (size_t)(ds->n ? ds->n : 1));
     out->prob = malloc(sizeof(float) * (size_t)(ds->n ? ds->n : 1));
+    out->prob_all = malloc(sizeof(float) * (size_t)(ds->n ? ds->n : 1) * nc);
     out->n_label_classes = ds->n_classes;
     out->label_class = malloc(sizeof(int32_t) * (size_t)(ds->n_classes ? ds->n_classes : 1));
     out->confusion = calloc((size_t)(ds->n_classes ? ds->n_classes : 1) * nc, sizeof(int64_t));
-    if (!out->classes || !out->pred || !out->prob || !out->label_class || !out->confusion) { st = emb__fail(EMB_E_NOMEM, "out of memory"); goto done; }
+    if (!out->classes || !out->pred || !out->prob || !out->prob_all || !out->label_class || !out->confusion) { st = emb__fail(EMB_E_NOMEM, "out of memory"); goto done; }
     for (int c = 0; c < nc; c++)
         if (!(out->classes[c] = emb__strdup(classes[c]))) { st = emb__fail(EMB_E_NOMEM, "out of memory"); goto done; }
     for (int l = 0; l < ds->n_classes; l++) {   /* dataset class -> zero-shot class of the same name */
@@ -68,7 +69,7 @@ emb_status emb_clip_zeroshot_dataset(const emb_dataset *ds, const emb_matf *vec,
         for (int c = 0; c < nc && out->label_class[l] < 0; c++)
             if (!strcasecmp(ds->class_names[l], classes[c])) out->label_class[l] = c;
     }
-    st = emb_clip_zeroshot(vec, cv, nc, out->logit_scale, out->pred, out->prob, NULL);
+    st = emb_clip_zeroshot(vec, cv, nc, out->logit_scale, out->pred, out->prob, out->prob_all);
     if (st) goto done;
     for (int64_t i = 0; i < ds->n; i++) {
         int32_t l = ds->label ? ds->label[i] : -1;
@@ -106,4 +107,17 @@ emb_status emb_zeroshot_write_csv(const char *path, const emb_dataset *ds, const
     }
     if (ferror(o.f)) { emb_outfile_abort(&o); return emb__fail(EMB_E_IO, "%s: write failed", path); }
     return emb_outfile_commit(&o);
+}
+
+emb_status emb_zeroshot_label_probs(const emb_zeroshot *z, const emb_dataset *ds, float *out) {
+    if (!z || !ds || !out || z->n != ds->n || z->n_label_classes != ds->n_classes || !z->prob_all)
+        return emb__fail(EMB_E_INVALID, "emb_zeroshot_label_probs: not the zero-shot labels of this dataset");
+    int C = ds->n_classes, K = z->n_classes;
+    for (int l = 0; l < C; l++)
+        if (z->label_class[l] < 0)
+            return emb__fail(EMB_E_INVALID, "zero-shot: no class is named '%s' (a dataset class): no zero-shot estimate for its items",
+                             ds->class_names[l]);
+    for (int64_t i = 0; i < z->n; i++)
+        for (int l = 0; l < C; l++) out[(size_t)i * C + l] = z->prob_all[(size_t)i * K + z->label_class[l]];
+    return EMB_OK;
 }

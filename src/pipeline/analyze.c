@@ -118,7 +118,7 @@ static emb_status mpi_rank(const char *out_dir, const emb_analyze_params *p, emb
 /* Duplicates, leakage, outliers, label issues, class overlap, image checks;
  * for a detection export also duplicates and leakage between whole images. */
 static emb_status stage_findings(const char *out_dir, const emb_analyze_params *p, const emb_analyze_vectors *e,
-                                 const emb_knn *g, emb_summary *s) {
+                                 const emb_knn *g, const float *p_zero_shot, emb_summary *s) {
     emb_analyze_params q = *p;
     emb_findings_opts *an = &q.findings;
     const emb_features_opts *f = &p->features;
@@ -134,7 +134,7 @@ static emb_status stage_findings(const char *out_dir, const emb_analyze_params *
         an->img_h = idx ? e->ds->img_h : f->pixels.size;
         an->img_c = idx || !f->pixels.color ? 1 : 3;
     }
-    emb_status st = emb__stage_findings(out_dir, &q, e->ds, &e->vec, g, s);
+    emb_status st = emb__stage_findings(out_dir, &q, e->ds, &e->vec, g, p_zero_shot, s);
     if (!st && e->ds->source != EMB_SOURCE_VECTORS) st = emb__stage_whole_images(out_dir, &q, e->ds, g->k, s);
     return st;
 }
@@ -221,6 +221,9 @@ static emb_status check_params(const emb_analyze_params *p, emb_analyze_info *in
         snprintf(msg, sizeof msg, "clusters: '%s' is not hdbscan, kmeans or none",
                  p->clusters.method ? p->clusters.method : "(null)");
         bad = msg;
+    } else if (!(p->zeroshot.weight >= 0 && p->zeroshot.weight <= 1)) {
+        snprintf(msg, sizeof msg, "zero-shot weight: %g is not in 0..1", p->zeroshot.weight);
+        bad = msg;
     }
     if (!bad) return EMB_OK;
     info->params_error = true;
@@ -244,10 +247,11 @@ emb_status emb_analyze_run(const char *data, const char *out_dir, const emb_anal
     emb_summary *s = emb_summary_new();
     emb_knn g = {0};
     emb_umap_cache *umap_cache = NULL;
+    float *p_zero_shot = NULL;   /* (n, n_classes) zero-shot p for the label issues */
     if (!s) { st = emb__fail(EMB_E_NOMEM, "analyze: out of memory"); goto done; }
     add_params(s, p, data);
     emb_summary_set_number(s, "timings.embed_s", e.seconds);
-    if ((st = emb__stage_zeroshot(out_dir, p, e.ds, &e.vec, s, &info->params_error))) goto done;
+    if ((st = emb__stage_zeroshot(out_dir, p, e.ds, &e.vec, s, &p_zero_shot, &info->params_error))) goto done;
     if ((st = emb__stage_searches(out_dir, p, e.ds, &e.vec, s, &info->params_error))) goto done;
     if ((st = emb_summary_add_dataset(s, e.ds, &e.skipped))) goto done;
     emb_summary_set_number(s, "embeddings.rows", (double)e.vec.rows);
@@ -257,7 +261,7 @@ emb_status emb_analyze_run(const char *data, const char *out_dir, const emb_anal
     emb__resources_mark(s, "embed", &cpu);
     if ((st = stage_neighbors(out_dir, p, &e, s, &g, info))) goto done;
     emb__resources_mark(s, "neighbors", &cpu);
-    if ((st = stage_findings(out_dir, p, &e, &g, s))) goto done;
+    if ((st = stage_findings(out_dir, p, &e, &g, p_zero_shot, s))) goto done;
     emb__resources_mark(s, "findings", &cpu);
     /* The clustering UMAP (2D) and the map (UMAP, dims) share the fuzzy
      * graph and one spectral layout of max(2, dims) columns. */
@@ -276,6 +280,7 @@ emb_status emb_analyze_run(const char *data, const char *out_dir, const emb_anal
     if (!st) emb__log(p, "analyze: results in %s", out_dir);
     info->seconds = emb_now() - t_all;
 done:
+    free(p_zero_shot);
     if (st) info->report_path[0] = 0;
     emb_umap_cache_free(umap_cache);
     emb_knn_free(&g);

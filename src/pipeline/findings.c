@@ -70,7 +70,7 @@ emb_status emb_stage_dups(const char *out_dir, const emb_analyze_params *c, cons
 }
 
 emb_status emb__stage_findings(const char *out_dir, const emb_analyze_params *c, const emb_dataset *ds,
-                               const emb_matf *x, const emb_knn *g, emb_summary *s) {
+                               const emb_matf *x, const emb_knn *g, const float *p_zero_shot, emb_summary *s) {
     const emb_findings_opts *a = &c->findings;
     emb_status rc = emb_stage_dups(out_dir, c, ds, x, g, s);
     if (rc) return rc;
@@ -105,6 +105,8 @@ emb_status emb__stage_findings(const char *out_dir, const emb_analyze_params *c,
         lp.n_threads = c->n_threads;
         lp.seed = c->seed;
         lp.progress = c->progress;
+        lp.p_zero_shot = p_zero_shot;
+        lp.zero_shot_weight = (float)c->zeroshot.weight;
         emb_label_issues li;
         st = emb_label_issues_find(x, g, ds, &lp, &li);
         if (st) return st;

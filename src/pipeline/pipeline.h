@@ -37,14 +37,16 @@ emb_status emb__stage_whole_images(const char *out_dir, const emb_analyze_params
 /* Findings after the duplicates: outliers, label issues and class
  * overlap, image checks (findings.c). */
 emb_status emb__stage_findings(const char *out_dir, const emb_analyze_params *p, const emb_dataset *ds,
-                               const emb_matf *x, const emb_knn *g, emb_summary *s);
+                               const emb_matf *x, const emb_knn *g, const float *p_zero_shot, emb_summary *s);
 
 /* zeroshot.c: zero-shot labels (no-op unless p->zeroshot.on; may give
- * unlabelled items labels, items.csv rewritten); cluster_names.csv after the
+ * unlabelled items labels, items.csv rewritten; on labelled data whose
+ * classes the zero-shot classes all name, *p_label gets the (n, n_classes)
+ * zero-shot p(class | item) for the label issues, malloc'd, else NULL); cluster_names.csv after the
  * cluster stage; searches.csv for p->zeroshot.queries. A parameter that does
  * not fit the data returns EMB_E_INVALID with *params_error set. */
 emb_status emb__stage_zeroshot(const char *out_dir, const emb_analyze_params *p, emb_dataset *ds,
-                               const emb_matf *vec, emb_summary *s, bool *params_error);
+                               const emb_matf *vec, emb_summary *s, float **p_label, bool *params_error);
 emb_status emb__stage_cluster_names(const char *out_dir, const emb_analyze_params *p, const emb_dataset *ds,
                                     const emb_matf *vec, emb_summary *s, bool *params_error);
 emb_status emb__stage_searches(const char *out_dir, const emb_analyze_params *p, const emb_dataset *ds,

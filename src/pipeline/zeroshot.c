@@ -15,6 +15,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,10 +118,34 @@ static emb_status adopt_labels(const char *out_dir, emb_dataset *ds, const emb_z
     return st;
 }
 
+/* Labelled data: the zero-shot p over the dataset's classes into *p_label
+ * for the label issues, or why not in summary.json (an error when a
+ * weight > 0 asked for it). */
+static emb_status label_probs(const emb_analyze_params *pp, const emb_dataset *ds, const emb_zeroshot *r, emb_summary *s,
+                              float **p_label, bool *params_error) {
+    const emb_zeroshot_opts *z = &pp->zeroshot;
+    float *p = malloc(sizeof(float) * (size_t)(ds->n ? ds->n : 1) * (size_t)(ds->n_classes ? ds->n_classes : 1));
+    if (!p) return emb__fail(EMB_E_NOMEM, "zero-shot: out of memory");
+    emb_status st = emb_zeroshot_label_probs(r, ds, p);
+    if (st == EMB_OK) { *p_label = p; return EMB_OK; }
+    free(p);
+    (void)params_error;   /* the data's classes, not a parameter: an input error */
+    if (z->weight_set && z->weight > 0) {
+        char why[512];   /* emb__fail formats into emb_errmsg()'s buffer */
+        snprintf(why, sizeof why, "%s", emb_errmsg());
+        return emb__fail(EMB_E_INVALID, "--zero-shot-weight: %s", why);
+    }
+    emb_summary_set_string(s, "stages_left_out.zero_shot_label_signal", emb_errmsg());
+    emb__log(pp, "label issues: no zero_shot_score (%s)", emb_errmsg());
+    return EMB_OK;
+}
+
 emb_status emb__stage_zeroshot(const char *out_dir, const emb_analyze_params *pp, emb_dataset *ds,
-                               const emb_matf *vec, emb_summary *s, bool *params_error) {
+                               const emb_matf *vec, emb_summary *s, float **p_label, bool *params_error) {
     const emb_zeroshot_opts *z = &pp->zeroshot;
     const emb_features_opts *f = &pp->features;
+    *p_label = NULL;
+    if (z->weight_set && !z->on) return params_fail(params_error, "--zero-shot-weight needs --zero-shot");
     if (!z->on) return EMB_OK;
     if (strcmp(f->kind, "clip") || ds->source == EMB_SOURCE_VECTORS)
         return params_fail(params_error, "--zero-shot needs --features clip on images (the text tower must match the image vectors)");
@@ -154,6 +179,8 @@ emb_status emb__stage_zeroshot(const char *out_dir, const emb_analyze_params *pp
     free(p);
     if (!st && adopt) st = adopt_labels(out_dir, ds, &r);
     if (st) { emb_zeroshot_free(&r); goto done; }
+    /* labelled data: a third label-issue estimate (not when the labels are the zero-shot ones) */
+    if (labelled && (st = label_probs(pp, ds, &r, s, p_label, params_error))) { emb_zeroshot_free(&r); goto done; }
     emb_summary_set_number(s, "zero_shot.classes", r.n_classes);
     emb_summary_set_number(s, "zero_shot.templates", n_tmpl ? n_tmpl : 1);
     emb_summary_set_number(s, "zero_shot.logit_scale", r.logit_scale);
