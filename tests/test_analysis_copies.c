@@ -244,7 +244,7 @@ static void test_leakage_directions(void) {
     snprintf(path, sizeof path, "%s/dups.csv", check_tmpdir());
     CHECK(emb_dups_write_csv(path, ds, &d) == EMB_OK);
     size_t len = 0;
-    char *txt = check_read_file(path, &len);
+    char *txt = check_read_text(path);   /* NUL-terminated: the loop below uses strchr */
     int rows_kind[4] = {0};
     if (CHECK(txt != NULL)) {
         CHECK(!strncmp(txt, "group,index,path,split,label,similarity,kind,copy_score,group_kind\n", 67));
