@@ -105,6 +105,14 @@ int main(void) {
     check_bad("gap.json", "{\"model\": {\"vocab\": {\"a\": 0, \"b\": 5}, \"merges\": []}}", "not defined");
     check_bad("merge.json", "{\"model\": {\"vocab\": {\"a\": 0, \"b\": 1}, \"merges\": [\"a b\"]}}", "not in the vocabulary");
     check_bad("bytes.json", "{\"model\": {\"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2}, \"merges\": [\"a b\"]}}", "byte symbol");
+    {   /* vocab.json with no merges.txt buffer (NULL, 0): a clear result, no pointer arithmetic on NULL (fuzz_clip_tokenizer) */
+        static const char v[] = "{\"a\": 0}";
+        emb_clip_tokenizer *t = NULL;
+        emb_status st = emb_clip_tokenizer_parse(EMB_CLIP_TOK_VOCAB_MERGES, v, sizeof v - 1, NULL, 0, "nomerges", &t);
+        CHECK(st != EMB_OK || t != NULL);
+        if (st) CHECK(emb_errmsg()[0] != 0);
+        emb_clip_tokenizer_free(t);
+    }
     check_bad("oa.txt", "header\nab\n", "line 2");
     check_bad("oa2.txt", "no newline at all", "no lines");
     snprintf(path, sizeof path, "%s/missing.json", dir);

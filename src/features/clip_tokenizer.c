@@ -351,6 +351,7 @@ static emb_status parse_vocab_merges(const char *vbuf, size_t vlen, const char *
                                      emb_clip_tokenizer **out) {
     cJSON *root = cJSON_ParseWithLength(vbuf, vlen);
     if (!root) return emb__fail(EMB_E_FORMAT, "%s: vocab.json is not valid JSON", name);
+    if (!mbuf) mbuf = "", mlen = 0;   /* no merges.txt given: no merges (NULL + 0 is undefined) */
     const char *p = mbuf, *end = mbuf + mlen;
     if (mlen >= 8 && !memcmp(p, "#version", 8)) {   /* the header line of merges.txt */
         const char *nl = memchr(p, '\n', mlen);
