@@ -15,10 +15,7 @@ set -euo pipefail
 bin=$1
 out=$2
 here=$(cd "$(dirname "$0")" && pwd)
-chromium=${CHROMIUM:-/usr/bin/chromium}
-command -v node >/dev/null || { echo "skip: no node"; exit 77; }
-[ -x "$chromium" ] || { echo "skip: no $chromium"; exit 77; }
-[ -d "$here/../web/node_modules/playwright-core" ] || { echo "skip: web/node_modules/playwright-core missing (npm ci in web/)"; exit 77; }
+. "$here/browser_prereq.sh"
 rm -rf "$out"
 mkdir -p "$out"
 /usr/bin/python3 - "$out" <<'PY'

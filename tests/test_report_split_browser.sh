@@ -14,11 +14,8 @@ set -euo pipefail
 bin=$1
 out=$2
 here=$(cd "$(dirname "$0")" && pwd)
-chromium=${CHROMIUM:-/usr/bin/chromium}
+. "$here/browser_prereq.sh"
 data=/usr/share/datasets/fashion-mnist
-command -v node >/dev/null || { echo "skip: no node"; exit 77; }
-[ -x "$chromium" ] || { echo "skip: no $chromium"; exit 77; }
-[ -d "$here/../web/node_modules/playwright-core" ] || { echo "skip: web/node_modules/playwright-core missing (npm ci in web/)"; exit 77; }
 [ -f "$data/t10k-images-idx3-ubyte.gz" ] || { echo "skip: $data missing (apt-get install dataset-fashion-mnist)"; exit 77; }
 /usr/bin/python3 -c "import sklearn" 2>/dev/null || { echo "skip: no scikit-learn"; exit 77; }
 rm -rf "$out"
