@@ -10,6 +10,10 @@ const char *emb__label_name(const emb_dataset *ds, int64_t i);
 void emb__csv_item(FILE *f, const emb_dataset *ds, int64_t i);
 #define EMB__DUPS_CSV_HEADER "group,index,path,split,label,similarity,kind,copy_score,group_kind\n"
 void emb__dups_csv_group(FILE *f, const emb_dataset *ds, const emb_dups *d, int64_t gi);
+/* The copy signature of one (h, w, c) image (dups.c) at the active SIMD
+ * level: each channel 3x3-median filtered (edge repeated), centred, unit
+ * norm. For tests. */
+emb_status emb__copy_signature(const float *src, int w, int h, int c, float *dst);
 
 
 /* One-hidden-layer perceptron (mlp.c): fit on rows tr (mt) of F (n, D), whose

@@ -115,13 +115,33 @@ static void pairs_unique(pair_vec *v) {
 /* a . b in 8 lanes of a GCC generic vector (the tail in one more sum),
  * added up in a fixed order: the same bytes on every CPU and level. */
 typedef float dups_v8 __attribute__((vector_size(32), aligned(4)));
-static float dotf(const float *a, const float *b, int64_t d) {
+/* The 8-float helpers below are always inlined: no call passes a vector by
+ * value, so GCC's note on the AVX calling convention does not apply. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+EMB__INLINE float dotf_body(const float *a, const float *b, int64_t d) {
     dups_v8 acc = {0};
     int64_t d8 = d & ~(int64_t)7;
     for (int64_t t = 0; t < d8; t += 8) acc += *(const dups_v8 *)(a + t) * *(const dups_v8 *)(b + t);
     float tail = 0;
     for (int64_t t = d8; t < d; t++) tail += a[t] * b[t];
     return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail;
+}
+static float dotf_c(const float *a, const float *b, int64_t d) { return dotf_body(a, b, d); }
+#ifdef EMB__X86
+/* The same sums in the same order at each level (no contraction into FMA:
+ * a product and its sum stay two roundings), in wider instructions. */
+EMB__TARGET_AVX2 static float dotf_avx2(const float *a, const float *b, int64_t d) { return dotf_body(a, b, d); }
+EMB__TARGET_AVX512 static float dotf_avx512(const float *a, const float *b, int64_t d) { return dotf_body(a, b, d); }
+#endif
+static float dotf(const float *a, const float *b, int64_t d) {
+#ifdef EMB__X86
+    emb_cpu_level lv = emb_cpu_level_active();
+    if (lv >= EMB_CPU_AVX512) return dotf_avx512(a, b, d);
+    if (lv >= EMB_CPU_AVX2) return dotf_avx2(a, b, d);
+#endif
+    return dotf_c(a, b, d);
 }
 
 static float cosine(const emb_matf *x, const float *norm, int64_t i, int64_t j) {
@@ -196,17 +216,28 @@ typedef struct {
     const emb_dups_params *p;
     const float *cs;          /* (n, d) centred, unit-norm, 3x3-median-filtered images; NULL
                                  for vectors without an image shape */
+    const float *coarse;      /* (n, coarse_d) the signatures projected on 4x4-pixel blocks */
+    int64_t coarse_d;
 } dups_ctx;
 
-/* Median of 9 floats (insertion sort; 9 is small). */
-static float median9(float *v) {
-    for (int a = 1; a < 9; a++) {
-        float t = v[a];
-        int b = a - 1;
-        while (b >= 0 && v[b] > t) { v[b + 1] = v[b]; b--; }
-        v[b + 1] = t;
-    }
-    return v[4];
+/* Lane-wise min / max of 8 floats by a compare mask (exact, no branch;
+ * GCC picks vminps / blends at each level). */
+typedef int dups_i8 __attribute__((vector_size(32), aligned(4)));
+EMB__INLINE dups_v8 v8_min(dups_v8 a, dups_v8 b) {
+    dups_i8 m = a < b;
+    return (dups_v8)((m & (dups_i8)a) | (~m & (dups_i8)b));
+}
+EMB__INLINE dups_v8 v8_max(dups_v8 a, dups_v8 b) {
+    dups_i8 m = a < b;
+    return (dups_v8)((m & (dups_i8)b) | (~m & (dups_i8)a));
+}
+EMB__INLINE dups_v8 v8_med3(dups_v8 a, dups_v8 b, dups_v8 c) { return v8_max(v8_min(a, b), v8_min(v8_max(a, b), c)); }
+#define V8(p) (*(const dups_v8 *)(p))
+
+/* Floats of scratch copy_signature needs for a row of w pixels and h rows. */
+static size_t copy_signature_tmp(int w, int h) {
+    size_t w8 = ((size_t)w + 7) & ~(size_t)7;
+    return ((size_t)h + 2) * w8 + 3 * (w8 + 8) + w8;
 }
 
 /* The copy signature of one (h, w, c) image: each channel 3x3-median
@@ -214,44 +245,148 @@ static float median9(float *v) {
  * mode="nearest": a copy moved by 1 px with its edge repeated then filters
  * to the source moved),
  * minus its mean, divided by its norm (all zero when the image is flat).
- * The dot product of two signatures is their Pearson correlation. */
-static void copy_signature(const float *src, int w, int h, int c, float *dst) {
-    size_t d = (size_t)w * h * c;
-    double mean = 0;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            for (int ch = 0; ch < c; ch++) {
-                float v[9];
-                int m = 0;
-                for (int dy = -1; dy <= 1; dy++)
-                    for (int dx = -1; dx <= 1; dx++) {
-                        int yy = y + dy < 0 ? 0 : y + dy >= h ? h - 1 : y + dy;   /* the edge repeated */
-                        int xx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx;
-                        v[m++] = src[((size_t)yy * w + xx) * c + ch];
-                    }
-                float md = median9(v);
-                dst[((size_t)y * w + x) * c + ch] = md;
-                mean += md;
+ * The dot product of two signatures is their Pearson correlation.
+ * The median of a 3x3 window is exactly med3(max of the three columns'
+ * minima, median of their medians, min of their maxima); each column's
+ * sorted triple is shared by three windows, and 8 windows go at once.
+ * tmp holds copy_signature_tmp(w, h) floats. */
+EMB__INLINE void copy_signature_body(const float *src, int w, int h, int c, float *dst, float *tmp) {
+    size_t d = (size_t)w * h * c, w8 = ((size_t)w + 7) & ~(size_t)7;
+    float *plane = tmp;                             /* (h + 2, w8): rows -1..h, the edge repeated */
+    float *lo = plane + ((size_t)h + 2) * w8;       /* (w8 + 8): columns -1..w */
+    float *mi = lo + w8 + 8, *hi = mi + w8 + 8, *o = hi + w8 + 8;
+    for (int ch = 0; ch < c; ch++) {
+        for (int y = -1; y <= h; y++) {
+            int yy = y < 0 ? 0 : y >= h ? h - 1 : y;
+            float *r = plane + (size_t)(y + 1) * w8;
+            for (int x = 0; x < w; x++) r[x] = src[((size_t)yy * w + x) * c + ch];
+            for (size_t x = (size_t)w; x < w8; x++) r[x] = 0;
+        }
+        for (int y = 0; y < h; y++) {
+            const float *ra = plane + (size_t)y * w8, *rb = ra + w8, *rc = rb + w8;
+            for (size_t x = 0; x < w8; x += 8) {
+                dups_v8 va = V8(ra + x), vb = V8(rb + x), vc = V8(rc + x);
+                dups_v8 l = v8_min(va, vb), u = v8_max(va, vb);
+                *(dups_v8 *)(lo + 1 + x) = v8_min(l, vc);
+                *(dups_v8 *)(hi + 1 + x) = v8_max(u, vc);
+                *(dups_v8 *)(mi + 1 + x) = v8_max(l, v8_min(u, vc));
             }
+            lo[0] = lo[1], mi[0] = mi[1], hi[0] = hi[1];
+            lo[w + 1] = lo[w], mi[w + 1] = mi[w], hi[w + 1] = hi[w];
+            for (size_t x = 0; x < w8; x += 8) {
+                dups_v8 l = v8_max(v8_max(V8(lo + x), V8(lo + x + 1)), V8(lo + x + 2));
+                dups_v8 u = v8_min(v8_min(V8(hi + x), V8(hi + x + 1)), V8(hi + x + 2));
+                *(dups_v8 *)(o + x) = v8_med3(l, v8_med3(V8(mi + x), V8(mi + x + 1), V8(mi + x + 2)), u);
+            }
+            float *out = dst + (size_t)y * w * c + ch;
+            for (int x = 0; x < w; x++) out[(size_t)x * c] = o[x];
+        }
+    }
+    double mean = 0;
+    for (size_t t = 0; t < d; t++) mean += dst[t];
     mean /= (double)d;
     double ss = 0;
     for (size_t t = 0; t < d; t++) { dst[t] = (float)(dst[t] - mean); ss += (double)dst[t] * dst[t]; }
     float inv = ss > 0 ? (float)(1.0 / sqrt(ss)) : 0.0f;
     for (size_t t = 0; t < d; t++) dst[t] *= inv;
 }
+typedef void (*copy_signature_fn)(const float *, int, int, int, float *, float *);
+static void copy_signature_c(const float *src, int w, int h, int c, float *dst, float *tmp) {
+    copy_signature_body(src, w, h, c, dst, tmp);
+}
+#ifdef EMB__X86
+EMB__TARGET_AVX2 static void copy_signature_avx2(const float *src, int w, int h, int c, float *dst, float *tmp) {
+    copy_signature_body(src, w, h, c, dst, tmp);
+}
+EMB__TARGET_AVX512 static void copy_signature_avx512(const float *src, int w, int h, int c, float *dst, float *tmp) {
+    copy_signature_body(src, w, h, c, dst, tmp);
+}
+#endif
 
-static emb_status copy_signatures(const emb_matf *x, const emb_dups_params *p, float **out) {
+static copy_signature_fn copy_signature_pick(void) {
+#ifdef EMB__X86
+    emb_cpu_level lv = emb_cpu_level_active();
+    if (lv >= EMB_CPU_AVX512) return copy_signature_avx512;
+    if (lv >= EMB_CPU_AVX2) return copy_signature_avx2;
+#endif
+    return copy_signature_c;
+}
+
+/* Test hook (analysis.h): one image's copy signature at the active level. */
+emb_status emb__copy_signature(const float *src, int w, int h, int c, float *dst) {
+    if (w < 1 || h < 1 || c < 1) return emb__fail(EMB_E_INVALID, "copy signature: shape %dx%dx%d", h, w, c);
+    float *tmp = calloc(copy_signature_tmp(w, h), sizeof(float));
+    if (!tmp) return emb__fail(EMB_E_NOMEM, "out of memory (copy signature)");
+    copy_signature_pick()(src, w, h, c, dst, tmp);
+    free(tmp);
+    return EMB_OK;
+}
+
+/* The projection of a signature on the orthonormal indicator vectors of
+ * 4x4-pixel blocks (smaller at the right and bottom edges), per channel:
+ * each block's sum / sqrt(its size). A projection never lengthens a vector,
+ * so |P a - P b|^2 <= |a - b|^2 = 2 - 2 a.b for unit signatures: a pair far
+ * apart here cannot reach the copy threshold (coarse_far), checked on 49
+ * floats (28x28) instead of 784. */
+static void coarse_of(const float *sig, int w, int h, int c, float *dst) {
+    int bw = (w + 3) / 4, bh = (h + 3) / 4;
+    for (int by = 0; by < bh; by++)
+        for (int bx = 0; bx < bw; bx++)
+            for (int ch = 0; ch < c; ch++) {
+                double sum = 0;
+                int m = 0;
+                for (int y = 4 * by; y < h && y < 4 * by + 4; y++)
+                    for (int x = 4 * bx; x < w && x < 4 * bx + 4; x++, m++) sum += sig[((size_t)y * w + x) * c + ch];
+                dst[((size_t)by * bw + bx) * c + ch] = (float)(sum / sqrt((double)m));
+            }
+}
+
+static int64_t coarse_dims(int w, int h, int c) { return (int64_t)((w + 3) / 4) * ((h + 3) / 4) * c; }
+
+static emb_status copy_signatures(const emb_matf *x, const emb_dups_params *p, float **out, float **coarse) {
     *out = NULL;
+    *coarse = NULL;
     int w = p->img_w, h = p->img_h, c = p->img_c > 0 ? p->img_c : 1;
     if ((int64_t)w * h * c != x->cols)
         return emb__fail(EMB_E_INVALID, "dups: image shape %dx%dx%d does not match %lld dims", h, w, c, (long long)x->cols);
+    int64_t cd = coarse_dims(w, h, c);
     float *cs = emb__malloc(sizeof(float) * (size_t)(x->rows ? x->rows : 1) * (size_t)x->cols, "copy signatures");
-    if (!cs) return EMB_E_NOMEM;
-    #pragma omp parallel for num_threads(emb_threads_resolve(p->n_threads)) schedule(static)
-    for (int64_t i = 0; i < x->rows; i++)
-        copy_signature(x->data + (size_t)i * x->cols, w, h, c, cs + (size_t)i * x->cols);
+    float *co = emb__malloc(sizeof(float) * (size_t)(x->rows ? x->rows : 1) * (size_t)cd, "copy signatures");
+    if (!cs || !co) { free(cs); free(co); return EMB_E_NOMEM; }
+    copy_signature_fn sig_fn = copy_signature_pick();
+    bool nomem = false;
+    #pragma omp parallel num_threads(emb_threads_resolve(p->n_threads))
+    {
+        float *tmp = calloc(copy_signature_tmp(w, h), sizeof(float));
+        if (!tmp) {
+            #pragma omp atomic write
+            nomem = true;
+        }
+        #pragma omp for schedule(static)
+        for (int64_t i = 0; i < x->rows; i++)
+            if (tmp) {
+                float *sig = cs + (size_t)i * x->cols;
+                sig_fn(x->data + (size_t)i * x->cols, w, h, c, sig, tmp);
+                coarse_of(sig, w, h, c, co + (size_t)i * cd);
+            }
+        free(tmp);
+    }
+    if (nomem) { free(cs); free(co); return emb__fail(EMB_E_NOMEM, "out of memory (copy signatures)"); }
     *out = cs;
+    *coarse = co;
     return EMB_OK;
+}
+
+/* True when i and j's signatures certainly correlate below the copy
+ * threshold: their coarse projections are farther apart than a pair at the
+ * threshold can be (a margin of 1e-3 covers the float rounding of both). */
+static bool coarse_far(const dups_ctx *c, int64_t i, int64_t j) {
+    float t = c->p->copy_threshold;
+    if (!c->coarse || !(t > 0)) return false;
+    const float *a = c->coarse + (size_t)i * c->coarse_d, *b = c->coarse + (size_t)j * c->coarse_d;
+    float s = 0;
+    for (int64_t q = 0; q < c->coarse_d; q++) s += (a[q] - b[q]) * (a[q] - b[q]);
+    return s > 2.0f - 2.0f * t + 1e-3f;
 }
 
 /* The best Pearson correlation of a with b moved by (dy, dx), |dy|, |dx| <=
@@ -365,6 +500,7 @@ static bool make_pair(const dups_ctx *c, int64_t i, int64_t j, emb_dup_pair *out
 static bool pair_from_cos(const dups_ctx *c, int64_t i, int64_t j, float sim, emb_dup_pair *out) {
     float cs = sim;
     uint8_t sh;
+    if (c->cs && sim < c->p->threshold && coarse_far(c, i, j)) return false;   /* neither copy nor similar */
     bool copy = c->cs ? copy_match(c, i, j, false, &cs, &sh) : sim >= c->p->copy_threshold;
     if (!copy && sim < c->p->threshold) return false;
     *out = (emb_dup_pair){(int32_t)i, (int32_t)j, sim, cs, copy ? EMB_DUP_COPY : EMB_DUP_SIMILAR, 0};
@@ -941,13 +1077,13 @@ emb_status emb_dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset 
     out->similarity = emb__calloc(nn, sizeof(float), "dups");
     out->copy_score = emb__calloc(nn, sizeof(float), "dups");
     uint8_t *in_sure = emb__calloc(nn, 1, "dups");
-    float *cs = NULL;
+    float *cs = NULL, *coarse = NULL;
     int64_t *parent = emb__malloc(sizeof(int64_t) * nn, "union-find");
     float *norm = emb__malloc(sizeof(float) * nn, "norms");
     uint8_t *widen = emb__calloc(nn, 1, "dups");
     pair_vec pv = {0};
     bool image = p.img_w > 0 && p.img_h > 0;
-    dups_ctx ctx = {x, norm, &p, NULL};
+    dups_ctx ctx = {x, norm, &p, NULL, NULL, 0};
     emb_status st = EMB_OK;
     if (!out->exact_root || !out->group || !out->kind || !out->similarity || !out->copy_score || !in_sure || !parent || !norm || !widen) {
         st = EMB_E_NOMEM;
@@ -963,8 +1099,10 @@ emb_status emb_dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset 
     emb_progress_report(&p.progress, "dups", 0.0, "exact");
     if ((st = find_exact(x, ds, out, emb_threads_resolve(p.n_threads)))) goto done;
     for (int64_t i = 0; i < n; i++) parent[i] = out->exact_root[i];  /* roots are the smallest index */
-    if (image && (st = copy_signatures(x, &p, &cs))) goto done;
+    if (image && (st = copy_signatures(x, &p, &cs, &coarse))) goto done;
     ctx.cs = cs;
+    ctx.coarse = coarse;
+    ctx.coarse_d = image ? coarse_dims(p.img_w, p.img_h, p.img_c > 0 ? p.img_c : 1) : 0;
     emb_progress_report(&p.progress, "dups", 0.2, "near");
     if ((st = near_from_knn(&ctx, g, out, &pv, widen, emb_threads_resolve(p.n_threads)))) goto done;
     if ((st = widen_search(&ctx, g, widen, out, &pv, emb_threads_resolve(p.n_threads)))) goto done;
@@ -994,6 +1132,7 @@ done:
     free(widen);
     free(in_sure);
     free(cs);
+    free(coarse);
     if (st) emb_dups_free(out);
     return st;
 }
