@@ -13,7 +13,7 @@
 #ifndef EMB_CLIP_H
 #define EMB_CLIP_H
 
-#include "emb_io.h"
+#include "emb_features.h"   /* emb_embedding: the result of emb_clip_embed_dataset */
 #include "emb_neighbors.h"   /* emb_knn: the results of emb_clip_search */
 
 #ifdef __cplusplus
@@ -136,11 +136,13 @@ emb_status emb_resize_bicubic_pil(const uint8_t *src, int w, int h, uint8_t *dst
 emb_status emb_clip_preprocess(const emb_image *img, int size, uint8_t *crop, float *out);
 
 /* ---------------------------------------------------------------- datasets */
-/* CLIP vectors for every readable item of ds, like emb_pixels_embed: items
- * that cannot be decoded go to *skipped and are removed from ds; fills
- * ds->pixel_hash and source sizes. *out (n, dim) is allocated. */
-emb_status emb_clip_embed_dataset(emb_dataset *ds, const emb_clip *m, const emb_clip_params *params,
-                                  emb_matf *out, emb_skipped *skipped);
+/* CLIP vectors for every readable item of ds, like emb_pixels_embed: ds is
+ * not modified; items that cannot be decoded have keep[i] = 0 in *out and go
+ * to *skipped; *out holds the vectors (n_kept, dim) of the others, their
+ * pixel_hash and (folders) source sizes and transparency. On success *out is
+ * allocated (emb_embedding_free). Same statuses as emb_pixels_embed. */
+emb_status emb_clip_embed_dataset(const emb_dataset *ds, const emb_clip *m, const emb_clip_params *params,
+                                  emb_embedding *out, emb_skipped *skipped);
 
 
 /* ---------------------------------------------------------------- text: tokenizer */

@@ -29,7 +29,7 @@ const char *emb_version(void);              /* "0.1.0" */
 /* The binary interface: bumped whenever a public struct, enum or signature
  * changes. Bindings (python/embscope) pin the number they were written for
  * and check it, and the size of each struct they mirror, when they load. */
-#define EMB_ABI_VERSION 3
+#define EMB_ABI_VERSION 4
 int emb_abi_version(void);                  /* EMB_ABI_VERSION of the library */
 /* sizeof a public struct by name ("emb_tsne_params", "emb_knn", ...); 0 for
  * a name it does not know. */

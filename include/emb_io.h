@@ -157,7 +157,8 @@ typedef struct {
     int img_h, img_w;
     /* VECTORS only: the file the vectors come from */
     char *vectors_path;
-    /* filled by the embed stage: hash of each item's decoded pixels
+    /* filled by emb_dataset_apply_embedding (the embed stage; the embedders
+     * themselves leave ds alone): hash of each item's decoded pixels
      * (XXH3-64 of w, h and the RGB bytes; IDX: of the gray bytes), 0 = unknown */
     uint64_t *pixel_hash;  /* (n) or NULL */
     int32_t *img_w_src, *img_h_src;  /* (n) decoded size, folders; or NULL */
@@ -247,7 +248,8 @@ emb_status emb_dataset_image_index(const emb_dataset *boxes, const emb_dataset *
 emb_status emb_dataset_image(const emb_dataset *ds, int64_t i, emb_image *out);
 /* The background images with alpha are composited over: alpha_bg, or white. */
 const uint8_t *emb_dataset_alpha_bg(const emb_dataset *ds);
-/* Keep only items with keep[i] != 0, in order (after skipping unreadable). */
+/* Keep only items with keep[i] != 0, in order (emb_dataset_apply_embedding
+ * uses it to drop the unreadable ones). */
 emb_status emb_dataset_filter(emb_dataset *ds, const uint8_t *keep);
 /* Class index for a name, adding it if new. */
 int32_t emb_dataset_class(emb_dataset *ds, const char *name);

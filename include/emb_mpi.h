@@ -7,9 +7,9 @@
  *     emb_mpi_world w;
  *     emb_mpi_world_get(&w);                 // {0, 1} when run alone
  *     emb_dataset *ds;  emb_dataset_open(data, NULL, &ds);   // every rank
- *     emb_matf vec;  emb_skipped skipped = {0};
- *     emb_mpi_embed(ds, my_embed_fn, ctx, &vec, &skipped, NULL);
- *     if (w.rank == 0) emb_npy_write_f32("out/embeddings.npy", vec.data, vec.rows, vec.cols);
+ *     emb_embedding e;  emb_skipped skipped = {0};
+ *     emb_mpi_embed(ds, my_embed_fn, ctx, &e, &skipped, NULL);
+ *     if (w.rank == 0) emb_npy_write_f32("out/embeddings.npy", e.vectors.data, e.vectors.rows, e.vectors.cols);
  *
  * Built without MPI (-DEMB_MPI=OFF, or mpicc missing) the same functions
  * exist: one process is a world of one, and a process that an MPI launcher
@@ -53,25 +53,26 @@ typedef struct {
                               block pairs of the SGEMM; approximate kNN, rows of its slab */
 } emb_mpi_stats;
 
-/* One rank's share of the embed stage: vectors for the items of shard, as
- * emb_pixels_embed / emb_clip_embed_dataset do (unreadable items removed
- * from shard and added to *skipped; pixel_hash and source sizes filled). */
-typedef emb_status (*emb_mpi_embed_fn)(emb_dataset *shard, void *ctx, emb_matf *out, emb_skipped *skipped);
+/* One rank's share of the embed stage: the embedding of the items of shard
+ * (out->n = shard->n), as emb_pixels_embed / emb_clip_embed_dataset give it
+ * (shard not modified; unreadable items keep 0 and added to *skipped). */
+typedef emb_status (*emb_mpi_embed_fn)(const emb_dataset *shard, void *ctx, emb_embedding *out, emb_skipped *skipped);
 
 /* Collective: every rank passes the same dataset (as emb_dataset_open
  * gives it: items sorted by path). Rank r embeds the contiguous shard
  * [n r / R, n (r + 1) / R) with fn; rank 0 gathers the shards in order, so
- * that on rank 0, as after one process's embed, ds holds the readable
- * items (pixel_hash and sizes filled), *out (n_kept, d) their vectors
- * (allocated; free with emb_matf_free) and *skipped the unreadable files
- * in item order: the same bytes as fn(ds) in one process when fn's
- * result for an item does not depend on the other items. On other ranks
- * *out is empty (rows 0, data NULL) and ds is unchanged. A failure on any
+ * that on rank 0 *out is the embedding of all ds->n items (keep, vectors
+ * (n_kept, d) of the readable ones, pixel_hash and sizes; allocated, free
+ * with emb_embedding_free) and *skipped the unreadable files in item order:
+ * the same bytes as fn(ds) in one process when fn's result for an item
+ * does not depend on the other items. On other ranks *out is empty (n 0,
+ * every array NULL). ds is never modified (emb_dataset_apply_embedding on
+ * rank 0 gives the filtered dataset). A failure on any
  * rank is returned by every rank, with that rank's message; a rank that
  * dies ends the job (Open MPI's default error handler). Returns EMB_OK,
  * fn's status, EMB_E_FORMAT (no item readable on any rank), EMB_E_NOMEM
  * or EMB_E_IO (MPI). stats may be NULL. */
-emb_status emb_mpi_embed(emb_dataset *ds, emb_mpi_embed_fn fn, void *ctx, emb_matf *out,
+emb_status emb_mpi_embed(const emb_dataset *ds, emb_mpi_embed_fn fn, void *ctx, emb_embedding *out,
                          emb_skipped *skipped, emb_mpi_stats *stats);
 
 /* Collective: every rank passes the same x (memory-map it: each rank reads

@@ -5,13 +5,14 @@
  *
  *     emb_dataset *ds;
  *     emb_dataset_open("/usr/share/datasets/fashion-mnist", NULL, &ds);
- *     emb_matf vec;                        // (n, d) float32, row i = item i
+ *     emb_embedding e;                     // e.vectors (n_kept, d) float32, e.keep (n)
  *     emb_skipped skipped = {0};
  *     emb_pixels_params pp = emb_pixels_default_params();
- *     if (emb_pixels_embed(ds, &pp, &vec, &skipped) != EMB_OK)
+ *     if (emb_pixels_embed(ds, &pp, &e, &skipped) != EMB_OK)   // ds is left as it is
  *         fprintf(stderr, "%s\n", emb_errmsg());
- *     emb_npy_write_f32("out/embeddings.npy", vec.data, vec.rows, vec.cols);
- *     emb_matf_free(&vec); emb_skipped_free(&skipped); emb_dataset_free(ds);
+ *     emb_dataset_apply_embedding(ds, &e);  // drop unreadable items: row i = item i
+ *     emb_npy_write_f32("out/embeddings.npy", e.vectors.data, e.vectors.rows, e.vectors.cols);
+ *     emb_embedding_free(&e); emb_skipped_free(&skipped); emb_dataset_free(ds);
  *
  * Every function that can fail returns an emb_status; on failure
  * emb_errmsg() holds a message (per thread) that names the file or item.

@@ -106,9 +106,13 @@ int main(void) {
     }
     for (int64_t i = 0; i < n; i++) { ds->path[i] = malloc(32); snprintf(ds->path[i], 32, "mnist#%lld", (long long)i); }
 
-    emb_matf x = {0};
+    emb_embedding e = {0};
     emb_skipped sk = {0};
-    CHECK(emb_pixels_embed(ds, NULL, &x, &sk) == EMB_OK);
+    CHECK(emb_pixels_embed(ds, NULL, &e, &sk) == EMB_OK);
+    CHECK(emb_dataset_apply_embedding(ds, &e) == EMB_OK);   /* ds->pixel_hash for the exact duplicates */
+    emb_matf x = e.vectors;
+    memset(&e.vectors, 0, sizeof e.vectors);
+    emb_embedding_free(&e);
     emb_knn g = {0};
     emb_knn_params kp = emb_knn_default_params();
     double t0 = emb_now();

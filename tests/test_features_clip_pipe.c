@@ -57,7 +57,13 @@ static run_t embed(const char *dir, const char *model, int threads, int batch, b
     cp.fast_decode = fast;
     emb_clip *m = NULL;
     CHECK(emb_clip_load(model, &cp, &m) == EMB_OK);
-    if (r.ds && m) CHECK(emb_clip_embed_dataset(r.ds, m, &cp, &r.v, &r.sk) == EMB_OK);
+    emb_embedding e = {0};
+    if (r.ds && m && CHECK(emb_clip_embed_dataset(r.ds, m, &cp, &e, &r.sk) == EMB_OK)) {
+        CHECK(emb_dataset_apply_embedding(r.ds, &e) == EMB_OK);   /* row i = item i, as the embed stage */
+        r.v = e.vectors;
+        memset(&e.vectors, 0, sizeof e.vectors);
+    }
+    emb_embedding_free(&e);
     emb_clip_free(m);
     return r;
 }

@@ -86,11 +86,12 @@ static void test_boxes_alpha(void) {
         pp.size = 2;
         pp.color = true;
         pp.n_threads = 1;
-        emb_matf m;
+        emb_embedding e;
         emb_skipped sk;
         memset(&sk, 0, sizeof sk);
-        if (CHECK(emb_pixels_embed(ds, &pp, &m, &sk) == EMB_OK) && CHECK_EQ(2, m.rows)) {
-            CHECK(ds->transparent && ds->transparent[0] == 0 && ds->transparent[1] == 1);
+        if (CHECK(emb_pixels_embed(ds, &pp, &e, &sk) == EMB_OK) && CHECK_EQ(2, e.vectors.rows)) {
+            const emb_matf m = e.vectors;
+            CHECK(e.transparent && e.transparent[0] == 0 && e.transparent[1] == 1);
             /* box 0: opaque red either way; box 1: the background */
             CHECK(fabsf(m.data[0] - 200 / 255.0f) < 1e-5f && fabsf(m.data[1] - 10 / 255.0f) < 1e-5f);
             float want = black ? 0.0f : 1.0f;
@@ -101,7 +102,7 @@ static void test_boxes_alpha(void) {
                 CHECK(im.w == 2 && im.h == 4 && im.alpha == NULL && im.rgb[0] == (black ? 0 : 255));
                 emb_image_free(&im);
             }
-            emb_matf_free(&m);
+            emb_embedding_free(&e);
         }
         emb_skipped_free(&sk);
         emb_dataset_free(ds);

@@ -152,16 +152,17 @@ static void test_splits(void) {
         CHECK_EQ(50, ds->pixels[12]);
         CHECK_EQ(120, ds->pixels[19]);
         /* pixel vectors: bytes / 255 */
-        emb_matf v = {0};
+        emb_embedding e = {0};
         emb_skipped sk = {0};
-        if (CHECK(emb_pixels_embed(ds, NULL, &v, &sk) == EMB_OK)) {
+        if (CHECK(emb_pixels_embed(ds, NULL, &e, &sk) == EMB_OK)) {
+            const emb_matf v = e.vectors;
             CHECK_EQ(5, v.rows);
             CHECK_EQ(4, v.cols);
             CHECK_EQ(1, v.data[18] == (float)(110 / 255.0));  /* correctly rounded */
             CHECK_EQ(1, v.data[0] == (float)(1 / 255.0));
         }
         CHECK_EQ(0, sk.n);
-        emb_matf_free(&v);
+        emb_embedding_free(&e);
         emb_skipped_free(&sk);
         emb_dataset_free(ds);
     }

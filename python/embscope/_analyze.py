@@ -11,6 +11,7 @@ import tempfile
 import numpy as np
 
 from . import _lib
+from ._common import n_threads
 
 # The tables of an output folder: attribute -> file. A table of a stage the
 # run left out (summary.json says so) is empty, even when an earlier run left
@@ -161,6 +162,19 @@ def _parse_clusters(clusters, p):
             c.min_cluster_size = v
 
 
+def _thread_count(n_jobs, threads):
+    """The library's thread count (0 = all cores) from analyze's n_jobs
+    (scikit-learn's convention) or its older alias threads (0 = all cores)."""
+    if threads is None:
+        return n_threads(n_jobs)
+    if n_jobs is not None:
+        raise ValueError("n_jobs=%r and threads=%r: give one of the two (threads is n_jobs's older name)"
+                         % (n_jobs, threads))
+    if not isinstance(threads, (int, np.integer)) or isinstance(threads, bool) or not 0 <= threads <= 4096:
+        raise ValueError("threads: %r is not None or an integer in 0..4096 (0: all cores)" % (threads,))
+    return int(threads)
+
+
 def analyze(path, out=None, *, features="pixels", model=None, pixels_size=32, pixels_color=False,
             exif_orientation=False, precision="f32", batch=32, fast_decode=False, overlap=True,
             alpha_background=None, class_names=None, layout="auto", labels=None, box_margin=0.0,
@@ -169,7 +183,7 @@ def analyze(path, out=None, *, features="pixels", model=None, pixels_size=32, pi
             min_samples=0, cluster_selection="eom", cluster_epsilon=0.0, zero_shot=False,
             prompts=None, classes=None, tokenizer=None, vocabulary=None, queries=None,
             zero_shot_weight=None, dup_threshold=None, copy_threshold=None, outlier_method="knn", outlier_fence=None,
-            image_shape=None, threads=None, seed=42, verbose=False):
+            image_shape=None, n_jobs=None, threads=None, seed=42, verbose=False):
     """Run every stage of `embscope analyze` on the dataset at path and
     return an Analysis of the results.
 
@@ -192,10 +206,13 @@ def analyze(path, out=None, *, features="pixels", model=None, pixels_size=32, pi
     zero_shot, prompts, classes (list or "a,b,c"), tokenizer, vocabulary,
     queries, zero_shot_weight (0..1: the zero-shot estimate's share of the
     label-issue ranking; default 0, recorded only); dup_threshold, copy_threshold, outlier_method ("knn", "lof"),
-    outlier_fence, image_shape ((H, W) or (H, W, C)); threads (None or 0 =
-    all cores: the library's own loops; OpenBLAS keeps its pool, so the
-    bytes of `embscope analyze --threads 1` need OPENBLAS_NUM_THREADS=1 in
-    the environment too), seed; verbose (progress and each stage's line at INFO on the
+    outlier_fence, image_shape ((H, W) or (H, W, C)); n_jobs (scikit-learn's
+    name, as embscope.embed and the estimators: None or -1 = all cores,
+    n > 0 threads, n < -1 all cores but |n| - 1; the library's own loops;
+    OpenBLAS keeps its pool, so the bytes of `embscope analyze --threads 1`
+    need OPENBLAS_NUM_THREADS=1 in the environment too), threads (the older
+    name, kept: None or 0 = all cores, else the count; give one of the two),
+    seed; verbose (progress and each stage's line at INFO on the
     "embscope" logger, else DEBUG; warnings always at WARNING).
     An unknown keyword raises TypeError; a bad value ValueError; a failed
     run EmbscopeError (or a subclass) with the library's message, naming
@@ -299,11 +316,7 @@ def analyze(path, out=None, *, features="pixels", model=None, pixels_size=32, pi
             raise ValueError("image_shape: %r is not (H, W) or (H, W, C) with C in 1..4" % (image_shape,))
         a.img_h, a.img_w, a.img_c = shape[0], shape[1], shape[2] if len(shape) == 3 else 1
 
-    if threads is None:
-        threads = 0
-    if not isinstance(threads, (int, np.integer)) or isinstance(threads, bool) or not 0 <= threads <= 4096:
-        raise ValueError("threads: %r is not None or an integer in 0..4096 (0: all cores)" % (threads,))
-    p.n_threads = int(threads)
+    p.n_threads = _thread_count(n_jobs, threads)
     p.seed = int(seed)
     p.progress = _lib.progress(verbose)
     p.log = _lib.messages(verbose)

@@ -1,6 +1,7 @@
 """_embed.py - embscope.embed(): a dataset's vectors through the library
 (emb_dataset_open, then emb_pixels_embed or emb_clip_load +
-emb_clip_embed_dataset), as `embscope embed` computes them."""
+emb_clip_embed_dataset, whose result emb_dataset_apply_embedding applies to
+the dataset), as `embscope embed` computes them."""
 import csv
 import ctypes
 import os
@@ -126,7 +127,7 @@ def embed(path, features="pixels", *, model=None, pixels_size=32, pixels_color=F
     _lib.check(_lib.lib.emb_dataset_open(path.encode(), ctypes.byref(dp), ctypes.byref(ds)), path)
     model_ptr = ctypes.c_void_p()
     try:
-        out, sk = _lib.emb_matf(), _lib.emb_skipped()
+        out, sk = _lib.emb_embedding(), _lib.emb_skipped()
         if features == "pixels":
             pp = _lib.lib.emb_pixels_default_params()
             pp.size, pp.color, pp.exif_orientation = int(pixels_size), bool(pixels_color), bool(exif_orientation)
@@ -144,10 +145,14 @@ def embed(path, features="pixels", *, model=None, pixels_size=32, pixels_color=F
             st = _lib.lib.emb_clip_embed_dataset(ds, model_ptr, ctypes.byref(cp), ctypes.byref(out),
                                                  ctypes.byref(sk))
         skipped = _take_skipped(sk)
-        if st:
-            _lib.lib.emb_matf_free(ctypes.byref(out))
+        try:
             _lib.check(st, path)
-        vectors = take_matf(out)
+            # the embedders leave ds as it is: drop its unreadable items so
+            # that items.csv's rows match the vectors
+            _lib.check(_lib.lib.emb_dataset_apply_embedding(ds, ctypes.byref(out)), path)
+            vectors = take_matf(out.vectors)
+        finally:
+            _lib.lib.emb_embedding_free(ctypes.byref(out))
         items = _read_items(ds)
         layout_name = _dataset_layout(ds)
     finally:

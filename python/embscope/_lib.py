@@ -17,7 +17,7 @@ import logging
 import os
 import threading
 
-ABI_VERSION = 3  # EMB_ABI_VERSION in include/emb_core.h this binding mirrors
+ABI_VERSION = 4  # EMB_ABI_VERSION in include/emb_core.h this binding mirrors
 
 log = logging.getLogger("embscope")
 
@@ -114,6 +114,13 @@ class emb_skipped(ctypes.Structure):
     _fields_ = [("n", c_int64), ("cap", c_int64), ("path", P_CHARP), ("reason", P_CHARP)]
 
 
+class emb_embedding(ctypes.Structure):
+    """An embedder's result: vectors of the kept items, per-item keep and hashes."""
+    _fields_ = [("n", c_int64), ("vectors", emb_matf), ("keep", ctypes.POINTER(ctypes.c_uint8)),
+                ("pixel_hash", ctypes.POINTER(c_uint64)), ("img_w_src", ctypes.POINTER(ctypes.c_int32)),
+                ("img_h_src", ctypes.POINTER(ctypes.c_int32)), ("transparent", ctypes.POINTER(ctypes.c_uint8))]
+
+
 class emb_pixels_params(ctypes.Structure):
     _fields_ = [("size", c_int), ("color", ctypes.c_bool), ("exif_orientation", ctypes.c_bool),
                 ("n_threads", c_int), ("progress", emb_progress)]
@@ -175,7 +182,7 @@ class emb_analyze_info(ctypes.Structure):
 
 STRUCTS = (emb_matf, emb_progress, emb_knn, emb_knn_params, emb_pca_params, emb_pca_model,
            emb_map_input_params, emb_tsne_params, emb_tsne_stats, emb_umap_params, emb_umap_info,
-           emb_dataset_params, emb_skipped, emb_pixels_params, emb_clip_params, emb_log, emb_mpi_world,
+           emb_dataset_params, emb_skipped, emb_embedding, emb_pixels_params, emb_clip_params, emb_log, emb_mpi_world,
            emb_features_opts, emb_findings_opts, emb_clusters_opts, emb_zeroshot_opts, emb_tsne_opts,
            emb_analyze_params, emb_analyze_info)
 
@@ -216,11 +223,13 @@ SIGNATURES = {
     "emb_items_write": (c_int, [c_char_p, ctypes.c_void_p]),
     "emb_skipped_free": (None, [P(emb_skipped)]),
     "emb_pixels_default_params": (emb_pixels_params, []),
-    "emb_pixels_embed": (c_int, [ctypes.c_void_p, P(emb_pixels_params), P(emb_matf), P(emb_skipped)]),
+    "emb_embedding_free": (None, [P(emb_embedding)]),
+    "emb_dataset_apply_embedding": (c_int, [ctypes.c_void_p, P(emb_embedding)]),
+    "emb_pixels_embed": (c_int, [ctypes.c_void_p, P(emb_pixels_params), P(emb_embedding), P(emb_skipped)]),
     "emb_clip_default_params": (emb_clip_params, []),
     "emb_clip_load": (c_int, [c_char_p, P(emb_clip_params), P(ctypes.c_void_p)]),
     "emb_clip_free": (None, [ctypes.c_void_p]),
-    "emb_clip_embed_dataset": (c_int, [ctypes.c_void_p, ctypes.c_void_p, P(emb_clip_params), P(emb_matf),
+    "emb_clip_embed_dataset": (c_int, [ctypes.c_void_p, ctypes.c_void_p, P(emb_clip_params), P(emb_embedding),
                                        P(emb_skipped)]),
     "emb_color_parse": (c_int, [c_char_p, P(ctypes.c_uint8)]),
     "emb_analyze_default_params": (emb_analyze_params, []),

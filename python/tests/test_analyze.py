@@ -77,7 +77,7 @@ def test_same_as_cli(tmp_path, photos):
 
 
 def test_analysis_fields(tmp_path, photos):
-    a = embscope.analyze(photos, out=tmp_path / "out", threads=1, dims=2, clusters="kmeans:3", pixels_size=12)
+    a = embscope.analyze(photos, out=tmp_path / "out", n_jobs=1, dims=2, clusters="kmeans:3", pixels_size=12)
     n = 92
     assert a.out_dir == str(tmp_path / "out") and a.report_path == str(tmp_path / "out" / "report.html")
     assert a.embeddings.shape == (n, 12 * 12) and a.embeddings.dtype == np.float32   # grayscale 12 x 12
@@ -137,6 +137,25 @@ def test_bad_path_raises_with_the_path(tmp_path):
     with pytest.raises(embscope.EmbscopeError) as e:
         embscope.analyze(bad, out=tmp_path / "out")
     assert bad in str(e.value)
+
+
+def test_n_jobs_and_its_alias_threads(tmp_path, blobs):
+    """n_jobs as in embscope.embed and scikit-learn (-1 = all cores), threads
+    still accepted (0 = all cores); summary.json's parameters.threads says
+    what ran. Both at once is an error, not one silently ignored."""
+    np.save(tmp_path / "x.npy", blobs[0])
+    run = dict(map="none", clusters="none")
+    ran = {}
+    for name, kw in [("n_jobs=1", {"n_jobs": 1}), ("threads=1", {"threads": 1}), ("n_jobs=-1", {"n_jobs": -1}),
+                     ("threads=0", {"threads": 0}), ("default", {})]:
+        ran[name] = embscope.analyze(tmp_path / "x.npy", out=tmp_path / "out", **kw, **run).summary["parameters"]["threads"]
+    assert ran["n_jobs=1"] == ran["threads=1"] == 1, ran
+    assert ran["n_jobs=-1"] == ran["threads=0"] == ran["default"] >= 1, ran
+    with pytest.raises(ValueError, match="n_jobs=1 and threads=1"):
+        embscope.analyze(tmp_path / "x.npy", out=tmp_path / "out", n_jobs=1, threads=1, **run)
+    for bad in ({"n_jobs": 0}, {"n_jobs": 1.5}, {"threads": -1}, {"threads": True}):
+        with pytest.raises(ValueError):
+            embscope.analyze(tmp_path / "x.npy", out=tmp_path / "out", **bad, **run)
 
 
 def test_unknown_keyword_and_bad_values(tmp_path):

@@ -22,6 +22,7 @@ size_t emb_abi_sizeof(const char *type_name) {
         {"emb_umap_info", sizeof(emb_umap_info)},
         {"emb_dataset_params", sizeof(emb_dataset_params)},
         {"emb_skipped", sizeof(emb_skipped)},
+        {"emb_embedding", sizeof(emb_embedding)},
         {"emb_pixels_params", sizeof(emb_pixels_params)},
         {"emb_clip_params", sizeof(emb_clip_params)},
         {"emb_log", sizeof(emb_log)},

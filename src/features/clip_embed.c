@@ -38,12 +38,12 @@ typedef struct {
 } slot;
 
 typedef struct {
-    emb_dataset *ds;
+    const emb_dataset *ds;
+    emb_embedding *e;       /* the result: keep, hashes, sizes per item */
     int S, batch, min_side;
     size_t img;
     int64_t n;
     int nb;                 /* batches */
-    uint8_t *keep;
     char **why;
     slot sl[2];             /* batch b uses sl[b % 2] */
     int avail;              /* batches < avail are set up in their slot */
@@ -55,29 +55,30 @@ typedef struct {
 
 /* Preprocess item j of the batch in s from its decoded image (st: the decode's status). */
 static void finish_item(pipe_t *P, slot *s, int j, emb_status st, emb_image *im_) {
-    emb_dataset *ds = P->ds;
+    const emb_dataset *ds = P->ds;
+    emb_embedding *e = P->e;
     int64_t i = s->i0 + j;
     emb_image im = *im_;
     if (st == EMB_OK) {
         /* IDX: hash of the gray bytes, as emb_pixels_embed */
         if (ds->source == EMB_SOURCE_IDX)
-            ds->pixel_hash[i] = emb_pixels_hash(ds->pixels + (size_t)i * ds->img_w * ds->img_h, ds->img_w, ds->img_h, 1);
+            e->pixel_hash[i] = emb_pixels_hash(ds->pixels + (size_t)i * ds->img_w * ds->img_h, ds->img_w, ds->img_h, 1);
         else {
-            ds->pixel_hash[i] = emb_pixels_hash(im.rgb, im.w, im.h, 3);
-            ds->img_w_src[i] = im.full_w;
-            ds->img_h_src[i] = im.full_h;
+            e->pixel_hash[i] = emb_pixels_hash(im.rgb, im.w, im.h, 3);
+            e->img_w_src[i] = im.full_w;
+            e->img_h_src[i] = im.full_h;
         }
         st = emb_clip_preprocess(&im, P->S, NULL, s->px + (size_t)j * P->img);
         emb_image_free(&im);
     }
-    if (st == EMB_OK) P->keep[i] = 1;
+    if (st == EMB_OK) e->keep[i] = 1;
     else P->why[i] = reason(ds->path[i]);
 }
 
 /* Decode + preprocess items [j0, j1) of the batch in s (no lock held):
  * one item, or the boxes of one image, decoded once. */
 static void do_items(pipe_t *P, slot *s, int j0, int j1) {
-    emb_dataset *ds = P->ds;
+    const emb_dataset *ds = P->ds;
     emb_image im;
     /* folders: alpha dropped as convert("RGB") does (CLIP's reference
      * preprocessing), composited only when a background was chosen */
@@ -86,7 +87,7 @@ static void do_items(pipe_t *P, slot *s, int j0, int j1) {
         emb_status st = ds->source == EMB_SOURCE_FOLDER ? emb_image_load_scaled(ds->path[i], P->min_side, &im)
                                                         : emb_dataset_image(ds, i, &im);
         if (st == EMB_OK && ds->source == EMB_SOURCE_FOLDER) {
-            ds->transparent[i] = emb_image_has_transparency(&im);
+            P->e->transparent[i] = emb_image_has_transparency(&im);
             if (ds->alpha_bg_set) emb_image_composite(&im, ds->alpha_bg);
         }
         finish_item(P, s, j0, st, &im);
@@ -99,7 +100,7 @@ static void do_items(pipe_t *P, slot *s, int j0, int j1) {
     emb_status fs = file ? emb_image_load(file, &full) : emb__fail(EMB_E_NOMEM, "out of memory");
     free(file);
     if (fs == EMB_OK) {
-        for (int j = j0; j < j1; j++) ds->transparent[s->i0 + j] = emb__box_transparent(&full, ds->box + 4 * (s->i0 + j));
+        for (int j = j0; j < j1; j++) P->e->transparent[s->i0 + j] = emb__box_transparent(&full, ds->box + 4 * (s->i0 + j));
         if (ds->alpha_bg_set) emb_image_composite(&full, ds->alpha_bg);
     }
     char why[512];
@@ -154,8 +155,8 @@ static void setup_slot(pipe_t *P, int b) {
     s->next = s->done = 0;
 }
 
-emb_status emb_clip_embed_dataset(emb_dataset *ds, const emb_clip *m, const emb_clip_params *params,
-                                  emb_matf *out, emb_skipped *skipped) {
+emb_status emb_clip_embed_dataset(const emb_dataset *ds, const emb_clip *m, const emb_clip_params *params,
+                                  emb_embedding *out, emb_skipped *skipped) {
     emb_clip_params p = params ? *params : emb_clip_default_params();
     if (p.batch <= 0) p.batch = 32;
     memset(out, 0, sizeof *out);
@@ -164,6 +165,7 @@ emb_status emb_clip_embed_dataset(emb_dataset *ds, const emb_clip *m, const emb_
     pipe_t P;
     memset(&P, 0, sizeof P);
     P.ds = ds;
+    P.e = out;
     P.S = S;
     P.batch = p.batch;
     P.img = (size_t)3 * S * S;
@@ -174,27 +176,22 @@ emb_status emb_clip_embed_dataset(emb_dataset *ds, const emb_clip *m, const emb_
     pthread_mutex_init(&P.mu, NULL);
     pthread_cond_init(&P.cv, NULL);
     int64_t n = ds->n;
-    emb_status st = emb_matf_alloc(out, n, E);
-    if (st) return st;
+    emb_status st = emb__embedding_alloc(out, n, E, ds->source == EMB_SOURCE_FOLDER);
+    if (st) {
+        pthread_mutex_destroy(&P.mu);
+        pthread_cond_destroy(&P.cv);
+        return st;
+    }
     emb_clip_ws *ws = emb_clip_ws_new(m, p.batch);
     size_t bufsz = sizeof(float) * P.img * (size_t)p.batch;
     P.sl[0].px = malloc(bufsz);
     P.sl[1].px = p.overlap ? malloc(bufsz) : P.sl[0].px;
     float *vec = malloc(sizeof(float) * (size_t)E * p.batch);
     int64_t *slot_item = malloc(sizeof(int64_t) * (size_t)p.batch);
-    P.keep = calloc((size_t)n, 1);
     P.why = calloc((size_t)n, sizeof(char *));
-    bool is_folder = ds->source == EMB_SOURCE_FOLDER, started = false;
+    bool started = false;
     pthread_t th;
-    ds->pixel_hash = calloc((size_t)n, sizeof(uint64_t));
-    if (is_folder) {
-        ds->img_w_src = calloc((size_t)n, sizeof(int32_t));
-        ds->img_h_src = calloc((size_t)n, sizeof(int32_t));
-        free(ds->transparent);
-        ds->transparent = calloc((size_t)n, 1);
-    }
-    if (!ws || !P.sl[0].px || !P.sl[1].px || !vec || !slot_item || !P.keep || !P.why || !ds->pixel_hash ||
-        (is_folder && (!ds->img_w_src || !ds->img_h_src || !ds->transparent))) {
+    if (!ws || !P.sl[0].px || !P.sl[1].px || !vec || !slot_item || !P.why) {
         st = emb__fail(EMB_E_NOMEM, "out of memory");
         goto done;
     }
@@ -215,13 +212,13 @@ emb_status emb_clip_embed_dataset(emb_dataset *ds, const emb_clip *m, const emb_
         pthread_mutex_unlock(&P.mu);
         int ok = 0;
         for (int j = 0; j < s->cnt; j++) {
-            if (!P.keep[s->i0 + j]) continue;
+            if (!out->keep[s->i0 + j]) continue;
             if (ok != j) memcpy(s->px + (size_t)ok * P.img, s->px + (size_t)j * P.img, sizeof(float) * P.img);
             slot_item[ok++] = s->i0 + j;
         }
         if (ok && (st = emb_clip_embed(m, ws, s->px, ok, vec))) goto done;
         for (int j = 0; j < ok; j++)
-            memcpy(out->data + (size_t)slot_item[j] * E, vec + (size_t)j * E, sizeof(float) * (size_t)E);
+            memcpy(out->vectors.data + (size_t)slot_item[j] * E, vec + (size_t)j * E, sizeof(float) * (size_t)E);
         if (p.overlap && b + 2 < P.nb) {   /* this slot is free again: hand it batch b + 2 */
             pthread_mutex_lock(&P.mu);
             setup_slot(&P, b + 2);
@@ -231,7 +228,7 @@ emb_status emb_clip_embed_dataset(emb_dataset *ds, const emb_clip *m, const emb_
         }
         if (p.progress.fn) emb_progress_report(&p.progress, "embed", (double)(s->i0 + s->cnt) / n, NULL);
     }
-    st = emb__embed_compact(ds, out, P.keep, P.why, skipped);
+    st = emb__embed_finish(ds, out, P.why, skipped);
 done:
     if (started) {
         pthread_mutex_lock(&P.mu);
@@ -241,12 +238,12 @@ done:
         pthread_join(th, NULL);
     }
     if (P.why) for (int64_t i = 0; i < n; i++) free(P.why[i]);
-    free(P.why); free(P.keep); free(slot_item); free(vec);
+    free(P.why); free(slot_item); free(vec);
     if (P.sl[1].px != P.sl[0].px) free(P.sl[1].px);
     free(P.sl[0].px);
     emb_clip_ws_free(ws);
     pthread_mutex_destroy(&P.mu);
     pthread_cond_destroy(&P.cv);
-    if (st) emb_matf_free(out);
+    if (st) emb_embedding_free(out);
     return st;
 }

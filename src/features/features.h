@@ -10,12 +10,16 @@
 emb_status emb__resize_area_naive(const uint8_t *src, int w, int h, int c,
                                   float *dst, int ow, int oh);
 
-/* After embedding every item of ds into out (n rows of d floats), keep the
- * rows with keep[i] != 0: move them up in order, list the others in skipped
- * with why[i] (or "unreadable"), drop them from ds. EMB_E_FORMAT when none
- * is left. Shared by the pixel and CLIP embedders. */
-emb_status emb__embed_compact(emb_dataset *ds, emb_matf *out, const uint8_t *keep,
-                              char *const *why, emb_skipped *skipped);
+/* *e for n items: vectors (n, d) (one row per item until emb__embed_finish),
+ * keep and pixel_hash zeroed, and with sizes img_w_src, img_h_src and
+ * transparent. On failure *e is empty. Shared by the pixel and CLIP embedders. */
+emb_status emb__embedding_alloc(emb_embedding *e, int64_t n, int64_t d, bool sizes);
+
+/* After embedding every item of ds into e's rows, keep the rows with
+ * e->keep[i] != 0: move them up in order, zero the per-item fields of the
+ * others and list them in skipped with why[i] (or "unreadable"). ds is only
+ * read (its paths). EMB_E_FORMAT when none is left. */
+emb_status emb__embed_finish(const emb_dataset *ds, emb_embedding *e, char *const *why, emb_skipped *skipped);
 
 /* The straightforward CLIP image forward pass (loops, no BLAS), float32
  * weights only: the reference the fast one (emb_clip_embed) is tested against. */

@@ -163,31 +163,11 @@ done:
     return st;
 }
 
-emb_status emb__embed_compact(emb_dataset *ds, emb_matf *out, const uint8_t *keep,
-                              char *const *why, emb_skipped *skipped) {
-    int64_t n = ds->n, d = out->cols, kept = 0;
-    for (int64_t i = 0; i < n; i++) {
-        if (keep[i]) {
-            if (kept != i) memmove(out->data + (size_t)kept * d, out->data + (size_t)i * d, sizeof(float) * (size_t)d);
-            kept++;
-        } else {
-            emb_status st = emb_skipped_add(skipped, ds->path[i], why[i] ? why[i] : "unreadable");
-            if (st) return st;
-        }
-    }
-    out->rows = kept;
-    emb_status st = emb_dataset_filter(ds, keep);
-    if (st) return st;
-    if (kept == 0) return emb__fail(EMB_E_FORMAT, "no readable image among %lld files", (long long)n);
-    return EMB_OK;
-}
-
-static emb_status embed_idx(emb_dataset *ds, emb_matf *out, int nt) {
+static emb_status embed_idx(const emb_dataset *ds, emb_embedding *out, int nt) {
     int64_t d = (int64_t)ds->img_h * ds->img_w;
-    emb_status st = emb_matf_alloc(out, ds->n, d);
+    emb_status st = emb__embedding_alloc(out, ds->n, d, false);
     if (st) return st;
-    ds->pixel_hash = malloc(sizeof(uint64_t) * (size_t)ds->n);
-    if (!ds->pixel_hash) { emb_matf_free(out); return emb__fail(EMB_E_NOMEM, "out of memory"); }
+    memset(out->keep, 1, (size_t)ds->n);   /* IDX bytes are always readable */
     /* v / 255 correctly rounded, as numpy's (x / 255).astype(float32);
      * v * (1.0f / 255) is one ulp off for 126 of the 256 values. */
     float scale[256];
@@ -195,9 +175,9 @@ static emb_status embed_idx(emb_dataset *ds, emb_matf *out, int nt) {
     #pragma omp parallel for num_threads(nt) schedule(static)
     for (int64_t i = 0; i < ds->n; i++) {
         const uint8_t *g = ds->pixels + (size_t)i * d;
-        float *v = out->data + (size_t)i * d;
+        float *v = out->vectors.data + (size_t)i * d;
         for (int64_t k = 0; k < d; k++) v[k] = scale[g[k]];
-        ds->pixel_hash[i] = emb_pixels_hash(g, ds->img_w, ds->img_h, 1);
+        out->pixel_hash[i] = emb_pixels_hash(g, ds->img_w, ds->img_h, 1);
     }
     return EMB_OK;
 }
@@ -213,13 +193,14 @@ static emb_status prepare(const emb_pixels_params *p, const emb_dataset *ds, emb
 }
 
 /* Item i's vector (and hash, size) from its decoded image; why[i] on failure. */
-static void embed_one(emb_dataset *ds, const emb_pixels_params *p, int64_t i, emb_status s, emb_image *img,
-                      float *dst, uint8_t *keep, char **why) {
+static void embed_one(const emb_dataset *ds, const emb_pixels_params *p, int64_t i, emb_status s, emb_image *img,
+                      emb_embedding *e, char **why) {
     int c = p->color ? 3 : 1;
+    float *dst = e->vectors.data + (size_t)i * e->vectors.cols;
     if (s == EMB_OK) {
-        ds->pixel_hash[i] = emb_pixels_hash(img->rgb, img->w, img->h, 3);
-        ds->img_w_src[i] = img->w;
-        ds->img_h_src[i] = img->h;
+        e->pixel_hash[i] = emb_pixels_hash(img->rgb, img->w, img->h, 3);
+        e->img_w_src[i] = img->w;
+        e->img_h_src[i] = img->h;
         const uint8_t *px = img->rgb;
         uint8_t *gray = NULL;
         if (c == 1) {
@@ -232,7 +213,7 @@ static void embed_one(emb_dataset *ds, const emb_pixels_params *p, int64_t i, em
         free(gray);
         emb_image_free(img);
     }
-    if (s == EMB_OK) keep[i] = 1;
+    if (s == EMB_OK) e->keep[i] = 1;
     else {
         /* the message names the file; keep the reason after "path: " */
         const char *m = emb_errmsg();
@@ -242,20 +223,15 @@ static void embed_one(emb_dataset *ds, const emb_pixels_params *p, int64_t i, em
     }
 }
 
-static emb_status embed_folder(emb_dataset *ds, const emb_pixels_params *p, emb_matf *out, emb_skipped *skipped) {
+static emb_status embed_folder(const emb_dataset *ds, const emb_pixels_params *p, emb_embedding *out,
+                               emb_skipped *skipped) {
     int c = p->color ? 3 : 1;
     int64_t d = (int64_t)p->size * p->size * c, n = ds->n;
-    emb_status st = emb_matf_alloc(out, n, d);
+    emb_status st = emb__embedding_alloc(out, n, d, true);
     if (st) return st;
-    uint8_t *keep = calloc((size_t)n, 1);
     char **why = calloc((size_t)n, sizeof(char *));
     int64_t *first = malloc(sizeof(int64_t) * (size_t)(n + 1));
-    ds->pixel_hash = calloc((size_t)n, sizeof(uint64_t));
-    ds->img_w_src = calloc((size_t)n, sizeof(int32_t));
-    ds->img_h_src = calloc((size_t)n, sizeof(int32_t));
-    free(ds->transparent);
-    ds->transparent = calloc((size_t)n, 1);
-    if (!keep || !why || !first || !ds->pixel_hash || !ds->img_w_src || !ds->img_h_src || !ds->transparent) {
+    if (!why || !first) {
         st = emb__fail(EMB_E_NOMEM, "out of memory");
         goto done;
     }
@@ -267,10 +243,10 @@ static emb_status embed_folder(emb_dataset *ds, const emb_pixels_params *p, emb_
         if (!ds->box) {
             emb_status s = emb_image_load(ds->path[i0], &img);
             if (s == EMB_OK) {
-                ds->transparent[i0] = emb_image_has_transparency(&img);
+                out->transparent[i0] = emb_image_has_transparency(&img);
                 s = prepare(p, ds, &img);
             }
-            embed_one(ds, p, i0, s, &img, out->data + (size_t)i0 * d, keep, why);
+            embed_one(ds, p, i0, s, &img, out, why);
         } else {
             /* the image decoded once for its boxes; its boxes' transparency
              * read, then composited once, then cut. Boxes are in the file's
@@ -280,7 +256,7 @@ static emb_status embed_folder(emb_dataset *ds, const emb_pixels_params *p, emb_
             emb_status fs = file ? emb_image_load(file, &full) : emb__fail(EMB_E_NOMEM, "out of memory");
             free(file);
             if (fs == EMB_OK) {
-                for (int64_t i = i0; i < i1; i++) ds->transparent[i] = emb__box_transparent(&full, ds->box + 4 * i);
+                for (int64_t i = i0; i < i1; i++) out->transparent[i] = emb__box_transparent(&full, ds->box + 4 * i);
                 emb_image_composite(&full, emb_dataset_alpha_bg(ds));
             }
             char reason[512];
@@ -289,7 +265,7 @@ static emb_status embed_folder(emb_dataset *ds, const emb_pixels_params *p, emb_
                 emb_status s = fs ? emb__fail(fs, "%s", reason)   /* the image's reason, for each of its boxes */
                                   : emb__box_crop(&full, ds->path[i], ds->box + 4 * i, &img);
                 if (s == EMB_OK && p->exif_orientation && (s = emb_image_orient(&img))) emb_image_free(&img);
-                embed_one(ds, p, i, s, &img, out->data + (size_t)i * d, keep, why);
+                embed_one(ds, p, i, s, &img, out, why);
             }
             if (!fs) emb_image_free(&full);
         }
@@ -301,18 +277,17 @@ static emb_status embed_folder(emb_dataset *ds, const emb_pixels_params *p, emb_
             emb_progress_report(&p->progress, "embed", (double)k / n, NULL);
         }
     }
-    st = emb__embed_compact(ds, out, keep, why, skipped);
+    st = emb__embed_finish(ds, out, why, skipped);
 done:
     if (why) for (int64_t i = 0; i < n; i++) free(why[i]);
     free(why);
-    free(keep);
     free(first);
-    if (st) emb_matf_free(out);
+    if (st) emb_embedding_free(out);
     return st;
 }
 
-emb_status emb_pixels_embed(emb_dataset *ds, const emb_pixels_params *params,
-                            emb_matf *out, emb_skipped *skipped) {
+emb_status emb_pixels_embed(const emb_dataset *ds, const emb_pixels_params *params,
+                            emb_embedding *out, emb_skipped *skipped) {
     emb_pixels_params p = params ? *params : emb_pixels_default_params();
     if (p.size <= 0 || p.size > 1024) return emb__fail(EMB_E_INVALID, "pixels size %d is out of range (1..1024)", p.size);
     memset(out, 0, sizeof *out);

@@ -1,8 +1,9 @@
 /* mpi_embed.c - the embed stage as MPI ranks: rank r decodes and embeds the
  * contiguous shard [n r / R, n (r + 1) / R) of the sorted item list, rank 0
  * gathers the shards in rank order (point to point, in 1 GiB pieces) and
- * ends with what one process's embed gives: the readable items, their
- * vectors, their hashes and sizes, the skipped files in item order. */
+ * ends with what one process's embed gives: one emb_embedding for all the
+ * items (keep mask, vectors of the readable ones, hashes and sizes), the
+ * skipped files in item order. The dataset is only read. */
 #include "mpi/mpi_internal.h"
 
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 enum { TAG_KEEP = 100, TAG_VEC, TAG_HASH, TAG_W, TAG_H, TAG_TRANSP, TAG_SKIP };
 
 /* What a rank tells rank 0 first (int64 each). */
-enum { H_N, H_KEPT, H_D, H_HASH, H_SIZE, H_TRANSP, H_SKIP_BYTES, H_COUNT };
+enum { H_N, H_KEPT, H_D, H_KEEP, H_HASH, H_SIZE, H_TRANSP, H_SKIP_BYTES, H_COUNT };
 
 /* Items [lo, hi) of ds as a dataset of their own (owned copies, as
  * emb_dataset_free releases them). */
@@ -76,89 +77,83 @@ static emb_status skipped_unpack(const char *b, size_t len, emb_skipped *s) {
     return EMB_OK;
 }
 
-/* This rank's shard: embed it, and keep[i] = 1 for its readable items. */
+/* This rank's shard: embed it into *res (res->keep: its readable items). A
+ * shard where nothing is readable is no failure while other shards are. */
 static emb_status embed_shard(const emb_dataset *ds, int64_t lo, int64_t hi, emb_mpi_embed_fn fn, void *ctx,
-                              emb_dataset **shard, uint8_t **keep, emb_matf *vec, emb_skipped *skipped) {
+                              emb_dataset **shard, emb_embedding *res, emb_skipped *skipped) {
+    memset(res, 0, sizeof *res);
     emb_status st = shard_copy(ds, lo, hi, shard);
-    if (st) return st;
-    size_t n = (size_t)(hi - lo);
-    *keep = calloc(n ? n : 1, 1);
-    if (!*keep) return emb__fail(EMB_E_NOMEM, "out of memory");
-    if (n == 0) return EMB_OK;
-    st = fn(*shard, ctx, vec, skipped);
-    /* a shard where nothing is readable is no failure while other shards are */
-    if (st == EMB_E_FORMAT && (*shard)->n == 0 && skipped->n == (int64_t)n) {
-        emb_matf_free(vec);
+    if (st || hi == lo) return st;
+    st = fn(*shard, ctx, res, skipped);
+    if (st == EMB_E_FORMAT && skipped->n == hi - lo) {
+        emb_embedding_free(res);
         return EMB_OK;
     }
-    if (st) return st;
-    /* shard items are the readable ones in order: match them to the paths */
-    for (int64_t i = 0, j = 0; i < (int64_t)n && j < (*shard)->n; i++)
-        if (!strcmp(ds->path[lo + i], (*shard)->path[j])) { (*keep)[i] = 1; j++; }
-    return EMB_OK;
-}
-
-/* Rank r > 0: its shard's results to rank 0, in the order rank 0 reads them. */
-static emb_status send_shard(const int64_t *h, const uint8_t *keep, const emb_matf *vec, const emb_dataset *shard,
-                             const char *skip, int64_t *bytes) {
-    size_t m = (size_t)h[H_KEPT];
-    emb_status st = emb__mpi_send(keep, (size_t)h[H_N], 0, TAG_KEEP);
-    if (!st) st = emb__mpi_send(vec->data, m * (size_t)h[H_D] * sizeof(float), 0, TAG_VEC);
-    if (!st && h[H_HASH]) st = emb__mpi_send(shard->pixel_hash, m * sizeof(uint64_t), 0, TAG_HASH);
-    if (!st && h[H_SIZE]) st = emb__mpi_send(shard->img_w_src, m * sizeof(int32_t), 0, TAG_W);
-    if (!st && h[H_SIZE]) st = emb__mpi_send(shard->img_h_src, m * sizeof(int32_t), 0, TAG_H);
-    if (!st && h[H_TRANSP]) st = emb__mpi_send(shard->transparent, m, 0, TAG_TRANSP);
-    if (!st) st = emb__mpi_send(skip, (size_t)h[H_SKIP_BYTES], 0, TAG_SKIP);
-    *bytes = h[H_N] + (int64_t)(m * (size_t)h[H_D] * sizeof(float)) + (h[H_HASH] ? (int64_t)m * 8 : 0) +
-             (h[H_SIZE] ? (int64_t)m * 8 : 0) + (h[H_TRANSP] ? (int64_t)m : 0) + h[H_SKIP_BYTES];
+    if (!st && res->n != hi - lo) st = emb__fail(EMB_E_INVALID, "embed: %lld results for a shard of %lld items",
+                                                 (long long)res->n, (long long)(hi - lo));
     return st;
 }
 
-/* Per-item fields of the full dataset (before filtering), NULL where no rank has them. */
-typedef struct { uint64_t *hash; int32_t *w, *h; uint8_t *transp; } item_fields;
-
-/* Place m values of size sz from src at the kept positions of [lo, lo + n). */
-static void scatter_kept(void *dst, const void *src, size_t sz, const uint8_t *keep, int64_t lo, int64_t n) {
-    if (!dst || !src) return;
-    size_t j = 0;
-    for (int64_t i = 0; i < n; i++)
-        if (keep[lo + i]) memcpy((char *)dst + (size_t)(lo + i) * sz, (const char *)src + sz * j++, sz);
+/* Bytes of a shard's results as header h describes them. */
+static int64_t shard_bytes(const int64_t *h) {
+    int64_t n = h[H_N];
+    return (h[H_KEEP] ? n : 0) + h[H_KEPT] * h[H_D] * (int64_t)sizeof(float) + (h[H_HASH] ? n * 8 : 0) +
+           (h[H_SIZE] ? n * 8 : 0) + (h[H_TRANSP] ? n : 0) + h[H_SKIP_BYTES];
 }
 
-/* Rank 0: rank r's shard, [lo, lo + h[H_N]), its vectors at row *row. */
-static emb_status recv_shard(int r, const int64_t *h, int64_t lo, uint8_t *keep, emb_matf *out, int64_t *row,
-                             item_fields *f, emb_skipped *skipped, int64_t *bytes) {
-    size_t m = (size_t)h[H_KEPT];
-    emb_status st = emb__mpi_recv(keep + lo, (size_t)h[H_N], r, TAG_KEEP);
-    if (!st) st = emb__mpi_recv(out->data + (size_t)*row * out->cols, m * (size_t)h[H_D] * sizeof(float), r, TAG_VEC);
+/* Rank r > 0: its shard's results to rank 0, in the order rank 0 reads them. */
+static emb_status send_shard(const int64_t *h, const emb_embedding *res, const char *skip, int64_t *bytes) {
+    size_t n = (size_t)h[H_N], m = (size_t)h[H_KEPT];
+    emb_status st = EMB_OK;
+    if (h[H_KEEP]) st = emb__mpi_send(res->keep, n, 0, TAG_KEEP);
+    if (!st) st = emb__mpi_send(res->vectors.data, m * (size_t)h[H_D] * sizeof(float), 0, TAG_VEC);
+    if (!st && h[H_HASH]) st = emb__mpi_send(res->pixel_hash, n * sizeof(uint64_t), 0, TAG_HASH);
+    if (!st && h[H_SIZE]) st = emb__mpi_send(res->img_w_src, n * sizeof(int32_t), 0, TAG_W);
+    if (!st && h[H_SIZE]) st = emb__mpi_send(res->img_h_src, n * sizeof(int32_t), 0, TAG_H);
+    if (!st && h[H_TRANSP]) st = emb__mpi_send(res->transparent, n, 0, TAG_TRANSP);
+    if (!st) st = emb__mpi_send(skip, (size_t)h[H_SKIP_BYTES], 0, TAG_SKIP);
+    *bytes = shard_bytes(h);
+    return st;
+}
+
+/* Rank 0: rank r's shard, items [lo, lo + h[H_N]), its vectors at row *row. */
+static emb_status recv_shard(int r, const int64_t *h, int64_t lo, emb_embedding *out, int64_t *row,
+                             emb_skipped *skipped, int64_t *bytes) {
+    size_t n = (size_t)h[H_N], m = (size_t)h[H_KEPT];
+    emb_status st = EMB_OK;
+    if (h[H_KEEP]) st = emb__mpi_recv(out->keep + lo, n, r, TAG_KEEP);
+    if (!st) st = emb__mpi_recv(out->vectors.data + (size_t)*row * out->vectors.cols, m * (size_t)h[H_D] * sizeof(float),
+                                r, TAG_VEC);
     *row += (int64_t)m;
-    void *tmp = malloc(m ? m * sizeof(uint64_t) : 1);
+    if (!st && h[H_HASH]) st = emb__mpi_recv(out->pixel_hash + lo, n * 8, r, TAG_HASH);
+    if (!st && h[H_SIZE]) st = emb__mpi_recv(out->img_w_src + lo, n * 4, r, TAG_W);
+    if (!st && h[H_SIZE]) st = emb__mpi_recv(out->img_h_src + lo, n * 4, r, TAG_H);
+    if (!st && h[H_TRANSP]) st = emb__mpi_recv(out->transparent + lo, n, r, TAG_TRANSP);
     char *skip = malloc(h[H_SKIP_BYTES] ? (size_t)h[H_SKIP_BYTES] : 1);
-    if (!tmp || !skip) { free(tmp); free(skip); return emb__fail(EMB_E_NOMEM, "out of memory (gather)"); }
-    if (!st && h[H_HASH] && !(st = emb__mpi_recv(tmp, m * 8, r, TAG_HASH))) scatter_kept(f->hash, tmp, 8, keep, lo, h[H_N]);
-    if (!st && h[H_SIZE] && !(st = emb__mpi_recv(tmp, m * 4, r, TAG_W))) scatter_kept(f->w, tmp, 4, keep, lo, h[H_N]);
-    if (!st && h[H_SIZE] && !(st = emb__mpi_recv(tmp, m * 4, r, TAG_H))) scatter_kept(f->h, tmp, 4, keep, lo, h[H_N]);
-    if (!st && h[H_TRANSP] && !(st = emb__mpi_recv(tmp, m, r, TAG_TRANSP))) scatter_kept(f->transp, tmp, 1, keep, lo, h[H_N]);
+    if (!st && !skip) st = emb__fail(EMB_E_NOMEM, "out of memory (gather)");
     if (!st) st = emb__mpi_recv(skip, (size_t)h[H_SKIP_BYTES], r, TAG_SKIP);
     if (!st) st = skipped_unpack(skip, (size_t)h[H_SKIP_BYTES], skipped);
-    *bytes += h[H_N] + (int64_t)(m * (size_t)h[H_D] * sizeof(float)) + (h[H_HASH] ? (int64_t)m * 8 : 0) +
-              (h[H_SIZE] ? (int64_t)m * 8 : 0) + (h[H_TRANSP] ? (int64_t)m : 0) + h[H_SKIP_BYTES];
-    free(tmp);
+    *bytes += shard_bytes(h);
     free(skip);
     return st;
 }
 
-/* Rank 0's own shard into the full arrays. */
-static emb_status own_shard(const int64_t *h, int64_t lo, const uint8_t *mine, const emb_matf *vec,
-                            const emb_dataset *shard, const emb_skipped *skip0, uint8_t *keep, emb_matf *out,
-                            int64_t *row, item_fields *f, emb_skipped *skipped) {
-    memcpy(keep + lo, mine, (size_t)h[H_N]);
-    if (h[H_KEPT]) memcpy(out->data, vec->data, sizeof(float) * (size_t)h[H_KEPT] * (size_t)out->cols);
+/* n elements of size sz from src to dst, when both exist. */
+static void copy_if(void *dst, const void *src, size_t n, size_t sz) {
+    if (dst && src) memcpy(dst, src, n * sz);
+}
+
+/* Rank 0's own shard, items [lo, lo + h[H_N]), into the full result. */
+static emb_status own_shard(const int64_t *h, int64_t lo, const emb_embedding *res, const emb_skipped *skip0,
+                            emb_embedding *out, int64_t *row, emb_skipped *skipped) {
+    size_t n = (size_t)h[H_N];
+    copy_if(out->keep + lo, res->keep, n, 1);
+    if (h[H_KEPT]) memcpy(out->vectors.data, res->vectors.data, sizeof(float) * (size_t)h[H_KEPT] * (size_t)out->vectors.cols);
     *row = h[H_KEPT];
-    scatter_kept(f->hash, shard->pixel_hash, 8, keep, lo, h[H_N]);
-    scatter_kept(f->w, shard->img_w_src, 4, keep, lo, h[H_N]);
-    scatter_kept(f->h, shard->img_h_src, 4, keep, lo, h[H_N]);
-    scatter_kept(f->transp, shard->transparent, 1, keep, lo, h[H_N]);
+    copy_if(out->pixel_hash ? out->pixel_hash + lo : NULL, res->pixel_hash, n, 8);
+    copy_if(out->img_w_src ? out->img_w_src + lo : NULL, res->img_w_src, n, 4);
+    copy_if(out->img_h_src ? out->img_h_src + lo : NULL, res->img_h_src, n, 4);
+    copy_if(out->transparent ? out->transparent + lo : NULL, res->transparent, n, 1);
     for (int64_t i = 0; i < skip0->n; i++) {
         emb_status st = emb_skipped_add(skipped, skip0->path[i], skip0->reason[i]);
         if (st) return st;
@@ -166,9 +161,9 @@ static emb_status own_shard(const int64_t *h, int64_t lo, const uint8_t *mine, c
     return EMB_OK;
 }
 
-/* Rank 0: allocate the gathered result from every rank's header. */
-static emb_status alloc_result(const emb_dataset *ds, const int64_t *hs, int size, emb_matf *out, uint8_t **keep,
-                               item_fields *f) {
+/* Rank 0: allocate the gathered result from every rank's header; arrays
+ * that no rank has stay NULL, shards without one leave zeros. */
+static emb_status alloc_result(const emb_dataset *ds, const int64_t *hs, int size, emb_embedding *out) {
     int64_t kept = 0, d = 0, any[3] = {0, 0, 0};
     for (int r = 0; r < size; r++) {
         const int64_t *h = hs + (size_t)r * H_COUNT;
@@ -180,34 +175,19 @@ static emb_status alloc_result(const emb_dataset *ds, const int64_t *hs, int siz
     }
     if (kept == 0) return emb__fail(EMB_E_FORMAT, "no readable image among %lld files", (long long)ds->n);
     size_t n = (size_t)(ds->n ? ds->n : 1);
-    *keep = calloc(n, 1);
-    if (any[0]) f->hash = calloc(n, sizeof(uint64_t));
-    if (any[1]) f->w = calloc(n, sizeof(int32_t)), f->h = calloc(n, sizeof(int32_t));
-    if (any[2]) f->transp = calloc(n, 1);
-    if (!*keep || (any[0] && !f->hash) || (any[1] && (!f->w || !f->h)) || (any[2] && !f->transp))
+    memset(out, 0, sizeof *out);
+    out->n = ds->n;
+    out->keep = calloc(n, 1);
+    if (any[0]) out->pixel_hash = calloc(n, sizeof(uint64_t));
+    if (any[1]) out->img_w_src = calloc(n, sizeof(int32_t)), out->img_h_src = calloc(n, sizeof(int32_t));
+    if (any[2]) out->transparent = calloc(n, 1);
+    if (!out->keep || (any[0] && !out->pixel_hash) || (any[1] && (!out->img_w_src || !out->img_h_src)) ||
+        (any[2] && !out->transparent))
         return emb__fail(EMB_E_NOMEM, "out of memory (gathering %lld items)", (long long)ds->n);
-    return emb_matf_alloc(out, kept, d);
+    return emb_matf_alloc(&out->vectors, kept, d);
 }
 
-static void fields_free(item_fields *f) {
-    free(f->hash);
-    free(f->w);
-    free(f->h);
-    free(f->transp);
-    memset(f, 0, sizeof *f);
-}
-
-/* Rank 0: the per-item fields go to ds, then ds keeps its readable items. */
-static emb_status apply_fields(emb_dataset *ds, item_fields *f, const uint8_t *keep) {
-    free(ds->pixel_hash), ds->pixel_hash = f->hash;
-    free(ds->img_w_src), ds->img_w_src = f->w;
-    free(ds->img_h_src), ds->img_h_src = f->h;
-    free(ds->transparent), ds->transparent = f->transp;
-    memset(f, 0, sizeof *f);
-    return emb_dataset_filter(ds, keep);
-}
-
-emb_status emb_mpi_embed(emb_dataset *ds, emb_mpi_embed_fn fn, void *ctx, emb_matf *out,
+emb_status emb_mpi_embed(const emb_dataset *ds, emb_mpi_embed_fn fn, void *ctx, emb_embedding *out,
                          emb_skipped *skipped, emb_mpi_stats *stats) {
     emb_mpi_world w;
     emb_status st = emb_mpi_world_get(&w);
@@ -216,22 +196,21 @@ emb_status emb_mpi_embed(emb_dataset *ds, emb_mpi_embed_fn fn, void *ctx, emb_ma
     emb_mpi_stats S = {0};
     int64_t lo = emb__mpi_lo(ds->n, w.rank, w.size), hi = emb__mpi_lo(ds->n, w.rank + 1, w.size);
     emb_dataset *shard = NULL;
-    uint8_t *mine = NULL, *keep = NULL;
-    emb_matf vec = {0};
+    emb_embedding res = {0};
     emb_skipped skip0 = {0};
     char *skip = NULL;
     size_t skip_len = 0;
     int64_t *hs = NULL;
-    item_fields f = {0};
     double t0 = emb_now();
-    st = embed_shard(ds, lo, hi, fn, ctx, &shard, &mine, &vec, &skip0);
+    st = embed_shard(ds, lo, hi, fn, ctx, &shard, &res, &skip0);
     if (!st) st = skipped_pack(&skip0, &skip, &skip_len);
     S.compute_s = emb_now() - t0;
     S.items = hi - lo;
     double t1 = emb_now();
     if ((st = emb_mpi_agree(st))) goto done;
-    int64_t h[H_COUNT] = {hi - lo, vec.rows, vec.rows ? vec.cols : 0, shard->pixel_hash != NULL,
-                          shard->img_w_src != NULL, shard->transparent != NULL, (int64_t)skip_len};
+    int64_t kept = res.vectors.rows;
+    int64_t h[H_COUNT] = {hi - lo, kept, kept ? res.vectors.cols : 0, res.keep != NULL, res.pixel_hash != NULL,
+                          res.img_w_src != NULL, res.transparent != NULL, (int64_t)skip_len};
     hs = malloc(sizeof(int64_t) * H_COUNT * (size_t)w.size);
     if (!hs) { st = emb__fail(EMB_E_NOMEM, "out of memory"); }
     if ((st = emb_mpi_agree(st))) goto done;
@@ -239,29 +218,25 @@ emb_status emb_mpi_embed(emb_dataset *ds, emb_mpi_embed_fn fn, void *ctx, emb_ma
         st = emb__fail(EMB_E_IO, "MPI_Allgather failed");
         goto done;
     }
-    if (w.rank == 0) st = alloc_result(ds, hs, w.size, out, &keep, &f);
+    if (w.rank == 0) st = alloc_result(ds, hs, w.size, out);
     if ((st = emb_mpi_agree(st))) goto done;
     if (w.rank == 0) {
         int64_t row = 0;
-        st = own_shard(h, lo, mine, &vec, shard, &skip0, keep, out, &row, &f, skipped);
+        st = own_shard(h, lo, &res, &skip0, out, &row, skipped);
         for (int r = 1; !st && r < w.size; r++)
-            st = recv_shard(r, hs + (size_t)r * H_COUNT, emb__mpi_lo(ds->n, r, w.size), keep, out, &row, &f, skipped,
+            st = recv_shard(r, hs + (size_t)r * H_COUNT, emb__mpi_lo(ds->n, r, w.size), out, &row, skipped,
                             &S.bytes_received);
-        if (!st) st = apply_fields(ds, &f, keep);
     } else {
-        st = send_shard(h, mine, &vec, shard, skip, &S.bytes_sent);
+        st = send_shard(h, &res, skip, &S.bytes_sent);
     }
     st = emb_mpi_agree(st);
 done:
     S.comm_s = emb_now() - t1;
-    if (st) emb_matf_free(out);
+    if (st) emb_embedding_free(out);
     if (stats) *stats = S;
     emb_dataset_free(shard);
-    emb_matf_free(&vec);
+    emb_embedding_free(&res);
     emb_skipped_free(&skip0);
-    fields_free(&f);
-    free(mine);
-    free(keep);
     free(skip);
     free(hs);
     return st;

@@ -114,7 +114,7 @@ static emb_status alone(void) {
     return emb__fail(EMB_E_UNSUPPORTED, "this embscope was built without MPI (-DEMB_MPI=ON)");
 }
 
-emb_status emb_mpi_embed(emb_dataset *ds, emb_mpi_embed_fn fn, void *ctx, emb_matf *out,
+emb_status emb_mpi_embed(const emb_dataset *ds, emb_mpi_embed_fn fn, void *ctx, emb_embedding *out,
                          emb_skipped *skipped, emb_mpi_stats *stats) {
     (void)ds, (void)fn, (void)ctx, (void)out, (void)skipped, (void)stats;
     return alone();

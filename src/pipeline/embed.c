@@ -39,7 +39,8 @@ static emb_status write_outputs(const char *out_dir, emb_analyze_vectors *e) {
 }
 
 /* clip features: load the weights, embed every readable image. */
-static emb_status clip_embed(const emb_analyze_params *p, emb_dataset *ds, emb_matf *vec, emb_skipped *skipped) {
+static emb_status clip_embed(const emb_analyze_params *p, const emb_dataset *ds, emb_embedding *e,
+                             emb_skipped *skipped) {
     const emb_features_opts *f = &p->features;
     emb_clip_params cp = f->clip;
     cp.n_threads = p->n_threads;
@@ -51,19 +52,19 @@ static emb_status clip_embed(const emb_analyze_params *p, emb_dataset *ds, emb_m
     emb__log(p, "embed: CLIP %s names, width %d, %d layers, %d heads, patch %d, image %d, dim %d, %s, %s",
              in.naming, in.width, in.layers, in.heads, in.patch, in.image_size, in.dim,
              in.quick_gelu ? "quick_gelu" : "gelu", in.precision == EMB_CLIP_BF16 ? "bf16" : "f32");
-    st = emb_clip_embed_dataset(ds, m, &cp, vec, skipped);
+    st = emb_clip_embed_dataset(ds, m, &cp, e, skipped);
     emb_clip_free(m);
     return st;
 }
 
 /* The items of ds (all of them, or one MPI rank's shard) to vectors. */
-static emb_status embed_items(emb_dataset *ds, void *ctx, emb_matf *vec, emb_skipped *skipped) {
+static emb_status embed_items(const emb_dataset *ds, void *ctx, emb_embedding *e, emb_skipped *skipped) {
     const emb_analyze_params *p = ctx;
-    if (!strcmp(p->features.kind, "clip")) return clip_embed(p, ds, vec, skipped);
+    if (!strcmp(p->features.kind, "clip")) return clip_embed(p, ds, e, skipped);
     emb_pixels_params pp = p->features.pixels;
     pp.n_threads = p->n_threads;
     pp.progress = p->progress;
-    return emb_pixels_embed(ds, &pp, vec, skipped);
+    return emb_pixels_embed(ds, &pp, e, skipped);
 }
 
 emb_status emb_stage_embed(const char *data, const char *out_dir, const emb_analyze_params *p,
@@ -101,8 +102,13 @@ emb_status emb_stage_embed(const char *data, const char *out_dir, const emb_anal
         out->vec = out->file_vec.m;
     } else {
         emb_mpi_stats ms = {0};   /* mpirun: each rank embeds a shard, rank 0 gathers (src/mpi/) */
-        st = p->mpi.size > 1 ? emb_mpi_embed(out->ds, embed_items, (void *)p, &out->vec, &out->skipped, &ms)
-                             : embed_items(out->ds, (void *)p, &out->vec, &out->skipped);
+        emb_embedding e = {0};
+        st = p->mpi.size > 1 ? emb_mpi_embed(out->ds, embed_items, (void *)p, &e, &out->skipped, &ms)
+                             : embed_items(out->ds, (void *)p, &e, &out->skipped);
+        /* rank 0 (or the only process): ds keeps its readable items, row i = item i */
+        if (!st && p->mpi.rank == 0) st = emb_dataset_apply_embedding(out->ds, &e);
+        if (!st) out->vec = e.vectors, memset(&e.vectors, 0, sizeof e.vectors);
+        emb_embedding_free(&e);
         if (!st && p->mpi.size > 1)
             emb__warn(p, "rank %d/%d: embed: %lld items, %.2f s computing, %.2f s gathering, %lld B sent, %lld B received",
                       p->mpi.rank, p->mpi.size, (long long)ms.items, ms.compute_s, ms.comm_s, (long long)ms.bytes_sent,

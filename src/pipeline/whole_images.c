@@ -22,7 +22,7 @@ emb_status emb__stage_whole_images(const char *out_dir, const emb_analyze_params
     }
     double t0 = emb_now();
     emb_dataset *im = NULL;
-    emb_matf x = {0};
+    emb_embedding e = {0};
     emb_knn g = {0};
     emb_skipped skipped = {0};
     emb_status st = emb_dataset_whole_images(ds, &im);
@@ -30,8 +30,10 @@ emb_status emb__stage_whole_images(const char *out_dir, const emb_analyze_params
         emb_pixels_params pp = p->features.pixels;
         pp.n_threads = p->n_threads;
         pp.progress = p->progress;
-        st = emb_pixels_embed(im, &pp, &x, &skipped);
+        st = emb_pixels_embed(im, &pp, &e, &skipped);
     }
+    if (!st) st = emb_dataset_apply_embedding(im, &e);   /* images.csv lists the readable ones */
+    const emb_matf x = e.vectors;
     if (!st) {
         char *path = emb__out_path(out_dir, "images.csv");
         st = path ? emb_items_write(path, im) : EMB_E_NOMEM;
@@ -67,7 +69,7 @@ emb_status emb__stage_whole_images(const char *out_dir, const emb_analyze_params
                  (long long)skipped.n, emb_now() - t0);
     }
     emb_knn_free(&g);
-    emb_matf_free(&x);
+    emb_embedding_free(&e);
     emb_skipped_free(&skipped);
     emb_dataset_free(im);
     return st;
