@@ -9,9 +9,7 @@ default is Debian's Fashion-MNIST (package dataset-fashion-mnist), whose
 files are laid out as MNIST's. Writes OUT/tsne3d.npy and OUT/umap3d.npy
 (n x 3 float32) and, when matplotlib is installed, OUT/maps.png.
 
-Not yet here: the seed's CLIP similarity search (embscope.embed is part of
-issue 19 still to do; the program does it: `embscope embed --features clip`
-then `embscope search`)."""
+The seed's CLIP similarity search is python/examples/clip_search.py."""
 # %%
 import argparse
 import glob
