@@ -198,6 +198,22 @@ static void test_gradients(int dims) {
         y[e] = keep;
         CHECK_CLOSE((kp - km) / (2 * h), 4 * got[e], 1e-4, 1e-9);
     }
+    /* the optimiser's single-precision attractive term (SIMD gathers at this
+     * level) against the double one: float rounding of P and the map only */
+    {
+        double *pa = malloc((size_t)n * dims * sizeof *pa), *pf = malloc((size_t)n * dims * sizeof *pf);
+        float *valf = malloc((size_t)P.row_ptr[n] * sizeof *valf), *yf = malloc((size_t)n * dims * sizeof *yf);
+        for (int64_t e = 0; e < P.row_ptr[n]; e++) valf[e] = (float)P.val[e];
+        emb__tsne_attractive(&P, y, dims, 12.0, 2, pa, NULL);
+        emb__tsne_attractive_f32(&P, valf, y, yf, dims, 12.0, 2, pf);
+        double e_f = rel_err(pf, pa, n * dims);
+        printf("%dD attractive f32 (%s) vs double: rel err %.3g\n", dims, emb_cpu_level_name(emb_cpu_level_active()), e_f);
+        CHECK(e_f < 1e-5);
+        free(pa);
+        free(pf);
+        free(valf);
+        free(yf);
+    }
     /* Barnes-Hut: theta = 0 opens every cell, so it is exact up to rounding
      * (single-precision evaluation: sums of ~n terms of relative error 2^-24) */
     CHECK(emb_tsne_gradient(&P, y, n, dims, EMB_TSNE_EXACT, 0.5, 1.0, 0, ref, &kl_ref) == EMB_OK);

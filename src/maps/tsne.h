@@ -19,11 +19,12 @@
 void emb__tsne_attractive(const emb_tsne_affinities *P, const double *y, int dims,
                           double exaggeration, int nth, double *pos, double *kl_part);
 
-/* The same (no KL) over a copy of P's values in single precision: 8 bytes
- * per entry streamed instead of 12 (the term is bound by memory traffic);
- * sums stay in double. */
+/* The same (no KL, dims 2 or 3) over a copy of P's values in single
+ * precision: 8 bytes per entry streamed instead of 12. The plain-C level
+ * sums in double from y; the SIMD levels gather from yf (n, dims), filled
+ * here with y in single precision (tsne_exact.c). */
 void emb__tsne_attractive_f32(const emb_tsne_affinities *P, const float *val, const double *y,
-                              int dims, double exaggeration, int nth, double *pos);
+                              float *yf, int dims, double exaggeration, int nth, double *pos);
 
 /* A locality order of the points (tsne_order.c): perm (n) lists the old
  * index of each new one, Cuthill-McKee over P's graph. */

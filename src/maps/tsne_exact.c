@@ -79,9 +79,7 @@ ATTRACTIVE_CLONE(attractive_c, , double)
 ATTRACTIVE_CLONE(attractive_f32_c, , float)
 #ifdef EMB__X86
 ATTRACTIVE_CLONE(attractive_avx2, EMB__TARGET_AVX2, double)
-ATTRACTIVE_CLONE(attractive_f32_avx2, EMB__TARGET_AVX2, float)
 ATTRACTIVE_CLONE(attractive_avx512, EMB__TARGET_AVX512, double)
-ATTRACTIVE_CLONE(attractive_f32_avx512, EMB__TARGET_AVX512, float)
 #endif
 
 static void attractive_simd(const emb_tsne_affinities *P, const double *y, int dims,
@@ -94,13 +92,131 @@ static void attractive_simd(const emb_tsne_affinities *P, const double *y, int d
     attractive_c(P, P->val, y, dims, exaggeration, nth, pos);
 }
 
+#ifdef EMB__X86
+#include <immintrin.h>
+
+/* The SIMD levels of the single-precision path: coordinates gathered from
+ * yf, a float copy of the map (16 or 8 entries a gather instead of 8 or 4
+ * doubles), the kernel's reciprocal by estimate and one Newton step
+ * (relative error about 2^-22); each row's lanes are summed in float
+ * (a few hundred terms) and the row total in double. The map's float
+ * rounding (2^-24 of its extent) moves the differences of near points by
+ * about 1e-5 of their length, far below the repulsive term's Barnes-Hut or
+ * interpolation error. */
+EMB__TARGET_AVX512 static void attractive_yf_avx512(const emb_tsne_affinities *P, const float *val,
+                                                    const float *yf, int dims, double exaggeration,
+                                                    int nth, double *pos) {
+    int64_t n = P->n;
+    const int32_t *col = P->col;
+#pragma omp parallel for schedule(dynamic, 256) num_threads(nth)
+    for (int64_t i = 0; i < n; i++) {
+        const float *yi = yf + i * dims;
+        __m512 y0 = _mm512_set1_ps(yi[0]), y1 = _mm512_set1_ps(yi[1]);
+        __m512 y2 = _mm512_set1_ps(dims == 3 ? yi[2] : 0.0f);
+        __m512 one = _mm512_set1_ps(1.0f), two = _mm512_set1_ps(2.0f), zero = _mm512_setzero_ps();
+        __m512 a0 = zero, a1 = zero, a2 = zero;
+        int64_t e0 = P->row_ptr[i], e1 = P->row_ptr[i + 1];
+        for (int64_t e = e0; e < e1; e += 16) {
+            __mmask16 k = e1 - e >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e1 - e)) - 1);
+            __m512i j = _mm512_maskz_loadu_epi32(k, col + e);
+            __m512 v = _mm512_maskz_loadu_ps(k, val + e);
+            __m512 d0, d1, d2 = zero;
+            if (dims == 3) {
+                __m512i j3 = _mm512_add_epi32(j, _mm512_add_epi32(j, j));
+                d0 = _mm512_sub_ps(y0, _mm512_mask_i32gather_ps(zero, k, j3, yf, 4));
+                d1 = _mm512_sub_ps(y1, _mm512_mask_i32gather_ps(zero, k, j3, yf + 1, 4));
+                d2 = _mm512_sub_ps(y2, _mm512_mask_i32gather_ps(zero, k, j3, yf + 2, 4));
+            } else {
+                __m512i j2 = _mm512_add_epi32(j, j);
+                d0 = _mm512_sub_ps(y0, _mm512_mask_i32gather_ps(zero, k, j2, yf, 4));
+                d1 = _mm512_sub_ps(y1, _mm512_mask_i32gather_ps(zero, k, j2, yf + 1, 4));
+            }
+            __m512 q = _mm512_fmadd_ps(d0, d0, _mm512_fmadd_ps(d1, d1, _mm512_fmadd_ps(d2, d2, one)));
+            __m512 w = _mm512_rcp14_ps(q);
+            w = _mm512_mul_ps(w, _mm512_fnmadd_ps(q, w, two));
+            __m512 pw = _mm512_mul_ps(v, w);   /* 0 in masked lanes */
+            a0 = _mm512_fmadd_ps(pw, d0, a0);
+            a1 = _mm512_fmadd_ps(pw, d1, a1);
+            a2 = _mm512_fmadd_ps(pw, d2, a2);
+        }
+        pos[i * dims] = exaggeration * (double)_mm512_reduce_add_ps(a0);
+        pos[i * dims + 1] = exaggeration * (double)_mm512_reduce_add_ps(a1);
+        if (dims == 3) pos[i * dims + 2] = exaggeration * (double)_mm512_reduce_add_ps(a2);
+    }
+}
+
+EMB__TARGET_AVX2 static double hsum8d(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return (double)_mm_cvtss_f32(s);
+}
+
+EMB__TARGET_AVX2 static void attractive_yf_avx2(const emb_tsne_affinities *P, const float *val,
+                                                const float *yf, int dims, double exaggeration,
+                                                int nth, double *pos) {
+    int64_t n = P->n;
+    const int32_t *col = P->col;
+#pragma omp parallel for schedule(dynamic, 256) num_threads(nth)
+    for (int64_t i = 0; i < n; i++) {
+        const float *yi = yf + i * dims;
+        __m256 y0 = _mm256_set1_ps(yi[0]), y1 = _mm256_set1_ps(yi[1]);
+        __m256 y2 = _mm256_set1_ps(dims == 3 ? yi[2] : 0.0f);
+        __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f), zero = _mm256_setzero_ps();
+        __m256 a0 = zero, a1 = zero, a2 = zero;
+        int64_t e0 = P->row_ptr[i], e1 = P->row_ptr[i + 1], e = e0;
+        for (; e + 8 <= e1; e += 8) {
+            __m256i j = _mm256_loadu_si256((const __m256i *)(col + e));
+            __m256 v = _mm256_loadu_ps(val + e);
+            __m256 d0, d1, d2 = zero;
+            if (dims == 3) {
+                __m256i j3 = _mm256_add_epi32(j, _mm256_add_epi32(j, j));
+                d0 = _mm256_sub_ps(y0, _mm256_i32gather_ps(yf, j3, 4));
+                d1 = _mm256_sub_ps(y1, _mm256_i32gather_ps(yf + 1, j3, 4));
+                d2 = _mm256_sub_ps(y2, _mm256_i32gather_ps(yf + 2, j3, 4));
+            } else {
+                __m256i j2 = _mm256_add_epi32(j, j);
+                d0 = _mm256_sub_ps(y0, _mm256_i32gather_ps(yf, j2, 4));
+                d1 = _mm256_sub_ps(y1, _mm256_i32gather_ps(yf + 1, j2, 4));
+            }
+            __m256 q = _mm256_fmadd_ps(d0, d0, _mm256_fmadd_ps(d1, d1, _mm256_fmadd_ps(d2, d2, one)));
+            __m256 w = _mm256_rcp_ps(q);
+            w = _mm256_mul_ps(w, _mm256_fnmadd_ps(q, w, two));
+            __m256 pw = _mm256_mul_ps(v, w);
+            a0 = _mm256_fmadd_ps(pw, d0, a0);
+            a1 = _mm256_fmadd_ps(pw, d1, a1);
+            a2 = _mm256_fmadd_ps(pw, d2, a2);
+        }
+        double s0 = hsum8d(a0), s1 = hsum8d(a1), s2 = hsum8d(a2);
+        for (; e < e1; e++) {   /* the row's last entries, one at a time */
+            const float *yj = yf + (int64_t)col[e] * dims;
+            float d0 = yi[0] - yj[0], d1 = yi[1] - yj[1], d2 = dims == 3 ? yi[2] - yj[2] : 0.0f;
+            float pw = val[e] / (1.0f + d0 * d0 + d1 * d1 + d2 * d2);
+            s0 += pw * d0;
+            s1 += pw * d1;
+            s2 += pw * d2;
+        }
+        pos[i * dims] = exaggeration * s0;
+        pos[i * dims + 1] = exaggeration * s1;
+        if (dims == 3) pos[i * dims + 2] = exaggeration * s2;
+    }
+}
+#endif
+
 void emb__tsne_attractive_f32(const emb_tsne_affinities *P, const float *val, const double *y,
-                              int dims, double exaggeration, int nth, double *pos) {
+                              float *yf, int dims, double exaggeration, int nth, double *pos) {
 #ifdef EMB__X86
     emb_cpu_level lv = emb_cpu_level_active();
-    if (lv >= EMB_CPU_AVX512) { attractive_f32_avx512(P, val, y, dims, exaggeration, nth, pos); return; }
-    if (lv >= EMB_CPU_AVX2) { attractive_f32_avx2(P, val, y, dims, exaggeration, nth, pos); return; }
+    if (lv >= EMB_CPU_AVX2) {
+        int64_t nd = P->n * dims;
+#pragma omp parallel for schedule(static) num_threads(nth)
+        for (int64_t e = 0; e < nd; e++) yf[e] = (float)y[e];
+        if (lv >= EMB_CPU_AVX512) attractive_yf_avx512(P, val, yf, dims, exaggeration, nth, pos);
+        else attractive_yf_avx2(P, val, yf, dims, exaggeration, nth, pos);
+        return;
+    }
 #endif
+    (void)yf;
     attractive_f32_c(P, val, y, dims, exaggeration, nth, pos);
 }
 

@@ -86,13 +86,14 @@ typedef struct {
     int nth;       /* OpenMP threads of every parallel region */
     double *neg;   /* (n, dims) scratch */
     float *valf;   /* P's values in single precision (hot path), or NULL */
+    float *yf;     /* (n, dims) the map in single precision, for valf's path */
     double sec_attr, sec_rep;
 } grad_ctx;
 
 static emb_status gradient(grad_ctx *g, const double *y, double exaggeration, double *grad, double *kl) {
     double z = 0, kl_part = 0, t0 = emb_now();
     if (!kl && g->valf && g->dims >= 2)
-        emb__tsne_attractive_f32(g->P, g->valf, y, g->dims, exaggeration, g->nth, grad);
+        emb__tsne_attractive_f32(g->P, g->valf, y, g->yf, g->dims, exaggeration, g->nth, grad);
     else
         emb__tsne_attractive(g->P, y, g->dims, exaggeration, g->nth, grad, kl ? &kl_part : NULL);
     double t1 = emb_now();
@@ -267,6 +268,8 @@ emb_status emb_tsne_run(const emb_matf *x, const emb_knn *g, const emb_tsne_para
     if (method == EMB_TSNE_FFT && !(gc.fft = emb__tsne_fft_new())) { st = EMB_E_NOMEM; goto done; }
     if (dims >= 2 && P.row_ptr[n] > 0) {
         gc.valf = malloc((size_t)P.row_ptr[n] * sizeof *gc.valf);
+        gc.yf = malloc(nd * sizeof *gc.yf);
+        if (!gc.yf) { free(gc.valf); gc.valf = NULL; }
         if (gc.valf)   /* NULL: the double path serves */
             for (int64_t e = 0; e < P.row_ptr[n]; e++) gc.valf[e] = (float)P.val[e];
     }
@@ -317,6 +320,7 @@ done:
     free(grad);
     free(gc.neg);
     free(gc.valf);
+    free(gc.yf);
     free(perm);
     return st;
 }
