@@ -202,7 +202,7 @@ static void test_gradients(int dims) {
      * level) against the double one: float rounding of P and the map only */
     {
         double *pa = malloc((size_t)n * dims * sizeof *pa), *pf = malloc((size_t)n * dims * sizeof *pf);
-        float *valf = malloc((size_t)P.row_ptr[n] * sizeof *valf), *yf = malloc((size_t)n * dims * sizeof *yf);
+        float *valf = malloc((size_t)P.row_ptr[n] * sizeof *valf), *yf = malloc(((size_t)n * dims + 4) * sizeof *yf);
         for (int64_t e = 0; e < P.row_ptr[n]; e++) valf[e] = (float)P.val[e];
         emb__tsne_attractive(&P, y, dims, 12.0, 2, pa, NULL);
         emb__tsne_attractive_f32(&P, valf, y, yf, dims, 12.0, 2, pf);

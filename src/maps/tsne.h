@@ -21,10 +21,16 @@ void emb__tsne_attractive(const emb_tsne_affinities *P, const double *y, int dim
 
 /* The same (no KL, dims 2 or 3) over a copy of P's values in single
  * precision: 8 bytes per entry streamed instead of 12. The plain-C level
- * sums in double from y; the SIMD levels gather from yf (n, dims), filled
- * here with y in single precision (tsne_exact.c). */
+ * sums in double from y; the SIMD levels read yf (n * dims + 4 floats),
+ * filled here with y in single precision (tsne_exact.c). */
 void emb__tsne_attractive_f32(const emb_tsne_affinities *P, const float *val, const double *y,
                               float *yf, int dims, double exaggeration, int nth, double *pos);
+/* Its two parts as orphaned work-sharing loops, for a caller's parallel
+ * region (called outside one, they run serially): yf = y in float, with
+ * the barrier at the end; then the rows, with no barrier. */
+void emb__tsne_map_to_float(const double *y, int64_t nd, float *yf);
+void emb__tsne_attractive_f32_rows(const emb_tsne_affinities *P, const float *val, const double *y,
+                                   const float *yf, int dims, double exaggeration, double *pos);
 
 /* A locality order of the points (tsne_order.c): perm (n) lists the old
  * index of each new one, Cuthill-McKee over P's graph. */
@@ -38,6 +44,18 @@ emb_status emb__tsne_affinities_permute(const emb_tsne_affinities *P, const int3
 void emb__tsne_repulsive_exact(const double *y, int64_t n, int dims, int nth, double *neg, double *z);
 emb_status emb__tsne_repulsive_bh(const double *y, int64_t n, int dims, double theta, int nth,
                                   double *neg, double *z);
+/* The same in parts (tsne_bh.c), so that an optimiser can overlap the
+ * serial tree build with other work and keep the tree's buffers between
+ * iterations: _build (serial, in the calling thread: it may set the error
+ * message), then _forces from every thread of a parallel region (orphaned
+ * loop, no barrier: neg rows and zrow (n) per point), then, after a
+ * barrier, _finish (*z, or EMB_E_NOMEM when a query ran out of memory). */
+typedef struct emb__tsne_bh emb__tsne_bh;
+emb__tsne_bh *emb__tsne_bh_new(void);
+void emb__tsne_bh_free(emb__tsne_bh *b);
+emb_status emb__tsne_bh_build(emb__tsne_bh *b, const double *y, int64_t n, int dims);
+void emb__tsne_bh_forces(emb__tsne_bh *b, double theta, double *neg, double *zrow);
+emb_status emb__tsne_bh_finish(emb__tsne_bh *b, const double *zrow, double *z);
 
 /* FFT workspace: plans and grids, re-planned when the grid size changes.
  * Owned by one optimiser; not thread-safe. */

@@ -57,6 +57,11 @@ typedef struct {
     double *ys;        /* (n, dims) coordinates in tree order */
     double *psum;      /* (n + 1, dims) prefix sums of ys - center */
     int64_t *perm;     /* tree order -> point index */
+    uint64_t *ktmp;    /* radix sort scratch */
+    int64_t *itmp;
+    int64_t *grp;      /* query groups (node ids) */
+    int64_t n, n_groups, cap_n;
+    bool bad;          /* a query ran out of memory */
 } bh_tree;
 
 static int64_t node_new(bh_tree *t, int64_t count) {
@@ -174,9 +179,6 @@ static int tree_build(bh_tree *t, const double *y, int64_t n) {
     t->bits = dims == 3 ? 21 : dims == 2 ? 31 : 40;
     double levels = ldexp(1.0, t->bits), scale = levels / (2 * hw);
     uint64_t qmax = (UINT64_C(1) << t->bits) - 1;
-    uint64_t *ktmp = malloc((size_t)n * sizeof *ktmp);
-    int64_t *itmp = malloc((size_t)n * sizeof *itmp);
-    if (!ktmp || !itmp) { free(ktmp); free(itmp); return -1; }
     for (int64_t i = 0; i < n; i++) {
         uint64_t q[3] = {0, 0, 0};
         for (int c = 0; c < dims; c++) {
@@ -187,9 +189,7 @@ static int tree_build(bh_tree *t, const double *y, int64_t n) {
                   : dims == 2 ? spread2(q[0]) | spread2(q[1]) << 1 : q[0];
         t->perm[i] = i;
     }
-    radix_sort(t->key, t->perm, ktmp, itmp, n);
-    free(ktmp);
-    free(itmp);
+    radix_sort(t->key, t->perm, t->ktmp, t->itmp, n);
     for (int c = 0; c < dims; c++) t->psum[c] = 0;
     for (int64_t s = 0; s < n; s++)
         for (int c = 0; c < dims; c++) {
@@ -387,65 +387,99 @@ static int64_t groups(const bh_tree *t, int64_t id, int64_t *out, int64_t n_out)
     return n_out;
 }
 
+struct emb__tsne_bh { bh_tree t; };
+
+emb__tsne_bh *emb__tsne_bh_new(void) { return calloc(1, sizeof(emb__tsne_bh)); }
+
+void emb__tsne_bh_free(emb__tsne_bh *b) {
+    if (!b) return;
+    bh_tree *t = &b->t;
+    free(t->nodes);
+    free(t->perm);
+    free(t->key);
+    free(t->ys);
+    free(t->psum);
+    free(t->ktmp);
+    free(t->itmp);
+    free(t->grp);
+    free(b);
+}
+
+emb_status emb__tsne_bh_build(emb__tsne_bh *b, const double *y, int64_t n, int dims) {
+    bh_tree *t = &b->t;
+    t->dims = dims;
+    t->nchild = 1 << dims;
+    t->n = n;
+    t->bad = false;
+    if (n > t->cap_n) {
+#define BH_GROW(p, count) do { void *q_ = realloc((p), (size_t)(count) * sizeof *(p)); if (!q_) goto nomem; (p) = q_; } while (0)
+        BH_GROW(t->perm, n);
+        BH_GROW(t->key, n);
+        BH_GROW(t->ys, n * 3);
+        BH_GROW(t->psum, (n + 1) * 3);
+        BH_GROW(t->ktmp, n);
+        BH_GROW(t->itmp, n);
+        BH_GROW(t->grp, n);
+#undef BH_GROW
+        t->cap_n = n;
+    }
+    if (tree_build(t, y, n)) goto nomem;
+    t->n_groups = groups(t, 0, t->grp, 0);
+    return EMB_OK;
+nomem:
+    return emb__fail(EMB_E_NOMEM, "t-SNE Barnes-Hut: out of memory building the tree (n = %lld)", (long long)n);
+}
+
+void emb__tsne_bh_forces(emb__tsne_bh *b, double theta, double *neg, double *zrow) {
+    const bh_tree *t = &b->t;
+    int dims = t->dims;
+    double theta2 = theta * theta;
+    evaluate_fn evaluate = evaluate_pick();
+    bh_list l = {0};
+#pragma omp for schedule(dynamic, 1) nowait
+    for (int64_t gi = 0; gi < t->n_groups; gi++) {
+        const bh_node *g = &t->nodes[t->grp[gi]];
+        double glo[3] = {INFINITY, INFINITY, INFINITY}, ghi[3] = {-INFINITY, -INFINITY, -INFINITY};
+        for (int64_t s = g->start; s < g->start + g->count; s++)
+            for (int c = 0; c < dims; c++) {
+                double v = t->ys[s * dims + c];
+                glo[c] = v < glo[c] ? v : glo[c];
+                ghi[c] = v > ghi[c] ? v : ghi[c];
+            }
+        if (collect(t, glo, ghi, theta2, &l)) {
+#pragma omp atomic write
+            b->t.bad = true;
+            continue;
+        }
+        for (int64_t s = g->start; s < g->start + g->count; s++) {
+            int64_t i = t->perm[s];
+            evaluate(&l, t->ys + s * dims, dims, neg + i * dims, &zrow[i]);
+        }
+    }
+    for (int d = 0; d < 3; d++) free(l.c[d]);
+    free(l.m);
+}
+
+emb_status emb__tsne_bh_finish(emb__tsne_bh *b, const double *zrow, double *z) {
+    if (b->t.bad) return emb__fail(EMB_E_NOMEM, "t-SNE Barnes-Hut: out of memory");
+    double sum = 0;
+    for (int64_t i = 0; i < b->t.n; i++) sum += zrow[i];
+    *z = sum;
+    return EMB_OK;
+}
+
 emb_status emb__tsne_repulsive_bh(const double *y, int64_t n, int dims, double theta, int nth,
                                   double *neg, double *z) {
-    bh_tree t = {0};
-    t.dims = dims;
-    t.nchild = 1 << dims;
-    emb_status st = EMB_OK;
-    double *zrow = NULL;
-    int64_t *grp = NULL;
-    t.perm = malloc((size_t)n * sizeof *t.perm);
-    t.key = malloc((size_t)n * sizeof *t.key);
-    t.ys = malloc((size_t)n * dims * sizeof *t.ys);
-    t.psum = malloc((size_t)(n + 1) * dims * sizeof *t.psum);
-    zrow = malloc((size_t)n * sizeof *zrow);
-    grp = malloc((size_t)n * sizeof *grp);
-    if (!t.perm || !t.key || !t.ys || !t.psum || !zrow || !grp) {
-        st = emb__fail(EMB_E_NOMEM, "t-SNE Barnes-Hut: out of memory (n = %lld)", (long long)n);
-        goto done;
-    }
-    if (tree_build(&t, y, n)) {
-        st = emb__fail(EMB_E_NOMEM, "t-SNE Barnes-Hut: out of memory building the tree");
-        goto done;
-    }
-    double theta2 = theta * theta;
-    int64_t n_groups = groups(&t, 0, grp, 0);
-    bool bad = false;
-    evaluate_fn evaluate = evaluate_pick();
+    emb__tsne_bh *b = emb__tsne_bh_new();
+    double *zrow = malloc((size_t)n * sizeof *zrow);
+    emb_status st = b && zrow ? EMB_OK : emb__fail(EMB_E_NOMEM, "t-SNE Barnes-Hut: out of memory (n = %lld)", (long long)n);
+    if (!st) st = emb__tsne_bh_build(b, y, n, dims);
+    if (!st) {
 #pragma omp parallel num_threads(nth)
-    {
-        bh_list l = {0};
-#pragma omp for schedule(dynamic, 1)
-        for (int64_t gi = 0; gi < n_groups; gi++) {
-            const bh_node *g = &t.nodes[grp[gi]];
-            double glo[3] = {INFINITY, INFINITY, INFINITY}, ghi[3] = {-INFINITY, -INFINITY, -INFINITY};
-            for (int64_t s = g->start; s < g->start + g->count; s++)
-                for (int c = 0; c < dims; c++) {
-                    double v = t.ys[s * dims + c];
-                    glo[c] = v < glo[c] ? v : glo[c];
-                    ghi[c] = v > ghi[c] ? v : ghi[c];
-                }
-            if (collect(&t, glo, ghi, theta2, &l)) { bad = true; continue; }
-            for (int64_t s = g->start; s < g->start + g->count; s++) {
-                int64_t i = t.perm[s];
-                evaluate(&l, t.ys + s * dims, dims, neg + i * dims, &zrow[i]);
-            }
-        }
-        for (int d = 0; d < 3; d++) free(l.c[d]);
-        free(l.m);
+        emb__tsne_bh_forces(b, theta, neg, zrow);
+        st = emb__tsne_bh_finish(b, zrow, z);
     }
-    if (bad) { st = emb__fail(EMB_E_NOMEM, "t-SNE Barnes-Hut: out of memory"); goto done; }
-    double sum = 0;
-    for (int64_t i = 0; i < n; i++) sum += zrow[i];
-    *z = sum;
-done:
-    free(t.nodes);
-    free(t.perm);
-    free(t.key);
-    free(t.ys);
-    free(t.psum);
+    emb__tsne_bh_free(b);
     free(zrow);
-    free(grp);
     return st;
 }

@@ -34,10 +34,10 @@ static inline void attractive_row(const emb_tsne_affinities *P, const double *y,
 /* The hot path (no KL): rows vectorised over their entries with gathers.
  * One body for P's values as double (P->val) and as float (a copy the
  * optimiser keeps: half the memory traffic); sums stay in double. */
-#define ATTRACTIVE_SIMD_BODY(VAL)                                                     \
+#define ATTRACTIVE_SIMD_BODY(VAL, LOOP)                                               \
     int64_t n = P->n;                                                                 \
     const int32_t *col = P->col;                                                      \
-    _Pragma("omp parallel for schedule(dynamic, 256) num_threads(nth)")               \
+    _Pragma(LOOP)                                                                     \
     for (int64_t i = 0; i < n; i++) {                                                 \
         const double *yi = y + i * dims;                                              \
         double y0 = yi[0], y1 = yi[1], y2 = dims == 3 ? yi[2] : 0;                    \
@@ -73,10 +73,14 @@ static inline void attractive_row(const emb_tsne_affinities *P, const double *y,
 #define ATTRACTIVE_CLONE(NAME, TARGET, VT)                                             \
     TARGET static void NAME(const emb_tsne_affinities *P, const VT *val, const double *y, \
                             int dims, double exaggeration, int nth, double *pos) {     \
-        ATTRACTIVE_SIMD_BODY(val)                                                      \
+        ATTRACTIVE_SIMD_BODY(val, "omp parallel for schedule(dynamic, 256) num_threads(nth)") \
     }
 ATTRACTIVE_CLONE(attractive_c, , double)
-ATTRACTIVE_CLONE(attractive_f32_c, , float)
+/* the plain-C rows of the single-precision path (orphaned loop, no barrier) */
+static void attractive_rows_f32_c(const emb_tsne_affinities *P, const float *val, const double *y,
+                                  int dims, double exaggeration, double *pos) {
+    ATTRACTIVE_SIMD_BODY(val, "omp for schedule(dynamic, 256) nowait")
+}
 #ifdef EMB__X86
 ATTRACTIVE_CLONE(attractive_avx2, EMB__TARGET_AVX2, double)
 ATTRACTIVE_CLONE(attractive_avx512, EMB__TARGET_AVX512, double)
@@ -95,53 +99,78 @@ static void attractive_simd(const emb_tsne_affinities *P, const double *y, int d
 #ifdef EMB__X86
 #include <immintrin.h>
 
-/* The SIMD levels of the single-precision path: coordinates gathered from
- * yf, a float copy of the map (16 or 8 entries a gather instead of 8 or 4
- * doubles), the kernel's reciprocal by estimate and one Newton step
- * (relative error about 2^-22); each row's lanes are summed in float
- * (a few hundred terms) and the row total in double. The map's float
- * rounding (2^-24 of its extent) moves the differences of near points by
- * about 1e-5 of their length, far below the repulsive term's Barnes-Hut or
- * interpolation error. */
-EMB__TARGET_AVX512 static void attractive_yf_avx512(const emb_tsne_affinities *P, const float *val,
-                                                    const float *yf, int dims, double exaggeration,
-                                                    int nth, double *pos) {
-    int64_t n = P->n;
-    const int32_t *col = P->col;
-#pragma omp parallel for schedule(dynamic, 256) num_threads(nth)
-    for (int64_t i = 0; i < n; i++) {
-        const float *yi = yf + i * dims;
-        __m512 y0 = _mm512_set1_ps(yi[0]), y1 = _mm512_set1_ps(yi[1]);
-        __m512 y2 = _mm512_set1_ps(dims == 3 ? yi[2] : 0.0f);
-        __m512 one = _mm512_set1_ps(1.0f), two = _mm512_set1_ps(2.0f), zero = _mm512_setzero_ps();
-        __m512 a0 = zero, a1 = zero, a2 = zero;
-        int64_t e0 = P->row_ptr[i], e1 = P->row_ptr[i + 1];
-        for (int64_t e = e0; e < e1; e += 16) {
-            __mmask16 k = e1 - e >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e1 - e)) - 1);
-            __m512i j = _mm512_maskz_loadu_epi32(k, col + e);
-            __m512 v = _mm512_maskz_loadu_ps(k, val + e);
-            __m512 d0, d1, d2 = zero;
-            if (dims == 3) {
-                __m512i j3 = _mm512_add_epi32(j, _mm512_add_epi32(j, j));
-                d0 = _mm512_sub_ps(y0, _mm512_mask_i32gather_ps(zero, k, j3, yf, 4));
-                d1 = _mm512_sub_ps(y1, _mm512_mask_i32gather_ps(zero, k, j3, yf + 1, 4));
-                d2 = _mm512_sub_ps(y2, _mm512_mask_i32gather_ps(zero, k, j3, yf + 2, 4));
-            } else {
-                __m512i j2 = _mm512_add_epi32(j, j);
-                d0 = _mm512_sub_ps(y0, _mm512_mask_i32gather_ps(zero, k, j2, yf, 4));
-                d1 = _mm512_sub_ps(y1, _mm512_mask_i32gather_ps(zero, k, j2, yf + 1, 4));
-            }
-            __m512 q = _mm512_fmadd_ps(d0, d0, _mm512_fmadd_ps(d1, d1, _mm512_fmadd_ps(d2, d2, one)));
-            __m512 w = _mm512_rcp14_ps(q);
-            w = _mm512_mul_ps(w, _mm512_fnmadd_ps(q, w, two));
-            __m512 pw = _mm512_mul_ps(v, w);   /* 0 in masked lanes */
-            a0 = _mm512_fmadd_ps(pw, d0, a0);
-            a1 = _mm512_fmadd_ps(pw, d1, a1);
-            a2 = _mm512_fmadd_ps(pw, d2, a2);
+/* The SIMD levels of the single-precision path. yf is a float copy of the
+ * map, padded by 4 floats; each neighbour's coordinates come in one 16-byte
+ * load (x, y, z or the next point's x) and four such loads per register are
+ * transposed in-lane into x, y, z vectors: cheaper than a gather per
+ * coordinate. Lane L of the result holds entry L: register r takes entries
+ * r, r + 4, r + 8, r + 12 in its four 128-bit blocks. The kernel's
+ * reciprocal is the estimate with one Newton step (relative error about
+ * 2^-22); each row's lanes are summed in float (a few hundred terms) and
+ * the row total in double. The map's float rounding (2^-24 of its extent)
+ * moves the differences of near points by about 1e-5 of their length, far
+ * below the repulsive term's Barnes-Hut or interpolation error. A row's
+ * last partial block reads the next rows' indices (valid points) with value
+ * 0 in the unused lanes; only at the end of P, index 0. */
+EMB__TARGET_AVX512 EMB__INLINE void attractive_row_avx512(const int32_t *col, const float *val, int64_t e0,
+                                                          int64_t e1, int64_t nnz, const float *yf,
+                                                          const float *yi, const int D, double *out) {
+    __m512 y0 = _mm512_set1_ps(yi[0]), y1 = _mm512_set1_ps(yi[1]);
+    __m512 y2 = _mm512_set1_ps(D == 3 ? yi[2] : 0.0f);
+    __m512 one = _mm512_set1_ps(1.0f), two = _mm512_set1_ps(2.0f), zero = _mm512_setzero_ps();
+    __m512 a0 = zero, a1 = zero, a2 = zero;
+    int32_t jt[16];
+    float vt[16];
+    for (int64_t e = e0; e < e1; e += 16) {
+        const int32_t *j = col + e;
+        __m512 v;
+        if (e1 - e >= 16) {
+            v = _mm512_loadu_ps(val + e);
+        } else if (e + 16 <= nnz) {   /* the next rows' indices, with value 0 */
+            v = _mm512_maskz_loadu_ps((__mmask16)((1u << (e1 - e)) - 1), val + e);
+        } else {
+            int64_t m = e1 - e;
+            for (int q = 0; q < 16; q++) { jt[q] = q < m ? j[q] : 0; vt[q] = q < m ? val[e + q] : 0.0f; }
+            j = jt;
+            v = _mm512_loadu_ps(vt);
         }
-        pos[i * dims] = exaggeration * (double)_mm512_reduce_add_ps(a0);
-        pos[i * dims + 1] = exaggeration * (double)_mm512_reduce_add_ps(a1);
-        if (dims == 3) pos[i * dims + 2] = exaggeration * (double)_mm512_reduce_add_ps(a2);
+        __m512 r[4];
+        for (int q = 0; q < 4; q++) {
+            __m512 t = _mm512_castps128_ps512(_mm_loadu_ps(yf + (int64_t)j[q] * D));
+            t = _mm512_insertf32x4(t, _mm_loadu_ps(yf + (int64_t)j[q + 4] * D), 1);
+            t = _mm512_insertf32x4(t, _mm_loadu_ps(yf + (int64_t)j[q + 8] * D), 2);
+            r[q] = _mm512_insertf32x4(t, _mm_loadu_ps(yf + (int64_t)j[q + 12] * D), 3);
+        }
+        __m512 t0 = _mm512_unpacklo_ps(r[0], r[1]), t2 = _mm512_unpacklo_ps(r[2], r[3]);
+        __m512 cx = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
+        __m512 cy = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
+        __m512 d0 = _mm512_sub_ps(y0, cx), d1 = _mm512_sub_ps(y1, cy), d2 = zero;
+        if (D == 3) {
+            __m512 t1 = _mm512_unpackhi_ps(r[0], r[1]), t3 = _mm512_unpackhi_ps(r[2], r[3]);
+            d2 = _mm512_sub_ps(y2, _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3))));
+        }
+        __m512 q = _mm512_fmadd_ps(d0, d0, _mm512_fmadd_ps(d1, d1, _mm512_fmadd_ps(d2, d2, one)));
+        __m512 w = _mm512_rcp14_ps(q);
+        w = _mm512_mul_ps(w, _mm512_fnmadd_ps(q, w, two));
+        __m512 pw = _mm512_mul_ps(v, w);
+        a0 = _mm512_fmadd_ps(pw, d0, a0);
+        a1 = _mm512_fmadd_ps(pw, d1, a1);
+        a2 = _mm512_fmadd_ps(pw, d2, a2);
+    }
+    out[0] = _mm512_reduce_add_ps(a0);
+    out[1] = _mm512_reduce_add_ps(a1);
+    out[2] = _mm512_reduce_add_ps(a2);
+}
+
+EMB__TARGET_AVX512 static void attractive_yf_avx512(const emb_tsne_affinities *P, const float *val,
+                                                    const float *yf, int dims, double exaggeration, double *pos) {
+    int64_t n = P->n, nnz = P->row_ptr[n];
+#pragma omp for schedule(dynamic, 256) nowait
+    for (int64_t i = 0; i < n; i++) {
+        double a[3];
+        if (dims == 3) attractive_row_avx512(P->col, val, P->row_ptr[i], P->row_ptr[i + 1], nnz, yf, yf + i * 3, 3, a);
+        else attractive_row_avx512(P->col, val, P->row_ptr[i], P->row_ptr[i + 1], nnz, yf, yf + i * 2, 2, a);
+        for (int c = 0; c < dims; c++) pos[i * dims + c] = exaggeration * a[c];
     }
 }
 
@@ -152,72 +181,91 @@ EMB__TARGET_AVX2 static double hsum8d(__m256 v) {
     return (double)_mm_cvtss_f32(s);
 }
 
+/* AVX2: 8 entries a step, register r (0..3) holding entries r and r + 4. */
+EMB__TARGET_AVX2 EMB__INLINE void attractive_row_avx2(const int32_t *col, const float *val, int64_t e0,
+                                                      int64_t e1, int64_t nnz, const float *yf,
+                                                      const float *yi, const int D, double *out) {
+    __m256 y0 = _mm256_set1_ps(yi[0]), y1 = _mm256_set1_ps(yi[1]);
+    __m256 y2 = _mm256_set1_ps(D == 3 ? yi[2] : 0.0f);
+    __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f), zero = _mm256_setzero_ps();
+    __m256 a0 = zero, a1 = zero, a2 = zero;
+    int32_t jt[8];
+    float vt[8];
+    for (int64_t e = e0; e < e1; e += 8) {
+        const int32_t *j = col + e;
+        __m256 v;
+        if (e1 - e >= 8) {
+            v = _mm256_loadu_ps(val + e);
+        } else if (e + 8 <= nnz) {   /* the next rows' indices, with value 0 */
+            __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            v = _mm256_maskload_ps(val + e, _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(e1 - e)), lane));
+        } else {
+            int64_t m = e1 - e;
+            for (int q = 0; q < 8; q++) { jt[q] = q < m ? j[q] : 0; vt[q] = q < m ? val[e + q] : 0.0f; }
+            j = jt;
+            v = _mm256_loadu_ps(vt);
+        }
+        __m256 r[4];
+        for (int q = 0; q < 4; q++)
+            r[q] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(yf + (int64_t)j[q] * D)),
+                                        _mm_loadu_ps(yf + (int64_t)j[q + 4] * D), 1);
+        __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t2 = _mm256_unpacklo_ps(r[2], r[3]);
+        __m256 cx = _mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(t0), _mm256_castps_pd(t2)));
+        __m256 cy = _mm256_castpd_ps(_mm256_unpackhi_pd(_mm256_castps_pd(t0), _mm256_castps_pd(t2)));
+        __m256 d0 = _mm256_sub_ps(y0, cx), d1 = _mm256_sub_ps(y1, cy), d2 = zero;
+        if (D == 3) {
+            __m256 t1 = _mm256_unpackhi_ps(r[0], r[1]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+            d2 = _mm256_sub_ps(y2, _mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(t1), _mm256_castps_pd(t3))));
+        }
+        __m256 q = _mm256_fmadd_ps(d0, d0, _mm256_fmadd_ps(d1, d1, _mm256_fmadd_ps(d2, d2, one)));
+        __m256 w = _mm256_rcp_ps(q);
+        w = _mm256_mul_ps(w, _mm256_fnmadd_ps(q, w, two));
+        __m256 pw = _mm256_mul_ps(v, w);
+        a0 = _mm256_fmadd_ps(pw, d0, a0);
+        a1 = _mm256_fmadd_ps(pw, d1, a1);
+        a2 = _mm256_fmadd_ps(pw, d2, a2);
+    }
+    out[0] = hsum8d(a0);
+    out[1] = hsum8d(a1);
+    out[2] = hsum8d(a2);
+}
+
 EMB__TARGET_AVX2 static void attractive_yf_avx2(const emb_tsne_affinities *P, const float *val,
-                                                const float *yf, int dims, double exaggeration,
-                                                int nth, double *pos) {
-    int64_t n = P->n;
-    const int32_t *col = P->col;
-#pragma omp parallel for schedule(dynamic, 256) num_threads(nth)
+                                                const float *yf, int dims, double exaggeration, double *pos) {
+    int64_t n = P->n, nnz = P->row_ptr[n];
+#pragma omp for schedule(dynamic, 256) nowait
     for (int64_t i = 0; i < n; i++) {
-        const float *yi = yf + i * dims;
-        __m256 y0 = _mm256_set1_ps(yi[0]), y1 = _mm256_set1_ps(yi[1]);
-        __m256 y2 = _mm256_set1_ps(dims == 3 ? yi[2] : 0.0f);
-        __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f), zero = _mm256_setzero_ps();
-        __m256 a0 = zero, a1 = zero, a2 = zero;
-        int64_t e0 = P->row_ptr[i], e1 = P->row_ptr[i + 1], e = e0;
-        for (; e + 8 <= e1; e += 8) {
-            __m256i j = _mm256_loadu_si256((const __m256i *)(col + e));
-            __m256 v = _mm256_loadu_ps(val + e);
-            __m256 d0, d1, d2 = zero;
-            if (dims == 3) {
-                __m256i j3 = _mm256_add_epi32(j, _mm256_add_epi32(j, j));
-                d0 = _mm256_sub_ps(y0, _mm256_i32gather_ps(yf, j3, 4));
-                d1 = _mm256_sub_ps(y1, _mm256_i32gather_ps(yf + 1, j3, 4));
-                d2 = _mm256_sub_ps(y2, _mm256_i32gather_ps(yf + 2, j3, 4));
-            } else {
-                __m256i j2 = _mm256_add_epi32(j, j);
-                d0 = _mm256_sub_ps(y0, _mm256_i32gather_ps(yf, j2, 4));
-                d1 = _mm256_sub_ps(y1, _mm256_i32gather_ps(yf + 1, j2, 4));
-            }
-            __m256 q = _mm256_fmadd_ps(d0, d0, _mm256_fmadd_ps(d1, d1, _mm256_fmadd_ps(d2, d2, one)));
-            __m256 w = _mm256_rcp_ps(q);
-            w = _mm256_mul_ps(w, _mm256_fnmadd_ps(q, w, two));
-            __m256 pw = _mm256_mul_ps(v, w);
-            a0 = _mm256_fmadd_ps(pw, d0, a0);
-            a1 = _mm256_fmadd_ps(pw, d1, a1);
-            a2 = _mm256_fmadd_ps(pw, d2, a2);
-        }
-        double s0 = hsum8d(a0), s1 = hsum8d(a1), s2 = hsum8d(a2);
-        for (; e < e1; e++) {   /* the row's last entries, one at a time */
-            const float *yj = yf + (int64_t)col[e] * dims;
-            float d0 = yi[0] - yj[0], d1 = yi[1] - yj[1], d2 = dims == 3 ? yi[2] - yj[2] : 0.0f;
-            float pw = val[e] / (1.0f + d0 * d0 + d1 * d1 + d2 * d2);
-            s0 += pw * d0;
-            s1 += pw * d1;
-            s2 += pw * d2;
-        }
-        pos[i * dims] = exaggeration * s0;
-        pos[i * dims + 1] = exaggeration * s1;
-        if (dims == 3) pos[i * dims + 2] = exaggeration * s2;
+        double a[3];
+        if (dims == 3) attractive_row_avx2(P->col, val, P->row_ptr[i], P->row_ptr[i + 1], nnz, yf, yf + i * 3, 3, a);
+        else attractive_row_avx2(P->col, val, P->row_ptr[i], P->row_ptr[i + 1], nnz, yf, yf + i * 2, 2, a);
+        for (int c = 0; c < dims; c++) pos[i * dims + c] = exaggeration * a[c];
     }
 }
 #endif
 
-void emb__tsne_attractive_f32(const emb_tsne_affinities *P, const float *val, const double *y,
-                              float *yf, int dims, double exaggeration, int nth, double *pos) {
+void emb__tsne_map_to_float(const double *y, int64_t nd, float *yf) {
+#pragma omp for schedule(static)
+    for (int64_t e = 0; e < nd + 4; e++) yf[e] = e < nd ? (float)y[e] : 0.0f;   /* + the last point's 16-byte load */
+}
+
+void emb__tsne_attractive_f32_rows(const emb_tsne_affinities *P, const float *val, const double *y,
+                                   const float *yf, int dims, double exaggeration, double *pos) {
 #ifdef EMB__X86
     emb_cpu_level lv = emb_cpu_level_active();
-    if (lv >= EMB_CPU_AVX2) {
-        int64_t nd = P->n * dims;
-#pragma omp parallel for schedule(static) num_threads(nth)
-        for (int64_t e = 0; e < nd; e++) yf[e] = (float)y[e];
-        if (lv >= EMB_CPU_AVX512) attractive_yf_avx512(P, val, yf, dims, exaggeration, nth, pos);
-        else attractive_yf_avx2(P, val, yf, dims, exaggeration, nth, pos);
-        return;
-    }
+    if (lv >= EMB_CPU_AVX512) { attractive_yf_avx512(P, val, yf, dims, exaggeration, pos); return; }
+    if (lv >= EMB_CPU_AVX2) { attractive_yf_avx2(P, val, yf, dims, exaggeration, pos); return; }
 #endif
     (void)yf;
-    attractive_f32_c(P, val, y, dims, exaggeration, nth, pos);
+    attractive_rows_f32_c(P, val, y, dims, exaggeration, pos);
+}
+
+void emb__tsne_attractive_f32(const emb_tsne_affinities *P, const float *val, const double *y,
+                              float *yf, int dims, double exaggeration, int nth, double *pos) {
+#pragma omp parallel num_threads(nth)
+    {
+        emb__tsne_map_to_float(y, P->n * dims, yf);
+        emb__tsne_attractive_f32_rows(P, val, y, yf, dims, exaggeration, pos);
+    }
 }
 
 void emb__tsne_attractive(const emb_tsne_affinities *P, const double *y, int dims,

@@ -86,12 +86,49 @@ typedef struct {
     int nth;       /* OpenMP threads of every parallel region */
     double *neg;   /* (n, dims) scratch */
     float *valf;   /* P's values in single precision (hot path), or NULL */
-    float *yf;     /* (n, dims) the map in single precision, for valf's path */
+    float *yf;     /* (n, dims) + 4: the map in single precision, for valf's path */
+    emb__tsne_bh *bh;   /* Barnes-Hut tree kept between iterations, or NULL */
+    double *zrow;       /* (n) Barnes-Hut's per-point terms of Z */
     double sec_attr, sec_rep;
 } grad_ctx;
 
+/* The Barnes-Hut gradient's hot path in one parallel region: the tree is
+ * built (serially, by the calling thread) while the other threads start on
+ * the attractive rows, then every thread queries the tree. The tree build
+ * is counted in the attractive seconds. */
+static emb_status gradient_bh_overlap(grad_ctx *g, const double *y, double exaggeration, double *grad,
+                                      double *z) {
+    emb_status bst = EMB_OK;
+    double t0 = emb_now(), ta = t0;
+    int64_t nd = g->n * g->dims;
+#pragma omp parallel num_threads(g->nth)
+    {
+        emb__tsne_map_to_float(y, nd, g->yf);
+#pragma omp master
+        bst = emb__tsne_bh_build(g->bh, y, g->n, g->dims);
+        emb__tsne_attractive_f32_rows(g->P, g->valf, y, g->yf, g->dims, exaggeration, grad);
+#pragma omp barrier
+#pragma omp master
+        ta = emb_now();
+        if (!bst) emb__tsne_bh_forces(g->bh, g->theta, g->neg, g->zrow);
+    }
+    emb_status st = bst ? bst : emb__tsne_bh_finish(g->bh, g->zrow, z);
+    g->sec_attr += ta - t0;
+    g->sec_rep += emb_now() - ta;
+    return st;
+}
+
 static emb_status gradient(grad_ctx *g, const double *y, double exaggeration, double *grad, double *kl) {
     double z = 0, kl_part = 0, t0 = emb_now();
+    if (!kl && g->valf && g->dims >= 2 && g->bh) {
+        emb_status st = gradient_bh_overlap(g, y, exaggeration, grad, &z);
+        if (st) return st;
+        double inv = 1.0 / z;
+        int64_t nd = g->n * g->dims;
+#pragma omp parallel for schedule(static) num_threads(g->nth)
+        for (int64_t i = 0; i < nd; i++) grad[i] -= g->neg[i] * inv;
+        return EMB_OK;
+    }
     if (!kl && g->valf && g->dims >= 2)
         emb__tsne_attractive_f32(g->P, g->valf, y, g->yf, g->dims, exaggeration, g->nth, grad);
     else
@@ -266,9 +303,14 @@ emb_status emb_tsne_run(const emb_matf *x, const emb_knn *g, const emb_tsne_para
     gc.method = method;
     gc.theta = p->theta;
     if (method == EMB_TSNE_FFT && !(gc.fft = emb__tsne_fft_new())) { st = EMB_E_NOMEM; goto done; }
+    if (method == EMB_TSNE_BH) {
+        gc.bh = emb__tsne_bh_new();
+        gc.zrow = malloc((size_t)n * sizeof *gc.zrow);
+        if (!gc.bh || !gc.zrow) { st = emb__fail(EMB_E_NOMEM, "t-SNE: out of memory"); goto done; }
+    }
     if (dims >= 2 && P.row_ptr[n] > 0) {
         gc.valf = malloc((size_t)P.row_ptr[n] * sizeof *gc.valf);
-        gc.yf = malloc(nd * sizeof *gc.yf);
+        gc.yf = malloc((nd + 4) * sizeof *gc.yf);
         if (!gc.yf) { free(gc.valf); gc.valf = NULL; }
         if (gc.valf)   /* NULL: the double path serves */
             for (int64_t e = 0; e < P.row_ptr[n]; e++) gc.valf[e] = (float)P.val[e];
@@ -312,6 +354,8 @@ emb_status emb_tsne_run(const emb_matf *x, const emb_knn *g, const emb_tsne_para
     }
 done:
     emb__tsne_fft_free(gc.fft);
+    emb__tsne_bh_free(gc.bh);
+    free(gc.zrow);
     emb_tsne_affinities_free(&P);
     emb_knn_free(&own);
     free(y);
