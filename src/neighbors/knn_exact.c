@@ -155,6 +155,36 @@ typedef struct {
     int kk;
 } knn_block;
 
+/* While the blocks are filtered, each candidate list is a binary max-heap
+ * in emb__knn_better's order (the worst, or an empty slot, at [0]): a
+ * candidate replaces the top in O(log kk) where a sorted list shifts O(kk)
+ * entries (k = 90 for t-SNE: most of the filter's time). The lists are
+ * sorted at the end (heap_sort). */
+static inline void heap_replace_top(float *d, int32_t *id, int k, float v, int32_t j) {
+    int p = 0;
+    for (;;) {
+        int c = 2 * p + 1;
+        if (c >= k) break;
+        if (c + 1 < k && emb__knn_better(d[c], id[c], d[c + 1], id[c + 1])) c++;   /* the worse child */
+        if (!emb__knn_better(v, j, d[c], id[c])) break;
+        d[p] = d[c];
+        id[p] = id[c];
+        p = c;
+    }
+    d[p] = v;
+    id[p] = j;
+}
+
+static void heap_sort(float *d, int32_t *id, int k) {
+    for (int m = k - 1; m > 0; m--) {
+        float v = d[m];
+        int32_t j = id[m];
+        d[m] = d[0];
+        id[m] = id[0];
+        heap_replace_top(d, id, m, v, j);
+    }
+}
+
 static inline float rank_value(const knn_block *B, int64_t i, int64_t j, float s) {
     return B->sq ? fmaxf(B->sq[i] + B->sq[j] - 2.0f * s, 0.0f) : 1.0f - s;
 }
@@ -165,14 +195,14 @@ static void rows_pass(const knn_block *B, int64_t a0, int64_t a1, int32_t *cand)
         int64_t i = B->q0 + a;
         float *ld = B->ld + (size_t)i * kk;
         int32_t *li = B->li + (size_t)i * kk;
-        float worst = ld[kk - 1];
+        float worst = ld[0];
         float t = B->sq ? 0.5f * (B->sq[i] - worst) : 1.0f - worst;
         int64_t c = emb__filter_ge(B->S + (size_t)a * B->rb, B->h ? B->h + B->r0 : NULL, t, B->rb, cand);
         for (int64_t u = 0; u < c; u++) {
             int64_t j = B->r0 + cand[u];
             if (j == i) continue;
             float v = rank_value(B, i, j, B->S[(size_t)a * B->rb + cand[u]]);
-            if (v <= ld[kk - 1]) emb__topk_insert(ld, li, kk, v, (int32_t)j);
+            if (emb__knn_better(v, (int32_t)j, ld[0], li[0])) heap_replace_top(ld, li, kk, v, (int32_t)j);
         }
     }
 }
@@ -190,7 +220,7 @@ static void cols_pass(const knn_block *B, int32_t *cand, float *T) {
         float *Tc = T + c0;
         for (int64_t b = 0; b < m; b++) {
             int64_t j = B->r0 + c0 + b;
-            float worst = B->ld[(size_t)j * kk + kk - 1];
+            float worst = B->ld[(size_t)j * kk];
             Tc[b] = B->sq ? 0.5f * (B->sq[j] - worst) : 1.0f - worst;
         }
         for (int64_t a = 0; a < B->qb; a++) {
@@ -202,9 +232,9 @@ static void cols_pass(const knn_block *B, int32_t *cand, float *T) {
                 float *ld = B->ld + (size_t)j * kk;
                 int32_t *li = B->li + (size_t)j * kk;
                 float v = rank_value(B, i, j, srow[b]);
-                if (v > ld[kk - 1]) continue;
-                emb__topk_insert(ld, li, kk, v, (int32_t)i);
-                Tc[b] = B->sq ? 0.5f * (B->sq[j] - ld[kk - 1]) : 1.0f - ld[kk - 1];
+                if (!emb__knn_better(v, (int32_t)i, ld[0], li[0])) continue;
+                heap_replace_top(ld, li, kk, v, (int32_t)i);
+                Tc[b] = B->sq ? 0.5f * (B->sq[j] - ld[0]) : 1.0f - ld[0];
             }
         }
     }
@@ -325,6 +355,8 @@ emb_status emb__knn_exact_part(const emb_matf *x, int k, emb_metric metric, int 
             emb_progress_report(progress, "neighbors",
                                 (double)((pair < pair_hi ? pair : pair_hi) - pair_lo) / (double)(pair_hi - pair_lo), NULL);
     }
+    #pragma omp parallel for schedule(static) num_threads(nth)
+    for (int64_t i = 0; i < n; i++) heap_sort(L.dist + (size_t)i * kk, L.idx + (size_t)i * kk, kk);
     *cand_out = L;
     L.idx = NULL;
     L.dist = NULL;
