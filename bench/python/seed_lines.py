@@ -5,7 +5,7 @@ program on the same work (the binding's overhead); issue 19's goals.
 
 usage: flock /tmp/embscope-bench.lock /usr/bin/python3 bench/python/seed_lines.py \
            [--cases umap3d:70000,tsne3d:5000] [--embscope-bin build-shared/embscope] \
-           [--work DIR] [--peer-timeout S] [--no-peers]
+           [--work DIR] [--peer-timeout S] [--no-peers] [--repeat R]
 
 Each run is a fresh /usr/bin/python3 process on Fashion-MNIST rows (784
 dims, float32 in [0, 1], from Debian's dataset-fashion-mnist, saved once as
@@ -13,8 +13,11 @@ dims, float32 in [0, 1], from Debian's dataset-fashion-mnist, saved once as
 at its first call, which a user waits for too) and stops when the map is
 back; loading the .npy is outside it. The program runs `embscope map` on
 the same .npy, timed from its start to its exit (writing map.npy included).
-Per case: seconds, 10-NN label accuracy in the map (leave-one-out), and the
-ratios. The package must be importable (pip install ./python, or
+The package and the program run R times each, alternating (default 5), and
+their medians are compared (a run of a few seconds varies by 20-30% on a
+shared VM); the peers, 20-50 times longer, run once. Per case: seconds,
+10-NN label accuracy in the map (leave-one-out), and the ratios; the
+binding's overhead is the package's median over the program's. The package must be importable (pip install ./python, or
 EMBSCOPE_LIBRARY + PYTHONPATH=python). Results go to WORK/results.jsonl."""
 import argparse
 import gzip
@@ -97,6 +100,7 @@ def main():
     ap.add_argument("--work", default="bench/out/python")
     ap.add_argument("--peer-timeout", type=float, default=3600)
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--repeat", type=int, default=5)
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     print(machine.line(a.embscope_bin))
@@ -109,11 +113,20 @@ def main():
         np.save(xpath, x)
         method = "umap" if kind.startswith("umap") else "tsne"
         row = {"case": case}
-        s, _ = run_child("embscope-" + method, xpath, os.path.join(a.work, "emb.npy"), a.peer_timeout)
-        row["embscope_s"] = s
-        row["embscope_acc"] = knn_accuracy(np.load(os.path.join(a.work, "emb.npy")), y) if s else None
-        if os.access(a.embscope_bin, os.X_OK):
-            row["cli_s"] = run_cli(a.embscope_bin, method, xpath, os.path.join(a.work, "cli"))
+        pkg, cli = [], []
+        for r in range(max(1, a.repeat)):
+            s, _ = run_child("embscope-" + method, xpath, os.path.join(a.work, "emb.npy"), a.peer_timeout)
+            if s is None:
+                pkg = None
+                break
+            pkg.append(s)
+            if os.access(a.embscope_bin, os.X_OK):
+                cli.append(run_cli(a.embscope_bin, method, xpath, os.path.join(a.work, "cli")))
+        row["embscope_runs"], row["cli_runs"] = pkg, cli
+        row["embscope_s"] = float(np.median(pkg)) if pkg else None
+        row["embscope_acc"] = knn_accuracy(np.load(os.path.join(a.work, "emb.npy")), y) if pkg else None
+        if cli:
+            row["cli_s"] = float(np.median(cli))
         if not a.no_peers:
             peer = "umap-learn" if method == "umap" else "sklearn"
             s, _ = run_child(peer, xpath, os.path.join(a.work, "peer.npy"), a.peer_timeout)
@@ -123,12 +136,13 @@ def main():
         with open(os.path.join(a.work, "results.jsonl"), "a") as f:
             f.write(json.dumps(row) + "\n")
         print(json.dumps(row), flush=True)
-    print("\n| case | embscope s (import incl.) | program s | peer | peer s | speed-up | 10-NN acc embscope / peer |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| case | embscope package s, median (import incl.) | program s, median | package / program | peer | peer s | speed-up | 10-NN acc embscope / peer |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         sp = r.get("peer_s") and r.get("embscope_s") and r["peer_s"] / r["embscope_s"]
-        print("| %s | %s | %s | %s | %s | %s | %s / %s |" % (
-            r["case"], fmt(r.get("embscope_s")), fmt(r.get("cli_s")), r.get("peer", "-"),
+        ov = r.get("cli_s") and r.get("embscope_s") and r["embscope_s"] / r["cli_s"]
+        print("| %s | %s | %s | %s | %s | %s | %s | %s / %s |" % (
+            r["case"], fmt(r.get("embscope_s")), fmt(r.get("cli_s")), fmt(ov, "%.3f"), r.get("peer", "-"),
             fmt(r.get("peer_s")), fmt(sp, "%.1fx"), fmt(r.get("embscope_acc"), "%.4f"),
             fmt(r.get("peer_acc"), "%.4f")))
 
