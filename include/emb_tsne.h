@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 typedef enum {
-    EMB_TSNE_AUTO = 0,  /* exact for n <= 1000, FFT for 2D and n >= 40000, else BH */
+    EMB_TSNE_AUTO = 0,  /* exact for n <= 1000, FFT for 2D and n >= 150000, else BH */
     EMB_TSNE_EXACT,     /* O(n^2) per iteration; the reference */
     EMB_TSNE_BH,        /* Barnes-Hut (van der Maaten 2014), quadtree / octree */
     EMB_TSNE_FFT,       /* interpolation + FFT (Linderman et al. 2019), 2D */

@@ -4,7 +4,7 @@
 #include "tsne_mnist.h"
 
 int main(void) {
-    /* AUTO takes Barnes-Hut below 40,000 points (faster there); the FFT
+    /* AUTO takes Barnes-Hut below 150,000 points (faster there); the FFT
      * gradient is forced so that its quality on MNIST stays checked */
     return run_mnist(2, EMB_TSNE_FFT, EMB_TSNE_FFT);
 }

@@ -49,7 +49,7 @@ class TSNE(_common.Estimator):
     init : "pca" (default: PCA scaled to std 1e-4), "random" or an array
         (n_samples, n_components).
     method : "barnes_hut" (default) lets embscope choose the gradient: exact
-        for n <= 1000, FFT interpolation for 2D and n >= 40000, else
+        for n <= 1000, FFT interpolation for 2D and n >= 150000, else
         Barnes-Hut; "exact" forces the O(n^2) gradient; embscope also takes
         "bh" and "fft" to force those.
     angle : Barnes-Hut opening angle theta, default 0.5.

@@ -195,7 +195,7 @@ enum { CLI_OPT_PERPLEXITY = 1500, CLI_OPT_ITERATIONS, CLI_OPT_EARLY_ITERATIONS, 
     "  --iterations N      t-SNE iterations after early exaggeration (default 750)\n"         \
     "  --early-iterations N  t-SNE early-exaggeration iterations (default 250)\n"             \
     "  --theta T           t-SNE Barnes-Hut opening angle (default 0.5)\n"                    \
-    "  --tsne-gradient M   auto (default: exact <= 1000 points, FFT for 2D >= 40000,\n"      \
+    "  --tsne-gradient M   auto (default: exact <= 1000 points, FFT for 2D >= 150000,\n"     \
     "                      else Barnes-Hut), exact, bh or fft\n"
 /* Returns 1 if handled, 0 if not a t-SNE option, -1 on a bad value (printed). */
 int cli_tsne_opt(cli_tsne_opts *o, int opt, const char *arg);

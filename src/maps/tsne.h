@@ -6,7 +6,7 @@
 #include "emb_tsne.h"
 
 #define TSNE_EXACT_MAX_N 1000   /* AUTO: exact gradient up to here */
-#define TSNE_FFT_MIN_N 40000    /* AUTO: FFT for 2D from here; Barnes-Hut below (Fashion-MNIST PCA-50, 2 threads, Xeon of bench/maps/RESULTS.md: 20k BH 8.1 s, KL 1.767, vs FFT 17.5 s, KL 1.805; 70k BH 38.7 s vs FFT 25.2 s on the AMD EPYC) */
+#define TSNE_FFT_MIN_N 150000   /* AUTO: FFT for 2D from here; Barnes-Hut below. Fashion-MNIST PCA-50, 2 threads, AMD EPYC Zen 4, after the Morton-tree Barnes-Hut (bench/maps/RESULTS.md): 70k BH 26.8 s, KL 2.445, vs FFT 34.2 s, KL 2.462; 140k (70k + a jittered copy) BH 63.6 s vs FFT 66.9 s, descent 33.2 vs 36.8 s; the gap closes with n */
 #define TSNE_ORDER_MIN_N 4000   /* BH and FFT: renumber the points for locality from here */
 
 /* Each helper below runs its OpenMP regions on nth threads (num_threads
