@@ -108,6 +108,7 @@ def main():
     ap.add_argument("--peer-timeout", type=float, default=3600)
     ap.add_argument("--only-5k", action="store_true", help="the 5,000-point cases only")
     ap.add_argument("--emb-only", action="store_true", help="embscope rows only (no peers)")
+    ap.add_argument("--no-rtsne", action="store_true", help="skip the Rtsne rows")
     ap.add_argument("--sizes", default="5000,20000,70000",
                     help="comma-separated sizes among 5000, 20000, 70000 (default: all); 5000 runs 2D and 3D")
     a = ap.parse_args()
@@ -117,7 +118,7 @@ def main():
     import sklearn
     from sklearn.decomposition import PCA
     import shutil
-    have_r = shutil.which("Rscript") is not None
+    have_r = shutil.which("Rscript") is not None and not a.no_rtsne
     rver = subprocess.run(["Rscript", "-e", "cat(as.character(packageVersion('Rtsne')))"],
                           capture_output=True, text=True).stdout.strip() if have_r else "not installed (rows skipped)"
     print(f"embscope {subprocess.run([a.embscope, 'version'], capture_output=True, text=True).stdout.strip()}, "

@@ -117,7 +117,9 @@ static void pairs_unique(pair_vec *v) {
 typedef float dups_v8 __attribute__((vector_size(32), aligned(4)));
 /* The 8-float helpers below are always inlined: no call passes a vector by
  * value, so GCC's note on the AVX calling convention does not apply. */
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
+#elif defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 EMB__INLINE float dotf_body(const float *a, const float *b, int64_t d) {
