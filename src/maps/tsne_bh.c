@@ -183,7 +183,7 @@ static int tree_build(bh_tree *t, const double *y, int64_t n) {
         uint64_t q[3] = {0, 0, 0};
         for (int c = 0; c < dims; c++) {
             double v = (y[i * dims + c] - (t->center[c] - hw)) * scale;
-            q[c] = v <= 0 ? 0 : v >= (double)qmax ? qmax : (uint64_t)v;
+            q[c] = v > 0 ? (v < (double)qmax ? (uint64_t)v : qmax) : 0;   /* NaN -> 0 */
         }
         t->key[i] = dims == 3 ? spread3(q[0]) | spread3(q[1]) << 1 | spread3(q[2]) << 2
                   : dims == 2 ? spread2(q[0]) | spread2(q[1]) << 1 : q[0];
