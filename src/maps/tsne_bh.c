@@ -50,7 +50,7 @@ typedef struct {
 typedef struct {
     bh_node *nodes;
     int64_t n_nodes, cap;
-    int dims, nchild, bits;
+    int dims, bits;
     double center[3];  /* root cube */
     double root_width;
     uint64_t *key;     /* (n) sorted keys */
@@ -306,7 +306,7 @@ static void evaluate_c(const bh_list *l, const double *yi, int dims, double *neg
 }
 
 typedef void (*evaluate_fn)(const bh_list *, const double *, int, double *, double *);
-#ifdef EMB__X86
+#if defined(EMB__X86) && (defined(__x86_64__) || defined(__i386__))   /* EMB__X86 implies these; spelled out for readers and checkers */
 #include <immintrin.h>
 
 EMB__TARGET_AVX2 static float hsum8(__m256 v) {
@@ -408,7 +408,6 @@ void emb__tsne_bh_free(emb__tsne_bh *b) {
 emb_status emb__tsne_bh_build(emb__tsne_bh *b, const double *y, int64_t n, int dims) {
     bh_tree *t = &b->t;
     t->dims = dims;
-    t->nchild = 1 << dims;
     t->n = n;
     t->bad = false;
     if (n > t->cap_n) {

@@ -96,7 +96,7 @@ static void attractive_simd(const emb_tsne_affinities *P, const double *y, int d
     attractive_c(P, P->val, y, dims, exaggeration, nth, pos);
 }
 
-#ifdef EMB__X86
+#if defined(EMB__X86) && (defined(__x86_64__) || defined(__i386__))   /* EMB__X86 implies these; spelled out for readers and checkers */
 #include <immintrin.h>
 
 /* The SIMD levels of the single-precision path. yf is a float copy of the
