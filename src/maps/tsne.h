@@ -56,6 +56,9 @@ void emb__tsne_bh_free(emb__tsne_bh *b);
 emb_status emb__tsne_bh_build(emb__tsne_bh *b, const double *y, int64_t n, int dims);
 void emb__tsne_bh_forces(emb__tsne_bh *b, double theta, double *neg, double *zrow);
 emb_status emb__tsne_bh_finish(emb__tsne_bh *b, const double *zrow, double *z);
+/* The three in sequence on a kept tree (zrow: n doubles of scratch). */
+emb_status emb__tsne_bh_repulsive(emb__tsne_bh *b, const double *y, int64_t n, int dims, double theta,
+                                   int nth, double *neg, double *zrow, double *z);
 
 /* FFT workspace: plans and grids, re-planned when the grid size changes.
  * Owned by one optimiser; not thread-safe. */

@@ -467,17 +467,21 @@ emb_status emb__tsne_bh_finish(emb__tsne_bh *b, const double *zrow, double *z) {
     return EMB_OK;
 }
 
+emb_status emb__tsne_bh_repulsive(emb__tsne_bh *b, const double *y, int64_t n, int dims, double theta,
+                                   int nth, double *neg, double *zrow, double *z) {
+    emb_status st = emb__tsne_bh_build(b, y, n, dims);
+    if (st) return st;
+#pragma omp parallel num_threads(nth)
+    emb__tsne_bh_forces(b, theta, neg, zrow);
+    return emb__tsne_bh_finish(b, zrow, z);
+}
+
 emb_status emb__tsne_repulsive_bh(const double *y, int64_t n, int dims, double theta, int nth,
                                   double *neg, double *z) {
     emb__tsne_bh *b = emb__tsne_bh_new();
     double *zrow = malloc((size_t)n * sizeof *zrow);
-    emb_status st = b && zrow ? EMB_OK : emb__fail(EMB_E_NOMEM, "t-SNE Barnes-Hut: out of memory (n = %lld)", (long long)n);
-    if (!st) st = emb__tsne_bh_build(b, y, n, dims);
-    if (!st) {
-#pragma omp parallel num_threads(nth)
-        emb__tsne_bh_forces(b, theta, neg, zrow);
-        st = emb__tsne_bh_finish(b, zrow, z);
-    }
+    emb_status st = b && zrow ? emb__tsne_bh_repulsive(b, y, n, dims, theta, nth, neg, zrow, z)
+                              : emb__fail(EMB_E_NOMEM, "t-SNE Barnes-Hut: out of memory (n = %lld)", (long long)n);
     emb__tsne_bh_free(b);
     free(zrow);
     return st;

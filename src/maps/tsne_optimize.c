@@ -118,28 +118,30 @@ static emb_status gradient_bh_overlap(grad_ctx *g, const double *y, double exagg
     return st;
 }
 
-static emb_status gradient(grad_ctx *g, const double *y, double exaggeration, double *grad, double *kl) {
-    double z = 0, kl_part = 0, t0 = emb_now();
-    if (!kl && g->valf && g->dims >= 2 && g->bh) {
-        emb_status st = gradient_bh_overlap(g, y, exaggeration, grad, &z);
-        if (st) return st;
-        double inv = 1.0 / z;
-        int64_t nd = g->n * g->dims;
-#pragma omp parallel for schedule(static) num_threads(g->nth)
-        for (int64_t i = 0; i < nd; i++) grad[i] -= g->neg[i] * inv;
-        return EMB_OK;
-    }
-    if (!kl && g->valf && g->dims >= 2)
+/* The attractive and repulsive terms one after the other (the KL
+ * evaluation, the exact and FFT gradients, the double-precision path). */
+static emb_status gradient_parts(grad_ctx *g, const double *y, double exaggeration, double *grad,
+                                 double *kl_part, double *z) {
+    double t0 = emb_now();
+    if (!kl_part && g->valf && g->dims >= 2)
         emb__tsne_attractive_f32(g->P, g->valf, y, g->yf, g->dims, exaggeration, g->nth, grad);
     else
-        emb__tsne_attractive(g->P, y, g->dims, exaggeration, g->nth, grad, kl ? &kl_part : NULL);
+        emb__tsne_attractive(g->P, y, g->dims, exaggeration, g->nth, grad, kl_part);
     double t1 = emb_now();
     emb_status st = EMB_OK;
-    if (g->method == EMB_TSNE_EXACT) emb__tsne_repulsive_exact(y, g->n, g->dims, g->nth, g->neg, &z);
-    else if (g->method == EMB_TSNE_BH) st = emb__tsne_repulsive_bh(y, g->n, g->dims, g->theta, g->nth, g->neg, &z);
-    else st = emb__tsne_repulsive_fft(g->fft, y, g->n, g->dims, g->nth, g->neg, &z);
+    if (g->method == EMB_TSNE_EXACT) emb__tsne_repulsive_exact(y, g->n, g->dims, g->nth, g->neg, z);
+    else if (g->method == EMB_TSNE_BH) st = emb__tsne_bh_repulsive(g->bh, y, g->n, g->dims, g->theta, g->nth, g->neg, g->zrow, z);
+    else st = emb__tsne_repulsive_fft(g->fft, y, g->n, g->dims, g->nth, g->neg, z);
     g->sec_attr += t1 - t0;
     g->sec_rep += emb_now() - t1;
+    return st;
+}
+
+static emb_status gradient(grad_ctx *g, const double *y, double exaggeration, double *grad, double *kl) {
+    double z = 0, kl_part = 0;
+    emb_status st = !kl && g->valf && g->dims >= 2 && g->method == EMB_TSNE_BH
+                        ? gradient_bh_overlap(g, y, exaggeration, grad, &z)
+                        : gradient_parts(g, y, exaggeration, grad, kl ? &kl_part : NULL, &z);
     if (st) return st;
     double inv = 1.0 / z;
     int64_t nd = g->n * g->dims;
