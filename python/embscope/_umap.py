@@ -3,7 +3,7 @@ fit_transform, embedding_) over emb_map_graph and emb_umap_run
 (include/emb_map.h, include/emb_umap.h).
 
 As `embscope map` does, the neighbours are searched on the map's input:
-PCA to 50 dimensions when the vectors have more than 100 (fitted on 20,000
+PCA to 100 dimensions when the vectors have more than 100 (fitted on 20,000
 rows at most), exact kNN for small n and NN-descent above (emb_knn_build's
 AUTO). The fuzzy set, the spectral initialisation and the SGD are
 umap-learn 0.5's (see emb_umap.h)."""
@@ -134,6 +134,7 @@ class UMAP(_common.Estimator):
         kp.n_threads, kp.seed, kp.progress = params.n_threads, params.seed, params.progress
         mp = _lib.lib.emb_map_input_default_params()
         mp.fit_rows = EMB_MAP_PCA_FIT_ROWS_FAST
+        mp.pca_dims = EMB_MAP_UMAP_PCA_DIMS
         mp.n_threads, mp.seed = params.n_threads, params.seed
         g = _lib.emb_knn()
         _lib.check(_lib.lib.emb_map_graph(ctypes.byref(xm), ctypes.byref(mp), ctypes.byref(kp),
@@ -216,3 +217,4 @@ class UMAP(_common.Estimator):
 
 
 EMB_MAP_PCA_FIT_ROWS_FAST = 20000  # EMB_MAP_PCA_FIT_ROWS_FAST in include/emb_map.h
+EMB_MAP_UMAP_PCA_DIMS = 100        # EMB_MAP_UMAP_PCA_DIMS in include/emb_map.h

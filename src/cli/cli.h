@@ -208,8 +208,8 @@ int cmd_map(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 
-/* Maps (cmd_map.c): the kNN graph the map command builds (PCA to 50 first
- * when D > 100). */
+/* Maps (cmd_map.c): the kNN graph the map command builds for UMAP (PCA to
+ * 100 first when D > 100). */
 emb_status cli_map_graph(const cli_common *c, const emb_matf *x, int k, emb_metric metric, emb_knn *g);
 int cmd_clip(int argc, char **argv);
 int cmd_report(int argc, char **argv);

@@ -1,7 +1,7 @@
 /* cmd_map.c - `embscope map VECTORS.npy --method umap --dims 3 -o OUT`:
  * a 2-D or 3-D map of the vectors as OUT/map.npy (N x dims float32) and
  * OUT/map.csv (index,x,y[,z]). UMAP reads the kNN graph from --neighbors DIR
- * or computes one (PCA to 50 dimensions first when D > 100). */
+ * or computes one (PCA to 100 dimensions first when D > 100). */
 #include "cli.h"
 
 #include <stdlib.h>
@@ -19,7 +19,7 @@ static const char *USAGE =
     "  --neighbors DIR    reuse DIR/neighbors.npy and DIR/distances.npy (from\n"
     "                     'embscope neighbors' or 'analyze') instead of computing\n"
     "  -k N               neighbours to compute when --neighbors is not given\n"
-    "                     (default 15; PCA to 50 dimensions first when D > 100,\n"
+    "                     (default 15; PCA to 100 dimensions first when D > 100,\n"
     "                     its components fitted on at most 20,000 rows)\n"
     "  --metric M         cosine (default) or euclidean, for the computed graph\n"
     "UMAP (umap-learn's defaults):\n"
@@ -38,8 +38,8 @@ static const char *USAGE =
 enum { OPT_METHOD = 1300, OPT_DIMS, OPT_NEIGHBORS, OPT_METRIC, OPT_NN, OPT_MIN_DIST, OPT_SPREAD, OPT_EPOCHS, OPT_INIT };
 
 /* kNN graph of x as 'embscope analyze' would build it, but on the map's
- * input (emb_map_input: PCA to 50 dimensions first when D > 100, fitted on
- * at most EMB_MAP_PCA_FIT_ROWS_FAST rows). */
+ * input (emb_map_input: PCA to EMB_MAP_UMAP_PCA_DIMS = 100 dimensions first
+ * when D > 100, fitted on at most EMB_MAP_PCA_FIT_ROWS_FAST rows). */
 emb_status cli_map_graph(const cli_common *c, const emb_matf *x, int k, emb_metric metric, emb_knn *g) {
     emb_knn_params kp = emb_knn_default_params();
     kp.k = k;
@@ -49,6 +49,7 @@ emb_status cli_map_graph(const cli_common *c, const emb_matf *x, int k, emb_metr
     kp.progress = c->progress;
     emb_map_input_params mp = emb_map_input_default_params();
     mp.fit_rows = EMB_MAP_PCA_FIT_ROWS_FAST;
+    mp.pca_dims = EMB_MAP_UMAP_PCA_DIMS;
     mp.n_threads = c->n_threads;
     mp.seed = c->seed;
     return emb_map_graph(x, &mp, &kp, g);
