@@ -121,6 +121,7 @@ typedef struct {
     emb_features_opts features;
     int k;                       /* neighbours per item (default 15) */
     emb_knn_method knn_method;   /* EMB_KNN_AUTO (default): by size */
+    emb_storage storage;         /* the kNN search's working copy (emb_knn_params.storage), default f32 */
     const char *map;             /* "umap" (default), "tsne" or "none" */
     int dims;                    /* map dimensions (default 3; t-SNE: 1..3) */
     emb_tsne_opts tsne;

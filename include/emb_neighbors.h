@@ -11,6 +11,12 @@ extern "C" {
 
 typedef enum { EMB_METRIC_COSINE = 0, EMB_METRIC_EUCLIDEAN } emb_metric;
 typedef enum { EMB_KNN_AUTO = 0, EMB_KNN_EXACT, EMB_KNN_APPROX } emb_knn_method;
+/* The precision of a stage's working copy of the vectors: float32, or IEEE
+ * half precision (binary16: 11 significant bits, relative rounding 2^-11),
+ * half the memory, widened to float32 for every sum. */
+typedef enum { EMB_STORAGE_F32 = 0, EMB_STORAGE_F16 } emb_storage;
+const char *emb_storage_name(emb_storage s);            /* "f32" / "f16" */
+bool emb_storage_parse(const char *name, emb_storage *out);   /* false if unknown */
 
 /* All-kNN graph. Row i lists the k nearest other items of item i, nearest
  * first, ties broken by smaller index. When fewer than k other items exist,
@@ -32,6 +38,11 @@ typedef struct {
     int n_threads;         /* 0 = all cores */
     uint64_t seed;         /* approximate search */
     emb_progress progress;
+    emb_storage storage;   /* APPROX: NN-descent's reordered working copy of the rows
+                              (n d 4 B, the stage's largest buffer) in f32 (default) or f16
+                              (n d 2 B; the search compares half-precision rows, the k
+                              distances reported are recomputed from x in float32);
+                              EXACT ignores it */
 } emb_knn_params;
 emb_knn_params emb_knn_default_params(void);
 

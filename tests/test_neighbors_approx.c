@@ -1,7 +1,8 @@
 /* test_neighbors_approx.c - NN-descent recall@15 against the exact graph on
  * the MNIST test set (10,000 x 784, tests/data/mnist),
- * cosine and Euclidean; same seed and one thread give the same graph;
- * distances are the exact ones of the indices found.
+ * cosine and Euclidean, with the working copy in f32 and in f16 (storage
+ * f16: recall within 0.005 of f32's); same seed and one thread give the
+ * same graph; distances are the exact ones of the indices found.
  * ctest-labels: slow
  * ctest-levels: all */
 #include "check.h"
@@ -35,9 +36,13 @@ int main(void) {
     CHECK(emb_matf_alloc(&x, n, d) == EMB_OK);
     for (int64_t a = 0; a < n * d; a++) x.data[a] = img.data[a] / 255.0f;
     emb_idx_free(&img);
-    for (int m = 0; m < 2; m++) {
+    double recall_f32[2] = {0, 0};
+    for (int run = 0; run < 4; run++) {
+        int m = run % 2;
+        bool half = run >= 2;
         emb_knn_params p = emb_knn_default_params();
         p.metric = m ? EMB_METRIC_EUCLIDEAN : EMB_METRIC_COSINE;
+        p.storage = half ? EMB_STORAGE_F16 : EMB_STORAGE_F32;
         p.k = 15;
         emb_knn ex = {0}, ap = {0};
         p.method = EMB_KNN_EXACT;
@@ -46,8 +51,12 @@ int main(void) {
         double t0 = emb_now();
         CHECK(emb_knn_build(&x, &p, &ap) == EMB_OK);
         double r = recall(&ex, &ap);
-        fprintf(stderr, "%s: recall@15 %.4f in %.2f s\n", m ? "euclidean" : "cosine", r, emb_now() - t0);
+        fprintf(stderr, "%s, storage %s: recall@15 %.4f in %.2f s (%s)\n", m ? "euclidean" : "cosine",
+                emb_storage_name(p.storage), r, emb_now() - t0, ap.reason);
         CHECK(r >= MIN_RECALL);
+        if (!half) recall_f32[m] = r;
+        else CHECK(r >= recall_f32[m] - 0.005);
+        CHECK_CONTAINS(ap.reason, half ? "f16" : "NN-descent)");
         CHECK(ap.method == EMB_KNN_APPROX);
         /* each reported distance is the exact distance of its index, rows ascending */
         int bad = 0;

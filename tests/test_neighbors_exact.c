@@ -8,6 +8,7 @@
 #include "check.h"
 #include "embscope.h"
 #include "neighbors/neighbors.h"
+#include "core/internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -238,6 +239,29 @@ static void test_kernels(void) {
                 for (int64_t t = 0; t < d; t++) m += sq ? ((double)a[t] - b[j][t]) * ((double)a[t] - b[j][t]) : fabs((double)a[t] * b[j][t]);
                 worst = fmax(worst, fabs(p4[j] - want) / (m + 1e-30));
             }
+        }
+        /* the half-precision kernels against theirs, on the rows rounded to f16 */
+        uint16_t ha[1000], hb[4][1000];
+        for (int64_t t = 0; t < d; t++) {
+            ha[t] = emb__f32_to_f16(a[t]);
+            for (int j = 0; j < 4; j++) hb[j][t] = emb__f32_to_f16(b[j][t]);
+        }
+        const uint16_t *hbp[4] = {hb[0], hb[1], hb[2], hb[3]};
+        worst = fmax(worst, fabs(emb__dot_h(ha, hb[0], d) - emb__dot_h_c(ha, hb[0], d)) / (mag + 1e-30));
+        worst = fmax(worst, fabs(emb__sqdist_h(ha, hb[0], d) - emb__sqdist_h_c(ha, hb[0], d)) / (magsq + 1e-30));
+        for (int sq = 0; sq < 2; sq++) {
+            emb__pair4_h(ha, hbp, d, sq, p4);
+            for (int j = 0; j < 4; j++) {
+                float want = sq ? emb__sqdist_h_c(ha, hb[j], d) : emb__dot_h_c(ha, hb[j], d);
+                double m = 0;
+                for (int64_t t = 0; t < d; t++) m += sq ? ((double)a[t] - b[j][t]) * ((double)a[t] - b[j][t]) : fabs((double)a[t] * b[j][t]);
+                worst = fmax(worst, fabs(p4[j] - want) / (m + 1e-30));
+            }
+        }
+        /* and the f16 reference against the float32 one: rounding 2^-11 per value */
+        if (d > 0) {
+            double e = fabs(emb__dot_h_c(ha, hb[0], d) - emb__dot_c(a, b[0], d)) / (mag + 1e-30);
+            CHECK(e < 2e-3);
         }
         /* the filter is exact: one float subtraction and compare per lane */
         int32_t o1[1000], o2[1000];

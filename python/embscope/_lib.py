@@ -54,7 +54,7 @@ class emb_knn(ctypes.Structure):
 
 class emb_knn_params(ctypes.Structure):
     _fields_ = [("k", c_int), ("metric", c_int), ("method", c_int), ("n_threads", c_int),
-                ("seed", c_uint64), ("progress", emb_progress)]
+                ("seed", c_uint64), ("progress", emb_progress), ("storage", c_int)]
 
 
 class emb_pca_params(ctypes.Structure):
@@ -168,7 +168,7 @@ class emb_tsne_opts(ctypes.Structure):
 
 
 class emb_analyze_params(ctypes.Structure):
-    _fields_ = [("features", emb_features_opts), ("k", c_int), ("knn_method", c_int), ("map", c_char_p),
+    _fields_ = [("features", emb_features_opts), ("k", c_int), ("knn_method", c_int), ("storage", c_int), ("map", c_char_p),
                 ("dims", c_int), ("tsne", emb_tsne_opts), ("clusters", emb_clusters_opts),
                 ("zeroshot", emb_zeroshot_opts), ("findings", emb_findings_opts), ("n_threads", c_int),
                 ("seed", c_uint64), ("progress", emb_progress), ("log", emb_log), ("mpi", emb_mpi_world)]

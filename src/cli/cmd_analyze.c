@@ -26,6 +26,8 @@ static const char *USAGE =
     "Options:\n" CLI_FEATURES_HELP
     "  -k N                neighbours per item (default 15)\n"
     "  --exact, --approx   force the neighbour search (default: by size)\n"
+    "  --storage S         f32 (default) or f16: the neighbour search's working\n"
+    "                      copy of the vectors in half precision (half its memory)\n"
     "  --map M             umap (default), tsne or none: map.npy, map.csv\n"
     "  --dims N            map dimensions (default 3)\n"
     CLI_CLUSTERS_HELP CLI_ZEROSHOT_HELP CLI_TSNE_HELP CLI_ANALYSIS_HELP CLI_COMMON_HELP;
@@ -36,10 +38,10 @@ int cmd_analyze(int argc, char **argv) {
     cli_common c;
     cli_common_init(&c);
     emb_analyze_params a = emb_analyze_default_params();   /* the options go straight into it */
-    enum { OPT_EXACT = 1380, OPT_APPROX };
+    enum { OPT_EXACT = 1380, OPT_APPROX, OPT_STORAGE };
     static const struct option longopts[] = {CLI_COMMON_LONGOPTS, CLI_FEATURES_LONGOPTS, CLI_ANALYSIS_LONGOPTS,
                                              {"exact", no_argument, 0, OPT_EXACT}, {"approx", no_argument, 0, OPT_APPROX},
-                                             {"map", required_argument, 0, OPT_MAP},
+                                             {"storage", required_argument, 0, OPT_STORAGE}, {"map", required_argument, 0, OPT_MAP},
                                              {"dims", required_argument, 0, OPT_DIMS}, CLI_TSNE_LONGOPTS,
                                              CLI_CLUSTERS_LONGOPTS, CLI_ZEROSHOT_LONGOPTS, {0, 0, 0, 0}};
     int opt;
@@ -52,6 +54,10 @@ int cmd_analyze(int argc, char **argv) {
             continue;
         }
         if (opt == OPT_EXACT || opt == OPT_APPROX) { a.knn_method = opt == OPT_EXACT ? EMB_KNN_EXACT : EMB_KNN_APPROX; continue; }
+        if (opt == OPT_STORAGE) {
+            if (!emb_storage_parse(optarg, &a.storage)) return cli_usage_error("analyze", "--storage: '%s' is not f32 or f16", optarg);
+            continue;
+        }
         if (opt == OPT_MAP) {
             if (strcmp(optarg, "umap") && strcmp(optarg, "tsne") && strcmp(optarg, "none"))
                 return cli_usage_error("analyze", "--map: '%s' is not umap, tsne or none", optarg);

@@ -19,19 +19,23 @@ static const char *USAGE =
     "  --exact            exact search (blocked SGEMM), whatever N\n"
     "  --approx           approximate search (NN-descent, recall ~0.99)\n"
     "                     default: exact below ~7,000 items (d = 512; depends on d)\n"
+    "  --storage S        f32 (default) or f16: NN-descent's reordered copy of the\n"
+    "                     vectors in half precision (half the memory of the\n"
+    "                     search's largest buffer; distances reported in f32)\n"
     "Under mpirun with R ranks (a build with -DEMB_MPI=ON), the exact search\n"
     "is split among the ranks and rank 0 writes the same files; approximate\n"
     "search runs NN-descent on R overlapping slabs, merged on rank 0.\n"
     CLI_COMMON_HELP;
 
-enum { OPT_METRIC = 1200, OPT_EXACT, OPT_APPROX };
+enum { OPT_METRIC = 1200, OPT_EXACT, OPT_APPROX, OPT_STORAGE };
 
 int cmd_neighbors(int argc, char **argv) {
     cli_common c;
     cli_common_init(&c);
     emb_knn_params kp = emb_knn_default_params();
     static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {"metric", required_argument, 0, OPT_METRIC},
-                                               {"exact", no_argument, 0, OPT_EXACT}, {"approx", no_argument, 0, OPT_APPROX}, {0, 0, 0, 0}};
+                                               {"exact", no_argument, 0, OPT_EXACT}, {"approx", no_argument, 0, OPT_APPROX},
+                                               {"storage", required_argument, 0, OPT_STORAGE}, {0, 0, 0, 0}};
     int opt;
     long v;
     while ((opt = getopt_long(argc, argv, "o:hk:", longopts, NULL)) != -1) {
@@ -49,6 +53,10 @@ int cmd_neighbors(int argc, char **argv) {
         }
         if (opt == OPT_EXACT || opt == OPT_APPROX) {
             kp.method = opt == OPT_EXACT ? EMB_KNN_EXACT : EMB_KNN_APPROX;
+            continue;
+        }
+        if (opt == OPT_STORAGE) {
+            if (!emb_storage_parse(optarg, &kp.storage)) return cli_usage_error("neighbors", "--storage: '%s' is not f32 or f16", optarg);
             continue;
         }
         int r = cli_common_opt(&c, opt, optarg);

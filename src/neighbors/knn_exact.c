@@ -35,6 +35,15 @@ emb_knn_params emb_knn_default_params(void) {
     return p;
 }
 
+const char *emb_storage_name(emb_storage s) { return s == EMB_STORAGE_F16 ? "f16" : "f32"; }
+
+bool emb_storage_parse(const char *name, emb_storage *out) {
+    if (!name) return false;
+    if (!strcmp(name, "f32") || !strcmp(name, "float32")) { *out = EMB_STORAGE_F32; return true; }
+    if (!strcmp(name, "f16") || !strcmp(name, "float16")) { *out = EMB_STORAGE_F16; return true; }
+    return false;
+}
+
 void emb_knn_free(emb_knn *g) {
     if (!g) return;
     free(g->idx);
@@ -443,6 +452,8 @@ emb_status emb_knn_build(const emb_matf *x, const emb_knn_params *params, emb_kn
                                        : emb__knn_nndescent(x, &p, out);
     if (!st)
         snprintf(out->reason, sizeof out->reason, "%s: %s",
-                 m == EMB_KNN_EXACT ? "exact (blocked SGEMM)" : "approximate (NN-descent)", why);
+                 m == EMB_KNN_EXACT ? "exact (blocked SGEMM)"
+                 : p.storage == EMB_STORAGE_F16 ? "approximate (NN-descent, f16)"
+                                                : "approximate (NN-descent)", why);
     return st;
 }

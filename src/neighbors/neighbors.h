@@ -67,11 +67,17 @@ void emb__pair4(const float *a, const float *const *b, int64_t d, bool sq, float
 /* Write the b in [0, m) with s[b] - h[b] >= t to out (h NULL: zeros);
  * returns how many, ascending. */
 int64_t emb__filter_ge(const float *s, const float *h, float t, int64_t m, int32_t *out);
+/* The same three on half-precision rows (IEEE binary16; float32 sums). */
+float emb__dot_h(const uint16_t *a, const uint16_t *b, int64_t d);
+float emb__sqdist_h(const uint16_t *a, const uint16_t *b, int64_t d);
+void emb__pair4_h(const uint16_t *a, const uint16_t *const *b, int64_t d, bool sq, float *out);
 /* The plain-C versions: the fallback, and the reference the SIMD levels are
  * tested against (tests/test_neighbors_exact.c). */
 float emb__dot_c(const float *a, const float *b, int64_t d);
 float emb__sqdist_c(const float *a, const float *b, int64_t d);
 int64_t emb__filter_ge_c(const float *s, const float *h, float t, int64_t m, int32_t *out);
+float emb__dot_h_c(const uint16_t *a, const uint16_t *b, int64_t d);
+float emb__sqdist_h_c(const uint16_t *a, const uint16_t *b, int64_t d);
 
 /* Random-projection forest (rptree.c): leaves of at most leaf_size items.
  * leaves[l] .. leaves[l+1] index into items (n_leaves + 1 offsets). */

@@ -18,7 +18,10 @@
  * priorities are a hash of (seed, iteration, row, neighbour): the result does
  * not depend on the thread count or schedule. Cosine runs on L2-normalised
  * copies (distance 1 - dot), Euclidean on squared distances; the final k
- * distances are recomputed directly (extract). */
+ * distances are recomputed directly (extract). With storage f16 the
+ * reordered copy holds half-precision rows (half the stage's largest
+ * buffer), compared in float32 sums, and the final distances come from x
+ * itself in float32. */
 #include "core/internal.h"
 #include "neighbors/neighbors.h"
 
@@ -51,7 +54,8 @@ typedef struct { int32_t p, q; float d; } nnd_update;
 typedef struct { nnd_update *u; size_t n, cap; } nnd_buf;
 
 typedef struct {
-    const float *x;        /* (n, d): normalised rows for cosine */
+    const float *x;        /* (n, d): normalised rows for cosine (NULL with xh) */
+    const uint16_t *xh;    /* (n, d) the same in half precision (storage f16), else NULL */
     int64_t n, d;
     int k, mc, nth;
     bool cosine;
@@ -63,8 +67,25 @@ typedef struct {
 } nnd;
 
 static inline float nnd_dist(const nnd *g, int64_t p, int64_t q) {
+    if (g->xh) {
+        const uint16_t *a = g->xh + (size_t)p * g->d, *b = g->xh + (size_t)q * g->d;
+        return g->cosine ? 1.0f - emb__dot_h(a, b, g->d) : emb__sqdist_h(a, b, g->d);
+    }
     const float *a = g->x + (size_t)p * g->d, *b = g->x + (size_t)q * g->d;
     return g->cosine ? 1.0f - emb__dot(a, b, g->d) : emb__sqdist(a, b, g->d);
+}
+
+/* Four distances from p (dot products for cosine, else squared distances). */
+static inline void nnd_pair4(const nnd *g, int32_t p, const int32_t *q4, float *out) {
+    if (g->xh) {
+        const uint16_t *rows[4];
+        for (int j = 0; j < 4; j++) rows[j] = g->xh + (size_t)q4[j] * g->d;
+        emb__pair4_h(g->xh + (size_t)p * g->d, rows, g->d, !g->cosine, out);
+        return;
+    }
+    const float *rows[4];
+    for (int j = 0; j < 4; j++) rows[j] = g->x + (size_t)q4[j] * g->d;
+    emb__pair4(g->x + (size_t)p * g->d, rows, g->d, !g->cosine, out);
 }
 
 /* Push (d, j) into the max-heap of size k unless it is no better than the
@@ -128,12 +149,11 @@ static inline float threshold(const nnd *g, int64_t p) { return g->dist[(size_t)
 /* Distances from p to each of qs[0..m), four at a time; each pair that
  * beats the threshold of either end becomes an update. */
 static void join_one(nnd *g, int tid, int32_t p, const int32_t *qs, int m) {
-    const float *a = g->x + (size_t)p * g->d;
     float tp = threshold(g, p), out[4];
     for (int b = 0; b < m; b += 4) {
-        const float *rows[4];
-        for (int j = 0; j < 4; j++) rows[j] = g->x + (size_t)qs[b + j < m ? b + j : m - 1] * g->d;
-        emb__pair4(a, rows, g->d, !g->cosine, out);
+        int32_t q4[4];
+        for (int j = 0; j < 4; j++) q4[j] = qs[b + j < m ? b + j : m - 1];
+        nnd_pair4(g, p, q4, out);
         for (int j = 0; j < 4 && b + j < m; j++) {
             float d = g->cosine ? 1.0f - out[j] : out[j];
             if (d < tp || d < threshold(g, qs[b + j])) add_update(g, tid, p, qs[b + j], d);
@@ -238,18 +258,28 @@ static int64_t local_join(nnd *g, const int32_t *newc, const int32_t *oldc) {
  * (cache-friendly; for cosine the rows are unit vectors, a zero row stays
  * zero and gets distance 1), sorted ascending by (distance, index) and
  * written to out with the indices mapped back through perm. */
-static void extract(const nnd *g, const int32_t *perm, emb_knn *out) {
+static void extract(const nnd *g, const int32_t *perm, const emb_matf *x0, const float *norms, emb_knn *out) {
     int k = g->k;
     #pragma omp parallel for num_threads(g->nth) schedule(static)
     for (int64_t i = 0; i < g->n; i++) {
         float *d = out->dist + (size_t)perm[i] * k;
         int32_t *x = out->idx + (size_t)perm[i] * k;
-        const float *xi = g->x + (size_t)i * g->d;
         for (int a = 0; a < k; a++) {
             int32_t j = g->idx[(size_t)i * k + a];
             if (j < 0) { x[a] = -1; d[a] = INFINITY; continue; }
-            const float *xj = g->x + (size_t)j * g->d;
-            d[a] = g->cosine ? 1.0f - fminf(fmaxf(emb__dot(xi, xj, g->d), -1.0f), 1.0f) : sqrtf(emb__sqdist(xi, xj, g->d));
+            if (g->xh) {   /* storage f16: the distance of the float32 rows themselves */
+                const float *xi = x0->data + (size_t)perm[i] * g->d, *xj = x0->data + (size_t)perm[j] * g->d;
+                if (g->cosine) {
+                    float ni = norms[perm[i]], nj = norms[perm[j]];
+                    float c = ni > 0 && nj > 0 ? emb__dot(xi, xj, g->d) / (ni * nj) : 0.0f;
+                    d[a] = 1.0f - fminf(fmaxf(c, -1.0f), 1.0f);
+                } else {
+                    d[a] = sqrtf(emb__sqdist(xi, xj, g->d));
+                }
+            } else {
+                const float *xi = g->x + (size_t)i * g->d, *xj = g->x + (size_t)j * g->d;
+                d[a] = g->cosine ? 1.0f - fminf(fmaxf(emb__dot(xi, xj, g->d), -1.0f), 1.0f) : sqrtf(emb__sqdist(xi, xj, g->d));
+            }
             x[a] = perm[j];
         }
         for (int a = 1; a < k; a++) {
@@ -339,6 +369,8 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
 
     emb_status st = EMB_OK;
     float *norms = NULL, *xp = NULL, *proj = NULL;
+    uint16_t *xh = NULL;
+    bool half = p->storage == EMB_STORAGE_F16;
     int32_t *perm = NULL;
     int32_t *newc = NULL, *oldc = NULL;
     float *newp = NULL, *oldp = NULL;
@@ -360,9 +392,10 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
      * splits cost n x NND_TREE_DIM per level instead of n x d */
     int64_t pd = d > 2 * NND_TREE_DIM ? NND_TREE_DIM : d;
     perm = emb__malloc(sizeof(int32_t) * (size_t)n, "permutation");
-    xp = alloc_huge(sizeof(float) * (size_t)n * d, "reordered vectors");
+    if (half) xh = alloc_huge(sizeof(uint16_t) * (size_t)n * d, "reordered vectors (f16)");
+    else xp = alloc_huge(sizeof(float) * (size_t)n * d, "reordered vectors");
     proj = emb__malloc(sizeof(float) * (size_t)n * pd, "projected vectors");
-    if (!perm || !xp || !proj) { st = EMB_E_NOMEM; goto done; }
+    if (!perm || !(xp || xh) || !proj) { st = EMB_E_NOMEM; goto done; }
     if ((st = project(x, norms, g.cosine, pd, p->seed, g.nth, proj))) goto done;
     /* reorder items by the leaves of tree 0 so that neighbours sit close in
      * memory: the local joins then read mostly cached rows */
@@ -373,13 +406,15 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
     for (int64_t i = 0; i < n; i++) {
         const float *src = x->data + (size_t)perm[i] * d;
         float inv_norm = g.cosine ? (norms[perm[i]] > 0 ? 1.0f / norms[perm[i]] : 0.0f) : 1.0f;
-        for (int64_t t = 0; t < d; t++) xp[(size_t)i * d + t] = src[t] * inv_norm;
+        if (xh) for (int64_t t = 0; t < d; t++) xh[(size_t)i * d + t] = emb__f32_to_f16(src[t] * inv_norm);
+        else for (int64_t t = 0; t < d; t++) xp[(size_t)i * d + t] = src[t] * inv_norm;
     }
     /* the projection in the same order, permuted in place (row i <- row
      * perm[i], cycle by cycle): a second n x pd copy would be 256 MB at
      * 1M rows, at the stage's memory peak */
     if ((st = permute_rows(proj, n, pd, perm))) goto done;
     g.x = xp;
+    g.xh = xh;
 
     /* forest: g.nth trees at a time, built in parallel, then their leaves */
     for (int t0 = 0; t0 < n_trees && !st; t0 += g.nth) {
@@ -410,7 +445,7 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
     }
 
     if ((st = emb__knn_alloc(out, n, k, p->metric))) goto done;
-    extract(&g, perm, out);
+    extract(&g, perm, x, norms, out);
     out->method = EMB_KNN_APPROX;
 done:
     if (trees) for (int t = 0; t < g.nth; t++) emb__rptree_free(&trees[t]);
@@ -419,6 +454,6 @@ done:
     free(g.buf);
     free(g.idx); free(g.dist); free(g.flag);
     free(newc); free(oldc); free(newp); free(oldp);
-    free(norms); free(perm); free(xp); free(proj);
+    free(norms); free(perm); free(xp); free(xh); free(proj);
     return st;
 }

@@ -77,6 +77,7 @@ static emb_status stage_neighbors(const char *out_dir, const emb_analyze_params 
     emb_knn_params kp = emb_knn_default_params();
     kp.k = p->k;
     kp.method = p->knn_method;
+    kp.storage = p->storage;
     kp.n_threads = p->n_threads;
     kp.seed = p->seed;
     kp.progress = p->progress;
@@ -90,6 +91,7 @@ static emb_status stage_neighbors(const char *out_dir, const emb_analyze_params 
     double dt = emb_now() - t0;
     emb_summary_set_number(s, "timings.neighbors_s", dt);
     emb_summary_set_string(s, "neighbors.method", g->method == EMB_KNN_EXACT ? "exact" : "approximate");
+    emb_summary_set_string(s, "neighbors.storage", g->method == EMB_KNN_EXACT ? "f32" : emb_storage_name(p->storage));
     emb_summary_set_string(s, "neighbors.reason", g->reason);
     emb_summary_set_string(s, "neighbors.metric", g->metric == EMB_METRIC_COSINE ? "cosine" : "euclidean");
     emb_summary_set_number(s, "neighbors.k", g->k);
