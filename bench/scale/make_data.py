@@ -10,7 +10,10 @@ dense:  the 70,000 originals plus interpolations a + t (b - a), t uniform in
 spread: interpolations between two random items of one class, plus
         Gaussian noise of 0.05 x the pixel spread: no dense groups.
 D < 784 projects on the first D principal components (random rotation
-kept: the vectors are not sparse), as CLIP-sized vectors. Writes
+kept: the vectors are not sparse), as CLIP-sized vectors. Above 1,000,000
+rows the new items are drawn and written in chunks of CHUNK rows into a
+memory-mapped .npy (the in-memory path would need about 4x the file), so
+those sets are not the same draws as an in-memory run would make. Writes
 OUT_DIR/embeddings.npy and OUT_DIR/items.csv (index,path,split,label: the
 class and split of a), the layout `embscope analyze OUT_DIR/embeddings.npy`
 reads.
@@ -28,6 +31,35 @@ def load_idx(path):
     nd = raw[3]
     dims = struct.unpack(">" + "I" * nd, raw[4:4 + 4 * nd])
     return np.frombuffer(raw, np.uint8, offset=4 + 4 * nd).reshape(dims)
+
+
+CHUNKED_ABOVE = 1_000_000
+CHUNK = 250_000
+
+
+def write_chunked(a, x, y, split, src, other, rng, names):
+    """The same construction, CHUNK new rows at a time, into an open_memmap."""
+    n0 = 70000 if a.kind == "dense" else 0
+    out = np.lib.format.open_memmap(os.path.join(a.out, "embeddings.npy"), mode="w+", dtype=np.float32,
+                                    shape=(a.n, x.shape[1]))
+    if n0:
+        out[:n0] = x
+    sd = np.float32(0.05 * x.std())
+    for s in range(0, len(src), CHUNK):
+        e = min(s + CHUNK, len(src))
+        t = rng.random(e - s, dtype=np.float32)[:, None]
+        blk = x[src[s:e]] + t * (x[other[s:e]] - x[src[s:e]])
+        if a.kind == "spread":
+            blk += rng.standard_normal(blk.shape, dtype=np.float32) * sd
+        out[n0 + s:n0 + e] = blk
+    out.flush()
+    lab = np.concatenate([y[:n0], y[src]]) if n0 else y[src]
+    spl = np.concatenate([split[:n0], split[src]]) if n0 else split[src]
+    with open(os.path.join(a.out, "items.csv"), "w") as f:
+        f.write("index,path,split,label\n")
+        for i in range(a.n):
+            f.write(f"{i},item{i},{spl[i]},{names[lab[i]]}\n")
+    print(f"{a.out}: {a.n} x {x.shape[1]} ({a.kind}, written in chunks of {CHUNK})")
 
 
 def main():
@@ -67,6 +99,11 @@ def main():
         for c in range(10):
             sel = np.nonzero(y[src] == c)[0]
             other[sel] = rng.choice(np.nonzero(y == c)[0], len(sel))
+    names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    os.makedirs(a.out, exist_ok=True)
+    if a.n > CHUNKED_ABOVE:
+        write_chunked(a, x, y, split, src, other, rng, names)
+        return
     t = rng.random(m, dtype=np.float32)[:, None]
     new = x[src] + t * (x[other] - x[src])
     if a.kind == "spread":
@@ -76,9 +113,7 @@ def main():
         out = np.concatenate([x, new])
         lab = np.concatenate([y, y[src]])
         spl = np.concatenate([split, split[src]])
-    os.makedirs(a.out, exist_ok=True)
     np.save(os.path.join(a.out, "embeddings.npy"), out.astype(np.float32))
-    names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
     with open(os.path.join(a.out, "items.csv"), "w") as f:
         f.write("index,path,split,label\n")
         for i in range(len(out)):
