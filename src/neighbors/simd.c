@@ -122,6 +122,20 @@ __attribute__((target("avx2,fma"))) static int64_t filter_ge_avx2(const float *s
     return c + tail;
 }
 
+/* One step of pair4: the four squared differences (sq) or products with
+ * va added to the four sums; shared by the float32 and half-precision rows. */
+__attribute__((target("avx2,fma"), always_inline)) static inline void acc4_avx2(bool sq, __m256 va, __m256 v0, __m256 v1, __m256 v2,
+                                                                              __m256 v3, __m256 *s0, __m256 *s1, __m256 *s2,
+                                                                              __m256 *s3) {
+    if (sq) {
+        v0 = _mm256_sub_ps(va, v0); v1 = _mm256_sub_ps(va, v1); v2 = _mm256_sub_ps(va, v2); v3 = _mm256_sub_ps(va, v3);
+        *s0 = _mm256_fmadd_ps(v0, v0, *s0); *s1 = _mm256_fmadd_ps(v1, v1, *s1);
+        *s2 = _mm256_fmadd_ps(v2, v2, *s2); *s3 = _mm256_fmadd_ps(v3, v3, *s3);
+    } else {
+        *s0 = _mm256_fmadd_ps(va, v0, *s0); *s1 = _mm256_fmadd_ps(va, v1, *s1);
+        *s2 = _mm256_fmadd_ps(va, v2, *s2); *s3 = _mm256_fmadd_ps(va, v3, *s3);
+    }
+}
 __attribute__((target("avx2,fma"))) static void pair4_avx2(const float *a, const float *const *b, int64_t d, bool sq, float *out) {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
     int64_t t = 0;
@@ -129,14 +143,7 @@ __attribute__((target("avx2,fma"))) static void pair4_avx2(const float *a, const
         __m256 va = _mm256_loadu_ps(a + t);
         __m256 v0 = _mm256_loadu_ps(b[0] + t), v1 = _mm256_loadu_ps(b[1] + t);
         __m256 v2 = _mm256_loadu_ps(b[2] + t), v3 = _mm256_loadu_ps(b[3] + t);
-        if (sq) {
-            v0 = _mm256_sub_ps(va, v0); v1 = _mm256_sub_ps(va, v1); v2 = _mm256_sub_ps(va, v2); v3 = _mm256_sub_ps(va, v3);
-            s0 = _mm256_fmadd_ps(v0, v0, s0); s1 = _mm256_fmadd_ps(v1, v1, s1);
-            s2 = _mm256_fmadd_ps(v2, v2, s2); s3 = _mm256_fmadd_ps(v3, v3, s3);
-        } else {
-            s0 = _mm256_fmadd_ps(va, v0, s0); s1 = _mm256_fmadd_ps(va, v1, s1);
-            s2 = _mm256_fmadd_ps(va, v2, s2); s3 = _mm256_fmadd_ps(va, v3, s3);
-        }
+        acc4_avx2(sq, va, v0, v1, v2, v3, &s0, &s1, &s2, &s3);
     }
     out[0] = hsum256(s0); out[1] = hsum256(s1); out[2] = hsum256(s2); out[3] = hsum256(s3);
     for (; t < d; t++)
@@ -159,14 +166,7 @@ __attribute__((target("avx2,fma,f16c"))) static void pair4_h_avx2(const uint16_t
         __m256 va = load8h(a + t, left);
         __m256 v0 = load8h(b[0] + t, left), v1 = load8h(b[1] + t, left);
         __m256 v2 = load8h(b[2] + t, left), v3 = load8h(b[3] + t, left);
-        if (sq) {
-            v0 = _mm256_sub_ps(va, v0); v1 = _mm256_sub_ps(va, v1); v2 = _mm256_sub_ps(va, v2); v3 = _mm256_sub_ps(va, v3);
-            s0 = _mm256_fmadd_ps(v0, v0, s0); s1 = _mm256_fmadd_ps(v1, v1, s1);
-            s2 = _mm256_fmadd_ps(v2, v2, s2); s3 = _mm256_fmadd_ps(v3, v3, s3);
-        } else {
-            s0 = _mm256_fmadd_ps(va, v0, s0); s1 = _mm256_fmadd_ps(va, v1, s1);
-            s2 = _mm256_fmadd_ps(va, v2, s2); s3 = _mm256_fmadd_ps(va, v3, s3);
-        }
+        acc4_avx2(sq, va, v0, v1, v2, v3, &s0, &s1, &s2, &s3);
     }
     out[0] = hsum256(s0); out[1] = hsum256(s1); out[2] = hsum256(s2); out[3] = hsum256(s3);
 }
@@ -216,6 +216,18 @@ __attribute__((target("avx512f"))) static float sqdist_avx512(const float *a, co
     }
     return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
 }
+__attribute__((target("avx512f"), always_inline)) static inline void acc4_avx512(bool sq, __m512 va, __m512 v0, __m512 v1, __m512 v2,
+                                                                                __m512 v3, __m512 *s0, __m512 *s1, __m512 *s2,
+                                                                                __m512 *s3) {
+    if (sq) {
+        v0 = _mm512_sub_ps(va, v0); v1 = _mm512_sub_ps(va, v1); v2 = _mm512_sub_ps(va, v2); v3 = _mm512_sub_ps(va, v3);
+        *s0 = _mm512_fmadd_ps(v0, v0, *s0); *s1 = _mm512_fmadd_ps(v1, v1, *s1);
+        *s2 = _mm512_fmadd_ps(v2, v2, *s2); *s3 = _mm512_fmadd_ps(v3, v3, *s3);
+    } else {
+        *s0 = _mm512_fmadd_ps(va, v0, *s0); *s1 = _mm512_fmadd_ps(va, v1, *s1);
+        *s2 = _mm512_fmadd_ps(va, v2, *s2); *s3 = _mm512_fmadd_ps(va, v3, *s3);
+    }
+}
 /* One row against four: the row's chunk is loaded once per four FMAs and
  * the four sums are independent chains. */
 __attribute__((target("avx512f"))) static void pair4_avx512(const float *a, const float *const *b, int64_t d, bool sq, float *out) {
@@ -226,14 +238,7 @@ __attribute__((target("avx512f"))) static void pair4_avx512(const float *a, cons
         __m512 va = _mm512_maskz_loadu_ps(k, a + t);
         __m512 v0 = _mm512_maskz_loadu_ps(k, b0 + t), v1 = _mm512_maskz_loadu_ps(k, b1 + t);
         __m512 v2 = _mm512_maskz_loadu_ps(k, b2 + t), v3 = _mm512_maskz_loadu_ps(k, b3 + t);
-        if (sq) {
-            v0 = _mm512_sub_ps(va, v0); v1 = _mm512_sub_ps(va, v1); v2 = _mm512_sub_ps(va, v2); v3 = _mm512_sub_ps(va, v3);
-            s0 = _mm512_fmadd_ps(v0, v0, s0); s1 = _mm512_fmadd_ps(v1, v1, s1);
-            s2 = _mm512_fmadd_ps(v2, v2, s2); s3 = _mm512_fmadd_ps(v3, v3, s3);
-        } else {
-            s0 = _mm512_fmadd_ps(va, v0, s0); s1 = _mm512_fmadd_ps(va, v1, s1);
-            s2 = _mm512_fmadd_ps(va, v2, s2); s3 = _mm512_fmadd_ps(va, v3, s3);
-        }
+        acc4_avx512(sq, va, v0, v1, v2, v3, &s0, &s1, &s2, &s3);
     }
     out[0] = _mm512_reduce_add_ps(s0); out[1] = _mm512_reduce_add_ps(s1);
     out[2] = _mm512_reduce_add_ps(s2); out[3] = _mm512_reduce_add_ps(s3);
@@ -252,14 +257,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) static void pair4_h_avx512(
         __m512 va = load16h(a + t, left);
         __m512 v0 = load16h(b[0] + t, left), v1 = load16h(b[1] + t, left);
         __m512 v2 = load16h(b[2] + t, left), v3 = load16h(b[3] + t, left);
-        if (sq) {
-            v0 = _mm512_sub_ps(va, v0); v1 = _mm512_sub_ps(va, v1); v2 = _mm512_sub_ps(va, v2); v3 = _mm512_sub_ps(va, v3);
-            s0 = _mm512_fmadd_ps(v0, v0, s0); s1 = _mm512_fmadd_ps(v1, v1, s1);
-            s2 = _mm512_fmadd_ps(v2, v2, s2); s3 = _mm512_fmadd_ps(v3, v3, s3);
-        } else {
-            s0 = _mm512_fmadd_ps(va, v0, s0); s1 = _mm512_fmadd_ps(va, v1, s1);
-            s2 = _mm512_fmadd_ps(va, v2, s2); s3 = _mm512_fmadd_ps(va, v3, s3);
-        }
+        acc4_avx512(sq, va, v0, v1, v2, v3, &s0, &s1, &s2, &s3);
     }
     out[0] = _mm512_reduce_add_ps(s0); out[1] = _mm512_reduce_add_ps(s1);
     out[2] = _mm512_reduce_add_ps(s2); out[3] = _mm512_reduce_add_ps(s3);
