@@ -21,7 +21,7 @@ def digits():
 @pytest.fixture(scope="session")
 def blobs():
     """Three well separated Gaussian blobs, 300 x 120 float32 (wide: the maps
-    take PCA-50 first), labels."""
+    take PCA first: 50 dimensions for t-SNE, 100 for UMAP), labels."""
     rs = np.random.RandomState(0)
     centres = rs.normal(0, 10, (3, 120))
     y = np.repeat(np.arange(3), 100)

@@ -41,7 +41,7 @@ def test_knn_accuracy_close_to_peer(name):
 
 
 def test_wide_input_goes_through_pca(blobs):
-    # 120 features > 100: PCA-50 first (emb_map_input); the blobs stay apart
+    # 120 features > 100: PCA first (emb_map_input: 50 for t-SNE, 100 for UMAP); the blobs stay apart
     x, y = blobs
     for est in (embscope.TSNE(random_state=0, n_iter=400, n_jobs=1), embscope.UMAP(random_state=0)):
         assert knn_accuracy(est.fit_transform(x), y) == 1.0
