@@ -51,6 +51,10 @@ typedef struct {
     uint64_t seed;         /* randomized PCA solver (very wide x); default 42 */
 } emb_map_input_params;
 emb_map_input_params emb_map_input_default_params(void);
+/* The input of a UMAP graph, as `embscope map` and embscope.UMAP build it:
+ * the defaults above with pca_dims EMB_MAP_UMAP_PCA_DIMS and fit_rows
+ * EMB_MAP_PCA_FIT_ROWS_FAST. */
+emb_map_input_params emb_map_input_umap_params(void);
 
 /* The map's input for x (n, d): when d <= params->pca_above, *in = x and pca
  * is left zeroed; otherwise pca (n, pca_dims) is allocated with the first

@@ -206,6 +206,7 @@ SIGNATURES = {
     "emb_pca_transform": (c_int, [P(emb_pca_model), P(emb_matf), c_int, P(emb_matf)]),
     "emb_pca_model_free": (None, [P(emb_pca_model)]),
     "emb_map_input_default_params": (emb_map_input_params, []),
+    "emb_map_input_umap_params": (emb_map_input_params, []),
     "emb_map_input": (c_int, [P(emb_matf), P(emb_map_input_params), P(emb_matf), P(P(emb_matf))]),
     "emb_map_graph": (c_int, [P(emb_matf), P(emb_map_input_params), P(emb_knn_params), P(emb_knn)]),
     "emb_tsne_default_params": (emb_tsne_params, []),

@@ -132,9 +132,7 @@ class UMAP(_common.Estimator):
         kp.metric = _lib.METRIC[self.metric]
         kp.method = _lib.KNN_APPROX if self.force_approximation_algorithm else _lib.KNN_AUTO
         kp.n_threads, kp.seed, kp.progress = params.n_threads, params.seed, params.progress
-        mp = _lib.lib.emb_map_input_default_params()
-        mp.fit_rows = EMB_MAP_PCA_FIT_ROWS_FAST
-        mp.pca_dims = EMB_MAP_UMAP_PCA_DIMS
+        mp = _lib.lib.emb_map_input_umap_params()
         mp.n_threads, mp.seed = params.n_threads, params.seed
         g = _lib.emb_knn()
         _lib.check(_lib.lib.emb_map_graph(ctypes.byref(xm), ctypes.byref(mp), ctypes.byref(kp),
@@ -215,6 +213,3 @@ class UMAP(_common.Estimator):
         _lib.check(st, "UMAP.transform")
         return _common.take_matf(out)
 
-
-EMB_MAP_PCA_FIT_ROWS_FAST = 20000  # EMB_MAP_PCA_FIT_ROWS_FAST in include/emb_map.h
-EMB_MAP_UMAP_PCA_DIMS = 100        # EMB_MAP_UMAP_PCA_DIMS in include/emb_map.h

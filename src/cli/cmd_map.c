@@ -38,7 +38,7 @@ static const char *USAGE =
 enum { OPT_METHOD = 1300, OPT_DIMS, OPT_NEIGHBORS, OPT_METRIC, OPT_NN, OPT_MIN_DIST, OPT_SPREAD, OPT_EPOCHS, OPT_INIT };
 
 /* kNN graph of x as 'embscope analyze' would build it, but on the map's
- * input (emb_map_input: PCA to EMB_MAP_UMAP_PCA_DIMS = 100 dimensions first
+ * input (emb_map_input_umap_params: PCA to EMB_MAP_UMAP_PCA_DIMS = 100 dimensions first
  * when D > 100, fitted on at most EMB_MAP_PCA_FIT_ROWS_FAST rows). */
 emb_status cli_map_graph(const cli_common *c, const emb_matf *x, int k, emb_metric metric, emb_knn *g) {
     emb_knn_params kp = emb_knn_default_params();
@@ -47,9 +47,7 @@ emb_status cli_map_graph(const cli_common *c, const emb_matf *x, int k, emb_metr
     kp.n_threads = c->n_threads;
     kp.seed = c->seed;
     kp.progress = c->progress;
-    emb_map_input_params mp = emb_map_input_default_params();
-    mp.fit_rows = EMB_MAP_PCA_FIT_ROWS_FAST;
-    mp.pca_dims = EMB_MAP_UMAP_PCA_DIMS;
+    emb_map_input_params mp = emb_map_input_umap_params();
     mp.n_threads = c->n_threads;
     mp.seed = c->seed;
     return emb_map_graph(x, &mp, &kp, g);

@@ -13,6 +13,13 @@ emb_map_input_params emb_map_input_default_params(void) {
     return p;
 }
 
+emb_map_input_params emb_map_input_umap_params(void) {
+    emb_map_input_params p = emb_map_input_default_params();
+    p.pca_dims = EMB_MAP_UMAP_PCA_DIMS;
+    p.fit_rows = EMB_MAP_PCA_FIT_ROWS_FAST;
+    return p;
+}
+
 emb_status emb_map_input(const emb_matf *x, const emb_map_input_params *params, emb_matf *pca,
                          const emb_matf **in) {
     emb_map_input_params p = params ? *params : emb_map_input_default_params();
