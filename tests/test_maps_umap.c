@@ -4,8 +4,10 @@
  * the spectral layout against tests/ref/umap_fuzzy_ref.py (NumPy, written
  * from umap-learn's umap_.py / spectral.py, eigh for the eigenvectors);
  * ARPACK against the dense solver; the fast SGD against the plain one;
- * reproducibility; no NaN with duplicates and disconnected graphs. */
-/* ctest-labels: unit */
+ * reproducibility; no NaN with duplicates and disconnected graphs.
+ * The SGD has a kernel per SIMD level: run at each.
+ * ctest-labels: unit
+ * ctest-levels: all */
 #include "check.h"
 #include "neighbors/neighbors.h"
 #include "maps/umap.h"
