@@ -76,7 +76,7 @@ typedef struct {
 typedef struct {
     float dup_threshold;         /* similar: cosine >= this; < 0 = the features' default */
     float copy_threshold;        /* copies; < 0 = the features' default; > 1 = none */
-    emb_outlier_method outlier_method;  /* EMB_OUTLIER_KNN (default) or EMB_OUTLIER_LOF */
+    emb_outlier_method outlier_method;  /* EMB_OUTLIER_AUTO (default: HELLINGER for pixels, else KNN), KNN, LOF, HELLINGER */
     float outlier_fence;         /* flag score > Q3 + fence IQR; < 0 = the method's default */
     const char *features;        /* "pixels", "clip" or NULL (vectors of unknown origin): the
                                     default thresholds; emb_analyze_run sets it from the features */

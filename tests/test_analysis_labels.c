@@ -11,7 +11,10 @@
  *  - knn_weight = 1: the kNN vote alone, no classifier;
  *  - a third estimate (p_zero_shot): W = 0 the same bytes, W = 0.5 the
  *    combination and flags recomputed here;
- *  - the outlier rule (upper IQR fence) against numpy.percentile.
+ *  - the outlier rule (upper IQR fence) against numpy.percentile;
+ *  - the Hellinger outlier score (every SIMD level: 37-wide rows, so the
+ *    kernels' tails run; some negative values; a blank row) against the
+ *    definition, 1 - sum_t sqrt(p_t q_t) with p = x / sum x, in double here.
  * ctest-labels: unit
  * ctest-levels: all */
 #include "check.h"
@@ -272,8 +275,55 @@ static void test_outlier_rule(void) {
     CHECK(emb_outliers_flag(s, M, -1.0f, fl, &rule) == EMB_E_INVALID);
 }
 
+static void test_outlier_hellinger(void) {
+    enum { M = 300, DH = 37 };
+    emb_rng r;
+    emb_rng_seed(&r, 9);
+    float *xv = malloc(sizeof(float) * M * DH), *score = malloc(sizeof(float) * M), *pct = malloc(sizeof(float) * M);
+    for (int i = 0; i < M; i++)
+        for (int t = 0; t < DH; t++) {
+            double v = emb_rng_normal(&r) + (i % 3 == 0 ? 0.2 : 1.0) * (t % 5);
+            xv[i * DH + t] = (float)(i == 7 ? 0.0 : v);  /* row 7 blank; some negatives elsewhere */
+        }
+    emb_matf x = {xv, M, DH};
+    emb_knn_params kp = emb_knn_default_params();
+    kp.k = 10;
+    kp.method = EMB_KNN_EXACT;
+    emb_knn g;
+    if (!CHECK(emb_knn_build(&x, &kp, &g) == EMB_OK)) return;
+    CHECK(emb_outliers_score_x(&g, &x, EMB_OUTLIER_HELLINGER, score, pct) == EMB_OK);
+    double worst = 0, mean_diff = 0;
+    for (int i = 0; i < M; i++) {
+        double si = 0, ref = 0;
+        for (int t = 0; t < DH; t++) si += fmax(xv[i * DH + t], 0);
+        for (int a = 0; a < g.k; a++) {
+            int j = g.idx[i * g.k + a];
+            double sj = 0, bc = 0;
+            for (int t = 0; t < DH; t++) sj += fmax(xv[j * DH + t], 0);
+            if (si > 0 && sj > 0)
+                for (int t = 0; t < DH; t++) bc += sqrt(fmax(xv[i * DH + t], 0) / si * fmax(xv[j * DH + t], 0) / sj);
+            else bc = si == sj;
+            ref += 1 - bc;
+        }
+        ref /= g.k;
+        if (fabs(ref - score[i]) > worst) worst = fabs(ref - score[i]);
+        mean_diff += fabs(ref - g.dist[i * g.k]);
+    }
+    printf("Hellinger outlier score: worst |embscope - reference| %.3g\n", worst);
+    CHECK(worst < 2e-6);
+    CHECK(mean_diff / M > 1e-3);  /* not the cosine distances */
+    CHECK(score[7] == 1.0f);      /* a blank image is unlike every other */
+    CHECK(emb_outliers_score(&g, EMB_OUTLIER_HELLINGER, score, pct) == EMB_E_INVALID);
+    CHECK(emb_outliers_score_x(&g, NULL, EMB_OUTLIER_HELLINGER, score, pct) == EMB_E_INVALID);
+    emb_knn_free(&g);
+    free(xv);
+    free(score);
+    free(pct);
+}
+
 int main(void) {
     test_labels();
     test_outlier_rule();
+    test_outlier_hellinger();
     return check_exit();
 }

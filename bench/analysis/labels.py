@@ -17,10 +17,12 @@ on the same pixels:
 Prints precision@K (K = number planted) and, for each flag rule, the
 flagged count, precision and recall at that count.
 
-Outliers: Fashion-MNIST 70,000 + 100 MNIST test digits (unlabelled run);
-the share of the planted digits flagged by embscope's rule and of the
-others, and the same rule at other fences computed here from the scores
-(numpy percentiles), to show how the default fence was chosen.
+Outliers: Fashion-MNIST 70,000 + 100 MNIST test digits (unlabelled runs,
+five draws of the digits), given to analyze as images (IDX: pixel features,
+the Hellinger score) and as a .npy (the kNN mean cosine distance); the
+share of the planted digits flagged by embscope's rule and of the others,
+and the same rule at other fences computed here from the scores (numpy
+percentiles), to show how the default fences were chosen.
 
 usage: flock /tmp/embscope-bench.lock bench/analysis/labels.py EMBSCOPE_BIN [labels|outliers|all] [mnist,fashion,confusion]
 """
@@ -189,39 +191,76 @@ def labels(binp, cases="mnist,fashion,confusion"):
         label_case(binp, "Fashion-MNIST", xf, yf, 150, "T-shirt<->Shirt", 2)
 
 
-def outliers(binp):
+def write_idx_images(path, x):
+    """x (n, 784) in [0, 1] -> an uncompressed IDX image file (n x 28 x 28 uint8)."""
+    u = np.rint(x * 255).astype(np.uint8)
+    with open(path, "wb") as f:
+        f.write(np.array([0x00000803, len(u), 28, 28], ">u4").tobytes())
+        f.write(u.tobytes())
+
+
+def fence_rows(score, planted):
+    rows = []
+    q1, q3 = np.percentile(score, [25, 75])
+    for f in (1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0):
+        g = score > q3 + f * (q3 - q1)
+        rows.append((f"Q3 + {f:.1f} IQR", q3 + f * (q3 - q1), g.sum(), g[planted].mean(), g[~planted].mean()))
+    return rows
+
+
+def outliers(binp, draws=5):
+    """Fashion-MNIST 70,000 + 100 MNIST test digits, `draws` draws of the
+    digits (seeds 3, 4, ...). Each draw runs analyze twice, unlabelled, on
+    the same pixels: as an image dataset (an IDX file: pixel features, so the
+    default score is the Hellinger one) and as a .npy (vectors of unknown
+    origin: the kNN mean cosine distance)."""
     a, b = load_idx(FASHION, "train"), load_idx(FASHION, "t10k")
     xf = np.vstack([a[0], b[0]])
     xm, _ = load_idx(mnist_dir(), "t10k")
-    rng = np.random.default_rng(3)
-    x = np.vstack([xf, xm[rng.choice(len(xm), 100, replace=False)]])
-    n = len(x)
-    planted = np.zeros(n, bool)
-    planted[len(xf):] = True
-    tmp = tempfile.mkdtemp(prefix="embscope-bench-outliers-")
-    wall, summ = run_embscope(binp, x, None, tmp)
-    score = np.zeros(n, np.float32)
-    fl = np.zeros(n, bool)
-    for r in csv.DictReader(open(f"{tmp}/out/outliers.csv")):
-        score[int(r["index"])] = float(r["score"])
-        fl[int(r["index"])] = r["flagged"] == "1"
-    o = summ["outliers"]
-    print(f"outliers: Fashion-MNIST 70,000 + 100 MNIST digits, kNN mean cosine distance (k = 15); analyze {wall:.1f} s; "
-          f"rule: {o.get('rule')}")
-    print(f"  {'rule':<36}{'threshold':>10}{'flagged':>9}{'planted flagged':>17}{'others flagged':>16}")
-    print(f"  {'embscope (summary.json)':<36}{o.get('threshold', float('nan')):>10.4f}{fl.sum():>9}"
-          f"{fl[planted].mean():>17.3f}{fl[~planted].mean():>16.4f}")
-    q1, q3 = np.percentile(score, [25, 75])
-    for f in (1.5, 2.0, 2.5, 3.0, 4.0):
-        t = q3 + f * (q3 - q1)
-        g = score > t
-        print(f"  {'numpy: score > Q3 + %.1f IQR' % f:<36}{t:>10.4f}{g.sum():>9}{g[planted].mean():>17.3f}{g[~planted].mean():>16.4f}")
-    for p in (99.0, 99.5, 99.8):
-        t = np.percentile(score, p)
-        g = score > t
-        print(f"  {'numpy: score > percentile %.1f' % p:<36}{t:>10.4f}{g.sum():>9}{g[planted].mean():>17.3f}{g[~planted].mean():>16.4f}")
-    top = np.argsort(-score, kind="stable")[:100]
-    print(f"  planted among the top 100: {planted[top].sum()}")
+    agg = {}
+    for draw in range(draws):
+        rng = np.random.default_rng(3 + draw)
+        x = np.vstack([xf, xm[rng.choice(len(xm), 100, replace=False)]])
+        n = len(x)
+        planted = np.zeros(n, bool)
+        planted[len(xf):] = True
+        tmp = tempfile.mkdtemp(prefix="embscope-bench-outliers-")
+        os.makedirs(f"{tmp}/idx")
+        write_idx_images(f"{tmp}/idx/train-images-idx3-ubyte", x)
+        runs = []
+        t0 = time.time()
+        subprocess.run([binp, "analyze", f"{tmp}/idx", "-o", f"{tmp}/out_img", "--map", "none", "--clusters", "none",
+                        "--threads", str(THREADS), "--quiet"], check=True)
+        import json
+        runs.append(("images (IDX)", f"{tmp}/out_img", time.time() - t0, json.load(open(f"{tmp}/out_img/summary.json"))))
+        wall, summ = run_embscope(binp, x, None, tmp)
+        runs.append((".npy vectors", f"{tmp}/out", wall, summ))
+        for name, out, wall, summ in runs:
+            score = np.zeros(n, np.float32)
+            fl = np.zeros(n, bool)
+            for r in csv.DictReader(open(f"{out}/outliers.csv")):
+                score[int(r["index"])] = float(r["score"])
+                fl[int(r["index"])] = r["flagged"] == "1"
+            o = summ["outliers"]
+            key = f"{name}: {o.get('method')}"
+            t1 = np.percentile(score[~planted], 99.0)
+            print(f"draw {draw} (seed {3 + draw}), {key}: analyze {wall:.1f} s; rule {o.get('rule')}: {fl.sum()} flagged, "
+                  f"planted {fl[planted].mean():.3f}, others {fl[~planted].mean():.4f}; planted above the others' "
+                  f"99th percentile {np.mean(score[planted] > t1):.3f}; planted among the top 100 "
+                  f"{planted[np.argsort(-score, kind='stable')[:100]].sum()}")
+            g = agg.setdefault(key, {"default": [], "fences": []})
+            g["default"].append((fl.sum(), fl[planted].mean(), fl[~planted].mean()))
+            g["fences"].append(fence_rows(score, planted))
+    print(f"\nmean over {draws} draws")
+    print(f"  {'score, rule':<48}{'flagged':>9}{'planted flagged':>17}{'others flagged':>16}")
+    for key, g in agg.items():
+        d = np.array(g["default"], float).mean(0)
+        lo = min(v[1] for v in g["default"])
+        print(f"  {key + ', default rule':<48}{d[0]:>9.0f}{d[1]:>17.3f}{d[2]:>16.4f}   (lowest draw {lo:.2f})")
+        fr = g["fences"]
+        for i in range(len(fr[0])):
+            m = np.array([[r[i][2], r[i][3], r[i][4]] for r in fr], float).mean(0)
+            print(f"  {'  ' + fr[0][i][0]:<48}{m[0]:>9.0f}{m[1]:>17.3f}{m[2]:>16.4f}")
 
 
 def main():

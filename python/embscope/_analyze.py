@@ -182,7 +182,7 @@ def analyze(path, out=None, *, features="pixels", model=None, pixels_size=32, pi
             early_iterations=250, theta=0.5, tsne_gradient="auto", clusters="hdbscan",
             min_samples=0, cluster_selection="eom", cluster_epsilon=0.0, zero_shot=False,
             prompts=None, classes=None, tokenizer=None, vocabulary=None, queries=None,
-            zero_shot_weight=None, dup_threshold=None, copy_threshold=None, outlier_method="knn", outlier_fence=None,
+            zero_shot_weight=None, dup_threshold=None, copy_threshold=None, outlier_method="auto", outlier_fence=None,
             image_shape=None, n_jobs=None, threads=None, seed=42, verbose=False):
     """Run every stage of `embscope analyze` on the dataset at path and
     return an Analysis of the results.
@@ -205,8 +205,9 @@ def analyze(path, out=None, *, features="pixels", model=None, pixels_size=32, pi
     min_samples, cluster_selection ("eom", "leaf"), cluster_epsilon;
     zero_shot, prompts, classes (list or "a,b,c"), tokenizer, vocabulary,
     queries, zero_shot_weight (0..1: the zero-shot estimate's share of the
-    label-issue ranking; default 0, recorded only); dup_threshold, copy_threshold, outlier_method ("knn", "lof"),
-    outlier_fence, image_shape ((H, W) or (H, W, C)); n_jobs (scikit-learn's
+    label-issue ranking; default 0, recorded only); dup_threshold,
+    copy_threshold, outlier_method ("auto": "hellinger" for pixel images,
+    else "knn"; "lof"), outlier_fence, image_shape ((H, W) or (H, W, C)); n_jobs (scikit-learn's
     name, as embscope.embed and the estimators: None or -1 = all cores,
     n > 0 threads, n < -1 all cores but |n| - 1; the library's own loops;
     OpenBLAS keeps its pool, so the bytes of `embscope analyze --threads 1`
@@ -304,7 +305,7 @@ def analyze(path, out=None, *, features="pixels", model=None, pixels_size=32, pi
                 raise ValueError("%s: %r is not in 0..%g" % (name, value, hi))
             setattr(a, name, float(value))
     if outlier_method not in _lib.OUTLIER_METHOD:
-        raise ValueError("outlier_method: %r is not 'knn' or 'lof'" % (outlier_method,))
+        raise ValueError("outlier_method: %r is not 'auto', 'knn', 'lof' or 'hellinger'" % (outlier_method,))
     a.outlier_method = _lib.OUTLIER_METHOD[outlier_method]
     if outlier_fence is not None:
         if not 0 <= float(outlier_fence) <= 1000:

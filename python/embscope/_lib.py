@@ -34,7 +34,7 @@ TSNE_AUTO, TSNE_EXACT, TSNE_BH, TSNE_FFT = 0, 1, 2, 3
 UMAP_INIT = {"spectral": 0, "pca": 1, "random": 2}
 LAYOUTS = ("auto", "flat", "class", "split-class", "recursive", "coco", "yolo", "voc")  # emb_layout
 CLIP_PRECISION = {"f32": 0, "bf16": 1}
-OUTLIER_METHOD = {"knn": 0, "lof": 1}  # emb_outlier_method
+OUTLIER_METHOD = {"auto": -1, "knn": 0, "lof": 1, "hellinger": 2}  # emb_outlier_method
 LOG_INFO, LOG_WARN = 0, 1  # emb_log_level
 
 

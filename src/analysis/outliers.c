@@ -7,12 +7,24 @@
  * f = 3 "far out"), Q1 and Q3 by linear interpolation between order
  * statistics (NumPy's default percentile); f chosen by measurement on
  * planted out-of-distribution items (bench/analysis/outliers.py), see
- * EMB_OUTLIER_FENCE. */
+ * EMB_OUTLIER_FENCE.
+ * Hellinger (pixel vectors): the mean squared Hellinger distance
+ * H^2(p, q) = 1 - sum_t sqrt(p_t q_t) from an item's intensities, read as a
+ * distribution p = x / sum(x), to those of its k graph neighbours (Hellinger
+ * 1909; the square-root map of RootSIFT, Arandjelovic and Zisserman, CVPR
+ * 2012). The square root shrinks the bright, shared bulk of two images and
+ * weighs their thin, differing strokes up: on 100 MNIST digits mixed into
+ * Fashion-MNIST it ranks 93% of them above all but 1% of the garments, the
+ * raw cosine 81% (bench/analysis/labels.py outliers). The neighbours are the
+ * graph's (found by cosine), so no second search is run. */
 #include "analysis/analysis.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef EMB__X86
+#include <immintrin.h>
+#endif
 
 #define LOF_EPS 1e-10  /* keeps lrd finite when an item has k exact copies */
 
@@ -39,9 +51,106 @@ static emb_status percentiles(const float *score, int64_t n, float *pct) {
     return EMB_OK;
 }
 
+/* ---------------------------------------------------------------- Hellinger */
+/* sum_t sqrt(max(a_t, 0) max(b_t, 0)). The plain C version is the reference:
+ * 8 running sums, added up as the AVX2 kernel does (same bytes); the AVX-512
+ * kernel keeps 16 (last bits may differ). */
+static float sqrt_dot_c(const float *a, const float *b, int64_t d) {
+    float acc[8] = {0}, tail = 0;
+    int64_t d8 = d & ~(int64_t)7;
+    for (int64_t t = 0; t < d8; t += 8)
+        for (int l = 0; l < 8; l++) {
+            float x = a[t + l] > 0 ? a[t + l] : 0, y = b[t + l] > 0 ? b[t + l] : 0;
+            acc[l] += sqrtf(x * y);
+        }
+    for (int64_t t = d8; t < d; t++) {
+        float x = a[t] > 0 ? a[t] : 0, y = b[t] > 0 ? b[t] : 0;
+        tail += sqrtf(x * y);
+    }
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail;
+}
+#ifdef EMB__X86
+EMB__TARGET_AVX2 static float sqrt_dot_avx2(const float *a, const float *b, int64_t d) {
+    __m256 acc = _mm256_setzero_ps(), z = _mm256_setzero_ps();
+    int64_t d8 = d & ~(int64_t)7;
+    for (int64_t t = 0; t < d8; t += 8) {
+        __m256 x = _mm256_max_ps(_mm256_loadu_ps(a + t), z), y = _mm256_max_ps(_mm256_loadu_ps(b + t), z);
+        acc = _mm256_add_ps(acc, _mm256_sqrt_ps(_mm256_mul_ps(x, y)));
+    }
+    float l[8], tail = 0;
+    _mm256_storeu_ps(l, acc);
+    for (int64_t t = d8; t < d; t++) {
+        float x = a[t] > 0 ? a[t] : 0, y = b[t] > 0 ? b[t] : 0;
+        tail += sqrtf(x * y);
+    }
+    return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])) + tail;
+}
+EMB__TARGET_AVX512 static float sqrt_dot_avx512(const float *a, const float *b, int64_t d) {
+    __m512 acc = _mm512_setzero_ps(), z = _mm512_setzero_ps();
+    for (int64_t t = 0; t < d; t += 16) {
+        __mmask16 m = d - t >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (d - t)) - 1);
+        __m512 x = _mm512_max_ps(_mm512_maskz_loadu_ps(m, a + t), z), y = _mm512_max_ps(_mm512_maskz_loadu_ps(m, b + t), z);
+        acc = _mm512_add_ps(acc, _mm512_sqrt_ps(_mm512_mul_ps(x, y)));
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+#endif
+typedef float (*sqrt_dot_fn)(const float *, const float *, int64_t);
+static sqrt_dot_fn sqrt_dot_pick(void) {
+#ifdef EMB__X86
+    emb_cpu_level lv = emb_cpu_level_active();
+    if (lv >= EMB_CPU_AVX512) return sqrt_dot_avx512;
+    if (lv >= EMB_CPU_AVX2) return sqrt_dot_avx2;
+#endif
+    return sqrt_dot_c;
+}
+
+static emb_status score_hellinger(const emb_knn *g, const emb_matf *x, float *score) {
+    int64_t n = g->n, d = x->cols;
+    int k = g->k;
+    if (x->rows != n) return emb__fail(EMB_E_INVALID, "outliers: %lld vectors for a graph of %lld items", (long long)x->rows, (long long)n);
+    double *mass = emb__malloc(sizeof(double) * (size_t)(n ? n : 1), "Hellinger outliers");
+    if (!mass) return EMB_E_NOMEM;
+    sqrt_dot_fn dot = sqrt_dot_pick();
+    #pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) {  /* sum of the intensities: |sqrt(x)|^2 */
+        const float *r = x->data + (size_t)i * (size_t)d;
+        double s = 0;
+        for (int64_t t = 0; t < d; t++) s += r[t] > 0 ? r[t] : 0;
+        mass[i] = s;
+    }
+    #pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+        double s = 0;
+        int cnt = 0;
+        for (int a = 0; a < k; a++) {
+            int32_t j = g->idx[(size_t)i * k + a];
+            if (j < 0) continue;
+            double bc;  /* Bhattacharyya coefficient; two blank images are alike, a blank and another are not */
+            if (mass[i] > 0 && mass[j] > 0)
+                bc = dot(x->data + (size_t)i * (size_t)d, x->data + (size_t)j * (size_t)d, d) / sqrt(mass[i] * mass[j]);
+            else bc = mass[i] == mass[j];
+            s += 1.0 - (bc > 1 ? 1 : bc);
+            cnt++;
+        }
+        score[i] = cnt ? (float)(s / cnt) : 0.0f;
+    }
+    free(mass);
+    return EMB_OK;
+}
+
+emb_status emb_outliers_score_x(const emb_knn *g, const emb_matf *x, emb_outlier_method method, float *score,
+                                float *percentile) {
+    if (method != EMB_OUTLIER_HELLINGER) return emb_outliers_score(g, method, score, percentile);
+    if (!x || !x->data) return emb__fail(EMB_E_INVALID, "outliers: the Hellinger score needs the vectors");
+    emb_status st = score_hellinger(g, x, score);
+    return !st && percentile ? percentiles(score, g->n, percentile) : st;
+}
+
 emb_status emb_outliers_score(const emb_knn *g, emb_outlier_method method, float *score, float *percentile) {
     int64_t n = g->n;
     int k = g->k;
+    if (method == EMB_OUTLIER_HELLINGER) return emb__fail(EMB_E_INVALID, "outliers: the Hellinger score needs the vectors (emb_outliers_score_x)");
     if (method == EMB_OUTLIER_KNN) {
         #pragma omp parallel for schedule(static)
         for (int64_t i = 0; i < n; i++) {

@@ -147,7 +147,9 @@ emb_status emb_summary_add_duplicates_at(emb_summary *s, const char *prefix, con
 emb_status emb_summary_add_outliers(emb_summary *s, const emb_dataset *ds, const float *score, int64_t n,
                                     emb_outlier_method method, const emb_outlier_rule *rule, int top) {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "method", method == EMB_OUTLIER_LOF ? "lof" : "knn_mean_distance");
+    cJSON_AddStringToObject(o, "method", method == EMB_OUTLIER_LOF         ? "lof"
+                                          : method == EMB_OUTLIER_HELLINGER ? "knn_mean_hellinger"
+                                                                            : "knn_mean_distance");
     cJSON_AddNumberToObject(o, "ranked", (double)n);
     if (rule) {
         cJSON_AddNumberToObject(o, "flagged", (double)rule->n_flagged);

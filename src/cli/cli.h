@@ -115,9 +115,11 @@ enum { CLI_OPT_DUP_THRESHOLD = 1300, CLI_OPT_OUTLIER_METHOD, CLI_OPT_IMAGE_SHAPE
     "  --copy-threshold T  copies (sure, the headline): pixel images: correlation of the\n"    \
     "                      3x3-median-filtered pixels >= T (default 0.995; 0.998 over 1-2 px\n" \
     "                      shifts); other vectors: cosine >= T (0.98 CLIP); > 1 = none\n"     \
-    "  --outlier-method M  knn (mean distance to the k neighbours, default) or lof\n"            \
+    "  --outlier-method M  auto (default: hellinger for pixel images, knn otherwise), knn\n"   \
+    "                      (mean distance to the k neighbours), lof, or hellinger (mean\n"     \
+    "                      squared Hellinger distance of the pixel intensities to them)\n"      \
     "  --outlier-fence F   flag outliers with score > Q3 + F (Q3 - Q1) of the scores\n"           \
-    "                      (default 3); outliers.csv still ranks every item\n"                    \
+    "                      (default 4.5 hellinger, 3 knn and lof); outliers.csv ranks all\n"     \
     "  --image-shape HxWxC the vectors are pixel images of this shape: also find copies\n"      \
     "                      shifted by 1-2 px (image datasets: known; .npy: only with this)\n"
 void cli_analysis_init(cli_analysis *a);

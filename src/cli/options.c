@@ -35,9 +35,11 @@ int cli_analysis_opt(cli_analysis *a, int opt, const char *arg) {
         return 1;
     }
     if (opt == CLI_OPT_OUTLIER_METHOD) {
-        if (!strcmp(arg, "knn")) a->outlier_method = EMB_OUTLIER_KNN;
+        if (!strcmp(arg, "auto")) a->outlier_method = EMB_OUTLIER_AUTO;
+        else if (!strcmp(arg, "knn")) a->outlier_method = EMB_OUTLIER_KNN;
         else if (!strcmp(arg, "lof")) a->outlier_method = EMB_OUTLIER_LOF;
-        else { fprintf(stderr, "embscope: --outlier-method: '%s' is not knn or lof\n", arg); return -1; }
+        else if (!strcmp(arg, "hellinger")) a->outlier_method = EMB_OUTLIER_HELLINGER;
+        else { fprintf(stderr, "embscope: --outlier-method: '%s' is not auto, knn, lof or hellinger\n", arg); return -1; }
         return 1;
     }
     return 0;

@@ -11,7 +11,7 @@ emb_findings_opts emb_findings_default_opts(void) {
     memset(&a, 0, sizeof a);
     a.dup_threshold = -1;
     a.copy_threshold = -1;
-    a.outlier_method = EMB_OUTLIER_KNN;
+    a.outlier_method = EMB_OUTLIER_AUTO;
     a.outlier_fence = -1;
     return a;
 }
@@ -80,16 +80,21 @@ emb_status emb__stage_findings(const char *out_dir, const emb_analyze_params *c,
     float *score = malloc(sizeof(float) * (size_t)(n ? n : 1)), *pct = malloc(sizeof(float) * (size_t)(n ? n : 1));
     uint8_t *flag = malloc((size_t)(n ? n : 1));
     emb_outlier_rule rule;
-    emb_status st = score && pct && flag ? emb_outliers_score(g, a->outlier_method, score, pct) : EMB_E_NOMEM;
+    /* pixel vectors (an image dataset's pixels; not a .npy of unknown origin) */
+    bool pixels = a->features && !strcmp(a->features, "pixels");
+    emb_outlier_method om = a->outlier_method != EMB_OUTLIER_AUTO ? a->outlier_method
+                            : pixels ? EMB_OUTLIER_HELLINGER : EMB_OUTLIER_KNN;
+    emb_status st = score && pct && flag ? emb_outliers_score_x(g, x, om, score, pct) : EMB_E_NOMEM;
     float fence = a->outlier_fence >= 0 ? a->outlier_fence
-                  : a->outlier_method == EMB_OUTLIER_LOF ? EMB_OUTLIER_FENCE_LOF : EMB_OUTLIER_FENCE_KNN;
+                  : om == EMB_OUTLIER_LOF ? EMB_OUTLIER_FENCE_LOF
+                  : om == EMB_OUTLIER_HELLINGER ? EMB_OUTLIER_FENCE_HELLINGER : EMB_OUTLIER_FENCE_KNN;
     if (!st) st = emb_outliers_flag(score, n, fence, flag, &rule);
     if (!st) {
         char *p = emb__out_path(out_dir, "outliers.csv");
         st = p ? emb_outliers_write_csv(p, ds, score, pct, flag, n) : EMB_E_NOMEM;
         free(p);
     }
-    if (!st) st = emb_summary_add_outliers(s, ds, score, n, a->outlier_method, &rule, 10);
+    if (!st) st = emb_summary_add_outliers(s, ds, score, n, om, &rule, 10);
     free(score);
     free(pct);
     free(flag);
