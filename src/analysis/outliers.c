@@ -22,7 +22,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef EMB__X86
+#if defined(EMB__X86) && (defined(__x86_64__) || defined(__i386__))  /* x86 only: the aarch64 build has no immintrin.h */
 #include <immintrin.h>
 #endif
 
