@@ -29,21 +29,32 @@ const char *emb_version(void);              /* "0.1.0" */
 /* The binary interface: bumped whenever a public struct, enum or signature
  * changes. Bindings (python/embscope) pin the number they were written for
  * and check it, and the size of each struct they mirror, when they load. */
-#define EMB_ABI_VERSION 4
+#define EMB_ABI_VERSION 5
 int emb_abi_version(void);                  /* EMB_ABI_VERSION of the library */
 /* sizeof a public struct by name ("emb_tsne_params", "emb_knn", ...); 0 for
  * a name it does not know. */
 size_t emb_abi_sizeof(const char *type_name);
 
 /* A dense row-major float32 matrix. Owned by whoever filled it; release with
- * emb_matf_free(). */
+ * emb_matf_free(). A matrix may instead hold its rows in half precision
+ * (IEEE binary16): data NULL, half set (a view, e.g. of a mapped float16
+ * .npy, owned elsewhere; emb_matf_free leaves it alone). The stages of a
+ * large run read such rows directly (kNN, duplicates, PCA and the label
+ * classifier on it); the other functions widen them into a float32 copy
+ * first (emb_matf_widen). */
 typedef struct {
-    float *data;          /* (rows, cols) row-major */
+    float *data;          /* (rows, cols) row-major, or NULL with half */
     int64_t rows, cols;
+    const uint16_t *half; /* (rows, cols) binary16 when data is NULL, else NULL */
 } emb_matf;
 
 emb_status emb_matf_alloc(emb_matf *m, int64_t rows, int64_t cols); /* zeroed */
 void emb_matf_free(emb_matf *m);  /* NULL data is a no-op; leaves m zeroed */
+/* x itself when it holds float32 rows (*use = x, tmp untouched), else its
+ * half-precision rows widened into tmp (allocated; *use = tmp; the caller
+ * frees tmp with emb_matf_free, a no-op when unused). */
+emb_status emb_matf_widen(const emb_matf *x, emb_matf *tmp, const emb_matf **use);
+bool emb_matf_is_half(const emb_matf *x);   /* rows in half precision */
 
 /* Random numbers: xoshiro256** seeded by splitmix64 (Blackman & Vigna 2018).
  * Same seed, same sequence on every platform. Not thread-safe: one per thread

@@ -46,11 +46,14 @@ emb_status emb_npy_load_f32(const char *path, emb_matf *out);
  * does. Close with emb_npy_vectors_close, never emb_matf_free. */
 typedef struct {
     emb_matf m;
-    bool mapped;           /* m.data points into the file's mapping */
+    bool mapped;           /* m.data (or m.half) points into the file's mapping */
     void *map_;            /* private */
     size_t map_len_;
 } emb_npy_vectors;
 emb_status emb_npy_vectors_open(const char *path, emb_npy_vectors *out);
+/* The same; with keep_f16 a little-endian float16 file is mapped as it is
+ * (m.half set, m.data NULL: see emb_matf) instead of converted to float32. */
+emb_status emb_npy_vectors_open_ex(const char *path, bool keep_f16, emb_npy_vectors *out);
 void emb_npy_vectors_close(emb_npy_vectors *v);   /* zeroed is a no-op */
 
 /* Write a C-order array, format 1.0 (2.0 when the header needs it). */

@@ -285,7 +285,7 @@ static void test_outlier_hellinger(void) {
             double v = emb_rng_normal(&r) + (i % 3 == 0 ? 0.2 : 1.0) * (t % 5);
             xv[i * DH + t] = (float)(i == 7 ? 0.0 : v);  /* row 7 blank; some negatives elsewhere */
         }
-    emb_matf x = {xv, M, DH};
+    emb_matf x = {xv, M, DH, NULL};
     emb_knn_params kp = emb_knn_default_params();
     kp.k = 10;
     kp.method = EMB_KNN_EXACT;

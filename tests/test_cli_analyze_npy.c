@@ -11,6 +11,7 @@
  * ctest-labels: cli */
 #include "check.h"
 #include "embscope.h"
+#include "core/internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -111,6 +112,80 @@ static void run(int d, bool items, const char *extra) {
     }
 }
 
+/* duplicates.csv as groups: key[i] = the smallest index in item i's group
+ * (-1 outside groups), whatever the groups' order. */
+static void group_keys(const char *csv, long *key) {
+    long gmin[N];
+    for (int i = 0; i < N; i++) key[i] = -1, gmin[i] = N;
+    long gi[N * 2], ix[N * 2];
+    int m = 0;
+    for (const char *l = csv; l && *l && m < 2 * N; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (sscanf(l, "%ld,%ld,", &gi[m], &ix[m]) == 2 && gi[m] >= 0 && gi[m] < N && ix[m] >= 0 && ix[m] < N) m++;
+    for (int a = 0; a < m; a++) if (ix[a] < gmin[gi[a]]) gmin[gi[a]] = ix[a];
+    for (int a = 0; a < m; a++) key[ix[a]] = gmin[gi[a]];
+}
+
+/* --storage f16 on a float16 .npy: the rows stay half precision (no float32
+ * copy); the results are those of the same file widened to float32 on load
+ * (the default): outliers and label issues byte for byte (the exact kNN
+ * path and the PCA widen exactly), the duplicate groups the same (their
+ * cosines are summed from half rows, so the printed similarity may differ
+ * in its last digit); embeddings.npy is written as float16. */
+static void half_storage(void) {
+    char src[700], dir[700], cmd[2048], p[760];
+    snprintf(src, sizeof src, "%s/d512_1/vectors.npy", check_tmpdir());
+    snprintf(dir, sizeof dir, "%s/f16", check_tmpdir());
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp '%s/d512_1/items.csv' '%s/'", dir, check_tmpdir(), dir);
+    free(check_run(cmd, NULL));
+    emb_matf x = {0};
+    CHECK(emb_npy_load_f32(src, &x) == EMB_OK);
+    uint16_t *h = malloc(sizeof(uint16_t) * (size_t)(x.rows * x.cols));
+    for (int64_t a = 0; h && a < x.rows * x.cols; a++) h[a] = emb__f32_to_f16(x.data[a]);
+    int64_t shape[2] = {x.rows, x.cols};
+    snprintf(p, sizeof p, "%s/vectors.npy", dir);
+    CHECK(h && emb_npy_write(p, EMB_DT_F16, h, 2, shape) == EMB_OK);
+    free(h);
+    emb_matf_free(&x);
+    const char *mode[2] = {"", "--storage f16"}, *name[2] = {"out32", "out16"};
+    for (int m = 0; m < 2; m++) {
+        int status = 0;
+        snprintf(cmd, sizeof cmd, "%s analyze '%s/vectors.npy' -o '%s/%s' --threads 2 --map none %s 2>&1", EMB_BIN, dir, dir,
+                 name[m], mode[m]);
+        char *log = check_run(cmd, &status);
+        CHECK_EQ(0, status);
+        CHECK(log && (strstr(log, "kept in half precision") != NULL) == (m == 1));
+        if (status) fprintf(stderr, "%s\n", log ? log : "");
+        free(log);
+    }
+    snprintf(p, sizeof p, "%s/out16/embeddings.npy", dir);
+    emb_npy a;
+    CHECK(emb_npy_open(p, false, &a) == EMB_OK);
+    CHECK(a.dtype == EMB_DT_F16 && a.ndim == 2 && a.shape[0] == N && a.shape[1] == 512);
+    emb_npy_close(&a);
+    const char *same[2] = {"outliers.csv", "label_issues.csv"};
+    for (int f = 0; f < 3; f++) {
+        char *t[2];
+        for (int m = 0; m < 2; m++) {
+            snprintf(p, sizeof p, "%s/%s/%s", dir, name[m], f < 2 ? same[f] : "duplicates.csv");
+            t[m] = check_read_text(p);
+        }
+        CHECK(t[0] && t[1] && strlen(t[0]) > 60);
+        if (t[0] && t[1] && f == 2) {
+            long k0[N], k1[N];
+            group_keys(t[0], k0);
+            group_keys(t[1], k1);
+            int grouped = 0, differ = 0;
+            for (int i = 0; i < N; i++) grouped += k0[i] >= 0, differ += k0[i] != k1[i];
+            CHECK(grouped >= 2 * N_COPIES);
+            CHECK_EQ(0, differ);
+        } else if (t[0] && t[1]) {
+            CHECK(!strcmp(t[0], t[1]));
+        }
+        free(t[0]);
+        free(t[1]);
+    }
+}
+
 int main(void) {
     int dims[3] = {512, 768, 784};
     for (int i = 0; i < 3; i++) {
@@ -118,6 +193,7 @@ int main(void) {
         run(dims[i], true, "");
     }
     run(784, true, "--image-shape 28x28x1");   /* the shift search on a .npy of images */
+    half_storage();
     char cmd[2048], p[700];
     int status = 0;
     snprintf(cmd, sizeof cmd, "EMB_CPU=scalar %s analyze '%s/d512_1/vectors.npy' -o '%s/scalar' --map none --quiet 2>&1",

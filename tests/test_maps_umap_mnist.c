@@ -78,7 +78,7 @@ static double knn_accuracy(const emb_matf *e, const uint8_t *labels, int k) {
 
 /* C trustworthiness against sklearn's on rows [0, m) of x and e. */
 static void check_trust_vs_sklearn(const emb_matf *x, const emb_matf *e, int64_t m) {
-    emb_matf xs = {x->data, m, x->cols}, es = {e->data, m, e->cols};
+    emb_matf xs = {x->data, m, x->cols, NULL}, es = {e->data, m, e->cols, NULL};
     const char *dir = check_tmpdir();
     char px[1024], pe[1024], cmd[4096];
     snprintf(px, sizeof px, "%s/x.npy", dir);

@@ -74,7 +74,7 @@ int main(void) {
 
     /* a copy of training point 0: its nearest neighbour at distance 0 has
      * membership 1, so it starts exactly there (1 requested epoch / 3 = 0) */
-    emb_matf one = {train.data, 1, D};
+    emb_matf one = {train.data, 1, D, NULL};
     emb_knn q1;
     CHECK(emb_knn_query(&train, &one, &kp, &q1) == EMB_OK);
     up.n_epochs = 1;

@@ -7,6 +7,7 @@
  * ctest-levels: all */
 #include "check.h"
 #include "embscope.h"
+#include "core/internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -88,6 +89,70 @@ int main(void) {
         emb_knn_free(&ex);
         emb_knn_free(&ap);
     }
+    /* half-precision input (emb_matf.half, as a float16 .npy mapped with
+     * --storage f16): the rows rounded to binary16 are all there is; the
+     * reference is the exact graph of those values widened */
+    uint16_t *h = malloc(sizeof(uint16_t) * (size_t)(n * d));
+    CHECK(h != NULL);
+    for (int64_t a = 0; a < n * d; a++) h[a] = emb__f32_to_f16(x.data[a]);
+    emb_matf xh = {NULL, n, d, h}, wide = {0};
+    const emb_matf *xw = NULL;
+    CHECK(emb_matf_is_half(&xh) && !emb_matf_is_half(&x));
+    CHECK(emb_matf_widen(&xh, &wide, &xw) == EMB_OK && xw == &wide);
+    int wrong = 0;
+    for (int64_t a = 0; a < n * d; a++) wrong += wide.data[a] != emb__f16_to_f32(h[a]);
+    CHECK_EQ(0, wrong);
+    for (int m = 0; m < 2; m++) {
+        emb_knn_params p = emb_knn_default_params();
+        p.metric = m ? EMB_METRIC_EUCLIDEAN : EMB_METRIC_COSINE;
+        p.k = 15;
+        emb_knn ex = {0}, ap = {0};
+        p.method = EMB_KNN_EXACT;
+        CHECK(emb_knn_build(&xh, &p, &ex) == EMB_OK);   /* widened inside: the exact path reads float32 */
+        emb_knn exw = {0};
+        CHECK(emb_knn_build(&wide, &p, &exw) == EMB_OK);
+        CHECK_EQ_I32(ex.idx, exw.idx, (size_t)n * 15);
+        p.method = EMB_KNN_APPROX;
+        double t0 = emb_now();
+        CHECK(emb_knn_build(&xh, &p, &ap) == EMB_OK);
+        double r = recall(&ex, &ap);
+        fprintf(stderr, "%s, half-precision input: recall@15 %.4f in %.2f s (%s)\n", m ? "euclidean" : "cosine", r,
+                emb_now() - t0, ap.reason);
+        CHECK(r >= MIN_RECALL);
+        CHECK(r >= recall_f32[m] - 0.005);
+        CHECK_CONTAINS(ap.reason, "f16");
+        /* distances of the binary16 values: cosine from the unit rows rounded
+         * to binary16 once more (within 2e-3), Euclidean from the values */
+        int bad = 0;
+        double worst = 0;
+        for (int64_t i = 0; i < n; i++)
+            for (int a = 0; a < 15; a++) {
+                int32_t j = ap.idx[i * 15 + a];
+                if (j < 0 || j == i || (a && ap.dist[i * 15 + a] < ap.dist[i * 15 + a - 1])) { bad++; continue; }
+                double s = 0, na = 0, nb = 0;
+                for (int64_t t = 0; t < d; t++) {
+                    double u = wide.data[i * d + t], v = wide.data[j * d + t];
+                    s += m ? (u - v) * (u - v) : u * v;
+                    na += u * u;
+                    nb += v * v;
+                }
+                double want = m ? sqrt(s) : 1.0 - s / sqrt(na * nb), e = fabs(want - ap.dist[i * 15 + a]);
+                if (e > worst) worst = e;
+                if (e > (m ? 1e-5 * fmax(1.0, want) : 2e-3)) bad++;
+            }
+        fprintf(stderr, "  worst distance error %.2e\n", worst);
+        CHECK_EQ(0, bad);
+        emb_knn_free(&ex);
+        emb_knn_free(&exw);
+        emb_knn_free(&ap);
+    }
+    /* the functions that read float32 rows only say so */
+    emb_kmeans_params kp = emb_kmeans_default_params();
+    emb_clusters cl = {0};
+    CHECK(emb_kmeans_run(&xh, &kp, NULL, &cl) == EMB_E_INVALID);
+    CHECK_CONTAINS(emb_errmsg(), "half-precision");
+    emb_matf_free(&wide);
+    free(h);
     emb_matf_free(&x);
     return check_exit();
 }

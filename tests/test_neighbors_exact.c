@@ -172,7 +172,7 @@ static void test_small_n(void) {
 /* D = 1: Euclidean is |a - b|; cosine is 0 (same sign) or 2. */
 static void test_d1(void) {
     float v[8] = {0.5f, -1.0f, 2.0f, 3.5f, -0.25f, 2.0f, 7.0f, 1.0f};
-    emb_matf x = {v, 8, 1};
+    emb_matf x = {v, 8, 1, NULL};
     emb_knn g = {0};
     emb_knn_params p = emb_knn_default_params();
     p.k = 2;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Synthetic vectors on the Fashion-MNIST manifold for the scale benchmark.
 
-  make_data.py N OUT_DIR [--kind dense|spread] [--dims D] [--seed S]
+  make_data.py N OUT_DIR [--kind dense|spread] [--dims D] [--seed S] [--dtype f32|f16]
 
 dense:  the 70,000 originals plus interpolations a + t (b - a), t uniform in
         (0, 1), between an item a and one of its 10 nearest same-class
@@ -17,6 +17,8 @@ those sets are not the same draws as an in-memory run would make. Writes
 OUT_DIR/embeddings.npy and OUT_DIR/items.csv (index,path,split,label: the
 class and split of a), the layout `embscope analyze OUT_DIR/embeddings.npy`
 reads.
+--dtype f16 writes float16 vectors (10M x 512 is then a 10 GB file, the
+input of `embscope analyze --storage f16`, which reads them as they are).
 Needs /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist).
 """
 import argparse, gzip, os, struct
@@ -40,7 +42,7 @@ CHUNK = 250_000
 def write_chunked(a, x, y, split, src, other, rng, names):
     """The same construction, CHUNK new rows at a time, into an open_memmap."""
     n0 = 70000 if a.kind == "dense" else 0
-    out = np.lib.format.open_memmap(os.path.join(a.out, "embeddings.npy"), mode="w+", dtype=np.float32,
+    out = np.lib.format.open_memmap(os.path.join(a.out, "embeddings.npy"), mode="w+", dtype=np.dtype(a.dtype),
                                     shape=(a.n, x.shape[1]))
     if n0:
         out[:n0] = x
@@ -69,7 +71,9 @@ def main():
     ap.add_argument("--kind", choices=["dense", "spread"], default="dense")
     ap.add_argument("--dims", type=int, default=784)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--dtype", choices=["f32", "f16"], default="f32")
     a = ap.parse_args()
+    a.dtype = {"f32": "float32", "f16": "float16"}[a.dtype]
     rng = np.random.default_rng(a.seed)
     x = np.concatenate([load_idx(f"{DATA}/train-images-idx3-ubyte.gz"),
                         load_idx(f"{DATA}/t10k-images-idx3-ubyte.gz")]).reshape(70000, -1).astype(np.float32) / 255
@@ -113,7 +117,7 @@ def main():
         out = np.concatenate([x, new])
         lab = np.concatenate([y, y[src]])
         spl = np.concatenate([split, split[src]])
-    np.save(os.path.join(a.out, "embeddings.npy"), out.astype(np.float32))
+    np.save(os.path.join(a.out, "embeddings.npy"), out.astype(a.dtype))
     with open(os.path.join(a.out, "items.csv"), "w") as f:
         f.write("index,path,split,label\n")
         for i in range(len(out)):

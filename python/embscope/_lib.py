@@ -17,7 +17,7 @@ import logging
 import os
 import threading
 
-ABI_VERSION = 4  # EMB_ABI_VERSION in include/emb_core.h this binding mirrors
+ABI_VERSION = 5  # EMB_ABI_VERSION in include/emb_core.h this binding mirrors
 
 log = logging.getLogger("embscope")
 
@@ -39,7 +39,8 @@ LOG_INFO, LOG_WARN = 0, 1  # emb_log_level
 
 
 class emb_matf(ctypes.Structure):
-    _fields_ = [("data", ctypes.POINTER(c_float)), ("rows", c_int64), ("cols", c_int64)]
+    _fields_ = [("data", ctypes.POINTER(c_float)), ("rows", c_int64), ("cols", c_int64),
+                ("half", ctypes.POINTER(ctypes.c_uint16))]
 
 
 class emb_progress(ctypes.Structure):

@@ -26,6 +26,7 @@
  * pairs). The representative has the highest mean similarity to the
  * other members. */
 #include "analysis/analysis.h"
+#include "neighbors/neighbors.h"
 
 #include <math.h>
 #include <omp.h>
@@ -148,8 +149,17 @@ static float dotf(const float *a, const float *b, int64_t d) {
 
 static float cosine(const emb_matf *x, const float *norm, int64_t i, int64_t j) {
     if (norm[i] == 0 || norm[j] == 0) return 0;
-    float c = dotf(x->data + (size_t)i * x->cols, x->data + (size_t)j * x->cols, x->cols) / (norm[i] * norm[j]);
+    float dot = x->data ? dotf(x->data + (size_t)i * x->cols, x->data + (size_t)j * x->cols, x->cols)
+                        : emb__dot_h(x->half + (size_t)i * x->cols, x->half + (size_t)j * x->cols, x->cols);
+    float c = dot / (norm[i] * norm[j]);
     return c > 1 ? 1 : c;
+}
+
+/* Row i's bytes (float32 or half-precision values): the exact test's. */
+static const void *row_bytes(const emb_matf *x, int64_t i, size_t *len) {
+    size_t w = x->data ? sizeof(float) : sizeof(uint16_t);
+    *len = w * (size_t)x->cols;
+    return x->data ? (const void *)(x->data + (size_t)i * x->cols) : (const void *)(x->half + (size_t)i * x->cols);
 }
 
 /* The best dot product of a with b moved by (dy, dx), |dy|, |dx| <= max_shift
@@ -511,7 +521,11 @@ static bool pair_from_cos(const dups_ctx *c, int64_t i, int64_t j, float sim, em
 
 /* Do items i and j (equal hash) have identical pixels (or vectors)? */
 static bool same_content(const emb_matf *x, const emb_dataset *ds, bool pixel_hash, int64_t i, int64_t j) {
-    if (!pixel_hash) return !memcmp(x->data + (size_t)i * x->cols, x->data + (size_t)j * x->cols, sizeof(float) * (size_t)x->cols);
+    if (!pixel_hash) {
+        size_t len;
+        const void *a = row_bytes(x, i, &len), *b = row_bytes(x, j, &len);
+        return !memcmp(a, b, len);
+    }
     if (ds->source == EMB_SOURCE_IDX && ds->pixels) {
         size_t np = (size_t)ds->img_w * ds->img_h;
         return !memcmp(ds->pixels + (size_t)i * np, ds->pixels + (size_t)j * np, np);
@@ -543,7 +557,11 @@ static emb_status find_exact(const emb_matf *x, const emb_dataset *ds, emb_dups 
     #pragma omp parallel for num_threads(nt) schedule(static)
     for (int64_t i = 0; i < n; i++) {
         uint64_t h = pixel_hash ? ds->pixel_hash[i] : 0;
-        if (!h) h = XXH3_64bits(x->data + (size_t)i * x->cols, sizeof(float) * (size_t)x->cols);
+        if (!h) {
+            size_t len;
+            const void *r = row_bytes(x, i, &len);
+            h = XXH3_64bits(r, len);
+        }
         hs[i] = (hash_item){h, i};
     }
     qsort(hs, (size_t)n, sizeof *hs, cmp_hash_item);
@@ -1061,10 +1079,29 @@ done:
     return st;
 }
 
+static emb_status dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset *ds,
+                            const emb_dups_params *params, emb_dups *out);
+
+/* Half-precision rows are read as they are (cosines by emb__dot_h, the
+ * exact test on their bytes), except by the image searches (shifts, copy
+ * signatures), which get a float32 copy. */
 emb_status emb_dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset *ds,
                          const emb_dups_params *params, emb_dups *out) {
     emb_dups_params p = params ? *params : emb_dups_default_params();
     memset(out, 0, sizeof *out);
+    emb__simd_init();
+    if (!(emb_matf_is_half(x) && p.img_w > 0 && p.img_h > 0)) return dups_find(x, g, ds, &p, out);
+    emb_matf wide = {0};
+    const emb_matf *xf;
+    emb_status st = emb_matf_widen(x, &wide, &xf);
+    if (!st) st = dups_find(xf, g, ds, &p, out);
+    emb_matf_free(&wide);
+    return st;
+}
+
+static emb_status dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset *ds,
+                            const emb_dups_params *params, emb_dups *out) {
+    emb_dups_params p = *params;
     int64_t n = x->rows;
     if (!g || g->n != n) return emb__fail(EMB_E_INVALID, "dups: kNN graph has %lld rows, vectors %lld", g ? (long long)g->n : 0ll, (long long)n);
     if (g->metric != EMB_METRIC_COSINE) return emb__fail(EMB_E_INVALID, "dups: the kNN graph must use the cosine metric");
@@ -1091,13 +1128,25 @@ emb_status emb_dups_find(const emb_matf *x, const emb_knn *g, const emb_dataset 
         st = EMB_E_NOMEM;
         goto done;
     }
-    #pragma omp parallel for num_threads(emb_threads_resolve(p.n_threads)) schedule(static)
-    for (int64_t i = 0; i < n; i++) {
-        const float *r = x->data + (size_t)i * x->cols;
-        double s = 0;
-        for (int64_t t = 0; t < x->cols; t++) s += (double)r[t] * r[t];
-        norm[i] = (float)sqrt(s);
+    int nomem = 0;
+    #pragma omp parallel num_threads(emb_threads_resolve(p.n_threads))
+    {
+        float *buf = x->data ? NULL : malloc(sizeof(float) * (size_t)x->cols);   /* a half row widened */
+        if (!x->data && !buf) {
+            #pragma omp atomic write
+            nomem = 1;
+        }
+        #pragma omp for schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            if (!x->data && !buf) continue;
+            const float *r = emb__matf_row(x, i, buf);
+            double s = 0;
+            for (int64_t t = 0; t < x->cols; t++) s += (double)r[t] * r[t];
+            norm[i] = (float)sqrt(s);
+        }
+        free(buf);
     }
+    if (nomem) { st = emb__fail(EMB_E_NOMEM, "dups: out of memory"); goto done; }
     emb_progress_report(&p.progress, "dups", 0.0, "exact");
     if ((st = find_exact(x, ds, out, emb_threads_resolve(p.n_threads)))) goto done;
     for (int64_t i = 0; i < n; i++) parent[i] = out->exact_root[i];  /* roots are the smallest index */

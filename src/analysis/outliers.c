@@ -142,8 +142,12 @@ static emb_status score_hellinger(const emb_knn *g, const emb_matf *x, float *sc
 emb_status emb_outliers_score_x(const emb_knn *g, const emb_matf *x, emb_outlier_method method, float *score,
                                 float *percentile) {
     if (method != EMB_OUTLIER_HELLINGER) return emb_outliers_score(g, method, score, percentile);
-    if (!x || !x->data) return emb__fail(EMB_E_INVALID, "outliers: the Hellinger score needs the vectors");
-    emb_status st = score_hellinger(g, x, score);
+    if (!x || !(x->data || x->half)) return emb__fail(EMB_E_INVALID, "outliers: the Hellinger score needs the vectors");
+    emb_matf wide = {0};
+    const emb_matf *xf;
+    emb_status st = emb_matf_widen(x, &wide, &xf);   /* half rows: a float32 copy */
+    if (!st) st = score_hellinger(g, xf, score);
+    emb_matf_free(&wide);
     return !st && percentile ? percentiles(score, g->n, percentile) : st;
 }
 

@@ -286,6 +286,7 @@ static bool finite_pos(const emb_matf *x) {
 }
 
 emb_status emb_hdbscan_run(const emb_matf *x, const emb_hdbscan_params *params, emb_clusters *out) {
+    EMB__NEED_F32(x, "HDBSCAN");
     emb_hdbscan_params p = params ? *params : emb_hdbscan_default_params();
     memset(out, 0, sizeof *out);
     int64_t n = x->rows, d = x->cols;

@@ -63,6 +63,7 @@ static int64_t draw(const double *cum, int64_t n, double r) {
 
 emb_status emb_kmeans_plusplus(const emb_matf *x, int k, uint64_t seed, int n_threads,
                                float *centers, int *k_found) {
+    EMB__NEED_F32(x, "k-means++");
     int64_t n = x->rows, d = x->cols;
     if (n < 1 || d < 1 || k < 1) return emb__fail(EMB_E_INVALID, "k-means++: %lld rows, %lld columns, k = %d", (long long)n, (long long)d, k);
     int nth = emb_threads_resolve(n_threads);
@@ -236,6 +237,7 @@ static double mean_variance(const emb_matf *x) {
 
 emb_status emb_kmeans_run(const emb_matf *x, const emb_kmeans_params *params, const float *init,
                           emb_clusters *out) {
+    EMB__NEED_F32(x, "k-means");
     emb_kmeans_params p = params ? *params : emb_kmeans_default_params();
     int64_t n = x ? x->rows : 0, d = x ? x->cols : 0;
     if (!x || !x->data || n < 1 || d < 1) return emb__fail(EMB_E_INVALID, "k-means: no rows");

@@ -74,6 +74,24 @@ emb_status emb__read_file(const char *path, size_t max_bytes,
 /* IEEE half <-> single (round to nearest even). */
 float    emb__f16_to_f32(uint16_t h);
 uint16_t emb__f32_to_f16(float f);
+/* n binary16 values widened to float32 (exact) at the active SIMD level;
+ * _c: the plain-C reference (core/half.c). */
+void emb__f16_widen(const uint16_t *src, float *dst, int64_t n);
+void emb__f16_widen_c(const uint16_t *src, float *dst, int64_t n);
+/* Row i of x as float32: a pointer into x->data, or x->half's row widened
+ * into buf (x->cols floats). */
+const float *emb__matf_row(const emb_matf *x, int64_t i, float *buf);
+/* Give back the resident pages of a read-through part of a read-only file
+ * mapping (the 10 GB float16 .npy of a large run), core/half.c. */
+void emb__release_pages(const void *p, size_t bytes);
+/* For a function that reads float32 rows only: a half-precision x is an
+ * error that says how to get float32 rows. */
+#define EMB__NEED_F32(x, what)                                                                          \
+    do {                                                                                                \
+        if (emb_matf_is_half(x))                                                                        \
+            return emb__fail(EMB_E_INVALID, "%s: half-precision rows (widen them with emb_matf_widen)", \
+                             what);                                                                     \
+    } while (0)
 
 /* Union-find (dups, HDBSCAN) over n items with path halving; the root of a set is its
  * smallest index (union links the larger root under the smaller). */

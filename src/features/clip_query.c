@@ -63,6 +63,7 @@ emb_status emb_clip_zeroshot_classes(const emb_clip_text *m, const emb_clip_toke
 
 emb_status emb_clip_zeroshot(const emb_matf *images, const float *class_vec, int n_classes, float logit_scale, int32_t *pred,
                              float *prob, float *prob_all) {
+    EMB__NEED_F32(images, "zero-shot");
     if (!images || !class_vec || n_classes < 1 || !pred || !(logit_scale > 0))
         return emb__fail(EMB_E_INVALID, "emb_clip_zeroshot: bad arguments");
     const int64_t n = images->rows, E = images->cols;
@@ -91,6 +92,7 @@ emb_status emb_clip_zeroshot(const emb_matf *images, const float *class_vec, int
 
 emb_status emb_clip_cluster_names(const emb_matf *images, const int32_t *cluster, int n_clusters, const float *name_vec, int n_names,
                                   int32_t *best, int32_t *second, float *sim, float *margin) {
+    EMB__NEED_F32(images, "cluster names");
     if (!images || !cluster || n_clusters < 1 || !name_vec || n_names < 1 || !best || !sim || !margin)
         return emb__fail(EMB_E_INVALID, "emb_clip_cluster_names: bad arguments");
     const int64_t n = images->rows, E = images->cols;
@@ -159,6 +161,7 @@ char *emb_clip_results_model(const char *dir) {
 
 emb_status emb_clip_search(const emb_matf *items, const char *model, const char *tokenizer, const char *const *texts, int64_t n_texts,
                            const char *image, int k, const emb_clip_params *params, emb_knn *out) {
+    EMB__NEED_F32(items, "search");
     if (!items || !model || !out || k < 1 || (!image && (n_texts < 1 || !texts)))
         return emb__fail(EMB_E_INVALID, "emb_clip_search: bad arguments");
     emb_clip_params cp = params ? *params : emb_clip_default_params();

@@ -32,6 +32,7 @@ static void folder_of(const char *path, char *out, size_t cap) {
 }
 
 emb_status emb_clip_zeroshot_dataset(const emb_dataset *ds, const emb_matf *vec, const emb_zeroshot_params *p, emb_zeroshot *out) {
+    EMB__NEED_F32(vec, "zero-shot");
     if (!ds || !vec || !p || !out || vec->rows != ds->n) return emb__fail(EMB_E_INVALID, "emb_clip_zeroshot_dataset: bad arguments");
     const char *const *classes = p->classes;
     int nc = p->n_classes;

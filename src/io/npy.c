@@ -219,6 +219,10 @@ emb_status emb_npy_load_f32(const char *path, emb_matf *out) {
 }
 
 emb_status emb_npy_vectors_open(const char *path, emb_npy_vectors *out) {
+    return emb_npy_vectors_open_ex(path, false, out);
+}
+
+emb_status emb_npy_vectors_open_ex(const char *path, bool keep_f16, emb_npy_vectors *out) {
     memset(out, 0, sizeof *out);
     emb_npy a;
     emb_status st = emb_npy_open(path, true, &a);
@@ -228,6 +232,18 @@ emb_status emb_npy_vectors_open(const char *path, emb_npy_vectors *out) {
     le = false;
 #endif
     bool two_d = a.ndim == 2 || a.ndim == 1;
+    if (keep_f16 && two_d && a.map_ && a.dtype == EMB_DT_F16 && le && !((uintptr_t)a.data & 1)) {
+        /* the half-precision rows as they are in the file: read-only, never
+         * widened as a whole (a 10M x 512 float16 file is 10 GB, its float32
+         * copy 20 GB) */
+        out->m.rows = a.shape[0];
+        out->m.cols = a.ndim == 2 ? a.shape[1] : 1;
+        out->m.half = (const uint16_t *)a.data;
+        out->mapped = true;
+        out->map_ = a.map_;
+        out->map_len_ = a.map_len_;
+        return EMB_OK;
+    }
     if (!two_d || !a.map_ || a.dtype != EMB_DT_F32 || !le || ((uintptr_t)a.data & 3)) {
         emb_npy_close(&a);   /* another dtype, or not mappable: converted (and checked) in memory */
         return emb_npy_load_f32(path, &out->m);

@@ -2,6 +2,8 @@
  * (emb_map.h), and the kNN graph built on it. */
 #include "emb_map.h"
 
+#include "core/internal.h"
+
 #include <string.h>
 
 emb_map_input_params emb_map_input_default_params(void) {
@@ -22,6 +24,7 @@ emb_map_input_params emb_map_input_umap_params(void) {
 
 emb_status emb_map_input(const emb_matf *x, const emb_map_input_params *params, emb_matf *pca,
                          const emb_matf **in) {
+    EMB__NEED_F32(x, "map input");
     emb_map_input_params p = params ? *params : emb_map_input_default_params();
     memset(pca, 0, sizeof *pca);
     *in = x;
@@ -38,6 +41,7 @@ emb_status emb_map_input(const emb_matf *x, const emb_map_input_params *params, 
 
 emb_status emb_map_graph(const emb_matf *x, const emb_map_input_params *params,
                          const emb_knn_params *knn, emb_knn *out) {
+    EMB__NEED_F32(x, "map graph");
     emb_matf pca;
     const emb_matf *in;
     emb_status st = emb_map_input(x, params, &pca, &in);

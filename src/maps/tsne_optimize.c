@@ -223,6 +223,7 @@ static emb_status get_graph(const emb_matf *x, const emb_knn *g, const emb_tsne_
 
 emb_status emb_tsne_run(const emb_matf *x, const emb_knn *g, const emb_tsne_params *p,
                         emb_matf *out, emb_tsne_stats *stats) {
+    EMB__NEED_F32(x, "t-SNE");
     emb_tsne_params def = emb_tsne_default_params();
     if (!p) p = &def;
     int64_t n = x->rows;

@@ -263,6 +263,7 @@ done:
 
 emb_status emb_mpi_knn_build(const emb_matf *x, const emb_knn_params *params, emb_knn *out,
                              emb_mpi_stats *stats) {
+    EMB__NEED_F32(x, "MPI kNN");
     emb_knn_params p = params ? *params : emb_knn_default_params();
     emb_mpi_world w;
     emb_status st = emb_mpi_world_get(&w);

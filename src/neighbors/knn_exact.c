@@ -87,13 +87,17 @@ float emb__knn_distance(const float *a, const float *b, int64_t d, emb_metric me
 emb_status emb__row_norms(const emb_matf *x, int nth, float **out) {
     float *nr = emb__malloc(sizeof(float) * (size_t)(x->rows ? x->rows : 1), "norms");
     if (!nr) return EMB_E_NOMEM;
+    bool half = emb_matf_is_half(x);
+    float *wide = half ? emb__malloc(sizeof(float) * (size_t)x->cols * (size_t)nth, "norms") : NULL;
+    if (half && !wide) { free(nr); return EMB_E_NOMEM; }
     #pragma omp parallel for schedule(static) num_threads(nth)
     for (int64_t i = 0; i < x->rows; i++) {
-        const float *r = x->data + (size_t)i * x->cols;
+        const float *r = emb__matf_row(x, i, half ? wide + (size_t)omp_get_thread_num() * x->cols : NULL);
         double s = 0;
         for (int64_t t = 0; t < x->cols; t++) s += (double)r[t] * r[t];
         nr[i] = (float)sqrt(s);
     }
+    free(wide);
     *out = nr;
     return EMB_OK;
 }
@@ -431,7 +435,7 @@ emb_status emb_knn_build(const emb_matf *x, const emb_knn_params *params, emb_kn
     emb_knn_params p = params ? *params : emb_knn_default_params();
     if (p.k <= 0) return emb__fail(EMB_E_INVALID, "k must be positive (got %d)", p.k);
     if (x->rows > INT32_MAX) return emb__fail(EMB_E_UNSUPPORTED, "more than 2^31 items");
-    if (x->rows > 0 && (x->cols <= 0 || !x->data)) return emb__fail(EMB_E_INVALID, "kNN of an empty matrix");
+    if (x->rows > 0 && (x->cols <= 0 || !(x->data || x->half))) return emb__fail(EMB_E_INVALID, "kNN of an empty matrix");
     char why[96];
     emb_knn_method m = p.method;
     if (x->rows - 1 <= p.k) {
@@ -448,12 +452,20 @@ emb_status emb_knn_build(const emb_matf *x, const emb_knn_params *params, emb_kn
         snprintf(why, sizeof why, "n = %lld > %lld, where exact costs more at d = %lld",
                  (long long)x->rows, (long long)auto_exact_max_n(x->cols), (long long)x->cols);
     }
-    emb_status st = m == EMB_KNN_EXACT ? emb__knn_exact_blocked(x, p.k, p.metric, p.n_threads, &p.progress, out)
-                                       : emb__knn_nndescent(x, &p, out);
+    emb_status st;
+    if (m == EMB_KNN_EXACT) {   /* the blocked SGEMM reads float32 rows: half ones widened (few rows here) */
+        emb_matf wide = {0};
+        const emb_matf *xf;
+        st = emb_matf_widen(x, &wide, &xf);
+        if (!st) st = emb__knn_exact_blocked(xf, p.k, p.metric, p.n_threads, &p.progress, out);
+        emb_matf_free(&wide);
+    } else {
+        st = emb__knn_nndescent(x, &p, out);   /* reads half rows itself */
+    }
     if (!st)
         snprintf(out->reason, sizeof out->reason, "%s: %s",
                  m == EMB_KNN_EXACT ? "exact (blocked SGEMM)"
-                 : p.storage == EMB_STORAGE_F16 ? "approximate (NN-descent, f16)"
+                 : p.storage == EMB_STORAGE_F16 || emb_matf_is_half(x) ? "approximate (NN-descent, f16)"
                                                 : "approximate (NN-descent)", why);
     return st;
 }

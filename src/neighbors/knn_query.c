@@ -54,6 +54,8 @@ static void finish(const emb_matf *x, const emb_matf *q, const float *xn, const 
 
 emb_status emb_knn_query(const emb_matf *x, const emb_matf *q, const emb_knn_params *params,
                          emb_knn *out) {
+    EMB__NEED_F32(q, "kNN query");
+    EMB__NEED_F32(x, "kNN query");
     emb_knn_params p = params ? *params : emb_knn_default_params();
     if (p.k < 1) return emb__fail(EMB_E_INVALID, "kNN query: k must be >= 1 (got %d)", p.k);
     if (x->cols != q->cols)

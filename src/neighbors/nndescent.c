@@ -267,7 +267,10 @@ static void extract(const nnd *g, const int32_t *perm, const emb_matf *x0, const
         for (int a = 0; a < k; a++) {
             int32_t j = g->idx[(size_t)i * k + a];
             if (j < 0) { x[a] = -1; d[a] = INFINITY; continue; }
-            if (g->xh) {   /* storage f16: the distance of the float32 rows themselves */
+            if (g->xh && !x0->data) {   /* half-precision input: the working copy's rows are all there is */
+                const uint16_t *xi = g->xh + (size_t)i * g->d, *xj = g->xh + (size_t)j * g->d;
+                d[a] = g->cosine ? 1.0f - fminf(fmaxf(emb__dot_h(xi, xj, g->d), -1.0f), 1.0f) : sqrtf(emb__sqdist_h(xi, xj, g->d));
+            } else if (g->xh) {   /* storage f16: the distance of the float32 rows themselves */
                 const float *xi = x0->data + (size_t)perm[i] * g->d, *xj = x0->data + (size_t)perm[j] * g->d;
                 if (g->cosine) {
                     float ni = norms[perm[i]], nj = norms[perm[j]];
@@ -322,22 +325,48 @@ static emb_status project(const emb_matf *x, const float *norms, bool cosine, in
     return EMB_OK;
 }
 
-/* rows (n, w): row i becomes the old row perm[i], in place, one cycle of
- * the permutation at a time through a one-row buffer. */
-static emb_status permute_rows(float *rows, int64_t n, int64_t w, const int32_t *perm) {
+/* proj (n, pd) from half-precision rows xh (n, d), already unit rows for
+ * cosine: blocks of rows widened to float32, then the same Gaussian matrix
+ * product as project(). */
+#define NND_PROJ_BLOCK 4096
+static emb_status project_half(const uint16_t *xh, int64_t n, int64_t d, int64_t pd, uint64_t seed, int nth, float *proj) {
+    float *r = pd == d ? NULL : emb__malloc(sizeof(float) * (size_t)d * pd, "projection");
+    float *wide = emb__malloc(sizeof(float) * (size_t)NND_PROJ_BLOCK * d, "projection");
+    emb_status st = (pd == d || r) && wide ? EMB_OK : EMB_E_NOMEM;
+    if (!st && r) {
+        emb_rng rng;
+        emb_rng_seed(&rng, seed ^ 0x70726f6aULL);
+        for (int64_t a = 0; a < d * pd; a++) r[a] = (float)emb_rng_normal(&rng);
+    }
+    for (int64_t i0 = 0; i0 < n && !st; i0 += NND_PROJ_BLOCK) {
+        int64_t m = n - i0 < NND_PROJ_BLOCK ? n - i0 : NND_PROJ_BLOCK;
+        float *dst = r ? wide : proj + (size_t)i0 * pd;
+        #pragma omp parallel for num_threads(nth) schedule(static)
+        for (int64_t i = 0; i < m; i++) emb__f16_widen(xh + (size_t)(i0 + i) * d, dst + (size_t)i * d, d);
+        if (r) st = emb__sgemm_fast(false, false, m, pd, d, 1.0f, wide, (size_t)d, r, (size_t)pd, 0.0f,
+                                    proj + (size_t)i0 * pd, (size_t)pd, nth);
+    }
+    free(r);
+    free(wide);
+    return st;
+}
+
+/* rows (n rows of rb bytes): row i becomes the old row perm[i], in place,
+ * one cycle of the permutation at a time through a one-row buffer. */
+static emb_status permute_rows(void *rows_, int64_t n, size_t rb, const int32_t *perm) {
+    unsigned char *rows = rows_;
     uint8_t *done = emb__calloc((size_t)(n + 7) / 8, 1, "permutation");
-    float *hold = emb__malloc(sizeof(float) * (size_t)w, "permutation");
+    unsigned char *hold = emb__malloc(rb ? rb : 1, "permutation");
     if (!done || !hold) { free(done); free(hold); return EMB_E_NOMEM; }
-    size_t rb = sizeof(float) * (size_t)w;
     for (int64_t s0 = 0; s0 < n; s0++) {
         if (done[s0 >> 3] >> (s0 & 7) & 1) continue;
-        memcpy(hold, rows + (size_t)s0 * w, rb);   /* the cycle's first row, overwritten first */
+        memcpy(hold, rows + (size_t)s0 * rb, rb);   /* the cycle's first row, overwritten first */
         int64_t i = s0;
         for (;;) {
             done[i >> 3] |= (uint8_t)(1u << (i & 7));
             int64_t j = perm[i];
-            if (j == s0) { memcpy(rows + (size_t)i * w, hold, rb); break; }
-            memcpy(rows + (size_t)i * w, rows + (size_t)j * w, rb);
+            if (j == s0) { memcpy(rows + (size_t)i * rb, hold, rb); break; }
+            memcpy(rows + (size_t)i * rb, rows + (size_t)j * rb, rb);
             i = j;
         }
     }
@@ -370,7 +399,8 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
     emb_status st = EMB_OK;
     float *norms = NULL, *xp = NULL, *proj = NULL;
     uint16_t *xh = NULL;
-    bool half = p->storage == EMB_STORAGE_F16;
+    bool half_in = emb_matf_is_half(x);    /* the rows themselves in half precision */
+    bool half = p->storage == EMB_STORAGE_F16 || half_in;
     int32_t *perm = NULL;
     int32_t *newc = NULL, *oldc = NULL;
     float *newp = NULL, *oldp = NULL;
@@ -380,14 +410,12 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
     g.dist = emb__malloc(cnt * sizeof(float), "NN-descent graph");
     g.flag = emb__malloc(cnt, "NN-descent graph");
     g.buf = emb__calloc((size_t)g.nth, sizeof(nnd_buf), "NN-descent updates");
-    newc = emb__malloc(ccnt * sizeof(int32_t), "candidates");
-    oldc = emb__malloc(ccnt * sizeof(int32_t), "candidates");
-    newp = emb__malloc(ccnt * sizeof(float), "candidates");
-    oldp = emb__malloc(ccnt * sizeof(float), "candidates");
     trees = emb__calloc((size_t)g.nth, sizeof(emb__rptree), "rp-trees");
-    if (!g.idx || !g.dist || !g.flag || !g.buf || !newc || !oldc || !newp || !oldp || !trees) { st = EMB_E_NOMEM; goto done; }
+    if (!g.idx || !g.dist || !g.flag || !g.buf || !trees) { st = EMB_E_NOMEM; goto done; }
     for (size_t a = 0; a < cnt; a++) { g.idx[a] = -1; g.dist[a] = INFINITY; g.flag[a] = 1; }
-    if ((st = emb__row_norms(x, g.nth, &norms))) goto done;
+    if (half_in) norms = emb__malloc(sizeof(float) * (size_t)n, "norms");   /* computed with the copy below */
+    else if ((st = emb__row_norms(x, g.nth, &norms))) goto done;
+    if (!norms) { st = EMB_E_NOMEM; goto done; }
     /* trees split a random projection to NND_TREE_DIM dimensions (JL): the
      * splits cost n x NND_TREE_DIM per level instead of n x d */
     int64_t pd = d > 2 * NND_TREE_DIM ? NND_TREE_DIM : d;
@@ -396,23 +424,56 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
     else xp = alloc_huge(sizeof(float) * (size_t)n * d, "reordered vectors");
     proj = emb__malloc(sizeof(float) * (size_t)n * pd, "projected vectors");
     if (!perm || !(xp || xh) || !proj) { st = EMB_E_NOMEM; goto done; }
-    if ((st = project(x, norms, g.cosine, pd, p->seed, g.nth, proj))) goto done;
+    if (half_in) {
+        /* half-precision rows: one pass over them, in their order, into the
+         * (unit, for cosine) working copy, which alone is read from then on
+         * (the input may be a 10 GB mapping: it is not held at the peak);
+         * the projection from the copy; the copy reordered in place */
+        const int64_t blk = 1 << 16;   /* rows read, then their pages given back */
+        float *wide = emb__malloc(sizeof(float) * (size_t)d * g.nth, "norms");
+        if (!wide) { st = EMB_E_NOMEM; goto done; }
+        for (int64_t i0 = 0; i0 < n; i0 += blk) {
+            int64_t i1 = n - i0 < blk ? n : i0 + blk;
+            #pragma omp parallel for num_threads(g.nth) schedule(static)
+            for (int64_t i = i0; i < i1; i++) {
+                float *w = wide + (size_t)omp_get_thread_num() * d;
+                const uint16_t *src = x->half + (size_t)i * d;
+                uint16_t *dst = xh + (size_t)i * d;
+                emb__f16_widen(src, w, d);
+                double ss = 0;
+                for (int64_t t = 0; t < d; t++) ss += (double)w[t] * w[t];
+                norms[i] = (float)sqrt(ss);
+                if (!g.cosine) { memcpy(dst, src, sizeof(uint16_t) * (size_t)d); continue; }
+                float inv_norm = norms[i] > 0 ? 1.0f / norms[i] : 0.0f;
+                for (int64_t t = 0; t < d; t++) dst[t] = emb__f32_to_f16(w[t] * inv_norm);
+            }
+            emb__release_pages(x->half + (size_t)i0 * d, sizeof(uint16_t) * (size_t)(i1 - i0) * d);
+        }
+        free(wide);
+        if ((st = project_half(xh, n, d, pd, p->seed, g.nth, proj))) goto done;
+    } else if ((st = project(x, norms, g.cosine, pd, p->seed, g.nth, proj))) {
+        goto done;
+    }
     /* reorder items by the leaves of tree 0 so that neighbours sit close in
      * memory: the local joins then read mostly cached rows */
     if ((st = emb__rptree_build(proj, n, pd, leaf_size, g.cosine, mix64(p->seed + 0x51ed2701u), &trees[0]))) goto done;
     memcpy(perm, trees[0].items, sizeof(int32_t) * (size_t)n);
     emb__rptree_free(&trees[0]);
-    #pragma omp parallel for num_threads(g.nth) schedule(static)
-    for (int64_t i = 0; i < n; i++) {
-        const float *src = x->data + (size_t)perm[i] * d;
-        float inv_norm = g.cosine ? (norms[perm[i]] > 0 ? 1.0f / norms[perm[i]] : 0.0f) : 1.0f;
-        if (xh) for (int64_t t = 0; t < d; t++) xh[(size_t)i * d + t] = emb__f32_to_f16(src[t] * inv_norm);
-        else for (int64_t t = 0; t < d; t++) xp[(size_t)i * d + t] = src[t] * inv_norm;
+    if (half_in) {
+        if ((st = permute_rows(xh, n, sizeof(uint16_t) * (size_t)d, perm))) goto done;
+    } else {
+        #pragma omp parallel for num_threads(g.nth) schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            const float *src = x->data + (size_t)perm[i] * d;
+            float inv_norm = g.cosine ? (norms[perm[i]] > 0 ? 1.0f / norms[perm[i]] : 0.0f) : 1.0f;
+            if (xh) for (int64_t t = 0; t < d; t++) xh[(size_t)i * d + t] = emb__f32_to_f16(src[t] * inv_norm);
+            else for (int64_t t = 0; t < d; t++) xp[(size_t)i * d + t] = src[t] * inv_norm;
+        }
     }
     /* the projection in the same order, permuted in place (row i <- row
      * perm[i], cycle by cycle): a second n x pd copy would be 256 MB at
      * 1M rows, at the stage's memory peak */
-    if ((st = permute_rows(proj, n, pd, perm))) goto done;
+    if ((st = permute_rows(proj, n, sizeof(float) * (size_t)pd, perm))) goto done;
     g.x = xp;
     g.xh = xh;
 
@@ -433,6 +494,13 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
      * hold the stage's peak (1M x 512: 256 MB of 4.9 GB) */
     free(proj);
     proj = NULL;
+    /* the candidate lists only now, after the projection is gone: 16 n k
+     * bytes that were at the peak with it (2.4 GB at 10M rows) */
+    newc = emb__malloc(ccnt * sizeof(int32_t), "candidates");
+    oldc = emb__malloc(ccnt * sizeof(int32_t), "candidates");
+    newp = emb__malloc(ccnt * sizeof(float), "candidates");
+    oldp = emb__malloc(ccnt * sizeof(float), "candidates");
+    if (!newc || !oldc || !newp || !oldp) { st = EMB_E_NOMEM; goto done; }
     init_random(&g, mix64(p->seed ^ 0xabcdef12345ULL));
     emb_progress_report(&p->progress, "neighbors", 0.2, "rp-trees");
 

@@ -40,22 +40,24 @@ emb_pca_params emb_pca_default_params(void) {
     return p;
 }
 
-/* The m fitting rows of x: all rows, or row i n / m. */
-static const float *fit_row(const emb_matf *x, int64_t m, int64_t i) {
-    return x->data + (size_t)(m == x->rows ? i : i * x->rows / m) * x->cols;
+/* The index of fitting row i of m: i itself, or i n / m. */
+static int64_t fit_index(const emb_matf *x, int64_t m, int64_t i) {
+    return m == x->rows ? i : i * x->rows / m;
 }
 
 /* Rows r0 .. r0 + rc of the m fitting rows, centred, into buf (rc, d);
- * returns their sum of squares. */
+ * returns their sum of squares. Half-precision rows are widened into buf
+ * first (exactly), then centred there: the same values as float32 rows. */
 static double centre_chunk(const emb_matf *x, int64_t m, const double *mean, int64_t r0, int64_t rc, float *buf, int nt) {
     int64_t d = x->cols;
     double tot = 0;
     #pragma omp parallel for schedule(static) reduction(+ : tot) num_threads(nt)
     for (int64_t i = 0; i < rc; i++) {
-        const float *row = fit_row(x, m, r0 + i);
+        float *dst = buf + (size_t)i * d;
+        const float *row = emb__matf_row(x, fit_index(x, m, r0 + i), dst);
         for (int64_t t = 0; t < d; t++) {
             float v = (float)(row[t] - mean[t]);
-            buf[(size_t)i * d + t] = v;
+            dst[t] = v;
             tot += (double)v * v;
         }
     }
@@ -185,13 +187,29 @@ emb_status emb_pca_fit(const emb_matf *x, const emb_pca_params *params, emb_pca_
     float *comp = malloc(sizeof(float) * (size_t)d * P);  /* (d, P), column c = component c */
     float *ratio = malloc(sizeof(float) * (size_t)P);
     if (!mean || !var || !work || !buf || !comp || !ratio) { st = emb__fail(EMB_E_NOMEM, "PCA: out of memory"); goto done; }
+    int nomem = 0;
     #pragma omp parallel num_threads(nt)
     {   /* column sums: each thread a range of columns, rows in order */
         int t = omp_get_thread_num(), T = omp_get_num_threads();
         int64_t c0 = d * t / T, c1 = d * (t + 1) / T;
-        for (int64_t i = 0; i < n; i++)
-            for (int64_t c = c0; c < c1; c++) mean[c] += x->data[(size_t)i * d + c];
+        if (x->data) {
+            for (int64_t i = 0; i < n; i++)
+                for (int64_t c = c0; c < c1; c++) mean[c] += x->data[(size_t)i * d + c];
+        } else if (c1 > c0) {   /* half-precision rows: this thread's columns widened, row by row */
+            float *w = malloc(sizeof(float) * (size_t)(c1 - c0));
+            if (!w) {
+                #pragma omp atomic write
+                nomem = 1;
+            } else {
+                for (int64_t i = 0; i < n; i++) {
+                    emb__f16_widen(x->half + (size_t)i * d + c0, w, c1 - c0);
+                    for (int64_t c = c0; c < c1; c++) mean[c] += w[c - c0];
+                }
+                free(w);
+            }
+        }
     }
+    if (nomem) { st = emb__fail(EMB_E_NOMEM, "PCA: out of memory"); goto done; }
     for (int64_t t = 0; t < d; t++) mean[t] /= (double)n;
     double total = 0;   /* trace of the covariance */
     if (exact) {

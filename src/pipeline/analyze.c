@@ -264,6 +264,10 @@ emb_status emb_analyze_run(const char *data, const char *out_dir, const emb_anal
     if ((st = stage_neighbors(out_dir, p, &e, s, &g, info))) goto done;
     emb__resources_mark(s, "neighbors", &cpu);
     if ((st = stage_findings(out_dir, p, &e, &g, p_zero_shot, s))) goto done;
+    /* a mapped float16 .npy (--storage f16): the later stages read the graph
+     * only, so the pages the duplicates and the label classifier read leave
+     * the resident set (10 GB at 10M x 512) */
+    if (e.vec.half) emb__release_pages(e.vec.half, sizeof(uint16_t) * (size_t)e.vec.rows * (size_t)e.vec.cols);
     emb__resources_mark(s, "findings", &cpu);
     /* The clustering UMAP (2D) and the map (UMAP, dims) share the fuzzy
      * graph and one spectral layout of max(2, dims) columns. */

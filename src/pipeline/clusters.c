@@ -107,6 +107,15 @@ emb_status emb_stage_clusters(const char *out_dir, const emb_analyze_params *c, 
         if (s) emb_summary_set_string(s, "stages_left_out.clusters", "--clusters none");
         return EMB_OK;
     }
+    emb_matf wide = {0};   /* half-precision rows read directly: a float32 copy (few columns, or k-means) */
+    if (emb_matf_is_half(x) && (strcmp(o->method, "hdbscan") || x->cols <= CLUSTER_DIRECT_DIMS)) {
+        const emb_matf *xf;
+        emb_status ws = emb_matf_widen(x, &wide, &xf);
+        if (ws) return ws;
+        ws = emb_stage_clusters(out_dir, c, ds, xf, g, cache, s);
+        emb_matf_free(&wide);
+        return ws;
+    }
     double t0 = emb_now();
     emb_clusters cl = {0};
     emb_status st;

@@ -10,7 +10,7 @@
 void emb_analyze_vectors_free(emb_analyze_vectors *e) {
     if (!e) return;
     emb_dataset_free(e->ds);
-    if (e->file_vec.m.data) emb_npy_vectors_close(&e->file_vec);   /* vec is its matrix */
+    if (e->file_vec.m.data || e->file_vec.m.half) emb_npy_vectors_close(&e->file_vec);   /* vec is its matrix */
     else emb_matf_free(&e->vec);
     emb_skipped_free(&e->skipped);
     memset(e, 0, sizeof *e);
@@ -29,7 +29,15 @@ static emb_status write_outputs(const char *out_dir, emb_analyze_vectors *e) {
     char *p_items = emb__out_path(out_dir, "items.csv"), *p_emb = emb__out_path(out_dir, "embeddings.npy"),
          *p_skip = emb__out_path(out_dir, "skipped.csv");
     emb_status st = p_items && p_emb && p_skip ? emb_items_write(p_items, e->ds) : EMB_E_NOMEM;
-    if (!st) st = emb_npy_write_f32(p_emb, e->vec.data, e->vec.rows, e->vec.cols);
+    if (!st && e->vec.half) {   /* half-precision rows (--storage f16 on a float16 .npy): written as they are */
+        int64_t shape[2] = {e->vec.rows, e->vec.cols};
+        st = emb_npy_write(p_emb, EMB_DT_F16, e->vec.half, 2, shape);
+        /* the mapping read through once: its pages leave the resident set
+         * (the neighbours stage reads them again, block by block) */
+        emb__release_pages(e->vec.half, sizeof(uint16_t) * (size_t)e->vec.rows * (size_t)e->vec.cols);
+    } else if (!st) {
+        st = emb_npy_write_f32(p_emb, e->vec.data, e->vec.rows, e->vec.cols);
+    }
     if (!st) st = emb_skipped_write(p_skip, &e->skipped);
     if (!st) st = write_annot_issues(out_dir, e->ds);
     free(p_items);
@@ -98,8 +106,11 @@ emb_status emb_stage_embed(const char *data, const char *out_dir, const emb_anal
     out->ds->alpha_bg_set = f->alpha_bg_set;
     memcpy(out->ds->alpha_bg, f->alpha_bg, 3);
     if (out->ds->source == EMB_SOURCE_VECTORS) {
-        st = emb_npy_vectors_open(data, &out->file_vec);
+        /* --storage f16 and a float16 file: every stage reads its rows in half
+         * precision (no float32 copy of the whole matrix) */
+        st = emb_npy_vectors_open_ex(data, p->storage == EMB_STORAGE_F16 && p->mpi.size <= 1, &out->file_vec);
         out->vec = out->file_vec.m;
+        if (!st && out->vec.half) emb__log(p, "embed: %s: float16 rows kept in half precision (--storage f16)", data);
     } else {
         emb_mpi_stats ms = {0};   /* mpirun: each rank embeds a shard, rank 0 gathers (src/mpi/) */
         emb_embedding e = {0};

@@ -47,6 +47,14 @@ emb_status emb_map_write_files(const char *out_dir, const emb_matf *map) {
 
 emb_status emb_stage_tsne(const emb_analyze_params *c, const emb_matf *vec, const emb_knn *g, int dims,
                           emb_summary *s, emb_matf *map) {
+    if (emb_matf_is_half(vec)) {   /* PCA and t-SNE on float32 rows */
+        emb_matf wide = {0};
+        const emb_matf *xf;
+        emb_status ws = emb_matf_widen(vec, &wide, &xf);
+        if (!ws) ws = emb_stage_tsne(c, xf, g, dims, s, map);
+        emb_matf_free(&wide);
+        return ws;
+    }
     const emb_tsne_opts *o = &c->tsne;
     double t0 = emb_now();
     emb_matf pca;
