@@ -178,7 +178,7 @@ def _thread_count(n_jobs, threads):
 def analyze(path, out=None, *, features="pixels", model=None, pixels_size=32, pixels_color=False,
             exif_orientation=False, precision="f32", batch=32, fast_decode=False, overlap=True,
             alpha_background=None, class_names=None, layout="auto", labels=None, box_margin=0.0,
-            k=15, neighbors="auto", map="umap", dims=3, perplexity=30.0, iterations=750,
+            k=15, neighbors="auto", storage="f32", map="umap", dims=3, perplexity=30.0, iterations=750,
             early_iterations=250, theta=0.5, tsne_gradient="auto", clusters="hdbscan",
             min_samples=0, cluster_selection="eom", cluster_epsilon=0.0, zero_shot=False,
             prompts=None, classes=None, tokenizer=None, vocabulary=None, queries=None,
@@ -199,6 +199,8 @@ def analyze(path, out=None, *, features="pixels", model=None, pixels_size=32, pi
     fast_decode, overlap, alpha_background ("white", "#rrggbb", ...),
     class_names (IDX: list or "a,b,..."), layout, labels (CSV or "none"),
     box_margin; k (neighbours), neighbors ("auto", "exact", "approx");
+    storage ("f32", or "f16": the neighbour search's copy in half precision,
+    and a float16 .npy read as it is by every stage);
     map ("umap", "tsne", "none"), dims, perplexity, iterations,
     early_iterations, theta, tsne_gradient ("auto", "exact", "bh", "fft");
     clusters ("hdbscan", "hdbscan:M", "kmeans", "kmeans:K", "none"),
@@ -260,6 +262,9 @@ def analyze(path, out=None, *, features="pixels", model=None, pixels_size=32, pi
     if neighbors not in knn:
         raise ValueError("neighbors: %r is not 'auto', 'exact' or 'approx'" % (neighbors,))
     p.knn_method = knn[neighbors]
+    if storage not in ("f32", "f16"):
+        raise ValueError("storage: %r is not 'f32' or 'f16'" % (storage,))
+    p.storage = 0 if storage == "f32" else 1
     if map not in ("umap", "tsne", "none"):
         raise ValueError("map: %r is not 'umap', 'tsne' or 'none'" % (map,))
     p.map = _text(keep, map)

@@ -22,7 +22,7 @@ def import_with(lib):
 
 def test_abi_pinned():
     from embscope import _lib
-    assert embscope.ABI_VERSION == _lib.lib.emb_abi_version() == 4
+    assert embscope.ABI_VERSION == _lib.lib.emb_abi_version() == 5
     assert _lib.lib.emb_abi_sizeof(b"emb_tsne_params") > 0
     assert _lib.lib.emb_abi_sizeof(b"emb_analyze_params") == ctypes.sizeof(_lib.emb_analyze_params)
     assert _lib.lib.emb_abi_sizeof(b"no_such_struct") == 0
@@ -43,4 +43,4 @@ def test_other_abi_refused(tmp_path):
     subprocess.run([cc, "-shared", "-fPIC", "-o", str(so), str(src)], check=True)
     r = import_with(so)
     assert r.returncode != 0
-    assert "has ABI 999, this package was written for ABI 4" in r.stderr
+    assert "has ABI 999, this package was written for ABI 5" in r.stderr

@@ -125,6 +125,23 @@ def test_vectors_no_map(tmp_path, blobs):
     assert a.summary["stages_left_out"]["clusters"] == "--clusters none"
 
 
+def test_float16_vectors_with_storage_f16(tmp_path, blobs):
+    # a float16 .npy read as it is: embeddings.npy stays float16, the graph
+    # is the one of the same values widened to float32 on load (the default)
+    x, _ = blobs
+    h = x.astype(np.float16)
+    np.save(tmp_path / "h.npy", h)
+    run = dict(map="none", clusters="none", k=10)
+    a = embscope.analyze(tmp_path / "h.npy", out=tmp_path / "o16", storage="f16", **run)
+    b = embscope.analyze(tmp_path / "h.npy", out=tmp_path / "o32", **run)
+    assert a.embeddings.dtype == np.float16 and b.embeddings.dtype == np.float32
+    np.testing.assert_array_equal(a.embeddings.astype(np.float32), b.embeddings)
+    assert a.summary["embeddings"]["precision"] == "f16" and b.summary["embeddings"]["precision"] == "f32"
+    np.testing.assert_array_equal(a.neighbors, b.neighbors)   # 300 rows: the exact search on both
+    with pytest.raises(ValueError, match="storage"):
+        embscope.analyze(tmp_path / "h.npy", out=tmp_path / "o", storage="f8", **run)
+
+
 def test_default_out_is_a_kept_temp_folder(tmp_path, blobs):
     np.save(tmp_path / "x.npy", blobs[0])
     a = embscope.analyze(str(tmp_path / "x.npy"), map="none", clusters="none")

@@ -36,7 +36,10 @@
 #include <xxhash.h>
 
 #define DUPS_WIDEN_MAX_VISIT (1 << 15)  /* candidates checked per widened item, at most */
-#define DUPS_MAX_STORED_PAIRS (1 << 24)  /* widened pairs beyond this are dropped (256 MiB) */
+#define DUPS_MAX_STORED_PAIRS (1 << 24)  /* widened pairs beyond this are dropped (320 MiB) */
+#ifndef DUPS_WIDEN_CHUNK
+#define DUPS_WIDEN_CHUNK 8192            /* widened items searched at once (their pairs held together) */
+#endif
 #define DUPS_REP_SAMPLE 256      /* representative: mean cosine to at most this many members */
 
 const char *emb_dup_kind_name(emb_dup_kind k) {
@@ -623,9 +626,17 @@ static emb_status near_from_knn(const dups_ctx *c, const emb_knn *g, const emb_d
             if (above == k) widen[i] = 1;
         }
     emb_status st = oom ? emb__fail(EMB_E_NOMEM, "out of memory") : EMB_OK;
+    /* one allocation of the exact size, each part freed once copied: the
+     * pairs are held about once, not twice (150M pairs, 3 GB, at 10M x k 15) */
+    int64_t total = pv->n;
+    for (int64_t bi = 0; bi < nb; bi++) total += part[bi].n;
+    if (!st && total > pv->cap) {
+        emb_dup_pair *np = realloc(pv->p, sizeof *np * (size_t)(total ? total : 1));
+        if (!np) st = emb__fail(EMB_E_NOMEM, "out of memory");
+        else pv->p = np, pv->cap = total;
+    }
     for (int64_t bi = 0; bi < nb; bi++) {
-        for (int64_t q = 0; q < part[bi].n && !st; q++)
-            if (!pair_push(pv, part[bi].p[q])) st = emb__fail(EMB_E_NOMEM, "out of memory");
+        if (!st) memcpy(pv->p + pv->n, part[bi].p, sizeof *pv->p * (size_t)part[bi].n), pv->n += part[bi].n;
         free(part[bi].p);
     }
     free(part);
@@ -655,7 +666,7 @@ static emb_status widen_search(const dups_ctx *cx, const emb_knn *g, const uint8
     d->n_widened = nq;
     if (!nq) return EMB_OK;
     int64_t *q = emb__malloc(sizeof(int64_t) * (size_t)nq, "widened items");
-    pair_vec *found = emb__calloc((size_t)nq, sizeof *found, "widened pairs");
+    pair_vec *found = emb__calloc((size_t)(nq < DUPS_WIDEN_CHUNK ? nq : DUPS_WIDEN_CHUNK), sizeof *found, "widened pairs");
     int32_t *stamp = emb__calloc((size_t)nt * (size_t)n, sizeof(int32_t), "widened marks");
     int32_t *queue = emb__malloc(sizeof(int32_t) * (size_t)nt * DUPS_WIDEN_MAX_VISIT, "widened queue");
     int64_t *rstart = emb__calloc((size_t)n + 1, sizeof(int64_t), "reverse kNN graph");
@@ -676,44 +687,55 @@ static emb_status widen_search(const dups_ctx *cx, const emb_knn *g, const uint8
     nq = 0;
     for (int64_t i = 0; i < n; i++) if (widen[i]) q[nq++] = i;
     bool oom = false;
-    int64_t truncated = 0;
-    #pragma omp parallel for num_threads(nt) schedule(dynamic, 4) reduction(+ : truncated)
-    for (int64_t a = 0; a < nq; a++) {
-        int tid = omp_get_thread_num();
-        int32_t *mark = stamp + (size_t)tid * (size_t)n, *qu = queue + (size_t)tid * DUPS_WIDEN_MAX_VISIT;
-        int32_t gen = (int32_t)(a + 1);   /* marks of earlier items are older: no clearing */
-        int64_t i = q[a], head = 0, tail = 0, visited = 1;
-        mark[i] = gen;
-        qu[tail++] = (int32_t)i;
-        while (head < tail) {
-            int32_t u = qu[head++];
-            const int32_t *row = g->idx + (size_t)u * k;
-            int64_t nf = 0, nr = rstart[u + 1] - rstart[u];
-            while (nf < k && row[nf] >= 0) nf++;
-            for (int64_t b = 0; b < nf + nr; b++) {
-                int32_t c = b < nf ? row[b] : rev[rstart[u] + b - nf];
-                if (mark[c] == gen) continue;
-                mark[c] = gen;
-                if (visited++ >= DUPS_WIDEN_MAX_VISIT) { truncated++; head = tail; break; }
-                float sim = cosine(x, norm, i, c);
-                if (sim < thr) continue;
-                qu[tail++] = c;
-                int64_t r = d->exact_root[c];
-                emb_dup_pair e;
-                if (r != i && pair_from_cos(cx, i, r, sim, &e) && !pair_push(&found[a], e)) oom = true;
+    int64_t truncated = 0, stored = 0;
+    /* chunks of DUPS_WIDEN_CHUNK items searched in parallel, their pairs
+     * appended in item order; once DUPS_MAX_STORED_PAIRS are stored the
+     * remaining items are not searched (counted as truncated): the pairs
+     * kept, and the memory, are bounded and do not depend on the schedule */
+    for (int64_t a0 = 0; a0 < nq && !oom; a0 += DUPS_WIDEN_CHUNK) {
+        int64_t a1 = nq - a0 < DUPS_WIDEN_CHUNK ? nq : a0 + DUPS_WIDEN_CHUNK;
+        if (stored >= DUPS_MAX_STORED_PAIRS) { truncated += nq - a0; break; }
+        #pragma omp parallel for num_threads(nt) schedule(dynamic, 4) reduction(+ : truncated)
+        for (int64_t a = a0; a < a1; a++) {
+            int tid = omp_get_thread_num();
+            int32_t *mark = stamp + (size_t)tid * (size_t)n, *qu = queue + (size_t)tid * DUPS_WIDEN_MAX_VISIT;
+            int32_t gen = (int32_t)(a + 1);   /* marks of earlier items are older: no clearing */
+            int64_t i = q[a], head = 0, tail = 0, visited = 1;
+            pair_vec *fa = &found[a - a0];
+            mark[i] = gen;
+            qu[tail++] = (int32_t)i;
+            while (head < tail) {
+                int32_t u = qu[head++];
+                const int32_t *row = g->idx + (size_t)u * k;
+                int64_t nf = 0, nr = rstart[u + 1] - rstart[u];
+                while (nf < k && row[nf] >= 0) nf++;
+                for (int64_t b = 0; b < nf + nr; b++) {
+                    int32_t c = b < nf ? row[b] : rev[rstart[u] + b - nf];
+                    if (mark[c] == gen) continue;
+                    mark[c] = gen;
+                    if (visited++ >= DUPS_WIDEN_MAX_VISIT) { truncated++; head = tail; break; }
+                    float sim = cosine(x, norm, i, c);
+                    if (sim < thr) continue;
+                    qu[tail++] = c;
+                    int64_t r = d->exact_root[c];
+                    emb_dup_pair e;
+                    if (r != i && pair_from_cos(cx, i, r, sim, &e) && !pair_push(fa, e)) oom = true;
+                }
             }
         }
+        for (int64_t a = a0; a < a1; a++) {   /* in item order: the same pairs kept at any thread count */
+            pair_vec *fa = &found[a - a0];
+            for (int64_t b = 0; b < fa->n && stored < DUPS_MAX_STORED_PAIRS && !oom; b++, stored++)
+                if (!pair_push(pv, fa->p[b])) oom = true;
+            free(fa->p);
+            memset(fa, 0, sizeof *fa);
+        }
+        emb_progress_report(&cx->p->progress, "dups", 0.2 + 0.2 * (double)a1 / (double)nq, NULL);
     }
     if (oom) { st = emb__fail(EMB_E_NOMEM, "out of memory"); goto done; }
     d->n_widen_truncated = truncated;
-    for (int64_t a = 0; a < nq; a++)   /* in item order: the same pairs kept at any thread count */
-        for (int64_t b = 0; b < found[a].n && pv->n < DUPS_MAX_STORED_PAIRS; b++)
-            if (!pair_push(pv, found[a].p[b])) {
-                st = emb__fail(EMB_E_NOMEM, "out of memory");
-                goto done;
-            }
 done:
-    if (found) for (int64_t a = 0; a < nq; a++) free(found[a].p);
+    if (found) for (int64_t a = 0; a < DUPS_WIDEN_CHUNK && a < nq; a++) free(found[a].p);
     free(found);
     free(q);
     free(stamp);
@@ -862,7 +884,7 @@ static int cmp_pair_desc(const void *x, const void *y) {
  * found passed the phase's test, so a cross pair of two groups that is
  * one needs no cosine: on the dense 300k set of bench/scale most of the
  * checks of the merges that succeed are such pairs. */
-static bool pair_known(const emb_dup_pair *pairs, int64_t n_pairs, int64_t i, int64_t j) {
+static bool pair_known(const emb_dup_pair *pairs, int64_t n_pairs, int64_t i, int64_t j, bool copy_only) {
     if (i > j) { int64_t t = i; i = j; j = t; }
     int64_t lo = 0, hi = n_pairs;
     while (lo < hi) {
@@ -870,12 +892,13 @@ static bool pair_known(const emb_dup_pair *pairs, int64_t n_pairs, int64_t i, in
         if (pairs[mid].a < i || (pairs[mid].a == i && pairs[mid].b < j)) lo = mid + 1;
         else hi = mid;
     }
-    return lo < n_pairs && pairs[lo].a == i && pairs[lo].b == j;
+    return lo < n_pairs && pairs[lo].a == i && pairs[lo].b == j && (!copy_only || pairs[lo].kind == EMB_DUP_COPY);
 }
 
-/* Phase 1 (copies): is (i, j) a copy? Phase 2: a copy or similar? */
+/* Phase 1 (copies): is (i, j) a copy? Phase 2: a copy or similar? known:
+ * all the pairs (unique by (a, b)), of which phase 1 takes the copies. */
 static bool phase_match(const dups_ctx *c, int phase, const emb_dup_pair *known, int64_t n_known, int64_t i, int64_t j) {
-    if (pair_known(known, n_known, i, j)) return true;
+    if (pair_known(known, n_known, i, j, phase == 1)) return true;
     float s;
     uint8_t sh;
     if (phase == 1) return copy_match(c, i, j, true, &s, &sh);
@@ -919,20 +942,31 @@ static void clique_merge(const dups_ctx *c, int phase, const emb_dup_pair *ord, 
 static emb_status clique_groups(const dups_ctx *c, const emb_dup_pair *pairs, int64_t n_pairs, int64_t *parent,
                                 uint8_t *in_sure, emb_dups *d) {
     int64_t n = d->n, nc = 0, no = 0;
-    emb_dup_pair *ord = emb__malloc(sizeof *ord * (size_t)(n_pairs ? n_pairs : 1), "pairs");
-    emb_dup_pair *cp = emb__malloc(sizeof *cp * (size_t)(n_pairs ? n_pairs : 1), "pairs");
+    /* one working copy of the pairs (ord), sized for the larger phase */
+    int64_t n_ord = 0;
+    for (int64_t q = 0; q < n_pairs; q++) nc += pairs[q].kind == EMB_DUP_COPY;
+    n_ord = nc;
+    emb_dup_pair *ord = NULL;
     int64_t *next = emb__malloc(sizeof(int64_t) * (size_t)(n ? n : 1), "groups");
     int64_t *tail = emb__malloc(sizeof(int64_t) * (size_t)(n ? n : 1), "groups");
     int64_t *size = emb__calloc((size_t)(n ? n : 1), sizeof(int64_t), "groups");
     emb_status st = EMB_OK;
-    if (!ord || !cp || !next || !tail || !size) { st = EMB_E_NOMEM; goto done; }
+    if (!next || !tail || !size) { st = EMB_E_NOMEM; goto done; }
     for (int64_t i = 0; i < n; i++) { next[i] = -1; tail[i] = i; }
-    for (int64_t q = 0; q < n_pairs; q++) if (pairs[q].kind == EMB_DUP_COPY) cp[nc++] = pairs[q];  /* sorted by (a, b) */
-    memcpy(ord, cp, sizeof *ord * (size_t)nc);
+    ord = emb__malloc(sizeof *ord * (size_t)(nc ? nc : 1), "pairs");
+    if (!ord) { st = EMB_E_NOMEM; goto done; }
+    for (int64_t q = 0, w = 0; q < n_pairs; q++) if (pairs[q].kind == EMB_DUP_COPY) ord[w++] = pairs[q];
     qsort(ord, (size_t)nc, sizeof *ord, cmp_pair_desc);
-    clique_merge(c, 1, ord, nc, cp, nc, parent, next, tail);
+    clique_merge(c, 1, ord, nc, pairs, n_pairs, parent, next, tail);
     for (int64_t i = 0; i < n; i++) size[emb__uf_find(parent, i)]++;
     for (int64_t i = 0; i < n; i++) in_sure[i] = size[emb__uf_find(parent, i)] >= 2;
+    for (int64_t q = 0; q < n_pairs; q++) no += !in_sure[pairs[q].a] && !in_sure[pairs[q].b];
+    if (no > n_ord) {
+        emb_dup_pair *np = realloc(ord, sizeof *ord * (size_t)no);
+        if (!np) { st = emb__fail(EMB_E_NOMEM, "dups: out of memory"); goto done; }
+        ord = np;
+    }
+    no = 0;
     for (int64_t q = 0; q < n_pairs; q++)
         if (!in_sure[pairs[q].a] && !in_sure[pairs[q].b]) ord[no++] = pairs[q];
     qsort(ord, (size_t)no, sizeof *ord, cmp_pair_desc);
@@ -941,7 +975,6 @@ static emb_status clique_groups(const dups_ctx *c, const emb_dup_pair *pairs, in
         d->n_unmerged_pairs += emb__uf_find(parent, pairs[q].a) != emb__uf_find(parent, pairs[q].b);
 done:
     free(ord);
-    free(cp);
     free(next);
     free(tail);
     free(size);

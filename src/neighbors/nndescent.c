@@ -424,6 +424,7 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
     else xp = alloc_huge(sizeof(float) * (size_t)n * d, "reordered vectors");
     proj = emb__malloc(sizeof(float) * (size_t)n * pd, "projected vectors");
     if (!perm || !(xp || xh) || !proj) { st = EMB_E_NOMEM; goto done; }
+    emb_progress_report(&p->progress, "neighbors", 0.0, half_in ? "reading the half-precision rows" : "projection");
     if (half_in) {
         /* half-precision rows: one pass over them, in their order, into the
          * (unit, for cosine) working copy, which alone is read from then on
@@ -448,6 +449,7 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
                 for (int64_t t = 0; t < d; t++) dst[t] = emb__f32_to_f16(w[t] * inv_norm);
             }
             emb__release_pages(x->half + (size_t)i0 * d, sizeof(uint16_t) * (size_t)(i1 - i0) * d);
+            emb_progress_report(&p->progress, "neighbors", 0.05 * (double)i1 / (double)n, NULL);
         }
         free(wide);
         if ((st = project_half(xh, n, d, pd, p->seed, g.nth, proj))) goto done;
@@ -489,6 +491,7 @@ emb_status emb__knn_nndescent(const emb_matf *x, const emb_knn_params *p, emb_kn
         if (tst) { st = emb__fail(tst, "NN-descent: out of memory building rp-trees"); goto done; }
         for (int t = 0; t < nb; t++) { init_from_tree(&g, &trees[t]); emb__rptree_free(&trees[t]); }
         if (g.nomem) { st = emb__fail(EMB_E_NOMEM, "NN-descent: out of memory"); goto done; }
+        emb_progress_report(&p->progress, "neighbors", 0.05 + 0.15 * (double)(t0 + nb) / n_trees, "rp-trees");
     }
     /* only the trees read the projection: released before the joins, which
      * hold the stage's peak (1M x 512: 256 MB of 4.9 GB) */

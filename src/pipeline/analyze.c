@@ -258,6 +258,7 @@ emb_status emb_analyze_run(const char *data, const char *out_dir, const emb_anal
     if ((st = emb_summary_add_dataset(s, e.ds, &e.skipped))) goto done;
     emb_summary_set_number(s, "embeddings.rows", (double)e.vec.rows);
     emb_summary_set_number(s, "embeddings.dims", (double)e.vec.cols);
+    emb_summary_set_string(s, "embeddings.precision", e.vec.half ? "f16" : "f32");   /* as the stages read them */
 
     double cpu = 0;
     emb__resources_mark(s, "embed", &cpu);

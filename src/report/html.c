@@ -161,13 +161,16 @@ static void load_maps(const char *dir, int64_t n, inputs *in) {
     if (in->map.rows) return;
     /* No map yet: PCA to 3 dimensions of the embeddings stands in. */
     char *p = in_path(dir, "embeddings.npy");
-    emb_matf e = {0};
-    if (p && emb_npy_load_f32(p, &e) == EMB_OK && (n < 0 || e.rows == n) && e.rows >= 3 && e.cols >= 3) {
-        emb_pca_params pp = emb_pca_default_params();
-        pp.n_components = 3;
-        if (emb_pca(&e, &pp, &in->map, NULL) == EMB_OK) in->map_is_pca = true;
+    emb_npy_vectors v;   /* mapped; float16 as it is (the PCA reads half rows) */
+    if (p && emb_npy_vectors_open_ex(p, true, &v) == EMB_OK) {
+        const emb_matf *e = &v.m;
+        if ((n < 0 || e->rows == n) && e->rows >= 3 && e->cols >= 3) {
+            emb_pca_params pp = emb_pca_default_params();
+            pp.n_components = 3;
+            if (emb_pca(e, &pp, &in->map, NULL) == EMB_OK) in->map_is_pca = true;
+        }
+        emb_npy_vectors_close(&v);
     }
-    emb_matf_free(&e);
     free(p);
 }
 

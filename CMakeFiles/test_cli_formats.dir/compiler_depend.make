@@ -1,0 +1,2 @@
+# Empty compiler generated dependencies file for test_cli_formats.
+# This may be replaced when dependencies are built.

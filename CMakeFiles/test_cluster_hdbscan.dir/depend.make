@@ -1,0 +1,2 @@
+# Empty dependencies file for test_cluster_hdbscan.
+# This may be replaced when dependencies are built.

@@ -1,0 +1,2 @@
+# Empty compiler generated dependencies file for test_maps_tsne_mnist2d.
+# This may be replaced when dependencies are built.
