@@ -9,7 +9,7 @@
 static const char *USAGE =
     "usage: embscope cluster VECTORS.npy -o OUT [options]\n"
     "\n"
-    "Cluster the rows of VECTORS.npy (N x D float32).\n"
+    "Cluster the rows of VECTORS.npy (N x D float32, or float16).\n"
     "\n"
     "HDBSCAN (default): on the vectors themselves when D <= 10 (a map, say),\n"
     "else on a UMAP of their kNN graph (k = 15, cosine) to 2D with min_dist 0.\n"
@@ -68,7 +68,9 @@ int cmd_cluster(int argc, char **argv) {
     emb_summary *s = NULL;
     emb_knn g = {0};
     int rc = CLI_EXIT_OK;
-    emb_status st = emb_npy_vectors_open(argv[optind], &xf);   /* mapped, not copied */
+    /* mapped, not copied; float16 rows as they are (the stage widens them
+     * only where it reads them: k-means, or HDBSCAN on <= 10 columns) */
+    emb_status st = emb_npy_vectors_open_ex(argv[optind], true, &xf);
     x = xf.m;
     if (!st && nbr_dir) st = emb_knn_load(nbr_dir, x.rows, &g);
     if (!st && items) st = emb_items_read(items, &ds);

@@ -22,6 +22,7 @@
 #include <arpack/arpack.h>
 #include <lapacke.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,12 @@ done:
     return ok;
 }
 
+/* Where ARPACK's loop reports its products (emb__umap_spectral_progress):
+ * a large component takes minutes (10M items: about 10), with no fraction
+ * known in advance. */
+static _Thread_local const emb_progress *spectral_progress;
+void emb__umap_spectral_progress(const emb_progress *p) { spectral_progress = p; }
+
 static bool solve_arpack(const component *c, int dims, float *out) {
     a_int m = (a_int)c->m, nev = dims + 1;
     double tol = c->m > SPECTRAL_LOOSE_MIN ? SPECTRAL_LOOSE_TOL : SPECTRAL_TOL;
@@ -109,10 +116,15 @@ static bool solve_arpack(const component *c, int dims, float *out) {
     bool ok = false;
     if (!resid || !V || !workd || !workl || !d || !Z || !select) goto done;
     for (a_int i = 0; i < m; i++) resid[i] = 1.0;
-    for (;;) {
+    for (int64_t products = 0;; products++) {
         dsaupd_c(&ido, "I", m, "LA", nev, tol, resid, ncv, V, m, iparam, ipntr, workd, workl, lworkl, &info);
         if (ido != 1 && ido != -1) break;
         normalised_matvec(c, workd + ipntr[0] - 1, workd + ipntr[1] - 1);
+        if (spectral_progress && m > 100000 && products % 16 == 15) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "spectral init: %lld products on %lld items", (long long)products + 1, (long long)m);
+            emb_progress_report(spectral_progress, "umap", 0.02, msg);
+        }
     }
     if (info != 0 || iparam[4] < nev) goto done;    /* error or not converged */
     dseupd_c(1, "A", select, d, Z, m, 0.0, "I", m, "LA", nev, tol, resid, ncv, V, m, iparam, ipntr,

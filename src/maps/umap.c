@@ -333,8 +333,10 @@ static emb_status make_init(const emb_umap_graph *gr, const emb_matf *x, const e
         info->init = "pca";
     } else {
         bool dense = false;
+        emb__umap_spectral_progress(&p->progress);
         if (p->cache) st = cached_spectral(p->cache, gr, dims, p->seed, out, info, &dense);
         else st = emb__umap_spectral(gr, dims, p->seed, UMAP_SPECTRAL_DENSE_MAX, out, &info->n_graph_components, &dense);
+        emb__umap_spectral_progress(NULL);
         if (st) return st;
         init_expand_noise(out, rng);
         info->init = dense ? "spectral (dense)" : "spectral";
