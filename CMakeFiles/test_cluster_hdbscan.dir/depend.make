@@ -1,2 +1,0 @@
-# Empty dependencies file for test_cluster_hdbscan.
-# This may be replaced when dependencies are built.

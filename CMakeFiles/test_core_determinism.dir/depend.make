@@ -1,2 +1,0 @@
-# Empty dependencies file for test_core_determinism.
-# This may be replaced when dependencies are built.

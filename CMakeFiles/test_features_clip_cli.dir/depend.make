@@ -1,2 +1,0 @@
-# Empty dependencies file for test_features_clip_cli.
-# This may be replaced when dependencies are built.

@@ -1,2 +1,0 @@
-# Empty dependencies file for test_io_coco_segm.
-# This may be replaced when dependencies are built.

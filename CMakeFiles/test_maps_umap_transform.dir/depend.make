@@ -1,2 +1,0 @@
-# Empty dependencies file for test_maps_umap_transform.
-# This may be replaced when dependencies are built.
