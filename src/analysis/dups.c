@@ -636,7 +636,7 @@ static emb_status near_from_knn(const dups_ctx *c, const emb_knn *g, const emb_d
         else pv->p = np, pv->cap = total;
     }
     for (int64_t bi = 0; bi < nb; bi++) {
-        if (!st) memcpy(pv->p + pv->n, part[bi].p, sizeof *pv->p * (size_t)part[bi].n), pv->n += part[bi].n;
+        if (!st && part[bi].n) memcpy(pv->p + pv->n, part[bi].p, sizeof *pv->p * (size_t)part[bi].n), pv->n += part[bi].n;
         free(part[bi].p);
     }
     free(part);
