@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#ifdef EMB__X86
+#if defined(EMB__X86) && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
 #endif
 
