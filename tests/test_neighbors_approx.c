@@ -26,6 +26,32 @@ static double recall(const emb_knn *exact, const emb_knn *approx) {
     return (double)hit / ((double)exact->n * k);
 }
 
+/* Rows of g that break the rules: a missing or self neighbour, distances
+ * not ascending, or a distance off the one computed in double from x's rows
+ * (cosine, or Euclidean with m) by more than tol (relative above 1 when rel).
+ * *worst gets the largest difference. */
+static int bad_distances(const emb_knn *g, const float *x, int64_t n, int64_t d, int m, double tol, bool rel,
+                         double *worst) {
+    int bad = 0, k = g->k;
+    *worst = 0;
+    for (int64_t i = 0; i < n; i++)
+        for (int a = 0; a < k; a++) {
+            int32_t j = g->idx[i * k + a];
+            if (j < 0 || j == i || (a && g->dist[i * k + a] < g->dist[i * k + a - 1])) { bad++; continue; }
+            double s = 0, na = 0, nb = 0;
+            for (int64_t t = 0; t < d; t++) {
+                double u = x[i * d + t], v = x[j * d + t];
+                s += m ? (u - v) * (u - v) : u * v;
+                na += u * u;
+                nb += v * v;
+            }
+            double want = m ? sqrt(s) : 1.0 - s / sqrt(na * nb), e = fabs(want - g->dist[i * k + a]);
+            if (e > *worst) *worst = e;
+            if (e > tol * (rel ? fmax(1.0, want) : 1.0)) bad++;
+        }
+    return bad;
+}
+
 int main(void) {
     emb_idx img = {0};
     if (emb_idx_load(TEST_DATA "/mnist/t10k-images-idx3-ubyte.gz", &img) != EMB_OK) {
@@ -60,21 +86,8 @@ int main(void) {
         CHECK_CONTAINS(ap.reason, half ? "f16" : "NN-descent)");
         CHECK(ap.method == EMB_KNN_APPROX);
         /* each reported distance is the exact distance of its index, rows ascending */
-        int bad = 0;
-        for (int64_t i = 0; i < n; i++)
-            for (int a = 0; a < 15; a++) {
-                int32_t j = ap.idx[i * 15 + a];
-                if (j < 0 || j == i || (a && ap.dist[i * 15 + a] < ap.dist[i * 15 + a - 1])) { bad++; continue; }
-                double s = 0, na = 0, nb = 0;
-                for (int64_t t = 0; t < d; t++) {
-                    double u = x.data[i * d + t], v = x.data[j * d + t];
-                    s += m ? (u - v) * (u - v) : u * v;
-                    na += u * u;
-                    nb += v * v;
-                }
-                double want = m ? sqrt(s) : 1.0 - s / sqrt(na * nb);
-                if (fabs(want - ap.dist[i * 15 + a]) > 1e-5 * fmax(1.0, want)) bad++;
-            }
+        double worst;
+        int bad = bad_distances(&ap, x.data, n, d, m, 1e-5, true, &worst);
         CHECK_EQ(0, bad);
         if (m == 0) {   /* same seed, one thread: same bytes */
             emb_knn a1 = {0}, a2 = {0};
@@ -123,23 +136,8 @@ int main(void) {
         CHECK_CONTAINS(ap.reason, "f16");
         /* distances of the binary16 values: cosine from the unit rows rounded
          * to binary16 once more (within 2e-3), Euclidean from the values */
-        int bad = 0;
-        double worst = 0;
-        for (int64_t i = 0; i < n; i++)
-            for (int a = 0; a < 15; a++) {
-                int32_t j = ap.idx[i * 15 + a];
-                if (j < 0 || j == i || (a && ap.dist[i * 15 + a] < ap.dist[i * 15 + a - 1])) { bad++; continue; }
-                double s = 0, na = 0, nb = 0;
-                for (int64_t t = 0; t < d; t++) {
-                    double u = wide.data[i * d + t], v = wide.data[j * d + t];
-                    s += m ? (u - v) * (u - v) : u * v;
-                    na += u * u;
-                    nb += v * v;
-                }
-                double want = m ? sqrt(s) : 1.0 - s / sqrt(na * nb), e = fabs(want - ap.dist[i * 15 + a]);
-                if (e > worst) worst = e;
-                if (e > (m ? 1e-5 * fmax(1.0, want) : 2e-3)) bad++;
-            }
+        double worst;
+        int bad = bad_distances(&ap, wide.data, n, d, m, m ? 1e-5 : 2e-3, m != 0, &worst);
         fprintf(stderr, "  worst distance error %.2e\n", worst);
         CHECK_EQ(0, bad);
         emb_knn_free(&ex);

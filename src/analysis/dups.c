@@ -1161,25 +1161,10 @@ static emb_status dups_find(const emb_matf *x, const emb_knn *g, const emb_datas
         st = EMB_E_NOMEM;
         goto done;
     }
-    int nomem = 0;
-    #pragma omp parallel num_threads(emb_threads_resolve(p.n_threads))
-    {
-        float *buf = x->data ? NULL : malloc(sizeof(float) * (size_t)x->cols);   /* a half row widened */
-        if (!x->data && !buf) {
-            #pragma omp atomic write
-            nomem = 1;
-        }
-        #pragma omp for schedule(static)
-        for (int64_t i = 0; i < n; i++) {
-            if (!x->data && !buf) continue;
-            const float *r = emb__matf_row(x, i, buf);
-            double s = 0;
-            for (int64_t t = 0; t < x->cols; t++) s += (double)r[t] * r[t];
-            norm[i] = (float)sqrt(s);
-        }
-        free(buf);
-    }
-    if (nomem) { st = emb__fail(EMB_E_NOMEM, "dups: out of memory"); goto done; }
+    free(norm);   /* the neighbours stage's norms: float32 or half rows, in double */
+    norm = NULL;
+    if ((st = emb__row_norms(x, emb_threads_resolve(p.n_threads), &norm))) goto done;
+    ctx.norm = norm;
     emb_progress_report(&p.progress, "dups", 0.0, "exact");
     if ((st = find_exact(x, ds, out, emb_threads_resolve(p.n_threads)))) goto done;
     for (int64_t i = 0; i < n; i++) parent[i] = out->exact_root[i];  /* roots are the smallest index */
