@@ -1151,18 +1151,17 @@ static emb_status dups_find(const emb_matf *x, const emb_knn *g, const emb_datas
     uint8_t *in_sure = emb__calloc(nn, 1, "dups");
     float *cs = NULL, *coarse = NULL;
     int64_t *parent = emb__malloc(sizeof(int64_t) * nn, "union-find");
-    float *norm = emb__malloc(sizeof(float) * nn, "norms");
+    float *norm = NULL;   /* emb__row_norms, below */
     uint8_t *widen = emb__calloc(nn, 1, "dups");
     pair_vec pv = {0};
     bool image = p.img_w > 0 && p.img_h > 0;
     dups_ctx ctx = {x, norm, &p, NULL, NULL, 0};
     emb_status st = EMB_OK;
-    if (!out->exact_root || !out->group || !out->kind || !out->similarity || !out->copy_score || !in_sure || !parent || !norm || !widen) {
+    if (!out->exact_root || !out->group || !out->kind || !out->similarity || !out->copy_score || !in_sure || !parent || !widen) {
         st = EMB_E_NOMEM;
         goto done;
     }
-    free(norm);   /* the neighbours stage's norms: float32 or half rows, in double */
-    norm = NULL;
+    /* the neighbours stage's norms: float32 or half rows, in double */
     if ((st = emb__row_norms(x, emb_threads_resolve(p.n_threads), &norm))) goto done;
     ctx.norm = norm;
     emb_progress_report(&p.progress, "dups", 0.0, "exact");
