@@ -25,6 +25,8 @@ and the same rule at other fences computed here from the scores (numpy
 percentiles), to show how the default fences were chosen.
 
 usage: flock /tmp/embscope-bench.lock bench/analysis/labels.py EMBSCOPE_BIN [labels|outliers|all] [mnist,fashion,confusion]
+       [--cnn-reference]  (also a PyTorch CNN trained 5-fold on the same flips: how far a stronger
+                           classifier than embscope's moves precision@K; about 10 min at 70k)
 """
 import csv, gzip, os, subprocess, sys, tempfile, time
 import numpy as np
@@ -34,6 +36,7 @@ import machine  # noqa: E402  (bench/machine.py)
 FASHION = "/usr/share/datasets/fashion-mnist"   # Debian dataset-fashion-mnist
 MNIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "data", "mnist")
 THREADS = 2
+CNN_REFERENCE = False  # --cnn-reference: also a PyTorch CNN's out-of-fold probabilities (10 min at 70k)
 
 
 def load_idx(d, pre):
@@ -176,6 +179,53 @@ def label_case(binp, name, x, y, n_flip, kind, seed):
          confident_learning(Pl, yn), planted, n_flip)
     Pc = 0.5 * (P + Pl)
     line("ref: mean of the two references", 1 - Pc[np.arange(n), yn], confident_learning(Pc, yn), planted, n_flip)
+    if CNN_REFERENCE and x.shape[1] == 784:
+        t0 = time.time()
+        Pn = cnn_out_of_fold(x, yn, seed)
+        acc = np.mean(Pn.argmax(1) == y)
+        line(f"ref: PyTorch CNN, 5-fold ({time.time() - t0:.0f} s, acc {acc:.3f})", 1 - Pn[np.arange(n), yn],
+             confident_learning(Pn, yn), planted, n_flip)
+        ce = 1 - Pn[np.arange(n), yn]
+        line("ref: mean of CNN and embscope combined", 0.5 * (ce + sc["score"]), None, planted, n_flip)
+        o = np.argsort(-ce, kind="stable")[:n_flip]
+        print(f"  CNN top {n_flip}: {planted[o].sum()} planted, {(~planted[o]).sum()} unplanted; of the unplanted, "
+              f"{np.sum(~planted[o] & (Pn[o].argmax(1) != yn[o]))} predicted as another class")
+
+
+def cnn_out_of_fold(x, yn, seed, folds=5, epochs=5):
+    """Out-of-fold class probabilities of a small CNN (conv 3x3 32 - pool - conv 3x3 64 - pool - dense 128),
+    SGD with momentum 0.9, cosine-decayed step 0.05, weight decay 1e-4, batch 256: a classifier much
+    stronger than a linear one on 28x28 pixels (about 90% accuracy on Fashion-MNIST), to show how far
+    a better classifier moves precision@K on planted flips (--cnn-reference)."""
+    import torch
+    import torch.nn as nn
+    torch.set_num_threads(THREADS)
+    n = len(yn)
+    rng = np.random.default_rng(seed)
+    X, Y = torch.tensor(x).reshape(-1, 1, 28, 28), torch.tensor(yn)
+    P = np.zeros((n, 10), np.float32)
+    fold = rng.permutation(n) % folds
+    for f in range(folds):
+        torch.manual_seed(seed * 100 + f)
+        tr, te = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
+        m = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(64 * 49, 128), nn.ReLU(), nn.Linear(128, 10))
+        opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
+        nb = len(tr) // 256
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs * nb)
+        for e in range(epochs):
+            perm = rng.permutation(tr)
+            for b in range(nb):
+                i = torch.tensor(perm[b * 256:(b + 1) * 256])
+                loss = nn.functional.cross_entropy(m(X[i]), Y[i])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step()
+        with torch.no_grad():
+            P[te] = torch.softmax(m(X[torch.tensor(te)]), 1).numpy()
+    return P
 
 
 def labels(binp, cases="mnist,fashion,confusion"):
@@ -264,6 +314,10 @@ def outliers(binp, draws=5):
 
 
 def main():
+    global CNN_REFERENCE
+    if "--cnn-reference" in sys.argv:
+        sys.argv.remove("--cnn-reference")
+        CNN_REFERENCE = True
     binp = sys.argv[1]
     what = sys.argv[2] if len(sys.argv) > 2 else "all"
     print(machine.line(binp))
