@@ -135,7 +135,7 @@ static void test_graph_and_spectral(void) {
     CHECK(emb_umap_spectral(&gr, 2, 1, &sd, &ncomp, &dense_used) == EMB_OK);
     CHECK_EQ(1, ncomp);
     CHECK(dense_used);
-    CHECK(emb__umap_spectral(&gr, 2, 1, /*dense_max*/ 0, &sa, &ncomp, &dense_used) == EMB_OK);
+    CHECK(emb__umap_spectral(&gr, 2, 1, /*dense_max*/ 0, NULL, &sa, &ncomp, &dense_used) == EMB_OK);
     CHECK(!dense_used);
     if (ref && sd.data && sa.data) {
         double sa_d[N * 2];

@@ -93,13 +93,9 @@ done:
     return ok;
 }
 
-/* Where ARPACK's loop reports its products (emb__umap_spectral_progress):
- * a large component takes minutes (10M items: about 10), with no fraction
- * known in advance. */
-static _Thread_local const emb_progress *spectral_progress;
-void emb__umap_spectral_progress(const emb_progress *p) { spectral_progress = p; }
-
-static bool solve_arpack(const component *c, int dims, float *out) {
+/* progress (NULL: none) gets ARPACK's products: a large component takes
+ * minutes (10M items: about 10), with no fraction known in advance. */
+static bool solve_arpack(const component *c, int dims, const emb_progress *progress, float *out) {
     a_int m = (a_int)c->m, nev = dims + 1;
     double tol = c->m > SPECTRAL_LOOSE_MIN ? SPECTRAL_LOOSE_TOL : SPECTRAL_TOL;
     a_int ncv = 2 * nev + 1 > SPECTRAL_MIN_NCV ? 2 * nev + 1 : SPECTRAL_MIN_NCV;
@@ -120,10 +116,10 @@ static bool solve_arpack(const component *c, int dims, float *out) {
         dsaupd_c(&ido, "I", m, "LA", nev, tol, resid, ncv, V, m, iparam, ipntr, workd, workl, lworkl, &info);
         if (ido != 1 && ido != -1) break;
         normalised_matvec(c, workd + ipntr[0] - 1, workd + ipntr[1] - 1);
-        if (spectral_progress && m > 100000 && products % 16 == 15) {
+        if (progress && m > 100000 && products % 16 == 15) {
             char msg[96];
             snprintf(msg, sizeof msg, "spectral init: %lld products on %lld items", (long long)products + 1, (long long)m);
-            emb_progress_report(spectral_progress, "umap", 0.02, msg);
+            emb_progress_report(progress, "umap", 0.02, msg);
         }
     }
     if (info != 0 || iparam[4] < nev) goto done;    /* error or not converged */
@@ -163,7 +159,8 @@ static int64_t components(const emb_umap_graph *gr, int32_t *label, int32_t *que
 
 /* Lay out one component into its rows of out; false if the solver failed
  * (or memory ran out: the caller falls back to noise). */
-static bool layout_component(component *c, int dims, int64_t dense_max, float *buf, bool *used_dense) {
+static bool layout_component(component *c, int dims, int64_t dense_max, const emb_progress *progress, float *buf,
+                             bool *used_dense) {
     for (int64_t li = 0; li < c->m; li++) {
         int32_t i = c->members[li];
         double deg = 0;
@@ -188,7 +185,7 @@ static bool layout_component(component *c, int dims, int64_t dense_max, float *b
             c->ptr[li + 1] = q;
         }
         if (c->m <= dense_max) { *used_dense = true; ok = solve_dense(c, dims, buf); }
-        else ok = solve_arpack(c, dims, buf);
+        else ok = solve_arpack(c, dims, progress, buf);
     }
     free(c->ptr); free(c->col); free(c->val);
     c->ptr = NULL; c->col = NULL; c->val = NULL;
@@ -197,11 +194,11 @@ static bool layout_component(component *c, int dims, int64_t dense_max, float *b
 
 emb_status emb_umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed,
                              emb_matf *out, int *n_components_out, bool *used_dense) {
-    return emb__umap_spectral(gr, dims, seed, UMAP_SPECTRAL_DENSE_MAX, out, n_components_out, used_dense);
+    return emb__umap_spectral(gr, dims, seed, UMAP_SPECTRAL_DENSE_MAX, NULL, out, n_components_out, used_dense);
 }
 
 emb_status emb__umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed, int64_t dense_max,
-                              emb_matf *out, int *n_components_out, bool *used_dense) {
+                              const emb_progress *progress, emb_matf *out, int *n_components_out, bool *used_dense) {
     int64_t n = gr->n;
     emb_status st;
     if (dims < 1) return emb__fail(EMB_E_INVALID, "spectral layout: dims %d", dims);
@@ -232,7 +229,7 @@ emb_status emb__umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed,
     }
     if (nc == 1) {
         component c = {gr, order, local, n, dinv, NULL, NULL, NULL};
-        if (n > (int64_t)dims + 1 && layout_component(&c, dims, dense_max, buf, &dense)) {
+        if (n > (int64_t)dims + 1 && layout_component(&c, dims, dense_max, progress, buf, &dense)) {
             memcpy(out->data, buf, sizeof(float) * (size_t)n * dims);
         } else {   /* umap-learn: uniform in [-10, 10] when the solver fails */
             for (size_t i = 0; i < (size_t)n * dims; i++) out->data[i] = (float)(-10.0 + 20.0 * emb_rng_uniform(&rng));
@@ -256,7 +253,7 @@ emb_status emb__umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed,
         range = isfinite(range) ? range / 2.0 : 1.0;
         component c = {gr, order + start[ci], local, start[ci + 1] - start[ci], dinv + start[ci], NULL, NULL, NULL};
         bool solved = false;
-        if (c.m >= 2 * dims && c.m > dims + 1 && layout_component(&c, dims, dense_max, buf, &dense)) {
+        if (c.m >= 2 * dims && c.m > dims + 1 && layout_component(&c, dims, dense_max, progress, buf, &dense)) {
             float mx = 0;
             for (size_t i = 0; i < (size_t)c.m * dims; i++) mx = fmaxf(mx, fabsf(buf[i]));
             if (mx > 0) {

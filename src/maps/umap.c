@@ -311,7 +311,7 @@ static void init_rescale(emb_matf *e) {
 }
 
 static emb_status cached_spectral(emb_umap_cache *c, const emb_umap_graph *gr, int dims, uint64_t seed,
-                                  emb_matf *out, emb_umap_info *info, bool *dense);
+                                  const emb_progress *progress, emb_matf *out, emb_umap_info *info, bool *dense);
 
 static emb_status make_init(const emb_umap_graph *gr, const emb_matf *x, const emb_umap_params *p,
                             emb_rng *rng, emb_matf *out, emb_umap_info *info) {
@@ -333,10 +333,8 @@ static emb_status make_init(const emb_umap_graph *gr, const emb_matf *x, const e
         info->init = "pca";
     } else {
         bool dense = false;
-        emb__umap_spectral_progress(&p->progress);
-        if (p->cache) st = cached_spectral(p->cache, gr, dims, p->seed, out, info, &dense);
-        else st = emb__umap_spectral(gr, dims, p->seed, UMAP_SPECTRAL_DENSE_MAX, out, &info->n_graph_components, &dense);
-        emb__umap_spectral_progress(NULL);
+        if (p->cache) st = cached_spectral(p->cache, gr, dims, p->seed, &p->progress, out, info, &dense);
+        else st = emb__umap_spectral(gr, dims, p->seed, UMAP_SPECTRAL_DENSE_MAX, &p->progress, out, &info->n_graph_components, &dense);
         if (st) return st;
         init_expand_noise(out, rng);
         info->init = dense ? "spectral (dense)" : "spectral";
@@ -433,13 +431,13 @@ static bool cache_has_graph(const emb_umap_cache *c, const emb_knn *g, const emb
  * layout asked for (eigenvectors 2..dims+1 either way; for a graph of
  * several components the meta layout is the wider one's). */
 static emb_status cached_spectral(emb_umap_cache *c, const emb_umap_graph *gr, int dims, uint64_t seed,
-                                  emb_matf *out, emb_umap_info *info, bool *dense) {
+                                  const emb_progress *progress, emb_matf *out, emb_umap_info *info, bool *dense) {
     emb_status st;
     int want = dims > c->spectral_dims ? dims : c->spectral_dims;
     if (!c->has_spec || c->spec_seed != seed || c->spec.cols < dims) {
         emb_matf_free(&c->spec);
         c->has_spec = false;
-        if ((st = emb__umap_spectral(gr, want, seed, UMAP_SPECTRAL_DENSE_MAX, &c->spec, &c->spec_components, &c->spec_dense))) return st;
+        if ((st = emb__umap_spectral(gr, want, seed, UMAP_SPECTRAL_DENSE_MAX, progress, &c->spec, &c->spec_components, &c->spec_dense))) return st;
         c->has_spec = true;
         c->spec_seed = seed;
     } else {

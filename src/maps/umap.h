@@ -32,9 +32,7 @@ void emb__umap_smooth_row(const float *d, int cols, int psum_from, int mean_cols
  * of up to dense_max items are solved densely, larger ones by ARPACK (the
  * tests pass 0 to force ARPACK on small graphs). */
 emb_status emb__umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed, int64_t dense_max,
-                              emb_matf *out, int *n_components, bool *used_dense);
-/* The progress that ARPACK's loop reports to on this thread (NULL: none). */
-void emb__umap_spectral_progress(const emb_progress *p);
+                              const emb_progress *progress, emb_matf *out, int *n_components, bool *used_dense);
 
 /* Optimise emb (n, dim) in place over the edges head -> tail with weights w
  * (umap-learn's optimize_layout_euclidean, move_other = True). */
