@@ -107,6 +107,9 @@ Image.fromarray(a).save('$tmp/a.png'); Image.fromarray(a[:, :, :3]).save('$tmp/r
 avifenc -s 10 --min 20 --max 40 "$tmp/rgb.png" "$here/corpus/heif/rgb.avif" >/dev/null
 avifenc -s 10 --min 20 --max 40 "$tmp/a.png" "$here/corpus/heif/rgba.avif" >/dev/null
 heif-enc -q 30 "$tmp/rgb.png" -o "$here/corpus/heif/rgb.heic" >/dev/null
+# fuzz_heif's find: a 16x16 'ispe' over a 34438x34320 grid (decode_heif.c's
+# side limit refuses it); a seed so that mutations explore grid headers
+cp "$here/../tests/data/corrupt/heif-grid-34438x34320.heic" "$here/corpus/heif/"
 rm -rf "$tmp"
 # CLIP tokenizer: the test's small vocabulary in its three layouts, a
 # leading byte choosing the layout (fuzz_clip_tokenizer.c)

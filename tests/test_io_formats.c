@@ -21,10 +21,12 @@
 /* ctest-labels: unit */
 #include "check.h"
 #include "embscope.h"
+#include "io/decode.h"
 
 #include <avif/avif.h>
 #include <libheif/heif.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,12 +289,14 @@ static struct heif_error heif_write_cb(struct heif_context *ctx, const void *dat
     return ok;
 }
 
-/* A HEIC on which libheif 1.15 itself segfaults (found by fuzz_heif, kept
- * in fuzz/crashes/heif/): decoded in a child process (src/io/isolate.c), it
- * must give a clean EMB_E_FORMAT naming the file, and the process goes on.
- * Then 12 decodes at once on OpenMP threads, the good file (good, n: its
- * pixels are want) and one of the bad file: each gets its own answer (the
- * bad file costs libheif 2-3 s of writing memory before it faults). */
+/* A HEIC on which libheif 1.15 itself segfaulted (found by fuzz_heif, kept
+ * in fuzz/crashes/heif/) after 2-3 s of writing memory for a 26725x27000
+ * grid: decoded in a child process (src/io/isolate.c), it must give a clean
+ * error naming the file, and the process goes on; decode_heif.c's side
+ * limit now refuses it before the decode (isolated_crash below keeps the
+ * crash path tested). Then 12 decodes at once on OpenMP threads, the good
+ * file (good, n: its pixels are want) and one of the bad file: each gets
+ * its own answer. */
 static void heic_isolation(const uint8_t *good, size_t n, const emb_image *want) {
     const char *path = TEST_DATA "/corrupt/libheif115-segv.heic";
     size_t blen;
@@ -300,7 +304,7 @@ static void heic_isolation(const uint8_t *good, size_t n, const emb_image *want)
     if (!CHECK(bad != NULL)) return;
     emb_image img;
     emb_status st = emb_image_load(path, &img);
-    CHECK(st != EMB_OK);   /* x86-64 libheif 1.15 dies in the child (format error); arm64's refuses the size first */
+    CHECK(st != EMB_OK);   /* decode_heif.c's side limit refuses it before libheif 1.15 can die on it */
     if (st) {
         fprintf(stderr, "  libheif115-segv.heic: %s\n", emb_errmsg());
         CHECK_CONTAINS(emb_errmsg(), path);
@@ -336,6 +340,45 @@ static void heic_isolation(const uint8_t *good, size_t n, const emb_image *want)
     }
     CHECK_EQ(0, wrong);
     free(bad);
+}
+
+/* A decoder that dies by a signal in the child (as libheif 1.15 does on
+ * fuzz/crashes/heif/, which the side limit now refuses first): the caller
+ * gets EMB_E_FORMAT naming the format, the file and the signal, no pixels,
+ * and goes on. */
+static emb_status crashing_decoder(const unsigned char *b, size_t len, const char *name, emb_image *out) {
+    (void)b, (void)len, (void)name, (void)out;
+    raise(SIGSEGV);
+    return EMB_OK;
+}
+
+static void isolated_crash(void) {
+    static const unsigned char bytes[16] = {0};
+    emb_image img;
+    emb_status st = emb__decode_isolated(crashing_decoder, "TEST", bytes, sizeof bytes, "crash.bin", &img);
+    CHECK_EQ(EMB_E_FORMAT, st);
+    CHECK_CONTAINS(emb_errmsg(), "TEST decoder crashed on crash.bin");
+    CHECK(img.rgb == NULL && img.alpha == NULL);
+    fprintf(stderr, "  crashing decoder: %s\n", emb_errmsg());
+}
+
+/* fuzz_heif's find: 635 bytes whose primary item is a grid with a 16x16
+ * 'ispe' but a 34438x34320 output. libheif 1.15 checks the grid's size only
+ * when decoding, and its limit is per side: with the old limit (65536) the
+ * decode wrote 1.2 G pixels (3.9 GB) before our own size check saw them.
+ * The side limit of 16384 (whose square is EMB_IMAGE_MAX_PIXELS) must
+ * refuse it as too large, naming the file, with no pixels kept. */
+static void heic_grid_too_large(void) {
+    const char *path = TEST_DATA "/corrupt/heif-grid-34438x34320.heic";
+    emb_image img;
+    emb_status st = emb_image_load(path, &img);
+    CHECK_EQ(EMB_E_UNSUPPORTED, st);
+    if (st) {
+        fprintf(stderr, "  heif-grid-34438x34320.heic: %s\n", emb_errmsg());
+        CHECK_CONTAINS(emb_errmsg(), path);
+        CHECK_CONTAINS(emb_errmsg(), "larger than 16384 pixels on a side");
+    }
+    CHECK(img.rgb == NULL && img.alpha == NULL);
 }
 
 /* A HEIC written with libheif's image_orientation 6 (irot + imir boxes):
@@ -410,6 +453,8 @@ static void test_heic(void) {
             CHECK(mad < 4.0);
             if (ch == 4) CHECK(img.alpha != NULL && asum / (W * H) < 4.0);
             if (ch == 3) heic_isolation(data.data, data.size, &img);
+            if (ch == 3) heic_grid_too_large();
+            if (ch == 3) isolated_crash();
             if (ch == 3) heic_transformed(im, enc, px, W, H);
             emb_image_free(&img);
             size_t bad = 0;
