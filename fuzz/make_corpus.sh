@@ -100,6 +100,7 @@ PY
 # libheif-examples (Pillow 9.4 cannot write either format).
 mkdir -p "$here/corpus/heif"
 tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 /usr/bin/python3 -c "
 import numpy as np; from PIL import Image
 a = np.random.default_rng(2).integers(0, 256, (16, 16, 4)).astype(np.uint8); a[:8, :, 3] = 255
@@ -109,8 +110,8 @@ avifenc -s 10 --min 20 --max 40 "$tmp/a.png" "$here/corpus/heif/rgba.avif" >/dev
 heif-enc -q 30 "$tmp/rgb.png" -o "$here/corpus/heif/rgb.heic" >/dev/null
 # fuzz_heif's find: a 16x16 'ispe' over a 34438x34320 grid (decode_heif.c's
 # side limit refuses it); a seed so that mutations explore grid headers
-cp "$here/../tests/data/corrupt/heif-grid-34438x34320.heic" "$here/corpus/heif/"
-rm -rf "$tmp"
+# (named reject-*: test_io_fuzz_corpus checks that it fails cleanly)
+cp "$here/../tests/data/corrupt/heif-grid-34438x34320.heic" "$here/corpus/heif/reject-grid-34438x34320.heic"
 # CLIP tokenizer: the test's small vocabulary in its three layouts, a
 # leading byte choosing the layout (fuzz_clip_tokenizer.c)
 mkdir -p "$here/corpus/clip_tokenizer"

@@ -3,9 +3,10 @@
  * checked file by file with Pillow + numpy (the script below):
  * - items.csv lists the .bmp .tif .tiff .gif .ppm .pgm .pbm files, the
  *   corrupt .tif is in skipped.csv with its reason, and so is a HEIC on
- *   which libheif 1.15 itself segfaults (tests/data/corrupt/: decoded in a
- *   child process, "HEIC decoder crashed on ..." on x86-64; arm64's libheif
- *   refuses its size, "too large", before it can crash) while the run goes on;
+ *   which libheif 1.15 itself segfaults (tests/data/corrupt/: its grid is
+ *   26725x27000, so decode_heif.c's side limit now refuses it, "larger than
+ *   16384 pixels on a side"; before that limit it was decoded in a child
+ *   process, "HEIC decoder crashed on ...") while the run goes on;
  * - summary.json: dataset.with_transparency = the 3 icons, dataset.skipped = 2;
  * - embeddings.npy: a plain file's row equals Pillow's convert("L") area
  *   mean (32 x 32 / 255) within 1e-6; the same icon at 64 and 40 px with
@@ -64,7 +65,7 @@ static const char *CHECK_PY =
     "why = {os.path.basename(r[0]): r[1] for r in sk}\n"
     "print('skipped_is_broken', 1, int(len(sk) == 2 and 'TIFF' in why.get('broken.tif', '')))\n"
     "hw = why.get('crash.heic', '')\n"
-    "print('skipped_heic_crashed', 1, int('HEIC decoder crashed on' in hw or 'too large' in hw))\n"
+    "print('skipped_heic_crashed', 1, int('HEIC decoder crashed on' in hw or 'too large' in hw or 'larger than 16384 pixels on a side' in hw))\n"
     "e = np.load(out + '/embeddings.npy'); eb = np.load(out_black + '/embeddings.npy')\n"
     "def ref(p):\n"
     "    a = np.asarray(Image.open(p).convert('L'), np.float64)\n"
