@@ -2,10 +2,14 @@
  * (neighbors.npy int32, distances.npy float32, N x k) equal the library's
  * graph for --exact, --approx finds the same graph on well-separated data
  * (and, with --storage f16, recall >= 0.95 with float32 distances),
- * bad options fail with a usage error.
+ * a float16 file with --storage f16 is read as half rows (not widened
+ * whole: NN-descent's "reading the half-precision rows") and its graph has
+ * recall >= 0.95 against the exact graph of those half values, with their
+ * distances; bad options fail with a usage error.
  * ctest-labels: unit */
 #include "check.h"
 #include "embscope.h"
+#include "core/internal.h"
 
 #include <math.h>
 
@@ -70,6 +74,53 @@ int main(void) {
         emb_npy_close(&ni);
         emb_matf_free(&nd);
     }
+    /* the same rows stored as float16 */
+    uint16_t *h = malloc(sizeof(uint16_t) * (size_t)(n * d));
+    emb_matf xw;
+    emb_matf_alloc(&xw, n, d);
+    for (int64_t i = 0; i < n * d; i++) { h[i] = emb__f32_to_f16(x.data[i]); xw.data[i] = emb__f16_to_f32(h[i]); }
+    char inh[512];
+    snprintf(inh, sizeof inh, "%s/vh.npy", check_tmpdir());
+    int64_t shape[2] = {n, d};
+    CHECK(emb_npy_write(inh, EMB_DT_F16, h, 2, shape) == EMB_OK);
+    emb_knn refh = {0};
+    CHECK(emb_knn_build(&xw, &p, &refh) == EMB_OK);
+    {
+        int status = 0;
+        snprintf(cmd, sizeof cmd, "%s neighbors %s -k 15 --metric euclidean --approx --storage f16 -o %s/outh 2>&1", EMB_BIN, inh, check_tmpdir());
+        char *o = check_run(cmd, &status);
+        CHECK_EQ(0, status);
+        CHECK_CONTAINS(o ? o : "", "reading the half-precision rows");
+        free(o);
+        char pi[600], pd[600];
+        snprintf(pi, sizeof pi, "%s/outh/neighbors.npy", check_tmpdir());
+        snprintf(pd, sizeof pd, "%s/outh/distances.npy", check_tmpdir());
+        emb_npy ni = {0};
+        emb_matf nd = {0};
+        CHECK(emb_npy_open(pi, false, &ni) == EMB_OK);
+        CHECK(emb_npy_load_f32(pd, &nd) == EMB_OK);
+        if (CHECK(ni.count == n * 15 && nd.rows == n && refh.idx)) {
+            const int32_t *gi = (const int32_t *)ni.data;
+            int64_t hit = 0, bad = 0;
+            for (int64_t i = 0; i < n; i++)
+                for (int a = 0; a < 15; a++) {
+                    int32_t j = gi[i * 15 + a];
+                    for (int b = 0; b < 15; b++) if (refh.idx[i * 15 + b] == j) { hit++; break; }
+                    double s2 = 0;
+                    for (int64_t t = 0; t < d; t++) { double e = (double)xw.data[i * d + t] - xw.data[(int64_t)j * d + t]; s2 += e * e; }
+                    if (fabs(sqrt(s2) - nd.data[i * 15 + a]) > 1e-5 * fmax(1.0, sqrt(s2))) bad++;
+                }
+            double rec = (double)hit / ((double)n * 15);
+            printf("float16 file, --storage f16: recall@15 %.4f against the exact graph of its values\n", rec);
+            CHECK(rec >= 0.95);
+            CHECK_EQ(0, bad);
+        }
+        emb_npy_close(&ni);
+        emb_matf_free(&nd);
+    }
+    emb_knn_free(&refh);
+    emb_matf_free(&xw);
+    free(h);
     int status = 0;
     snprintf(cmd, sizeof cmd, "%s neighbors %s --metric manhattan -o %s/bad 2>&1", EMB_BIN, in, check_tmpdir());
     char *o = check_run(cmd, &status);

@@ -21,7 +21,9 @@ static const char *USAGE =
     "                     default: exact below ~7,000 items (d = 512; depends on d)\n"
     "  --storage S        f32 (default) or f16: NN-descent's reordered copy of the\n"
     "                     vectors in half precision (half the memory of the\n"
-    "                     search's largest buffer; distances reported in f32)\n"
+    "                     search's largest buffer; distances reported in f32);\n"
+    "                     a float16 VECTORS.npy is then read as it is, never\n"
+    "                     widened whole\n"
     "Under mpirun with R ranks (a build with -DEMB_MPI=ON), the exact search\n"
     "is split among the ranks and rank 0 writes the same files; approximate\n"
     "search runs NN-descent on R overlapping slabs, merged on rank 0.\n"
@@ -71,7 +73,10 @@ int cmd_neighbors(int argc, char **argv) {
     emb_matf x = {0};
     emb_npy_vectors xf = {0};
     emb_knn g = {0};
-    emb_status st = emb_npy_vectors_open(argv[optind], &xf);   /* mapped, not copied */
+    /* mapped, not copied; with --storage f16 a float16 file's rows are read
+     * as they are (NN-descent widens them block by block), as analyze does:
+     * widened whole, 10M x 512 would be 20 GB before the search's copy */
+    emb_status st = emb_npy_vectors_open_ex(argv[optind], kp.storage == EMB_STORAGE_F16 && c.mpi.size <= 1, &xf);
     x = xf.m;
     if (!st && c.mpi.rank == 0) st = emb_mkdirs(c.out_dir);
     double t0 = emb_now();
