@@ -17,6 +17,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Recall@15 of the graph gi against ref, and its distances: the count of
+ * those that are not the float32 Euclidean distance of x's rows. */
+static double graph_recall(const int32_t *gi, const float *dist, const emb_knn *ref, const emb_matf *x, int64_t *bad) {
+    int64_t n = x->rows, d = x->cols, hit = 0;
+    *bad = 0;
+    for (int64_t i = 0; i < n; i++)
+        for (int a = 0; a < 15; a++) {
+            int32_t j = gi[i * 15 + a];
+            for (int b = 0; b < 15; b++) if (ref->idx[i * 15 + b] == j) { hit++; break; }
+            double s2 = 0;
+            for (int64_t t = 0; t < d; t++) { double e = (double)x->data[i * d + t] - x->data[(int64_t)j * d + t]; s2 += e * e; }
+            if (fabs(sqrt(s2) - dist[i * 15 + a]) > 1e-5 * fmax(1.0, sqrt(s2))) (*bad)++;
+        }
+    return (double)hit / ((double)n * 15);
+}
+
 int main(void) {
     int64_t n = 400, d = 16;
     emb_matf x;
@@ -56,17 +72,8 @@ int main(void) {
              * 0.05, where half precision rounds by up to 2^-6, so near ties
              * reorder; most neighbours stay, and each reported distance is
              * the float32 distance of its index */
-            const int32_t *gi = (const int32_t *)ni.data;
-            int64_t hit = 0, bad = 0;
-            for (int64_t i = 0; i < n; i++)
-                for (int a = 0; a < 15; a++) {
-                    int32_t j = gi[i * 15 + a];
-                    for (int b = 0; b < 15; b++) if (ref.idx[i * 15 + b] == j) { hit++; break; }
-                    double s2 = 0;
-                    for (int64_t t = 0; t < d; t++) { double e = (double)x.data[i * d + t] - x.data[(int64_t)j * d + t]; s2 += e * e; }
-                    if (fabs(sqrt(s2) - nd.data[i * 15 + a]) > 1e-5 * fmax(1.0, sqrt(s2))) bad++;
-                }
-            double rec = (double)hit / ((double)n * 15);
+            int64_t bad;
+            double rec = graph_recall((const int32_t *)ni.data, nd.data, &ref, &x, &bad);
             printf("--storage f16: recall@15 %.4f against the exact graph\n", rec);
             CHECK(rec >= 0.95);
             CHECK_EQ(0, bad);
@@ -100,17 +107,8 @@ int main(void) {
         CHECK(emb_npy_open(pi, false, &ni) == EMB_OK);
         CHECK(emb_npy_load_f32(pd, &nd) == EMB_OK);
         if (CHECK(ni.count == n * 15 && nd.rows == n && refh.idx)) {
-            const int32_t *gi = (const int32_t *)ni.data;
-            int64_t hit = 0, bad = 0;
-            for (int64_t i = 0; i < n; i++)
-                for (int a = 0; a < 15; a++) {
-                    int32_t j = gi[i * 15 + a];
-                    for (int b = 0; b < 15; b++) if (refh.idx[i * 15 + b] == j) { hit++; break; }
-                    double s2 = 0;
-                    for (int64_t t = 0; t < d; t++) { double e = (double)xw.data[i * d + t] - xw.data[(int64_t)j * d + t]; s2 += e * e; }
-                    if (fabs(sqrt(s2) - nd.data[i * 15 + a]) > 1e-5 * fmax(1.0, sqrt(s2))) bad++;
-                }
-            double rec = (double)hit / ((double)n * 15);
+            int64_t bad;
+            double rec = graph_recall((const int32_t *)ni.data, nd.data, &refh, &xw, &bad);
             printf("float16 file, --storage f16: recall@15 %.4f against the exact graph of its values\n", rec);
             CHECK(rec >= 0.95);
             CHECK_EQ(0, bad);
