@@ -7,7 +7,8 @@
  * variation of its own (look-alikes: raw cosine to one another >= 0.985,
  * as garments of one silhouette, but different items). Planted copies of
  * some items: darkened x0.7, quantised to 32 levels, salt-and-pepper (3 pixels, 1%),
- * moved by 1 px (the edge column repeated). The reference is the construction: every planted copy is
+ * moved by 1 px (the edge column repeated); and apart, copies moved by 1-2 px with zero fill. The
+ * reference is the construction: every planted copy is
  * a COPY of its source, no two look-alikes are COPY. Asserted as counts.
  * ctest-labels: unit
  * ctest-levels: all */
@@ -305,8 +306,70 @@ static void test_leakage_directions(void) {
     emb_matf_free(&x);
 }
 
+/* Copies moved by 1-2 px with zero fill, of items that fill the frame (the
+ * designs' background is 0.4 everywhere): what moves out of the frame is
+ * lost, so the shifted cosine over the whole frame falls below the
+ * threshold (asserted), and the copy test must take the overlap only (the
+ * raw cosine over it, and the signatures' correlation away from the median
+ * filter's edges). Items: per design its item 0 (the source), LA
+ * look-alikes and the source moved (fewer look-alikes than test_planted's:
+ * ten look-alikes of a smooth field sit closer to one another in the
+ * centred candidate space than a 2-px move of it does, and crowd the
+ * default 10 candidates). Reference: the construction, every moved item a
+ * COPY of its source, no COPY between two different items. */
+static void test_moved_zero_fill(void) {
+    emb_matf base;
+    make_data(&base);
+    enum { LA = 3, PERM = LA + 2, NX = NDES * PERM };
+    static const int mv[NDES][2] = {{2, -1}, {-2, 2}, {0, 2}, {1, -2}, {-1, 0}, {2, 2}, {0, -2}, {-2, -1}, {1, 1}, {2, 0}, {-1, 2}, {-2, -2}};
+    emb_matf x;
+    emb_matf_alloc(&x, NX, D);
+    int full_below = 0;
+    for (int s = 0; s < NDES; s++) {
+        float *row = x.data + (size_t)s * PERM * D;   /* source, look-alikes, moved copy */
+        memcpy(row, base.data + (size_t)s * PER * D, sizeof(float) * (LA + 1) * D);
+        const float *a = row;
+        float *v = row + (size_t)(LA + 1) * D;
+        int dy = mv[s][0], dx = mv[s][1];
+        for (int y = 0; y < W; y++)
+            for (int xx = 0; xx < W; xx++) {
+                int sy = y - dy, sx = xx - dx;
+                v[y * W + xx] = sy >= 0 && sy < W && sx >= 0 && sx < W ? a[sy * W + sx] : 0.0f;
+            }
+        full_below += emb_shifted_cosine(a, v, W, W, 1, 2) < 0.985f;
+    }
+    printf("moved with zero fill: %d of %d below 0.985 by the whole-frame shifted cosine\n", full_below, NDES);
+    CHECK(full_below >= NDES / 2);   /* the case the overlap test is for */
+    emb_knn g;
+    emb_dups d;
+    run_dups(&x, 2, &g, &d);
+    int found = 0, false_copies = 0;
+    for (int s = 0; s < NDES; s++) {
+        int k = 0, src = s * PERM, moved = src + LA + 1;
+        bool ok = pair_kind(&d, moved, src, &k) && k == EMB_DUP_COPY;
+        if (!ok) printf("  moved copy of %d by (%d, %d): %s\n", src, mv[s][0], mv[s][1], k ? emb_dup_kind_name((emb_dup_kind)k) : "not found");
+        found += ok;
+    }
+    for (int64_t q = 0; q < d.n_pairs; q++) {
+        int a = d.pairs[q].a, b = d.pairs[q].b;
+        int ra = a % PERM == LA + 1 ? a - LA - 1 : a, rb = b % PERM == LA + 1 ? b - LA - 1 : b;
+        false_copies += d.pairs[q].kind == EMB_DUP_COPY && ra != rb;
+    }
+    printf("moved with zero fill: %d/%d copy pairs found, %d copy pairs between different items\n", found, NDES, false_copies);
+    /* the whole-frame test found 0 of 12; one move here (design 1's) is not
+     * among its source's 10 candidates in the centred space, which this
+     * test does not measure */
+    CHECK(found >= NDES - 1);
+    CHECK_EQ(0, false_copies);
+    emb_dups_free(&d);
+    emb_knn_free(&g);
+    emb_matf_free(&x);
+    emb_matf_free(&base);
+}
+
 int main(void) {
     test_planted();
     test_leakage_directions();
+    test_moved_zero_fill();
     return check_exit();
 }

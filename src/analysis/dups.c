@@ -170,8 +170,9 @@ static const void *row_bytes(const emb_matf *x, int64_t i, size_t *len) {
  * go into 8 lanes of a GCC generic vector across all its rows (a row's tail
  * into one more sum), added up once at the end: the same order, so the same
  * bytes, at every SIMD level; the level clones only pick the instructions.
- * 30% of a Fashion-MNIST dups run was here, one product at a time. */
-EMB__INLINE float shifted_best_body(const float *a, const float *b, int w, int h, int c, int max_shift) {
+ * 30% of a Fashion-MNIST dups run was here, one product at a time.
+ * dots (NULL: not wanted) gets every alignment's product, dy-major. */
+EMB__INLINE float shifted_best_body(const float *a, const float *b, int w, int h, int c, int max_shift, float *dots) {
     float best = -INFINITY;
     for (int dy = -max_shift; dy <= max_shift; dy++)
         for (int dx = -max_shift; dx <= max_shift; dx++) {
@@ -187,30 +188,102 @@ EMB__INLINE float shifted_best_body(const float *a, const float *b, int w, int h
                 for (int t = len8; t < len; t++) tail += ra[t] * rb[t];
             }
             float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail;
+            if (dots) *dots++ = s;
             if (s > best) best = s;
         }
     return best;
 }
-typedef float (*shifted_best_fn)(const float *, const float *, int, int, int, int);
-static float shifted_best_c(const float *a, const float *b, int w, int h, int c, int m) { return shifted_best_body(a, b, w, h, c, m); }
-#ifdef EMB__X86
-EMB__TARGET_AVX2 static float shifted_best_avx2(const float *a, const float *b, int w, int h, int c, int m) {
-    return shifted_best_body(a, b, w, h, c, m);
+typedef float (*shifted_best_fn)(const float *, const float *, int, int, int, int, float *);
+static float shifted_best_c(const float *a, const float *b, int w, int h, int c, int m, float *dots) {
+    return shifted_best_body(a, b, w, h, c, m, dots);
 }
-EMB__TARGET_AVX512 static float shifted_best_avx512(const float *a, const float *b, int w, int h, int c, int m) {
-    return shifted_best_body(a, b, w, h, c, m);
+#ifdef EMB__X86
+EMB__TARGET_AVX2 static float shifted_best_avx2(const float *a, const float *b, int w, int h, int c, int m, float *dots) {
+    return shifted_best_body(a, b, w, h, c, m, dots);
+}
+EMB__TARGET_AVX512 static float shifted_best_avx512(const float *a, const float *b, int w, int h, int c, int m, float *dots) {
+    return shifted_best_body(a, b, w, h, c, m, dots);
 }
 #endif
 
-/* The shifted cosine of a and b whose norms are na, nb (> 0). */
-static float shifted_cosine_n(const float *a, const float *b, double na, double nb, int w, int h, int c, int max_shift) {
+/* An alignment counts for the overlap cosine only when the overlap keeps
+ * this share of both images' energy (|a|^2 over the overlap / |a|^2). */
+#define DUPS_OVERLAP_MIN_ENERGY 0.5
+
+/* Sums of squares of img's rows, then of its columns (rc: h + w floats). */
+static void edge_sums(const float *img, int w, int h, int c, float *rc) {
+    double cs[w > 0 ? w : 1];
+    for (int x = 0; x < w; x++) cs[x] = 0;
+    for (int y = 0; y < h; y++) {
+        double r = 0;
+        for (int x = 0; x < w; x++) {
+            double q = 0;
+            for (int ch = 0; ch < c; ch++) { double v = img[((size_t)y * w + x) * c + ch]; q += v * v; }
+            r += q;
+            cs[x] += q;
+        }
+        rc[y] = (float)r;
+    }
+    for (int x = 0; x < w; x++) rc[h + x] = (float)cs[x];
+}
+
+/* The energy of img outside rows [y0, y1) x columns [x0, x1) (a border of
+ * at most max_shift rows and columns), from its row and column sums (rc):
+ * the rows and columns outside, less the corners they share, counted twice. */
+static double outside_energy(const float *img, const float *rc, int w, int h, int c, int y0, int y1, int x0, int x1) {
+    double e = 0;
+    for (int y = 0; y < y0; y++) e += rc[y];
+    for (int y = y1; y < h; y++) e += rc[y];
+    for (int x = 0; x < x0; x++) e += rc[h + x];
+    for (int x = x1; x < w; x++) e += rc[h + x];
+    const int ry[4] = {0, y0, y1, h}, rx[4] = {0, x0, x1, w};   /* outside: [0, y0) and [y1, h), likewise x */
+    for (int py = 0; py < 4; py += 2)
+        for (int y = ry[py]; y < ry[py + 1]; y++)
+            for (int px = 0; px < 4; px += 2)
+                for (int x = rx[px]; x < rx[px + 1]; x++)
+                    for (int ch = 0; ch < c; ch++) { double v = img[((size_t)y * w + x) * c + ch]; e -= v * v; }
+    return e > 0 ? e : 0;
+}
+
+/* The best cosine of a and b over the alignments whose dot products are
+ * dots (shifted_best_body's order), each over the overlap only: what moved
+ * out of the frame does not count, so a copy of an item that fills its
+ * frame, moved by 2 px with zero fill, scores what its visible part does.
+ * Alignments that keep under DUPS_OVERLAP_MIN_ENERGY of either image's
+ * energy are skipped. na2, nb2: |a|^2, |b|^2 (> 0); ra, rb: their
+ * edge_sums. */
+static float overlap_cosine_best(const float *a, const float *b, double na2, double nb2, const float *ra, const float *rb,
+                                 const float *dots, int w, int h, int c, int max_shift) {
+    double best = -1;
+    for (int dy = -max_shift; dy <= max_shift; dy++)
+        for (int dx = -max_shift; dx <= max_shift; dx++) {
+            float s = *dots++;
+            int y0 = dy > 0 ? dy : 0, y1 = dy < 0 ? h + dy : h;
+            int x0 = dx > 0 ? dx : 0, x1 = dx < 0 ? w + dx : w;
+            if (y1 <= y0 || x1 <= x0 || !(s > 0)) continue;
+            double ea = na2 - outside_energy(a, ra, w, h, c, y0, y1, x0, x1);
+            double eb = nb2 - outside_energy(b, rb, w, h, c, y0 - dy, y1 - dy, x0 - dx, x1 - dx);
+            if (ea < DUPS_OVERLAP_MIN_ENERGY * na2 || eb < DUPS_OVERLAP_MIN_ENERGY * nb2) continue;
+            double r = s / sqrt(ea * eb);
+            if (r > best) best = r;
+        }
+    return (float)(best > 1 ? 1 : best);
+}
+
+/* The shifted cosine of a and b whose norms are na, nb (> 0); with their
+ * edge_sums ra and rb (else NULL), *overlap gets overlap_cosine_best's. */
+static float shifted_cosine_n(const float *a, const float *b, double na, double nb, int w, int h, int c, int max_shift,
+                              const float *ra, const float *rb, float *overlap) {
     shifted_best_fn best = shifted_best_c;
 #ifdef EMB__X86
     emb_cpu_level lv = emb_cpu_level_active();
     if (lv >= EMB_CPU_AVX512) best = shifted_best_avx512;
     else if (lv >= EMB_CPU_AVX2) best = shifted_best_avx2;
 #endif
-    double cs = best(a, b, w, h, c, max_shift) / (na * nb);
+    float dots[(2 * 8 + 1) * (2 * 8 + 1)];   /* max_shift <= 8 (emb_dups_find checks) */
+    bool want = ra && rb && overlap;
+    double cs = best(a, b, w, h, c, max_shift, want ? dots : NULL) / (na * nb);
+    if (want) *overlap = overlap_cosine_best(a, b, na * na, nb * nb, ra, rb, dots, w, h, c, max_shift);
     return (float)(cs > 1 ? 1 : cs);
 }
 
@@ -219,7 +292,7 @@ float emb_shifted_cosine(const float *a, const float *b, int w, int h, int c, in
     size_t d = (size_t)w * h * c;
     for (size_t t = 0; t < d; t++) { na += (double)a[t] * a[t]; nb += (double)b[t] * b[t]; }
     if (na == 0 || nb == 0) return 0;
-    return shifted_cosine_n(a, b, sqrt(na), sqrt(nb), w, h, c, max_shift);
+    return shifted_cosine_n(a, b, sqrt(na), sqrt(nb), w, h, c, max_shift, NULL, NULL, NULL);
 }
 
 /* ---------------------------------------------------------------- copy criterion */
@@ -233,7 +306,13 @@ typedef struct {
                                  for vectors without an image shape */
     const float *coarse;      /* (n, coarse_d) the signatures projected on 4x4-pixel blocks */
     int64_t coarse_d;
+    const float *edge;        /* (n, img_h + img_w) each image's edge_sums, for the overlap cosine; or NULL */
 } dups_ctx;
+
+/* Row i's edge_sums, or NULL. */
+static const float *edge_of(const dups_ctx *c, int64_t i) {
+    return c->edge ? c->edge + (size_t)i * (size_t)(c->p->img_h + c->p->img_w) : NULL;
+}
 
 /* Lane-wise min / max of 8 floats by a compare mask (exact, no branch;
  * GCC picks vminps / blends at each level). */
@@ -358,16 +437,21 @@ static void coarse_of(const float *sig, int w, int h, int c, float *dst) {
 
 static int64_t coarse_dims(int w, int h, int c) { return (int64_t)((w + 3) / 4) * ((h + 3) / 4) * c; }
 
-static emb_status copy_signatures(const emb_matf *x, const emb_dups_params *p, float **out, float **coarse) {
+/* Every row's copy signature (out), its coarse projection (coarse) and, when
+ * translations are tried, its edge_sums (edge; else NULL). */
+static emb_status copy_signatures(const emb_matf *x, const emb_dups_params *p, float **out, float **coarse, float **edge) {
     *out = NULL;
     *coarse = NULL;
+    *edge = NULL;
     int w = p->img_w, h = p->img_h, c = p->img_c > 0 ? p->img_c : 1;
     if ((int64_t)w * h * c != x->cols)
         return emb__fail(EMB_E_INVALID, "dups: image shape %dx%dx%d does not match %lld dims", h, w, c, (long long)x->cols);
     int64_t cd = coarse_dims(w, h, c);
     float *cs = emb__malloc(sizeof(float) * (size_t)(x->rows ? x->rows : 1) * (size_t)x->cols, "copy signatures");
     float *co = emb__malloc(sizeof(float) * (size_t)(x->rows ? x->rows : 1) * (size_t)cd, "copy signatures");
-    if (!cs || !co) { free(cs); free(co); return EMB_E_NOMEM; }
+    int64_t ed = p->max_shift > 0 ? (int64_t)w + h : 0;
+    float *ed_sums = ed ? emb__malloc(sizeof(float) * (size_t)(x->rows ? x->rows : 1) * (size_t)ed, "copy signatures") : NULL;
+    if (!cs || !co || (ed && !ed_sums)) { free(cs); free(co); free(ed_sums); return EMB_E_NOMEM; }
     copy_signature_fn sig_fn = copy_signature_pick();
     bool nomem = false;
     #pragma omp parallel num_threads(emb_threads_resolve(p->n_threads))
@@ -383,12 +467,14 @@ static emb_status copy_signatures(const emb_matf *x, const emb_dups_params *p, f
                 float *sig = cs + (size_t)i * x->cols;
                 sig_fn(x->data + (size_t)i * x->cols, w, h, c, sig, tmp);
                 coarse_of(sig, w, h, c, co + (size_t)i * cd);
+                if (ed_sums) edge_sums(x->data + (size_t)i * x->cols, w, h, c, ed_sums + (size_t)i * ed);
             }
         free(tmp);
     }
-    if (nomem) { free(cs); free(co); return emb__fail(EMB_E_NOMEM, "out of memory (copy signatures)"); }
+    if (nomem) { free(cs); free(co); free(ed_sums); return emb__fail(EMB_E_NOMEM, "out of memory (copy signatures)"); }
     *out = cs;
     *coarse = co;
+    *edge = ed_sums;
     return EMB_OK;
 }
 
@@ -414,6 +500,9 @@ static float shifted_corr_best(const float *a, const float *b, int w, int h, int
         for (int dx = -max_shift; dx <= max_shift; dx++) {
             int y0 = dy > 0 ? dy : 0, y1 = dy < 0 ? h + dy : h;
             int x0 = dx > 0 ? dx : 0, x1 = dx < 0 ? w + dx : w;
+            if (dy) y0++, y1--;   /* the overlap's rows at both cut ends differ by the median filter's edges */
+            if (dx) x0++, x1--;
+            if (y1 <= y0 || x1 <= x0) continue;
             int len = (x1 - x0) * c, len8 = len & ~7;
             dups_v8 sa = {0}, sb = {0}, saa = {0}, sbb = {0}, sab = {0};
             double ta = 0, tb = 0, taa = 0, tbb = 0, tab = 0;
@@ -438,9 +527,11 @@ static float shifted_corr_best(const float *a, const float *b, int w, int h, int
 
 /* Is (i, j) a copy? Pixels: signature correlation >= copy_threshold, or
  * (with_shift) its best over translations >= copy_shift_threshold, tried
- * only when the pair's best raw cosine over shifts reaches the similar
- * threshold (a moved copy does; 25 correlations per candidate would double
- * the shift search; shifted_cos < -1: not known yet); vectors:
+ * only when the pair's best raw cosine over shifts, over the whole frame or
+ * over the overlap (overlap_cosine_best: a copy moved 2 px whose item fills
+ * the frame loses what moved out), reaches the similar threshold (a moved
+ * copy does; 25 correlations per candidate would double the shift search;
+ * shifted_cos: the larger of the two, < -1: not known yet); vectors:
  * cosine >= copy_threshold. *score gets the score that decided (the
  * unshifted one when neither holds), *shifted whether a translation did. */
 static bool copy_match_hint(const dups_ctx *c, int64_t i, int64_t j, bool with_shift, float shifted_cos, float *score,
@@ -460,9 +551,12 @@ static bool copy_match_hint(const dups_ctx *c, int64_t i, int64_t j, bool with_s
     int w = p->img_w, h = p->img_h, ch = p->img_c > 0 ? p->img_c : 1;
     if (shifted_cos < -1) {
         const emb_matf *x = c->x;
+        float ov = -1;
         shifted_cos = c->norm[i] > 0 && c->norm[j] > 0
-                          ? shifted_cosine_n(x->data + (size_t)i * d, x->data + (size_t)j * d, c->norm[i], c->norm[j], w, h, ch, p->max_shift)
+                          ? shifted_cosine_n(x->data + (size_t)i * d, x->data + (size_t)j * d, c->norm[i], c->norm[j], w, h, ch,
+                                             p->max_shift, edge_of(c, i), edge_of(c, j), &ov)
                           : 0.0f;
+        if (ov > shifted_cos) shifted_cos = ov;
     }
     if (shifted_cos < p->threshold) return false;
     float t = shifted_corr_best(a, b, w, h, ch, p->max_shift);
@@ -476,22 +570,26 @@ static bool copy_match(const dups_ctx *c, int64_t i, int64_t j, bool with_shift,
 
 /* Are i and j similar? Cosine >= threshold; for pixel vectors else the best
  * cosine over shifts >= shift_threshold. *sim gets the similarity that
- * decided (the larger), *shifted whether a translation did. */
-static bool similar_match(const dups_ctx *c, int64_t i, int64_t j, float *sim, uint8_t *shifted) {
+ * decided (the larger), *shifted whether a translation did, *gate the copy
+ * test's hint (copy_match_hint's shifted_cos: the larger of *sim and, with
+ * copy signatures, the overlap cosine). */
+static bool similar_match(const dups_ctx *c, int64_t i, int64_t j, float *sim, uint8_t *shifted, float *gate) {
     const emb_dups_params *p = c->p;
-    float s = cosine(c->x, c->norm, i, j);
+    float s = cosine(c->x, c->norm, i, j), ov = -1;
     *shifted = 0;
     bool ok = s >= p->threshold;
     if (!ok && p->img_w > 0 && p->img_h > 0 && p->max_shift > 0) {
         const emb_matf *x = c->x;
         float t = c->norm[i] > 0 && c->norm[j] > 0
                       ? shifted_cosine_n(x->data + (size_t)i * x->cols, x->data + (size_t)j * x->cols, c->norm[i], c->norm[j],
-                                         p->img_w, p->img_h, p->img_c > 0 ? p->img_c : 1, p->max_shift)
+                                         p->img_w, p->img_h, p->img_c > 0 ? p->img_c : 1, p->max_shift, edge_of(c, i),
+                                         edge_of(c, j), &ov)
                       : 0.0f;
         if (t > s) { s = t; *shifted = 1; }
         ok = t >= p->shift_threshold;
     }
     *sim = s;
+    *gate = ov > s ? ov : s;
     return ok;
 }
 
@@ -499,11 +597,11 @@ static bool similar_match(const dups_ctx *c, int64_t i, int64_t j, float *sim, u
  * COPY when the copy criterion holds, else SIMILAR (the centred graph's
  * candidates, see shift_search). */
 static bool make_pair(const dups_ctx *c, int64_t i, int64_t j, emb_dup_pair *out) {
-    float cs, sim;
+    float cs, sim, gate;
     uint8_t sh_c, sh_s;
-    bool simi = similar_match(c, i, j, &sim, &sh_s);
-    /* sim is the best raw cosine over shifts, or >= threshold already */
-    bool copy = copy_match_hint(c, i, j, true, sim, &cs, &sh_c);
+    bool simi = similar_match(c, i, j, &sim, &sh_s, &gate);
+    /* gate is the best raw cosine over shifts (or over their overlaps), or >= threshold already */
+    bool copy = copy_match_hint(c, i, j, true, gate, &cs, &sh_c);
     if (!copy && !simi) return false;
     *out = (emb_dup_pair){(int32_t)i, (int32_t)j, sim, cs, copy ? EMB_DUP_COPY : EMB_DUP_SIMILAR, copy ? sh_c : sh_s};
     return true;
@@ -899,11 +997,11 @@ static bool pair_known(const emb_dup_pair *pairs, int64_t n_pairs, int64_t i, in
  * all the pairs (unique by (a, b)), of which phase 1 takes the copies. */
 static bool phase_match(const dups_ctx *c, int phase, const emb_dup_pair *known, int64_t n_known, int64_t i, int64_t j) {
     if (pair_known(known, n_known, i, j, phase == 1)) return true;
-    float s;
+    float s, gate;
     uint8_t sh;
     if (phase == 1) return copy_match(c, i, j, true, &s, &sh);
-    if (similar_match(c, i, j, &s, &sh)) return true;
-    return copy_match_hint(c, i, j, true, s, &s, &sh);
+    if (similar_match(c, i, j, &s, &sh, &gate)) return true;
+    return copy_match_hint(c, i, j, true, gate, &s, &sh);
 }
 
 /* Complete linkage cut at the phase's test, greedily: pairs (ord) by
@@ -1025,8 +1123,9 @@ static uint8_t order_group(const dups_ctx *c, bool sure, emb_dups *d, int64_t *i
         if (i == rep) mb.sim = 2.0f;  /* sorts first */
         else if (d->exact_root[i] == d->exact_root[rep]) mb.kind = EMB_DUP_EXACT;
         else {
-            similar_match(c, rep, i, &mb.sim, &sh);
-            bool copy = copy_match_hint(c, rep, i, true, mb.sim, &mb.copy, &sh);
+            float gate;
+            similar_match(c, rep, i, &mb.sim, &sh, &gate);
+            bool copy = copy_match_hint(c, rep, i, true, gate, &mb.copy, &sh);
             mb.kind = copy ? EMB_DUP_COPY : EMB_DUP_SIMILAR;
             if (gk == EMB_DUP_EXACT) gk = EMB_DUP_COPY;
         }
@@ -1149,13 +1248,13 @@ static emb_status dups_find(const emb_matf *x, const emb_knn *g, const emb_datas
     out->similarity = emb__calloc(nn, sizeof(float), "dups");
     out->copy_score = emb__calloc(nn, sizeof(float), "dups");
     uint8_t *in_sure = emb__calloc(nn, 1, "dups");
-    float *cs = NULL, *coarse = NULL;
+    float *cs = NULL, *coarse = NULL, *edge = NULL;
     int64_t *parent = emb__malloc(sizeof(int64_t) * nn, "union-find");
     float *norm = NULL;   /* emb__row_norms, below */
     uint8_t *widen = emb__calloc(nn, 1, "dups");
     pair_vec pv = {0};
     bool image = p.img_w > 0 && p.img_h > 0;
-    dups_ctx ctx = {x, norm, &p, NULL, NULL, 0};
+    dups_ctx ctx = {x, norm, &p, NULL, NULL, 0, NULL};
     emb_status st = EMB_OK;
     if (!out->exact_root || !out->group || !out->kind || !out->similarity || !out->copy_score || !in_sure || !parent || !widen) {
         st = EMB_E_NOMEM;
@@ -1167,9 +1266,10 @@ static emb_status dups_find(const emb_matf *x, const emb_knn *g, const emb_datas
     emb_progress_report(&p.progress, "dups", 0.0, "exact");
     if ((st = find_exact(x, ds, out, emb_threads_resolve(p.n_threads)))) goto done;
     for (int64_t i = 0; i < n; i++) parent[i] = out->exact_root[i];  /* roots are the smallest index */
-    if (image && (st = copy_signatures(x, &p, &cs, &coarse))) goto done;
+    if (image && (st = copy_signatures(x, &p, &cs, &coarse, &edge))) goto done;
     ctx.cs = cs;
     ctx.coarse = coarse;
+    ctx.edge = edge;
     ctx.coarse_d = image ? coarse_dims(p.img_w, p.img_h, p.img_c > 0 ? p.img_c : 1) : 0;
     emb_progress_report(&p.progress, "dups", 0.2, "near");
     if ((st = near_from_knn(&ctx, g, out, &pv, widen, emb_threads_resolve(p.n_threads)))) goto done;
@@ -1201,6 +1301,7 @@ done:
     free(in_sure);
     free(cs);
     free(coarse);
+    free(edge);
     if (st) emb_dups_free(out);
     return st;
 }
