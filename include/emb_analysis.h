@@ -66,7 +66,9 @@ const char *emb_dup_kind_name(emb_dup_kind k);   /* "", "exact", "copy", "simila
 /* The copy criterion for pixel vectors (img_w, img_h set): the correlation
  * (mean-centred, normalised) of the 3x3-median-filtered images, unshifted
  * >= EMB_DUP_COPY_THRESHOLD_PIXELS, or best over translations of up to
- * max_shift px >= EMB_DUP_COPY_SHIFT_THRESHOLD_PIXELS. The median filter
+ * max_shift px >= EMB_DUP_COPY_SHIFT_THRESHOLD_PIXELS (each alignment over
+ * the overlap less its cut rows and columns, tried when the raw shifted
+ * cosine, whole-frame or over the overlap, reaches threshold). The median filter
  * removes salt-and-pepper noise; centring removes the silhouette's
  * brightness that makes any two garments of one layout cosine-alike.
  * Chosen by measurement (bench/analysis/RESULTS.md, "Copies"): 400 copies
@@ -75,9 +77,8 @@ const char *emb_dup_kind_name(emb_dup_kind k);   /* "", "exact", "copy", "simila
  * correlation >= 0.995 flags 177 of them where raw cosine >= 0.985 flags
  * 28,711, and the pairs a default run flags were judged by eye; the planted
  * copies found per transform are there too (bench/analysis/copies.py).
- * Raw pixels cannot separate strong blur, resizing or 2-px shifts with
- * content lost at the border from look-alike garments: those
- * copies stay SIMILAR. Vectors without an image shape (CLIP, .npy): COPY
+ * Raw pixels cannot separate strong blur or resizing from look-alike
+ * garments: those copies stay SIMILAR. Vectors without an image shape (CLIP, .npy): COPY
  * is cosine >= copy_threshold (EMB_DUP_COPY_THRESHOLD_CLIP, not measured:
  * re-encoded copies of one photo have CLIP cosine near 1). */
 #define EMB_DUP_COPY_THRESHOLD_PIXELS 0.995f
