@@ -82,7 +82,7 @@ void emb_progress_report(const emb_progress *p, const char *stage, double frac,
 int emb_threads_resolve(int n_threads);
 
 /* SIMD level of the kernels. The CPU is probed once (thread-safe); the
- * environment variable EMB_CPU=scalar|avx2|avx512|avx512bf16, read at that
+ * environment variable EMB_CPU=scalar|avx2|avx512|avx512bf16|amx, read at that
  * first call, caps it (tests run every lower level on one machine). Every
  * kernel of the library asks emb_cpu_level_active(); results at different
  * levels agree to float rounding, results at one level are reproducible
@@ -92,12 +92,13 @@ typedef enum {
     EMB_CPU_AVX2,            /* AVX2 + FMA + F16C */
     EMB_CPU_AVX512,          /* AVX-512 F, BW, DQ, VL */
     EMB_CPU_AVX512_BF16,     /* the same + AVX512-BF16 (vdpbf16ps) */
+    EMB_CPU_AMX,             /* the same + AMX-TILE and AMX-BF16, the OS granting tile state */
 } emb_cpu_level;
 emb_cpu_level emb_cpu_level_active(void);    /* detected, capped by EMB_CPU */
 emb_cpu_level emb_cpu_level_detected(void);  /* what the CPU has */
 bool emb_cpu_level_capped(void);             /* EMB_CPU lowered the level */
 const char *emb_cpu_level_name(emb_cpu_level level);   /* "avx2", ... */
-/* "scalar" / "avx2" / "avx512" / "avx512bf16" -> level; false if unknown. */
+/* "scalar" / "avx2" / "avx512" / "avx512bf16" / "amx" -> level; false if unknown. */
 bool emb_cpu_level_parse(const char *s, emb_cpu_level *out);
 
 /* Seconds on a monotonic clock. */

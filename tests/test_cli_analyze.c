@@ -42,7 +42,7 @@ static const char *SCRIPT =
     "ref = (x / 255).astype(np.float32)\n"
     "print('emb_bits_differ', 0, int((e.view(np.uint32) != ref.view(np.uint32)).sum()))\n"
     "m = s['machine']\n"
-    "levels = ['scalar', 'avx2', 'avx512', 'avx512bf16']\n"
+    "levels = ['scalar', 'avx2', 'avx512', 'avx512bf16', 'amx']\n"
     "print('simd_level_is_detected', 1, int(m['simd_level'] == m['simd_detected'] and not m['simd_capped']))\n"
     "print('simd_level_known', 1, int(m['simd_level'] in levels))\n"
     "print('cpu_model_given', 1, int(len(m['cpu_model']) > 0))\n";

@@ -29,7 +29,7 @@ static const char *USAGE =
     "                    float32 and bf16 kernels (ViT-B MLP shape and a 2048 cube)\n"
     "\n"
     "The JSON says which SIMD level the kernels ran at (\"level\"); EMB_CPU=scalar|\n"
-    "avx2|avx512|avx512bf16 caps it.\n";
+    "avx2|avx512|avx512bf16|amx caps it.\n";
 
 enum { O_MODEL = 1, O_PREC, O_BATCH, O_REPEAT, O_THREADS, O_OUT, O_PEAK };
 

@@ -31,8 +31,8 @@ static void usage(FILE *f) {
     fprintf(f, "  %-10s %s\n", "version", "print the version");
     fprintf(f, "\nExample: embscope analyze /usr/share/datasets/fashion-mnist -o out\n"
                "Exit status: 0 done, 1 usage error, 2 bad input, 3 other failure.\n"
-               "Environment: EMB_CPU=scalar|avx2|avx512|avx512bf16 caps the SIMD kernels (default: the best\n"
-               "the CPU has; 'embscope version' shows it).\n");
+               "Environment: EMB_CPU=scalar|avx2|avx512|avx512bf16|amx caps the SIMD kernels (default: the\n"
+               "best the CPU has; 'embscope version' shows it).\n");
 }
 
 int main(int argc, char **argv) {
@@ -44,7 +44,7 @@ int main(int argc, char **argv) {
     const char *cap = getenv("EMB_CPU");
     emb_cpu_level lv;
     if (cap && *cap && !emb_cpu_level_parse(cap, &lv)) {
-        fprintf(stderr, "embscope: EMB_CPU='%s' is not one of scalar, avx2, avx512, avx512bf16\n", cap);
+        fprintf(stderr, "embscope: EMB_CPU='%s' is not one of scalar, avx2, avx512, avx512bf16, amx\n", cap);
         return CLI_EXIT_USAGE;
     }
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

@@ -19,6 +19,8 @@
  * forward pass: OpenBLAS's SGEMM sums in an order that depends on its thread
  * count and the matrix shape.
  * bfloat16: x and W rounded to bf16 (nearest even), float32 sums.
+ *   EMB_CPU_AMX, k a multiple of 32: AMX tiles (tdpbf16ps, 32 x 32 register
+ *     block, gemm_bf16_amx below);
  *   EMB_CPU_AVX512_BF16 on CPUs where it pays (not Intel's: bf16_dot_pays):
  *     vdpbf16ps (two products per lane) on W packed in 16-column panels of
  *     k-pairs, same tiling;
@@ -84,10 +86,21 @@ bool emb__clip_bf16_dot(emb_cpu_level level) {
     return usable(level) >= EMB_CPU_AVX512_BF16 && bf16_dot_pays();
 }
 
+bool emb__clip_bf16_amx(emb_cpu_level level, int k) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    return usable(level) >= EMB_CPU_AMX && k % 32 == 0;
+#else
+    (void)level; (void)k;
+    return false;
+#endif
+}
+
 const char *emb__clip_gemm_kernel(emb_cpu_level level, bool bf16) {
     bool dot = emb__clip_bf16_dot(level);
     level = usable(level);
     if (bf16) {
+        if (level >= EMB_CPU_AMX) return dot ? "amx tdpbf16ps 32x32 (k % 32 == 0; else avx512bf16 vdpbf16ps 6x64)"
+                                              : "amx tdpbf16ps 32x32 (k % 32 == 0; else avx512 6x64, bf16 widened)";
         if (dot) return "avx512bf16 vdpbf16ps 6x64";
         return level >= EMB_CPU_AVX512 ? "avx512 6x64, bf16 widened" : level >= EMB_CPU_AVX2 ? "avx2 6x16, bf16 widened" : "c 4x16, bf16 widened";
     }
@@ -368,7 +381,9 @@ static kernel kernel_for(emb_cpu_level level) {
 }
 
 size_t emb__linear_scratch_floats(int m, int k, int n_threads) {
-    return (size_t)m * (k + 1) + 16 + (size_t)n_threads * NR * 16 * k;
+    size_t wide = (size_t)m * (k + 1) + 16 + (size_t)n_threads * NR * 16 * k;
+    size_t amx = ((size_t)m + 31) / 32 * 32 * k / 2 + 32 + (size_t)n_threads * 3 * 32 * 64;   /* AMX_MT = 3 */
+    return wide > amx ? wide : amx;
 }
 
 /* Tasks: (64-column block, MC register tiles); inside a task k is blocked by
@@ -502,6 +517,144 @@ static void gemm_bf16_avx512(const emb__linear *L, const uint16_t *xbf, int m, f
             }
         }
 }
+
+/* AMX (Intel's Advanced Matrix Extensions, Sapphire Rapids and later):
+ * TDPBF16PS multiplies a 16 x 32 bf16 tile of x by a 16-pair x 16-column
+ * tile of W into a 16 x 16 float32 tile, 8192 products an instruction. W's
+ * bf16 pack is already AMX's B layout: a 16-column panel's pair-rows are 64
+ * bytes (W[c][2q], W[c][2q + 1] for c = 0..15) and consecutive, so a B tile
+ * is 16 pair-rows of one panel, stride 64. x is rounded to bf16 into
+ * scratch with its rows padded to a multiple of 32 (zeros). Register block:
+ * 32 rows x 32 columns, C in tiles 0-3, x in 4-5, W in 6-7, over KCP pairs
+ * of k; between k blocks C waits in the thread's float32 buffer (the task's
+ * rows x 64 columns), so each element's sum is the same chain of tile
+ * products in k order whatever the task, the thread count or m: results
+ * are bit-identical across them. Bias, y (accumulate) and the activation
+ * are added after the last k block, in AVX-512, as the float32 tile does.
+ * Only for k a multiple of 32 (a tile's depth); other k take the
+ * avx512bf16 level's path. The tiles are configured at the start of each
+ * parallel region (a thread's tile state is its own) and released after. */
+#define AMX_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,amx-tile,amx-bf16")))
+#define AMX_MT 3      /* 32-row blocks per task (96 rows) */
+#define AMX_KCP 256   /* k pairs per block: 64 columns x 512 k x 2 bytes = 64 KiB of W */
+
+typedef struct {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} amx_config;
+
+/* Palette 1, tiles 0-7 of 16 rows x 64 bytes. A constant in memory: GCC 12
+ * does not see that ldtilecfg reads all 64 bytes of a local and drops the
+ * stores to it (a config of palette 1 and no tiles: #GP). */
+static const amx_config amx_cfg = {
+    .palette = 1,
+    .colsb = {64, 64, 64, 64, 64, 64, 64, 64},
+    .rows = {16, 16, 16, 16, 16, 16, 16, 16},
+};
+
+AMX_TARGET static void amx_tiles_on(void) { _tile_loadconfig(&amx_cfg); }
+
+AMX_TARGET static void amx_tiles_off(void) { _tile_release(); }
+
+/* C (32 rows x 16 * (1 + two) columns of the buffer cb, stride 64 floats)
+ * (+)= x rows a (stride lda elements) x panels w0 (, w1), `steps` x 16 pairs. */
+AMX_TARGET static inline __attribute__((always_inline)) void
+amx_block(const uint16_t *a, size_t lda, const uint16_t *w0, const uint16_t *w1, int steps, float *cb, bool load,
+          const bool two) {
+    const size_t ldc = 64 * sizeof(float), la = lda * sizeof(uint16_t);
+    if (load) {
+        _tile_loadd(0, cb, ldc);
+        _tile_loadd(2, cb + 16 * 64, ldc);
+        if (two) { _tile_loadd(1, cb + 16, ldc); _tile_loadd(3, cb + 16 * 64 + 16, ldc); }
+    } else {
+        _tile_zero(0); _tile_zero(2);
+        if (two) { _tile_zero(1); _tile_zero(3); }
+    }
+    for (int s = 0; s < steps; s++) {
+        _tile_loadd(4, a + (size_t)s * 32, la);
+        _tile_loadd(5, a + 16 * lda + (size_t)s * 32, la);
+        _tile_loadd(6, w0 + (size_t)s * 16 * 32, 64);
+        _tile_dpbf16ps(0, 4, 6);
+        _tile_dpbf16ps(2, 5, 6);
+        if (two) {
+            _tile_loadd(7, w1 + (size_t)s * 16 * 32, 64);
+            _tile_dpbf16ps(1, 4, 7);
+            _tile_dpbf16ps(3, 5, 7);
+        }
+    }
+    _tile_stored(0, cb, ldc);
+    _tile_stored(2, cb + 16 * 64, ldc);
+    if (two) { _tile_stored(1, cb + 16, ldc); _tile_stored(3, cb + 16 * 64 + 16, ldc); }
+}
+
+/* y rows [r0, r0 + rows) x the block's columns [col, col + ncols) from the
+ * buffer: + bias, (+ y), activation. */
+AMX_TARGET static void amx_store(const float *cb, int rows, float *y, size_t ldy, const float *bias, bool acc, int ncols,
+                                 int act) {
+    int np = (ncols + 15) / 16 < NR ? (ncols + 15) / 16 : NR;
+    for (int j = 0; j < np; j++) {
+        int left = ncols - 16 * j;
+        __mmask16 mk = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+        __m512 bv = bias ? _mm512_maskz_loadu_ps(mk, bias + 16 * j) : _mm512_setzero_ps();
+        for (int i = 0; i < rows; i++) {
+            float *yp = y + (size_t)i * ldy + 16 * j;
+            __m512 v = _mm512_add_ps(_mm512_loadu_ps(cb + (size_t)i * 64 + 16 * j), bv);
+            if (acc) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mk, yp));
+            if (act) v = emb__act512(v, act);
+            _mm512_mask_storeu_ps(yp, mk, v);
+        }
+    }
+}
+
+/* One task: rows [32 rb0, 32 rb1) x column block jb (nr panels). */
+AMX_TARGET static void amx_task(const emb__linear *L, const uint16_t *xbf, int m, int rb0, int rb1, int jb, int nr,
+                                float *cbuf, float *y, bool acc, int act) {
+    int K = L->k, kp = K / 2, col = jb * NR * 16;
+    size_t panel = (size_t)kp * 32;
+    const uint16_t *wb = L->wp + (size_t)jb * NR * panel;
+    for (int q0 = 0; q0 < kp; q0 += AMX_KCP) {
+        int steps = (kp - q0 < AMX_KCP ? kp - q0 : AMX_KCP) / 16;
+        for (int rb = rb0; rb < rb1; rb++) {
+            const uint16_t *a = xbf + (size_t)rb * 32 * K + 2 * (size_t)q0;
+            float *cb = cbuf + (size_t)(rb - rb0) * 32 * 64;
+            for (int j = 0; j + 1 < nr; j += 2)
+                amx_block(a, (size_t)K, wb + j * panel + (size_t)q0 * 32, wb + (j + 1) * panel + (size_t)q0 * 32, steps,
+                          cb + 16 * j, q0 > 0, true);
+            if (nr & 1)
+                amx_block(a, (size_t)K, wb + (nr - 1) * panel + (size_t)q0 * 32, NULL, steps, cb + 16 * (nr - 1), q0 > 0,
+                          false);
+        }
+    }
+    for (int rb = rb0; rb < rb1; rb++) {
+        int rows = m - rb * 32 < 32 ? m - rb * 32 : 32;
+        if (rows > 0)
+            amx_store(cbuf + (size_t)(rb - rb0) * 32 * 64, rows, y + (size_t)rb * 32 * L->n + col, (size_t)L->n,
+                      L->b ? L->b + col : NULL, acc, L->n - col, act);
+    }
+}
+
+static void gemm_bf16_amx(const emb__linear *L, const float *x, int m, float *y, bool acc, int act, void *scratch,
+                          int nt) {
+    int K = L->k, np = (L->n + 15) / 16, nb = (np + NR - 1) / NR, m32 = (m + 31) / 32, mt = (m32 + AMX_MT - 1) / AMX_MT;
+    uint16_t *xbf = (uint16_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    float *cbuf_all = (float *)(((uintptr_t)(xbf + (size_t)m32 * 32 * K) + 63) & ~(uintptr_t)63);
+    to_bf16_avx512(x, m, K, xbf, nt);
+    memset(xbf + (size_t)m * K, 0, sizeof(uint16_t) * (size_t)(m32 * 32 - m) * K);
+    #pragma omp parallel num_threads(nt)
+    {
+        float *cbuf = cbuf_all + (size_t)omp_get_thread_num() * AMX_MT * 32 * 64;
+        amx_tiles_on();
+        #pragma omp for schedule(dynamic, 1) collapse(2)
+        for (int jb = 0; jb < nb; jb++)
+            for (int it = 0; it < mt; it++) {
+                int nr = np - jb * NR < NR ? np - jb * NR : NR;
+                int rb1 = (it + 1) * AMX_MT < m32 ? (it + 1) * AMX_MT : m32;
+                amx_task(L, xbf, m, it * AMX_MT, rb1, jb, nr, cbuf, y, acc, act);
+            }
+        amx_tiles_off();
+    }
+}
 #endif
 
 /* The scalar activation over y (m, n) after the reference GEMM. */
@@ -520,6 +673,10 @@ void emb__linear_f32_at(const emb__linear *L, const float *x, int m, float *y, b
 void emb__linear_bf16_at(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
                          void *scratch, int nt, emb_cpu_level level) {
 #if defined(__x86_64__) && defined(__GNUC__)
+    if (emb__clip_bf16_amx(level, L->k)) {
+        gemm_bf16_amx(L, x, m, y, accumulate, act, scratch, nt);
+        return;
+    }
     if (emb__clip_bf16_dot(level)) {
         emb__linear_bf16_dot(L, x, m, y, accumulate, act, scratch, nt);
         return;

@@ -107,6 +107,9 @@ const char *emb__clip_gemm_kernel(emb_cpu_level level, bool bf16);
 /* Does the bf16 GEMM at this level use vdpbf16ps (AVX512-BF16, on CPUs where
  * it beats widening to float32: not Intel's, clip_gemm.c), or widen? */
 bool emb__clip_bf16_dot(emb_cpu_level level);
+/* Does the bf16 GEMM at this level, for this k, run AMX tiles (the amx
+ * level, k a multiple of 32)? Those sums are not the widened kernel's. */
+bool emb__clip_bf16_amx(emb_cpu_level level, int k);
 /* The vdpbf16ps GEMM itself whenever the CPU has AVX512-BF16 (tests run it
  * on every such CPU), else the scalar reference. */
 void emb__linear_bf16_dot(const emb__linear *L, const float *x, int m, float *y, bool accumulate, int act,
