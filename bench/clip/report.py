@@ -48,6 +48,10 @@ print("-" * 98)
 for r in rows:
     print(f"{r[0]:>5} | {r[1]:<17} | {r[2]:>8.2f} | {r[3]:>7.1f} | {r[4]:>11.0f}% | {r[5]:>5.2f}x | {r[6]:>12.2e} | {r[7]:>8.6f}")
 print("max rel diff = max |y - ref| / max |ref| over the batch; ref = PyTorch float64 forward; min cos = lowest cosine to ref")
+for p in ("f32", "bf16"):
+    k = res.get(f"emb_{p}_32", {})
+    if "gemm_kernel" in k:
+        print(f"embscope {p} GEMM kernel at SIMD level {k.get('level', '?')}: {k['gemm_kernel']}")
 if "emb_e2e" in res and "torch_e2e" in res:
     e, t = res["emb_e2e"], res["torch_e2e"]
     a = np.load(os.path.join(work, "e2e", "embeddings.npy"))

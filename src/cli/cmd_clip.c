@@ -102,10 +102,10 @@ int cmd_clip(int argc, char **argv) {
         double dt = emb_now() - t0;
         if (dt < best) best = dt;
     }
-    printf("{\"images\": %lld, \"batch\": %d, \"precision\": \"%s\", \"level\": \"%s\", \"seconds\": %.4f, "
-           "\"images_per_s\": %.2f, \"gflop_per_image\": %.3f, \"gflops\": %.1f}\n", (long long)n, p.batch,
-           p.precision == EMB_CLIP_BF16 ? "bf16" : "f32", emb_cpu_level_name(emb_cpu_level_active()), best, n / best,
-           in.gflop, n * in.gflop / best);
+    printf("{\"images\": %lld, \"batch\": %d, \"precision\": \"%s\", \"level\": \"%s\", \"gemm_kernel\": \"%s\", "
+           "\"seconds\": %.4f, \"images_per_s\": %.2f, \"gflop_per_image\": %.3f, \"gflops\": %.1f}\n", (long long)n,
+           p.batch, p.precision == EMB_CLIP_BF16 ? "bf16" : "f32", emb_cpu_level_name(emb_cpu_level_active()),
+           emb_clip_gemm_kernel_name(p.precision), best, n / best, in.gflop, n * in.gflop / best);
     if (out && (st = emb_npy_write_f32(out, vec, n, in.dim))) rc = cli_fail(st);
     free(vec);
     emb_clip_ws_free(ws);

@@ -107,6 +107,10 @@ const char *emb__clip_gemm_kernel(emb_cpu_level level, bool bf16) {
     return level >= EMB_CPU_AVX512 ? "avx512 6x64" : level >= EMB_CPU_AVX2 ? "avx2 6x16" : "c 4x16";
 }
 
+const char *emb_clip_gemm_kernel_name(emb_clip_precision prec) {
+    return emb__clip_gemm_kernel(emb_cpu_level_active(), prec == EMB_CLIP_BF16);
+}
+
 bool emb__linear_pack_f32(emb__linear *L) {
     int np = (L->n + 15) / 16;
     L->wpf = emb__alloc_big((size_t)np * L->k * 16 * sizeof(float), true);

@@ -34,5 +34,8 @@ emb_status emb_clip_text_embed_naive(const emb_clip_text *m, const int32_t *ids,
  * bf16 kernel of the level) on an (m, k) x (k, n) product, best of repeated
  * runs over about `seconds`, in GFLOP/s. */
 double emb_clip_gemm_gflops(emb_clip_precision prec, bool blas, int m, int n, int k, int n_threads, double seconds);
+/* The GEMM kernel the linear layers of `prec` run at emb_cpu_level_active()
+ * ("amx tdpbf16ps 32x32 (...)", "avx512 6x64", ...), for benchmark output. */
+const char *emb_clip_gemm_kernel_name(emb_clip_precision prec);
 
 #endif
