@@ -26,9 +26,12 @@ static const char *USAGE =
     "  --image-shape HxWxC rows are pixel images: copy criterion on pixels, and copies\n"
     "                      shifted by 1-2 px\n"
     "  -k N                neighbours per item (default 15)\n"
+    "  --storage S         f32 (default) or f16: a float16 VECTORS.npy is read as it\n"
+    "                      is (mapped, half the memory of widening it), as analyze\n"
+    "                      --storage f16 does\n"
     CLI_COMMON_HELP;
 
-enum { OPT_ITEMS = 1400 };
+enum { OPT_ITEMS = 1400, OPT_STORAGE };
 
 int cmd_dups(int argc, char **argv) {
     cli_common c;
@@ -37,8 +40,9 @@ int cmd_dups(int argc, char **argv) {
     cli_analysis_init(&an);
     const char *items = NULL;
     int k = 15;
+    emb_storage storage = EMB_STORAGE_F32;
     static const struct option longopts[] = {CLI_COMMON_LONGOPTS, CLI_ANALYSIS_LONGOPTS, {"items", required_argument, 0, OPT_ITEMS},
-                                             {0, 0, 0, 0}};
+                                             {"storage", required_argument, 0, OPT_STORAGE}, {0, 0, 0, 0}};
     int opt;
     long v;
     while ((opt = getopt_long(argc, argv, "o:hk:", longopts, NULL)) != -1) {
@@ -49,6 +53,10 @@ int cmd_dups(int argc, char **argv) {
             continue;
         }
         if (opt == OPT_ITEMS) { items = optarg; continue; }
+        if (opt == OPT_STORAGE) {
+            if (!emb_storage_parse(optarg, &storage)) return cli_usage_error("dups", "--storage: '%s' is not f32 or f16", optarg);
+            continue;
+        }
         int r = cli_common_opt(&c, opt, optarg);
         if (r == 0) r = cli_analysis_opt(&an, opt, optarg);
         if (r <= 0) return r < 0 ? CLI_EXIT_USAGE : cli_usage_error("dups", "unknown option");
@@ -62,8 +70,10 @@ int cmd_dups(int argc, char **argv) {
     emb_knn g = {0};
     emb_dataset *ds = NULL;
     int rc = CLI_EXIT_OK;
-    emb_status st = emb_npy_vectors_open(argv[optind], &xf);   /* mapped, not copied */
+    /* mapped, not copied; --storage f16 keeps a float16 file's rows in half */
+    emb_status st = emb_npy_vectors_open_ex(argv[optind], storage == EMB_STORAGE_F16, &xf);
     x = xf.m;
+    if (!st && x.half) cli_log(&c, "dups: %s: float16 rows kept in half precision (--storage f16)", argv[optind]);
     if (!st && items) st = emb_items_read(items, &ds);
     if (!st && ds && ds->n != x.rows) {
         fprintf(stderr, "embscope dups: %s has %lld items, %s has %lld rows\n", items, (long long)ds->n, argv[optind], (long long)x.rows);
@@ -77,6 +87,7 @@ int cmd_dups(int argc, char **argv) {
     kp.n_threads = c.n_threads;
     kp.seed = c.seed;
     kp.progress = c.progress;
+    kp.storage = storage;
     if ((st = emb_knn_build(&x, &kp, &g))) { rc = cli_fail(st); goto done; }
     emb_analyze_params p = cli_params(&c);
     p.findings = an;
