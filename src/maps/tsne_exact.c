@@ -123,58 +123,43 @@ EMB__TARGET_AVX512 EMB__INLINE void attractive_row_avx512(const int32_t *col, co
     __m512 y2 = _mm512_set1_ps(D == 3 ? yi[2] : 0.0f);
     __m512 one = _mm512_set1_ps(1.0f), two = _mm512_set1_ps(2.0f), zero = _mm512_setzero_ps();
     __m512 a0 = zero, a1 = zero, a2 = zero;
-    if (D == 2) {   /* 2D: (x, y) pairs as 64-bit gathers, 8 a gather */
-        const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-        for (int64_t e = e0; e < e1; e += 16) {
-            __mmask16 mk = e1 - e >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e1 - e)) - 1);
-            __m512i jv = _mm512_maskz_loadu_epi32(mk, col + e);   /* unused lanes: point 0, value 0 */
-            __m512 v = _mm512_maskz_loadu_ps(mk, val + e);
-            __m512 g0 = _mm512_castpd_ps(_mm512_i32gather_pd(_mm512_castsi512_si256(jv), (const double *)yf, 8));
-            __m512 g1 = _mm512_castpd_ps(_mm512_i32gather_pd(_mm512_extracti64x4_epi64(jv, 1), (const double *)yf, 8));
-            __m512 d0 = _mm512_sub_ps(y0, _mm512_permutex2var_ps(g0, even, g1));
-            __m512 d1 = _mm512_sub_ps(y1, _mm512_permutex2var_ps(g0, odd, g1));
-            __m512 q = _mm512_fmadd_ps(d0, d0, _mm512_fmadd_ps(d1, d1, _mm512_fmadd_ps(zero, zero, one)));
-            __m512 w = _mm512_rcp14_ps(q);
-            w = _mm512_mul_ps(w, _mm512_fnmadd_ps(q, w, two));
-            __m512 pw = _mm512_mul_ps(v, w);
-            a0 = _mm512_fmadd_ps(pw, d0, a0);
-            a1 = _mm512_fmadd_ps(pw, d1, a1);
-        }
-        out[0] = _mm512_reduce_add_ps(a0);
-        out[1] = _mm512_reduce_add_ps(a1);
-        out[2] = 0;
-        (void)nnz;
-        return;
-    }
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
     int32_t jt[16];
     float vt[16];
     for (int64_t e = e0; e < e1; e += 16) {
-        const int32_t *j = col + e;
-        __m512 v;
-        if (e1 - e >= 16) {
-            v = _mm512_loadu_ps(val + e);
-        } else if (e + 16 <= nnz) {   /* the next rows' indices, with value 0 */
-            v = _mm512_maskz_loadu_ps((__mmask16)((1u << (e1 - e)) - 1), val + e);
+        __m512 v, d0, d1, d2 = zero;
+        if (D == 2) {   /* (x, y) pairs as 64-bit elements, 8 a gather; unused lanes: point 0, value 0 */
+            __mmask16 mk = e1 - e >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (e1 - e)) - 1);
+            __m512i jv = _mm512_maskz_loadu_epi32(mk, col + e);
+            v = _mm512_maskz_loadu_ps(mk, val + e);
+            __m512 g0 = _mm512_castpd_ps(_mm512_i32gather_pd(_mm512_castsi512_si256(jv), (const double *)yf, 8));
+            __m512 g1 = _mm512_castpd_ps(_mm512_i32gather_pd(_mm512_extracti64x4_epi64(jv, 1), (const double *)yf, 8));
+            d0 = _mm512_sub_ps(y0, _mm512_permutex2var_ps(g0, even, g1));
+            d1 = _mm512_sub_ps(y1, _mm512_permutex2var_ps(g0, odd, g1));
         } else {
-            int64_t m = e1 - e;
-            for (int q = 0; q < 16; q++) { jt[q] = q < m ? j[q] : 0; vt[q] = q < m ? val[e + q] : 0.0f; }
-            j = jt;
-            v = _mm512_loadu_ps(vt);
-        }
-        __m512 r[4];
-        for (int q = 0; q < 4; q++) {
-            __m512 t = _mm512_castps128_ps512(_mm_loadu_ps(yf + (int64_t)j[q] * D));
-            t = _mm512_insertf32x4(t, _mm_loadu_ps(yf + (int64_t)j[q + 4] * D), 1);
-            t = _mm512_insertf32x4(t, _mm_loadu_ps(yf + (int64_t)j[q + 8] * D), 2);
-            r[q] = _mm512_insertf32x4(t, _mm_loadu_ps(yf + (int64_t)j[q + 12] * D), 3);
-        }
-        __m512 t0 = _mm512_unpacklo_ps(r[0], r[1]), t2 = _mm512_unpacklo_ps(r[2], r[3]);
-        __m512 cx = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
-        __m512 cy = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
-        __m512 d0 = _mm512_sub_ps(y0, cx), d1 = _mm512_sub_ps(y1, cy), d2 = zero;
-        if (D == 3) {
+            const int32_t *j = col + e;
+            if (e1 - e >= 16) {
+                v = _mm512_loadu_ps(val + e);
+            } else if (e + 16 <= nnz) {   /* the next rows' indices, with value 0 */
+                v = _mm512_maskz_loadu_ps((__mmask16)((1u << (e1 - e)) - 1), val + e);
+            } else {
+                int64_t m = e1 - e;
+                for (int q = 0; q < 16; q++) { jt[q] = q < m ? j[q] : 0; vt[q] = q < m ? val[e + q] : 0.0f; }
+                j = jt;
+                v = _mm512_loadu_ps(vt);
+            }
+            __m512 r[4];
+            for (int q = 0; q < 4; q++) {
+                __m512 t = _mm512_castps128_ps512(_mm_loadu_ps(yf + (int64_t)j[q] * D));
+                t = _mm512_insertf32x4(t, _mm_loadu_ps(yf + (int64_t)j[q + 4] * D), 1);
+                t = _mm512_insertf32x4(t, _mm_loadu_ps(yf + (int64_t)j[q + 8] * D), 2);
+                r[q] = _mm512_insertf32x4(t, _mm_loadu_ps(yf + (int64_t)j[q + 12] * D), 3);
+            }
+            __m512 t0 = _mm512_unpacklo_ps(r[0], r[1]), t2 = _mm512_unpacklo_ps(r[2], r[3]);
             __m512 t1 = _mm512_unpackhi_ps(r[0], r[1]), t3 = _mm512_unpackhi_ps(r[2], r[3]);
+            d0 = _mm512_sub_ps(y0, _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2))));
+            d1 = _mm512_sub_ps(y1, _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2))));
             d2 = _mm512_sub_ps(y2, _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3))));
         }
         __m512 q = _mm512_fmadd_ps(d0, d0, _mm512_fmadd_ps(d1, d1, _mm512_fmadd_ps(d2, d2, one)));
