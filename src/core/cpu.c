@@ -54,7 +54,7 @@ static bool probe_intel(void) {
  * refusal (older kernel, a seccomp filter) leaves the level at avx512bf16. */
 static bool amx_permitted(unsigned long long xcr0) {
     if ((xcr0 & 0x60000) != 0x60000) return false;   /* XTILECFG + XTILEDATA enabled by the OS */
-#if defined(__linux__) && defined(SYS_arch_prctl)
+#if defined(__x86_64__) && defined(__linux__) && defined(SYS_arch_prctl)   /* the AMX kernels are x86-64 code */
     return syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XFEATURE_XTILEDATA */) == 0;
 #else
     return false;

@@ -49,6 +49,8 @@
 #define NR 4    /* 16-column panels per task column block (64 columns) */
 #define KC 256  /* k block: 64 columns x 256 x 4 bytes = 64 KiB of W per block */
 #define MC 16   /* register tiles per task (96 rows) */
+#define AMX_MT 3      /* AMX: 32-row blocks per task (96 rows) */
+#define AMX_KCP 256   /* AMX: k pairs per block: 64 columns x 512 k x 2 bytes = 64 KiB of W */
 
 uint16_t emb__f32_to_bf16(float f) {
     uint32_t u;
@@ -86,14 +88,8 @@ bool emb__clip_bf16_dot(emb_cpu_level level) {
     return usable(level) >= EMB_CPU_AVX512_BF16 && bf16_dot_pays();
 }
 
-bool emb__clip_bf16_amx(emb_cpu_level level, int k) {
-#if defined(__x86_64__) && defined(__GNUC__)
-    return usable(level) >= EMB_CPU_AMX && k % 32 == 0;
-#else
-    (void)level; (void)k;
-    return false;
-#endif
-}
+/* The amx level is only detected on x86-64 (src/core/cpu.c), where gemm_bf16_amx is built. */
+bool emb__clip_bf16_amx(emb_cpu_level level, int k) { return usable(level) >= EMB_CPU_AMX && k % 32 == 0; }
 
 const char *emb__clip_gemm_kernel(emb_cpu_level level, bool bf16) {
     bool dot = emb__clip_bf16_dot(level);
@@ -318,6 +314,20 @@ AVX2_TARGET static void tile_avx2_any(int mr, int nr, const float *a, size_t lda
 
 #define F32_TARGET __attribute__((target("avx512f")))
 
+/* The AVX-512 tiles' store of 16 columns (the first `left` real): s + bias
+ * lanes bv (+ the old values), the activation, a masked store. */
+F32_TARGET static inline __attribute__((always_inline)) __mmask16 cols_mask(int left) {
+    return left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+}
+
+F32_TARGET static inline __attribute__((always_inline)) void store16(float *cp, __mmask16 mk, __m512 s, __m512 bv,
+                                                                     bool acc, int act) {
+    __m512 v = _mm512_add_ps(s, bv);
+    if (acc) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mk, cp));
+    if (act) v = emb__act512(v, act);
+    _mm512_mask_storeu_ps(cp, mk, v);
+}
+
 /* C tile (mr rows, nr panels) (+)= A (mr rows, kc) x panels (kc rows of 16). */
 F32_TARGET static inline __attribute__((always_inline)) void
 tile_f32(const int mr, const int nr, const float *a, size_t lda, const float *w, size_t panel, int kc,
@@ -340,17 +350,10 @@ tile_f32(const int mr, const int nr, const float *a, size_t lda, const float *w,
     }
 #pragma GCC unroll 8
     for (int j = 0; j < nr; j++) {
-        int left = ncols - 16 * j;
-        __mmask16 mk = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+        __mmask16 mk = cols_mask(ncols - 16 * j);
         __m512 bv = bias ? _mm512_maskz_loadu_ps(mk, bias + 16 * j) : _mm512_setzero_ps();
 #pragma GCC unroll 8
-        for (int i = 0; i < mr; i++) {
-            float *cp = c + (size_t)i * ldc + 16 * j;
-            __m512 v = _mm512_add_ps(s[i][j], bv);
-            if (acc) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mk, cp));
-            if (act) v = emb__act512(v, act);
-            _mm512_mask_storeu_ps(cp, mk, v);
-        }
+        for (int i = 0; i < mr; i++) store16(c + (size_t)i * ldc + 16 * j, mk, s[i][j], bv, acc, act);
     }
 }
 
@@ -386,7 +389,7 @@ static kernel kernel_for(emb_cpu_level level) {
 
 size_t emb__linear_scratch_floats(int m, int k, int n_threads) {
     size_t wide = (size_t)m * (k + 1) + 16 + (size_t)n_threads * NR * 16 * k;
-    size_t amx = ((size_t)m + 31) / 32 * 32 * k / 2 + 32 + (size_t)n_threads * 3 * 32 * 64;   /* AMX_MT = 3 */
+    size_t amx = ((size_t)m + 31) / 32 * 32 * k / 2 + 32 + (size_t)n_threads * AMX_MT * 32 * 64;   /* x in bf16, C buffers */
     return wide > amx ? wide : amx;
 }
 
@@ -475,17 +478,10 @@ tile(const int mr, const int nr, const uint16_t *a, size_t lda, const uint16_t *
     }
 #pragma GCC unroll 8
     for (int j = 0; j < nr; j++) {
-        int left = ncols - 16 * j;
-        __mmask16 mk = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+        __mmask16 mk = cols_mask(ncols - 16 * j);
         __m512 bv = bias ? _mm512_maskz_loadu_ps(mk, bias + 16 * j) : _mm512_setzero_ps();
 #pragma GCC unroll 8
-        for (int i = 0; i < mr; i++) {
-            float *cp = c + (size_t)i * ldc + 16 * j;
-            __m512 v = _mm512_add_ps(s[i][j], bv);
-            if (acc) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mk, cp));
-            if (act) v = emb__act512(v, act);
-            _mm512_mask_storeu_ps(cp, mk, v);
-        }
+        for (int i = 0; i < mr; i++) store16(c + (size_t)i * ldc + 16 * j, mk, s[i][j], bv, acc, act);
     }
 }
 
@@ -539,8 +535,6 @@ static void gemm_bf16_avx512(const emb__linear *L, const uint16_t *xbf, int m, f
  * avx512bf16 level's path. The tiles are configured at the start of each
  * parallel region (a thread's tile state is its own) and released after. */
 #define AMX_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,amx-tile,amx-bf16")))
-#define AMX_MT 3      /* 32-row blocks per task (96 rows) */
-#define AMX_KCP 256   /* k pairs per block: 64 columns x 512 k x 2 bytes = 64 KiB of W */
 
 typedef struct {
     uint8_t palette, start_row, reserved[14];
@@ -598,16 +592,10 @@ AMX_TARGET static void amx_store(const float *cb, int rows, float *y, size_t ldy
                                  int act) {
     int np = (ncols + 15) / 16 < NR ? (ncols + 15) / 16 : NR;
     for (int j = 0; j < np; j++) {
-        int left = ncols - 16 * j;
-        __mmask16 mk = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+        __mmask16 mk = cols_mask(ncols - 16 * j);
         __m512 bv = bias ? _mm512_maskz_loadu_ps(mk, bias + 16 * j) : _mm512_setzero_ps();
-        for (int i = 0; i < rows; i++) {
-            float *yp = y + (size_t)i * ldy + 16 * j;
-            __m512 v = _mm512_add_ps(_mm512_loadu_ps(cb + (size_t)i * 64 + 16 * j), bv);
-            if (acc) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mk, yp));
-            if (act) v = emb__act512(v, act);
-            _mm512_mask_storeu_ps(yp, mk, v);
-        }
+        for (int i = 0; i < rows; i++)
+            store16(y + (size_t)i * ldy + 16 * j, mk, _mm512_loadu_ps(cb + (size_t)i * 64 + 16 * j), bv, acc, act);
     }
 }
 
