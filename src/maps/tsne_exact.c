@@ -114,8 +114,9 @@ static void attractive_simd(const emb_tsne_affinities *P, const double *y, int d
  * the row total in double. The map's float rounding (2^-24 of its extent)
  * moves the differences of near points by about 1e-5 of their length, far
  * below the repulsive term's Barnes-Hut or interpolation error. A row's
- * last partial block reads the next rows' indices (valid points) with value
- * 0 in the unused lanes; only at the end of P, index 0. */
+ * last partial block has value 0 in the unused lanes and a valid point
+ * there: at AVX-512 point 0 (masked loads), at AVX2 the next rows' indices
+ * (only at the end of P, point 0). */
 EMB__TARGET_AVX512 EMB__INLINE void attractive_row_avx512(const int32_t *col, const float *val, int64_t e0,
                                                           int64_t e1, int64_t nnz, const float *yf,
                                                           const float *yi, const int D, double *out) {
@@ -126,7 +127,7 @@ EMB__TARGET_AVX512 EMB__INLINE void attractive_row_avx512(const int32_t *col, co
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
     int32_t jt[16];
-    float vt[16];
+    (void)nnz;
     for (int64_t e = e0; e < e1; e += 16) {
         __m512 v, d0, d1, d2 = zero;
         if (D == 2) {   /* (x, y) pairs as 64-bit elements, 8 a gather; unused lanes: point 0, value 0 */
@@ -141,13 +142,11 @@ EMB__TARGET_AVX512 EMB__INLINE void attractive_row_avx512(const int32_t *col, co
             const int32_t *j = col + e;
             if (e1 - e >= 16) {
                 v = _mm512_loadu_ps(val + e);
-            } else if (e + 16 <= nnz) {   /* the next rows' indices, with value 0 */
-                v = _mm512_maskz_loadu_ps((__mmask16)((1u << (e1 - e)) - 1), val + e);
-            } else {
-                int64_t m = e1 - e;
-                for (int q = 0; q < 16; q++) { jt[q] = q < m ? j[q] : 0; vt[q] = q < m ? val[e + q] : 0.0f; }
+            } else {   /* the row's last partial block: unused lanes point 0, value 0 */
+                __mmask16 mk = (__mmask16)((1u << (e1 - e)) - 1);
+                _mm512_storeu_si512(jt, _mm512_maskz_loadu_epi32(mk, j));
                 j = jt;
-                v = _mm512_loadu_ps(vt);
+                v = _mm512_maskz_loadu_ps(mk, val + e);
             }
             __m512 r[4];
             for (int q = 0; q < 4; q++) {
