@@ -7,7 +7,10 @@
  * Lanczos converges on the large end in far fewer steps (uwot does the
  * same). Start vector all ones and tol 1e-4 as umap-learn, 1e-3 for a
  * component of more than SPECTRAL_LOOSE_MIN items (see there). Components of up
- * to UMAP_SPECTRAL_DENSE_MAX (1500) items are solved densely (LAPACKE_dsyevr).
+ * to UMAP_SPECTRAL_DENSE_MAX (1500) items are solved densely (LAPACKE_dsyevr),
+ * those of more than UMAP_SPECTRAL_MULTILEVEL_MIN (200,000) by the multilevel
+ * solver (spectral_multilevel.c: ARPACK's restarts grow with n there), with
+ * ARPACK as its fallback.
  *
  * Several components (multi_component_layout): each is laid out in a box
  * around its point of a meta layout (+-e_i when there are at most 2 dims
@@ -54,7 +57,7 @@ typedef struct {
  * a few hundred times, and on a loaded machine each parallel fork/join
  * cost more than it saved (Fashion-MNIST 70k: 1.0 s on one thread, 2.5 -
  * 4.5 s on two sharing the cores with other jobs). */
-static void normalised_matvec(const component *c, const double *x, double *y) {
+static void normalised_matvec(const emb__spec_graph *c, const double *x, double *y) {
     for (int64_t i = 0; i < c->m; i++) {
         double acc = 0;
         for (int64_t e = c->ptr[i]; e < c->ptr[i + 1]; e++) acc += c->val[e] * x[c->col[e]];
@@ -74,7 +77,7 @@ static void take_eigvecs(const double *vecs, int64_t m, int nev, float *out, int
     }
 }
 
-static bool solve_dense(const component *c, int dims, float *out) {
+bool emb__spectral_dense(const emb__spec_graph *c, int dims, float *out) {
     int64_t m = c->m;
     int nev = dims + 1;
     double *A = calloc((size_t)m * m, sizeof(double)), *w = malloc(sizeof(double) * m);
@@ -95,9 +98,8 @@ done:
 
 /* progress (NULL: none) gets ARPACK's products: a large component takes
  * minutes (10M items: about 10), with no fraction known in advance. */
-static bool solve_arpack(const component *c, int dims, const emb_progress *progress, float *out) {
+bool emb__spectral_arpack(const emb__spec_graph *c, int dims, double tol, const emb_progress *progress, float *out) {
     a_int m = (a_int)c->m, nev = dims + 1;
-    double tol = c->m > SPECTRAL_LOOSE_MIN ? SPECTRAL_LOOSE_TOL : SPECTRAL_TOL;
     a_int ncv = 2 * nev + 1 > SPECTRAL_MIN_NCV ? 2 * nev + 1 : SPECTRAL_MIN_NCV;
     if (ncv > m) ncv = m;
     a_int lworkl = ncv * (ncv + 8), ido = 0, info = 1;   /* info 1: resid is the start vector */
@@ -159,8 +161,8 @@ static int64_t components(const emb_umap_graph *gr, int32_t *label, int32_t *que
 
 /* Lay out one component into its rows of out; false if the solver failed
  * (or memory ran out: the caller falls back to noise). */
-static bool layout_component(component *c, int dims, int64_t dense_max, const emb_progress *progress, float *buf,
-                             bool *used_dense) {
+static bool layout_component(component *c, int dims, emb__spectral_opts opts, uint64_t seed,
+                             const emb_progress *progress, float *buf, bool *used_dense) {
     for (int64_t li = 0; li < c->m; li++) {
         int32_t i = c->members[li];
         double deg = 0;
@@ -184,8 +186,10 @@ static bool layout_component(component *c, int dims, int64_t dense_max, const em
             }
             c->ptr[li + 1] = q;
         }
-        if (c->m <= dense_max) { *used_dense = true; ok = solve_dense(c, dims, buf); }
-        else ok = solve_arpack(c, dims, progress, buf);
+        emb__spec_graph g = {c->m, c->ptr, c->col, c->val, c->dinv};
+        if (c->m <= opts.dense_max) { *used_dense = true; ok = emb__spectral_dense(&g, dims, buf); }
+        else if (c->m > opts.multilevel_min && emb__spectral_multilevel(&g, dims, opts.coarsest, seed, progress, buf)) ok = true;
+        else ok = emb__spectral_arpack(&g, dims, c->m > SPECTRAL_LOOSE_MIN ? SPECTRAL_LOOSE_TOL : SPECTRAL_TOL, progress, buf);
     }
     free(c->ptr); free(c->col); free(c->val);
     c->ptr = NULL; c->col = NULL; c->val = NULL;
@@ -194,10 +198,10 @@ static bool layout_component(component *c, int dims, int64_t dense_max, const em
 
 emb_status emb_umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed,
                              emb_matf *out, int *n_components_out, bool *used_dense) {
-    return emb__umap_spectral(gr, dims, seed, UMAP_SPECTRAL_DENSE_MAX, NULL, out, n_components_out, used_dense);
+    return emb__umap_spectral(gr, dims, seed, EMB__SPECTRAL_DEFAULTS, NULL, out, n_components_out, used_dense);
 }
 
-emb_status emb__umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed, int64_t dense_max,
+emb_status emb__umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed, emb__spectral_opts opts,
                               const emb_progress *progress, emb_matf *out, int *n_components_out, bool *used_dense) {
     int64_t n = gr->n;
     emb_status st;
@@ -229,7 +233,7 @@ emb_status emb__umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed,
     }
     if (nc == 1) {
         component c = {gr, order, local, n, dinv, NULL, NULL, NULL};
-        if (n > (int64_t)dims + 1 && layout_component(&c, dims, dense_max, progress, buf, &dense)) {
+        if (n > (int64_t)dims + 1 && layout_component(&c, dims, opts, seed, progress, buf, &dense)) {
             memcpy(out->data, buf, sizeof(float) * (size_t)n * dims);
         } else {   /* umap-learn: uniform in [-10, 10] when the solver fails */
             for (size_t i = 0; i < (size_t)n * dims; i++) out->data[i] = (float)(-10.0 + 20.0 * emb_rng_uniform(&rng));
@@ -253,7 +257,7 @@ emb_status emb__umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed,
         range = isfinite(range) ? range / 2.0 : 1.0;
         component c = {gr, order + start[ci], local, start[ci + 1] - start[ci], dinv + start[ci], NULL, NULL, NULL};
         bool solved = false;
-        if (c.m >= 2 * dims && c.m > dims + 1 && layout_component(&c, dims, dense_max, progress, buf, &dense)) {
+        if (c.m >= 2 * dims && c.m > dims + 1 && layout_component(&c, dims, opts, seed, progress, buf, &dense)) {
             float mx = 0;
             for (size_t i = 0; i < (size_t)c.m * dims; i++) mx = fmaxf(mx, fabsf(buf[i]));
             if (mx > 0) {

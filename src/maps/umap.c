@@ -334,7 +334,7 @@ static emb_status make_init(const emb_umap_graph *gr, const emb_matf *x, const e
     } else {
         bool dense = false;
         if (p->cache) st = cached_spectral(p->cache, gr, dims, p->seed, &p->progress, out, info, &dense);
-        else st = emb__umap_spectral(gr, dims, p->seed, UMAP_SPECTRAL_DENSE_MAX, &p->progress, out, &info->n_graph_components, &dense);
+        else st = emb__umap_spectral(gr, dims, p->seed, EMB__SPECTRAL_DEFAULTS, &p->progress, out, &info->n_graph_components, &dense);
         if (st) return st;
         init_expand_noise(out, rng);
         info->init = dense ? "spectral (dense)" : "spectral";
@@ -437,7 +437,7 @@ static emb_status cached_spectral(emb_umap_cache *c, const emb_umap_graph *gr, i
     if (!c->has_spec || c->spec_seed != seed || c->spec.cols < dims) {
         emb_matf_free(&c->spec);
         c->has_spec = false;
-        if ((st = emb__umap_spectral(gr, want, seed, UMAP_SPECTRAL_DENSE_MAX, progress, &c->spec, &c->spec_components, &c->spec_dense))) return st;
+        if ((st = emb__umap_spectral(gr, want, seed, EMB__SPECTRAL_DEFAULTS, progress, &c->spec, &c->spec_components, &c->spec_dense))) return st;
         c->has_spec = true;
         c->spec_seed = seed;
     } else {

@@ -27,12 +27,39 @@ void emb__umap_smooth_row(const float *d, int cols, int psum_from, int mean_cols
 
 /* Components up to this many items get the dense eigensolver (spectral.c). */
 #define UMAP_SPECTRAL_DENSE_MAX 1500
+/* Components of more than this many items get the multilevel solver
+ * (spectral_multilevel.c), coarsened to at most UMAP_SPECTRAL_COARSEST items;
+ * those between get ARPACK as umap-learn. */
+#define UMAP_SPECTRAL_MULTILEVEL_MIN 200000
+#define UMAP_SPECTRAL_COARSEST 20000
 
-/* emb_umap_spectral with the dense solver's bound as an argument: components
- * of up to dense_max items are solved densely, larger ones by ARPACK (the
- * tests pass 0 to force ARPACK on small graphs). */
-emb_status emb__umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed, int64_t dense_max,
+/* Which solver a component of m items gets: dense when m <= dense_max,
+ * multilevel when m > multilevel_min, ARPACK otherwise. */
+typedef struct {
+    int64_t dense_max, multilevel_min, coarsest;
+} emb__spectral_opts;
+#define EMB__SPECTRAL_DEFAULTS ((emb__spectral_opts){UMAP_SPECTRAL_DENSE_MAX, UMAP_SPECTRAL_MULTILEVEL_MIN, UMAP_SPECTRAL_COARSEST})
+
+/* emb_umap_spectral with the solvers' bounds as an argument (the tests
+ * force ARPACK or the multilevel solver on small graphs). */
+emb_status emb__umap_spectral(const emb_umap_graph *gr, int dims, uint64_t seed, emb__spectral_opts opts,
                               const emb_progress *progress, emb_matf *out, int *n_components, bool *used_dense);
+
+/* One connected component's N = D^-1/2 W D^-1/2 (CSR, local numbers) and
+ * D^-1/2. The solvers write its nvec leading non-trivial eigenvectors
+ * (eigenvalues of N below 1, largest first) into out (m, nvec) row-major,
+ * each signed so that its largest |entry| is positive; false when the
+ * solver fails or memory runs out. */
+typedef struct {
+    int64_t m;
+    const int64_t *ptr;
+    const int32_t *col;
+    const double *val, *dinv;
+} emb__spec_graph;
+bool emb__spectral_dense(const emb__spec_graph *g, int nvec, float *out);
+bool emb__spectral_arpack(const emb__spec_graph *g, int nvec, double tol, const emb_progress *progress, float *out);
+bool emb__spectral_multilevel(const emb__spec_graph *g, int dims, int64_t coarsest, uint64_t seed,
+                              const emb_progress *progress, float *out);
 
 /* Optimise emb (n, dim) in place over the edges head -> tail with weights w
  * (umap-learn's optimize_layout_euclidean, move_other = True). */
