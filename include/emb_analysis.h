@@ -77,12 +77,28 @@ const char *emb_dup_kind_name(emb_dup_kind k);   /* "", "exact", "copy", "simila
  * correlation >= 0.995 flags 177 of them where raw cosine >= 0.985 flags
  * 28,711, and the pairs a default run flags were judged by eye; the planted
  * copies found per transform are there too (bench/analysis/copies.py).
- * Raw pixels cannot separate strong blur or resizing from look-alike
- * garments: those copies stay SIMILAR. Vectors without an image shape (CLIP, .npy): COPY
+ * Blurred and resized copies: EMB_DUP_COPY_BLUR_THRESHOLD_PIXELS below.
+ * Vectors without an image shape (CLIP, .npy): COPY
  * is cosine >= copy_threshold (EMB_DUP_COPY_THRESHOLD_CLIP, not measured:
  * re-encoded copies of one photo have CLIP cosine near 1). */
 #define EMB_DUP_COPY_THRESHOLD_PIXELS 0.995f
 #define EMB_DUP_COPY_SHIFT_THRESHOLD_PIXELS 0.998f
+/* A copy that was blurred or resized (low-pass filtered) against its
+ * source: the best correlation of one image's signature with the other's
+ * after a Gaussian blur of sigma 0.5, 0.7 or 0.9 px (either way round),
+ * tried for pairs of raw cosine >= threshold, or >= 0.95 for an item's
+ * two nearest neighbours (a copy resized 28 -> 24 -> 28 px scores 0.95 -
+ * 0.99 raw), that fail the tests above.
+ * Blurring one side does not bring two distinct garments together (their
+ * difference is in both images' detail), while a blurred copy matches
+ * its blurred source. Chosen by measurement (bench/analysis/RESULTS.md,
+ * "Blurred and resized copies"): 300 Fashion-MNIST items resized
+ * 28 -> 24 -> 28 px (bilinear), 0 of them copies before: 289 at >= 0.996;
+ * 300 blurred by 0.5 px: 300; of the 36,723 pairs of all 70,000 items with
+ * raw cosine >= 0.985 that are not copies, 0 reach 0.996 (2 reach 0.995),
+ * and of the 59,804 nearest-neighbour pairs from 0.95 to 0.985, 0 reach
+ * 0.995. */
+#define EMB_DUP_COPY_BLUR_THRESHOLD_PIXELS 0.996f
 #define EMB_DUP_COPY_THRESHOLD_CLIP 0.98f
 
 typedef struct {
@@ -101,6 +117,8 @@ typedef struct {
                               EMB_DUP_COPY_THRESHOLD_PIXELS; > 1 = no COPY kind */
     float copy_shift_threshold; /* pixels: the same over shifts; default
                               EMB_DUP_COPY_SHIFT_THRESHOLD_PIXELS */
+    float copy_blur_threshold; /* pixels: the same with one side blurred; default
+                              EMB_DUP_COPY_BLUR_THRESHOLD_PIXELS; > 1 = not tried */
     int n_threads;         /* 0 = all cores */
     emb_progress progress;
 } emb_dups_params;

@@ -7,7 +7,8 @@
  * variation of its own (look-alikes: raw cosine to one another >= 0.985,
  * as garments of one silhouette, but different items). Planted copies of
  * some items: darkened x0.7, quantised to 32 levels, salt-and-pepper (3 pixels, 1%),
- * moved by 1 px (the edge column repeated); and apart, copies moved by 1-2 px with zero fill. The
+ * moved by 1 px (the edge column repeated); and apart, copies moved by 1-2 px with zero fill, and
+ * copies blurred by a Gaussian of sigma 0.8 and 1.0 px (written here, not the library's). The
  * reference is the construction: every planted copy is
  * a COPY of its source, no two look-alikes are COPY. Asserted as counts.
  * ctest-labels: unit
@@ -367,9 +368,74 @@ static void test_moved_zero_fill(void) {
     emb_matf_free(&base);
 }
 
+/* Blurred copies (low-pass filtered, as a resize does): a Gaussian of
+ * sigma 0.8 and 1.0 px (edge repeated, radius 3) of each source, written
+ * here. Each must be a COPY of its source by the blurred-signature test
+ * (and not without it), and still no COPY between two look-alikes. */
+static void blur_ref(const float *a, float sigma, float *out) {
+    float k[7], sum = 0, tmp[D];
+    for (int t = -3; t <= 3; t++) sum += k[t + 3] = expf(-0.5f * (float)(t * t) / (sigma * sigma));
+    for (int t = 0; t < 7; t++) k[t] /= sum;
+    for (int y = 0; y < W; y++)
+        for (int x = 0; x < W; x++) {
+            float acc = 0;
+            for (int t = -3; t <= 3; t++) { int xx = x + t < 0 ? 0 : x + t >= W ? W - 1 : x + t; acc += k[t + 3] * a[y * W + xx]; }
+            tmp[y * W + x] = acc;
+        }
+    for (int y = 0; y < W; y++)
+        for (int x = 0; x < W; x++) {
+            float acc = 0;
+            for (int t = -3; t <= 3; t++) { int yy = y + t < 0 ? 0 : y + t >= W ? W - 1 : y + t; acc += k[t + 3] * tmp[yy * W + x]; }
+            out[y * W + x] = acc;
+        }
+}
+
+static void test_blurred(void) {
+    emb_matf base;
+    make_data(&base);
+    enum { NB = NBASE + 2 * NSRC };
+    emb_matf x;
+    emb_matf_alloc(&x, NB, D);
+    memcpy(x.data, base.data, sizeof(float) * NBASE * D);
+    for (int s = 0; s < NSRC; s++) {
+        blur_ref(x.data + (size_t)s * PER * D, 0.8f, x.data + (size_t)(NBASE + 2 * s) * D);
+        blur_ref(x.data + (size_t)s * PER * D, 1.0f, x.data + (size_t)(NBASE + 2 * s + 1) * D);
+    }
+    emb_knn_params kp = emb_knn_default_params();
+    kp.k = 15;
+    emb_knn g;
+    CHECK(emb_knn_build(&x, &kp, &g) == EMB_OK);
+    emb_dups_params dp = emb_dups_default_params();
+    dp.img_w = dp.img_h = W;
+    dp.img_c = 1;
+    for (int on = 1; on >= 0; on--) {
+        if (!on) dp.copy_blur_threshold = 2;   /* the blurred test off */
+        emb_dups d;
+        CHECK(emb_dups_find(&x, &g, NULL, &dp, &d) == EMB_OK);
+        int found = 0, false_copies = 0;
+        for (int s = 0; s < NSRC; s++)
+            for (int v = 0; v < 2; v++) {
+                int i = NBASE + 2 * s + v, k = 0, a = s * PER, b = i;
+                found += pair_kind(&d, a, b, &k) && k == EMB_DUP_COPY;
+            }
+        for (int64_t q = 0; q < d.n_pairs; q++)
+            if (d.pairs[q].kind == EMB_DUP_COPY && d.pairs[q].a < NBASE && d.pairs[q].b < NBASE) false_copies++;
+        printf("blurred copies (test %s): %d of %d COPY pairs with their source, %d COPY pairs between look-alikes\n",
+               on ? "on" : "off", found, 2 * NSRC, false_copies);
+        CHECK_EQ(0, false_copies);
+        if (on) CHECK_EQ(2 * NSRC, found);
+        else CHECK(found < 2 * NSRC);       /* 14: the smooth designs keep most of their detail */
+        emb_dups_free(&d);
+    }
+    emb_knn_free(&g);
+    emb_matf_free(&x);
+    emb_matf_free(&base);
+}
+
 int main(void) {
     test_planted();
     test_leakage_directions();
     test_moved_zero_fill();
+    test_blurred();
     return check_exit();
 }

@@ -60,6 +60,7 @@ emb_dups_params emb_dups_default_params(void) {
     p.shift_candidates = 10;
     p.copy_threshold = EMB_DUP_COPY_THRESHOLD_PIXELS;
     p.copy_shift_threshold = EMB_DUP_COPY_SHIFT_THRESHOLD_PIXELS;
+    p.copy_blur_threshold = EMB_DUP_COPY_BLUR_THRESHOLD_PIXELS;
     return p;
 }
 
@@ -307,6 +308,9 @@ typedef struct {
     const float *coarse;      /* (n, coarse_d) the signatures projected on 4x4-pixel blocks */
     int64_t coarse_d;
     const float *edge;        /* (n, img_h + img_w) each image's edge_sums, for the overlap cosine; or NULL */
+    float **blurred;          /* (n) each item's blurred signatures (blurred_sigs), made on first
+                                 use and published atomically; NULL slots until then */
+    int64_t *blur_budget;     /* floats the cache may still take */
 } dups_ctx;
 
 /* Row i's edge_sums, or NULL. */
@@ -525,7 +529,99 @@ static float shifted_corr_best(const float *a, const float *b, int w, int h, int
     return (float)(best > 1 ? 1 : best);
 }
 
+/* Gaussian blur of one (h, w, c) image, the edge repeated outside (scipy's
+ * gaussian_filter, mode="nearest", truncate 4): rows, then columns, each a
+ * sum of shifted rows (the inner loops run along a row: vectorised). tmp
+ * holds w h c + (w + 16) c floats. */
+static void gauss_blur(const float *src, int w, int h, int c, float sigma, float *dst, float *tmp) {
+    int r = (int)(4.0f * sigma + 0.5f);
+    if (r > 8) r = 8;
+    float k[17], sum = 0;
+    for (int t = -r; t <= r; t++) sum += k[t + r] = expf(-0.5f * (float)(t * t) / (sigma * sigma));
+    for (int t = 0; t <= 2 * r; t++) k[t] /= sum;
+    size_t wc = (size_t)w * c;
+    float *rows = tmp, *pad = tmp + (size_t)h * wc;   /* pad: one row, r pixels each side */
+    for (int y = 0; y < h; y++) {
+        const float *s = src + (size_t)y * wc;
+        memcpy(pad + (size_t)r * c, s, sizeof(float) * wc);
+        for (int x = 0; x < r; x++)
+            for (int ch = 0; ch < c; ch++) {
+                pad[(size_t)x * c + ch] = s[ch];
+                pad[(size_t)(w + r + x) * c + ch] = s[(size_t)(w - 1) * c + ch];
+            }
+        float *o = rows + (size_t)y * wc;
+        for (size_t q = 0; q < wc; q++) o[q] = 0;
+        for (int t = 0; t <= 2 * r; t++) {
+            const float *p = pad + (size_t)t * c;
+            float kt = k[t];
+            for (size_t q = 0; q < wc; q++) o[q] += kt * p[q];
+        }
+    }
+    for (int y = 0; y < h; y++) {
+        float *o = dst + (size_t)y * wc;
+        for (size_t q = 0; q < wc; q++) o[q] = 0;
+        for (int t = -r; t <= r; t++) {
+            int yy = y + t < 0 ? 0 : y + t >= h ? h - 1 : y + t;
+            const float *p = rows + (size_t)yy * wc;
+            float kt = k[t + r];
+            for (size_t q = 0; q < wc; q++) o[q] += kt * p[q];
+        }
+    }
+}
+
+#define DUP_BLUR_SIGMAS 3
+static const float dup_blur_sigma[DUP_BLUR_SIGMAS] = {0.5f, 0.7f, 0.9f};
+/* Floats the blurred signatures may keep cached: 256 MB (70,000 28x28
+ * images in pairs would take 660 MB; an image in a pair is seen again and
+ * again, so most of the benefit comes from a part of them). */
+#define DUP_BLUR_CACHE_FLOATS (64ll << 20)
+
+/* Item i's copy signature after each Gaussian blur of dup_blur_sigma, (3, d):
+ * from the cache, else computed into own (allocated here when *own is NULL) and cached while the budget
+ * lasts. NULL when out of memory. */
+static const float *blurred_sigs(const dups_ctx *c, int64_t i, float **own) {
+    float *have = __atomic_load_n(&c->blurred[i], __ATOMIC_ACQUIRE);
+    if (have) return have;
+    const emb_dups_params *p = c->p;
+    int w = p->img_w, h = p->img_h, ch = p->img_c > 0 ? p->img_c : 1;
+    size_t d = (size_t)c->x->cols, len = DUP_BLUR_SIGMAS * d;
+    bool keep = __atomic_sub_fetch(c->blur_budget, (int64_t)len, __ATOMIC_RELAXED) >= 0;
+    float *out = keep ? malloc(sizeof(float) * len) : NULL;
+    size_t blur_tmp = d + ((size_t)w + 16) * ch;
+    if (!*own) *own = malloc(sizeof(float) * (len + d + blur_tmp + copy_signature_tmp(w, h)));
+    if (!*own) { free(out); return NULL; }
+    float *bl = *own + len, *tmp = bl + d, *stmp = tmp + blur_tmp, *dst = out ? out : *own;
+    copy_signature_fn sig = copy_signature_pick();
+    for (int q = 0; q < DUP_BLUR_SIGMAS; q++) {
+        gauss_blur(c->x->data + (size_t)i * d, w, h, ch, dup_blur_sigma[q], bl, tmp);
+        sig(bl, w, h, ch, dst + q * d, stmp);
+    }
+    if (!out) return dst;
+    float *expected = NULL;
+    if (__atomic_compare_exchange_n(&c->blurred[i], &expected, out, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return out;
+    free(out);                 /* another thread cached it first */
+    return expected;
+}
+
+/* The best correlation of one image's copy signature with the other's after
+ * a Gaussian blur (EMB_DUP_COPY_BLUR_THRESHOLD_PIXELS), either way round;
+ * -1 when out of memory. */
+static float blurred_corr_best(const dups_ctx *c, int64_t i, int64_t j) {
+    size_t d = (size_t)c->x->cols;
+    float *own_i = NULL, *own_j = NULL, best = -1.0f;
+    const float *bi = blurred_sigs(c, i, &own_i), *bj = bi ? blurred_sigs(c, j, &own_j) : NULL;
+    if (bi && bj)
+        for (int q = 0; q < DUP_BLUR_SIGMAS; q++) {
+            float s = dotf(bi + q * d, c->cs + (size_t)j * d, (int64_t)d), t = dotf(bj + q * d, c->cs + (size_t)i * d, (int64_t)d);
+            if (s > best) best = s;
+            if (t > best) best = t;
+        }
+    free(own_i); free(own_j);
+    return best > 1 ? 1 : best;
+}
+
 /* Is (i, j) a copy? Pixels: signature correlation >= copy_threshold, or
+ * (raw cosine >= threshold) with one side blurred >= copy_blur_threshold, or
  * (with_shift) its best over translations >= copy_shift_threshold, tried
  * only when the pair's best raw cosine over shifts, over the whole frame or
  * over the overlap (overlap_cosine_best: a copy moved 2 px whose item fills
@@ -534,7 +630,17 @@ static float shifted_corr_best(const float *a, const float *b, int w, int h, int
  * shifted_cos: the larger of the two, < -1: not known yet); vectors:
  * cosine >= copy_threshold. *score gets the score that decided (the
  * unshifted one when neither holds), *shifted whether a translation did. */
-static bool copy_match_hint(const dups_ctx *c, int64_t i, int64_t j, bool with_shift, float shifted_cos, float *score,
+/* copy_match's tests beyond the plain correlation: translations; one side
+ * blurred, for pairs of raw cosine >= threshold (COPY_BLUR) or, for pairs
+ * already close in the graph (an item's DUP_BLUR_NEAR_RANK nearest, a
+ * candidate group's members), >= DUP_BLUR_NEAR_COS (COPY_BLUR_NEAR: a copy
+ * resized 28 -> 24 -> 28 px scores 0.95 - 0.99 raw and is its source's
+ * nearest or second nearest; on Fashion-MNIST none of the 59,804 such pairs
+ * of its 70,000 items from 0.95 to 0.985 reaches 0.995 blurred). */
+enum { COPY_SHIFT = 1, COPY_BLUR = 2, COPY_BLUR_NEAR = 4 };
+#define DUP_BLUR_NEAR_RANK 2
+#define DUP_BLUR_NEAR_COS 0.95f
+static bool copy_match_hint(const dups_ctx *c, int64_t i, int64_t j, int tests, float shifted_cos, float *score,
                             uint8_t *shifted) {
     const emb_dups_params *p = c->p;
     *shifted = 0;
@@ -547,7 +653,12 @@ static bool copy_match_hint(const dups_ctx *c, int64_t i, int64_t j, bool with_s
     float s = dotf(a, b, d);
     *score = s > 1 ? 1 : s;
     if (s >= p->copy_threshold) return true;
-    if (!with_shift || p->max_shift <= 0 || p->copy_shift_threshold > 1) return false;
+    if ((tests & (COPY_BLUR | COPY_BLUR_NEAR)) && p->copy_blur_threshold <= 1 && p->copy_threshold <= 1 &&
+        cosine(c->x, c->norm, i, j) >= ((tests & COPY_BLUR_NEAR) ? DUP_BLUR_NEAR_COS : p->threshold)) {
+        float t = blurred_corr_best(c, i, j);
+        if (t >= p->copy_blur_threshold) { *score = t; return true; }
+    }
+    if (!(tests & COPY_SHIFT) || p->max_shift <= 0 || p->copy_shift_threshold > 1) return false;
     int w = p->img_w, h = p->img_h, ch = p->img_c > 0 ? p->img_c : 1;
     if (shifted_cos < -1) {
         const emb_matf *x = c->x;
@@ -564,8 +675,8 @@ static bool copy_match_hint(const dups_ctx *c, int64_t i, int64_t j, bool with_s
     return false;
 }
 
-static bool copy_match(const dups_ctx *c, int64_t i, int64_t j, bool with_shift, float *score, uint8_t *shifted) {
-    return copy_match_hint(c, i, j, with_shift, -2.0f, score, shifted);
+static bool copy_match(const dups_ctx *c, int64_t i, int64_t j, int tests, float *score, uint8_t *shifted) {
+    return copy_match_hint(c, i, j, tests, -2.0f, score, shifted);
 }
 
 /* Are i and j similar? Cosine >= threshold; for pixel vectors else the best
@@ -601,7 +712,7 @@ static bool make_pair(const dups_ctx *c, int64_t i, int64_t j, emb_dup_pair *out
     uint8_t sh_c, sh_s;
     bool simi = similar_match(c, i, j, &sim, &sh_s, &gate);
     /* gate is the best raw cosine over shifts (or over their overlaps), or >= threshold already */
-    bool copy = copy_match_hint(c, i, j, true, gate, &cs, &sh_c);
+    bool copy = copy_match_hint(c, i, j, COPY_SHIFT | COPY_BLUR, gate, &cs, &sh_c);
     if (!copy && !simi) return false;
     *out = (emb_dup_pair){(int32_t)i, (int32_t)j, sim, cs, copy ? EMB_DUP_COPY : EMB_DUP_SIMILAR, copy ? sh_c : sh_s};
     return true;
@@ -610,11 +721,13 @@ static bool make_pair(const dups_ctx *c, int64_t i, int64_t j, emb_dup_pair *out
 /* make_pair without translations, for a pair whose cosine sim is known
  * (the kNN graph's, the range search's): for pixels one more dot product
  * (the signatures'), for vectors none. */
-static bool pair_from_cos(const dups_ctx *c, int64_t i, int64_t j, float sim, emb_dup_pair *out) {
+static bool pair_from_cos(const dups_ctx *c, int64_t i, int64_t j, float sim, bool near, emb_dup_pair *out) {
     float cs = sim;
     uint8_t sh;
-    if (c->cs && sim < c->p->threshold && coarse_far(c, i, j)) return false;   /* neither copy nor similar */
-    bool copy = c->cs ? copy_match(c, i, j, false, &cs, &sh) : sim >= c->p->copy_threshold;
+    near = near && sim >= DUP_BLUR_NEAR_COS;
+    if (c->cs && sim < c->p->threshold && !near && coarse_far(c, i, j)) return false;   /* neither copy nor similar */
+    bool copy = c->cs ? copy_match(c, i, j, near ? COPY_BLUR | COPY_BLUR_NEAR : COPY_BLUR, &cs, &sh)
+                      : sim >= c->p->copy_threshold;
     if (!copy && sim < c->p->threshold) return false;
     *out = (emb_dup_pair){(int32_t)i, (int32_t)j, sim, cs, copy ? EMB_DUP_COPY : EMB_DUP_SIMILAR, 0};
     return true;
@@ -719,7 +832,7 @@ static emb_status near_from_knn(const dups_ctx *c, const emb_knn *g, const emb_d
                 int64_t r = d->exact_root[idx[a]];
                 if (r == i) continue;
                 emb_dup_pair e;
-                if (pair_from_cos(c, i, r, sim, &e) && !pair_push(&part[bi], e)) oom = true;
+                if (pair_from_cos(c, i, r, sim, a < DUP_BLUR_NEAR_RANK, &e) && !pair_push(&part[bi], e)) oom = true;
             }
             if (above == k) widen[i] = 1;
         }
@@ -817,7 +930,7 @@ static emb_status widen_search(const dups_ctx *cx, const emb_knn *g, const uint8
                     qu[tail++] = c;
                     int64_t r = d->exact_root[c];
                     emb_dup_pair e;
-                    if (r != i && pair_from_cos(cx, i, r, sim, &e) && !pair_push(fa, e)) oom = true;
+                    if (r != i && pair_from_cos(cx, i, r, sim, false, &e) && !pair_push(fa, e)) oom = true;
                 }
             }
         }
@@ -978,11 +1091,12 @@ static int cmp_pair_desc(const void *x, const void *y) {
     return a->b < b->b ? -1 : a->b > b->b;
 }
 
-/* Is (i, j) among the pairs found (sorted by (a, b), a < b)? Every pair
- * found passed the phase's test, so a cross pair of two groups that is
- * one needs no cosine: on the dense 300k set of bench/scale most of the
- * checks of the merges that succeed are such pairs. */
-static bool pair_known(const emb_dup_pair *pairs, int64_t n_pairs, int64_t i, int64_t j, bool copy_only) {
+/* The kind of the pair (i, j) among the pairs found (sorted by (a, b),
+ * a < b), -1 when absent. Every pair found passed its kind's test, so a
+ * cross pair of two groups that is one needs no cosine: on the dense 300k
+ * set of bench/scale most of the checks of the merges that succeed are
+ * such pairs. */
+static int pair_kind(const emb_dup_pair *pairs, int64_t n_pairs, int64_t i, int64_t j) {
     if (i > j) { int64_t t = i; i = j; j = t; }
     int64_t lo = 0, hi = n_pairs;
     while (lo < hi) {
@@ -990,18 +1104,20 @@ static bool pair_known(const emb_dup_pair *pairs, int64_t n_pairs, int64_t i, in
         if (pairs[mid].a < i || (pairs[mid].a == i && pairs[mid].b < j)) lo = mid + 1;
         else hi = mid;
     }
-    return lo < n_pairs && pairs[lo].a == i && pairs[lo].b == j && (!copy_only || pairs[lo].kind == EMB_DUP_COPY);
+    return lo < n_pairs && pairs[lo].a == i && pairs[lo].b == j ? (int)pairs[lo].kind : -1;
 }
 
 /* Phase 1 (copies): is (i, j) a copy? Phase 2: a copy or similar? known:
  * all the pairs (unique by (a, b)), of which phase 1 takes the copies. */
 static bool phase_match(const dups_ctx *c, int phase, const emb_dup_pair *known, int64_t n_known, int64_t i, int64_t j) {
-    if (pair_known(known, n_known, i, j, phase == 1)) return true;
+    int kind = pair_kind(known, n_known, i, j);
+    if (kind == EMB_DUP_COPY || (kind >= 0 && phase == 2)) return true;
     float s, gate;
     uint8_t sh;
-    if (phase == 1) return copy_match(c, i, j, true, &s, &sh);
+    /* a known similar pair had the blurred test when it was found */
+    if (phase == 1) return copy_match(c, i, j, kind >= 0 ? COPY_SHIFT : COPY_SHIFT | COPY_BLUR | COPY_BLUR_NEAR, &s, &sh);
     if (similar_match(c, i, j, &s, &sh, &gate)) return true;
-    return copy_match_hint(c, i, j, true, gate, &s, &sh);
+    return copy_match_hint(c, i, j, COPY_SHIFT | COPY_BLUR | COPY_BLUR_NEAR, gate, &s, &sh);
 }
 
 /* Complete linkage cut at the phase's test, greedily: pairs (ord) by
@@ -1125,7 +1241,7 @@ static uint8_t order_group(const dups_ctx *c, bool sure, emb_dups *d, int64_t *i
         else {
             float gate;
             similar_match(c, rep, i, &mb.sim, &sh, &gate);
-            bool copy = copy_match_hint(c, rep, i, true, gate, &mb.copy, &sh);
+            bool copy = copy_match_hint(c, rep, i, COPY_SHIFT | COPY_BLUR | COPY_BLUR_NEAR, gate, &mb.copy, &sh);
             mb.kind = copy ? EMB_DUP_COPY : EMB_DUP_SIMILAR;
             if (gk == EMB_DUP_EXACT) gk = EMB_DUP_COPY;
         }
@@ -1254,7 +1370,8 @@ static emb_status dups_find(const emb_matf *x, const emb_knn *g, const emb_datas
     uint8_t *widen = emb__calloc(nn, 1, "dups");
     pair_vec pv = {0};
     bool image = p.img_w > 0 && p.img_h > 0;
-    dups_ctx ctx = {x, norm, &p, NULL, NULL, 0, NULL};
+    int64_t blur_budget = DUP_BLUR_CACHE_FLOATS;
+    dups_ctx ctx = {x, norm, &p, NULL, NULL, 0, NULL, NULL, &blur_budget};
     emb_status st = EMB_OK;
     if (!out->exact_root || !out->group || !out->kind || !out->similarity || !out->copy_score || !in_sure || !parent || !widen) {
         st = EMB_E_NOMEM;
@@ -1268,6 +1385,7 @@ static emb_status dups_find(const emb_matf *x, const emb_knn *g, const emb_datas
     for (int64_t i = 0; i < n; i++) parent[i] = out->exact_root[i];  /* roots are the smallest index */
     if (image && (st = copy_signatures(x, &p, &cs, &coarse, &edge))) goto done;
     ctx.cs = cs;
+    if (image && !(ctx.blurred = emb__calloc(nn, sizeof(float *), "dups"))) { st = EMB_E_NOMEM; goto done; }
     ctx.coarse = coarse;
     ctx.edge = edge;
     ctx.coarse_d = image ? coarse_dims(p.img_w, p.img_h, p.img_c > 0 ? p.img_c : 1) : 0;
@@ -1294,6 +1412,9 @@ static emb_status dups_find(const emb_matf *x, const emb_knn *g, const emb_datas
     pv.p = NULL;
     emb_progress_report(&p.progress, "dups", 1.0, NULL);
 done:
+    if (ctx.blurred)
+        for (int64_t i = 0; i < n; i++) free(ctx.blurred[i]);
+    free(ctx.blurred);
     free(pv.p);
     free(parent);
     free(norm);
