@@ -620,16 +620,6 @@ static float blurred_corr_best(const dups_ctx *c, int64_t i, int64_t j) {
     return best > 1 ? 1 : best;
 }
 
-/* Is (i, j) a copy? Pixels: signature correlation >= copy_threshold, or
- * (raw cosine >= threshold) with one side blurred >= copy_blur_threshold, or
- * (with_shift) its best over translations >= copy_shift_threshold, tried
- * only when the pair's best raw cosine over shifts, over the whole frame or
- * over the overlap (overlap_cosine_best: a copy moved 2 px whose item fills
- * the frame loses what moved out), reaches the similar threshold (a moved
- * copy does; 25 correlations per candidate would double the shift search;
- * shifted_cos: the larger of the two, < -1: not known yet); vectors:
- * cosine >= copy_threshold. *score gets the score that decided (the
- * unshifted one when neither holds), *shifted whether a translation did. */
 /* copy_match's tests beyond the plain correlation: translations; one side
  * blurred, for pairs of raw cosine >= threshold (COPY_BLUR) or, for pairs
  * already close in the graph (an item's DUP_BLUR_NEAR_RANK nearest, a
@@ -640,6 +630,18 @@ static float blurred_corr_best(const dups_ctx *c, int64_t i, int64_t j) {
 enum { COPY_SHIFT = 1, COPY_BLUR = 2, COPY_BLUR_NEAR = 4 };
 #define DUP_BLUR_NEAR_RANK 2
 #define DUP_BLUR_NEAR_COS 0.95f
+
+/* Is (i, j) a copy? Pixels: signature correlation >= copy_threshold, or
+ * (tests COPY_BLUR / COPY_BLUR_NEAR, raw cosine at their gate) with one
+ * side blurred >= copy_blur_threshold, or
+ * (tests COPY_SHIFT) its best over translations >= copy_shift_threshold, tried
+ * only when the pair's best raw cosine over shifts, over the whole frame or
+ * over the overlap (overlap_cosine_best: a copy moved 2 px whose item fills
+ * the frame loses what moved out), reaches the similar threshold (a moved
+ * copy does; 25 correlations per candidate would double the shift search;
+ * shifted_cos: the larger of the two, < -1: not known yet); vectors:
+ * cosine >= copy_threshold. *score gets the score that decided (the
+ * unshifted one when neither holds), *shifted whether a translation did. */
 static bool copy_match_hint(const dups_ctx *c, int64_t i, int64_t j, int tests, float shifted_cos, float *score,
                             uint8_t *shifted) {
     const emb_dups_params *p = c->p;
